@@ -1,0 +1,36 @@
+#pragma once
+/// One database connection, whatever the store. SQL is written once with `$1…$n`
+/// placeholders; the SQLite driver binds them as `?NNN`.
+
+#include <initializer_list>
+#include <span>
+#include <string_view>
+
+#include "db/types.hpp"
+
+namespace crema::db {
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Dialect dialect() const noexcept = 0;
+
+  /// Runs one statement with parameters and returns its rows. Statements are prepared
+  /// once per connection and cached by their text.
+  virtual Result exec(std::string_view sql, std::span<const Param> params) = 0;
+  Result exec(std::string_view sql, std::initializer_list<Param> params = {}) {
+    return exec(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+
+  /// Runs several statements without parameters (migrations, set-up).
+  virtual void exec_script(std::string_view sql) = 0;
+
+  /// True when the connection is usable; false once it has seen a connection failure.
+  virtual bool healthy() const noexcept = 0;
+};
+
+/// Rewrites `$n` placeholders to SQLite's `?n`, leaving string literals, quoted
+/// identifiers and comments untouched.
+std::string rewrite_placeholders_for_sqlite(std::string_view sql);
+
+}  // namespace crema::db

@@ -1,0 +1,101 @@
+#pragma once
+/// The table-driven router: METHOD + path template (`/api/v1/orders/{id}`) → handler, with
+/// what the route accepts and who may call it declared beside it. No Beast here.
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/roles.hpp"
+#include "net/http_types.hpp"
+
+namespace crema::http {
+
+using Handler = std::function<Response(Request&)>;
+
+/// What a route's body may be.
+enum class BodyKind : std::uint8_t {
+  none,   ///< no body expected; one is ignored
+  json,   ///< application/json (other types → 415; malformed → 400)
+  raw,    ///< any of `content_types`, handed over as bytes (image uploads, webhooks)
+};
+
+inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
+
+/// One query parameter, for the OpenAPI document.
+struct QueryDoc {
+  std::string_view name;
+  std::string_view type = "string";   ///< string, integer, number, boolean
+  std::string_view description;
+  bool required = false;
+};
+
+/// The route's OpenAPI operation, generated into /openapi.json.
+struct RouteDoc {
+  std::string_view summary;           ///< required: the test fails a route without it
+  std::string_view tag;
+  std::string_view request_schema;    ///< a components schema name, or an inline JSON schema
+  std::string_view response_schema;   ///< likewise; empty for 204
+  std::string_view response_type = "application/json";
+  int success_status = 200;
+  std::vector<QueryDoc> query;
+  std::vector<int> errors;            ///< extra error statuses beyond the ones derived
+};
+
+struct Route {
+  Method method = Method::get;
+  std::string pattern;                ///< full path template, e.g. /api/v1/orders/{id}
+  Handler handler;
+  auth::Access access = auth::Access::public_();
+  BodyKind body = BodyKind::none;
+  std::size_t body_limit = kDefaultBodyLimit;
+  std::vector<std::string> content_types;  ///< for BodyKind::raw
+  /// Run on the blocking worker pool (anything touching the database). Handlers that only
+  /// read memory may run inline on the I/O thread.
+  bool offload = true;
+  /// Counted by the per-IP / per-user rate limits (false for /health, /ready, /metrics).
+  bool rate_limited = true;
+  RouteDoc doc;
+};
+
+/// The outcome of matching a request line.
+struct Match {
+  const Route* route = nullptr;      ///< the route, when path and method matched
+  std::vector<std::pair<std::string_view, std::string>> params;
+  /// Methods allowed on the path when it matched but the method did not (→ 405 with Allow).
+  std::vector<Method> allowed;
+  bool path_found() const noexcept { return route != nullptr || !allowed.empty(); }
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Adds a route; throws std::logic_error on a duplicate METHOD + template or a bad template.
+  const Route& add(Route route);
+
+  /// Matches a decoded path. Literal segments win over parameters; a parameter segment
+  /// never matches an empty segment.
+  Match match(Method method, std::string_view path) const;
+
+  /// Every route, in registration order (for the OpenAPI document and its test).
+  const std::vector<std::unique_ptr<Route>>& routes() const noexcept { return routes_; }
+
+ private:
+  struct Node;
+  bool match_node(const Node& node, std::string_view rest, Method method, Match& out) const;
+  std::unique_ptr<Node> root_;
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+/// Resolves the `/api/` alias: `/api/orders` → `/api/v1/orders`; other paths unchanged.
+std::string resolve_api_alias(std::string_view path);
+
+}  // namespace crema::http
