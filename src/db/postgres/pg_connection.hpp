@@ -38,15 +38,19 @@ class PgConnection final : public Connection {
   void end_lease() noexcept;
 
  private:
-  const std::string& prepared_name(const std::string& key, std::string_view sql,
-                                   const std::vector<unsigned>& types);
+  struct Prepared {
+    std::string name;
+    int params = 0;  ///< as the server counted them
+  };
+  const Prepared& prepare(const std::string& key, std::string_view sql,
+                          const std::vector<unsigned>& types);
   [[noreturn]] void fail(pg_result* res, std::string_view context);
 
   pg_conn* conn_ = nullptr;
   bool healthy_ = true;
   std::uint64_t next_statement_ = 0;
-  /// Statement name by SQL text plus parameter type signature.
-  std::unordered_map<std::string, std::string> prepared_;
+  /// Prepared statements by SQL text plus parameter type signature.
+  std::unordered_map<std::string, Prepared> prepared_;
   /// Prepared statements to DEALLOCATE once the connection is out of its transaction.
   std::vector<std::string> stale_;
 };
