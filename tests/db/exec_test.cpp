@@ -221,5 +221,13 @@ TEST_F(ExecTest, CachedStatementsSurviveSchemaChanges) {
   EXPECT_EQ(pool_->read()->exec("SELECT * FROM t").columns().size(), 3u);
 }
 
+TEST_F(ExecTest, PostgresDefaultsGiveWayToTheUrl) {
+  if (!is_pg()) GTEST_SKIP() << "libpq connection parameters";
+  EXPECT_EQ(pool_->read()->exec("SHOW application_name").front().text(0), "crema");
+  EXPECT_EQ(pool_->read()->exec("SHOW client_encoding").front().text(0), "UTF8");
+  auto mine = db::Pool::open(db_->url() + "?application_name=mine", options());
+  EXPECT_EQ(mine->read()->exec("SHOW application_name").front().text(0), "mine");
+}
+
 }  // namespace
 }  // namespace crema::test

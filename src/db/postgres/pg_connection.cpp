@@ -131,10 +131,14 @@ Error::Kind pg_error_kind(std::string_view state, bool connection_bad) noexcept 
 PgConnection::PgConnection(const std::string& url) {
   // Defaults come before "dbname": libpq expands the URL there, and what it sets
   // overrides them, so a URL that names its own timeout or keepalives keeps them.
-  const char* const keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
-                              "keepalives_interval", "keepalives_count", "application_name",
-                              "client_encoding",     "dbname",           nullptr};
-  const char* const values[] = {"3", "1", "30", "10", "3", "crema", "UTF8", url.c_str(), nullptr};
+  // Keepalives find a dead idle connection; tcp_user_timeout bounds how long a request
+  // sent to a vanished host waits for the network instead of the kernel's ~15 minutes.
+  const char* const keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
+                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                              "application_name", "client_encoding",  "dbname",
+                              nullptr};
+  const char* const values[] = {"3",     "1",    "30",        "10", "3", "10000",
+                                "crema", "UTF8", url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) throw Error(Error::Kind::unavailable, "PostgreSQL: out of memory while connecting");
   if (PQstatus(conn_) != CONNECTION_OK) {

@@ -16,9 +16,9 @@ namespace crema::db {
 
 class PgConnection final : public Connection {
  public:
-  /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives,
-  /// client_encoding=UTF8 and application_name=crema unless the URL sets them. Throws
-  /// db::Error(unavailable).
+  /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives (idle
+  /// 30 s, interval 10 s, count 3), tcp_user_timeout=10000 ms, client_encoding=UTF8 and
+  /// application_name=crema unless the URL sets them. Throws db::Error(unavailable).
   explicit PgConnection(const std::string& url);
   ~PgConnection() override;
   PgConnection(const PgConnection&) = delete;
