@@ -48,6 +48,8 @@ struct BadSetting {
   const char* value;
 };
 
+void PrintTo(const BadSetting& b, std::ostream* os) { *os << b.name << "=" << b.value; }
+
 class MalformedSetting : public ::testing::TestWithParam<BadSetting> {};
 
 TEST_P(MalformedSetting, ExitsWithCode2AndOneLineNamingIt) {

@@ -18,6 +18,22 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kRequestTimeoutSeconds = 2;
 
+std::string tail_lines(const std::string& text, std::size_t n) {
+  auto lines = split_lines(text);
+  std::string out;
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += lines[i] + "\n";
+  return out;
+}
+
+// The error shape with a request id, also on answers to requests that could not be parsed.
+void expect_error_with_request_id(const HttpResponse& r, std::string_view code) {
+  ASSERT_TRUE(r.json) << "not a JSON error body: " << r.describe();
+  EXPECT_EQ(json_string(*r.json, {"error", "code"}), code) << r.describe();
+  const std::string id = json_string(*r.json, {"error", "request_id"});
+  EXPECT_FALSE(id.empty()) << "no request id: " << r.describe();
+  EXPECT_EQ(id, r.header("X-Request-Id")) << r.describe();
+}
+
 class HttpRobustness : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -30,7 +46,10 @@ class HttpRobustness : public ::testing::Test {
   void TearDown() override {
     // Whatever the test did, the server must still run and serve.
     if (shared_ && shared_->server) {
-      ASSERT_TRUE(shared_->server->running()) << shared_->server->stderr_text();
+      ASSERT_TRUE(shared_->server->running())
+          << "the server died (exit " << shared_->server->wait_exit(std::chrono::milliseconds(0)).value_or(-1)
+          << ")\nstderr:\n" << shared_->server->stderr_text() << "\nstdout (tail):\n"
+          << tail_lines(shared_->server->stdout_text(), 10);
       ASSERT_EQ(client_for(server())->get("/health").status, 200);
     }
   }
@@ -67,9 +86,7 @@ TEST_F(HttpRobustness, OversizedBodyIsRefusedFromContentLengthAndTheConnectionCl
   auto r = c.read_response(1500ms);  // well before the 2 s read deadline could fire
   ASSERT_TRUE(r) << "closed without an answer";
   EXPECT_EQ(r->status, 413) << r->describe();
-  EXPECT_EQ(json_string(r->json.value_or(nullptr), {"error", "code"}), "payload_too_large")
-      << r->describe();
-  EXPECT_EQ(json_string(r->json.value_or(nullptr), {"error", "request_id"}), r->header("X-Request-Id"));
+  expect_error_with_request_id(*r, "payload_too_large");
   EXPECT_TRUE(c.wait_closed(1s)) << "the server kept the connection open after 413";
   EXPECT_LT(Clock::now() - start, 2s);
 
@@ -98,6 +115,8 @@ struct Malformed {
   std::string bytes;
 };
 
+void PrintTo(const Malformed& m, std::ostream* os) { *os << m.name; }
+
 class HttpMalformed : public HttpRobustness, public ::testing::WithParamInterface<Malformed> {};
 
 TEST_P(HttpMalformed, AnswersBadRequestOrClosesOnlyThatConnection) {
@@ -107,9 +126,7 @@ TEST_P(HttpMalformed, AnswersBadRequestOrClosesOnlyThatConnection) {
   try {
     if (auto r = bad.read_response(3s)) {
       EXPECT_EQ(r->status, 400) << r->describe();
-      if (r->json) {
-        EXPECT_EQ(json_string(*r->json, {"error", "code"}), "bad_request") << r->describe();
-      }
+      expect_error_with_request_id(*r, "bad_request");
     }
   } catch (const RawTimeout&) {
     ADD_FAILURE() << "neither an answer nor a close within 3 s";
@@ -152,9 +169,7 @@ TEST_F(HttpRobustness, OversizedHeadersGet431AndClose) {
   }
   ASSERT_TRUE(r) << "the server closed without answering 431 (response lost or never sent)";
   EXPECT_EQ(r->status, 431) << r->describe();
-  if (r->json) {
-    EXPECT_EQ(json_string(*r->json, {"error", "code"}), "bad_request") << r->describe();
-  }
+  expect_error_with_request_id(*r, "bad_request");
   EXPECT_TRUE(c.wait_closed(3s));
   expect_still_serves(healthy);
 }
