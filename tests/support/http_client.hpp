@@ -30,11 +30,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  /// Sends one request to base_url + path. With a body and no Content-Type given, none is
-  /// added by the client except for POST (libcurl's form type is suppressed: we send
-  /// application/json when the body starts with '{' or '[', else application/octet-stream).
+  /// Sends one request to base_url + path and reads the whole response. When a body is sent
+  /// (always for POST, PUT and PATCH) without a Content-Type in `headers`, the client sends
+  /// application/json if the body starts with '{' or '[', else application/octet-stream.
   /// HEAD reads no body. Throws std::runtime_error on a transport failure (refused, reset,
-  /// timeout), with libcurl's message.
+  /// timeout), with libcurl's message; any HTTP status is a normal return.
   HttpResponse request(std::string_view method, std::string_view path, std::string_view body = {},
                        const RequestHeaders& headers = {});
 
