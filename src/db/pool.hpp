@@ -33,6 +33,8 @@ class Lease {
   ~Lease();
   Connection& operator*() const { return *conn_; }
   Connection* operator->() const { return conn_; }
+  /// True for SQLite's writer connection (and every PostgreSQL write() lease).
+  bool writer() const noexcept { return writer_; }
 
  private:
   Pool* pool_;
@@ -41,7 +43,9 @@ class Lease {
 };
 
 /// A transaction on a leased connection. Begins on construction (SQLite writer: BEGIN
-/// IMMEDIATE), rolls back on destruction unless commit() was called.
+/// IMMEDIATE; SQLite reader: BEGIN; PostgreSQL write lease: BEGIN (read committed);
+/// PostgreSQL read lease: BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY, so a reader
+/// sees one snapshot on both stores), rolls back on destruction unless commit() was called.
 class Transaction {
  public:
   explicit Transaction(Lease lease);
@@ -67,8 +71,11 @@ class Transaction {
 /// when the database comes back.
 class Pool {
  public:
-  /// `sqlite://PATH` (`sqlite://:memory:` for tests) or `postgresql://…` / `postgres://…`.
-  /// Throws db::Error(unavailable) when the first connection cannot be made.
+  /// `sqlite://PATH` (relative or absolute; the parent directory is created) or
+  /// `postgresql://…` / `postgres://…` (handed to libpq as is). `sqlite://:memory:` gives
+  /// one private in-memory connection that read() and write() both lease exclusively.
+  /// Throws db::Error(unavailable) when the first connection cannot be made, and
+  /// db::Error(other) for a URL of another scheme.
   static std::unique_ptr<Pool> open(const std::string& url, const PoolOptions& options);
 
   virtual ~Pool() = default;

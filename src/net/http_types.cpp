@@ -19,9 +19,13 @@ Method parse_method(std::string_view name) noexcept {
   return Method::other;
 }
 
-std::optional<std::string_view> Request::header(std::string_view lower_name) const noexcept {
-  for (const auto& [n, v] : headers)
-    if (n == lower_name) return v;
+std::optional<std::string_view> Request::header(std::string_view name) const noexcept {
+  for (const auto& [n, v] : headers) {
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < n.size() && same; ++i) same = (n[i] | 0x20) == (name[i] | 0x20);
+    if (same) return v;
+  }
   return std::nullopt;
 }
 

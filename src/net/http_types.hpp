@@ -22,7 +22,7 @@ inline constexpr std::size_t kMethodCount = 8;
 std::string_view method_name(Method m) noexcept;
 Method parse_method(std::string_view name) noexcept;
 
-/// Request headers, names lower-cased; views into the connection's buffers, valid for the
+/// Request headers as received; views into the connection's buffers, valid for the
 /// request's lifetime.
 using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
 
@@ -42,8 +42,8 @@ class Request {
   std::optional<auth::Principal> principal;  ///< set by authentication
   boost::json::value json;          ///< the parsed body of a JSON route (null when empty)
 
-  /// The first header with this lower-case name.
-  std::optional<std::string_view> header(std::string_view lower_name) const noexcept;
+  /// The first header with this name (compared without regard to case).
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
   /// A path parameter by name ("" when absent).
   std::string_view param(std::string_view name) const noexcept;
   /// The first query parameter with this name.

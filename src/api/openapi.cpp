@@ -1,0 +1,197 @@
+#include "api/openapi.hpp"
+
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+namespace crema::api {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kErrorSchema = R"({
+  "type": "object",
+  "required": ["error"],
+  "properties": {
+    "error": {
+      "type": "object",
+      "required": ["code", "message", "details", "request_id"],
+      "properties": {
+        "code": {"type": "string", "examples": ["validation_failed"]},
+        "message": {"type": "string"},
+        "details": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["field", "issue"],
+            "properties": {"field": {"type": "string"}, "issue": {"type": "string"}}
+          }
+        },
+        "request_id": {"type": "string"}
+      }
+    }
+  }
+})";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return out;
+}
+
+// "/api/v1/orders/{id}/status" + PUT → "putApiV1OrdersIdStatus"
+std::string operation_id(http::Method method, std::string_view pattern) {
+  std::string out = lower(http::method_name(method));
+  bool upper = true;
+  for (char c : pattern) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum) {
+      upper = true;
+      continue;
+    }
+    out += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+    upper = false;
+  }
+  return out;
+}
+
+json::value schema_ref_or_inline(std::string_view s) {
+  if (!s.empty() && s.front() == '{') return json::parse(s);
+  return json::object{{"$ref", "#/components/schemas/" + std::string(s)}};
+}
+
+json::object error_response(std::string_view description) {
+  return {{"$ref", "#/components/responses/Error"}, {"description", description}};
+}
+
+const char* status_text(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    default: return "Success";
+  }
+}
+
+}  // namespace
+
+OpenApi::OpenApi() { add_schema("Error", kErrorSchema); }
+
+void OpenApi::add_schema(std::string name, std::string_view json_schema) {
+  schemas_[std::move(name)] = json::parse(json_schema);
+}
+
+json::object OpenApi::document(const http::Router& router) const {
+  json::object paths;
+  for (const auto& route_ptr : router.routes()) {
+    const http::Route& r = *route_ptr;
+    if (r.doc.summary.empty())
+      throw std::logic_error("route without an OpenAPI summary: " + r.pattern);
+    json::object op;
+    op["operationId"] = operation_id(r.method, r.pattern);
+    op["summary"] = r.doc.summary;
+    if (!r.doc.tag.empty()) op["tags"] = json::array{r.doc.tag};
+
+    json::array params;
+    std::string_view p = r.pattern;
+    for (auto open = p.find('{'); open != std::string_view::npos; open = p.find('{', open + 1)) {
+      auto close = p.find('}', open);
+      params.push_back({{"name", p.substr(open + 1, close - open - 1)},
+                        {"in", "path"},
+                        {"required", true},
+                        {"schema", {{"type", "string"}}}});
+    }
+    for (const auto& q : r.doc.query) {
+      json::object qp{{"name", q.name},
+                      {"in", "query"},
+                      {"required", q.required},
+                      {"schema", {{"type", q.type}}}};
+      if (!q.description.empty()) qp["description"] = q.description;
+      params.push_back(std::move(qp));
+    }
+    if (!params.empty()) op["parameters"] = std::move(params);
+
+    if (r.body == http::BodyKind::json && !r.doc.request_schema.empty()) {
+      op["requestBody"] = {
+          {"required", true},
+          {"content",
+           {{"application/json", {{"schema", schema_ref_or_inline(r.doc.request_schema)}}}}}};
+    } else if (r.body == http::BodyKind::raw) {
+      json::object content;
+      for (const auto& t : r.content_types)
+        content[t] = {{"schema", {{"type", "string"}, {"contentMediaType", t}}}};
+      op["requestBody"] = {{"required", true}, {"content", std::move(content)}};
+    }
+
+    json::object responses;
+    json::object ok{{"description", status_text(r.doc.success_status)}};
+    if (!r.doc.response_schema.empty()) {
+      ok["content"] = {{std::string(r.doc.response_type),
+                        {{"schema", schema_ref_or_inline(r.doc.response_schema)}}}};
+    }
+    responses[std::to_string(r.doc.success_status)] = std::move(ok);
+    auto add_error = [&](int status, std::string_view why) {
+      auto key = std::to_string(status);
+      if (!responses.contains(key)) responses[key] = error_response(why);
+    };
+    add_error(400, "Malformed request or query parameter");
+    if (!r.access.is_public) {
+      add_error(401, "Missing, invalid, expired or revoked credentials");
+      add_error(403, "The caller's role may not do this");
+    }
+    if (r.pattern.find('{') != std::string::npos) add_error(404, "No such resource");
+    if (r.body != http::BodyKind::none) {
+      add_error(413, "Body too large");
+      add_error(415, "Unsupported content type");
+      add_error(422, "Invalid fields, every one listed");
+    }
+    for (int status : r.doc.errors) add_error(status, "See the error code");
+    if (r.rate_limited) add_error(429, "Rate limited; see Retry-After");
+    if (r.offload) add_error(503, "Database unavailable or shutting down");
+    add_error(500, "Internal error (logged with the request id)");
+    op["responses"] = std::move(responses);
+
+    if (r.access.is_public) {
+      op["security"] = json::array{};
+    } else {
+      json::array sec{json::object{{"bearerAuth", json::array{}}}};
+      if (!r.access.api_key_scope.empty()) sec.push_back(json::object{{"apiKey", json::array{}}});
+      op["security"] = std::move(sec);
+    }
+
+    auto& item = paths[r.pattern];
+    if (!item.is_object()) item = json::object{};
+    item.as_object()[lower(http::method_name(r.method))] = std::move(op);
+  }
+
+  json::object schemas;
+  for (const auto& [name, schema] : schemas_) schemas[name] = schema;
+
+  return json::object{
+      {"openapi", "3.1.0"},
+      {"info",
+       {{"title", "Crema API"},
+        {"version", CREMA_VERSION},
+        {"description",
+         "The backend of a café and bakery: point of sale, kitchen board, online orders and "
+         "delivery, inventory, payments, notifications, reviews, catering events and reports."},
+        {"license", {{"name", "Proprietary"}, {"identifier", "LicenseRef-Proprietary"}}}}},
+      {"servers", json::array{json::object{{"url", "/"}}}},
+      {"paths", std::move(paths)},
+      {"components",
+       {{"schemas", std::move(schemas)},
+        {"responses",
+         {{"Error",
+           {{"description", "An error, in the one shape of every error"},
+            {"content",
+             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}},
+        {"securitySchemes",
+         {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
+          {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}},
+  };
+}
+
+}  // namespace crema::api

@@ -1,0 +1,28 @@
+#pragma once
+/// The OpenAPI 3.1 document, generated from the route table so that no route can be missing
+/// from it: each route's RouteDoc gives the summary and schemas; parameters, security and
+/// error responses are derived from what the route declares.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "net/router.hpp"
+
+namespace crema::api {
+
+class OpenApi {
+ public:
+  OpenApi();
+  /// Registers a components schema (JSON Schema text) that routes may name.
+  void add_schema(std::string name, std::string_view json_schema);
+  /// The whole document for the routes registered in `router`.
+  boost::json::object document(const http::Router& router) const;
+
+ private:
+  std::map<std::string, boost::json::value> schemas_;
+};
+
+}  // namespace crema::api

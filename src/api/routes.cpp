@@ -1,0 +1,9 @@
+#include "api/routes.hpp"
+
+namespace crema::api {
+
+void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services) {
+  register_ops_routes(router, openapi, services.ops);
+}
+
+}  // namespace crema::api

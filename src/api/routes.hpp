@@ -1,0 +1,20 @@
+#pragma once
+/// Every route of the API in one place: each resource file registers its routes here, so
+/// the server and the OpenAPI test see exactly the same table.
+
+#include <memory>
+
+#include "api/openapi.hpp"
+#include "api/ops_routes.hpp"
+#include "net/router.hpp"
+
+namespace crema::api {
+
+/// What the handlers need: the services of each feature. Later features add theirs.
+struct AppServices {
+  std::shared_ptr<OpsContext> ops;
+};
+
+void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);
+
+}  // namespace crema::api

@@ -1,0 +1,443 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+
+#include "events/redis_endpoint.hpp"
+
+extern char** environ;
+
+namespace crema::app {
+
+namespace {
+
+using Apply = std::function<std::optional<std::string>(std::string_view, Config&)>;
+
+struct Setting {
+  SettingInfo info;
+  Apply apply;  ///< returns the reason when the value is malformed
+};
+
+std::optional<int> parse_int(std::string_view s) {
+  int v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Apply int_in(int Config::*field, int lo, int hi) {
+  return [=](std::string_view s, Config& c) -> std::optional<std::string> {
+    auto v = parse_int(s);
+    if (!v || *v < lo || *v > hi)
+      return "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+    c.*field = *v;
+    return std::nullopt;
+  };
+}
+
+Apply flag(bool Config::*field) {
+  return [=](std::string_view s, Config& c) -> std::optional<std::string> {
+    if (s == "1" || s == "true") {
+      c.*field = true;
+    } else if (s == "0" || s == "false") {
+      c.*field = false;
+    } else {
+      return "must be 0 or 1";
+    }
+    return std::nullopt;
+  };
+}
+
+Apply text(std::string Config::*field) {
+  return [=](std::string_view s, Config& c) -> std::optional<std::string> {
+    c.*field = std::string(s);
+    return std::nullopt;
+  };
+}
+
+Apply url_with(std::string Config::*field, std::initializer_list<std::string_view> schemes) {
+  std::vector<std::string_view> allowed(schemes);
+  return [=](std::string_view s, Config& c) -> std::optional<std::string> {
+    if (s.empty()) {
+      (c.*field).clear();
+      return std::nullopt;
+    }
+    for (auto scheme : allowed) {
+      if (s.size() > scheme.size() && s.substr(0, scheme.size()) == scheme) {
+        c.*field = std::string(s);
+        return std::nullopt;
+      }
+    }
+    std::string want;
+    for (auto scheme : allowed) want += (want.empty() ? "" : " or ") + std::string(scheme);
+    return "must start with " + want;
+  };
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    auto item = s.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::optional<std::string> apply_listen(std::string_view s, Config& c) {
+  const std::string_view why = "must be host:port, e.g. 127.0.0.1:8080 or [::]:8080";
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::string(why);
+  auto host = s.substr(0, colon);
+  auto port = parse_int(s.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return std::string(why);
+  if (host.front() == '[') {
+    if (host.back() != ']') return std::string(why);
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host != "localhost" && !util::IpAddress::parse(host)) return std::string(why);
+  c.listen_host = host == "localhost" ? "127.0.0.1" : std::string(host);
+  c.listen_port = static_cast<std::uint16_t>(*port);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_env(std::string_view s, Config& c) {
+  if (s == "development") {
+    c.env = Environment::development;
+  } else if (s == "production") {
+    c.env = Environment::production;
+  } else {
+    return "must be development or production";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_trusted_proxy(std::string_view s, Config& c) {
+  c.trusted_proxies.clear();
+  for (const auto& item : split_list(s)) {
+    auto cidr = util::Cidr::parse(item);
+    if (!cidr) return "must be CIDR ranges such as 10.0.0.0/8, comma-separated";
+    c.trusted_proxies.push_back(*cidr);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_cors(std::string_view s, Config& c) {
+  c.cors_origins.clear();
+  for (auto& item : split_list(s)) {
+    bool scheme_ok = item.rfind("http://", 0) == 0 || item.rfind("https://", 0) == 0;
+    if (!scheme_ok || item.back() == '/')
+      return "must be origins such as https://shop.example, comma-separated";
+    c.cors_origins.push_back(std::move(item));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_jwt_secret(std::string_view s, Config& c) {
+  if (!s.empty() && s.size() < 32) return "must be at least 32 bytes";
+  c.jwt_secret = std::string(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_data_key(std::string_view s, Config& c) {
+  if (s.empty()) {
+    c.data_key_hex.clear();
+    return std::nullopt;
+  }
+  if (s.size() != 64 || s.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
+    return "must be 64 hexadecimal digits (a 32-byte key)";
+  c.data_key_hex = std::string(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_threads(std::string_view s, Config& c) {
+  auto v = parse_int(s);
+  if (!v || *v < 1 || *v > 256) return "must be a whole number from 1 to 256";
+  c.threads = *v;
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_timezone(std::string_view s, Config& c) {
+  // Checked against the tz database when the app starts (date::locate_zone); here only the
+  // shape, so loading stays free of I/O.
+  if (s.empty() || s.size() > 64 ||
+      s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
+          std::string_view::npos)
+    return "must be an IANA time zone such as Europe/Paris";
+  c.timezone = std::string(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_currency(std::string_view s, Config& c) {
+  if (s.size() != 3 || s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos)
+    return "must be an ISO 4217 code such as USD";
+  c.currency = std::string(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_argon2(std::string_view s, Config& c) {
+  if (s == "interactive") {
+    c.argon2 = Argon2Profile::interactive;
+  } else if (s == "moderate") {
+    c.argon2 = Argon2Profile::moderate;
+  } else {
+    return "must be interactive or moderate";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_log_level(std::string_view s, Config& c) {
+  if (s == "debug") c.log_level = LogLevel::debug;
+  else if (s == "info") c.log_level = LogLevel::info;
+  else if (s == "warn") c.log_level = LogLevel::warn;
+  else if (s == "error") c.log_level = LogLevel::error;
+  else return "must be debug, info, warn or error";
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_durability(std::string_view s, Config& c) {
+  if (s == "normal") c.durability_full = false;
+  else if (s == "full") c.durability_full = true;
+  else return "must be normal or full";
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_database_url(std::string_view s, Config& c) {
+  if (s.rfind("sqlite://", 0) == 0 && s.size() > 9) {
+    c.database_url = std::string(s);
+    return std::nullopt;
+  }
+  if (s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0) {
+    c.database_url = std::string(s);
+    return std::nullopt;
+  }
+  return "must be sqlite://PATH or postgresql://user:pass@host:port/db";
+}
+
+std::optional<std::string> apply_redis_url(std::string_view s, Config& c) {
+  if (!s.empty() && !events::RedisEndpoint::parse(s))
+    return "must be redis://[[user]:password@]host[:port][/db]";
+  c.redis_url = std::string(s);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_nonempty_path(std::string Config::*field, std::string_view s,
+                                               Config& c) {
+  if (s.empty()) return "must not be empty";
+  c.*field = std::string(s);
+  return std::nullopt;
+}
+
+const std::vector<Setting>& table() {
+  static const std::vector<Setting> kTable = {
+      {{"CREMA_LISTEN", "127.0.0.1:8080", "address:port to listen on (port 0: any free port)"},
+       apply_listen},
+      {{"CREMA_DATABASE_URL", "sqlite://./var/crema.db",
+        "sqlite://PATH or postgresql://user:pass@host:port/db"},
+       apply_database_url},
+      {{"CREMA_REDIS_URL", "(none)",
+        "redis://host:port/db; when set, events, rate limits and the token denylist are shared "
+        "through Redis"},
+       apply_redis_url},
+      {{"CREMA_JWT_SECRET", "(development: generated once, kept in CREMA_DATA_DIR)",
+        "HMAC key for access tokens, at least 32 bytes; required in production"},
+       apply_jwt_secret},
+      {{"CREMA_ENV", "development",
+        "production refuses insecure defaults (no TLS and no trusted proxy, default secrets)"},
+       apply_env},
+      {{"CREMA_TLS_CERT", "(none)", "PEM certificate chain; with CREMA_TLS_KEY, serve HTTPS and "
+                                    "send HSTS"},
+       text(&Config::tls_cert)},
+      {{"CREMA_TLS_KEY", "(none)", "PEM private key for CREMA_TLS_CERT"}, text(&Config::tls_key)},
+      {{"CREMA_TRUSTED_PROXY", "(none)",
+        "CIDR range(s) of the ingress that terminates TLS; only its X-Forwarded-For/Proto are "
+        "believed"},
+       apply_trusted_proxy},
+      {{"CREMA_THREADS", "number of cores", "I/O threads"}, apply_threads},
+      {{"CREMA_TIMEZONE", "UTC", "IANA zone of the shop; business days are days in this zone"},
+       apply_timezone},
+      {{"CREMA_CURRENCY", "USD", "ISO 4217 code of prices"}, apply_currency},
+      {{"CREMA_TAX_RATE_BPS", "0", "tax in basis points, added on top of item prices"},
+       int_in(&Config::tax_rate_bps, 0, 10000)},
+      {{"CREMA_MEDIA_DIR", "./var/media", "where images live when no object store is configured"},
+       [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::media_dir, s, c); }},
+      {{"CREMA_CORS_ORIGINS", "(none)", "comma-separated origins allowed by CORS"}, apply_cors},
+      {{"CREMA_ARGON2", "interactive",
+        "password hashing cost: interactive (64 MiB, 2 passes) or moderate (256 MiB, 3 passes)"},
+       apply_argon2},
+      {{"CREMA_DATA_KEY", "(development: generated once, kept in CREMA_DATA_DIR)",
+        "32-byte key (64 hex digits) that encrypts secrets at rest; required in production"},
+       apply_data_key},
+      {{"CREMA_AUTH_RATE_PER_MIN", "30", "login, register and refresh requests per IP per minute "
+                                         "(0: off)"},
+       int_in(&Config::auth_rate_per_min, 0, 1000000)},
+      {{"CREMA_PUBLIC_RATE_PER_MIN", "600", "other unauthenticated requests per IP per minute "
+                                            "(0: off)"},
+       int_in(&Config::public_rate_per_min, 0, 100000000)},
+      {{"CREMA_USER_RATE_PER_MIN", "1200", "authenticated requests per user per minute (0: off)"},
+       int_in(&Config::user_rate_per_min, 0, 100000000)},
+      {{"CREMA_REQUIRE_ADMIN_2FA", "0", "1: admin mutations need an account with 2FA"},
+       flag(&Config::require_admin_2fa)},
+      {{"CREMA_ORDER_HOLD_MINUTES", "15",
+        "unpaid online orders are cancelled after this, releasing their stock"},
+       int_in(&Config::order_hold_minutes, 1, 10080)},
+      {{"CREMA_KITCHEN_PARALLELISM", "2",
+        "how many orders the kitchen prepares at once, for estimated_time"},
+       int_in(&Config::kitchen_parallelism, 1, 1000)},
+      {{"CREMA_S3_ENDPOINT", "(none)", "S3-compatible object store for images (instead of "
+                                       "CREMA_MEDIA_DIR)"},
+       url_with(&Config::s3_endpoint, {"http://", "https://"})},
+      {{"CREMA_S3_BUCKET", "(none)", "bucket of the object store"}, text(&Config::s3_bucket)},
+      {{"CREMA_S3_REGION", "(none)", "region of the object store"}, text(&Config::s3_region)},
+      {{"CREMA_S3_ACCESS_KEY", "(none)", "access key of the object store"},
+       text(&Config::s3_access_key)},
+      {{"CREMA_S3_SECRET_KEY", "(none)", "secret key of the object store"},
+       text(&Config::s3_secret_key)},
+      {{"CREMA_BACKUP_DIR", "(none)", "when set, a daily backup is written there"},
+       text(&Config::backup_dir)},
+      {{"CREMA_BACKUP_KEEP", "14", "how many daily backups to keep"},
+       int_in(&Config::backup_keep, 1, 3650)},
+      {{"CREMA_SENTRY_DSN", "(none)", "errors are reported to this Sentry-compatible endpoint"},
+       url_with(&Config::sentry_dsn, {"http://", "https://"})},
+      {{"CREMA_SMTP_URL", "(none)", "smtp://user:pass@host:587 (STARTTLS) or smtps://…; email "
+                                    "channel"},
+       url_with(&Config::smtp_url, {"smtp://", "smtps://"})},
+      {{"CREMA_SMTP_FROM", "(none)", "sender address of emails"}, text(&Config::smtp_from)},
+      {{"CREMA_SMS_URL", "(none)",
+        "HTTP SMS provider speaking the Twilio Messages format, credentials in the URL"},
+       url_with(&Config::sms_url, {"http://", "https://"})},
+      {{"CREMA_STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL"},
+       url_with(&Config::stripe_api_base, {"http://", "https://"})},
+      {{"CREMA_STRIPE_SECRET_KEY", "(none)", "Stripe secret key"},
+       text(&Config::stripe_secret_key)},
+      {{"CREMA_STRIPE_WEBHOOK_SECRET", "(none)", "Stripe webhook signing secret"},
+       text(&Config::stripe_webhook_secret)},
+      {{"CREMA_PAYPAL_API_BASE", "https://api-m.paypal.com", "PayPal API base URL"},
+       url_with(&Config::paypal_api_base, {"http://", "https://"})},
+      {{"CREMA_PAYPAL_CLIENT_ID", "(none)", "PayPal OAuth client id"},
+       text(&Config::paypal_client_id)},
+      {{"CREMA_PAYPAL_SECRET", "(none)", "PayPal OAuth secret"}, text(&Config::paypal_secret)},
+      {{"CREMA_PAYPAL_WEBHOOK_ID", "(none)", "PayPal webhook id, for signature verification"},
+       text(&Config::paypal_webhook_id)},
+      {{"CREMA_LOCAL_GATEWAY_URL", "(none)", "base URL of the regional redirect gateway"},
+       url_with(&Config::local_gateway_url, {"http://", "https://"})},
+      {{"CREMA_LOCAL_GATEWAY_SECRET", "(none)", "HMAC secret of the regional gateway's "
+                                                "callbacks"},
+       text(&Config::local_gateway_secret)},
+      {{"CREMA_DATA_DIR", "./var", "where development secrets are generated and kept"},
+       [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::data_dir, s, c); }},
+      {{"CREMA_LOG_LEVEL", "info", "debug, info, warn or error (info logs every request)"},
+       apply_log_level},
+      {{"CREMA_AUTO_MIGRATE", "1", "0: serve does not apply migrations at start (run crema "
+                                   "migrate)"},
+       flag(&Config::auto_migrate)},
+      {{"CREMA_DURABILITY", "normal",
+        "SQLite synchronous mode: normal (WAL, safe against crashes of the process) or full "
+        "(also against power loss)"},
+       apply_durability},
+      {{"CREMA_DB_POOL_SIZE", "8", "database connections (SQLite: readers besides the one "
+                                   "writer) and blocking worker threads"},
+       int_in(&Config::db_pool_size, 1, 256)},
+      {{"CREMA_REQUEST_TIMEOUT_SECONDS", "10",
+        "deadline for reading a request's headers, and for each body read and response write; "
+        "idle keep-alive connections are closed after it"},
+       int_in(&Config::request_timeout_seconds, 1, 3600)},
+      {{"CREMA_SHUTDOWN_GRACE_SECONDS", "20",
+        "on SIGTERM, how long in-flight requests may take to finish"},
+       int_in(&Config::shutdown_grace_seconds, 0, 600)},
+  };
+  return kTable;
+}
+
+}  // namespace
+
+std::span<const SettingInfo> settings() {
+  static const std::vector<SettingInfo> kInfos = [] {
+    std::vector<SettingInfo> v;
+    for (const auto& s : table()) v.push_back(s.info);
+    return v;
+  }();
+  return kInfos;
+}
+
+std::string flag_name(std::string_view env_name) {
+  std::string out;
+  auto name = env_name.substr(std::string_view("CREMA_").size());
+  out.reserve(name.size());
+  for (char ch : name) out.push_back(ch == '_' ? '-' : static_cast<char>(ch | 0x20));
+  return out;
+}
+
+LoadResult load_config(const std::map<std::string, std::string>& env,
+                       const std::map<std::string, std::string>& overrides,
+                       unsigned hardware_threads) {
+  LoadResult out;
+  Config c;
+  c.threads = static_cast<int>(std::clamp(hardware_threads, 1u, 256u));
+
+  for (const auto& [name, value] : env) {
+    if (name.rfind("CREMA_", 0) != 0) continue;
+    bool known = std::any_of(table().begin(), table().end(),
+                             [&](const Setting& s) { return s.info.name == name; });
+    if (!known) out.warnings.push_back("unknown setting " + name + " is ignored");
+  }
+
+  for (const auto& s : table()) {
+    const std::string key(s.info.name);
+    const std::string* value = nullptr;
+    if (auto it = overrides.find(key); it != overrides.end()) {
+      value = &it->second;
+    } else if (auto jt = env.find(key); jt != env.end()) {
+      value = &jt->second;
+    }
+    if (!value) continue;
+    if (auto why = s.apply(*value, c)) {
+      std::string shown = *value;
+      const bool secret = key.find("SECRET") != std::string::npos ||
+                          key.find("KEY") != std::string::npos ||
+                          key.find("DSN") != std::string::npos;
+      if (secret) shown = "…";
+      if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+      out.error = key + " " + *why + " (got \"" + shown + "\")";
+      return out;
+    }
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    out.error = c.tls_cert.empty() ? "CREMA_TLS_CERT must be set together with CREMA_TLS_KEY"
+                                   : "CREMA_TLS_KEY must be set together with CREMA_TLS_CERT";
+    return out;
+  }
+  out.config = std::move(c);
+  return out;
+}
+
+std::optional<std::string> check_production(const Config& c) {
+  if (!c.production()) return std::nullopt;
+  if (!c.tls() && c.trusted_proxies.empty())
+    return "CREMA_ENV=production needs TLS (CREMA_TLS_CERT/CREMA_TLS_KEY) or a trusted proxy "
+           "that terminates it (CREMA_TRUSTED_PROXY)";
+  if (c.jwt_secret.empty())
+    return "CREMA_JWT_SECRET must be set in production (at least 32 bytes)";
+  if (c.data_key_hex.empty())
+    return "CREMA_DATA_KEY must be set in production (64 hexadecimal digits)";
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> environment_map() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+}  // namespace crema::app

@@ -1,0 +1,110 @@
+#pragma once
+/// Crema's settings (SPEC §1): read from CREMA_* environment variables, each overridable by
+/// a flag of the same name, validated once at start.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/net_address.hpp"
+
+namespace crema::app {
+
+enum class Environment { development, production };
+enum class Argon2Profile { interactive, moderate };
+enum class LogLevel { debug, info, warn, error };
+
+struct Config {
+  // server
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  int threads = 1;  ///< defaults to the number of cores
+  Environment env = Environment::development;
+  std::string tls_cert;
+  std::string tls_key;
+  std::vector<util::Cidr> trusted_proxies;
+  std::vector<std::string> cors_origins;
+  int request_timeout_seconds = 10;
+  int shutdown_grace_seconds = 20;
+  LogLevel log_level = LogLevel::info;
+
+  // storage
+  std::string database_url = "sqlite://./var/crema.db";
+  std::string redis_url;
+  bool auto_migrate = true;
+  bool durability_full = false;
+  int db_pool_size = 8;
+  std::string data_dir = "./var";
+  std::string media_dir = "./var/media";
+
+  // secrets (empty: generated in development, required in production)
+  std::string jwt_secret;
+  std::string data_key_hex;
+  Argon2Profile argon2 = Argon2Profile::interactive;
+
+  // business
+  std::string timezone = "UTC";
+  std::string currency = "USD";
+  int tax_rate_bps = 0;
+  int order_hold_minutes = 15;
+  int kitchen_parallelism = 2;
+
+  // rate limits per minute; 0 turns one off
+  int auth_rate_per_min = 30;
+  int public_rate_per_min = 600;
+  int user_rate_per_min = 1200;
+  bool require_admin_2fa = false;
+
+  // providers and integrations (used by the features that need them)
+  std::string s3_endpoint, s3_bucket, s3_region, s3_access_key, s3_secret_key;
+  std::string backup_dir;
+  int backup_keep = 14;
+  std::string sentry_dsn;
+  std::string smtp_url, smtp_from, sms_url;
+  std::string stripe_api_base = "https://api.stripe.com";
+  std::string stripe_secret_key, stripe_webhook_secret;
+  std::string paypal_api_base = "https://api-m.paypal.com";
+  std::string paypal_client_id, paypal_secret, paypal_webhook_id;
+  std::string local_gateway_url, local_gateway_secret;
+
+  bool production() const noexcept { return env == Environment::production; }
+  bool tls() const noexcept { return !tls_cert.empty(); }
+};
+
+/// One known setting: its variable, default (as text), and what it means.
+struct SettingInfo {
+  std::string_view name;          ///< e.g. CREMA_LISTEN
+  std::string_view default_text;  ///< what the README shows
+  std::string_view help;
+};
+
+/// Every setting Crema knows, in README order.
+std::span<const SettingInfo> settings();
+
+/// The flag of a setting: CREMA_DATABASE_URL → database-url.
+std::string flag_name(std::string_view env_name);
+
+struct LoadResult {
+  std::optional<Config> config;   ///< set when every value was valid
+  std::string error;              ///< one line naming the bad variable, otherwise
+  std::vector<std::string> warnings;  ///< unknown CREMA_ variables, one line each
+};
+
+/// Builds the configuration from `env` (the process environment as name → value) with
+/// `overrides` (from flags, by variable name) taking precedence. Pure: no I/O.
+LoadResult load_config(const std::map<std::string, std::string>& env,
+                       const std::map<std::string, std::string>& overrides,
+                       unsigned hardware_threads);
+
+/// Checks what production mode forbids (no TLS and no trusted proxy, missing secrets).
+/// Returns one line naming the problem, or nothing.
+std::optional<std::string> check_production(const Config& config);
+
+/// The process environment as a map.
+std::map<std::string, std::string> environment_map();
+
+}  // namespace crema::app

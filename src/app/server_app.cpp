@@ -1,0 +1,233 @@
+#include "app/server_app.hpp"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <date/tz.h>
+
+#include "api/openapi.hpp"
+#include "api/ops_routes.hpp"
+#include "api/routes.hpp"
+#include "app/secrets.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "events/redis_endpoint.hpp"
+#include "net/dispatcher.hpp"
+#include "net/http_server.hpp"
+#include "net/middleware.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "service/admin_bootstrap.hpp"
+
+namespace crema::app {
+
+namespace {
+
+obs::Level to_obs(LogLevel l) {
+  switch (l) {
+    case LogLevel::debug: return obs::Level::debug;
+    case LogLevel::info: return obs::Level::info;
+    case LogLevel::warn: return obs::Level::warn;
+    case LogLevel::error: return obs::Level::error;
+  }
+  return obs::Level::info;
+}
+
+void fail_line(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
+
+db::PoolOptions pool_options(const Config& c) {
+  db::PoolOptions o;
+  o.size = c.db_pool_size;
+  o.sqlite_full_durability = c.durability_full;
+  return o;
+}
+
+// Checks that need the outside world but belong to "is the configuration usable".
+std::optional<std::string> check_environment(const Config& c) {
+  try {
+    (void)date::locate_zone(c.timezone);
+  } catch (const std::exception&) {
+    return "CREMA_TIMEZONE is not a known IANA time zone (got \"" + c.timezone + "\")";
+  }
+  return check_production(c);
+}
+
+std::unique_ptr<db::Pool> open_pool(const Config& c) {
+  try {
+    return db::Pool::open(c.database_url, pool_options(c));
+  } catch (const db::Error& e) {
+    fail_line(std::string("cannot open the database: ") + e.what());
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+int run_migrate(const Config& config) {
+  obs::set_log_level(to_obs(config.log_level));
+  auto pool = open_pool(config);
+  if (!pool) return 1;
+  try {
+    auto applied = db::migrate(*pool);
+    auto status = db::migration_status(*pool);
+    if (applied.empty()) {
+      std::printf("the schema is up to date (version %d); nothing to apply\n", status.current);
+    } else {
+      for (int v : applied) std::printf("applied migration %04d\n", v);
+      std::printf("the schema is now at version %d\n", status.current);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    fail_line(std::string("migration failed: ") + e.what());
+    return 1;
+  }
+}
+
+int run_create_admin(const Config& config, const std::string& email, const std::string& password) {
+  obs::set_log_level(to_obs(config.log_level));
+  auto pool = open_pool(config);
+  if (!pool) return 1;
+  try {
+    db::migrate(*pool);
+    auto profile = config.argon2 == Argon2Profile::moderate ? auth::Argon2Profile::moderate
+                                                            : auth::Argon2Profile::interactive;
+    auto created = service::create_admin(*pool, email, password, profile);
+    if (!created) {
+      std::string line = created.error().message;
+      for (const auto& d : created.error().details) line += " " + d.field + ": " + d.issue + ".";
+      fail_line(line);
+      return 1;
+    }
+    std::printf("created admin %s (id %s)\n", email.c_str(), created->c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    fail_line(std::string("create-admin failed: ") + e.what());
+    return 1;
+  }
+}
+
+int run_serve(Config config) {
+  // Signals are taken synchronously by this thread; every thread started below inherits the
+  // mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  obs::set_log_level(to_obs(config.log_level));
+  if (auto problem = check_environment(config)) {
+    fail_line(*problem);
+    return kExitConfig;
+  }
+  try {
+    ensure_development_secrets(config);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return kExitConfig;
+  }
+
+  auto pool = open_pool(config);
+  if (!pool) return 1;
+  if (config.auto_migrate) {
+    try {
+      for (int v : db::migrate(*pool))
+        obs::Log(obs::Level::info, "migration applied").num("version", v);
+    } catch (const std::exception& e) {
+      fail_line(std::string("migration failed: ") + e.what());
+      return 1;
+    }
+  }
+
+  obs::Metrics metrics;
+  metrics.add_sampled_gauge("db_pool_in_use", "Database connections leased now",
+                            [p = pool.get()] { return static_cast<double>(p->in_use()); });
+
+  http::Router router;
+  api::OpenApi openapi;
+  auto ops = std::make_shared<api::OpsContext>(api::OpsContext{metrics, {}, nullptr});
+  ops->ready_checks.push_back([p = pool.get()](boost::json::object& checks) {
+    try {
+      auto status = db::migration_status(*p);
+      checks["database"] = "ok";
+      if (status.up_to_date()) {
+        checks["migrations"] = "ok";
+        return true;
+      }
+      checks["migrations"] = "pending: at version " + std::to_string(status.current) + " of " +
+                             std::to_string(status.latest);
+      return false;
+    } catch (const db::Error& e) {
+      checks["database"] = std::string("unavailable: ") + e.what();
+      checks["migrations"] = "unknown";
+      return false;
+    }
+  });
+  if (!config.redis_url.empty()) {
+    auto endpoint = events::RedisEndpoint::parse(config.redis_url);
+    if (!endpoint) {
+      fail_line("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
+      return kExitConfig;
+    }
+    ops->ready_checks.push_back([e = *endpoint](boost::json::object& checks) {
+      auto outcome = events::redis_ping(e, std::chrono::milliseconds(500));
+      checks["redis"] = outcome;
+      return outcome == "ok";
+    });
+  }
+  api::AppServices services{ops};
+  api::register_all_routes(router, openapi, services);
+  ops->openapi_json = std::make_shared<const std::string>(
+      boost::json::serialize(openapi.document(router)));
+
+  std::vector<std::unique_ptr<http::Middleware>> chain;
+  chain.push_back(std::make_unique<http::RequestIdMiddleware>());
+  chain.push_back(std::make_unique<http::SecurityHeadersMiddleware>());
+  chain.push_back(std::make_unique<http::CorsMiddleware>(config.cors_origins));
+  chain.push_back(std::make_unique<http::MetricsMiddleware>(metrics));
+  chain.push_back(std::make_unique<http::AccessLogMiddleware>());
+  http::Dispatcher dispatcher(router, std::move(chain));
+
+  // Blocking work (the database) runs here, never on an I/O thread.
+  boost::asio::thread_pool workers(static_cast<std::size_t>(config.db_pool_size));
+
+  net::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.threads = config.threads;
+  options.tls_cert = config.tls_cert;
+  options.tls_key = config.tls_key;
+  options.trusted_proxies = config.trusted_proxies;
+  options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+  net::HttpServer server(options, dispatcher, workers, &metrics);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return 1;
+  }
+  obs::Log(obs::Level::info, "listening")
+      .str("address", server.address())
+      .str("store", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgres")
+      .boolean("tls", config.tls())
+      .num("threads", config.threads)
+      .str("version", CREMA_VERSION);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  obs::Log(obs::Level::info, "shutting down")
+      .str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT")
+      .num("connections", server.connections());
+  const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
+  workers.join();
+  obs::Log(obs::Level::info, "stopped").boolean("clean", clean);
+  return 0;
+}
+
+}  // namespace crema::app

@@ -1,0 +1,285 @@
+#include "db/postgres/pg_connection.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <memory>
+
+#include "db/number_text.hpp"
+
+namespace crema::db {
+
+namespace {
+
+// Type OIDs from pg_type.dat; stable across PostgreSQL versions.
+constexpr Oid kBoolOid = 16;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kFloat4Oid = 700;
+constexpr Oid kFloat8Oid = 701;
+
+// Statements come from code; the bound only protects against dynamically built SQL.
+constexpr std::size_t kMaxPreparedStatements = 512;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// libpq messages end with a newline and may span lines; logs want one line.
+std::string one_line(const char* text) {
+  std::string out;
+  for (const char* p = text ? text : ""; *p; ++p) {
+    if (*p == '\n' || *p == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += *p;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+bool result_ok(const PGresult* res) {
+  if (!res) return false;
+  const auto st = PQresultStatus(res);
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+std::string_view sqlstate_of(const PGresult* res) {
+  const char* s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  return s ? std::string_view(s) : std::string_view();
+}
+
+// A prepared statement made invalid by a schema change (or gone from the server) can be
+// prepared again; any other error stands.
+bool statement_went_stale(const PGresult* res) {
+  const std::string_view state = sqlstate_of(res);
+  if (state == "26000") return true;  // invalid_sql_statement_name
+  if (state != "0A000") return false;
+  const char* msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  return msg && std::string_view(msg).starts_with("cached plan must not change result type");
+}
+
+Cell convert_cell(const char* value, int length, Oid type) {
+  const std::string_view text(value, static_cast<std::size_t>(length));
+  switch (type) {
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+      if (auto v = detail::parse_int64(text)) return *v;
+      break;
+    case kFloat4Oid:
+    case kFloat8Oid:
+      if (auto v = detail::parse_double(text)) return *v;
+      break;
+    case kBoolOid:
+      return std::int64_t{text == "t" ? 1 : 0};
+    default:
+      break;
+  }
+  return std::string(text);
+}
+
+Result convert_result(const PGresult* res) {
+  const int nrows = PQntuples(res);
+  const int ncols = PQnfields(res);
+  std::vector<std::string> columns;
+  std::vector<Oid> types;
+  columns.reserve(static_cast<std::size_t>(ncols));
+  types.reserve(static_cast<std::size_t>(ncols));
+  for (int c = 0; c < ncols; ++c) {
+    columns.emplace_back(PQfname(res, c));
+    types.push_back(PQftype(res, c));
+  }
+  std::vector<Cell> cells;
+  cells.reserve(static_cast<std::size_t>(nrows) * static_cast<std::size_t>(ncols));
+  for (int r = 0; r < nrows; ++r) {
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res, r, c))
+        cells.emplace_back(nullptr);
+      else
+        cells.push_back(convert_cell(PQgetvalue(res, r, c), PQgetlength(res, r, c),
+                                     types[static_cast<std::size_t>(c)]));
+    }
+  }
+  std::int64_t affected = 0;
+  if (auto n = detail::parse_int64(PQcmdTuples(const_cast<PGresult*>(res))))
+    affected = *n;
+  else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+    affected = nrows;
+  return Result(std::move(columns), std::move(cells), affected);
+}
+
+}  // namespace
+
+Error::Kind pg_error_kind(std::string_view state, bool connection_bad) noexcept {
+  if (connection_bad) return Error::Kind::unavailable;
+  if (state == "23505") return Error::Kind::unique_violation;
+  if (state == "23503") return Error::Kind::foreign_key_violation;
+  if (state == "23514") return Error::Kind::check_violation;
+  if (state == "23502") return Error::Kind::not_null_violation;
+  if (state == "40001" || state == "40P01") return Error::Kind::retryable;
+  if (state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03" ||
+      state == "53300")
+    return Error::Kind::unavailable;
+  return Error::Kind::other;
+}
+
+PgConnection::PgConnection(const std::string& url) {
+  // Defaults come before "dbname": libpq expands the URL there, and what it sets
+  // overrides them, so a URL that names its own timeout or keepalives keeps them.
+  const char* const keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
+                              "keepalives_interval", "keepalives_count", "application_name",
+                              "client_encoding",     "dbname",           nullptr};
+  const char* const values[] = {"3", "1", "30", "10", "3", "crema", "UTF8", url.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!conn_) throw Error(Error::Kind::unavailable, "PostgreSQL: out of memory while connecting");
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = "PostgreSQL: " + one_line(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw Error(Error::Kind::unavailable, std::move(msg));
+  }
+  // Notices ("there is no transaction in progress", "relation exists, skipping") are
+  // expected and would otherwise go to stderr, outside the JSON log.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::healthy() const noexcept {
+  return healthy_ && PQstatus(conn_) == CONNECTION_OK;
+}
+
+void PgConnection::fail(PGresult* raw, std::string_view context) {
+  ResultPtr res(raw);
+  const std::string state(sqlstate_of(res.get()));
+  const bool bad = PQstatus(conn_) == CONNECTION_BAD;
+  const Error::Kind kind = pg_error_kind(state, bad);
+  if (kind == Error::Kind::unavailable) healthy_ = false;
+  // The primary message only: DETAIL may quote row values (emails, names) into the logs.
+  const char* primary = res ? PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string msg = "PostgreSQL: " + one_line(primary ? primary : PQerrorMessage(conn_));
+  if (!context.empty() && kind != Error::Kind::unavailable) {
+    msg += " (in: ";
+    msg += context.substr(0, 200);
+    msg += ")";
+  }
+  throw Error(kind, std::move(msg), state);
+}
+
+const std::string& PgConnection::prepared_name(const std::string& key, std::string_view sql,
+                                               const std::vector<unsigned>& types) {
+  if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
+  if (prepared_.size() >= kMaxPreparedStatements &&
+      PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+    // DEALLOCATE is allowed inside a transaction and is not undone by a rollback.
+    ResultPtr res(PQexec(conn_, "DEALLOCATE ALL"));
+    if (!result_ok(res.get())) fail(res.release(), "DEALLOCATE ALL");
+    prepared_.clear();
+    stale_.clear();
+  }
+  std::string name = "crema_" + std::to_string(++next_statement_);
+  const std::string text(sql);
+  ResultPtr res(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(types.size()),
+                          types.data()));
+  if (!result_ok(res.get())) fail(res.release(), sql);
+  return prepared_.emplace(key, std::move(name)).first->second;
+}
+
+Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
+  // Parameters go as text with their types, so `$1 + 1` or `SELECT $1` work with int64
+  // and bool; text stays untyped and takes the type its use gives it (text, jsonb, int).
+  // The statement cache key includes the type signature for that reason.
+  const std::size_t n = params.size();
+  std::vector<std::string> storage(n);
+  std::vector<const char*> values(n, nullptr);
+  std::vector<unsigned> types(n, 0);
+  std::string key(sql);
+  key += '\x1f';
+  for (std::size_t i = 0; i < n; ++i) {
+    const Param& p = params[i];
+    if (std::holds_alternative<std::nullptr_t>(p)) {
+      key += 'n';
+      continue;
+    }
+    if (const auto* v = std::get_if<std::int64_t>(&p)) {
+      storage[i] = std::to_string(*v);
+      types[i] = kInt8Oid;
+      key += 'i';
+    } else if (const auto* d = std::get_if<double>(&p)) {
+      storage[i] = detail::format_double(*d);
+      types[i] = kFloat8Oid;
+      key += 'd';
+    } else if (const auto* b = std::get_if<bool>(&p)) {
+      storage[i] = *b ? "true" : "false";
+      types[i] = kBoolOid;
+      key += 'b';
+    } else {
+      storage[i] = std::string(std::get<std::string_view>(p));  // libpq wants NUL-terminated
+      key += 's';
+    }
+    values[i] = storage[i].c_str();
+  }
+
+  for (int attempt = 0;; ++attempt) {
+    const std::string name = prepared_name(key, sql, types);
+    ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
+                                 nullptr, nullptr, 0));
+    if (result_ok(res.get())) return convert_result(res.get());
+    if (attempt == 0 && statement_went_stale(res.get())) {
+      prepared_.erase(key);
+      stale_.push_back(name);
+      // Outside a transaction the statement can simply be prepared again. Inside one the
+      // transaction is already aborted, so the whole unit of work must start over.
+      if (PQtransactionStatus(conn_) == PQTRANS_IDLE) continue;
+      throw Error(Error::Kind::retryable,
+                  "PostgreSQL: a prepared statement went stale after a schema change",
+                  std::string(sqlstate_of(res.get())));
+    }
+    fail(res.release(), sql);
+  }
+}
+
+void PgConnection::exec_script(std::string_view sql) {
+  const std::string text(sql);
+  ResultPtr res(PQexec(conn_, text.c_str()));
+  if (!result_ok(res.get())) fail(res.release(), {});
+}
+
+bool PgConnection::idle_alive() noexcept {
+  if (!healthy()) return false;
+  // While idle, the server only writes to say something unprompted: a notice, or a FATAL
+  // error followed by closing the socket. A closed socket stays readable, so keep
+  // consuming until nothing is left to read or libpq sees the end of the connection.
+  for (int i = 0; i < 4; ++i) {
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (poll(&fd, 1, 0) <= 0) return true;
+    if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK) {
+      healthy_ = false;
+      return false;
+    }
+    while (PGnotify* note = PQnotifies(conn_)) PQfreemem(note);
+  }
+  return true;
+}
+
+void PgConnection::end_lease() noexcept {
+  if (!healthy()) return;
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    ResultPtr res(PQexec(conn_, "ROLLBACK"));
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+      healthy_ = false;
+      return;
+    }
+  }
+  for (const std::string& name : stale_) {
+    const std::string sql = "DEALLOCATE " + name;
+    ResultPtr res(PQexec(conn_, sql.c_str()));  // 26000 (already gone) is fine too
+  }
+  stale_.clear();
+}
+
+}  // namespace crema::db

@@ -1,0 +1,57 @@
+#pragma once
+/// A PostgreSQL connection over libpq: statements prepared once per connection, parameters
+/// sent as text, result cells converted by column type, SQLSTATEs mapped to db::Error kinds.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "db/connection.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace crema::db {
+
+class PgConnection final : public Connection {
+ public:
+  /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives,
+  /// client_encoding=UTF8 and application_name=crema unless the URL sets them. Throws
+  /// db::Error(unavailable).
+  explicit PgConnection(const std::string& url);
+  ~PgConnection() override;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  Dialect dialect() const noexcept override { return Dialect::postgres; }
+  Result exec(std::string_view sql, std::span<const Param> params) override;
+  void exec_script(std::string_view sql) override;
+  bool healthy() const noexcept override;
+
+  /// For an idle connection: reads whatever the server sent since the last query, and
+  /// says false when that was the server closing the connection (backend terminated,
+  /// server shut down). Never blocks.
+  bool idle_alive() noexcept;
+  /// Called when a lease ends: rolls back a transaction left open and drops statements
+  /// that went stale; marks the connection unhealthy when it cannot get back to idle.
+  void end_lease() noexcept;
+
+ private:
+  const std::string& prepared_name(const std::string& key, std::string_view sql,
+                                   const std::vector<unsigned>& types);
+  [[noreturn]] void fail(pg_result* res, std::string_view context);
+
+  pg_conn* conn_ = nullptr;
+  bool healthy_ = true;
+  std::uint64_t next_statement_ = 0;
+  /// Statement name by SQL text plus parameter type signature.
+  std::unordered_map<std::string, std::string> prepared_;
+  /// Prepared statements to DEALLOCATE once the connection is out of its transaction.
+  std::vector<std::string> stale_;
+};
+
+/// The db::Error kind for a SQLSTATE; `connection_bad` when libpq lost the connection.
+Error::Kind pg_error_kind(std::string_view sqlstate, bool connection_bad) noexcept;
+
+}  // namespace crema::db

@@ -1,0 +1,172 @@
+#include "net/dispatcher.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "db/types.hpp"
+#include "obs/log.hpp"
+
+namespace crema::http {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  return true;
+}
+
+std::string media_type(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto t = trim(content_type.substr(0, semi));
+  std::string out(t);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return out;
+}
+
+std::string allow_header(const std::vector<Method>& methods) {
+  std::string out;
+  bool has_get = false;
+  bool has_head = false;
+  for (auto m : methods) {
+    has_get = has_get || m == Method::get;
+    has_head = has_head || m == Method::head;
+  }
+  for (auto m : methods) {
+    if (!out.empty()) out += ", ";
+    out += method_name(m);
+  }
+  if (has_get && !has_head) out += ", HEAD";
+  return out;
+}
+
+}  // namespace
+
+bool is_json_content_type(std::string_view content_type) noexcept {
+  auto semi = content_type.find(';');
+  auto t = trim(content_type.substr(0, semi));
+  if (iequals(t, "application/json")) return true;
+  constexpr std::string_view kApp = "application/";
+  constexpr std::string_view kSuffix = "+json";
+  return t.size() > kApp.size() + kSuffix.size() && iequals(t.substr(0, kApp.size()), kApp) &&
+         iequals(t.substr(t.size() - kSuffix.size()), kSuffix);
+}
+
+Dispatcher::Dispatcher(const Router& router, std::vector<std::unique_ptr<Middleware>> chain)
+    : router_(router), chain_(std::move(chain)) {}
+
+std::optional<Response> Dispatcher::prepare(Exchange& ex) {
+  for (auto& m : chain_) {
+    if (auto early = m->on_request(ex)) return early;
+  }
+  auto& req = ex.request;
+  const Match& match = ex.match;
+  if (!match.route) {
+    if (!match.allowed.empty()) {
+      if (req.method == Method::options) {
+        Response res = Response::no_content();
+        res.header("Allow", allow_header(match.allowed) + ", OPTIONS");
+        return res;
+      }
+      Response res = Response::from(ErrorCode::method_not_allowed,
+                                    "Method " + std::string(method_name(req.method)) +
+                                        " is not allowed on " + req.path + ".");
+      res.header("Allow", allow_header(match.allowed));
+      return res;
+    }
+    return Response::from(ErrorCode::not_found, "No route matches " + req.path + ".");
+  }
+  const Route& route = *match.route;
+  req.route = route.pattern;
+  req.params = match.params;
+
+  const bool has_body = !req.body.empty();
+  if (has_body && route.body != BodyKind::none) {
+    auto ct = req.header("content-type");
+    if (route.body == BodyKind::json) {
+      if (!ct || !is_json_content_type(*ct))
+        return Response::from(ErrorCode::unsupported_media_type,
+                              "This route takes application/json.");
+    } else {
+      const std::string type = ct ? media_type(*ct) : std::string();
+      bool ok = false;
+      for (const auto& t : route.content_types) ok = ok || t == type;
+      if (!ok) {
+        std::string list;
+        for (const auto& t : route.content_types) list += (list.empty() ? "" : ", ") + t;
+        return Response::from(ErrorCode::unsupported_media_type,
+                              "This route takes " + list + ".");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Response Dispatcher::invoke(Exchange& ex) {
+  auto& req = ex.request;
+  const Route& route = *ex.match.route;
+  try {
+    if (authenticator_) {
+      auto who = authenticator_->authenticate(req);
+      if (!who) return Response::from(who.error());
+      req.principal = std::move(*who);
+    }
+    if (!route.access.is_public) {
+      if (!req.principal) return Response::from(ErrorCode::unauthorized, "Sign in first.");
+      const auto& p = *req.principal;
+      if (p.is_api_key()) {
+        if (route.access.api_key_scope.empty() || !p.has_scope(route.access.api_key_scope))
+          return Response::from(ErrorCode::forbidden, "This API key may not call this route.");
+      } else if (!route.access.allows(p.role)) {
+        return Response::from(ErrorCode::forbidden, "Your role may not do this.");
+      }
+    }
+    if (route.body == BodyKind::json && !req.body.empty()) {
+      boost::system::error_code ec;
+      boost::json::parse_options opts;
+      opts.max_depth = 64;
+      req.json = boost::json::parse(req.body, ec, {}, opts);
+      if (ec)
+        return Response::from(ErrorCode::bad_request, "The body is not valid JSON.",
+                              {{"body", ec.message()}});
+    }
+    return route.handler(req);
+  } catch (const db::Error& e) {
+    if (e.kind() == db::Error::Kind::unavailable) {
+      obs::Log(obs::Level::warn, "database unavailable")
+          .str("request_id", req.request_id)
+          .str("error", e.what());
+      Response res = Response::from(ErrorCode::unavailable, "The database is unavailable.");
+      res.header("Retry-After", "1");
+      return res;
+    }
+    obs::Log(obs::Level::error, "database error")
+        .str("request_id", req.request_id)
+        .str("route", route.pattern)
+        .str("sqlstate", e.sqlstate())
+        .str("error", e.what());
+    return Response::from(ErrorCode::internal);
+  } catch (const std::exception& e) {
+    obs::Log(obs::Level::error, "unhandled exception")
+        .str("request_id", req.request_id)
+        .str("route", route.pattern)
+        .str("error", e.what());
+    return Response::from(ErrorCode::internal);
+  }
+}
+
+void Dispatcher::finish(Exchange& ex, Response& res) {
+  if (res.error) {
+    res.body = render_error(*res.error, ex.request.request_id);
+    res.content_type = "application/json";
+  }
+  for (auto it = chain_.rbegin(); it != chain_.rend(); ++it) (*it)->on_response(ex, res);
+}
+
+}  // namespace crema::http

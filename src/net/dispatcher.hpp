@@ -1,0 +1,53 @@
+#pragma once
+/// From a parsed request to a response, without Beast: the middleware chain, the checks a
+/// route declares (content type, who may call it), the handler, and the error shape.
+/// The HTTP session decides where each phase runs: prepare() and finish() on the I/O
+/// thread, invoke() on the worker pool for routes that touch the database.
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "net/middleware.hpp"
+#include "net/router.hpp"
+
+namespace crema::http {
+
+/// Turns credentials into a principal. Implemented by the identity layer; may block (it can
+/// look up an API key), so it runs with the handler on the worker pool.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  /// No credentials → nullopt principal; bad credentials → an unauthorized error.
+  virtual crema::Result<std::optional<auth::Principal>> authenticate(const Request& req) = 0;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const Router& router, std::vector<std::unique_ptr<Middleware>> chain);
+
+  void set_authenticator(Authenticator* a) noexcept { authenticator_ = a; }
+  const Router& router() const noexcept { return router_; }
+
+  /// Runs the request side of the chain and the checks that need no I/O. Returns a response
+  /// when the request is answered already (404, 405, 415, a preflight…); otherwise the
+  /// route's handler must be invoked.
+  std::optional<Response> prepare(Exchange& ex);
+
+  /// Authenticates, authorises, decodes a JSON body and calls the handler. Never throws:
+  /// infrastructure faults become 503 (database unavailable) or a logged 500.
+  Response invoke(Exchange& ex);
+
+  /// Renders an error body with the request id and runs the response side of the chain.
+  void finish(Exchange& ex, Response& res);
+
+ private:
+  const Router& router_;
+  std::vector<std::unique_ptr<Middleware>> chain_;
+  Authenticator* authenticator_ = nullptr;
+};
+
+/// True for `application/json` and `application/*+json`, with any parameters.
+bool is_json_content_type(std::string_view content_type) noexcept;
+
+}  // namespace crema::http

@@ -1,0 +1,483 @@
+#include "net/http_server.hpp"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include "net/dispatcher.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+
+namespace crema::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// What shutdown needs to know about one connection. Lives in the session's coroutine
+/// frame; only touched on the connection's own I/O thread.
+struct SessionHandle {
+  tcp::socket* socket = nullptr;
+  bool idle = true;  ///< waiting for the first byte of a request
+};
+
+/// One I/O thread: its io_context, its acceptor, its connections.
+struct Shard {
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::list<SessionHandle*> sessions;
+  std::thread thread;
+};
+
+bool is_disconnect(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+         ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated ||
+         ec == asio::error::bad_descriptor;
+}
+
+// The client address a request is attributed to: the peer, or — only when the peer is a
+// trusted proxy — the right-most X-Forwarded-For entry that is not itself a trusted proxy.
+std::string client_address(const util::IpAddress& peer, bool peer_trusted,
+                           const std::vector<util::Cidr>& trusted,
+                           std::optional<std::string_view> forwarded_for) {
+  if (!peer_trusted || !forwarded_for) return peer.to_string();
+  std::string_view list = *forwarded_for;
+  std::string last_valid = peer.to_string();
+  while (!list.empty()) {
+    auto comma = list.rfind(',');
+    auto item = comma == std::string_view::npos ? list : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto ip = util::IpAddress::parse(item);
+    if (!ip) break;  // garbage: stop believing the chain here
+    last_valid = ip->to_string();
+    bool is_proxy = false;
+    for (const auto& c : trusted) is_proxy = is_proxy || c.contains(*ip);
+    if (!is_proxy) return last_valid;
+  }
+  return last_valid;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  http::Dispatcher& dispatcher;
+  asio::thread_pool& workers;
+  obs::Metrics* metrics;
+  std::unique_ptr<asio::ssl::context> tls;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::uint16_t bound_port = 0;
+  std::atomic<bool> draining{false};
+  std::atomic<int> open_sessions{0};
+  std::mutex idle_mutex;
+  std::condition_variable idle_cv;
+  bool started = false;
+  bool stopped = false;
+
+  Impl(ServerOptions o, http::Dispatcher& d, asio::thread_pool& w, obs::Metrics* m)
+      : options(std::move(o)), dispatcher(d), workers(w), metrics(m) {}
+
+  void session_closed() {
+    if (open_sessions.fetch_sub(1) == 1) {
+      std::lock_guard lock(idle_mutex);
+      idle_cv.notify_all();
+    }
+  }
+
+  asio::awaitable<void> accept_loop(Shard& shard);
+  asio::awaitable<void> run_plain(Shard& shard, tcp::socket socket);
+  asio::awaitable<void> run_tls(Shard& shard, tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, SessionHandle& handle, const util::IpAddress& peer,
+                              bool over_tls);
+  template <class Stream>
+  asio::awaitable<bool> write_response(Stream& stream, http::Exchange& ex, http::Response& res,
+                                       unsigned version, bool keep_alive, bool head);
+};
+
+// ---- connections ------------------------------------------------------------------------
+
+namespace {
+
+/// Registers a session with its shard for the life of the connection coroutine.
+class SessionGuard {
+ public:
+  SessionGuard(Shard& shard, SessionHandle& handle, HttpServer::Impl& impl)
+      : shard_(shard), impl_(impl) {
+    it_ = shard_.sessions.insert(shard_.sessions.end(), &handle);
+  }
+  ~SessionGuard() {
+    shard_.sessions.erase(it_);
+    impl_.session_closed();
+  }
+  SessionGuard(const SessionGuard&) = delete;
+  SessionGuard& operator=(const SessionGuard&) = delete;
+
+ private:
+  Shard& shard_;
+  HttpServer::Impl& impl_;
+  std::list<SessionHandle*>::iterator it_;
+};
+
+util::IpAddress peer_of(const tcp::socket& socket) {
+  error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  return util::IpAddress::parse(ep.address().to_string()).value_or(util::IpAddress{});
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::Impl::run_plain(Shard& shard, tcp::socket socket) {
+  const auto peer = peer_of(socket);
+  beast::tcp_stream stream(std::move(socket));
+  SessionHandle handle{&stream.socket()};
+  SessionGuard guard(shard, handle, *this);
+  co_await serve(stream, handle, peer, false);
+  // Lingering close: stop sending, then read and drop what the client still sends for a
+  // moment, so that closing with unread bytes (a refused 413 body) does not reset the
+  // connection before the client has read our answer.
+  error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (!ec) {
+    std::array<char, 4096> sink;
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::milliseconds(500));
+    while (drained < 256 * 1024) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+      if (rec) break;
+      drained += n;
+    }
+  }
+  stream.close();
+}
+
+asio::awaitable<void> HttpServer::Impl::run_tls(Shard& shard, tcp::socket socket) {
+  const auto peer = peer_of(socket);
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+  SessionHandle handle{&beast::get_lowest_layer(stream).socket()};
+  SessionGuard guard(shard, handle, *this);
+  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (!ec) {
+    co_await serve(stream, handle, peer, true);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(kUseTuple);
+  }
+  beast::get_lowest_layer(stream).close();
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exchange& ex,
+                                                       http::Response& res, unsigned version,
+                                                       bool keep_alive, bool head) {
+  dispatcher.finish(ex, res);
+  bhttp::response<bhttp::string_body> msg{static_cast<bhttp::status>(res.status), version};
+  if (!res.content_type.empty()) msg.set(bhttp::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) msg.insert(name, value);
+  msg.keep_alive(keep_alive);
+  const std::size_t length = res.body.size();
+  msg.body() = std::move(res.body);
+  msg.prepare_payload();
+  if (head) {
+    msg.body().clear();
+    if (res.status != 204 && res.status != 304) msg.content_length(length);
+  }
+  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, msg, kUseTuple);
+  co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& handle,
+                                              const util::IpAddress& peer, bool over_tls) {
+  bool peer_trusted = false;
+  for (const auto& c : options.trusted_proxies) peer_trusted = peer_trusted || c.contains(peer);
+
+  beast::flat_buffer buffer;
+  for (;;) {
+    if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) co_return;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    handle.idle = buffer.size() == 0;
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+    handle.idle = false;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    http::Request req;
+    req.client_ip = peer.to_string();
+    req.secure = over_tls;
+    http::Match match;
+    http::Exchange ex{req, match, t0};
+
+    if (read_ec) {
+      if (is_disconnect(read_ec) || !parser.got_some()) co_return;
+      // Malformed or oversized headers: answer once and drop this connection only.
+      http::Response res = read_ec == bhttp::error::header_limit
+                               ? http::Response::from(ErrorCode::bad_request,
+                                                      "The request headers are too large.")
+                               : http::Response::from(ErrorCode::bad_request,
+                                                      "The request is not valid HTTP/1.1.");
+      if (read_ec == bhttp::error::header_limit) res.status = 431;
+      req.method = http::Method::other;
+      co_await write_response(stream, ex, res, 11, false, false);
+      co_return;
+    }
+
+    if (metrics) metrics->in_flight().Increment();
+    struct InFlight {
+      obs::Metrics* m;
+      ~InFlight() {
+        if (m) m->in_flight().Decrement();
+      }
+    } in_flight{metrics};
+
+    auto& head = parser.get();
+    const unsigned version = head.version();
+    req.method = http::parse_method(head.method_string());
+    req.target = std::string(head.target());
+    req.headers.reserve(16);
+    for (const auto& field : head) req.headers.emplace_back(field.name_string(), field.value());
+    req.client_ip = client_address(peer, peer_trusted, options.trusted_proxies,
+                                   req.header("x-forwarded-for"));
+    if (peer_trusted) {
+      if (auto proto = req.header("x-forwarded-proto")) req.secure = over_tls || *proto == "https";
+    }
+
+    bool bad_target = true;
+    if (auto url = boost::urls::parse_origin_form(req.target)) {
+      bad_target = false;
+      req.path = http::resolve_api_alias(std::string(url->path()));
+      for (auto p : url->params()) req.query.emplace_back(p.key, p.value);
+    }
+    if (!bad_target) match = dispatcher.router().match(req.method, req.path);
+
+    const bool is_head = req.method == http::Method::head;
+    const std::size_t limit = match.route ? match.route->body_limit : http::kDefaultBodyLimit;
+    bool keep_alive = head.keep_alive();
+
+    if (bad_target) {
+      http::Response res =
+          http::Response::from(ErrorCode::bad_request, "The request target is not valid.");
+      co_await write_response(stream, ex, res, version, false, is_head);
+      co_return;
+    }
+    if (auto len = parser.content_length(); len && *len > limit) {
+      // Refused from the announced length alone: the body is never read.
+      http::Response res = http::Response::from(
+          ErrorCode::payload_too_large,
+          "The body may be at most " + std::to_string(limit) + " bytes.");
+      co_await write_response(stream, ex, res, version, false, is_head);
+      co_return;
+    }
+    if (!parser.is_done()) {
+      if (auto expect = req.header("expect"); expect && beast::iequals(*expect, "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+        auto [ec, n] = co_await bhttp::async_write(stream, cont, kUseTuple);
+        if (ec) co_return;
+      }
+      parser.body_limit(limit);
+      beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      if (body_ec) {
+        if (body_ec == bhttp::error::body_limit) {
+          http::Response res = http::Response::from(
+              ErrorCode::payload_too_large,
+              "The body may be at most " + std::to_string(limit) + " bytes.");
+          co_await write_response(stream, ex, res, version, false, is_head);
+        } else if (!is_disconnect(body_ec)) {
+          http::Response res =
+              http::Response::from(ErrorCode::bad_request, "The request body is malformed.");
+          co_await write_response(stream, ex, res, version, false, is_head);
+        }
+        co_return;
+      }
+    }
+    req.body = std::move(parser.get().body());
+
+    // A request that has arrived is served even while draining; its answer closes the
+    // connection.
+    http::Response res;
+    if (auto early = dispatcher.prepare(ex)) {
+      res = std::move(*early);
+    } else if (match.route->offload) {
+      res = co_await asio::co_spawn(
+          workers, [&]() -> asio::awaitable<http::Response> { co_return dispatcher.invoke(ex); },
+          asio::use_awaitable);
+    } else {
+      res = dispatcher.invoke(ex);
+    }
+    keep_alive = keep_alive && !res.close && !draining.load(std::memory_order_relaxed);
+    if (!co_await write_response(stream, ex, res, version, keep_alive, is_head)) co_return;
+    if (!keep_alive) co_return;
+  }
+}
+
+// ---- accepting ----------------------------------------------------------------------------
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(Shard& shard) {
+  asio::steady_timer backoff(shard.ioc);
+  for (;;) {
+    auto [ec, socket] = co_await shard.acceptor.async_accept(kUseTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !shard.acceptor.is_open()) co_return;
+      // Out of file descriptors or similar: don't spin; let connections drain.
+      obs::Log(obs::Level::warn, "accept failed").str("error", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kUseTuple);
+      continue;
+    }
+    if (draining.load()) continue;  // socket closes as it goes out of scope
+    error_code opt_ec;
+    socket.set_option(tcp::no_delay(true), opt_ec);
+    open_sessions.fetch_add(1);
+    if (tls) {
+      asio::co_spawn(shard.ioc, run_tls(shard, std::move(socket)), asio::detached);
+    } else {
+      asio::co_spawn(shard.ioc, run_plain(shard, std::move(socket)), asio::detached);
+    }
+  }
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------
+
+HttpServer::HttpServer(ServerOptions options, http::Dispatcher& dispatcher,
+                       asio::thread_pool& workers, obs::Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), dispatcher, workers, metrics)) {}
+
+HttpServer::~HttpServer() {
+  if (impl_->started && !impl_->stopped) shutdown(std::chrono::milliseconds(0));
+}
+
+void HttpServer::start() {
+  auto& im = *impl_;
+  if (!im.options.tls_cert.empty()) {
+    im.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    im.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(im.tls->native_handle(), TLS1_2_VERSION);
+    // TLS 1.2: forward-secret AEAD suites only; TLS 1.3 suites are all strong.
+    SSL_CTX_set_cipher_list(im.tls->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    error_code ec;
+    im.tls->use_certificate_chain_file(im.options.tls_cert, ec);
+    if (ec) throw std::runtime_error("CREMA_TLS_CERT cannot be used: " + ec.message());
+    im.tls->use_private_key_file(im.options.tls_key, asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("CREMA_TLS_KEY cannot be used: " + ec.message());
+  }
+
+  error_code ec;
+  auto address = asio::ip::make_address(im.options.host, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + im.options.host + ": " + ec.message());
+  std::uint16_t port = im.options.port;
+  const int threads = std::max(1, im.options.threads);
+  for (int i = 0; i < threads; ++i) {
+    auto shard = std::make_unique<Shard>();
+    tcp::endpoint endpoint(address, port);
+    auto& acc = shard->acceptor;
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+      acc.set_option(reuse_port(true), ec);
+    }
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + im.options.host + ":" +
+                               std::to_string(port) + ": " + ec.message());
+    port = acc.local_endpoint().port();  // the real port, when 0 was asked
+    im.shards.push_back(std::move(shard));
+  }
+  im.bound_port = port;
+  for (auto& shard : im.shards) {
+    asio::co_spawn(shard->ioc, im.accept_loop(*shard), asio::detached);
+    shard->thread = std::thread([s = shard.get()] {
+      for (;;) {
+        try {
+          s->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // A bug escaped a connection; log it and keep serving the others.
+          obs::Log(obs::Level::error, "io thread exception").str("error", e.what());
+        }
+      }
+    });
+  }
+  im.started = true;
+}
+
+std::uint16_t HttpServer::port() const noexcept { return impl_->bound_port; }
+
+std::string HttpServer::address() const {
+  const auto& host = impl_->options.host;
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->bound_port);
+}
+
+int HttpServer::connections() const noexcept { return impl_->open_sessions.load(); }
+
+bool HttpServer::shutdown(std::chrono::milliseconds grace) {
+  auto& im = *impl_;
+  if (!im.started || im.stopped) return true;
+  im.draining = true;
+  // Stop accepting and close the connections that are only waiting for a next request.
+  for (auto& shard : im.shards) {
+    asio::post(shard->ioc, [s = shard.get()] {
+      error_code ec;
+      s->acceptor.close(ec);
+      for (auto* h : s->sessions)
+        if (h->idle) h->socket->close(ec);
+    });
+  }
+  bool clean;
+  {
+    std::unique_lock lock(im.idle_mutex);
+    clean = im.idle_cv.wait_for(lock, grace, [&] { return im.open_sessions.load() == 0; });
+  }
+  if (!clean) {
+    for (auto& shard : im.shards) {
+      asio::post(shard->ioc, [s = shard.get()] {
+        error_code ec;
+        for (auto* h : s->sessions) h->socket->close(ec);
+      });
+    }
+    std::unique_lock lock(im.idle_mutex);
+    im.idle_cv.wait_for(lock, std::chrono::seconds(2),
+                        [&] { return im.open_sessions.load() == 0; });
+  }
+  for (auto& shard : im.shards) shard->ioc.stop();
+  for (auto& shard : im.shards)
+    if (shard->thread.joinable()) shard->thread.join();
+  im.stopped = true;
+  return clean;
+}
+
+}  // namespace crema::net

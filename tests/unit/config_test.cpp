@@ -1,0 +1,175 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/config.hpp"
+
+namespace crema::app {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+LoadResult load(const Env& env, const Env& overrides = {}) {
+  return load_config(env, overrides, 4);
+}
+
+TEST(Config, DefaultsFollowTheSpec) {
+  auto r = load({});
+  ASSERT_TRUE(r.config) << r.error;
+  const Config& c = *r.config;
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.database_url, "sqlite://./var/crema.db");
+  EXPECT_EQ(c.threads, 4);  // number of cores
+  EXPECT_EQ(c.timezone, "UTC");
+  EXPECT_EQ(c.currency, "USD");
+  EXPECT_EQ(c.tax_rate_bps, 0);
+  EXPECT_EQ(c.auth_rate_per_min, 30);
+  EXPECT_EQ(c.public_rate_per_min, 600);
+  EXPECT_EQ(c.user_rate_per_min, 1200);
+  EXPECT_EQ(c.order_hold_minutes, 15);
+  EXPECT_EQ(c.kitchen_parallelism, 2);
+  EXPECT_EQ(c.backup_keep, 14);
+  EXPECT_EQ(c.env, Environment::development);
+  EXPECT_TRUE(c.auto_migrate);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(Config, ReadsEnvironment) {
+  auto r = load({{"CREMA_LISTEN", "0.0.0.0:9000"},
+                 {"CREMA_DATABASE_URL", "postgresql://u:p@db:5432/crema"},
+                 {"CREMA_THREADS", "2"},
+                 {"CREMA_TAX_RATE_BPS", "1000"},
+                 {"CREMA_CORS_ORIGINS", "https://a.example, https://b.example"},
+                 {"CREMA_TRUSTED_PROXY", "10.0.0.0/8,::1"},
+                 {"CREMA_ENV", "production"},
+                 {"CREMA_TIMEZONE", "Africa/Cairo"},
+                 {"CREMA_REQUIRE_ADMIN_2FA", "1"}});
+  ASSERT_TRUE(r.config) << r.error;
+  const Config& c = *r.config;
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9000);
+  EXPECT_EQ(c.database_url, "postgresql://u:p@db:5432/crema");
+  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.tax_rate_bps, 1000);
+  ASSERT_EQ(c.cors_origins.size(), 2u);
+  EXPECT_EQ(c.cors_origins[1], "https://b.example");
+  ASSERT_EQ(c.trusted_proxies.size(), 2u);
+  EXPECT_TRUE(c.trusted_proxies[0].contains(*util::IpAddress::parse("10.1.2.3")));
+  EXPECT_FALSE(c.trusted_proxies[0].contains(*util::IpAddress::parse("11.1.2.3")));
+  EXPECT_TRUE(c.production());
+  EXPECT_EQ(c.timezone, "Africa/Cairo");
+  EXPECT_TRUE(c.require_admin_2fa);
+}
+
+TEST(Config, FlagsOverrideEnvironment) {
+  auto r = load({{"CREMA_LISTEN", "nonsense"}}, {{"CREMA_LISTEN", "127.0.0.1:0"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->listen_port, 0);
+}
+
+TEST(Config, MalformedValueIsOneLineNamingTheVariable) {
+  for (const auto& [name, value] : Env{{"CREMA_THREADS", "abc"},
+                                       {"CREMA_THREADS", "0"},
+                                       {"CREMA_LISTEN", "nonsense"},
+                                       {"CREMA_LISTEN", "127.0.0.1:99999"},
+                                       {"CREMA_TAX_RATE_BPS", "-1"},
+                                       {"CREMA_DATABASE_URL", "mysql://x"},
+                                       {"CREMA_ENV", "prod"},
+                                       {"CREMA_CURRENCY", "usd"},
+                                       {"CREMA_JWT_SECRET", "short"},
+                                       {"CREMA_DATA_KEY", "zz"},
+                                       {"CREMA_CORS_ORIGINS", "shop.example"},
+                                       {"CREMA_TRUSTED_PROXY", "10.0.0.0/33"},
+                                       {"CREMA_AUTO_MIGRATE", "yes"},
+                                       {"CREMA_REDIS_URL", "http://x"},
+                                       {"CREMA_ARGON2", "fast"}}) {
+    auto r = load({{name, value}});
+    EXPECT_FALSE(r.config) << name << "=" << value;
+    EXPECT_EQ(r.error.rfind(name + " ", 0), 0u) << r.error;
+    EXPECT_EQ(r.error.find('\n'), std::string::npos);
+  }
+}
+
+TEST(Config, SecretsAreNotEchoedInErrors) {
+  auto r = load({{"CREMA_JWT_SECRET", "tooshort-secret"}});
+  ASSERT_FALSE(r.config);
+  EXPECT_EQ(r.error.find("tooshort-secret"), std::string::npos) << r.error;
+}
+
+TEST(Config, UnknownCremaVariablesWarnOnce) {
+  auto r = load({{"CREMA_FOO", "1"}, {"HOME", "/root"}, {"CREMA_LISTEN", "127.0.0.1:1"}});
+  ASSERT_TRUE(r.config);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("CREMA_FOO"), std::string::npos);
+}
+
+TEST(Config, TlsNeedsBothFiles) {
+  auto r = load({{"CREMA_TLS_CERT", "/tmp/cert.pem"}});
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("CREMA_TLS_KEY"), std::string::npos);
+}
+
+TEST(Config, ProductionRefusesInsecureDefaults) {
+  Config c;
+  c.env = Environment::production;
+  auto why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_TRUSTED_PROXY"), std::string::npos);
+  c.trusted_proxies.push_back(*util::Cidr::parse("10.0.0.0/8"));
+  why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_JWT_SECRET"), std::string::npos);
+  c.jwt_secret = std::string(32, 'x');
+  why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_DATA_KEY"), std::string::npos);
+  c.data_key_hex = std::string(64, 'a');
+  EXPECT_FALSE(check_production(c));
+  c.env = Environment::development;
+  c.trusted_proxies.clear();
+  EXPECT_FALSE(check_production(c));
+}
+
+TEST(Config, FlagNames) {
+  EXPECT_EQ(flag_name("CREMA_LISTEN"), "listen");
+  EXPECT_EQ(flag_name("CREMA_DATABASE_URL"), "database-url");
+  EXPECT_EQ(flag_name("CREMA_TAX_RATE_BPS"), "tax-rate-bps");
+}
+
+TEST(Config, EverySpecSettingIsKnown) {
+  const char* spec[] = {
+      "CREMA_LISTEN", "CREMA_DATABASE_URL", "CREMA_REDIS_URL", "CREMA_JWT_SECRET", "CREMA_ENV",
+      "CREMA_TLS_CERT", "CREMA_TLS_KEY", "CREMA_TRUSTED_PROXY", "CREMA_THREADS", "CREMA_TIMEZONE",
+      "CREMA_CURRENCY", "CREMA_TAX_RATE_BPS", "CREMA_MEDIA_DIR", "CREMA_CORS_ORIGINS",
+      "CREMA_ARGON2", "CREMA_DATA_KEY", "CREMA_AUTH_RATE_PER_MIN", "CREMA_PUBLIC_RATE_PER_MIN",
+      "CREMA_USER_RATE_PER_MIN", "CREMA_REQUIRE_ADMIN_2FA", "CREMA_ORDER_HOLD_MINUTES",
+      "CREMA_KITCHEN_PARALLELISM", "CREMA_S3_ENDPOINT", "CREMA_S3_BUCKET", "CREMA_S3_REGION",
+      "CREMA_S3_ACCESS_KEY", "CREMA_S3_SECRET_KEY", "CREMA_BACKUP_DIR", "CREMA_BACKUP_KEEP",
+      "CREMA_SENTRY_DSN", "CREMA_SMTP_URL", "CREMA_SMTP_FROM", "CREMA_SMS_URL",
+      "CREMA_STRIPE_API_BASE", "CREMA_STRIPE_SECRET_KEY", "CREMA_STRIPE_WEBHOOK_SECRET",
+      "CREMA_PAYPAL_API_BASE", "CREMA_PAYPAL_CLIENT_ID", "CREMA_PAYPAL_SECRET",
+      "CREMA_PAYPAL_WEBHOOK_ID", "CREMA_LOCAL_GATEWAY_URL", "CREMA_LOCAL_GATEWAY_SECRET",
+      "CREMA_AUTO_MIGRATE"};
+  for (const char* name : spec) {
+    bool found = false;
+    for (const auto& s : settings()) found = found || s.name == name;
+    EXPECT_TRUE(found) << name;
+  }
+}
+
+// The README is the operator's reference: every setting the code knows must be in it.
+TEST(Config, EverySettingIsDocumentedInTheReadme) {
+  std::ifstream in(std::string(CREMA_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in) << "README.md not found";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string readme = text.str();
+  for (const auto& s : settings())
+    EXPECT_NE(readme.find("`" + std::string(s.name) + "`"), std::string::npos)
+        << s.name << " is missing from README.md";
+}
+
+}  // namespace
+}  // namespace crema::app
