@@ -137,8 +137,8 @@ http_status() {
   echo "$line"
 }
 wait_ready() {  # NAME PORT
-  local i
-  for i in $(seq 200); do
+  local _
+  for _ in $(seq 200); do
     [[ $(http_status "$2" /health 2>/dev/null) == 200 ]] && return 0
     if [[ $1 == crema ]] && ! kill -0 "$crema_pid" 2>/dev/null; then
       echo "health.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; return 1
@@ -207,7 +207,7 @@ echo "warm-up ($warmup each)"
 run_wrk nginx "$nginx_port" "$warmup" warmup
 run_wrk crema "$crema_port" "$warmup" warmup
 echo "measuring"
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   run_wrk nginx "$nginx_port" "$duration"
   run_wrk crema "$crema_port" "$duration"
 done

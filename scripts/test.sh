@@ -71,6 +71,7 @@ status=0
 n_passed=0
 n_failed=0
 
+# shellcheck disable=SC2317  # reached through the EXIT trap
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
