@@ -7,7 +7,7 @@
 #          (the build fetches swagger-ui-dist from npm for GET /docs)
 #   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself)
 #   bench  wrk and nginx-light (bench/health.sh)
-#   lint   clang-format and clang-tidy
+#   lint   clang-format, clang-tidy and shellcheck
 #
 # Idempotent: asks dpkg which packages are installed, and runs `apt-get update` and
 # `apt-get install` only when something is missing. Runs as root (the CI machine is root),
@@ -28,7 +28,7 @@ readonly build_pkgs=(
 # in one go before starting anything.
 readonly test_pkgs=(postgresql-15 redis-server)
 readonly bench_pkgs=(wrk nginx-light)
-readonly lint_pkgs=(clang-format clang-tidy)
+readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 
 say() { printf 'deps: %s\n' "$*" >&2; }
 
