@@ -86,6 +86,7 @@ void OpenApi::add_schema(std::string name, std::string_view json_schema) {
 
 json::object OpenApi::document(const http::Router& router) const {
   json::object paths;
+  bool any_protected = false;
   for (const auto& route_ptr : router.routes()) {
     const http::Route& r = *route_ptr;
     if (r.doc.summary.empty())
@@ -154,6 +155,7 @@ json::object OpenApi::document(const http::Router& router) const {
     add_error(500, "Internal error (logged with the request id)");
     op["responses"] = std::move(responses);
 
+    any_protected = any_protected || !r.access.is_public;
     if (r.access.is_public) {
       op["security"] = json::array{};
     } else {
@@ -170,6 +172,20 @@ json::object OpenApi::document(const http::Router& router) const {
   json::object schemas;
   for (const auto& [name, schema] : schemas_) schemas[name] = schema;
 
+  json::object components{
+      {"schemas", std::move(schemas)},
+      {"responses",
+       {{"Error",
+         {{"description", "An error, in the one shape of every error"},
+          {"content",
+           {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
+  // Declared only once a route uses them: unused components are lint warnings.
+  if (any_protected) {
+    components["securitySchemes"] = {
+        {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
+        {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}};
+  }
+
   return json::object{
       {"openapi", "3.1.0"},
       {"info",
@@ -181,16 +197,7 @@ json::object OpenApi::document(const http::Router& router) const {
         {"license", {{"name", "Proprietary"}, {"identifier", "LicenseRef-Proprietary"}}}}},
       {"servers", json::array{json::object{{"url", "/"}}}},
       {"paths", std::move(paths)},
-      {"components",
-       {{"schemas", std::move(schemas)},
-        {"responses",
-         {{"Error",
-           {{"description", "An error, in the one shape of every error"},
-            {"content",
-             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}},
-        {"securitySchemes",
-         {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
-          {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}}}}},
+      {"components", std::move(components)},
   };
 }
 

@@ -182,13 +182,9 @@ std::optional<std::string> apply_currency(std::string_view s, Config& c) {
 }
 
 std::optional<std::string> apply_argon2(std::string_view s, Config& c) {
-  if (s == "interactive") {
-    c.argon2 = Argon2Profile::interactive;
-  } else if (s == "moderate") {
-    c.argon2 = Argon2Profile::moderate;
-  } else {
-    return "must be interactive or moderate";
-  }
+  auto profile = auth::parse_argon2_profile(s);
+  if (!profile) return "must be interactive or moderate";
+  c.argon2 = *profile;
   return std::nullopt;
 }
 

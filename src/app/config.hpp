@@ -10,12 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/password.hpp"
 #include "util/net_address.hpp"
 
 namespace crema::app {
 
 enum class Environment { development, production };
-enum class Argon2Profile { interactive, moderate };
 enum class LogLevel { debug, info, warn, error };
 
 struct Config {
@@ -44,7 +44,7 @@ struct Config {
   // secrets (empty: generated in development, required in production)
   std::string jwt_secret;
   std::string data_key_hex;
-  Argon2Profile argon2 = Argon2Profile::interactive;
+  auth::Argon2Profile argon2 = auth::Argon2Profile::interactive;
 
   // business
   std::string timezone = "UTC";

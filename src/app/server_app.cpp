@@ -38,6 +38,9 @@ obs::Level to_obs(LogLevel l) {
   return obs::Level::info;
 }
 
+// How many times serve tries to reach the database at start, one second apart.
+constexpr int kOpenAttempts = 30;
+
 void fail_line(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
 
 db::PoolOptions pool_options(const Config& c) {
@@ -94,9 +97,7 @@ int run_create_admin(const Config& config, const std::string& email, const std::
   if (!pool) return 1;
   try {
     db::migrate(*pool);
-    auto profile = config.argon2 == Argon2Profile::moderate ? auth::Argon2Profile::moderate
-                                                            : auth::Argon2Profile::interactive;
-    auto created = service::create_admin(*pool, email, password, profile);
+    auto created = service::create_admin(*pool, email, password, config.argon2);
     if (!created) {
       std::string line = created.error().message;
       for (const auto& d : created.error().details) line += " " + d.field + ": " + d.issue + ".";
@@ -133,8 +134,25 @@ int run_serve(Config config) {
     return kExitConfig;
   }
 
-  auto pool = open_pool(config);
-  if (!pool) return 1;
+  // The database may come up after us (a fresh cluster, a pod scheduled first): keep
+  // trying for a while, still answering SIGTERM at once.
+  std::unique_ptr<db::Pool> pool;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pool = db::Pool::open(config.database_url, pool_options(config));
+      break;
+    } catch (const db::Error& e) {
+      if (e.kind() != db::Error::Kind::unavailable || attempt >= kOpenAttempts) {
+        fail_line(std::string("cannot open the database: ") + e.what());
+        return 1;
+      }
+      obs::Log(obs::Level::warn, "database not reachable yet; retrying")
+          .num("attempt", attempt)
+          .str("error", e.what());
+      timespec one_second{1, 0};
+      if (sigtimedwait(&signals, nullptr, &one_second) > 0) return 0;
+    }
+  }
   if (config.auto_migrate) {
     try {
       for (int v : db::migrate(*pool))

@@ -16,7 +16,9 @@ enum class Dialect { sqlite, postgres };
 /// A parameter bound to `$n`. Text is copied by the driver only when it must be.
 /// Portable conventions: money and quantities are int64 (minor units, thousandths), times
 /// are int64 epoch milliseconds, ids and JSON are text, booleans are bool (INTEGER 0/1 in
-/// SQLite, BOOLEAN in PostgreSQL).
+/// SQLite, BOOLEAN in PostgreSQL). PostgreSQL receives them typed as bigint, float8,
+/// boolean and text (NULL untyped), so `SELECT $1` and `$1 + 1` behave as on SQLite; a
+/// string compared with a non-text column needs an explicit cast.
 using Param = std::variant<std::nullptr_t, std::int64_t, double, bool, std::string_view>;
 
 /// One column value of a result row, as the driver produced it. PostgreSQL results are

@@ -88,7 +88,12 @@ struct SeriesKeyHash {
 
 }  // namespace
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+namespace {
+std::atomic<std::uint64_t> g_next_serial{1};
+}
+
+Metrics::Metrics()
+    : serial_(g_next_serial.fetch_add(1)), registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &prometheus::BuildCounter()
                    .Name("http_requests_total")
                    .Help("HTTP requests answered, by route template, method and status")
@@ -132,11 +137,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 void Metrics::observe_request(const void* route_key, std::string_view route,
                               std::string_view method, int status, double seconds) {
   // Family::Add takes a lock and hashes the labels; keep the series per thread instead.
+  // Keyed by the instance's serial, not its address: a new Metrics may reuse a freed one's.
   thread_local std::unordered_map<SeriesKey, RequestSeries, SeriesKeyHash> cache;
-  thread_local const Metrics* cache_owner = nullptr;
-  if (cache_owner != this) {
+  thread_local std::uint64_t cache_owner = 0;
+  if (cache_owner != serial_) {
     cache.clear();
-    cache_owner = this;
+    cache_owner = serial_;
   }
   SeriesKey key{route_key, std::string(method), status};
   auto it = cache.find(key);

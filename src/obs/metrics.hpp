@@ -44,6 +44,7 @@ class Metrics {
     prometheus::Gauge* gauge;
     std::function<double()> sample;
   };
+  std::uint64_t serial_;  ///< tells this instance's per-thread caches from a freed one's
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* durations_;

@@ -1,4 +1,4 @@
-#include "test_db.hpp"
+#include "support/test_db.hpp"
 
 #include <libpq-fe.h>
 #include <sodium.h>
@@ -65,7 +65,7 @@ std::optional<std::string> store_unavailable_reason() {
   return std::nullopt;
 }
 
-void TestDb::admin_exec(const std::string& sql) {
+std::string TestDb::admin_exec(const std::string& sql) {
   const std::string url = admin_url();
   if (url.empty()) throw std::runtime_error("CREMA_TEST_PG_URL is not set");
   PGconn* conn = PQconnectdb(url.c_str());
@@ -78,10 +78,14 @@ void TestDb::admin_exec(const std::string& sql) {
   PGresult* res = PQexec(conn, sql.c_str());
   const auto status = PQresultStatus(res);
   std::string msg = PQresultErrorMessage(res);
+  std::string value;
+  if (status == PGRES_TUPLES_OK && PQntuples(res) > 0 && PQnfields(res) > 0)
+    value = PQgetvalue(res, 0, 0);
   PQclear(res);
   PQfinish(conn);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
     throw std::runtime_error("admin SQL failed (" + sql + "): " + msg);
+  return value;
 }
 
 TestDb::TestDb() : store_(current_store()) {

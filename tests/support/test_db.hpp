@@ -42,8 +42,9 @@ class TestDb {
   const std::string& name() const noexcept { return name_; }
 
   /// PostgreSQL only: runs one statement on the admin connection (to terminate backends,
-  /// drop or recreate this database in recovery tests). Throws std::runtime_error.
-  static void admin_exec(const std::string& sql);
+  /// drop or recreate this database in recovery tests) and returns the first value it
+  /// answered ("" when none). Throws std::runtime_error.
+  static std::string admin_exec(const std::string& sql);
 
  private:
   std::string store_;

@@ -16,6 +16,7 @@ constexpr Oid kBoolOid = 16;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
 constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 
@@ -130,10 +131,14 @@ Error::Kind pg_error_kind(std::string_view state, bool connection_bad) noexcept 
 PgConnection::PgConnection(const std::string& url) {
   // Defaults come before "dbname": libpq expands the URL there, and what it sets
   // overrides them, so a URL that names its own timeout or keepalives keeps them.
-  const char* const keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
-                              "keepalives_interval", "keepalives_count", "application_name",
-                              "client_encoding",     "dbname",           nullptr};
-  const char* const values[] = {"3", "1", "30", "10", "3", "crema", "UTF8", url.c_str(), nullptr};
+  // Keepalives find a dead idle connection; tcp_user_timeout bounds how long a request
+  // sent to a vanished host waits for the network instead of the kernel's ~15 minutes.
+  const char* const keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
+                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                              "application_name", "client_encoding",  "dbname",
+                              nullptr};
+  const char* const values[] = {"3",     "1",    "30",        "10", "3", "10000",
+                                "crema", "UTF8", url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) throw Error(Error::Kind::unavailable, "PostgreSQL: out of memory while connecting");
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -170,8 +175,9 @@ void PgConnection::fail(PGresult* raw, std::string_view context) {
   throw Error(kind, std::move(msg), state);
 }
 
-const std::string& PgConnection::prepared_name(const std::string& key, std::string_view sql,
-                                               const std::vector<unsigned>& types) {
+const PgConnection::Prepared& PgConnection::prepare(const std::string& key,
+                                                   std::string_view sql,
+                                                   const std::vector<unsigned>& types) {
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
   if (prepared_.size() >= kMaxPreparedStatements &&
       PQtransactionStatus(conn_) != PQTRANS_INERROR) {
@@ -186,13 +192,20 @@ const std::string& PgConnection::prepared_name(const std::string& key, std::stri
   ResultPtr res(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(types.size()),
                           types.data()));
   if (!result_ok(res.get())) fail(res.release(), sql);
-  return prepared_.emplace(key, std::move(name)).first->second;
+  // The server's parameter count, so that a call with too few or too many parameters is
+  // told so plainly (the server would answer with a protocol-violation SQLSTATE).
+  ResultPtr desc(PQdescribePrepared(conn_, name.c_str()));
+  if (!result_ok(desc.get())) fail(desc.release(), sql);
+  const int nparams = PQnparams(desc.get());
+  return prepared_.emplace(key, Prepared{std::move(name), nparams}).first->second;
 }
 
 Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
-  // Parameters go as text with their types, so `$1 + 1` or `SELECT $1` work with int64
-  // and bool; text stays untyped and takes the type its use gives it (text, jsonb, int).
-  // The statement cache key includes the type signature for that reason.
+  // Parameters go as text with their types, so `$1 + 1`, `SELECT $1` or `$1 IS NULL`
+  // mean the same as on SQLite: int64 is bigint, double float8, bool boolean, and strings
+  // are text (the portable schema keeps ids, JSON and names in TEXT columns). NULL stays
+  // untyped so that it fits any column. The statement cache key includes the type
+  // signature, since the same SQL text may be run with different parameter kinds.
   const std::size_t n = params.size();
   std::vector<std::string> storage(n);
   std::vector<const char*> values(n, nullptr);
@@ -219,13 +232,20 @@ Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
       key += 'b';
     } else {
       storage[i] = std::string(std::get<std::string_view>(p));  // libpq wants NUL-terminated
+      types[i] = kTextOid;
       key += 's';
     }
     values[i] = storage[i].c_str();
   }
 
   for (int attempt = 0;; ++attempt) {
-    const std::string name = prepared_name(key, sql, types);
+    const Prepared& prepared = prepare(key, sql, types);
+    if (prepared.params != static_cast<int>(n))
+      throw Error(Error::Kind::other,
+                  "PostgreSQL: statement takes " + std::to_string(prepared.params) +
+                      " parameters but " + std::to_string(n) + " were given (in: " +
+                      std::string(sql.substr(0, 200)) + ")");
+    const std::string name = prepared.name;
     ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
                                  nullptr, nullptr, 0));
     if (result_ok(res.get())) return convert_result(res.get());

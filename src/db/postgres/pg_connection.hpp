@@ -16,9 +16,9 @@ namespace crema::db {
 
 class PgConnection final : public Connection {
  public:
-  /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives,
-  /// client_encoding=UTF8 and application_name=crema unless the URL sets them. Throws
-  /// db::Error(unavailable).
+  /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives (idle
+  /// 30 s, interval 10 s, count 3), tcp_user_timeout=10000 ms, client_encoding=UTF8 and
+  /// application_name=crema unless the URL sets them. Throws db::Error(unavailable).
   explicit PgConnection(const std::string& url);
   ~PgConnection() override;
   PgConnection(const PgConnection&) = delete;
@@ -38,15 +38,19 @@ class PgConnection final : public Connection {
   void end_lease() noexcept;
 
  private:
-  const std::string& prepared_name(const std::string& key, std::string_view sql,
-                                   const std::vector<unsigned>& types);
+  struct Prepared {
+    std::string name;
+    int params = 0;  ///< as the server counted them
+  };
+  const Prepared& prepare(const std::string& key, std::string_view sql,
+                          const std::vector<unsigned>& types);
   [[noreturn]] void fail(pg_result* res, std::string_view context);
 
   pg_conn* conn_ = nullptr;
   bool healthy_ = true;
   std::uint64_t next_statement_ = 0;
-  /// Statement name by SQL text plus parameter type signature.
-  std::unordered_map<std::string, std::string> prepared_;
+  /// Prepared statements by SQL text plus parameter type signature.
+  std::unordered_map<std::string, Prepared> prepared_;
   /// Prepared statements to DEALLOCATE once the connection is out of its transaction.
   std::vector<std::string> stale_;
 };

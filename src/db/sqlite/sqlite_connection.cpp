@@ -179,16 +179,20 @@ Result SqliteConnection::exec(std::string_view sql, std::span<const Param> param
     if (rc != SQLITE_OK) fail(rc, sql);
   }
 
-  const int ncol = sqlite3_column_count(stmt);
+  int ncol = 0;
   std::vector<std::string> columns;
-  columns.reserve(static_cast<std::size_t>(ncol));
-  for (int c = 0; c < ncol; ++c) columns.emplace_back(sqlite3_column_name(stmt, c));
-
   std::vector<Cell> cells;
   std::int64_t rows = 0;
   const sqlite3_int64 changes_before = sqlite3_total_changes64(db_);
-  for (;;) {
+  for (bool first = true;; first = false) {
     const int rc = sqlite3_step(stmt);
+    if (first) {
+      // Only now: the first step re-prepares the statement if the schema changed since it
+      // was cached, and `SELECT *` may then have other columns.
+      ncol = sqlite3_column_count(stmt);
+      columns.reserve(static_cast<std::size_t>(ncol));
+      for (int c = 0; c < ncol; ++c) columns.emplace_back(sqlite3_column_name(stmt, c));
+    }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) fail(rc, sql);
     ++rows;

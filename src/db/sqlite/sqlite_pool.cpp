@@ -10,29 +10,30 @@ namespace crema::db {
 
 namespace {
 
+ConnectionSlots::Factory opener(const std::string& path, SqliteConnection::Role role,
+                                const PoolOptions& o) {
+  return [path, role, o] {
+    return std::make_unique<SqliteConnection>(path, role, o.sqlite_full_durability,
+                                              o.busy_timeout);
+  };
+}
+
+// A local file does not go away under an idle connection; errors are seen on use.
+bool always_usable(Connection&) { return true; }
+
 class SqlitePool final : public Pool {
  public:
   SqlitePool(const std::string& path, const PoolOptions& options)
       : options_(options),
         memory_(path == ":memory:"),
-        writer_("SQLite writer", 1,
-                [path, options] {
-                  return std::make_unique<SqliteConnection>(path, SqliteConnection::Role::writer,
-                                                            options.sqlite_full_durability,
-                                                            options.busy_timeout);
-                },
-                [](Connection&) { return true; }, kReopenInterval) {
+        writer_("SQLite writer", 1, opener(path, SqliteConnection::Role::writer, options),
+                always_usable, kReopenInterval) {
     // The writer first: it switches the file to WAL before any reader opens it.
     writer_.prime();
     if (!memory_) {
       readers_ = std::make_unique<ConnectionSlots>(
-          "SQLite reader", options.size,
-          [path, options] {
-            return std::make_unique<SqliteConnection>(path, SqliteConnection::Role::reader,
-                                                      options.sqlite_full_durability,
-                                                      options.busy_timeout);
-          },
-          [](Connection&) { return true; }, kReopenInterval);
+          "SQLite reader", options.size, opener(path, SqliteConnection::Role::reader, options),
+          always_usable, kReopenInterval);
       readers_->prime();
     }
   }

@@ -1,0 +1,344 @@
+// Black-box tests of the command line: configuration errors and warnings, flags over env vars,
+// production-mode refusals, --help, `crema migrate` and `crema create-admin`.
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "e2e/e2e_support.hpp"
+
+namespace crema::test::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool contains(const std::string& hay, std::string_view needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
+         "\n--- stdout ---\n" + r.out + "\n--- stderr ---\n" + r.err;
+}
+
+// `crema serve` that is expected to refuse to start: never binds a fixed port.
+RunResult serve_expecting_failure(const Database& db, EnvOverrides env,
+                                  std::vector<std::string> args = {}) {
+  env.emplace("CREMA_LISTEN", "127.0.0.1:0");
+  env.emplace("CREMA_DATABASE_URL", db.url());
+  std::vector<std::string> argv{"serve"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_crema(argv, env, {}, 15s);
+}
+
+const std::string kSecret = "0123456789abcdef0123456789abcdef-jwt-secret";
+const std::string kDataKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// ---- malformed and unknown settings ----------------------------------------------------------
+
+struct BadSetting {
+  const char* name;
+  const char* value;
+};
+
+void PrintTo(const BadSetting& b, std::ostream* os) { *os << b.name << "=" << b.value; }
+
+class MalformedSetting : public ::testing::TestWithParam<BadSetting> {};
+
+TEST_P(MalformedSetting, ExitsWithCode2AndOneLineNamingIt) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {{GetParam().name, GetParam().value}});
+  EXPECT_FALSE(r.timed_out) << "the server started with " << GetParam().name << "=" << GetParam().value;
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], GetParam().name)) << lines[0];
+  EXPECT_TRUE(contains(lines[0], GetParam().value)) << "the line should quote the bad value: " << lines[0];
+}
+
+INSTANTIATE_TEST_SUITE_P(Values, MalformedSetting,
+                         ::testing::Values(BadSetting{"CREMA_THREADS", "abc"},
+                                           BadSetting{"CREMA_THREADS", "0"},
+                                           BadSetting{"CREMA_LISTEN", "nonsense"},
+                                           BadSetting{"CREMA_LISTEN", "127.0.0.1:99999"},
+                                           BadSetting{"CREMA_TAX_RATE_BPS", "-1"},
+                                           BadSetting{"CREMA_LOG_LEVEL", "loud"},
+                                           BadSetting{"CREMA_CORS_ORIGINS", "not a url"},
+                                           BadSetting{"CREMA_TRUSTED_PROXY", "300.1.2.3/40"},
+                                           BadSetting{"CREMA_REQUEST_TIMEOUT_SECONDS", "soon"}),
+                         [](const ::testing::TestParamInfo<BadSetting>& p) {
+                           return std::string(p.param.name) + "_" + std::to_string(p.index);
+                         });
+
+TEST(Config, MalformedFlagValueAlsoExitsWith2) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {}, {"--threads", "abc"});
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], "threads") || contains(lines[0], "THREADS")) << lines[0];
+}
+
+TEST(Config, UnknownVariableWarnsOnceAndServes) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerOptions o;
+  o.database_url = db->url();
+  o.env["CREMA_FOO"] = "1";
+  ServerProcess server(std::move(o));
+  EXPECT_EQ(client_for(server)->get("/health").status, 200);
+  int mentions = 0;
+  std::string found;
+  for (const auto& line : split_lines(server.stdout_text() + "\n" + server.stderr_text())) {
+    if (contains(line, "CREMA_FOO")) {
+      ++mentions;
+      found = line;
+    }
+  }
+  EXPECT_EQ(mentions, 1) << server.stdout_text() << "\n" << server.stderr_text();
+  if (auto v = parse_json(found); v && v->is_object()) {
+    const std::string level = json_string(*v, {"level"});
+    EXPECT_TRUE(level == "warn" || level == "warning") << found;
+  } else {
+    EXPECT_TRUE(contains(lower(found), "warn") || contains(lower(found), "unknown")) << found;
+  }
+}
+
+TEST(Config, FlagOverridesTheEnvironment) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerOptions o;
+  o.database_url = db->url();
+  o.env["CREMA_LISTEN"] = "nonsense";
+  o.args = {"--listen", "127.0.0.1:0"};
+  std::unique_ptr<ServerProcess> server;
+  ASSERT_NO_THROW(server = std::make_unique<ServerProcess>(std::move(o)));
+  EXPECT_EQ(client_for(*server)->get("/health").status, 200);
+}
+
+TEST(Config, DatabaseUrlFlagOverridesTheEnvironment) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerOptions o;
+  o.env["CREMA_DATABASE_URL"] = "mysql://nope";
+  o.args = {"--database-url", db->url()};
+  std::unique_ptr<ServerProcess> server;
+  ASSERT_NO_THROW(server = std::make_unique<ServerProcess>(std::move(o)));
+  EXPECT_EQ(client_for(*server)->get("/ready").status, 200);
+}
+
+TEST(Cli, HelpDocumentsTheSubcommands) {
+  auto r = run_crema({"--help"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* word : {"serve", "migrate", "create-admin"}) {
+    EXPECT_TRUE(contains(r.out + r.err, word)) << word << " missing from --help:\n" << r.out;
+  }
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+  auto r = run_crema({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, "0.")) << r.out;
+}
+
+TEST(Cli, UnknownSubcommandFails) {
+  auto r = run_crema({"brew-coffee"});
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(r.err.empty());
+}
+
+// ---- production mode -------------------------------------------------------------------------
+
+TEST(Production, RefusesWithoutTlsOrTrustedProxy) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(
+      *db, {{"CREMA_ENV", "production"}, {"CREMA_JWT_SECRET", kSecret}, {"CREMA_DATA_KEY", kDataKey}});
+  EXPECT_FALSE(r.timed_out) << "production mode served plain HTTP without a trusted proxy";
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], "TLS") || contains(lines[0], "CREMA_TRUSTED_PROXY")) << lines[0];
+}
+
+TEST(Production, RefusesWithoutJwtSecret) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {{"CREMA_ENV", "production"},
+                                         {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+                                         {"CREMA_DATA_KEY", kDataKey}});
+  EXPECT_FALSE(r.timed_out) << "production mode served without CREMA_JWT_SECRET";
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], "CREMA_JWT_SECRET")) << lines[0];
+}
+
+TEST(Production, RefusesWithoutDataKey) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {{"CREMA_ENV", "production"},
+                                         {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+                                         {"CREMA_JWT_SECRET", kSecret}});
+  EXPECT_FALSE(r.timed_out) << "production mode served without CREMA_DATA_KEY";
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], "CREMA_DATA_KEY")) << lines[0];
+}
+
+TEST(Production, RefusesAShortJwtSecret) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {{"CREMA_ENV", "production"},
+                                         {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+                                         {"CREMA_JWT_SECRET", "too-short-secret"},
+                                         {"CREMA_DATA_KEY", kDataKey}});
+  EXPECT_FALSE(r.timed_out) << "production mode served with a 16-byte JWT secret";
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  ASSERT_EQ(r.err_lines().size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(r.err, "CREMA_JWT_SECRET")) << r.err;
+  EXPECT_FALSE(contains(r.out + r.err, "too-short-secret")) << "the secret was printed";
+}
+
+TEST(Production, ServesWithEverythingSet) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerOptions o;
+  o.database_url = db->url();
+  o.env = {{"CREMA_ENV", "production"},
+           {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+           {"CREMA_JWT_SECRET", kSecret},
+           {"CREMA_DATA_KEY", kDataKey}};
+  std::unique_ptr<ServerProcess> server;
+  ASSERT_NO_THROW(server = std::make_unique<ServerProcess>(std::move(o)));
+  EXPECT_EQ(client_for(*server)->get("/health").status, 200);
+  EXPECT_EQ(client_for(*server)->get("/ready").status, 200);
+  const std::string logs = server->stdout_text() + server->stderr_text();
+  EXPECT_FALSE(contains(logs, kSecret)) << "the JWT secret was logged";
+  EXPECT_FALSE(contains(logs, kDataKey)) << "the data key was logged";
+}
+
+// ---- migrate ---------------------------------------------------------------------------------
+
+TEST(Migrate, AppliesOnceThenNothing) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  EnvOverrides env{{"CREMA_DATABASE_URL", db->url()}};
+  auto first = run_crema({"migrate"}, env);
+  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  auto second = run_crema({"migrate"}, env);
+  ASSERT_EQ(second.exit_code, 0) << describe(second);
+  const std::string said = lower(second.out + second.err);
+  EXPECT_TRUE(contains(said, "up to date") || contains(said, "up-to-date") ||
+              contains(said, "nothing") || contains(said, "no pending") ||
+              contains(said, "\"applied\":0") || contains(said, "0 migrations") ||
+              contains(said, "already"))
+      << "the second run should say that nothing was applied:\n" << describe(second);
+  EXPECT_NE(lower(first.out + first.err), said) << "both runs said the same";
+
+  // The migrated store is ready without auto-migration.
+  ServerOptions o;
+  o.database_url = db->url();
+  o.env["CREMA_AUTO_MIGRATE"] = "0";
+  ServerProcess server(std::move(o));
+  auto r = client_for(server)->get("/ready");
+  EXPECT_EQ(r.status, 200) << r.describe();
+}
+
+TEST(Migrate, UnmigratedStoreIsNotReadyButAlive) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerOptions o;
+  o.database_url = db->url();
+  o.env["CREMA_AUTO_MIGRATE"] = "0";
+  ServerProcess server(std::move(o));
+  auto client = client_for(server);
+  auto ready = client->get("/ready");
+  EXPECT_EQ(ready.status, 503) << ready.describe();
+  ASSERT_TRUE(ready.json) << ready.describe();
+  const auto* checks = ready.object().if_contains("checks");
+  ASSERT_TRUE(checks && checks->is_object()) << ready.describe();
+  EXPECT_EQ(json_string(*checks, {"database"}), "ok") << ready.describe();
+  ASSERT_TRUE(checks->get_object().contains("migrations")) << ready.describe();
+  EXPECT_NE(json_string(*checks, {"migrations"}), "ok") << ready.describe();
+  EXPECT_NE(json_string(ready.json.value(), {"status"}), "ready") << ready.describe();
+  auto health = client->get("/health");
+  EXPECT_EQ(health.status, 200) << health.describe();
+
+  // After `crema migrate` (while serving), the same process becomes ready.
+  auto m = run_crema({"migrate"}, {{"CREMA_DATABASE_URL", db->url()}});
+  ASSERT_EQ(m.exit_code, 0) << describe(m);
+  auto again = client->get("/ready");
+  EXPECT_EQ(again.status, 200) << again.describe();
+}
+
+// ---- create-admin ----------------------------------------------------------------------------
+
+class CreateAdmin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CREMA_E2E_REQUIRE_STORE();
+    db_ = fresh_database();
+    env_ = {{"CREMA_DATABASE_URL", db_->url()}};
+    auto m = run_crema({"migrate"}, env_);
+    ASSERT_EQ(m.exit_code, 0) << describe(m);
+  }
+  RunResult create(const std::string& email, const std::string& stdin_text) {
+    return run_crema({"create-admin", "--email", email, "--password-stdin"}, env_, stdin_text);
+  }
+  std::unique_ptr<Database> db_;
+  EnvOverrides env_;
+};
+
+TEST_F(CreateAdmin, CreatesOnceAndRefusesTheSameEmail) {
+  const std::string password = "correct horse battery staple";
+  auto first = create("boss@example.com", password + "\n");
+  EXPECT_EQ(first.exit_code, 0) << describe(first);
+  EXPECT_FALSE(contains(first.out + first.err, password)) << "the password was printed";
+
+  auto again = create("boss@example.com", "another good password\n");
+  EXPECT_NE(again.exit_code, 0) << describe(again);
+  EXPECT_TRUE(contains(lower(again.out + again.err), "exist")) << describe(again);
+}
+
+TEST_F(CreateAdmin, CreatesWithoutPriorMigrateToo) {
+  // On a store nobody migrated, create-admin migrates or explains; it never crashes.
+  auto fresh = fresh_database();
+  auto r = run_crema({"create-admin", "--email", "boss@example.com", "--password-stdin"},
+                     {{"CREMA_DATABASE_URL", fresh->url()}}, "correct horse battery staple\n");
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(r.exit_code, 128) << "crashed: " << describe(r);
+  if (r.exit_code != 0) {
+    EXPECT_TRUE(contains(lower(r.err + r.out), "migrat")) << describe(r);
+  }
+}
+
+TEST_F(CreateAdmin, RefusesAShortPassword) {
+  auto r = create("boss@example.com", "nine-char\n");
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  const std::string said = lower(r.out + r.err);
+  EXPECT_TRUE(contains(said, "password")) << describe(r);
+  EXPECT_TRUE(contains(said, "10") || contains(said, "short")) << describe(r);
+  // And the account was not created: a good password now succeeds.
+  auto ok = create("boss@example.com", "correct horse battery staple\n");
+  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+}
+
+TEST_F(CreateAdmin, RefusesAnEmptyPassword) {
+  auto r = create("boss@example.com", "");
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(lower(r.out + r.err), "password")) << describe(r);
+}
+
+}  // namespace
+}  // namespace crema::test::e2e
