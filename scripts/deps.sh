@@ -5,9 +5,10 @@
 #
 #   build  compiler, CMake/Ninja/ccache and every library the binary links, plus node/npm
 #          (the build fetches swagger-ui-dist from npm for GET /docs)
-#   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself)
+#   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself),
+#          and the openssl command (the TLS tests make throwaway certificates with it)
 #   bench  wrk and nginx-light (bench/health.sh)
-#   lint   clang-format and clang-tidy
+#   lint   clang-format, clang-tidy and shellcheck
 #
 # Idempotent: asks dpkg which packages are installed, and runs `apt-get update` and
 # `apt-get install` only when something is missing. Runs as root (the CI machine is root),
@@ -26,9 +27,9 @@ readonly build_pkgs=(
 # libpq-dev (build group) must be installed before any cluster starts: installing it later
 # may upgrade postgresql-15 in place under a running server. test.sh installs both groups
 # in one go before starting anything.
-readonly test_pkgs=(postgresql-15 redis-server)
+readonly test_pkgs=(postgresql-15 redis-server openssl)
 readonly bench_pkgs=(wrk nginx-light)
-readonly lint_pkgs=(clang-format clang-tidy)
+readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 
 say() { printf 'deps: %s\n' "$*" >&2; }
 

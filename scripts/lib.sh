@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # Helpers shared by scripts/*.sh and bench/*.sh. Source it; it does nothing by itself.
 
 # Colour only for a person at a terminal: not in CI (CI=true), not when NO_COLOR is set.
+# shellcheck disable=SC2034  # the colours are used by the scripts that source this file
 if [[ -t 1 && ${CI:-} != true && -z ${NO_COLOR:-} ]]; then
   c_bold=$'\e[1m' c_red=$'\e[31m' c_green=$'\e[32m' c_off=$'\e[0m'
 else
