@@ -1,0 +1,283 @@
+// The rate limiter (GCRA and the failure lockout), the token denylist, and the request
+// guard that applies SPEC §3's budgets through the dispatcher.
+#include <gtest/gtest.h>
+
+#include "api/request_guard.hpp"
+#include "auth/denylist.hpp"
+#include "auth/rate_limiter.hpp"
+#include "net/dispatcher.hpp"
+#include "util/time.hpp"
+
+namespace crema {
+namespace {
+
+constexpr std::int64_t kT0 = 1'795'338'900'000;
+
+TEST(Gcra, AllowsABurstOfTheLimitThenOneRequestPerInterval) {
+  auth::MemoryRateLimiter rl;
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(rl.take("k", 6, 60'000, kT0).allowed) << i;
+  auto refused = rl.take("k", 6, 60'000, kT0);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_ms, 10'000);  // 60 s / 6
+  // A refused request is not counted: the wait does not grow.
+  EXPECT_EQ(rl.take("k", 6, 60'000, kT0 + 1000).retry_after_ms, 9'000);
+  EXPECT_FALSE(rl.take("k", 6, 60'000, kT0 + 9'999).allowed);
+  EXPECT_TRUE(rl.take("k", 6, 60'000, kT0 + 10'000).allowed);
+  EXPECT_FALSE(rl.take("k", 6, 60'000, kT0 + 10'000).allowed);
+  // After a whole window of silence the full burst is back.
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(rl.take("k", 6, 60'000, kT0 + 80'000).allowed) << i;
+  EXPECT_FALSE(rl.take("k", 6, 60'000, kT0 + 80'000).allowed);
+  // Keys are independent.
+  EXPECT_TRUE(rl.take("other", 6, 60'000, kT0).allowed);
+}
+
+TEST(Gcra, PureStepMatchesTheLimiter) {
+  auto s = auth::gcra(0, 1, 60'000, kT0);
+  EXPECT_TRUE(s.decision.allowed);
+  EXPECT_EQ(s.new_tat_us, (kT0 + 60'000) * 1000);
+  auto t = auth::gcra(s.new_tat_us, 1, 60'000, kT0 + 30'000);
+  EXPECT_FALSE(t.decision.allowed);
+  EXPECT_EQ(t.decision.retry_after_ms, 30'000);
+  EXPECT_EQ(t.new_tat_us, s.new_tat_us);
+  // Limits that do not divide the window never let one request too many through.
+  auth::MemoryRateLimiter rl;
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += rl.take("seven", 7, 60'000, kT0).allowed ? 1 : 0;
+  EXPECT_EQ(allowed, 7);
+}
+
+TEST(FailureLockout, LocksAtTheThresholdUntilTheWindowEnds) {
+  auth::MemoryRateLimiter rl;
+  const std::int64_t window = 15 * 60'000;
+  for (int i = 0; i < 4; ++i) {
+    rl.add_failure("login:a@example.com", window, kT0 + i * 1000);
+    EXPECT_FALSE(rl.locked_for("login:a@example.com", 5, kT0 + i * 1000)) << i;
+  }
+  rl.add_failure("login:a@example.com", window, kT0 + 4000);
+  auto left = rl.locked_for("login:a@example.com", 5, kT0 + 5000);
+  ASSERT_TRUE(left);
+  EXPECT_EQ(*left, window - 5000);  // the window started with the first failure
+  EXPECT_TRUE(rl.locked_for("login:a@example.com", 5, kT0 + window - 1));
+  EXPECT_FALSE(rl.locked_for("login:a@example.com", 5, kT0 + window));
+  // A new window starts with the next failure after it.
+  rl.add_failure("login:a@example.com", window, kT0 + window + 1);
+  EXPECT_FALSE(rl.locked_for("login:a@example.com", 1 + 1, kT0 + window + 2));
+  EXPECT_TRUE(rl.locked_for("login:a@example.com", 1, kT0 + window + 2));
+  rl.clear_failures("login:a@example.com");
+  EXPECT_FALSE(rl.locked_for("login:a@example.com", 1, kT0 + window + 2));
+}
+
+TEST(MemoryStores, ExpiredEntriesAreSweptAsTheyGrow) {
+  auth::MemoryRateLimiter rl;
+  for (int i = 0; i < 70'000; ++i) rl.take("ip:" + std::to_string(i), 10, 60'000, kT0);
+  EXPECT_EQ(rl.size(), 70'000u);  // all live: nothing may be dropped
+  // Much later every entry is stale; new traffic sweeps them.
+  for (int i = 0; i < 70'000; ++i) rl.take("late:" + std::to_string(i), 10, 60'000, kT0 + 3'600'000);
+  EXPECT_LT(rl.size(), 100'000u);
+  EXPECT_GE(rl.size(), 70'000u);
+
+  auth::MemoryTokenDenylist deny;
+  deny.deny("jti-1", kT0 + 900'000, kT0);
+  EXPECT_TRUE(deny.denied("jti-1", kT0 + 899'999));
+  EXPECT_FALSE(deny.denied("jti-1", kT0 + 900'000));
+  EXPECT_FALSE(deny.denied("jti-2", kT0));
+  deny.deny("past", kT0 - 1, kT0);
+  EXPECT_FALSE(deny.denied("past", kT0 - 10));
+  for (int i = 0; i < 5000; ++i) deny.deny("j" + std::to_string(i), kT0 + 1000, kT0);
+  for (int i = 0; i < 5000; ++i) deny.deny("k" + std::to_string(i), kT0 + 5000, kT0 + 2000);
+  EXPECT_LT(deny.size(), 8000u);
+}
+
+// ---- the guard, through the dispatcher ---------------------------------------------------
+
+using http::Method;
+using http::Request;
+using http::Response;
+
+// Principals from test headers: X-Test-User: <id>[,role]; X-Test-Key: <id>,<tier>.
+class HeaderAuthenticator : public http::Authenticator {
+ public:
+  Result<std::optional<auth::Principal>> authenticate(const Request& req) override {
+    if (req.header("x-test-bad")) return Error::make(ErrorCode::unauthorized, "bad");
+    if (auto u = req.header("x-test-user")) {
+      auth::Principal p;
+      std::string_view v = *u;
+      auto comma = v.find(',');
+      p.user_id = std::string(v.substr(0, comma));
+      p.role = comma == std::string_view::npos ? auth::Role::customer
+                                               : *auth::parse_role(v.substr(comma + 1));
+      return std::optional<auth::Principal>(p);
+    }
+    if (auto k = req.header("x-test-key")) {
+      auth::Principal p;
+      std::string_view v = *k;
+      auto comma = v.find(',');
+      p.api_key_id = std::string(v.substr(0, comma));
+      p.api_key_tier = std::string(v.substr(comma + 1));
+      p.scopes = {"menu:read"};
+      return std::optional<auth::Principal>(p);
+    }
+    return std::optional<auth::Principal>{};
+  }
+};
+
+// A limiter that records whether it was used (and claims to block like Redis).
+class RecordingLimiter : public auth::RateLimiter {
+ public:
+  explicit RecordingLimiter(bool blocking) : blocking_(blocking) {}
+  auth::RateDecision take(std::string_view key, int limit, std::int64_t window,
+                          std::int64_t now) override {
+    ++calls;
+    if (fail) throw std::runtime_error("redis down");
+    return inner_.take(key, limit, window, now);
+  }
+  std::optional<std::int64_t> locked_for(std::string_view, int, std::int64_t) override {
+    return std::nullopt;
+  }
+  void add_failure(std::string_view, std::int64_t, std::int64_t) override {}
+  void clear_failures(std::string_view) override {}
+  bool blocking() const noexcept override { return blocking_; }
+  int calls = 0;
+  bool fail = false;
+
+ private:
+  bool blocking_;
+  auth::MemoryRateLimiter inner_;
+};
+
+class GuardTest : public ::testing::Test {
+ protected:
+  void build(api::RateLimits limits) {
+    auto add = [&](Method m, std::string pattern, auth::Access access, bool offload = true,
+                   bool limited = true) {
+      http::Route r;
+      r.method = m;
+      r.pattern = std::move(pattern);
+      r.access = access;
+      r.offload = offload;
+      r.rate_limited = limited;
+      r.doc.summary = "test";
+      r.handler = [](Request& req) {
+        if (auto tag = req.header("if-none-match"); tag && *tag == "\"v1\"")
+          return Response(304, "", "");
+        return Response(200, "{}");
+      };
+      router_.add(std::move(r));
+    };
+    add(Method::post, "/api/v1/auth/login", auth::Access::public_());
+    add(Method::post, "/api/v1/auth/refresh", auth::Access::public_());
+    add(Method::post, "/api/v1/auth/register", auth::Access::public_());
+    add(Method::get, "/api/v1/menu", auth::Access::public_().with_scope("menu:read"));
+    add(Method::get, "/api/v1/static", auth::Access::public_(), /*offload=*/false);
+    add(Method::get, "/health", auth::Access::public_(), false, /*limited=*/false);
+    add(Method::get, "/api/v1/mine", auth::Access::any_user());
+    dispatcher_ = std::make_unique<http::Dispatcher>(router_, std::vector<std::unique_ptr<http::Middleware>>{});
+    dispatcher_->set_authenticator(&authn_);
+    guard_ = std::make_unique<api::RequestGuard>(limits, shared_, local_);
+    dispatcher_->set_guard(guard_.get());
+  }
+
+  Response run(Method m, std::string path, std::vector<std::pair<std::string, std::string>> headers = {},
+               std::string ip = "192.0.2.1") {
+    headers_ = std::move(headers);
+    Request req;
+    req.method = m;
+    req.path = std::move(path);
+    req.client_ip = std::move(ip);
+    for (const auto& [n, v] : headers_) req.headers.emplace_back(n, v);
+    http::Match match = router_.match(m, req.path);
+    http::Exchange ex{req, match, std::chrono::steady_clock::now()};
+    Response res;
+    if (auto early = dispatcher_->prepare(ex)) return *early;
+    return dispatcher_->invoke(ex);
+  }
+  int statuses(int n, Method m, const std::string& path,
+               std::vector<std::pair<std::string, std::string>> headers = {},
+               std::string ip = "192.0.2.1", int want = 200) {
+    int ok = 0;
+    for (int i = 0; i < n; ++i) ok += run(m, path, headers, ip).status == want ? 1 : 0;
+    return ok;
+  }
+
+  http::Router router_;
+  HeaderAuthenticator authn_;
+  RecordingLimiter shared_{true};
+  RecordingLimiter local_{false};
+  std::unique_ptr<api::RequestGuard> guard_;
+  std::unique_ptr<http::Dispatcher> dispatcher_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+TEST_F(GuardTest, AuthRoutesShareOnePerIpBudget) {
+  build({.auth_per_min = 3, .public_per_min = 100, .user_per_min = 100});
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/login").status, 200);
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/register").status, 200);
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/refresh").status, 200);
+  Response refused = run(Method::post, "/api/v1/auth/login");
+  EXPECT_EQ(refused.status, 429);
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, ErrorCode::rate_limited);
+  std::string retry;
+  for (const auto& [n, v] : refused.headers)
+    if (n == "Retry-After") retry = v;
+  EXPECT_EQ(retry, "20");  // 60 s / 3
+  // Another IP has its own budget; public routes are a separate budget.
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/login", {}, "192.0.2.2").status, 200);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu").status, 200);
+  // A signed-in caller still pays the IP's auth budget (no escape by attaching a token)…
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/login", {{"X-Test-User", "u1"}}).status, 429);
+  // …except an admin creating accounts.
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/register", {{"X-Test-User", "a1,admin"}}).status, 200);
+}
+
+TEST_F(GuardTest, PublicUserAndKeyBudgetsAreSeparate) {
+  build({.auth_per_min = 100, .public_per_min = 4, .user_per_min = 5,
+         .standard_key_per_min = 2, .partner_key_per_min = 3});
+  EXPECT_EQ(statuses(6, Method::get, "/api/v1/menu"), 4);
+  // Signed-in users are counted per user, not per IP.
+  EXPECT_EQ(statuses(7, Method::get, "/api/v1/mine", {{"X-Test-User", "u1"}}), 5);
+  EXPECT_EQ(statuses(7, Method::get, "/api/v1/mine", {{"X-Test-User", "u2"}}), 5);
+  // API keys by tier.
+  EXPECT_EQ(statuses(5, Method::get, "/api/v1/menu", {{"X-Test-Key", "k1,standard"}}), 2);
+  EXPECT_EQ(statuses(5, Method::get, "/api/v1/menu", {{"X-Test-Key", "k2,partner"}}), 3);
+}
+
+TEST_F(GuardTest, BadCredentialsAreChargedToTheIp) {
+  // 401 until the IP's public budget is gone, then 429.
+  build({.auth_per_min = 100, .public_per_min = 2, .user_per_min = 100});
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", {{"X-Test-Bad", "1"}}, "198.51.100.9").status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", {{"X-Test-Bad", "1"}}, "198.51.100.9").status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", {{"X-Test-Bad", "1"}}, "198.51.100.9").status, 429);
+}
+
+TEST_F(GuardTest, HealthAnd304AnswersAreNeverLimitedAndZeroIsOff) {
+  build({.auth_per_min = 0, .public_per_min = 2, .user_per_min = 0});
+  EXPECT_EQ(statuses(50, Method::get, "/health"), 50);
+  // Conditional GETs answered 304 are free; the ones that get a body are counted after.
+  EXPECT_EQ(statuses(20, Method::get, "/api/v1/menu", {{"If-None-Match", "\"v1\""}}, "192.0.2.1",
+                     304),
+            20);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 429);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu").status, 429);
+  // Zero turns a budget off.
+  EXPECT_EQ(statuses(100, Method::post, "/api/v1/auth/login"), 100);
+  EXPECT_EQ(statuses(100, Method::get, "/api/v1/mine", {{"X-Test-User", "u1"}}), 100);
+}
+
+TEST_F(GuardTest, BlockingLimitersAreNeverCalledOnTheIoThread) {
+  build({.auth_per_min = 10, .public_per_min = 10, .user_per_min = 10});
+  run(Method::get, "/api/v1/menu");
+  EXPECT_EQ(shared_.calls, 1);
+  EXPECT_EQ(local_.calls, 0);
+  run(Method::get, "/api/v1/static");  // offload=false: served on the I/O thread
+  EXPECT_EQ(shared_.calls, 1);
+  EXPECT_EQ(local_.calls, 1);
+  // A shared limiter that fails lets requests through rather than taking the service down.
+  shared_.fail = true;
+  EXPECT_EQ(statuses(20, Method::get, "/api/v1/menu"), 20);
+}
+
+}  // namespace
+}  // namespace crema
