@@ -21,8 +21,23 @@ bool is_auth_route(std::string_view pattern) {
 
 }  // namespace
 
-RequestGuard::RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local)
-    : limits_(limits), shared_(shared), local_(local) {}
+RequestGuard::RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local,
+                           bool require_admin_2fa)
+    : limits_(limits), require_admin_2fa_(require_admin_2fa), shared_(shared), local_(local) {}
+
+bool RequestGuard::admin_without_2fa_mutating(const http::Request& req, const http::Route& route) {
+  if (!req.principal || req.principal->is_api_key() || req.principal->role != auth::Role::admin ||
+      req.principal->two_factor)
+    return false;
+  const auto m = req.method;
+  if (m != http::Method::post && m != http::Method::put && m != http::Method::patch &&
+      m != http::Method::del)
+    return false;
+  static constexpr std::string_view kAllowed[] = {
+      "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
+      "/api/v1/auth/password", "/api/v1/auth/2fa/setup", "/api/v1/auth/2fa/enable"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), route.pattern) == std::end(kAllowed);
+}
 
 // A conditional GET may be answered 304, and 304 answers are never limited: it is charged
 // after the handler, once the answer is known.
@@ -81,8 +96,15 @@ std::optional<http::Response> RequestGuard::charge(const http::Request& req,
 
 std::optional<http::Response> RequestGuard::before(http::Request& req, const http::Route& route,
                                                    bool may_block) {
-  if (!route.rate_limited || conditional(req)) return std::nullopt;
-  return charge(req, route, may_block);
+  if (route.rate_limited && !conditional(req)) {
+    if (auto refused = charge(req, route, may_block)) return refused;
+  }
+  if (require_admin_2fa_ && admin_without_2fa_mutating(req, route))
+    return http::Response::from(
+        ErrorCode::forbidden,
+        "Admin accounts must turn on two-factor authentication before making changes "
+        "(POST /api/v1/auth/2fa/setup, then /api/v1/auth/2fa/enable).");
+  return std::nullopt;
 }
 
 void RequestGuard::after(http::Request& req, const http::Route& route, http::Response& res,

@@ -14,6 +14,10 @@
 ///
 /// The per-account login lockout is not here: it needs the email, so the login use case
 /// checks it, still before hashing.
+///
+/// The guard also enforces CREMA_REQUIRE_ADMIN_2FA: a mutation (POST, PUT, PATCH, DELETE)
+/// by an admin whose account has no 2FA is 403 — except the routes that let them sign in,
+/// out, change their password and enrol (so they can comply).
 
 #include <array>
 #include <atomic>
@@ -42,7 +46,8 @@ class RequestGuard final : public http::Guard {
  public:
   /// `shared` counts where blocking is allowed (Redis when configured); `local` (never
   /// blocking) counts on the I/O thread. They may be the same limiter.
-  RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local);
+  RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local,
+               bool require_admin_2fa = false);
 
   std::optional<http::Response> before(http::Request& req, const http::Route& route,
                                        bool may_block) override;
@@ -57,7 +62,10 @@ class RequestGuard final : public http::Guard {
                                        bool may_block);
   static bool conditional(const http::Request& req);
 
+  static bool admin_without_2fa_mutating(const http::Request& req, const http::Route& route);
+
   RateLimits limits_;
+  bool require_admin_2fa_ = false;
   auth::RateLimiter& shared_;
   auth::RateLimiter& local_;
   std::atomic<std::int64_t> last_failure_log_ms_{0};

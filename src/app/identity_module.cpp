@@ -50,7 +50,8 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
   limits.public_per_min = config.public_rate_per_min;
   limits.user_per_min = config.user_rate_per_min;
   parts_->guard =
-      std::make_unique<api::RequestGuard>(limits, *parts_->limiter, *parts_->local_limiter);
+      std::make_unique<api::RequestGuard>(limits, *parts_->limiter, *parts_->local_limiter,
+                                          config.require_admin_2fa);
 
   auto api = std::make_shared<api::IdentityApi>();
   api->auth = std::make_shared<service::AuthService>(pool, *parts_->jwt, *parts_->secrets,

@@ -106,6 +106,7 @@ class HeaderAuthenticator : public http::Authenticator {
       p.user_id = std::string(v.substr(0, comma));
       p.role = comma == std::string_view::npos ? auth::Role::customer
                                                : *auth::parse_role(v.substr(comma + 1));
+      p.two_factor = req.header("x-test-2fa").has_value();
       return std::optional<auth::Principal>(p);
     }
     if (auto k = req.header("x-test-key")) {
@@ -147,7 +148,7 @@ class RecordingLimiter : public auth::RateLimiter {
 
 class GuardTest : public ::testing::Test {
  protected:
-  void build(api::RateLimits limits) {
+  void build(api::RateLimits limits, bool require_admin_2fa = false) {
     auto add = [&](Method m, std::string pattern, auth::Access access, bool offload = true,
                    bool limited = true) {
       http::Route r;
@@ -173,7 +174,10 @@ class GuardTest : public ::testing::Test {
     add(Method::get, "/api/v1/mine", auth::Access::any_user());
     dispatcher_ = std::make_unique<http::Dispatcher>(router_, std::vector<std::unique_ptr<http::Middleware>>{});
     dispatcher_->set_authenticator(&authn_);
-    guard_ = std::make_unique<api::RequestGuard>(limits, shared_, local_);
+    add(Method::post, "/api/v1/things", auth::Access::any_user());
+    add(Method::post, "/api/v1/auth/2fa/setup", auth::Access::any_user());
+    add(Method::post, "/api/v1/auth/logout", auth::Access::any_user());
+    guard_ = std::make_unique<api::RequestGuard>(limits, shared_, local_, require_admin_2fa);
     dispatcher_->set_guard(guard_.get());
   }
 
@@ -277,6 +281,28 @@ TEST_F(GuardTest, BlockingLimitersAreNeverCalledOnTheIoThread) {
   // A shared limiter that fails lets requests through rather than taking the service down.
   shared_.fail = true;
   EXPECT_EQ(statuses(20, Method::get, "/api/v1/menu"), 20);
+}
+
+TEST_F(GuardTest, AdminMutationsNeed2faWhenRequired) {
+  build({.auth_per_min = 0, .public_per_min = 0, .user_per_min = 0}, /*require_admin_2fa=*/true);
+  const std::vector<std::pair<std::string, std::string>> admin{{"X-Test-User", "a1,admin"}};
+  auto refused = run(Method::post, "/api/v1/things", admin);
+  EXPECT_EQ(refused.status, 403);
+  ASSERT_TRUE(refused.error);
+  EXPECT_NE(refused.error->message.find("two-factor"), std::string::npos);
+  // Reading is fine, and so are the routes that let the admin comply or leave.
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", admin).status, 200);
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/2fa/setup", admin).status, 200);
+  EXPECT_EQ(run(Method::post, "/api/v1/auth/logout", admin).status, 200);
+  // With 2FA, or for other roles, mutations pass.
+  EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "a1,admin"}, {"X-Test-2fa", "1"}}).status,
+            200);
+  EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "m1,manager"}}).status, 200);
+}
+
+TEST_F(GuardTest, AdminMutationsNeedNo2faByDefault) {
+  build({.auth_per_min = 0, .public_per_min = 0, .user_per_min = 0});
+  EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "a1,admin"}}).status, 200);
 }
 
 }  // namespace
