@@ -7,23 +7,36 @@ namespace crema::auth {
 
 namespace {
 
-// GCRA (see rate_limiter.hpp) in microseconds. Numbers are formatted with %.0f: Lua 5.1's
-// default %.14g would round 16-digit microsecond times.
+// The sliding window of rate_limiter.hpp in one hash per key: a field per sub-window index
+// holding its count. Fields older than the window are dropped; the decision is made here
+// (total + 1 <= limit) and, when refused, the counts go back so the C++ side computes the
+// same Retry-After as the in-process limiter.
 const events::RedisScript& take_script() {
   static const events::RedisScript s(R"lua(
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local window = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - window
-if now < allow_at then
-  return {0, string.format('%.0f', allow_at - now)}
+local now_index = tonumber(ARGV[1])
+local sub_windows = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local fields = redis.call('HGETALL', KEYS[1])
+local total = 0
+local kept = {}
+for n = 1, #fields, 2 do
+  local index = tonumber(fields[n])
+  if index < now_index - sub_windows then
+    redis.call('HDEL', KEYS[1], fields[n])
+  else
+    total = total + tonumber(fields[n + 1])
+    kept[#kept + 1] = fields[n]
+    kept[#kept + 1] = fields[n + 1]
+  end
 end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX',
-           string.format('%.0f', math.ceil((new_tat - now) / 1000)))
-return {1, '0'}
+if total + 1 <= limit then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {1}
+end
+local out = {0}
+for n = 1, #kept do out[#out + 1] = kept[n] end
+return out
 )lua");
   return s;
 }
@@ -63,20 +76,26 @@ RedisRateLimiter::RedisRateLimiter(std::shared_ptr<events::RedisClient> redis)
 
 RateDecision RedisRateLimiter::take(std::string_view key, int limit, std::int64_t window_ms,
                                     std::int64_t now_ms) {
-  const std::int64_t window_us = window_ms * 1000;
-  const std::int64_t interval_us = std::max<std::int64_t>(1, window_us / std::max(1, limit));
-  const std::string k = redis_key("rl", key);
-  const std::string now = std::to_string(now_ms * 1000);
-  const std::string interval = std::to_string(interval_us);
-  const std::string window = std::to_string(window_us);
+  const std::int64_t g = sub_window_ms(window_ms);
+  const std::string k = redis_key("rl", std::string(key) + "|" + std::to_string(window_ms));
+  const std::string index = std::to_string(now_ms / g);
+  const std::string subs = std::to_string(kSubWindows);
+  const std::string l = std::to_string(limit);
+  const std::string ttl = std::to_string(window_ms + 2 * g);
   const std::string_view keys[] = {k};
-  const std::string_view args[] = {now, interval, window};
+  const std::string_view args[] = {index, subs, l, ttl};
   auto r = redis_->eval(take_script(), keys, args);
-  if (r.type != events::RedisReply::Type::array || r.elements.size() != 2)
+  if (r.type != events::RedisReply::Type::array || r.elements.empty() || r.elements.size() % 2 != 1)
     throw db::Error(db::Error::Kind::other, "redis: unexpected reply to the rate script");
-  RateDecision d;
-  d.allowed = to_int(r.elements[0]) == 1;
-  if (!d.allowed) d.retry_after_ms = (to_int(r.elements[1]) + 999) / 1000;
+  if (to_int(r.elements[0]) == 1) return RateDecision{};
+  std::vector<SubWindowCount> counts;
+  for (std::size_t i = 1; i + 1 < r.elements.size(); i += 2)
+    counts.push_back({to_int(r.elements[i]), to_int(r.elements[i + 1])});
+  RateDecision d = sliding_window(counts, limit, window_ms, now_ms);
+  if (d.allowed) {  // cannot happen (same counts, same rule); refuse briefly rather than disagree
+    d.allowed = false;
+    d.retry_after_ms = 1;
+  }
   return d;
 }
 

@@ -34,30 +34,31 @@ class RedisStores : public ::testing::Test {
 
 TEST_F(RedisStores, OneBudgetAcrossInstances) {
   auth::RedisRateLimiter one(a_), two(b_);
-  const std::int64_t now = util::now_ms();
-  const std::string key = prefix_ + "ip:203.0.113.5";
-  EXPECT_TRUE(one.take(key, 4, 60'000, now).allowed);
-  EXPECT_TRUE(two.take(key, 4, 60'000, now).allowed);
-  EXPECT_TRUE(one.take(key, 4, 60'000, now).allowed);
-  EXPECT_TRUE(two.take(key, 4, 60'000, now).allowed);
-  auto refused = one.take(key, 4, 60'000, now);
-  EXPECT_FALSE(refused.allowed);
-  EXPECT_EQ(refused.retry_after_ms, 15'000);
-  EXPECT_FALSE(two.take(key, 4, 60'000, now + 14'999).allowed);
-  EXPECT_TRUE(two.take(key, 4, 60'000, now + 15'000).allowed);
-  EXPECT_TRUE(one.take(prefix_ + "other", 4, 60'000, now).allowed);
-  EXPECT_TRUE(one.blocking());
-  // The stored arrival time keeps microsecond precision (no %.14g rounding in Lua).
   auth::MemoryRateLimiter memory;
-  for (int i = 0; i < 7; ++i) {
-    auto r = one.take(prefix_ + "seven", 7, 60'000, now + i);
-    auto m = memory.take("seven", 7, 60'000, now + i);
-    EXPECT_EQ(r.allowed, m.allowed) << i;
+  const std::int64_t start = util::now_ms() / 60'000 * 60'000;
+  const std::string key = prefix_ + "ip:203.0.113.5";
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE((i % 2 ? one : two).take(key, 4, 60'000, start + 1000 + i * 6000).allowed) << i;
+    EXPECT_TRUE(memory.take("m", 4, 60'000, start + 1000 + i * 6000).allowed);
   }
-  auto r = one.take(prefix_ + "seven", 7, 60'000, now + 10);
-  auto m = memory.take("seven", 7, 60'000, now + 10);
-  EXPECT_FALSE(r.allowed);
-  EXPECT_EQ(r.retry_after_ms, m.retry_after_ms);
+  auto refused = one.take(key, 4, 60'000, start + 20'000);
+  EXPECT_FALSE(refused.allowed);
+  // The same decision and wait as the in-process limiter: the first request's sub-window
+  // [start, start + 5 s) leaves at start + 65 s.
+  EXPECT_EQ(refused.retry_after_ms, memory.take("m", 4, 60'000, start + 20'000).retry_after_ms);
+  EXPECT_EQ(refused.retry_after_ms, 45'000);
+  EXPECT_FALSE(two.take(key, 4, 60'000, start + 64'999).allowed);
+  EXPECT_TRUE(two.take(key, 4, 60'000, start + 65'000).allowed);
+  EXPECT_FALSE(one.take(key, 4, 60'000, start + 65'000).allowed);
+  EXPECT_TRUE(one.take(prefix_ + "other", 4, 60'000, start).allowed);
+  EXPECT_TRUE(one.blocking());
+  // The hash expires on its own, and keeps only the sub-windows still in the window.
+  const std::string hash = auth::redis_key("rl", key + "|60000");
+  auto ttl = a_->command({"PTTL", hash});
+  EXPECT_GT(ttl.integer, 0);
+  EXPECT_LE(ttl.integer, 70'000);
+  EXPECT_TRUE(one.take(key, 4, 60'000, start + 200'000).allowed);
+  EXPECT_EQ(a_->command({"HLEN", hash}).integer, 1);
 }
 
 TEST_F(RedisStores, LockoutIsShared) {
