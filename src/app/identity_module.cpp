@@ -10,6 +10,7 @@
 #include "auth/redis_stores.hpp"
 #include "auth/secret_box.hpp"
 #include "events/redis_client.hpp"
+#include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
 
 namespace crema::app {
@@ -57,6 +58,7 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
   api->auth = std::make_shared<service::AuthService>(pool, *parts_->jwt, *parts_->secrets,
                                                      *parts_->denylist, *parts_->limiter,
                                                      config.argon2);
+  api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->timezone = config.timezone;
   parts_->api = api;
   parts_->authenticator = std::make_unique<api::IdentityAuthenticator>(api->auth, api->api_keys);
