@@ -12,6 +12,8 @@
 #include "events/redis_client.hpp"
 #include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
+#include "service/user_export.hpp"
+#include "service/user_service.hpp"
 
 namespace crema::app {
 
@@ -59,6 +61,9 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
                                                      *parts_->denylist, *parts_->limiter,
                                                      config.argon2);
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
+  api->exports = std::make_shared<service::UserExportRegistry>();
+  service::add_identity_export_sections(*api->exports);
+  api->users = std::make_shared<service::UserService>(pool, *api->exports);
   api->timezone = config.timezone;
   parts_->api = api;
   parts_->authenticator = std::make_unique<api::IdentityAuthenticator>(api->auth, api->api_keys);
