@@ -34,7 +34,7 @@ bool RequestGuard::admin_without_2fa_mutating(const http::Request& req, const ht
       m != http::Method::del)
     return false;
   static constexpr std::string_view kAllowed[] = {
-      "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
+      "/api/v1/auth/login",    "/api/v1/auth/refresh",   "/api/v1/auth/logout",
       "/api/v1/auth/password", "/api/v1/auth/2fa/setup", "/api/v1/auth/2fa/enable"};
   return std::find(std::begin(kAllowed), std::end(kAllowed), route.pattern) == std::end(kAllowed);
 }
@@ -86,7 +86,8 @@ std::optional<http::Response> RequestGuard::charge(const http::Request& req,
       continue;
     }
     if (!d.allowed) {
-      const int seconds = static_cast<int>(std::max<std::int64_t>(1, (d.retry_after_ms + 999) / 1000));
+      const int seconds =
+          static_cast<int>(std::max<std::int64_t>(1, (d.retry_after_ms + 999) / 1000));
       return http::Response::from(crema::Error::too_many(
           "Too many requests; retry in " + std::to_string(seconds) + " s.", seconds));
     }
