@@ -162,6 +162,9 @@ Response Dispatcher::invoke(Exchange& ex) {
 }
 
 void Dispatcher::finish(Exchange& ex, Response& res) {
+  // Requests the server refused before the chain ran (unparseable, too large) still get
+  // an id, in the body, the header and the log.
+  if (ex.request.request_id.empty()) ex.request.request_id = RequestIdMiddleware::generate();
   if (res.error) {
     res.body = render_error(*res.error, ex.request.request_id);
     res.content_type = "application/json";

@@ -221,6 +221,9 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
     if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) co_return;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    // No body limit while reading the headers: the route's limit is applied once the
+    // target is known (a Content-Length over it is refused with 413 before any body byte).
+    parser.body_limit(boost::none);
     handle.idle = buffer.size() == 0;
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);
     auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_text.hpp"
+
 namespace crema::http {
 
 namespace {
@@ -42,7 +44,7 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
 }
 
 Response Response::json(int status, const boost::json::value& v) {
-  return Response(status, boost::json::serialize(v));
+  return Response(status, util::to_json(v));
 }
 
 Response Response::from(crema::Error e) {

@@ -1,0 +1,35 @@
+#pragma once
+/// Who is acting, as services see it: the principal plus where the request came from (for
+/// the audit log). Built by the API layer from the request; no HTTP types here.
+
+#include <optional>
+#include <string>
+
+#include "auth/roles.hpp"
+
+namespace crema::service {
+
+struct Actor {
+  std::optional<auth::Principal> principal;  ///< nothing for anonymous callers
+  std::string ip;
+  std::string request_id;
+
+  bool signed_in() const noexcept { return principal.has_value(); }
+  /// The user id, or "" for API keys and anonymous callers.
+  const std::string& user_id() const noexcept {
+    static const std::string kNone;
+    return principal ? principal->user_id : kNone;
+  }
+  bool is_role(auth::Role r) const noexcept {
+    return principal && !principal->is_api_key() && principal->role == r;
+  }
+  /// staff, manager or admin (a user, not an API key).
+  bool is_staff_plus() const noexcept {
+    return principal && !principal->is_api_key() && principal->role >= auth::Role::staff;
+  }
+  bool is_manager_plus() const noexcept {
+    return principal && !principal->is_api_key() && principal->role >= auth::Role::manager;
+  }
+};
+
+}  // namespace crema::service
