@@ -5,10 +5,12 @@
 -- 'product'); `tracked` is false while that product's track_stock is off (kept, not
 -- counted). `low_alerted` remembers that the current dip below the threshold was already
 -- announced, so one alert is raised per crossing, not per order.
+-- Sort columns use COLLATE "C" (byte order), as SQLite sorts, so both stores order and
+-- page the same way whatever the cluster's locale.
 CREATE TABLE inventory_items (
   id                  TEXT    NOT NULL PRIMARY KEY,
   name                TEXT    NOT NULL,
-  name_lower          TEXT    NOT NULL,
+  name_lower          TEXT    COLLATE "C" NOT NULL,
   unit                TEXT    NOT NULL,
   kind                TEXT    NOT NULL CHECK (kind IN ('ingredient', 'product')),
   on_hand             BIGINT  NOT NULL,

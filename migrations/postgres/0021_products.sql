@@ -6,12 +6,14 @@
 -- the average rating × 1000 (integer, for exact sorting), kept by the reviews feature.
 -- modifiers and attributes are JSON text; the recipe is a table so availability can be
 -- computed in SQL (filters and keyset pages over in_stock).
+-- Sort columns use COLLATE "C" (byte order), as SQLite sorts, so both stores order and
+-- page the same way whatever the cluster's locale.
 CREATE TABLE products (
   id               TEXT    NOT NULL PRIMARY KEY,
   name             TEXT    NOT NULL,
-  name_lower       TEXT    NOT NULL,
+  name_lower       TEXT    COLLATE "C" NOT NULL,
   description      TEXT    NOT NULL DEFAULT '',
-  category         TEXT    NOT NULL,
+  category         TEXT    COLLATE "C" NOT NULL,
   search_text      TEXT    NOT NULL,
   price            BIGINT  NOT NULL CHECK (price >= 0),
   attributes       TEXT    NOT NULL DEFAULT '{}',
