@@ -13,9 +13,11 @@
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
+#include "app/catalogue_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "events/bus.hpp"
 #include "events/redis_endpoint.hpp"
 #include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
@@ -200,6 +202,9 @@ int run_serve(Config config) {
     });
   }
   api::AppServices services{ops};
+  events::Bus bus;
+  CatalogueModule catalogue(*pool, bus, config);
+  catalogue.provide(services);
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
