@@ -6,6 +6,7 @@
 
 #include "api/catalogue_routes.hpp"
 #include "api/inventory_routes.hpp"
+#include "api/identity_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "net/router.hpp"
@@ -17,6 +18,7 @@ struct AppServices {
   std::shared_ptr<OpsContext> ops;
   std::shared_ptr<CatalogueContext> catalogue;
   std::shared_ptr<InventoryContext> inventory;
+  std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);

@@ -14,6 +14,7 @@
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
+#include "app/identity_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -202,7 +203,15 @@ int run_serve(Config config) {
       return outcome == "ok";
     });
   }
+  std::unique_ptr<IdentityModule> identity;
+  try {
+    identity = std::make_unique<IdentityModule>(config, *pool);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return kExitConfig;
+  }
   api::AppServices services{ops};
+  services.identity = identity->api();
   events::Bus bus;
   CatalogueModule catalogue(*pool, bus, config);
   catalogue.provide(services);
@@ -225,6 +234,7 @@ int run_serve(Config config) {
   chain.push_back(std::make_unique<http::MetricsMiddleware>(metrics));
   chain.push_back(std::make_unique<http::AccessLogMiddleware>());
   http::Dispatcher dispatcher(router, std::move(chain));
+  dispatcher.set_authenticator(&identity->authenticator());
 
   // Blocking work (the database) runs here, never on an I/O thread.
   boost::asio::thread_pool workers(static_cast<std::size_t>(config.db_pool_size));

@@ -112,7 +112,10 @@ Response Dispatcher::invoke(Exchange& ex) {
   auto& req = ex.request;
   const Route& route = *ex.match.route;
   try {
-    if (authenticator_) {
+    // Routes served on the I/O thread (offload=false) are public and read only memory;
+    // authenticating there could block the thread (a database or Redis lookup), and they
+    // have no use for the caller's identity.
+    if (authenticator_ && (route.offload || !route.access.is_public)) {
       auto who = authenticator_->authenticate(req);
       if (!who) return Response::from(who.error());
       req.principal = std::move(*who);
