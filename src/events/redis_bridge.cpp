@@ -145,6 +145,7 @@ void RedisBridge::publisher_loop() {
 
 void RedisBridge::set_state(bool up) {
   if (subscribed_.exchange(up) == up) return;
+  if (up) obs::Log(obs::Level::info, "redis events subscribed").str("channel", channel_);
   if (on_state_) on_state_(up);
 }
 
