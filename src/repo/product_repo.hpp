@@ -55,8 +55,10 @@ std::optional<domain::Product> find_product(db::Connection& conn, std::string_vi
 std::optional<domain::Product> lock_product(db::Transaction& tx, std::string_view id);
 
 /// A page of GET /products (up to limit + 1 rows), derived fields included, recipes not.
+/// Call it inside a (read) transaction: on PostgreSQL it turns JIT off for that transaction.
 std::vector<domain::Product> list_products(db::Connection& conn, const ProductFilter& filter);
-/// Every active product for the menu, by category, then name, then id.
+/// Every active product for the menu, by category, then name, then id (in a transaction,
+/// as list_products).
 std::vector<domain::Product> menu_products(db::Connection& conn);
 
 void replace_recipe(db::Transaction& tx, std::string_view product_id,
@@ -65,13 +67,18 @@ void replace_recipe(db::Transaction& tx, std::string_view product_id,
 std::map<std::string, std::vector<domain::RecipeLine>> recipes_of(
     db::Connection& conn, std::span<const std::string> product_ids);
 
+/// The FTS5 query of a `q` for SQLite's trigram index: the text as one quoted phrase
+/// (a substring match), or nothing when it is shorter than a trigram (then LIKE scans).
+std::optional<std::string> trigram_phrase(std::string_view q);
+
 /// A statement and its parameters (text parameters point into `texts`).
 struct BuiltQuery {
   std::string sql;
   std::deque<std::string> texts;
   std::vector<db::Param> params;
 };
-/// The statement list_products runs for a filter (bench/ prints its EXPLAIN output).
-BuiltQuery list_products_query(const ProductFilter& filter);
+/// The statement list_products runs for a filter on a store (bench/ prints its EXPLAIN
+/// output).
+BuiltQuery list_products_query(const ProductFilter& filter, db::Dialect dialect);
 
 }  // namespace crema::repo

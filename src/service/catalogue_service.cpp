@@ -269,8 +269,8 @@ Page<Product, repo::ProductCursor> CatalogueService::list(const repo::ProductFil
 }
 
 std::vector<Product> CatalogueService::menu() {
-  auto lease = pool_.read();
-  return repo::menu_products(*lease);
+  return pool_.read_transact(
+      [](db::Transaction& tx) { return repo::menu_products(tx.connection()); });
 }
 
 }  // namespace crema::service

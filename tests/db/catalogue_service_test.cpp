@@ -258,6 +258,34 @@ TEST_F(CatalogueServiceTest, FiltersSearchAndPriceRange) {
   EXPECT_EQ(names(price), (std::vector<std::string>{"Espresso", "Flat White", "Milk Bun"}));
 }
 
+// The search index follows renames (SQLite: the trigram FTS table kept by triggers; short
+// queries fall back to LIKE on both stores).
+TEST_F(CatalogueServiceTest, SearchFollowsChangesAndShortQueries) {
+  auto bun = create(input("Milk Bun", 250, "Bakery"));
+  create(input("Oat Cookie", 200, "Bakery"));
+  auto names = [&](std::string q) {
+    repo::ProductFilter f;
+    f.q = q;
+    std::vector<std::string> out;
+    for (auto& p : svc_->list(f, false).items) out.push_back(p.name);
+    return out;
+  };
+  EXPECT_EQ(names("milk b"), std::vector<std::string>{"Milk Bun"});
+  ProductInput rename;
+  rename.name = "Rye Bun";
+  ASSERT_TRUE(svc_->update(manager_, bun.id, rename, std::nullopt).ok());
+  EXPECT_TRUE(names("milk").empty());
+  EXPECT_EQ(names("rye"), std::vector<std::string>{"Rye Bun"});
+  EXPECT_EQ(names("ye"), std::vector<std::string>{"Rye Bun"});  // shorter than a trigram
+  EXPECT_EQ(names("o"), (std::vector<std::string>{"Oat Cookie"}));
+  ProductInput describe;
+  describe.description = "with \"quotes\" and 50% rye";
+  ASSERT_TRUE(svc_->update(manager_, bun.id, describe, std::nullopt).ok());
+  EXPECT_EQ(names("\"quotes\""), std::vector<std::string>{"Rye Bun"});
+  EXPECT_EQ(names("50% r"), std::vector<std::string>{"Rye Bun"});
+  EXPECT_TRUE(names("50%%").empty());
+}
+
 TEST_F(CatalogueServiceTest, InStockFilter) {
   auto milk = make_item("Milk", 100);
   auto latte = input("Latte", 450);
