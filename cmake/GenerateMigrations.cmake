@@ -1,11 +1,20 @@
-# Script mode: writes OUTPUT, a C++ source defining crema::db::embedded_migrations().
+# Script mode: writes OUTPUT, a C++ source defining crema::db::embedded_migrations(), from
+# the migration files named in LIST_FILE (one path per line).
 set(out "// Generated from migrations/ by cmake/GenerateMigrations.cmake. Do not edit.\n")
 string(APPEND out "#include \"db/migrations.hpp\"\n\nnamespace crema::db {\n\n")
 string(APPEND out "std::span<const EmbeddedMigration> embedded_migrations() {\n")
 string(APPEND out "  static const EmbeddedMigration kMigrations[] = {\n")
 set(count 0)
+file(STRINGS ${LIST_FILE} all_files)
 foreach(dialect sqlite postgres)
-  file(GLOB files ${SOURCE_DIR}/${dialect}/*.sql)
+  set(files "")
+  foreach(f ${all_files})
+    get_filename_component(dir ${f} DIRECTORY)
+    get_filename_component(dir ${dir} NAME)
+    if(dir STREQUAL dialect)
+      list(APPEND files ${f})
+    endif()
+  endforeach()
   list(SORT files)
   foreach(f ${files})
     get_filename_component(name ${f} NAME_WE)

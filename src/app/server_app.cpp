@@ -13,10 +13,13 @@
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
+#include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "events/bus.hpp"
+#include "events/redis_bridge.hpp"
 #include "events/redis_endpoint.hpp"
 #include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
@@ -209,6 +212,17 @@ int run_serve(Config config) {
   }
   api::AppServices services{ops};
   services.identity = identity->api();
+  events::Bus bus;
+  CatalogueModule catalogue(*pool, bus, config);
+  catalogue.provide(services);
+  // With Redis, events (and so menu cache invalidations) reach every instance.
+  std::unique_ptr<events::RedisBridge> redis_bridge;
+  if (!config.redis_url.empty()) {
+    redis_bridge = std::make_unique<events::RedisBridge>(
+        *events::RedisEndpoint::parse(config.redis_url), bus);
+    redis_bridge->on_state([&catalogue](bool up) { catalogue.set_cross_instance_invalidation(up); });
+    redis_bridge->start();
+  }
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
