@@ -107,6 +107,29 @@ TEST_F(ApiKeys, KeysAuthenticateUntilRevokedAndOpenNoUserRoutes) {
                404, "not_found");
 }
 
+// A route that declares a scope (GET /inventory: staff+ or inventory:read) takes the keys
+// holding it, and only those.
+TEST_F(ApiKeys, KeysOpenTheRoutesTheirScopesAllow) {
+  auto reader = create({{"name", "Stock screen"}, {"scopes", json::array{"inventory:read"}}});
+  auto menu_only = create({{"name", "Menu screen"}, {"scopes", json::array{"menu:read"}}});
+  ASSERT_EQ(reader.status, 201);
+  ASSERT_EQ(menu_only.status, 201);
+  const RequestHeaders reader_key{{"X-API-Key", json_string(reader.object(), {"key"})}};
+  const RequestHeaders menu_key{{"X-API-Key", json_string(menu_only.object(), {"key"})}};
+  auto ok = client_->get("/api/v1/inventory", reader_key);
+  EXPECT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_EQ(client_->get("/api/v1/inventory", helper_->bearer("staff")).status, 200);
+  EXPECT_ERROR(client_->get("/api/v1/inventory", menu_key), 403, "forbidden");
+  EXPECT_ERROR(client_->get("/api/v1/inventory", helper_->bearer("customer")), 403, "forbidden");
+  // Reading is all the scope gives: writing inventory stays with staff.
+  EXPECT_ERROR(post_json(*client_, "/api/v1/inventory", json::object{}, reader_key), 403, "forbidden");
+  ASSERT_EQ(client_->request("DELETE", "/api/v1/api-keys/" + json_string(reader.object(), {"id"}), "",
+                             helper_->admin().bearer())
+                .status,
+            204);
+  EXPECT_ERROR(client_->get("/api/v1/inventory", reader_key), 401, "unauthorized");
+}
+
 TEST_F(ApiKeys, EveryRoleButAdminIsRefused) {
   const json::object body{{"name", "x"}, {"scopes", json::array{"menu:read"}}};
   for (const char* role : {"customer", "driver", "staff", "manager"}) {
