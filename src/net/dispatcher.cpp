@@ -180,7 +180,15 @@ std::optional<Response> Dispatcher::try_fast_path(Exchange& ex) noexcept {
   const Route& route = *ex.match.route;
   if (!route.fast_path) return std::nullopt;
   try {
-    return route.fast_path(ex.request);
+    auto res = route.fast_path(ex.request);
+    // A fast answer is still a request: the guard counts it (with the in-process limiter,
+    // as this runs on the I/O thread), after the fact so a declined fast path is not
+    // counted twice.
+    if (res && guard_) {
+      if (auto refused = guard_->before(ex.request, route, false)) return refused;
+      guard_->after(ex.request, route, *res, false);
+    }
+    return res;
   } catch (...) {
     return std::nullopt;  // the handler will answer, or report the fault
   }

@@ -53,8 +53,9 @@ class Dispatcher {
   /// infrastructure faults become 503 (database unavailable) or a logged 500.
   Response invoke(Exchange& ex);
 
-  /// The route's fast path (Route::fast_path), on the I/O thread: its answer, or nothing to
-  /// invoke() the handler. Never throws (a failing fast path just declines).
+  /// The route's fast path (Route::fast_path), on the I/O thread: its answer (or the guard's
+  /// 429 once the caller's budget is spent), or nothing to invoke() the handler. Never
+  /// throws (a failing fast path just declines).
   std::optional<Response> try_fast_path(Exchange& ex) noexcept;
 
   /// Renders an error body with the request id and runs the response side of the chain.

@@ -129,6 +129,25 @@ TEST_F(RateLimits, SignedInUsersHaveTheirOwnBudget) {
                "rate_limited");
 }
 
+// GET /menu is answered from memory on the I/O thread once cached: still counted, and its
+// 304 answers still free.
+TEST_F(RateLimits, TheCachedMenuIsCountedLikeAnyAnonymousRequest) {
+  auto s = start({{"CREMA_PUBLIC_RATE_PER_MIN", "4"}});
+  std::string etag;
+  for (int i = 0; i < 4; ++i) {
+    auto menu = s.client->get("/api/v1/menu");
+    ASSERT_EQ(menu.status, 200) << i << menu.describe();
+    etag = menu.header("ETag");
+  }
+  ASSERT_FALSE(etag.empty());
+  auto refused = s.client->get("/api/v1/menu");
+  EXPECT_ERROR(refused, 429, "rate_limited");
+  EXPECT_GE(retry_after(refused), 1);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(s.client->get("/api/v1/menu", {{"If-None-Match", etag}}).status, 304) << i;
+  EXPECT_ERROR(s.client->get("/api/v1/menu", {{"If-None-Match", "\"stale\""}}), 429, "rate_limited");
+}
+
 // Two instances on one database and one Redis: one budget, one lockout, one denylist.
 TEST_F(RateLimits, TwoInstancesShareOneBudgetThroughRedis) {
   const char* base = std::getenv("CREMA_TEST_REDIS_URL");
