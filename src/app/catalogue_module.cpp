@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "obs/log.hpp"
 #include "util/time.hpp"
 
 namespace crema::app {
@@ -28,6 +29,9 @@ CatalogueModule::CatalogueModule(db::Pool& pool, events::Bus& bus, const Config&
     if (e.type == "menu_updated") menu_cache_.invalidate();
   });
   images_.set_enqueue([this](const std::string& id) { image_worker_.enqueue(id); });
+  if (!config.s3_endpoint.empty())
+    obs::Log(obs::Level::warn, "the S3 object store is not implemented yet; images are kept in CREMA_MEDIA_DIR")
+        .str("media_dir", config.media_dir);
 }
 
 CatalogueModule::~CatalogueModule() { image_worker_.stop(); }
