@@ -387,6 +387,8 @@ void register_identity_routes(http::Router& router, OpenApi& openapi,
                               std::shared_ptr<IdentityApi> api) {
   add_user_schemas(openapi);
   register_auth_routes(router, openapi, api);
+  register_api_key_routes(router, openapi, api);
+  register_user_routes(router, openapi, api);
 }
 
 }  // namespace crema::api

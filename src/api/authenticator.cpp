@@ -1,5 +1,6 @@
 #include "api/authenticator.hpp"
 
+#include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
 
 namespace crema::api {
@@ -38,7 +39,10 @@ crema::Result<std::optional<auth::Principal>> IdentityAuthenticator::authenticat
     if (!p) return std::move(p).error();
     return std::optional<auth::Principal>(std::move(*p));
   }
-  return unauthorized("This API key is not valid.");
+  if (!api_keys_) return unauthorized("API keys are not accepted here.");
+  auto p = api_keys_->authenticate(*api_key);
+  if (!p) return std::move(p).error();
+  return std::optional<auth::Principal>(std::move(*p));
 }
 
 }  // namespace crema::api

@@ -13,6 +13,7 @@ namespace crema::service {
 class AuthService;
 class UserService;
 class ApiKeyService;
+class UserExportRegistry;
 }  // namespace crema::service
 
 namespace crema::api {
@@ -23,6 +24,8 @@ struct IdentityApi {
   std::shared_ptr<service::AuthService> auth;
   std::shared_ptr<service::UserService> users;
   std::shared_ptr<service::ApiKeyService> api_keys;
+  /// The data export's sections: later features add theirs with exports->add(name, fn).
+  std::shared_ptr<service::UserExportRegistry> exports;
   std::string timezone = "UTC";  ///< CREMA_TIMEZONE, for YYYY-MM-DD filters
 };
 

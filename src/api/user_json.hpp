@@ -5,13 +5,11 @@
 #include <boost/json/object.hpp>
 
 #include "api/openapi.hpp"
-#include "repo/user_repo.hpp"
+#include "service/identity_json.hpp"
 
 namespace crema::api {
 
-/// {id, name, email, phone, role, addresses, marketing_opt_in, is_active,
-///  two_factor_enabled, metadata, version, created_at, updated_at}
-boost::json::object user_json(const repo::UserRecord& user);
+using service::user_json;
 
 /// Registers the User and Address schemas.
 void add_user_schemas(OpenApi& openapi);

@@ -24,6 +24,8 @@ class IdentityModule {
   std::shared_ptr<api::IdentityApi> api() const;
   /// Bearer tokens and API keys → principal (Dispatcher::set_authenticator).
   http::Authenticator& authenticator();
+  /// The rate limits (Dispatcher::set_guard).
+  http::Guard& guard();
 
  private:
   struct Parts;

@@ -241,6 +241,7 @@ int run_serve(Config config) {
   chain.push_back(std::make_unique<http::AccessLogMiddleware>());
   http::Dispatcher dispatcher(router, std::move(chain));
   dispatcher.set_authenticator(&identity->authenticator());
+  dispatcher.set_guard(&identity->guard());
 
   // Blocking work (the database) runs here, never on an I/O thread.
   boost::asio::thread_pool workers(static_cast<std::size_t>(config.db_pool_size));

@@ -1,17 +1,21 @@
 #pragma once
 /// Rate limits (SPEC §3). Two primitives, each in process by default and shared through
 /// Redis when configured (auth/redis_stores.hpp):
-///  * take(): at most `limit` requests per `window`, as a generic cell rate algorithm (GCRA):
-///    a burst of `limit` is allowed, then one request every window/limit; the refusal says
-///    exactly when the next request will pass (Retry-After). No fixed windows, so no double
-///    burst at a window boundary.
+///  * take(): at most `limit` requests in any `window` (a sliding window, not fixed ones,
+///    so there is no burst of twice the limit around a window edge). Requests are counted in
+///    twelve sub-windows plus the current one; all counted sub-windows overlap the last
+///    `window`, so the limit is never exceeded, and a slot is given back at most one
+///    sub-window (5 s of a minute) later than an exact log would. A refusal says when the
+///    next request will pass (Retry-After). Memory: 13 counters per active key.
 ///  * failures: a counter that starts with the first failure and lasts `window`; once it
 ///    reaches a threshold every attempt is refused until the window has passed (the login
 ///    lockout: 5 failures in 15 minutes).
 
 #include <cstdint>
 #include <mutex>
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,13 +49,26 @@ class RateLimiter {
   virtual bool blocking() const noexcept = 0;
 };
 
-/// The GCRA step shared by both stores: given the stored theoretical arrival time (µs, 0 when
-/// none), the decision and the new arrival time to store.
-struct GcraStep {
-  RateDecision decision;
-  std::int64_t new_tat_us = 0;  ///< store this when allowed (unchanged when refused)
+/// Sub-windows per window (the sliding window's resolution).
+inline constexpr std::int64_t kSubWindows = 12;
+
+/// One sub-window's count: sub-window `index` covers [index * g, (index + 1) * g) with
+/// g = window / kSubWindows.
+struct SubWindowCount {
+  std::int64_t index = 0;
+  std::int64_t count = 0;
 };
-GcraStep gcra(std::int64_t stored_tat_us, int limit, std::int64_t window_ms, std::int64_t now_ms);
+
+/// The decision shared by both stores, given the counts of the sub-windows from
+/// now/g − kSubWindows to now/g (older ones must be left out): whether one more request
+/// fits, and if not, when the oldest counts will have left the window enough for it.
+RateDecision sliding_window(std::span<const SubWindowCount> counts, int limit,
+                            std::int64_t window_ms, std::int64_t now_ms);
+
+/// g: the length of a sub-window.
+inline std::int64_t sub_window_ms(std::int64_t window_ms) {
+  return window_ms / kSubWindows > 0 ? window_ms / kSubWindows : 1;
+}
 
 /// One process's limiter: sharded hash maps, swept of stale entries as they grow.
 class MemoryRateLimiter final : public RateLimiter {
@@ -68,13 +85,18 @@ class MemoryRateLimiter final : public RateLimiter {
   std::size_t size() const;
 
  private:
+  struct Counts {
+    std::int64_t head = 0;  ///< index of the newest sub-window counted
+    std::int64_t window_ms = 0;
+    std::array<std::int64_t, kSubWindows + 1> ring{};  ///< by sub-window index mod 13
+  };
   struct Failures {
     int count = 0;
     std::int64_t expires_ms = 0;
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::int64_t> tat_us;  ///< GCRA arrival time
+    std::unordered_map<std::string, Counts> counts;
     std::unordered_map<std::string, Failures> failures;
     std::size_t sweep_at = 4096;
   };

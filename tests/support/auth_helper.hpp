@@ -10,7 +10,8 @@
 /// POST /auth/register, whose answer already carries the new account's tokens (so each
 /// account costs one Argon2 hash and no extra login). Admin-made registrations are not
 /// charged to the per-IP auth rate limit, so a suite may create many accounts; the admin's
-/// one login is.
+/// one login is. A suite that itself signs in more than CREMA_AUTH_RATE_PER_MIN (30) times a
+/// minute from the loopback address should start its server with CREMA_AUTH_RATE_PER_MIN=0.
 
 #include <map>
 #include <memory>
