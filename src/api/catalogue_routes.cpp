@@ -21,8 +21,7 @@ namespace {
 constexpr std::string_view kTag = "catalogue";
 
 bool staff_plus(const Request& req) {
-  return req.principal && !req.principal->is_api_key() &&
-         req.principal->role >= auth::Role::staff;
+  return req.principal && !req.principal->is_api_key() && req.principal->role >= auth::Role::staff;
 }
 
 ProductView view_for(const Request& req, const CatalogueContext& ctx) {
@@ -143,7 +142,9 @@ Response put_product(Request& req, CatalogueContext& ctx, PutKind kind) {
   service::ProductInput input;
   std::string_view action = "product.update";
   switch (kind) {
-    case PutKind::product: input = read_product_input(in, false); break;
+    case PutKind::product:
+      input = read_product_input(in, false);
+      break;
     case PutKind::stock:
       input = read_stock_input(in);
       action = "product.stock";
@@ -233,16 +234,14 @@ std::string encode_menu(const std::vector<domain::Product>& products, const Prod
     items.push_back(product_json(p, view));
   }
   if (current) categories.push_back({{"name", *current}, {"items", std::move(items)}});
-  return util::to_json(json::object{{"categories", std::move(categories)},
-                                    {"currency", view.currency}});
+  return util::to_json(
+      json::object{{"categories", std::move(categories)}, {"currency", view.currency}});
 }
 
 void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                                std::shared_ptr<CatalogueContext> ctx) {
   add_catalogue_schemas(openapi);
-  auto with = [ctx](auto fn) {
-    return [ctx, fn](Request& req) { return fn(req, *ctx); };
-  };
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
   const std::vector<http::QueryDoc> list_query = {
       {.name = "q", .description = "case-insensitive substring of name, description or category"},
       {.name = "category", .description = "exact category"},
@@ -250,7 +249,9 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
       {.name = "price_max", .type = "number", .description = "inclusive, major units"},
       {.name = "in_stock", .type = "boolean"},
       {.name = "sort", .description = "name (default), -name, price, -price, newest, rating"},
-      {.name = "include_inactive", .type = "boolean", .description = "staff+: also deleted products"},
+      {.name = "include_inactive",
+       .type = "boolean",
+       .description = "staff+: also deleted products"},
       {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
       {.name = "cursor", .description = "next_cursor of the previous page"}};
 

@@ -18,7 +18,7 @@ struct CatalogueContext {
   service::CatalogueService& catalogue;
   MenuCache& menu;
   std::string currency = "USD";
-  ImageJson images;  ///< empty: products show no images
+  ImageJson images;                                       ///< empty: products show no images
   service::ProductImageService* image_uploads = nullptr;  ///< null: uploads answer 503
 };
 

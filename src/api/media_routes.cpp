@@ -43,8 +43,10 @@ void register_media_routes(http::Router& router, OpenApi&, std::shared_ptr<Media
                       .tag = "catalogue",
                       .response_schema = R"({"type": "string", "contentMediaType": "image/*"})",
                       .response_type = "image/webp",
-                      .query = {{.name = "exp", .type = "integer",
-                                 .description = "expiry, Unix seconds", .required = true},
+                      .query = {{.name = "exp",
+                                 .type = "integer",
+                                 .description = "expiry, Unix seconds",
+                                 .required = true},
                                 {.name = "sig", .description = "the signature", .required = true}},
                       .errors = {403}}});
 }

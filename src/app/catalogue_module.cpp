@@ -30,7 +30,8 @@ CatalogueModule::CatalogueModule(db::Pool& pool, events::Bus& bus, const Config&
   });
   images_.set_enqueue([this](const std::string& id) { image_worker_.enqueue(id); });
   if (!config.s3_endpoint.empty())
-    obs::Log(obs::Level::warn, "the S3 object store is not implemented yet; images are kept in CREMA_MEDIA_DIR")
+    obs::Log(obs::Level::warn,
+             "the S3 object store is not implemented yet; images are kept in CREMA_MEDIA_DIR")
         .str("media_dir", config.media_dir);
 }
 

@@ -13,18 +13,24 @@ std::optional<ImageType> sniff_image(std::string_view b) noexcept {
 
 std::string_view content_type_of(ImageType type) noexcept {
   switch (type) {
-    case ImageType::jpeg: return "image/jpeg";
-    case ImageType::png: return "image/png";
-    case ImageType::webp: return "image/webp";
+    case ImageType::jpeg:
+      return "image/jpeg";
+    case ImageType::png:
+      return "image/png";
+    case ImageType::webp:
+      return "image/webp";
   }
   return "application/octet-stream";
 }
 
 std::string_view extension_of(ImageType type) noexcept {
   switch (type) {
-    case ImageType::jpeg: return "jpg";
-    case ImageType::png: return "png";
-    case ImageType::webp: return "webp";
+    case ImageType::jpeg:
+      return "jpg";
+    case ImageType::png:
+      return "png";
+    case ImageType::webp:
+      return "webp";
   }
   return "bin";
 }

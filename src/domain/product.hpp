@@ -25,7 +25,7 @@ struct RecipeLine {
 
 /// An option a customer may pick (a size, oat milk, an extra shot).
 struct Modifier {
-  std::string code;         ///< unique within the product, [a-z0-9_-]
+  std::string code;  ///< unique within the product, [a-z0-9_-]
   std::string name;
   std::int64_t price_delta = 0;  ///< minor units, may be negative
   std::vector<RecipeLine> consumes;

@@ -1,10 +1,10 @@
 #include "media/image_processor.hpp"
 
-#include <vips/vips.h>
-
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+
+#include <vips/vips.h>
 
 namespace crema::media {
 
@@ -50,8 +50,8 @@ std::string webp_copy(std::string_view bytes, int max_side, int quality) {
   init_images();
   VipsImage* raw = nullptr;
   // vips_thumbnail_buffer takes a non-const pointer but does not write through it.
-  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, max_side,
-                            "height", max_side, "size", VIPS_SIZE_DOWN, nullptr) != 0)
+  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, max_side, "height",
+                            max_side, "size", VIPS_SIZE_DOWN, nullptr) != 0)
     throw std::runtime_error(vips_failure());
   ImagePtr thumb(raw);
   void* out = nullptr;

@@ -38,7 +38,8 @@ void FileObjectStore::put(std::string_view key, std::string_view bytes, std::str
   // Made on first use, so a server that never stores an image leaves no directory behind.
   std::error_code ec;
   fs::create_directories(root_, ec);
-  if (ec) throw std::runtime_error("cannot create the media directory " + root_ + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create the media directory " + root_ + ": " + ec.message());
   const std::string tmp = path + ".tmp-" + util::new_uuid_v7();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));

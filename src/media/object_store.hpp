@@ -18,8 +18,7 @@ class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
   /// Stores (or replaces) the object. Throws std::runtime_error when it cannot.
-  virtual void put(std::string_view key, std::string_view bytes,
-                   std::string_view content_type) = 0;
+  virtual void put(std::string_view key, std::string_view bytes, std::string_view content_type) = 0;
   /// The object, or nothing when there is none under the key.
   virtual std::optional<StoredObject> get(std::string_view key) = 0;
   /// Removes the object (nothing when there is none).

@@ -56,8 +56,9 @@ std::optional<domain::ProductImage> find_image(db::Connection& conn, std::string
 }
 
 int next_image_position(db::Connection& conn, std::string_view product_id) {
-  auto r = conn.exec("SELECT COALESCE(MAX(position) + 1, 0) FROM product_images WHERE product_id = $1",
-                     {product_id});
+  auto r =
+      conn.exec("SELECT COALESCE(MAX(position) + 1, 0) FROM product_images WHERE product_id = $1",
+                {product_id});
   return static_cast<int>(r.front().int64(0));
 }
 
@@ -66,11 +67,11 @@ std::map<std::string, std::vector<domain::ProductImage>> images_of(
   std::map<std::string, std::vector<domain::ProductImage>> out;
   if (product_ids.empty()) return out;
   std::vector<db::Param> params(product_ids.begin(), product_ids.end());
-  auto r = conn.exec("SELECT " + std::string(kColumns) +
-                         " FROM product_images WHERE status <> 'failed' AND product_id IN (" +
-                         placeholders(1, product_ids.size()) +
-                         ") ORDER BY product_id, position, id",
-                     params);
+  auto r =
+      conn.exec("SELECT " + std::string(kColumns) +
+                    " FROM product_images WHERE status <> 'failed' AND product_id IN (" +
+                    placeholders(1, product_ids.size()) + ") ORDER BY product_id, position, id",
+                params);
   for (auto row : r) {
     auto img = image_of(row);
     out[img.product_id].push_back(std::move(img));
@@ -87,8 +88,7 @@ void set_image_ready(db::Transaction& tx, std::string_view id, std::string_view 
 }
 
 void set_image_failed(db::Transaction& tx, std::string_view id, std::int64_t now) {
-  tx.exec("UPDATE product_images SET status = 'failed', updated_at = $2 WHERE id = $1",
-          {id, now});
+  tx.exec("UPDATE product_images SET status = 'failed', updated_at = $2 WHERE id = $1", {id, now});
 }
 
 std::vector<std::string> pending_image_ids(db::Connection& conn, int limit) {

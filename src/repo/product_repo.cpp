@@ -100,18 +100,24 @@ void attach_images(db::Connection& conn, std::vector<domain::Product>& products)
 }
 
 struct SortSpec {
-  std::string_view column;   // p.<column>
+  std::string_view column;  // p.<column>
   bool descending;
 };
 
 SortSpec spec_of(ProductSort s) {
   switch (s) {
-    case ProductSort::name: return {"name_lower", false};
-    case ProductSort::name_desc: return {"name_lower", true};
-    case ProductSort::price: return {"price", false};
-    case ProductSort::price_desc: return {"price", true};
-    case ProductSort::newest: return {"created_at", true};
-    case ProductSort::rating: return {"rating_avg_milli", true};
+    case ProductSort::name:
+      return {"name_lower", false};
+    case ProductSort::name_desc:
+      return {"name_lower", true};
+    case ProductSort::price:
+      return {"price", false};
+    case ProductSort::price_desc:
+      return {"price", true};
+    case ProductSort::newest:
+      return {"created_at", true};
+    case ProductSort::rating:
+      return {"rating_avg_milli", true};
   }
   return {"name_lower", false};
 }
@@ -123,15 +129,24 @@ std::vector<db::Param> params_of(const domain::Product& p, std::string& name_low
   search = domain::search_text(p.name, p.description, p.category);
   attributes = json::serialize(p.attributes);
   modifiers = domain::modifiers_to_storage(p.modifiers);
-  return {std::string_view(p.id),      std::string_view(p.name),
-          std::string_view(name_lower), std::string_view(p.description),
-          std::string_view(p.category), std::string_view(search),
-          p.price,                      std::string_view(attributes),
-          std::string_view(modifiers),  static_cast<std::int64_t>(p.prep_minutes),
-          p.track_stock,                p.sale_enabled,
-          p.is_active,                  p.rating_avg_milli,
-          p.rating_count,               p.version,
-          p.created_at,                 p.updated_at};
+  return {std::string_view(p.id),
+          std::string_view(p.name),
+          std::string_view(name_lower),
+          std::string_view(p.description),
+          std::string_view(p.category),
+          std::string_view(search),
+          p.price,
+          std::string_view(attributes),
+          std::string_view(modifiers),
+          static_cast<std::int64_t>(p.prep_minutes),
+          p.track_stock,
+          p.sale_enabled,
+          p.is_active,
+          p.rating_avg_milli,
+          p.rating_count,
+          p.version,
+          p.created_at,
+          p.updated_at};
 }
 
 }  // namespace
@@ -145,11 +160,19 @@ ProductCursor cursor_of(const domain::Product& p, ProductSort sort) {
   c.id = p.id;
   switch (sort) {
     case ProductSort::name:
-    case ProductSort::name_desc: c.text = lower_ascii(p.name); break;
+    case ProductSort::name_desc:
+      c.text = lower_ascii(p.name);
+      break;
     case ProductSort::price:
-    case ProductSort::price_desc: c.number = p.price; break;
-    case ProductSort::newest: c.number = p.created_at; break;
-    case ProductSort::rating: c.number = p.rating_avg_milli; break;
+    case ProductSort::price_desc:
+      c.number = p.price;
+      break;
+    case ProductSort::newest:
+      c.number = p.created_at;
+      break;
+    case ProductSort::rating:
+      c.number = p.rating_avg_milli;
+      break;
   }
   return c;
 }
@@ -235,9 +258,10 @@ BuiltQuery list_products_query(const ProductFilter& f, db::Dialect dialect) {
     // PostgreSQL: LIKE, which its pg_trgm index serves.
     auto phrase = dialect == db::Dialect::sqlite ? trigram_phrase(*f.q) : std::nullopt;
     if (phrase) {
-      where += " AND p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
-               "(SELECT rowid FROM product_search_fts WHERE product_search_fts MATCH " +
-               add_text(*phrase) + "))";
+      where +=
+          " AND p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
+          "(SELECT rowid FROM product_search_fts WHERE product_search_fts MATCH " +
+          add_text(*phrase) + "))";
     } else {
       where += " AND p.search_text LIKE " + add_text(like_contains(*f.q)) + " ESCAPE '\\'";
     }

@@ -19,8 +19,9 @@ namespace crema::service {
 namespace {
 
 void publish_menu_change(const events::Bus& bus, const std::string& product_id) {
-  bus.publish("menu_updated", boost::json::object{{"product_ids", boost::json::array{
-                                                                      boost::json::value(product_id)}}});
+  bus.publish(
+      "menu_updated",
+      boost::json::object{{"product_ids", boost::json::array{boost::json::value(product_id)}}});
 }
 
 }  // namespace

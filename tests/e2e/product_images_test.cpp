@@ -73,10 +73,11 @@ std::string ProductImages::product_;
 TEST_F(ProductImages, MultipartUploadGetsAThumbnailAndAWebCopyBehindSignedUrls) {
   const std::string png = make_image(2400, 1600, "png");
   const std::string boundary = "crema-test-boundary";
-  const std::string body = "--" + boundary +
-                           "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"tart.txt\"\r\n"
-                           "Content-Type: text/plain\r\n\r\n" +
-                           png + "\r\n--" + boundary + "--\r\n";
+  const std::string body =
+      "--" + boundary +
+      "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"tart.txt\"\r\n"
+      "Content-Type: text/plain\r\n\r\n" +
+      png + "\r\n--" + boundary + "--\r\n";
   auto res = client_->request("POST", images_path(), body,
                               {{"Content-Type", "multipart/form-data; boundary=" + boundary},
                                {"Authorization", "Bearer " + auth_->token("manager")}});
@@ -115,26 +116,25 @@ TEST_F(ProductImages, MultipartUploadGetsAThumbnailAndAWebCopyBehindSignedUrls) 
 
 TEST_F(ProductImages, RawBodiesAreCheckedByTheirBytes) {
   // A JPEG declared as PNG is accepted as the JPEG it is.
-  auto jpeg = client_->request("POST", "/api/v1/menu/items/" + product_ + "/images",
-                               make_image(200, 100, "jpeg"),
-                               {{"Content-Type", "image/png"},
-                                {"Authorization", "Bearer " + auth_->token("admin")}});
+  auto jpeg = client_->request(
+      "POST", "/api/v1/menu/items/" + product_ + "/images", make_image(200, 100, "jpeg"),
+      {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token("admin")}});
   ASSERT_EQ(jpeg.status, 201) << jpeg.describe();
   EXPECT_EQ(jpeg.object().at("width"), 200);
   // Text declared as an image is refused.
-  auto text = client_->request("POST", images_path(), "this is not an image at all",
-                               {{"Content-Type", "image/png"},
-                                {"Authorization", "Bearer " + auth_->token("manager")}});
+  auto text = client_->request(
+      "POST", images_path(), "this is not an image at all",
+      {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token("manager")}});
   EXPECT_ERROR(text, 415, "unsupported_media_type");
   // A PNG header with nothing decodable behind it.
-  auto broken = client_->request("POST", images_path(), std::string("\x89PNG\r\n\x1A\nbroken", 14),
-                                 {{"Content-Type", "image/png"},
-                                  {"Authorization", "Bearer " + auth_->token("manager")}});
+  auto broken = client_->request(
+      "POST", images_path(), std::string("\x89PNG\r\n\x1A\nbroken", 14),
+      {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token("manager")}});
   EXPECT_ERROR(broken, 422, "validation_failed");
   // Another declared type is refused before anything is read.
-  auto gif = client_->request("POST", images_path(), "GIF89a",
-                              {{"Content-Type", "image/gif"},
-                               {"Authorization", "Bearer " + auth_->token("manager")}});
+  auto gif = client_->request(
+      "POST", images_path(), "GIF89a",
+      {{"Content-Type", "image/gif"}, {"Authorization", "Bearer " + auth_->token("manager")}});
   EXPECT_ERROR(gif, 415, "unsupported_media_type");
   // A multipart form without the field.
   auto no_field = client_->request(
@@ -143,19 +143,20 @@ TEST_F(ProductImages, RawBodiesAreCheckedByTheirBytes) {
       {{"Content-Type", "multipart/form-data; boundary=b"},
        {"Authorization", "Bearer " + auth_->token("manager")}});
   EXPECT_ERROR(no_field, 422, "validation_failed");
-  EXPECT_ERROR(client_->request("POST", "/api/v1/products/01900000-0000-7000-8000-0000000000ee/images",
-                                make_image(10, 10, "png"),
-                                {{"Content-Type", "image/png"},
-                                 {"Authorization", "Bearer " + auth_->token("manager")}}),
-               404, "not_found");
+  EXPECT_ERROR(
+      client_->request(
+          "POST", "/api/v1/products/01900000-0000-7000-8000-0000000000ee/images",
+          make_image(10, 10, "png"),
+          {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token("manager")}}),
+      404, "not_found");
 }
 
 TEST_F(ProductImages, UploadsAreForManagersAndAtMostTenMebibytes) {
   const std::string png = make_image(10, 10, "png");
   for (const char* role : {"customer", "staff"}) {
-    auto res = client_->request("POST", images_path(), png,
-                                {{"Content-Type", "image/png"},
-                                 {"Authorization", "Bearer " + auth_->token(role)}});
+    auto res = client_->request(
+        "POST", images_path(), png,
+        {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token(role)}});
     EXPECT_ERROR(res, 403, "forbidden");
   }
   auto anonymous = client_->request("POST", images_path(), png, {{"Content-Type", "image/png"}});
@@ -172,9 +173,9 @@ TEST_F(ProductImages, UploadsAreForManagersAndAtMostTenMebibytes) {
 }
 
 TEST_F(ProductImages, MediaNeedsAValidUnexpiredSignature) {
-  auto up = client_->request("POST", images_path(), make_image(64, 64, "png"),
-                             {{"Content-Type", "image/png"},
-                              {"Authorization", "Bearer " + auth_->token("manager")}});
+  auto up = client_->request(
+      "POST", images_path(), make_image(64, 64, "png"),
+      {{"Content-Type", "image/png"}, {"Authorization", "Bearer " + auth_->token("manager")}});
   ASSERT_EQ(up.status, 201) << up.describe();
   auto img = wait_ready(std::string(up.object().at("id").as_string()));
   ASSERT_FALSE(img.empty());
@@ -195,17 +196,19 @@ TEST_F(ProductImages, MediaNeedsAValidUnexpiredSignature) {
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count() -
                             10;
-  EXPECT_ERROR(client_->get(path + "?exp=" + std::to_string(past) + "&sig=" + signer.sign(key, past)),
-               403, "forbidden");
+  EXPECT_ERROR(
+      client_->get(path + "?exp=" + std::to_string(past) + "&sig=" + signer.sign(key, past)), 403,
+      "forbidden");
   // A valid signature for a key that holds nothing.
   const std::int64_t future = past + 7200;
   EXPECT_ERROR(client_->get("/api/v1/media/nothing-here.webp?exp=" + std::to_string(future) +
                             "&sig=" + signer.sign("nothing-here.webp", future)),
                404, "not_found");
   // And a valid one made by hand works like the server's.
-  EXPECT_EQ(client_->get(path + "?exp=" + std::to_string(future) + "&sig=" + signer.sign(key, future))
-                .status,
-            200);
+  EXPECT_EQ(
+      client_->get(path + "?exp=" + std::to_string(future) + "&sig=" + signer.sign(key, future))
+          .status,
+      200);
 }
 
 }  // namespace

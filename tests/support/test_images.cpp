@@ -1,8 +1,8 @@
 #include "support/test_images.hpp"
 
-#include <vips/vips.h>
-
 #include <stdexcept>
+
+#include <vips/vips.h>
 
 #include "media/image_processor.hpp"
 

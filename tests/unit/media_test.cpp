@@ -1,8 +1,8 @@
 // Images and their URLs without a server: type sniffing by bytes, multipart bodies, signed
 // expiring URLs, object keys, and the libvips copies.
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "api/multipart.hpp"
 #include "domain/image.hpp"
@@ -35,12 +35,13 @@ TEST(Multipart, FindsThePartsAndTheirBytes) {
   auto boundary = api::multipart_boundary(ct);
   ASSERT_EQ(boundary, "----x;y");
   const std::string bin = "\x89PNG\r\n\x1A\n\r\n--not-it\r\n\0tail"s;
-  const std::string body = "preamble\r\n------x;y\r\n"
-                           "Content-Disposition: form-data; name=\"note\"\r\n\r\n"
-                           "hello\r\n------x;y\r\n"
-                           "Content-Disposition: form-data; filename=\"a;name=b.png\"; name=\"image\"\r\n"
-                           "Content-Type: image/png\r\n\r\n" +
-                           bin + "\r\n------x;y--\r\nepilogue";
+  const std::string body =
+      "preamble\r\n------x;y\r\n"
+      "Content-Disposition: form-data; name=\"note\"\r\n\r\n"
+      "hello\r\n------x;y\r\n"
+      "Content-Disposition: form-data; filename=\"a;name=b.png\"; name=\"image\"\r\n"
+      "Content-Type: image/png\r\n\r\n" +
+      bin + "\r\n------x;y--\r\nepilogue";
   auto parts = api::parse_multipart(body, *boundary);
   ASSERT_TRUE(parts);
   ASSERT_EQ(parts->size(), 2u);
@@ -75,8 +76,8 @@ TEST(UrlSigner, SignsKeyAndExpiryAndRefusesAnythingElse) {
   const auto sig = signer.sign("abc-web.webp", exp);
   EXPECT_EQ(sig.size(), 64u);
   EXPECT_TRUE(signer.verify("abc-web.webp", exp, sig, exp - 1));
-  EXPECT_FALSE(signer.verify("abc-web.webp", exp, sig, exp));          // expired
-  EXPECT_FALSE(signer.verify("abc-thumb.webp", exp, sig, exp - 1));    // another key
+  EXPECT_FALSE(signer.verify("abc-web.webp", exp, sig, exp));             // expired
+  EXPECT_FALSE(signer.verify("abc-thumb.webp", exp, sig, exp - 1));       // another key
   EXPECT_FALSE(signer.verify("abc-web.webp", exp + 3600, sig, exp - 1));  // extended
   std::string flipped = sig;
   flipped[10] = flipped[10] == 'a' ? 'b' : 'a';

@@ -1,10 +1,10 @@
 // The menu cache: ETags and If-None-Match, invalidation (also during a rebuild), the
 // maximum age, one rebuild for concurrent misses; and the route fast path in the
 // dispatcher.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "api/menu_cache.hpp"
 #include "net/dispatcher.hpp"
@@ -98,10 +98,11 @@ TEST(FastPath, AnswersWithoutTheHandlerOrDeclines) {
   bool hit = true;
   router.add({.method = http::Method::get,
               .pattern = "/cached",
-              .handler = [&](http::Request&) {
-                ++handled;
-                return http::Response(200, "slow");
-              },
+              .handler =
+                  [&](http::Request&) {
+                    ++handled;
+                    return http::Response(200, "slow");
+                  },
               .fast_path = [&](const http::Request&) -> std::optional<http::Response> {
                 if (!hit) return std::nullopt;
                 return http::Response(200, "fast");
