@@ -24,16 +24,17 @@ namespace {
 
 using namespace crema;
 
-const char* const kAdjectives[] = {"Golden", "Rustic", "Velvet", "Toasted", "Honey", "Spiced",
-                                   "Dark", "Salted", "Wild", "Smoky", "Citrus", "Maple",
-                                   "Hazelnut", "Almond", "Vanilla", "Sour", "Sweet", "Iced"};
-const char* const kNouns[] = {"Latte", "Croissant", "Loaf", "Bun", "Tart", "Cookie", "Muffin",
-                              "Scone", "Brioche", "Espresso", "Mocha", "Cake", "Roll",
-                              "Baguette", "Danish", "Bagel", "Pie", "Brownie", "Cortado"};
-const char* const kCategories[] = {"Coffee", "Tea", "Pastries", "Breads", "Cakes", "Cookies",
-                                   "Sandwiches", "Salads", "Juices", "Seasonal", "Vegan",
-                                   "Gluten free", "Breakfast", "Lunch", "Desserts", "Snacks",
-                                   "Catering", "Kids", "Retail", "Merch"};
+const char* const kAdjectives[] = {"Golden",   "Rustic", "Velvet",  "Toasted", "Honey",  "Spiced",
+                                   "Dark",     "Salted", "Wild",    "Smoky",   "Citrus", "Maple",
+                                   "Hazelnut", "Almond", "Vanilla", "Sour",    "Sweet",  "Iced"};
+const char* const kNouns[] = {"Latte",  "Croissant", "Loaf",    "Bun",      "Tart",
+                              "Cookie", "Muffin",    "Scone",   "Brioche",  "Espresso",
+                              "Mocha",  "Cake",      "Roll",    "Baguette", "Danish",
+                              "Bagel",  "Pie",       "Brownie", "Cortado"};
+const char* const kCategories[] = {"Coffee",  "Tea",         "Pastries",  "Breads", "Cakes",
+                                   "Cookies", "Sandwiches",  "Salads",    "Juices", "Seasonal",
+                                   "Vegan",   "Gluten free", "Breakfast", "Lunch",  "Desserts",
+                                   "Snacks",  "Catering",    "Kids",      "Retail", "Merch"};
 
 void generate(db::Pool& pool, int products) {
   std::mt19937_64 rng(20261122);
@@ -61,7 +62,8 @@ void generate(db::Pool& pool, int products) {
         p.name = std::string(kAdjectives[rng() % std::size(kAdjectives)]) + " " +
                  kNouns[rng() % std::size(kNouns)] + " " + std::to_string(i);
         p.category = kCategories[rng() % std::size(kCategories)];
-        p.description = "Made in house with " + std::string(kAdjectives[rng() % std::size(kAdjectives)]) +
+        p.description = "Made in house with " +
+                        std::string(kAdjectives[rng() % std::size(kAdjectives)]) +
                         " ingredients, batch " + std::to_string(rng() % 1000);
         p.price = 150 + static_cast<std::int64_t>(rng() % 2000);
         p.rating_avg_milli = static_cast<std::int64_t>(rng() % 5001);
@@ -174,10 +176,9 @@ int main(int argc, char** argv) {
   add("in_stock=true", [](F& f) { f.in_stock = true; });
   add("in_stock=false (rare)", [](F& f) { f.in_stock = false; });
 
-  std::printf("### %s, %lld products\n\n", pg ? "PostgreSQL 15" : "SQLite 3.40",
-              static_cast<long long>(pool->read()->exec("SELECT COUNT(*) FROM products")
-                                         .front()
-                                         .int64(0)));
+  std::printf(
+      "### %s, %lld products\n\n", pg ? "PostgreSQL 15" : "SQLite 3.40",
+      static_cast<long long>(pool->read()->exec("SELECT COUNT(*) FROM products").front().int64(0)));
   for (auto& s : scenarios) {
     s.filter.limit = 50;
     auto q = repo::list_products_query(s.filter, pool->dialect());
@@ -202,8 +203,8 @@ int main(int argc, char** argv) {
     pool->read_transact([&](db::Transaction& tx) {
       if (pg) {
         tx.exec("SET LOCAL jit = off");
-        for (auto row : tx.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + q.sql,
-                                q.params))
+        for (auto row :
+             tx.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + q.sql, q.params))
           std::printf("%s\n", row.text(0).c_str());
       } else {
         for (auto row : tx.exec("EXPLAIN QUERY PLAN " + q.sql, q.params))

@@ -151,8 +151,8 @@ service::ProductInput read_stock_input(Input& in) {
 
 service::ProductInput read_recipe_input(Input& in) {
   service::ProductInput p;
-  const Field f = in.has("ingredients") || !in.has("recipe") ? Field("ingredients")
-                                                             : Field("recipe");
+  const Field f =
+      in.has("ingredients") || !in.has("recipe") ? Field("ingredients") : Field("recipe");
   if (!in.has(f)) {
     in.issue(f, "is required");
     return p;
@@ -180,11 +180,14 @@ void add_catalogue_schemas(OpenApi& openapi) {
     }
   })json");
   openapi.add_schema("ProductImage", R"json({
-    "type": "object", "required": ["id", "url", "thumbnail_url"],
+    "type": "object", "required": ["id", "url", "thumbnail_url", "status"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
-      "url": {"type": "string", "description": "signed, expiring URL of the web copy (WebP)"},
-      "thumbnail_url": {"type": "string", "description": "signed, expiring URL of the thumbnail"}
+      "url": {"type": "string", "description": "signed, expiring URL of the web copy (WebP, at most 1600 px); the original until it is made"},
+      "thumbnail_url": {"type": "string", "description": "signed, expiring URL of the thumbnail (WebP, at most 320 px); the original until it is made"},
+      "status": {"type": "string", "enum": ["pending", "ready"]},
+      "width": {"type": "integer", "description": "of the original"},
+      "height": {"type": "integer", "description": "of the original"}
     }
   })json");
   openapi.add_schema("Product", R"json({
@@ -232,8 +235,10 @@ void add_catalogue_schemas(OpenApi& openapi) {
       "in_stock": {"type": "boolean", "description": "the sale switch"},
       "is_active": {"type": "boolean"},
       "recipe": {"type": "array", "items": {"$ref": "#/components/schemas/RecipeLine"}})json";
-  openapi.add_schema("ProductInput", R"json({"type": "object", "required": ["name", "category", "price"],
-    "properties": {)json" + std::string(kInputProps) + "}}");
+  openapi.add_schema("ProductInput",
+                     R"json({"type": "object", "required": ["name", "category", "price"],
+    "properties": {)json" +
+                         std::string(kInputProps) + "}}");
   openapi.add_schema("ProductPatch", R"json({"type": "object",
     "description": "only the fields given change; version (or If-Match) guards against lost updates",
     "properties": {"version": {"type": "integer", "minimum": 1},)json" +

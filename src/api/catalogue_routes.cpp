@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/multipart.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
 #include "util/json_text.hpp"
@@ -20,8 +21,7 @@ namespace {
 constexpr std::string_view kTag = "catalogue";
 
 bool staff_plus(const Request& req) {
-  return req.principal && !req.principal->is_api_key() &&
-         req.principal->role >= auth::Role::staff;
+  return req.principal && !req.principal->is_api_key() && req.principal->role >= auth::Role::staff;
 }
 
 ProductView view_for(const Request& req, const CatalogueContext& ctx) {
@@ -142,7 +142,9 @@ Response put_product(Request& req, CatalogueContext& ctx, PutKind kind) {
   service::ProductInput input;
   std::string_view action = "product.update";
   switch (kind) {
-    case PutKind::product: input = read_product_input(in, false); break;
+    case PutKind::product:
+      input = read_product_input(in, false);
+      break;
     case PutKind::stock:
       input = read_stock_input(in);
       action = "product.stock";
@@ -165,6 +167,38 @@ Response delete_product(Request& req, CatalogueContext& ctx) {
   auto r = ctx.catalogue.remove(actor_of(req), *id);
   if (!r) return Response::from(std::move(r).error());
   return Response::no_content();
+}
+
+// POST …/images: a multipart form with the file in field `image`, or the image as the body.
+Response upload_image(Request& req, CatalogueContext& ctx) {
+  auto id = product_id(req);
+  if (!id) return no_such_product(req);
+  if (!ctx.image_uploads)
+    return Response::from(ErrorCode::unavailable, "Image uploads are not available here.");
+  std::string_view bytes = req.body;
+  const std::string content_type(req.header("content-type").value_or(""));
+  if (auto boundary = multipart_boundary(content_type)) {
+    auto parts = parse_multipart(req.body, *boundary);
+    if (!parts) return Response::from(ErrorCode::bad_request, "The multipart body is malformed.");
+    const MultipartPart* image = nullptr;
+    for (const auto& p : *parts)
+      if (p.name == "image") image = &p;
+    if (!image)
+      return Response::from(ErrorCode::validation_failed, "One field is invalid.",
+                            {{"image", "is required (a form field named image)"}});
+    bytes = image->body;
+  } else if (content_type.rfind("multipart/", 0) == 0) {
+    return Response::from(ErrorCode::bad_request, "The multipart body has no boundary.");
+  }
+  if (bytes.empty())
+    return Response::from(ErrorCode::validation_failed, "One field is invalid.",
+                          {{"image", "is required"}});
+  auto img = ctx.image_uploads->add(actor_of(req), *id, bytes);
+  if (!img) return Response::from(std::move(img).error());
+  json::object body = ctx.images ? ctx.images(*img) : json::object{{"id", img->id}};
+  auto res = Response::json(201, body);
+  res.header("Location", "/api/v1/products/" + *id);
+  return res;
 }
 
 // GET /menu from the cache: answered on the I/O thread when the body is cached and the
@@ -200,16 +234,14 @@ std::string encode_menu(const std::vector<domain::Product>& products, const Prod
     items.push_back(product_json(p, view));
   }
   if (current) categories.push_back({{"name", *current}, {"items", std::move(items)}});
-  return util::to_json(json::object{{"categories", std::move(categories)},
-                                    {"currency", view.currency}});
+  return util::to_json(
+      json::object{{"categories", std::move(categories)}, {"currency", view.currency}});
 }
 
 void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                                std::shared_ptr<CatalogueContext> ctx) {
   add_catalogue_schemas(openapi);
-  auto with = [ctx](auto fn) {
-    return [ctx, fn](Request& req) { return fn(req, *ctx); };
-  };
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
   const std::vector<http::QueryDoc> list_query = {
       {.name = "q", .description = "case-insensitive substring of name, description or category"},
       {.name = "category", .description = "exact category"},
@@ -217,7 +249,9 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
       {.name = "price_max", .type = "number", .description = "inclusive, major units"},
       {.name = "in_stock", .type = "boolean"},
       {.name = "sort", .description = "name (default), -name, price, -price, newest, rating"},
-      {.name = "include_inactive", .type = "boolean", .description = "staff+: also deleted products"},
+      {.name = "include_inactive",
+       .type = "boolean",
+       .description = "staff+: also deleted products"},
       {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
       {.name = "cursor", .description = "next_cursor of the previous page"}};
 
@@ -288,6 +322,19 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                         .request_schema = "ProductStockInput",
                         .response_schema = "Product",
                         .errors = {409}}});
+    router.add({.method = Method::post,
+                .pattern = b + "/{id}/images",
+                .handler = with(upload_image),
+                .access = auth::Access::manager_plus(),
+                .body = http::BodyKind::raw,
+                .body_limit = kImageBodyLimit,
+                .content_types = {"multipart/form-data", "image/jpeg", "image/png", "image/webp"},
+                .doc = {.summary = "Upload an image (multipart field `image`, or the raw image); "
+                                   "its type is checked by its bytes; a 320 px thumbnail and a "
+                                   "1600 px WebP copy are made in the background",
+                        .tag = kTag,
+                        .response_schema = "ProductImage",
+                        .success_status = 201}});
     router.add({.method = Method::put,
                 .pattern = b + "/{id}/recipe",
                 .handler = with([](Request& r, CatalogueContext& c) {

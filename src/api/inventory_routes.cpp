@@ -42,7 +42,8 @@ Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
   Query query(req);
   service::InventoryQuery q;
   q.q = query.text("q", 100);
-  if (auto k = query.one_of("kind", {"ingredient", "product"})) q.kind = domain::parse_item_kind(*k);
+  if (auto k = query.one_of("kind", {"ingredient", "product"}))
+    q.kind = domain::parse_item_kind(*k);
   q.low_only = low_only || query.boolean("low").value_or(false);
   auto page = page_request(query);
   q.limit = page.limit;
@@ -59,7 +60,8 @@ Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
   json::array items;
   for (const auto& it : result.items) items.push_back(domain::to_json(it));
   std::optional<json::array> next;
-  if (result.next) next = json::array{json::value(result.next->first), json::value(result.next->second)};
+  if (result.next)
+    next = json::array{json::value(result.next->first), json::value(result.next->second)};
   return Response::json(200, page_body(std::move(items), std::move(next)));
 }
 
@@ -78,8 +80,8 @@ Response create_item(Request& req, InventoryContext& ctx) {
   auto unit = in.text("unit", Need::required, 1, 20);
   auto kind = in.one_of("kind", Need::optional, {"ingredient", "product"});
   auto on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
-  auto threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0,
-                               kMaxQuantity);
+  auto threshold =
+      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxQuantity);
   if (!in.ok()) return Response::from(in.error());
   item.name = *name;
   item.unit = *unit;
@@ -100,8 +102,8 @@ Response update_item(Request& req, InventoryContext& ctx) {
   service::InventoryItemPatch patch;
   patch.name = in.text("name", Need::optional, 1, 200);
   patch.unit = in.text("unit", Need::optional, 1, 20);
-  patch.low_stock_threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"},
-                                          Need::optional, 0, kMaxQuantity);
+  patch.low_stock_threshold =
+      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxQuantity);
   patch.on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
   patch.reason = in.text("reason", Need::optional, 0, 500);
   if (!id) return no_such_item(req);
@@ -183,7 +185,8 @@ Response item_logs(Request& req, InventoryContext& ctx) {
   json::array items;
   for (const auto& l : logs->items) items.push_back(domain::to_json(l));
   std::optional<json::array> next;
-  if (logs->next) next = json::array{json::value(logs->next->first), json::value(logs->next->second)};
+  if (logs->next)
+    next = json::array{json::value(logs->next->first), json::value(logs->next->second)};
   return Response::json(200, page_body(std::move(items), std::move(next)));
 }
 
@@ -286,27 +289,28 @@ void add_inventory_schemas(OpenApi& openapi) {
 void register_inventory_routes(http::Router& router, OpenApi& openapi,
                                std::shared_ptr<InventoryContext> ctx) {
   add_inventory_schemas(openapi);
-  auto with = [ctx](auto fn) {
-    return [ctx, fn](Request& req) { return fn(req, *ctx); };
-  };
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
   const std::vector<http::QueryDoc> page_query = {
       {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
       {.name = "cursor", .description = "next_cursor of the previous page"}};
   std::vector<http::QueryDoc> list_query = {
       {.name = "q", .description = "case-insensitive substring of the name"},
       {.name = "kind", .description = "ingredient or product"},
-      {.name = "low", .type = "boolean", .description = "only items with available below threshold"}};
+      {.name = "low",
+       .type = "boolean",
+       .description = "only items with available below threshold"}};
   list_query.insert(list_query.end(), page_query.begin(), page_query.end());
   const auto read = auth::Access::staff_plus().with_scope("inventory:read");
 
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/inventory",
-              .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, false); }),
-              .access = read,
-              .doc = {.summary = "Inventory items by name",
-                      .tag = kTag,
-                      .response_schema = "InventoryItemPage",
-                      .query = list_query}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/inventory",
+       .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, false); }),
+       .access = read,
+       .doc = {.summary = "Inventory items by name",
+               .tag = kTag,
+               .response_schema = "InventoryItemPage",
+               .query = list_query}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/inventory",
               .handler = with(create_item),
@@ -318,15 +322,16 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "InventoryItem",
                       .success_status = 201}});
   for (std::string_view path : {"/api/v1/inventory/low-stock", "/api/v1/inventory/low"}) {
-    router.add({.method = Method::get,
-                .pattern = std::string(path),
-                .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, true); }),
-                .access = read,
-                .doc = {.summary = path.ends_with("/low") ? "Low stock (alias of /inventory/low-stock)"
-                                                          : "Items with available below their threshold",
-                        .tag = kTag,
-                        .response_schema = "InventoryItemPage",
-                        .query = list_query}});
+    router.add(
+        {.method = Method::get,
+         .pattern = std::string(path),
+         .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, true); }),
+         .access = read,
+         .doc = {.summary = path.ends_with("/low") ? "Low stock (alias of /inventory/low-stock)"
+                                                   : "Items with available below their threshold",
+                 .tag = kTag,
+                 .response_schema = "InventoryItemPage",
+                 .query = list_query}});
   }
   router.add({.method = Method::post,
               .pattern = "/api/v1/inventory/adjustment",
@@ -348,21 +353,24 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
                       .request_schema = "AdjustmentBatch",
                       .response_schema = "InventoryItemList",
                       .errors = {409}}});
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/inventory/{id}",
-              .handler = with(get_item),
-              .access = read,
-              .doc = {.summary = "An inventory item", .tag = kTag, .response_schema = "InventoryItem"}});
-  router.add({.method = Method::put,
-              .pattern = "/api/v1/inventory/{id}",
-              .handler = with(update_item),
-              .access = auth::Access::manager_plus(),
-              .body = http::BodyKind::json,
-              .doc = {.summary = "Change an inventory item (on_hand logged as adjust; If-Match or version)",
-                      .tag = kTag,
-                      .request_schema = "InventoryItemPatch",
-                      .response_schema = "InventoryItem",
-                      .errors = {409}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/inventory/{id}",
+       .handler = with(get_item),
+       .access = read,
+       .doc = {.summary = "An inventory item", .tag = kTag, .response_schema = "InventoryItem"}});
+  router.add(
+      {.method = Method::put,
+       .pattern = "/api/v1/inventory/{id}",
+       .handler = with(update_item),
+       .access = auth::Access::manager_plus(),
+       .body = http::BodyKind::json,
+       .doc = {
+           .summary = "Change an inventory item (on_hand logged as adjust; If-Match or version)",
+           .tag = kTag,
+           .request_schema = "InventoryItemPatch",
+           .response_schema = "InventoryItem",
+           .errors = {409}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/inventory/{id}/logs",
               .handler = with(item_logs),

@@ -23,7 +23,7 @@ class MenuCache {
  public:
   struct Entry {
     std::string body;
-    std::string etag;            ///< quoted strong validator, e.g. "\"m-3f2a…\""
+    std::string etag;  ///< quoted strong validator, e.g. "\"m-3f2a…\""
     std::uint64_t generation = 0;
     std::int64_t expires_ms = 0;  ///< 0: only an invalidation ends it
   };
@@ -58,7 +58,7 @@ class MenuCache {
   std::atomic<std::int64_t> max_age_ms_{0};
   mutable std::mutex mutex_;  // guards entry_
   std::shared_ptr<const Entry> entry_;
-  std::mutex build_mutex_;    // one rebuild at a time
+  std::mutex build_mutex_;  // one rebuild at a time
 };
 
 }  // namespace crema::api

@@ -137,9 +137,13 @@ int run_seed_demo(const Config& config) {
         {"caramel", "Caramel syrup", 60, {line("caramel", 20)}},
         {"takeaway", "Takeaway cup", 0, {line("cups", 1000)}},
     };
+    // One product per row reads better than clang-format's one field per line.
+    // clang-format off
     const std::vector<DemoProduct> products = {
-        {"Espresso", "Coffee", "A double shot of our house blend.", 280, 2, {{"beans", 18}}, true, -1, 0},
-        {"Americano", "Coffee", "Espresso lengthened with hot water.", 320, 2, {{"beans", 18}}, true, -1, 0},
+        {"Espresso", "Coffee", "A double shot of our house blend.", 280, 2,
+         {{"beans", 18}}, true, -1, 0},
+        {"Americano", "Coffee", "Espresso lengthened with hot water.", 320, 2,
+         {{"beans", 18}}, true, -1, 0},
         {"Cappuccino", "Coffee", "Espresso, steamed milk and a thick cap of foam.", 420, 3,
          {{"beans", 18}, {"milk", 150}}, true, -1, 0},
         {"Latte", "Coffee", "Espresso and silky steamed milk.", 450, 3,
@@ -170,6 +174,7 @@ int run_seed_demo(const Config& config) {
         {"Seeded Rye", "Breads", "Dark rye with sunflower, pumpkin and flax seeds.", 680, 0, {},
          false, 8'000, 2'000},
     };
+    // clang-format on
     for (const auto& d : products) {
       service::ProductInput in;
       in.name = d.name;
@@ -182,8 +187,8 @@ int run_seed_demo(const Config& config) {
       in.recipe = std::move(recipe);
       if (d.coffee_modifiers) {
         in.modifiers = coffee_modifiers;
-        in.attributes = boost::json::object{{"sizes", boost::json::array{"small", "regular", "large"}},
-                                            {"temperature", "hot"}};
+        in.attributes = boost::json::object{
+            {"sizes", boost::json::array{"small", "regular", "large"}}, {"temperature", "hot"}};
       } else if (d.stock >= 0) {
         in.attributes = boost::json::object{{"baked", "daily"}};
         in.stock = d.stock;

@@ -213,14 +213,20 @@ int run_serve(Config config) {
   api::AppServices services{ops};
   services.identity = identity->api();
   events::Bus bus;
-  CatalogueModule catalogue(*pool, bus, config);
-  catalogue.provide(services);
+  std::unique_ptr<CatalogueModule> catalogue;
+  try {
+    catalogue = std::make_unique<CatalogueModule>(*pool, bus, config);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return 1;
+  }
+  catalogue->provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   std::unique_ptr<events::RedisBridge> redis_bridge;
   if (!config.redis_url.empty()) {
     redis_bridge = std::make_unique<events::RedisBridge>(
         *events::RedisEndpoint::parse(config.redis_url), bus);
-    redis_bridge->on_state([&catalogue](bool up) { catalogue.set_cross_instance_invalidation(up); });
+    redis_bridge->on_state([&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
     redis_bridge->start();
   }
   api::register_all_routes(router, openapi, services);

@@ -27,6 +27,18 @@ std::string text_of(const json::value* v) {
 
 }  // namespace
 
+std::string_view image_status_name(ProductImage::Status status) noexcept {
+  switch (status) {
+    case ProductImage::Status::pending:
+      return "pending";
+    case ProductImage::Status::ready:
+      return "ready";
+    case ProductImage::Status::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
 const Modifier* Product::modifier(std::string_view code) const noexcept {
   for (const auto& m : modifiers)
     if (m.code == code) return &m;
@@ -44,8 +56,8 @@ crema::Result<std::vector<StockNeed>> stock_needs(const Product& product,
   for (std::size_t i = 0; i < modifier_codes.size(); ++i) {
     const Modifier* m = product.modifier(modifier_codes[i]);
     if (!m) {
-      unknown.push_back({"modifiers[" + std::to_string(i) + "]",
-                         "is not a modifier of " + product.name});
+      unknown.push_back(
+          {"modifiers[" + std::to_string(i) + "]", "is not a modifier of " + product.name});
       continue;
     }
     for (const auto& line : m->consumes)

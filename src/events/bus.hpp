@@ -20,8 +20,8 @@ namespace crema::events {
 struct Event {
   std::string type;
   boost::json::value data;
-  std::int64_t at_ms = 0;   ///< when it happened (epoch ms)
-  bool remote = false;      ///< received from another instance (never forwarded again)
+  std::int64_t at_ms = 0;  ///< when it happened (epoch ms)
+  bool remote = false;     ///< received from another instance (never forwarded again)
 };
 
 class Bus {

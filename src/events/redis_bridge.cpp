@@ -1,12 +1,12 @@
 #include "events/redis_bridge.hpp"
 
-#include <hiredis/hiredis.h>
 #include <poll.h>
 
 #include <chrono>
 #include <memory>
 
 #include <boost/json.hpp>
+#include <hiredis/hiredis.h>
 
 #include "obs/log.hpp"
 #include "util/json_text.hpp"
@@ -44,9 +44,9 @@ Context connect(const RedisEndpoint& e, std::string& why) {
   }
   redisSetTimeout(c.get(), to_timeval(kCommandTimeout));
   if (!e.password.empty()) {
-    auto r = e.username.empty() ? command(c.get(), "AUTH %s", e.password.c_str())
-                                : command(c.get(), "AUTH %s %s", e.username.c_str(),
-                                          e.password.c_str());
+    auto r = e.username.empty()
+                 ? command(c.get(), "AUTH %s", e.password.c_str())
+                 : command(c.get(), "AUTH %s %s", e.username.c_str(), e.password.c_str());
     if (!r || r->type == REDIS_REPLY_ERROR) {
       why = "authentication failed";
       return Context(nullptr, &redisFree);
@@ -91,10 +91,8 @@ void RedisBridge::stop() {
 }
 
 void RedisBridge::enqueue(const Event& e) {
-  boost::json::object message{{"origin", origin_},
-                              {"type", e.type},
-                              {"data", e.data},
-                              {"at", e.at_ms}};
+  boost::json::object message{
+      {"origin", origin_}, {"type", e.type}, {"data", e.data}, {"at", e.at_ms}};
   std::string text = util::to_json(message);
   {
     std::lock_guard lock(mutex_);

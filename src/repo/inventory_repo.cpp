@@ -160,9 +160,9 @@ void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::in
 
 std::optional<domain::InventoryItem> commit(db::Transaction& tx, std::string_view id,
                                             std::int64_t q, std::int64_t now) {
-  static const std::string sql = update_sql(
-      "on_hand = on_hand - $2, reserved = reserved - $2, updated_at = $3",
-      "id = $1 AND reserved >= $2");
+  static const std::string sql =
+      update_sql("on_hand = on_hand - $2, reserved = reserved - $2, updated_at = $3",
+                 "id = $1 AND reserved >= $2");
   return first_item(tx.exec(sql, {id, q, now}));
 }
 
@@ -189,9 +189,8 @@ std::optional<domain::InventoryItem> add_on_hand(db::Transaction& tx, std::strin
 
 std::optional<domain::InventoryItem> set_on_hand(db::Transaction& tx, std::string_view id,
                                                  std::int64_t value, std::int64_t now) {
-  static const std::string sql =
-      update_sql("on_hand = $2, version = version + 1, updated_at = $3",
-                 "id = $1 AND $2 >= reserved");
+  static const std::string sql = update_sql("on_hand = $2, version = version + 1, updated_at = $3",
+                                            "id = $1 AND $2 >= reserved");
   return first_item(tx.exec(sql, {id, value, now}));
 }
 
@@ -213,9 +212,9 @@ std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::strin
   if (expected_version) expected = *expected_version;
   db::Param on_hand = nullptr;
   if (c.on_hand) on_hand = *c.on_hand;
-  return first_item(tx.exec(sql, {id, std::string_view(c.name), std::string_view(lower),
-                                  std::string_view(c.unit), c.low_stock_threshold, c.tracked,
-                                  now, expected, on_hand}));
+  return first_item(
+      tx.exec(sql, {id, std::string_view(c.name), std::string_view(lower), std::string_view(c.unit),
+                    c.low_stock_threshold, c.tracked, now, expected, on_hand}));
 }
 
 void insert_log(db::Transaction& tx, const domain::InventoryLog& l) {
@@ -271,11 +270,10 @@ std::vector<std::string> products_depending_on(db::Connection& conn,
   if (item_ids.empty()) return out;
   std::vector<db::Param> params(item_ids.begin(), item_ids.end());
   const std::string in = placeholders(1, item_ids.size());
-  auto r = conn.exec(
-      "SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
-          ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" + in +
-          ") ORDER BY 1",
-      params);
+  auto r = conn.exec("SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
+                         ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" +
+                         in + ") ORDER BY 1",
+                     params);
   out.reserve(r.size());
   for (auto row : r) out.push_back(row.text(0));
   return out;

@@ -28,7 +28,7 @@ std::vector<domain::InventoryItem> find_items(db::Connection& conn,
 struct ItemFilter {
   std::optional<std::string> q;  ///< lower-cased substring of the name
   std::optional<domain::ItemKind> kind;
-  bool low_only = false;         ///< counted items with available below the threshold
+  bool low_only = false;  ///< counted items with available below the threshold
   std::optional<std::pair<std::string, std::string>> after;  ///< keyset: (name_lower, id)
   int limit = 50;
 };

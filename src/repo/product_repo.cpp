@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "repo/image_repo.hpp"
 #include "repo/inventory_repo.hpp"
 
 namespace crema::repo {
@@ -86,19 +87,37 @@ std::vector<domain::Product> products_of(const db::Result& r) {
   return out;
 }
 
+// The shown images of the products, in one query.
+void attach_images(db::Connection& conn, std::vector<domain::Product>& products) {
+  if (products.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(products.size());
+  for (const auto& p : products) ids.push_back(p.id);
+  auto images = images_of(conn, ids);
+  if (images.empty()) return;
+  for (auto& p : products)
+    if (auto it = images.find(p.id); it != images.end()) p.images = std::move(it->second);
+}
+
 struct SortSpec {
-  std::string_view column;   // p.<column>
+  std::string_view column;  // p.<column>
   bool descending;
 };
 
 SortSpec spec_of(ProductSort s) {
   switch (s) {
-    case ProductSort::name: return {"name_lower", false};
-    case ProductSort::name_desc: return {"name_lower", true};
-    case ProductSort::price: return {"price", false};
-    case ProductSort::price_desc: return {"price", true};
-    case ProductSort::newest: return {"created_at", true};
-    case ProductSort::rating: return {"rating_avg_milli", true};
+    case ProductSort::name:
+      return {"name_lower", false};
+    case ProductSort::name_desc:
+      return {"name_lower", true};
+    case ProductSort::price:
+      return {"price", false};
+    case ProductSort::price_desc:
+      return {"price", true};
+    case ProductSort::newest:
+      return {"created_at", true};
+    case ProductSort::rating:
+      return {"rating_avg_milli", true};
   }
   return {"name_lower", false};
 }
@@ -110,15 +129,24 @@ std::vector<db::Param> params_of(const domain::Product& p, std::string& name_low
   search = domain::search_text(p.name, p.description, p.category);
   attributes = json::serialize(p.attributes);
   modifiers = domain::modifiers_to_storage(p.modifiers);
-  return {std::string_view(p.id),      std::string_view(p.name),
-          std::string_view(name_lower), std::string_view(p.description),
-          std::string_view(p.category), std::string_view(search),
-          p.price,                      std::string_view(attributes),
-          std::string_view(modifiers),  static_cast<std::int64_t>(p.prep_minutes),
-          p.track_stock,                p.sale_enabled,
-          p.is_active,                  p.rating_avg_milli,
-          p.rating_count,               p.version,
-          p.created_at,                 p.updated_at};
+  return {std::string_view(p.id),
+          std::string_view(p.name),
+          std::string_view(name_lower),
+          std::string_view(p.description),
+          std::string_view(p.category),
+          std::string_view(search),
+          p.price,
+          std::string_view(attributes),
+          std::string_view(modifiers),
+          static_cast<std::int64_t>(p.prep_minutes),
+          p.track_stock,
+          p.sale_enabled,
+          p.is_active,
+          p.rating_avg_milli,
+          p.rating_count,
+          p.version,
+          p.created_at,
+          p.updated_at};
 }
 
 }  // namespace
@@ -132,11 +160,19 @@ ProductCursor cursor_of(const domain::Product& p, ProductSort sort) {
   c.id = p.id;
   switch (sort) {
     case ProductSort::name:
-    case ProductSort::name_desc: c.text = lower_ascii(p.name); break;
+    case ProductSort::name_desc:
+      c.text = lower_ascii(p.name);
+      break;
     case ProductSort::price:
-    case ProductSort::price_desc: c.number = p.price; break;
-    case ProductSort::newest: c.number = p.created_at; break;
-    case ProductSort::rating: c.number = p.rating_avg_milli; break;
+    case ProductSort::price_desc:
+      c.number = p.price;
+      break;
+    case ProductSort::newest:
+      c.number = p.created_at;
+      break;
+    case ProductSort::rating:
+      c.number = p.rating_avg_milli;
+      break;
   }
   return c;
 }
@@ -171,6 +207,8 @@ std::optional<domain::Product> find_product(db::Connection& conn, std::string_vi
   std::string ids[] = {p.id};
   auto recipes = recipes_of(conn, ids);
   if (auto it = recipes.find(p.id); it != recipes.end()) p.recipe = std::move(it->second);
+  auto images = images_of(conn, ids);
+  if (auto it = images.find(p.id); it != images.end()) p.images = std::move(it->second);
   return p;
 }
 
@@ -220,9 +258,10 @@ BuiltQuery list_products_query(const ProductFilter& f, db::Dialect dialect) {
     // PostgreSQL: LIKE, which its pg_trgm index serves.
     auto phrase = dialect == db::Dialect::sqlite ? trigram_phrase(*f.q) : std::nullopt;
     if (phrase) {
-      where += " AND p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
-               "(SELECT rowid FROM product_search_fts WHERE product_search_fts MATCH " +
-               add_text(*phrase) + "))";
+      where +=
+          " AND p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
+          "(SELECT rowid FROM product_search_fts WHERE product_search_fts MATCH " +
+          add_text(*phrase) + "))";
     } else {
       where += " AND p.search_text LIKE " + add_text(like_contains(*f.q)) + " ESCAPE '\\'";
     }
@@ -260,14 +299,18 @@ void no_jit(db::Connection& conn) {
 std::vector<domain::Product> list_products(db::Connection& conn, const ProductFilter& f) {
   no_jit(conn);
   auto q = list_products_query(f, conn.dialect());
-  return products_of(conn.exec(q.sql, q.params));
+  auto products = products_of(conn.exec(q.sql, q.params));
+  attach_images(conn, products);
+  return products;
 }
 
 std::vector<domain::Product> menu_products(db::Connection& conn) {
   static const std::string sql =
       select_head() + "WHERE p.is_active = TRUE ORDER BY p.category, p.name_lower, p.id";
   no_jit(conn);
-  return products_of(conn.exec(sql));
+  auto products = products_of(conn.exec(sql));
+  attach_images(conn, products);
+  return products;
 }
 
 void replace_recipe(db::Transaction& tx, std::string_view product_id,

@@ -60,9 +60,9 @@ crema::Result<void> check_references(db::Transaction& tx, const Product& p, bool
   }
   if (issues.empty()) return {};
   return crema::Error::make(ErrorCode::validation_failed,
-                            issues.size() == 1 ? "One field is invalid."
-                                               : std::to_string(issues.size()) +
-                                                     " fields are invalid.",
+                            issues.size() == 1
+                                ? "One field is invalid."
+                                : std::to_string(issues.size()) + " fields are invalid.",
                             std::move(issues));
 }
 
@@ -201,8 +201,7 @@ crema::Result<Product> CatalogueService::update(const Actor& actor, const std::s
                                     "; reload it and apply the change again.");
     Product next = *cur;
     apply(next, in);
-    if (auto ok = check_references(tx, next, in.recipe.has_value(), in.modifiers.has_value());
-        !ok)
+    if (auto ok = check_references(tx, next, in.recipe.has_value(), in.modifiers.has_value()); !ok)
       return std::move(ok).error();
     StockEffects effects;
     if (auto ok = sync_own_item(tx, actor, next, in, effects); !ok) return std::move(ok).error();
@@ -210,8 +209,9 @@ crema::Result<Product> CatalogueService::update(const Actor& actor, const std::s
     next.version = cur->version + 1;
     next.updated_at = util::now_ms();
     repo::update_product(tx, next);
-    record_audit(tx, actor, {std::string(action), "product", id,
-                             "Changed " + describe(in) + " of " + next.name});
+    record_audit(
+        tx, actor,
+        {std::string(action), "product", id, "Changed " + describe(in) + " of " + next.name});
     effects.product_ids.push_back(id);
     resolve_affected_products(tx, effects);
     auto fresh = repo::find_product(tx.connection(), id);

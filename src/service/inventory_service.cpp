@@ -40,28 +40,29 @@ struct WithEffects {
 
 crema::Result<InventoryItem> InventoryService::create(const Actor& actor,
                                                       const NewInventoryItem& in) {
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-    InventoryItem item;
-    item.id = util::new_uuid_v7();
-    item.name = in.name;
-    item.unit = in.unit;
-    item.kind = in.kind;
-    item.on_hand = in.on_hand;
-    item.low_stock_threshold = in.low_stock_threshold;
-    item.created_at = item.updated_at = util::now_ms();
-    repo::insert_item(tx, item);
-    StockEffects effects;
-    if (item.on_hand != 0) {
-      record_stock_change(tx, item, domain::LogKind::adjust, item.on_hand,
-                          context_of(actor, "initial stock"), effects);
-    } else {
-      note_low_state(tx, item, effects);
-    }
-    record_audit(tx, actor,
-                 {"inventory.create", "inventory_item", item.id,
-                  "Created " + item.name + " with " + amount(item.on_hand, item) + " on hand"});
-    return WithEffects<InventoryItem>{item, std::move(effects)};
-  });
+  auto out =
+      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+        InventoryItem item;
+        item.id = util::new_uuid_v7();
+        item.name = in.name;
+        item.unit = in.unit;
+        item.kind = in.kind;
+        item.on_hand = in.on_hand;
+        item.low_stock_threshold = in.low_stock_threshold;
+        item.created_at = item.updated_at = util::now_ms();
+        repo::insert_item(tx, item);
+        StockEffects effects;
+        if (item.on_hand != 0) {
+          record_stock_change(tx, item, domain::LogKind::adjust, item.on_hand,
+                              context_of(actor, "initial stock"), effects);
+        } else {
+          note_low_state(tx, item, effects);
+        }
+        record_audit(tx, actor,
+                     {"inventory.create", "inventory_item", item.id,
+                      "Created " + item.name + " with " + amount(item.on_hand, item) + " on hand"});
+        return WithEffects<InventoryItem>{item, std::move(effects)};
+      });
   if (!out) return std::move(out).error();
   publish_stock_effects(bus_, out->effects);
   return std::move(out->value);
@@ -91,41 +92,43 @@ Page<InventoryItem, std::pair<std::string, std::string>> InventoryService::list(
 crema::Result<InventoryItem> InventoryService::update(const Actor& actor, const std::string& id,
                                                       const InventoryItemPatch& patch,
                                                       std::optional<std::int64_t> expected) {
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-    auto cur = repo::lock_item(tx, id);
-    if (!cur) return item_not_found(id);
-    if (expected && *expected != cur->version)
-      return crema::Error::make(ErrorCode::version_conflict,
-                                "The item is at version " + std::to_string(cur->version) +
-                                    "; reload it and apply the change again.");
-    if (patch.name && *patch.name != cur->name && cur->kind == domain::ItemKind::product)
-      return crema::Error::make(
-          ErrorCode::validation_failed, "One field is invalid.",
-          {{"name", "is the name of its product; rename the product instead"}});
-    if (patch.on_hand && *patch.on_hand < cur->reserved)
-      return crema::Error::make(ErrorCode::conflict,
-                                "on_hand cannot go below what is reserved (" +
-                                    amount(cur->reserved, *cur) + ").",
-                                {{"on_hand", "must be at least " + quantity_text(cur->reserved)}});
-    repo::ItemChanges c{patch.name.value_or(cur->name), patch.unit.value_or(cur->unit),
-                        patch.low_stock_threshold.value_or(cur->low_stock_threshold),
-                        cur->tracked, patch.on_hand};
-    auto after = repo::update_item(tx, id, c, cur->version, util::now_ms());
-    if (!after)  // the row is locked and was checked above
-      return crema::Error::make(ErrorCode::conflict, "The item changed meanwhile; try again.");
-    StockEffects effects;
-    std::string summary = "Updated " + after->name;
-    if (patch.on_hand && *patch.on_hand != cur->on_hand) {
-      record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
-                          context_of(actor, patch.reason.value_or("stock count")), effects);
-      resolve_affected_products(tx, effects);
-      summary += ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
-    } else {
-      note_low_state(tx, *after, effects);
-    }
-    record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
-    return WithEffects<InventoryItem>{*after, std::move(effects)};
-  });
+  auto out =
+      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+        auto cur = repo::lock_item(tx, id);
+        if (!cur) return item_not_found(id);
+        if (expected && *expected != cur->version)
+          return crema::Error::make(ErrorCode::version_conflict,
+                                    "The item is at version " + std::to_string(cur->version) +
+                                        "; reload it and apply the change again.");
+        if (patch.name && *patch.name != cur->name && cur->kind == domain::ItemKind::product)
+          return crema::Error::make(
+              ErrorCode::validation_failed, "One field is invalid.",
+              {{"name", "is the name of its product; rename the product instead"}});
+        if (patch.on_hand && *patch.on_hand < cur->reserved)
+          return crema::Error::make(
+              ErrorCode::conflict,
+              "on_hand cannot go below what is reserved (" + amount(cur->reserved, *cur) + ").",
+              {{"on_hand", "must be at least " + quantity_text(cur->reserved)}});
+        repo::ItemChanges c{patch.name.value_or(cur->name), patch.unit.value_or(cur->unit),
+                            patch.low_stock_threshold.value_or(cur->low_stock_threshold),
+                            cur->tracked, patch.on_hand};
+        auto after = repo::update_item(tx, id, c, cur->version, util::now_ms());
+        if (!after)  // the row is locked and was checked above
+          return crema::Error::make(ErrorCode::conflict, "The item changed meanwhile; try again.");
+        StockEffects effects;
+        std::string summary = "Updated " + after->name;
+        if (patch.on_hand && *patch.on_hand != cur->on_hand) {
+          record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
+                              context_of(actor, patch.reason.value_or("stock count")), effects);
+          resolve_affected_products(tx, effects);
+          summary +=
+              ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
+        } else {
+          note_low_state(tx, *after, effects);
+        }
+        record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
+        return WithEffects<InventoryItem>{*after, std::move(effects)};
+      });
   if (!out) return std::move(out).error();
   publish_stock_effects(bus_, out->effects);
   return std::move(out->value);
@@ -146,30 +149,33 @@ crema::Result<InventoryItem> apply_adjustment(db::Transaction& tx, const Actor& 
             (a.delta < 0 ? "minus " + quantity_text(-a.delta) : "plus " + quantity_text(a.delta)) +
             " would fall below the " + amount(cur->reserved, *cur) + " reserved.");
   }
-  record_stock_change(tx, *after, a.kind, a.delta,
-                      context_of(actor, a.reason.empty() ? std::string(domain::log_kind_name(a.kind))
-                                                         : a.reason),
-                      effects);
+  record_stock_change(
+      tx, *after, a.kind, a.delta,
+      context_of(actor, a.reason.empty() ? std::string(domain::log_kind_name(a.kind)) : a.reason),
+      effects);
   return std::move(*after);
 }
 
 std::string adjustment_summary(const InventoryItem& after, const Adjustment& a) {
   return std::string(domain::log_kind_name(a.kind)) + " " + after.name + " by " +
-         quantity_text(a.delta) + " " + after.unit + (a.reason.empty() ? "" : " (" + a.reason + ")");
+         quantity_text(a.delta) + " " + after.unit +
+         (a.reason.empty() ? "" : " (" + a.reason + ")");
 }
 
 }  // namespace
 
 crema::Result<InventoryItem> InventoryService::adjust(const Actor& actor, const Adjustment& a) {
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-    StockEffects effects;
-    auto after = apply_adjustment(tx, actor, a, effects);
-    if (!after) return std::move(after).error();
-    resolve_affected_products(tx, effects);
-    record_audit(tx, actor,
-                 {"inventory.adjust", "inventory_item", a.item_id, adjustment_summary(*after, a)});
-    return WithEffects<InventoryItem>{std::move(*after), std::move(effects)};
-  });
+  auto out =
+      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+        StockEffects effects;
+        auto after = apply_adjustment(tx, actor, a, effects);
+        if (!after) return std::move(after).error();
+        resolve_affected_products(tx, effects);
+        record_audit(
+            tx, actor,
+            {"inventory.adjust", "inventory_item", a.item_id, adjustment_summary(*after, a)});
+        return WithEffects<InventoryItem>{std::move(*after), std::move(effects)};
+      });
   if (!out) return std::move(out).error();
   publish_stock_effects(bus_, out->effects);
   return std::move(out->value);
@@ -189,8 +195,8 @@ crema::Result<std::vector<InventoryItem>> InventoryService::adjust_batch(
     std::vector<FieldIssue> missing;
     for (std::size_t i = 0; i < adjustments.size(); ++i)
       if (!known.count(adjustments[i].item_id))
-        missing.push_back({"adjustments[" + std::to_string(i) + "].inventory_item_id",
-                           "no such inventory item"});
+        missing.push_back(
+            {"adjustments[" + std::to_string(i) + "].inventory_item_id", "no such inventory item"});
     if (!missing.empty())
       return crema::Error::make(ErrorCode::validation_failed,
                                 std::to_string(missing.size()) + " adjustments name no item.",
@@ -240,10 +246,9 @@ InventoryService::logs(const std::string& item_id,
       [&](db::Transaction& tx)
           -> crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>> {
         if (!repo::find_item(tx.connection(), item_id)) return item_not_found(item_id);
-        return make_page(repo::list_logs(tx.connection(), item_id, before, limit), limit,
-                         [](const domain::InventoryLog& l) {
-                           return std::make_pair(l.created_at, l.id);
-                         });
+        return make_page(
+            repo::list_logs(tx.connection(), item_id, before, limit), limit,
+            [](const domain::InventoryLog& l) { return std::make_pair(l.created_at, l.id); });
       });
 }
 

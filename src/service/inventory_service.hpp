@@ -33,8 +33,8 @@ struct InventoryItemPatch {
   std::optional<std::string> name;
   std::optional<std::string> unit;
   std::optional<std::int64_t> low_stock_threshold;
-  std::optional<std::int64_t> on_hand;   ///< logged as an `adjust` row
-  std::optional<std::string> reason;     ///< for that log row
+  std::optional<std::int64_t> on_hand;  ///< logged as an `adjust` row
+  std::optional<std::string> reason;    ///< for that log row
 };
 
 /// One manual stock change: delta on on_hand, never below what is reserved.

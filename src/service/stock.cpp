@@ -39,14 +39,12 @@ crema::Result<StockEffects> apply_all(db::Transaction& tx, std::vector<domain::S
     if (!after) {
       auto current = repo::find_item(tx.connection(), n.item_id);
       if (!current)
-        return crema::Error::make(ErrorCode::not_found,
-                                  "No inventory item " + n.item_id + ".");
+        return crema::Error::make(ErrorCode::not_found, "No inventory item " + n.item_id + ".");
       return crema::Error::make(
           ErrorCode::conflict,
           "Only " + domain::quantity_text(current->reserved) + " " + current->unit + " of " +
-              current->name + " is reserved; cannot " +
-              std::string(domain::log_kind_name(kind)) + " " +
-              domain::quantity_text(n.quantity) + ".");
+              current->name + " is reserved; cannot " + std::string(domain::log_kind_name(kind)) +
+              " " + domain::quantity_text(n.quantity) + ".");
     }
     record_stock_change(tx, *after, kind, sign * n.quantity, context, effects);
   }
@@ -142,8 +140,7 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   return out;
 }
 
-crema::Result<StockEffects> commit_stock(db::Transaction& tx,
-                                         std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> commit_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                          const StockContext& context) {
   return apply_all(tx, std::move(needs), context, domain::LogKind::commit, -1,
                    [&](const domain::StockNeed& n, std::int64_t now) {
@@ -151,8 +148,7 @@ crema::Result<StockEffects> commit_stock(db::Transaction& tx,
                    });
 }
 
-crema::Result<StockEffects> release_stock(db::Transaction& tx,
-                                          std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> release_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                           const StockContext& context) {
   return apply_all(tx, std::move(needs), context, domain::LogKind::release, 1,
                    [&](const domain::StockNeed& n, std::int64_t now) {
@@ -160,8 +156,7 @@ crema::Result<StockEffects> release_stock(db::Transaction& tx,
                    });
 }
 
-crema::Result<StockEffects> restock_stock(db::Transaction& tx,
-                                          std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> restock_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                           const StockContext& context) {
   return apply_all(tx, std::move(needs), context, domain::LogKind::restock, 1,
                    [&](const domain::StockNeed& n, std::int64_t now) {
@@ -177,8 +172,8 @@ crema::Error out_of_stock_error(const std::vector<Shortage>& shortages) {
     if (s.name.empty()) {
       issue = "no such inventory item";
     } else {
-      issue = s.name + ": " + domain::quantity_text(s.requested) + " " + s.unit +
-              " needed, " + domain::quantity_text(s.available) + " available";
+      issue = s.name + ": " + domain::quantity_text(s.requested) + " " + s.unit + " needed, " +
+              domain::quantity_text(s.available) + " available";
     }
     details.push_back({s.item_id, std::move(issue)});
   }

@@ -44,8 +44,8 @@ struct StockContext {
 
 /// What a committed stock change means for the rest of the system.
 struct StockEffects {
-  std::vector<std::string> item_ids;      ///< items changed (sorted, unique)
-  std::vector<std::string> product_ids;   ///< products whose availability may have changed
+  std::vector<std::string> item_ids;              ///< items changed (sorted, unique)
+  std::vector<std::string> product_ids;           ///< products whose availability may have changed
   std::vector<domain::InventoryItem> low_alerts;  ///< items that just crossed below threshold
 
   bool empty() const noexcept { return item_ids.empty(); }
@@ -56,15 +56,15 @@ struct StockEffects {
 /// An item an order cannot have: what was asked and what is available (thousandths).
 struct Shortage {
   std::string item_id;
-  std::string name;   ///< "" when there is no such item
+  std::string name;  ///< "" when there is no such item
   std::string unit;
   std::int64_t requested = 0;
   std::int64_t available = 0;
 };
 
 struct ReserveOutcome {
-  StockEffects effects;            ///< when every need was reserved
-  std::vector<Shortage> shortages; ///< otherwise: every short item (nothing was reserved)
+  StockEffects effects;             ///< when every need was reserved
+  std::vector<Shortage> shortages;  ///< otherwise: every short item (nothing was reserved)
   bool ok() const noexcept { return shortages.empty(); }
 };
 
@@ -77,18 +77,15 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
 /// Turns reservations into consumption: on_hand and reserved both drop. An item whose
 /// reserved is below the need means the caller's records disagree with the stock → 409
 /// conflict (roll back).
-crema::Result<StockEffects> commit_stock(db::Transaction& tx,
-                                         std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> commit_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                          const StockContext& context);
 
 /// Gives reservations back (reserved drops). Same 409 rule as commit_stock.
-crema::Result<StockEffects> release_stock(db::Transaction& tx,
-                                          std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> release_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                           const StockContext& context);
 
 /// Puts committed stock back on hand (a cancelled confirmed order). 404 for a missing item.
-crema::Result<StockEffects> restock_stock(db::Transaction& tx,
-                                          std::vector<domain::StockNeed> needs,
+crema::Result<StockEffects> restock_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                                           const StockContext& context);
 
 /// 409 out_of_stock listing each short item: details [{"field": "<inventory item id>",
@@ -109,8 +106,7 @@ void record_stock_change(db::Transaction& tx, const domain::InventoryItem& after
 
 /// The low-stock transition of an item changed without a stock movement (a new threshold,
 /// tracking switched): flips its flag and records an alert on a crossing.
-void note_low_state(db::Transaction& tx, const domain::InventoryItem& after,
-                    StockEffects& effects);
+void note_low_state(db::Transaction& tx, const domain::InventoryItem& after, StockEffects& effects);
 
 /// Fills effects.product_ids from effects.item_ids (call once, before the commit).
 void resolve_affected_products(db::Transaction& tx, StockEffects& effects);

@@ -77,8 +77,8 @@ class CatalogueDbTest : public DbTest {
   std::int64_t logs_of(const std::string& item_id, std::string_view kind = {}) {
     auto lease = pool_->read();
     if (kind.empty())
-      return lease->exec("SELECT COUNT(*) FROM inventory_logs WHERE inventory_item_id = $1",
-                         {item_id})
+      return lease
+          ->exec("SELECT COUNT(*) FROM inventory_logs WHERE inventory_item_id = $1", {item_id})
           .front()
           .int64(0);
     return lease

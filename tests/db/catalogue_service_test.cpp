@@ -73,7 +73,7 @@ TEST_F(CatalogueServiceTest, InStockFollowsTheSwitchOwnStockAndIngredients) {
   ASSERT_TRUE(r.ok());
   auto sold_out = get(croissant.id);
   EXPECT_FALSE(sold_out.in_stock);
-  EXPECT_EQ(sold_out.stock, 1000);           // on hand, reserved for an order
+  EXPECT_EQ(sold_out.stock, 1000);  // on hand, reserved for an order
   EXPECT_EQ(sold_out.stock_reserved, 1000);
 }
 
@@ -132,9 +132,11 @@ TEST_F(CatalogueServiceTest, StockBelowReservedIsAConflict) {
   auto in = input("Baguette", 300, "Bread");
   in.stock = 5000;
   auto baguette = create(in);
-  ASSERT_TRUE(pool_->transact([&](db::Transaction& tx) {
-    return service::reserve_stock(tx, {{baguette.id, 3000}}, {});
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->transact([&](db::Transaction& tx) {
+                    return service::reserve_stock(tx, {{baguette.id, 3000}}, {});
+                  })
+                  .ok());
   ProductInput set;
   set.stock = 2000;
   auto r = svc_->update(staff_, baguette.id, set, std::nullopt, "product.stock");
@@ -346,8 +348,8 @@ TEST_F(CatalogueServiceTest, KeysetPagesAreCompleteAndOrderedForEverySort) {
       auto ta = std::tie(a.text, a.number, a.id), tb = std::tie(b.text, b.number, b.id);
       const bool desc = sort == ProductSort::name_desc || sort == ProductSort::price_desc ||
                         sort == ProductSort::newest || sort == ProductSort::rating;
-      EXPECT_TRUE(desc ? ta > tb : ta < tb) << "out of order at " << i << ", sort "
-                                            << static_cast<int>(sort);
+      EXPECT_TRUE(desc ? ta > tb : ta < tb)
+          << "out of order at " << i << ", sort " << static_cast<int>(sort);
     }
   }
   EXPECT_EQ(count("products"), 29);

@@ -18,8 +18,8 @@ class InventoryServiceTest : public CatalogueDbTest {
     if (pool_) svc_.emplace(*pool_, bus_);
   }
   domain::InventoryItem create(std::string name, std::int64_t on_hand, std::int64_t threshold = 0) {
-    auto r = svc_->create(manager_, NewInventoryItem{name, "kg", domain::ItemKind::ingredient,
-                                                     on_hand, threshold});
+    auto r = svc_->create(
+        manager_, NewInventoryItem{name, "kg", domain::ItemKind::ingredient, on_hand, threshold});
     EXPECT_TRUE(r.ok());
     return *r;
   }

@@ -1,14 +1,13 @@
 // The Redis bridge of the event bus against a real Redis (CREMA_TEST_REDIS_URL; skipped
 // without it): events cross between two "instances", arrive marked remote, and are never
 // echoed back or forwarded again.
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "events/bus.hpp"
 #include "events/redis_bridge.hpp"

@@ -139,9 +139,11 @@ TEST_F(StockTest, LowStockAlertsOncePerCrossing) {
   ASSERT_TRUE(r3.ok());
   EXPECT_TRUE(r3.effects.low_alerts.empty());
   // Back above the threshold re-arms; the next dip alerts again.
-  ASSERT_TRUE(pool_->transact([&](db::Transaction& tx) {
-    return service::release_stock(tx, {{milk, units(8)}}, {});
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->transact([&](db::Transaction& tx) {
+                    return service::release_stock(tx, {{milk, units(8)}}, {});
+                  })
+                  .ok());
   EXPECT_FALSE(item(milk).low_alerted);
   auto r4 = reserve({{milk, units(7)}});
   ASSERT_TRUE(r4.ok());
@@ -226,8 +228,8 @@ TEST_F(StockTest, OppositeOrdersDoNotDeadlock) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       for (int k = 0; k < 10; ++k) {
-        std::vector<StockNeed> needs = i % 2 ? std::vector<StockNeed>{{a, 1}, {b, 1}}
-                                             : std::vector<StockNeed>{{b, 1}, {a, 1}};
+        std::vector<StockNeed> needs =
+            i % 2 ? std::vector<StockNeed>{{a, 1}, {b, 1}} : std::vector<StockNeed>{{b, 1}, {a, 1}};
         try {
           auto r = pool_->transact(
               [&](db::Transaction& tx) { return service::reserve_stock(tx, needs, {}); });

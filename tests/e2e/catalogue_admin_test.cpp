@@ -44,9 +44,9 @@ class CatalogueAdmin : public ::testing::Test {
   }
   json::object item(const std::string& name, double on_hand, double threshold = 0,
                     const char* unit = "l") {
-    return created("manager", "/api/v1/inventory",
-                   {{"name", name}, {"unit", unit}, {"on_hand", on_hand},
-                    {"low_stock_threshold", threshold}});
+    return created(
+        "manager", "/api/v1/inventory",
+        {{"name", name}, {"unit", unit}, {"on_hand", on_hand}, {"low_stock_threshold", threshold}});
   }
   // The product of this name on the public menu (null when not listed).
   json::value on_menu(const std::string& name) {
@@ -92,25 +92,32 @@ TEST_F(CatalogueAdmin, EachRoleMayDoExactlyWhatTheSpecSays) {
       {"PUT", "/api/v1/menu/items/" + pid, {{"description", "x"}}, manager_plus},
       {"PUT", "/api/v1/products/" + pid, {{"description", "y"}}, manager_plus},
       {"PUT", "/api/v1/menu/items/" + pid + "/stock", {{"in_stock", true}}, staff_plus},
-      {"PUT", "/api/v1/menu/items/" + pid + "/recipe", {{"ingredients", json::array{}}}, manager_plus},
+      {"PUT",
+       "/api/v1/menu/items/" + pid + "/recipe",
+       {{"ingredients", json::array{}}},
+       manager_plus},
       {"GET", "/api/v1/inventory", {}, staff_plus},
       {"GET", "/api/v1/inventory/" + iid, {}, staff_plus},
       {"GET", "/api/v1/inventory/low-stock", {}, staff_plus},
       {"GET", "/api/v1/inventory/low", {}, staff_plus},
       {"POST", "/api/v1/inventory", {{"name", "Role salt"}, {"unit", "kg"}}, manager_plus},
       {"PUT", "/api/v1/inventory/" + iid, {{"unit", "l"}}, manager_plus},
-      {"POST", "/api/v1/inventory/adjustment",
-       {{"inventory_item_id", iid}, {"delta", 1}, {"reason", "role"}}, staff_plus},
-      {"POST", "/api/v1/inventory/adjust",
-       {{"adjustments", json::array{{{"inventory_item_id", iid}, {"delta", 1}}}}}, manager_plus},
+      {"POST",
+       "/api/v1/inventory/adjustment",
+       {{"inventory_item_id", iid}, {"delta", 1}, {"reason", "role"}},
+       staff_plus},
+      {"POST",
+       "/api/v1/inventory/adjust",
+       {{"adjustments", json::array{{{"inventory_item_id", iid}, {"delta", 1}}}}},
+       manager_plus},
       {"GET", "/api/v1/inventory/" + iid + "/logs", {}, manager_plus},
   };
   for (const auto& c : cases) {
     for (const std::string role : {"customer", "driver", "staff", "manager", "admin"}) {
       auto res = call(role, c.method, c.path, c.body);
       if (c.allowed.count(role)) {
-        EXPECT_LT(res.status, 300) << role << " " << c.method << " " << c.path << " "
-                                   << res.describe();
+        EXPECT_LT(res.status, 300)
+            << role << " " << c.method << " " << c.path << " " << res.describe();
       } else {
         EXPECT_ERROR(res, 403, "forbidden");
         if (res.status != 403) ADD_FAILURE() << role << " " << c.method << " " << c.path;
@@ -137,17 +144,23 @@ TEST_F(CatalogueAdmin, CreateValidatesEveryFieldAtOnce) {
                         "recipe[0].inventory_item_id", "recipe[0].quantity", "stock"})
     EXPECT_TRUE(fields.count(f)) << f << " in " << res.body;
 
-  auto unknown_item = call("manager", "POST", "/api/v1/products",
-                           {{"name", "Ghost latte"}, {"category", "Coffee"}, {"price", 4},
-                            {"recipe", json::array{{{"inventory_item_id",
-                                                     "01900000-0000-7000-8000-000000000001"},
-                                                    {"quantity", 0.2}}}}});
+  auto unknown_item =
+      call("manager", "POST", "/api/v1/products",
+           {{"name", "Ghost latte"},
+            {"category", "Coffee"},
+            {"price", 4},
+            {"recipe", json::array{{{"inventory_item_id", "01900000-0000-7000-8000-000000000001"},
+                                    {"quantity", 0.2}}}}});
   EXPECT_ERROR(unknown_item, 422, "validation_failed");
   EXPECT_EQ(client_->get("/api/v1/products?q=ghost").object().at("items").as_array().size(), 0u);
   // The bakery clients' camelCase names are accepted.
   auto camel = call("manager", "POST", "/api/v1/products",
-                    {{"name", "Camel roll"}, {"category", "Bakery"}, {"price", 2},
-                     {"trackStock", true}, {"stock", 4}, {"stockThreshold", 1},
+                    {{"name", "Camel roll"},
+                     {"category", "Bakery"},
+                     {"price", 2},
+                     {"trackStock", true},
+                     {"stock", 4},
+                     {"stockThreshold", 1},
                      {"prepMinutes", 5}});
   ASSERT_EQ(camel.status, 201) << camel.describe();
   EXPECT_EQ(camel.object().at("track_stock"), true);
@@ -180,8 +193,11 @@ TEST_F(CatalogueAdmin, UpdatesAreVersionedWithIfMatchOrAVersionField) {
 
 TEST_F(CatalogueAdmin, StockSwitchAndTrackedStockShowOnTheMenuAtOnce) {
   auto p = created("manager", "/api/v1/products",
-                   {{"name", "Stock croissant"}, {"category", "Stock"}, {"price", 3.2},
-                    {"stock", 2}, {"stock_threshold", 1}});
+                   {{"name", "Stock croissant"},
+                    {"category", "Stock"},
+                    {"price", 3.2},
+                    {"stock", 2},
+                    {"stock_threshold", 1}});
   const std::string id = id_of(p);
   EXPECT_EQ(p.at("track_stock"), true);
   auto menu_before = client_->get("/api/v1/menu");
@@ -195,8 +211,9 @@ TEST_F(CatalogueAdmin, StockSwitchAndTrackedStockShowOnTheMenuAtOnce) {
   EXPECT_EQ(menu_after.status, 200);  // the old ETag no longer matches
   EXPECT_NE(menu_after.header("ETag"), menu_before.header("ETag"));
 
-  ASSERT_EQ(call("staff", "PUT", "/api/v1/menu/items/" + id + "/stock", {{"in_stock", true}}).status,
-            200);
+  ASSERT_EQ(
+      call("staff", "PUT", "/api/v1/menu/items/" + id + "/stock", {{"in_stock", true}}).status,
+      200);
   auto zero = call("staff", "PUT", "/api/v1/menu/items/" + id + "/stock", {{"stock", 0.5}});
   ASSERT_EQ(zero.status, 200);
   EXPECT_EQ(num(zero.object().at("stock")), 0.5);
@@ -217,9 +234,9 @@ TEST_F(CatalogueAdmin, RecipesAreStaffOnlyAndDriveAvailability) {
   auto p = created("manager", "/api/v1/products",
                    {{"name", "Recipe espresso"}, {"category", "Recipes"}, {"price", 2.8}});
   const std::string id = id_of(p);
-  auto set = call("manager", "PUT", "/api/v1/menu/items/" + id + "/recipe",
-                  {{"ingredients", json::array{{{"inventory_item_id", id_of(beans)},
-                                                {"quantity", 0.018}}}}});
+  auto set = call(
+      "manager", "PUT", "/api/v1/menu/items/" + id + "/recipe",
+      {{"ingredients", json::array{{{"inventory_item_id", id_of(beans)}, {"quantity", 0.018}}}}});
   ASSERT_EQ(set.status, 200) << set.describe();
   ASSERT_TRUE(set.object().contains("recipe"));
   EXPECT_EQ(num(set.object().at("recipe").at(0).at("quantity")), 0.018);
@@ -232,8 +249,10 @@ TEST_F(CatalogueAdmin, RecipesAreStaffOnlyAndDriveAvailability) {
   // Waste takes the beans below one shot: the espresso is out of stock on the menu at once,
   // and back when beans are received.
   auto waste = call("staff", "POST", "/api/v1/inventory/adjustment",
-                    {{"inventory_item_id", id_of(beans)}, {"delta", -0.015},
-                     {"kind", "waste"}, {"reason", "spilt"}});
+                    {{"inventory_item_id", id_of(beans)},
+                     {"delta", -0.015},
+                     {"kind", "waste"},
+                     {"reason", "spilt"}});
   ASSERT_EQ(waste.status, 200) << waste.describe();
   EXPECT_EQ(num(waste.object().at("on_hand")), 0.015);
   EXPECT_EQ(on_menu("Recipe espresso").at("in_stock"), false);
@@ -242,7 +261,11 @@ TEST_F(CatalogueAdmin, RecipesAreStaffOnlyAndDriveAvailability) {
   ASSERT_EQ(receive.status, 200);
   EXPECT_EQ(on_menu("Recipe espresso").at("in_stock"), true);
   EXPECT_EQ(client_->get("/api/v1/products?category=Recipes&in_stock=true")
-                .object().at("items").as_array().size(), 1u);
+                .object()
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
 }
 
 TEST_F(CatalogueAdmin, DeleteHidesFromTheMenuAndThePublic) {
@@ -259,7 +282,11 @@ TEST_F(CatalogueAdmin, DeleteHidesFromTheMenuAndThePublic) {
   EXPECT_EQ(manager.object().at("is_active"), false);
   EXPECT_EQ(client_->get("/api/v1/products?q=doomed").object().at("items").as_array().size(), 0u);
   EXPECT_EQ(call("staff", "GET", "/api/v1/products?q=doomed&include_inactive=true")
-                .object().at("items").as_array().size(), 1u);
+                .object()
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
   EXPECT_ERROR(call("admin", "DELETE", "/api/v1/products/01900000-0000-7000-8000-0000000000bb"),
                404, "not_found");
 }
@@ -275,8 +302,9 @@ TEST_F(CatalogueAdmin, InventoryItemsListAndUpdateWithLoggedCounts) {
   ASSERT_EQ(milks.status, 200);
   ASSERT_EQ(milks.object().at("items").as_array().size(), 2u);
   EXPECT_EQ(milks.object().at("items").at(0).at("name"), "Listing oat milk");
-  for (const char* path : {"/api/v1/inventory/low-stock?q=listing", "/api/v1/inventory/low?q=listing",
-                           "/api/v1/inventory?q=listing&low=true"}) {
+  for (const char* path :
+       {"/api/v1/inventory/low-stock?q=listing", "/api/v1/inventory/low?q=listing",
+        "/api/v1/inventory?q=listing&low=true"}) {
     auto low = call("staff", "GET", path);
     ASSERT_EQ(low.status, 200) << path;
     ASSERT_EQ(low.object().at("items").as_array().size(), 1u) << path;
@@ -286,8 +314,9 @@ TEST_F(CatalogueAdmin, InventoryItemsListAndUpdateWithLoggedCounts) {
   // Pages of one.
   auto page1 = call("staff", "GET", "/api/v1/inventory?q=listing&limit=1");
   ASSERT_FALSE(page1.object().at("next_cursor").is_null());
-  auto page2 = call("staff", "GET", "/api/v1/inventory?q=listing&limit=1&cursor=" +
-                                        std::string(page1.object().at("next_cursor").as_string()));
+  auto page2 = call("staff", "GET",
+                    "/api/v1/inventory?q=listing&limit=1&cursor=" +
+                        std::string(page1.object().at("next_cursor").as_string()));
   EXPECT_EQ(page2.object().at("items").at(0).at("name"), "Listing whole milk");
   EXPECT_TRUE(page2.object().at("next_cursor").is_null());
 
@@ -307,8 +336,9 @@ TEST_F(CatalogueAdmin, InventoryItemsListAndUpdateWithLoggedCounts) {
   EXPECT_EQ(num(rows[0].at("delta")), 1.25);
   EXPECT_EQ(rows[0].at("actor_id").as_string(), auth_->account("manager").id);
   EXPECT_EQ(num(rows[1].at("delta")), 6.0);
-  EXPECT_ERROR(call("manager", "GET", "/api/v1/inventory/01900000-0000-7000-8000-0000000000cc/logs"),
-               404, "not_found");
+  EXPECT_ERROR(
+      call("manager", "GET", "/api/v1/inventory/01900000-0000-7000-8000-0000000000cc/logs"), 404,
+      "not_found");
 }
 
 TEST_F(CatalogueAdmin, AdjustmentsNeverTakeStockBelowWhatIsReservedAndBatchesAreAllOrNothing) {
@@ -338,15 +368,17 @@ TEST_F(CatalogueAdmin, AdjustmentsNeverTakeStockBelowWhatIsReservedAndBatchesAre
             5.0);  // the first adjustment was not kept
 
   auto ok = call("manager", "POST", "/api/v1/inventory/adjust",
-                 {{"adjustments", json::array{
-                                      {{"inventory_item_id", id_of(flour)}, {"delta", 10}, {"kind", "receive"}},
-                                      {{"inventory_item_id", id_of(sugar)}, {"delta", -1.5}},
-                                  }}});
+                 {{"adjustments",
+                   json::array{
+                       {{"inventory_item_id", id_of(flour)}, {"delta", 10}, {"kind", "receive"}},
+                       {{"inventory_item_id", id_of(sugar)}, {"delta", -1.5}},
+                   }}});
   ASSERT_EQ(ok.status, 200) << ok.describe();
   EXPECT_EQ(num(ok.object().at("items").at(0).at("on_hand")), 15.0);
   EXPECT_EQ(num(ok.object().at("items").at(1).at("on_hand")), 0.5);
-  EXPECT_ERROR(call("manager", "POST", "/api/v1/inventory/adjust", {{"adjustments", json::array{}}}),
-               422, "validation_failed");
+  EXPECT_ERROR(
+      call("manager", "POST", "/api/v1/inventory/adjust", {{"adjustments", json::array{}}}), 422,
+      "validation_failed");
 }
 
 }  // namespace

@@ -136,8 +136,7 @@ TEST_F(CataloguePublic, MenuHasAnETagAndAnswers304) {
 }
 
 TEST_F(CataloguePublic, ProductsSearchIsCaseInsensitiveOverNameDescriptionAndCategory) {
-  EXPECT_EQ(names("&q=LATTE"),
-            (std::vector<std::string>{"Chai Latte", "Latte", "Matcha Latte"}));
+  EXPECT_EQ(names("&q=LATTE"), (std::vector<std::string>{"Chai Latte", "Latte", "Matcha Latte"}));
   EXPECT_EQ(names("&q=chocolate"), (std::vector<std::string>{"Mocha", "Pain au Chocolat"}));
   auto pastries = names("&q=pastr");
   EXPECT_EQ(pastries.size(), 5u);
@@ -163,23 +162,29 @@ TEST_F(CataloguePublic, EverySortPagesThroughEverythingInOrder) {
   auto price_of = [](const json::object& p) { return p.at("price").to_number<double>(); };
   auto id_of = [](const json::object& p) { return std::string(p.at("id").as_string()); };
   std::vector<Case> cases = {
-      {"name", [&](const json::object& a, const json::object& b) {
+      {"name",
+       [&](const json::object& a, const json::object& b) {
          return std::make_pair(name_of(a), id_of(a)) < std::make_pair(name_of(b), id_of(b));
        }},
-      {"-name", [&](const json::object& a, const json::object& b) {
+      {"-name",
+       [&](const json::object& a, const json::object& b) {
          return std::make_pair(name_of(a), id_of(a)) > std::make_pair(name_of(b), id_of(b));
        }},
-      {"price", [&](const json::object& a, const json::object& b) {
+      {"price",
+       [&](const json::object& a, const json::object& b) {
          return price_of(a) < price_of(b) || (price_of(a) == price_of(b) && id_of(a) < id_of(b));
        }},
-      {"-price", [&](const json::object& a, const json::object& b) {
+      {"-price",
+       [&](const json::object& a, const json::object& b) {
          return price_of(a) > price_of(b) || (price_of(a) == price_of(b) && id_of(a) > id_of(b));
        }},
-      {"newest", [&](const json::object& a, const json::object& b) {
+      {"newest",
+       [&](const json::object& a, const json::object& b) {
          return a.at("created_at").as_string() > b.at("created_at").as_string() ||
                 (a.at("created_at") == b.at("created_at") && id_of(a) > id_of(b));
        }},
-      {"rating", [&](const json::object& a, const json::object& b) {
+      {"rating",
+       [&](const json::object& a, const json::object& b) {
          auto ra = a.at("rating_avg").to_number<double>();
          auto rb = b.at("rating_avg").to_number<double>();
          return ra > rb || (ra == rb && id_of(a) > id_of(b));
@@ -193,7 +198,8 @@ TEST_F(CataloguePublic, EverySortPagesThroughEverythingInOrder) {
     EXPECT_EQ(ids.size(), 17u) << c.sort;
     for (std::size_t i = 1; i < all.size(); ++i)
       EXPECT_TRUE(c.in_order(all[i - 1], all[i]))
-          << c.sort << " at " << i << ": " << all[i - 1].at("name") << " then " << all[i].at("name");
+          << c.sort << " at " << i << ": " << all[i - 1].at("name") << " then "
+          << all[i].at("name");
   }
 }
 

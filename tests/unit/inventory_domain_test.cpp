@@ -1,8 +1,7 @@
 // Pure inventory rules: low-stock state and its crossings, need merging, exact quantity text,
 // the JSON of items and log rows.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "domain/inventory.hpp"
 #include "util/json_text.hpp"
@@ -11,10 +10,10 @@ namespace crema::domain {
 namespace {
 
 TEST(InventoryDomain, LowMeansCountedAndAvailableBelowThreshold) {
-  EXPECT_TRUE(is_low(true, 5000, 1000, 4001));    // available 4 < 4.001
-  EXPECT_FALSE(is_low(true, 5000, 1000, 4000));   // available 4 == threshold: not below
-  EXPECT_FALSE(is_low(false, 0, 0, 1000));        // not counted: never low
-  EXPECT_FALSE(is_low(true, 0, 0, 0));            // no threshold: never low
+  EXPECT_TRUE(is_low(true, 5000, 1000, 4001));   // available 4 < 4.001
+  EXPECT_FALSE(is_low(true, 5000, 1000, 4000));  // available 4 == threshold: not below
+  EXPECT_FALSE(is_low(false, 0, 0, 1000));       // not counted: never low
+  EXPECT_FALSE(is_low(true, 0, 0, 0));           // no threshold: never low
 }
 
 TEST(InventoryDomain, OneAlertPerCrossing) {
