@@ -13,6 +13,7 @@
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
+#include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -187,18 +188,22 @@ int run_serve(Config config) {
       return false;
     }
   });
+  std::optional<events::RedisEndpoint> redis;
   if (!config.redis_url.empty()) {
     auto endpoint = events::RedisEndpoint::parse(config.redis_url);
     if (!endpoint) {
       fail_line("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
       return kExitConfig;
     }
+    redis = *endpoint;
     ops->ready_checks.push_back([e = *endpoint](boost::json::object& checks) {
       auto outcome = events::redis_ping(e, std::chrono::milliseconds(500));
       checks["redis"] = outcome;
       return outcome == "ok";
     });
   }
+  // The event bus and the WebSocket hub; with Redis, the fan-out between instances.
+  RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
@@ -225,6 +230,7 @@ int run_serve(Config config) {
   options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   net::HttpServer server(options, dispatcher, workers, &metrics);
   try {
+    realtime.start();
     server.start();
   } catch (const std::exception& e) {
     fail_line(e.what());
@@ -244,6 +250,7 @@ int run_serve(Config config) {
       .num("connections", server.connections());
   const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
   workers.join();
+  realtime.stop();
   obs::Log(obs::Level::info, "stopped").boolean("clean", clean);
   return 0;
 }
