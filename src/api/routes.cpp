@@ -1,9 +1,12 @@
 #include "api/routes.hpp"
 
+#include "api/realtime_routes.hpp"
+
 namespace crema::api {
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services) {
   register_ops_routes(router, openapi, services.ops);
+  register_realtime_routes(router, openapi);
 }
 
 }  // namespace crema::api

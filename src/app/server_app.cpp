@@ -229,6 +229,7 @@ int run_serve(Config config) {
   options.trusted_proxies = config.trusted_proxies;
   options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   net::HttpServer server(options, dispatcher, workers, &metrics);
+  server.set_websocket_hub(&realtime.hub());
   try {
     realtime.start();
     server.start();

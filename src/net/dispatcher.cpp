@@ -161,6 +161,11 @@ Response Dispatcher::invoke(Exchange& ex) {
   }
 }
 
+crema::Result<std::optional<auth::Principal>> Dispatcher::authenticate(const Request& req) {
+  if (!authenticator_) return std::optional<auth::Principal>{};
+  return authenticator_->authenticate(req);
+}
+
 void Dispatcher::finish(Exchange& ex, Response& res) {
   // Requests the server refused before the chain ran (unparseable, too large) still get
   // an id, in the body, the header and the log.

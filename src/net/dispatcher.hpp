@@ -38,6 +38,11 @@ class Dispatcher {
   /// infrastructure faults become 503 (database unavailable) or a logged 500.
   Response invoke(Exchange& ex);
 
+  /// Runs the installed Authenticator on `req` (nothing installed → no principal). May
+  /// block: call it on the worker pool. Used where credentials do not come in the usual
+  /// headers (the WebSocket upgrade's ?token=).
+  crema::Result<std::optional<auth::Principal>> authenticate(const Request& req);
+
   /// Renders an error body with the request id and runs the response side of the chain.
   void finish(Exchange& ex, Response& res);
 
