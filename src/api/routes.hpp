@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "api/identity_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "net/router.hpp"
@@ -13,6 +14,7 @@ namespace crema::api {
 /// What the handlers need: the services of each feature. Later features add theirs.
 struct AppServices {
   std::shared_ptr<OpsContext> ops;
+  std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);

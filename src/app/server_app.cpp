@@ -13,6 +13,7 @@
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
+#include "app/identity_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
@@ -202,9 +203,17 @@ int run_serve(Config config) {
       return outcome == "ok";
     });
   }
+  std::unique_ptr<IdentityModule> identity;
+  try {
+    identity = std::make_unique<IdentityModule>(config, *pool);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return kExitConfig;
+  }
   // The event bus and the WebSocket hub; with Redis, the fan-out between instances.
   RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
+  services.identity = identity->api();
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
@@ -216,6 +225,8 @@ int run_serve(Config config) {
   chain.push_back(std::make_unique<http::MetricsMiddleware>(metrics));
   chain.push_back(std::make_unique<http::AccessLogMiddleware>());
   http::Dispatcher dispatcher(router, std::move(chain));
+  dispatcher.set_authenticator(&identity->authenticator());
+  dispatcher.set_guard(&identity->guard());
 
   // Blocking work (the database) runs here, never on an I/O thread.
   boost::asio::thread_pool workers(static_cast<std::size_t>(config.db_pool_size));

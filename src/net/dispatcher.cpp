@@ -112,10 +112,23 @@ Response Dispatcher::invoke(Exchange& ex) {
   auto& req = ex.request;
   const Route& route = *ex.match.route;
   try {
-    if (authenticator_) {
+    // Routes served on the I/O thread (offload=false) are public and read only memory;
+    // authenticating there could block the thread (a database or Redis lookup), and they
+    // have no use for the caller's identity.
+    if (authenticator_ && (route.offload || !route.access.is_public)) {
       auto who = authenticator_->authenticate(req);
-      if (!who) return Response::from(who.error());
+      if (!who) {
+        // Bad credentials are charged like any anonymous request, so guessing tokens or
+        // keys is rate limited too.
+        if (guard_) {
+          if (auto refused = guard_->before(req, route, route.offload)) return std::move(*refused);
+        }
+        return Response::from(who.error());
+      }
       req.principal = std::move(*who);
+    }
+    if (guard_) {
+      if (auto refused = guard_->before(req, route, route.offload)) return std::move(*refused);
     }
     if (!route.access.is_public) {
       if (!req.principal) return Response::from(ErrorCode::unauthorized, "Sign in first.");
@@ -136,7 +149,9 @@ Response Dispatcher::invoke(Exchange& ex) {
         return Response::from(ErrorCode::bad_request, "The body is not valid JSON.",
                               {{"body", ec.message()}});
     }
-    return route.handler(req);
+    Response res = route.handler(req);
+    if (guard_) guard_->after(req, route, res, route.offload);
+    return res;
   } catch (const db::Error& e) {
     if (e.kind() == db::Error::Kind::unavailable) {
       obs::Log(obs::Level::warn, "database unavailable")

@@ -22,11 +22,26 @@ class Authenticator {
   virtual crema::Result<std::optional<auth::Principal>> authenticate(const Request& req) = 0;
 };
 
+/// Checks every routed request after authentication and before its handler (the rate
+/// limits of the identity layer), and sees the handler's answer. Runs where invoke() runs:
+/// on the worker pool for offloaded routes, inline on the I/O thread otherwise —
+/// `may_block` is false there and the guard must then not block.
+class Guard {
+ public:
+  virtual ~Guard() = default;
+  /// An answer (429, 403) ends the request here; nothing lets it through.
+  virtual std::optional<Response> before(Request& req, const Route& route, bool may_block) = 0;
+  /// Sees (and may replace) the handler's answer, e.g. to charge a conditional GET only when
+  /// it was not answered 304.
+  virtual void after(Request&, const Route&, Response&, bool /*may_block*/) {}
+};
+
 class Dispatcher {
  public:
   Dispatcher(const Router& router, std::vector<std::unique_ptr<Middleware>> chain);
 
   void set_authenticator(Authenticator* a) noexcept { authenticator_ = a; }
+  void set_guard(Guard* g) noexcept { guard_ = g; }
   const Router& router() const noexcept { return router_; }
 
   /// Runs the request side of the chain and the checks that need no I/O. Returns a response
@@ -50,6 +65,7 @@ class Dispatcher {
   const Router& router_;
   std::vector<std::unique_ptr<Middleware>> chain_;
   Authenticator* authenticator_ = nullptr;
+  Guard* guard_ = nullptr;
 };
 
 /// True for `application/json` and `application/*+json`, with any parameters.

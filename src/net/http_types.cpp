@@ -51,6 +51,7 @@ Response Response::from(crema::Error e) {
   Response r;
   r.status = crema::http_status(e.code);
   if (e.message.empty()) e.message = std::string(crema::default_message(e.code));
+  if (e.retry_after_s > 0) r.header("Retry-After", std::to_string(e.retry_after_s));
   r.error = std::move(e);
   return r;
 }

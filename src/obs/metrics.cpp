@@ -117,7 +117,7 @@ Metrics::Metrics()
                          .Help("Virtual memory size in bytes")
                          .Register(*registry_)
                          .Add({});
-  cpu_seconds_ = &prometheus::BuildGauge()
+  cpu_seconds_ = &prometheus::BuildCounter()
                       .Name("process_cpu_seconds_total")
                       .Help("User and system CPU time spent, in seconds")
                       .Register(*registry_)
@@ -169,7 +169,8 @@ std::string Metrics::render() {
   const auto p = sample_process();
   resident_memory_->Set(p.resident_bytes);
   virtual_memory_->Set(p.virtual_bytes);
-  cpu_seconds_->Set(p.cpu_seconds);
+  // A counter only goes up: add what was spent since the last scrape.
+  if (p.cpu_seconds > cpu_seconds_->Value()) cpu_seconds_->Increment(p.cpu_seconds - cpu_seconds_->Value());
   start_time_->Set(p.start_time);
   open_fds_->Set(count_open_fds());
   {

@@ -51,7 +51,7 @@ class Metrics {
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* resident_memory_;
   prometheus::Gauge* virtual_memory_;
-  prometheus::Gauge* cpu_seconds_;
+  prometheus::Counter* cpu_seconds_;
   prometheus::Gauge* open_fds_;
   prometheus::Gauge* start_time_;
   std::mutex sampled_mutex_;

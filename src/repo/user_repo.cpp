@@ -7,7 +7,16 @@ namespace {
 // Column order shared by the SELECTs and read_user().
 constexpr std::string_view kColumns =
     "id, name, email, phone, password_hash, role, addresses, marketing_opt_in, is_active, "
-    "two_factor_enabled, totp_secret, metadata, version, created_at, updated_at";
+    "two_factor_enabled, totp_secret, metadata, version, created_at, updated_at, "
+    "totp_last_step, erased_at";
+
+auth::Role role_of(const std::string& text, std::string_view id) {
+  auto parsed = auth::parse_role(text);
+  if (!parsed)
+    throw db::Error(db::Error::Kind::other,
+                    "users row " + std::string(id) + " has unknown role \"" + text + "\"");
+  return *parsed;
+}
 
 UserRecord read_user(const db::Row& r) {
   UserRecord u;
@@ -16,11 +25,7 @@ UserRecord read_user(const db::Row& r) {
   u.email = r.text(2);
   u.phone = r.opt_text(3);
   u.password_hash = r.text(4);
-  const std::string role = r.text(5);
-  auto parsed = auth::parse_role(role);
-  if (!parsed)
-    throw db::Error(db::Error::Kind::other, "users row " + u.id + " has unknown role \"" + role + "\"");
-  u.role = *parsed;
+  u.role = role_of(r.text(5), u.id);
   u.addresses_json = r.text(6);
   u.marketing_opt_in = r.boolean(7);
   u.is_active = r.boolean(8);
@@ -30,6 +35,8 @@ UserRecord read_user(const db::Row& r) {
   u.version = r.int64(12);
   u.created_at = r.int64(13);
   u.updated_at = r.int64(14);
+  u.totp_last_step = r.opt_int64(15);
+  u.erased_at = r.opt_int64(16);
   return u;
 }
 
@@ -45,17 +52,34 @@ db::Param param(const std::optional<std::string>& s) {
   return nullptr;
 }
 
+db::Param param(const std::optional<std::int64_t>& v) {
+  if (v) return *v;
+  return nullptr;
+}
+
+// LIKE pattern matching `text` anywhere, with the wildcards in it escaped.
+std::string contains_pattern(std::string_view text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+  }
+  out += '%';
+  return out;
+}
+
 }  // namespace
 
 void insert_user(db::Connection& conn, const UserRecord& u) {
   conn.exec(
       "INSERT INTO users (id, name, email, phone, password_hash, role, addresses, "
       "marketing_opt_in, is_active, two_factor_enabled, totp_secret, metadata, version, "
-      "created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+      "created_at, updated_at, totp_last_step, erased_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
       {u.id, u.name, u.email, param(u.phone), u.password_hash, auth::role_name(u.role),
        u.addresses_json, u.marketing_opt_in, u.is_active, u.two_factor_enabled,
-       param(u.totp_secret), u.metadata_json, u.version, u.created_at, u.updated_at});
+       param(u.totp_secret), u.metadata_json, u.version, u.created_at, u.updated_at,
+       param(u.totp_last_step), param(u.erased_at)});
 }
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
@@ -66,6 +90,105 @@ std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_v
 std::optional<UserRecord> find_user_by_id(db::Connection& conn, std::string_view id) {
   static const std::string sql = "SELECT " + std::string(kColumns) + " FROM users WHERE id = $1";
   return find_one(conn, sql, id);
+}
+
+std::optional<std::int64_t> update_user_profile(db::Connection& conn, const UserRecord& u,
+                                                std::int64_t expected_version,
+                                                std::int64_t now_ms) {
+  auto res = conn.exec(
+      "UPDATE users SET name = $2, phone = $3, role = $4, addresses = $5, marketing_opt_in = $6, "
+      "is_active = $7, metadata = $8, version = version + 1, updated_at = $9 "
+      "WHERE id = $1 AND version = $10 RETURNING version",
+      {u.id, u.name, param(u.phone), auth::role_name(u.role), u.addresses_json,
+       u.marketing_opt_in, u.is_active, u.metadata_json, now_ms, expected_version});
+  if (res.empty()) return std::nullopt;
+  return res.front().int64(0);
+}
+
+void set_password_hash(db::Connection& conn, std::string_view id, std::string_view hash,
+                       std::int64_t now_ms) {
+  conn.exec("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+            {id, hash, now_ms});
+}
+
+void set_totp(db::Connection& conn, std::string_view id, const std::optional<std::string>& secret,
+              bool enabled, std::optional<std::int64_t> last_step, std::int64_t now_ms) {
+  conn.exec(
+      "UPDATE users SET totp_secret = $2, two_factor_enabled = $3, totp_last_step = $4, "
+      "version = version + 1, updated_at = $5 WHERE id = $1",
+      {id, param(secret), enabled, param(last_step), now_ms});
+}
+
+bool advance_totp_step(db::Connection& conn, std::string_view id, std::int64_t step) {
+  auto res = conn.exec(
+      "UPDATE users SET totp_last_step = $2 "
+      "WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+      {id, step});
+  return res.affected() == 1;
+}
+
+void anonymise_user(db::Connection& conn, std::string_view id, std::string_view placeholder_email,
+                    std::string_view placeholder_name, std::string_view unusable_hash,
+                    std::int64_t now_ms) {
+  conn.exec(
+      "UPDATE users SET name = $2, email = $3, phone = NULL, password_hash = $4, "
+      "addresses = '[]', marketing_opt_in = $5, is_active = $5, two_factor_enabled = $5, "
+      "totp_secret = NULL, totp_last_step = NULL, metadata = '{}', version = version + 1, "
+      "updated_at = $6, erased_at = COALESCE(erased_at, $6) WHERE id = $1",
+      {id, placeholder_name, placeholder_email, unusable_hash, false, now_ms});
+}
+
+std::int64_t count_active_admins(db::Connection& conn) {
+  return conn
+      .exec("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = $1", {true})
+      .front()
+      .int64(0);
+}
+
+std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
+  static const std::string sql =
+      "SELECT " + std::string(kColumns) +
+      " FROM users "
+      "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
+      "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
+      "     OR email LIKE $2 ESCAPE '\\') "
+      "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
+      "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
+      "ORDER BY created_at DESC, id DESC LIMIT $5";
+  std::optional<std::string> pattern;
+  if (f.query) pattern = contains_pattern(*f.query);
+  db::Param role = nullptr;
+  if (f.role) role = auth::role_name(*f.role);
+  db::Param before_at = nullptr;
+  db::Param before_id = nullptr;
+  if (f.before) {
+    before_at = f.before->first;
+    before_id = std::string_view(f.before->second);
+  }
+  auto res = conn.exec(sql, {role, param(pattern), before_at, before_id,
+                             static_cast<std::int64_t>(f.limit + 1)});
+  std::vector<UserRecord> out;
+  out.reserve(res.size());
+  for (auto row : res) out.push_back(read_user(row));
+  return out;
+}
+
+std::optional<AuthState> find_auth_state(db::Connection& conn, std::string_view user_id,
+                                         std::string_view session_id) {
+  auto res = conn.exec(
+      "SELECT u.role, u.is_active, u.two_factor_enabled, s.id "
+      "FROM users u LEFT JOIN sessions s "
+      "  ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL "
+      "WHERE u.id = $1",
+      {user_id, session_id});
+  if (res.empty()) return std::nullopt;
+  auto row = res.front();
+  AuthState st;
+  st.role = role_of(row.text(0), user_id);
+  st.is_active = row.boolean(1);
+  st.two_factor_enabled = row.boolean(2);
+  st.session_live = !row.is_null(3);
+  return st;
 }
 
 }  // namespace crema::repo

@@ -40,9 +40,18 @@ struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
   std::vector<FieldIssue> details;
+  /// For rate_limited (and unavailable): seconds after which a retry may succeed, sent as
+  /// Retry-After; 0 sends none.
+  int retry_after_s = 0;
 
   static Error make(ErrorCode c, std::string msg, std::vector<FieldIssue> d = {}) {
     return Error{c, std::move(msg), std::move(d)};
+  }
+  /// A rate_limited error that says when to come back.
+  static Error too_many(std::string msg, int retry_after_seconds) {
+    Error e{ErrorCode::rate_limited, std::move(msg), {}};
+    e.retry_after_s = retry_after_seconds < 1 ? 1 : retry_after_seconds;
+    return e;
   }
 };
 

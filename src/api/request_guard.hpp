@@ -1,0 +1,74 @@
+#pragma once
+/// The rate limits of SPEC §3 as a dispatcher guard, checked after authentication and
+/// before any handler (so before any password hashing):
+///  * per IP: login, register and refresh together (CREMA_AUTH_RATE_PER_MIN), other
+///    unauthenticated requests (CREMA_PUBLIC_RATE_PER_MIN);
+///  * per user: authenticated requests (CREMA_USER_RATE_PER_MIN);
+///  * per API key: 600 (standard) or 6,000 (partner) per minute.
+/// Routes with rate_limited=false (/health, /ready, /metrics) and 304 answers are never
+/// counted; a limit of 0 is off. Refusals are 429 with Retry-After.
+///
+/// With Redis configured the counters are shared by every instance; Redis is only called
+/// where blocking is allowed (the worker pool). Routes served on the I/O thread (static,
+/// memory-only ones such as /openapi.json) are counted by this instance's own limiter.
+///
+/// The per-account login lockout is not here: it needs the email, so the login use case
+/// checks it, still before hashing.
+///
+/// The guard also enforces CREMA_REQUIRE_ADMIN_2FA: a mutation (POST, PUT, PATCH, DELETE)
+/// by an admin whose account has no 2FA is 403 — except the routes that let them sign in,
+/// out, change their password and enrol (so they can comply).
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "auth/rate_limiter.hpp"
+#include "net/dispatcher.hpp"
+
+namespace crema::api {
+
+struct RateLimits {
+  int auth_per_min = 30;
+  int public_per_min = 600;
+  int user_per_min = 1200;
+  int standard_key_per_min = 600;
+  int partner_key_per_min = 6000;
+};
+
+/// The routes counted against the per-IP auth budget.
+inline constexpr std::array<std::string_view, 3> kAuthRoutes = {
+    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh"};
+
+class RequestGuard final : public http::Guard {
+ public:
+  /// `shared` counts where blocking is allowed (Redis when configured); `local` (never
+  /// blocking) counts on the I/O thread. They may be the same limiter.
+  RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local,
+               bool require_admin_2fa = false);
+
+  std::optional<http::Response> before(http::Request& req, const http::Route& route,
+                                       bool may_block) override;
+  void after(http::Request& req, const http::Route& route, http::Response& res,
+             bool may_block) override;
+
+  static constexpr std::int64_t kWindowMs = 60'000;
+
+ private:
+  /// Charges the request to its budgets; a 429 when one is spent.
+  std::optional<http::Response> charge(const http::Request& req, const http::Route& route,
+                                       bool may_block);
+  static bool conditional(const http::Request& req);
+
+  static bool admin_without_2fa_mutating(const http::Request& req, const http::Route& route);
+
+  RateLimits limits_;
+  bool require_admin_2fa_ = false;
+  auth::RateLimiter& shared_;
+  auth::RateLimiter& local_;
+  std::atomic<std::int64_t> last_failure_log_ms_{0};
+};
+
+}  // namespace crema::api

@@ -1,0 +1,212 @@
+// GET /users, GET|PUT|DELETE /users/{id}, DELETE /users/me, GET /users/{id}/export (SPEC §3).
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/identity_routes.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "api/user_fields.hpp"
+#include "api/user_json.hpp"
+#include "service/user_service.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kUserUpdateSchema = R"json({
+  "type": "object",
+  "description": "Absent fields stay as they are. Only an admin may change role and is_active.",
+  "properties": {
+    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    "phone": {"type": ["string", "null"], "maxLength": 32},
+    "addresses": {"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/Address"}},
+    "marketing_opt_in": {"type": "boolean"},
+    "metadata": {"type": "object", "description": "free JSON object, at most 4 KiB"},
+    "role": {"type": "string", "enum": ["admin", "manager", "staff", "driver", "customer"]},
+    "is_active": {"type": "boolean"},
+    "version": {"type": "integer", "description": "or send If-Match: \"<version>\""}
+  }
+})json";
+
+constexpr std::string_view kUserListSchema = R"json({
+  "type": "object",
+  "required": ["items", "next_cursor"],
+  "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+    "next_cursor": {"type": ["string", "null"]}
+  }
+})json";
+
+constexpr std::string_view kExportSchema = R"json({
+  "type": "object",
+  "required": ["format", "exported_at", "user_id", "user", "sessions", "api_keys", "audit_log"],
+  "properties": {
+    "format": {"type": "string", "const": "crema.user-export.v1"},
+    "exported_at": {"type": "string", "format": "date-time"},
+    "user_id": {"type": "string"},
+    "user": {"type": "object"},
+    "sessions": {"type": "array", "items": {"type": "object"}},
+    "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
+    "audit_log": {"type": "array", "items": {"type": "object"}}
+  },
+  "additionalProperties": {"description": "one section per feature holding data about the user"}
+})json";
+
+// `me` stands for the caller's own id in the user paths.
+std::string target_id(const Request& req) {
+  std::string_view id = req.param("id");
+  if (id == "me" && req.principal) return req.principal->user_id;
+  return std::string(id);
+}
+
+Response no_such_user() { return Response::from(ErrorCode::not_found, "No such user."); }
+
+Response handle_list(IdentityApi& api, Request& req) {
+  Query q(req);
+  PageRequest page = page_request(q);
+  repo::UserFilter f;
+  f.limit = page.limit;
+  if (auto role = q.one_of("role", {"admin", "manager", "staff", "driver", "customer"}))
+    f.role = auth::parse_role(*role);
+  f.query = q.text("q", 100);
+  if (!page.after.empty()) {
+    const auto& a = page.after;
+    if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
+      f.before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
+    else
+      q.issue("cursor", "is not a cursor this API returned");
+  }
+  if (!q.ok()) return Response::from(q.error());
+  auto out = api.users->list(actor_of(req), f);
+  if (!out) return Response::from(std::move(out).error());
+  auto& rows = out->items;
+  json::array items;
+  const auto limit = static_cast<std::size_t>(page.limit);
+  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) items.push_back(user_json(rows[i]));
+  std::optional<json::array> next;
+  if (rows.size() > limit) next = json::array{rows[limit - 1].created_at, rows[limit - 1].id};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+Response handle_update(IdentityApi& api, Request& req) {
+  const std::string id = target_id(req);
+  if (!util::is_uuid(id)) return no_such_user();
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  service::UserUpdate u;
+  u.name = read_name(in, Need::optional);
+  u.phone = read_phone(in);
+  u.clear_phone = explicitly_null(req.json, "phone");
+  u.addresses_json = read_addresses(in);
+  u.marketing_opt_in = in.boolean({"marketing_opt_in", "marketingOptIn"}, Need::optional);
+  u.metadata_json = read_metadata(in);
+  if (auto role = in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"}))
+    u.role = auth::parse_role(*role);
+  u.is_active = in.boolean({"is_active", "isActive"}, Need::optional);
+  u.email = in.text("email", Need::optional, 1, 254);
+  if (in.has("password")) in.issue("password", "cannot be changed here; use POST /auth/password");
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.users->update(actor_of(req), id, u, version);
+  if (!out) return Response::from(std::move(out).error());
+  Response res = Response::json(200, user_json(*out));
+  res.header("ETag", "\"" + std::to_string(out->version) + "\"");
+  return res;
+}
+
+Response erase(IdentityApi& api, Request& req, const std::string& id) {
+  if (!util::is_uuid(id)) return no_such_user();
+  auto out = api.users->erase(actor_of(req), id);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
+}  // namespace
+
+void register_user_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api) {
+  openapi.add_schema("UserUpdate", kUserUpdateSchema);
+  openapi.add_schema("UserList", kUserListSchema);
+  openapi.add_schema("UserExport", kExportSchema);
+
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/users",
+              .handler = [api](Request& req) { return handle_list(*api, req); },
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "List users (managers and admins), newest first",
+                      .tag = "users",
+                      .response_schema = "UserList",
+                      .query = {{.name = "role", .description = "admin, manager, staff, driver or customer"},
+                                {.name = "q", .description = "part of the name or email"},
+                                {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                                {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/users/{id}",
+              .handler =
+                  [api](Request& req) {
+                    const std::string id = target_id(req);
+                    if (!util::is_uuid(id)) return no_such_user();
+                    auto out = api->users->get(actor_of(req), id);
+                    if (!out) return Response::from(std::move(out).error());
+                    Response res = Response::json(200, user_json(*out));
+                    res.header("ETag", "\"" + std::to_string(out->version) + "\"");
+                    return res;
+                  },
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "A user: yourself (or `me`), or anyone for managers and admins",
+                      .tag = "users",
+                      .response_schema = "User"}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/users/{id}",
+              .handler = [api](Request& req) { return handle_update(*api, req); },
+              .access = auth::Access::any_user(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Update a user: yourself, or anyone for admins (only admins "
+                                 "change role and is_active)",
+                      .tag = "users",
+                      .request_schema = "UserUpdate",
+                      .response_schema = "User",
+                      .errors = {409}}});
+  router.add({.method = Method::del,
+              .pattern = "/api/v1/users/{id}",
+              .handler = [api](Request& req) { return erase(*api, req, target_id(req)); },
+              .access = auth::Access::admin(),
+              .doc = {.summary = "Erase an account: deactivate, anonymise, end its sessions (orders "
+                                 "are kept for the books)",
+                      .tag = "users",
+                      .success_status = 204,
+                      .errors = {409}}});
+  router.add({.method = Method::del,
+              .pattern = "/api/v1/users/me",
+              .handler =
+                  [api](Request& req) { return erase(*api, req, req.principal->user_id); },
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "Erase your own account (right to erasure)",
+                      .tag = "users",
+                      .success_status = 204,
+                      .errors = {409}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/users/{id}/export",
+              .handler =
+                  [api](Request& req) {
+                    const std::string id = target_id(req);
+                    if (!util::is_uuid(id)) return no_such_user();
+                    auto out = api->users->export_user(actor_of(req), id);
+                    if (!out) return Response::from(std::move(out).error());
+                    Response res = Response::json(200, *out);
+                    res.header("Content-Disposition",
+                               "attachment; filename=\"crema-user-" + id + ".json\"");
+                    return res;
+                  },
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "Everything held about a user, as one JSON document (yourself "
+                                 "or admins)",
+                      .tag = "users",
+                      .response_schema = "UserExport"}});
+}
+
+}  // namespace crema::api

@@ -1,0 +1,59 @@
+#pragma once
+/// Partner API keys (SPEC §3): created by an admin with scopes and a tier, shown once,
+/// stored as a SHA-256 hash, revocable; `X-API-Key` turns into a principal with the scopes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/roles.hpp"
+#include "db/pool.hpp"
+#include "repo/api_key_repo.hpp"
+#include "service/actor.hpp"
+#include "util/error.hpp"
+
+namespace crema::service {
+
+/// The scopes a key may hold.
+inline constexpr std::string_view kApiKeyScopes[] = {"menu:read", "orders:read", "orders:write",
+                                                     "inventory:read"};
+/// Requests per minute of each tier.
+inline constexpr int kStandardTierPerMin = 600;
+inline constexpr int kPartnerTierPerMin = 6000;
+
+struct NewApiKey {
+  repo::ApiKeyRecord record;
+  std::string key;  ///< the only time the key is known in clear
+};
+
+class ApiKeyService {
+ public:
+  explicit ApiKeyService(db::Pool& pool);
+
+  /// Admins only. `scopes` are valid and distinct; `tier` is standard or partner.
+  Result<NewApiKey> create(const Actor& actor, std::string_view name,
+                           const std::vector<std::string>& scopes, std::string_view tier);
+
+  struct Page {
+    std::vector<repo::ApiKeyRecord> items;  ///< up to limit + 1
+  };
+  Result<Page> list(const Actor& actor, const std::optional<std::pair<std::int64_t, std::string>>& before,
+                    int limit);
+
+  /// Admins only. Unknown id: not_found; already revoked: nothing to do.
+  Result<void> revoke(const Actor& actor, std::string_view id);
+
+  /// The principal of a live key; unauthorized otherwise.
+  Result<auth::Principal> authenticate(std::string_view key);
+
+  /// The key text prefix, so keys are recognisable in configuration ("crema_").
+  static constexpr std::string_view kKeyPrefix = "crema_";
+
+ private:
+  db::Pool& pool_;
+};
+
+}  // namespace crema::service

@@ -1,0 +1,410 @@
+#include "service/auth_service.hpp"
+
+#include "auth/crypto.hpp"
+#include "auth/totp.hpp"
+#include "obs/log.hpp"
+#include "repo/session_repo.hpp"
+#include "service/admin_bootstrap.hpp"
+#include "service/audit.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace {
+
+// Sessions that ended are kept this long for the user's own record (the data export).
+constexpr std::int64_t kEndedSessionKeepMs = 30LL * 24 * 3600 * 1000;
+constexpr std::size_t kMaxRefreshTokenChars = 256;
+constexpr std::size_t kMaxUserAgent = 256;
+
+Error bad_credentials() {
+  return Error::make(ErrorCode::unauthorized, "The email or password is not correct.");
+}
+
+Error not_valid_refresh() {
+  return Error::make(ErrorCode::unauthorized, "The refresh token is not valid.");
+}
+
+Error locked(std::int64_t ms) {
+  return Error::too_many("Too many failed attempts; try again later.",
+                         static_cast<int>((ms + 999) / 1000));
+}
+
+std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
+  if (s.empty()) return std::nullopt;
+  return s.size() > max ? s.substr(0, max) : s;
+}
+
+}  // namespace
+
+AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt,
+                         const auth::SecretBox& secrets, auth::TokenDenylist& denylist,
+                         auth::RateLimiter& limiter, auth::Argon2Profile argon2)
+    : pool_(pool),
+      jwt_(jwt),
+      secrets_(secrets),
+      denylist_(denylist),
+      limiter_(limiter),
+      argon2_(argon2),
+      dummy_hash_(auth::hash_password(auth::random_token(24), argon2)) {}
+
+std::string AuthService::login_key(std::string_view email) {
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+  std::string key = "login:";
+  key.reserve(key.size() + std::min<std::size_t>(email.size(), 320));
+  for (char c : email.substr(0, 320)) key += c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+  return key;
+}
+
+std::string AuthService::issue_access_token(const std::string& user_id, auth::Role role,
+                                            const std::string& session_id,
+                                            std::int64_t now_ms) const {
+  auth::AccessClaims c;
+  c.sub = user_id;
+  c.role = role;
+  c.iat = now_ms / 1000;
+  c.exp = c.iat + auth::kAccessTokenSeconds;
+  c.jti = auth::random_token(16);
+  c.sid = session_id;
+  return jwt_.sign(c);
+}
+
+TokenPair AuthService::start_session(db::Transaction& tx, const repo::UserRecord& user,
+                                     const ClientInfo& client, std::int64_t now_ms) {
+  auto& conn = tx.connection();
+  repo::prune_user_sessions(conn, user.id, now_ms, kEndedSessionKeepMs);
+  repo::SessionRecord s;
+  s.id = util::new_uuid_v7();
+  s.user_id = user.id;
+  s.created_at = s.last_used_at = now_ms;
+  s.expires_at = now_ms + kRefreshTokenMs;
+  s.ip = opt_text(client.ip, 64);
+  s.user_agent = opt_text(client.user_agent, kMaxUserAgent);
+  repo::insert_session(conn, s);
+
+  TokenPair out;
+  out.refresh_token = auth::random_token(32);
+  repo::RefreshTokenRecord t;
+  t.token_hash = auth::sha256_hex(out.refresh_token);
+  t.session_id = s.id;
+  t.issued_at = now_ms;
+  t.expires_at = s.expires_at;
+  repo::insert_refresh_token(conn, t);
+  out.access_token = issue_access_token(user.id, user.role, s.id, now_ms);
+  return out;
+}
+
+Result<SignedIn> AuthService::register_user(const Actor& actor, const RegisterInput& in,
+                                            const ClientInfo& client) {
+  const auth::Role role = in.role.value_or(auth::Role::customer);
+  if (role != auth::Role::customer && !actor.is_role(auth::Role::admin))
+    return Error::make(ErrorCode::forbidden,
+                       "Only an admin may create staff, manager, driver or admin accounts.");
+  auto email = normalize_email(in.email);
+  if (!email)
+    return Error::make(ErrorCode::validation_failed, "One field is invalid.",
+                       {{"email", "must be a valid email address"}});
+  const auto duplicate = [] {
+    return Error::make(ErrorCode::duplicate, "An account with this email already exists.",
+                       {{"email", "is already registered"}});
+  };
+  // Checked before hashing so a repeat answers at once; the insert catches races.
+  if (repo::find_user_by_email(*pool_.read(), *email)) return duplicate();
+
+  repo::UserRecord user;
+  user.id = util::new_uuid_v7();
+  user.name = in.name;
+  user.email = *email;
+  user.phone = in.phone;
+  user.password_hash = auth::hash_password(in.password, argon2_);
+  user.role = role;
+  user.marketing_opt_in = in.marketing_opt_in;
+  try {
+    return pool_.transact([&](db::Transaction& tx) -> Result<SignedIn> {
+      const std::int64_t now = util::now_ms();
+      user.created_at = user.updated_at = now;
+      repo::insert_user(tx.connection(), user);
+      record_audit(tx, actor,
+                   {"user.create", "user", user.id,
+                    "created " + std::string(auth::role_name(role)) + " account " + user.email});
+      SignedIn out{user, start_session(tx, user, client, now)};
+      return out;
+    });
+  } catch (const db::Error& e) {
+    if (e.kind() == db::Error::Kind::unique_violation) return duplicate();
+    throw;
+  }
+}
+
+Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& client) {
+  const std::string key = login_key(in.email);
+  const std::int64_t start = util::now_ms();
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, start)) return locked(*wait);
+
+  auto email = normalize_email(in.email);
+  std::optional<repo::UserRecord> user;
+  if (email) user = repo::find_user_by_email(*pool_.read(), *email);
+  // The same work whether or not the account exists: one Argon2 verification.
+  const bool password_ok = auth::verify_password(user ? user->password_hash : dummy_hash_,
+                                                 in.password);
+  if (!user || !password_ok || !user->is_active) {
+    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    return bad_credentials();
+  }
+  if (user->two_factor_enabled) {
+    if (!in.otp || in.otp->empty())
+      return Error::make(ErrorCode::unauthorized,
+                         "This account has two-factor authentication: send the 6-digit code "
+                         "from the authenticator app as otp.",
+                         {{"otp", "is required"}});
+  }
+  const bool rehash = auth::password_needs_rehash(user->password_hash, argon2_);
+  std::optional<std::string> new_hash;
+  if (rehash) new_hash = auth::hash_password(in.password, argon2_);
+
+  auto out = pool_.transact([&](db::Transaction& tx) -> Result<SignedIn> {
+    const std::int64_t now = util::now_ms();
+    if (user->two_factor_enabled && !check_otp(tx.connection(), *user, *in.otp, now))
+      return Error::make(ErrorCode::unauthorized, "The one-time code is not valid.",
+                         {{"otp", "is not valid"}});
+    if (new_hash) {
+      repo::set_password_hash(tx.connection(), user->id, *new_hash, now);
+      user->password_hash = *new_hash;
+    }
+    SignedIn s{*user, start_session(tx, *user, client, now)};
+    return s;
+  });
+  if (!out) {
+    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    return out;
+  }
+  limiter_.clear_failures(key);
+  return out;
+}
+
+Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo& client) {
+  if (token.empty() || token.size() > kMaxRefreshTokenChars) return not_valid_refresh();
+  const std::string hash = auth::sha256_hex(token);
+  bool reuse = false;
+  std::string reuse_session;
+  auto out = pool_.transact([&](db::Transaction& tx) -> Result<TokenPair> {
+    auto& conn = tx.connection();
+    const std::int64_t now = util::now_ms();
+    auto found = repo::find_refresh_token(conn, hash);
+    if (!found) return not_valid_refresh();
+    const auto& session = found->session;
+    if (session.revoked_at)
+      return Error::make(ErrorCode::unauthorized, "This session has ended; sign in again.");
+    const bool expired = found->token.expires_at <= now;
+    if (found->token.rotated_at || (!expired && !repo::mark_rotated(conn, hash, now))) {
+      // A token that was already exchanged is being replayed: whoever holds the newer one
+      // and whoever replays this one cannot be told apart, so the session ends for both.
+      repo::revoke_session(conn, session.id, "refresh token reuse", now);
+      reuse = true;
+      reuse_session = session.id;
+      return Error::make(ErrorCode::unauthorized,
+                         "This refresh token was already used; the session has been revoked. "
+                         "Sign in again.");
+    }
+    if (expired)
+      return Error::make(ErrorCode::unauthorized, "The refresh token has expired; sign in again.");
+    auto user = repo::find_user_by_id(conn, session.user_id);
+    if (!user || !user->is_active) {
+      repo::revoke_session(conn, session.id, "account inactive", now);
+      return not_valid_refresh();
+    }
+    TokenPair pair;
+    pair.refresh_token = auth::random_token(32);
+    repo::RefreshTokenRecord t;
+    t.token_hash = auth::sha256_hex(pair.refresh_token);
+    t.session_id = session.id;
+    t.issued_at = now;
+    t.expires_at = now + kRefreshTokenMs;
+    repo::insert_refresh_token(conn, t);
+    repo::touch_session(conn, session.id, now, t.expires_at);
+    (void)client;
+    pair.access_token = issue_access_token(user->id, user->role, session.id, now);
+    return pair;
+  });
+  if (reuse)
+    obs::Log(obs::Level::warn, "refresh token reuse; session revoked").str("session_id", reuse_session);
+  return out;
+}
+
+Result<void> AuthService::logout(const Actor& actor, const std::optional<std::string>& refresh_token) {
+  if (!actor.principal || actor.principal->is_api_key())
+    return Error::make(ErrorCode::unauthorized, "Sign in first.");
+  const auto& p = *actor.principal;
+  pool_.transact([&](db::Transaction& tx) {
+    auto& conn = tx.connection();
+    const std::int64_t now = util::now_ms();
+    if (!p.session_id.empty()) repo::revoke_session(conn, p.session_id, "logout", now);
+    if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxRefreshTokenChars) {
+      auto found = repo::find_refresh_token(conn, auth::sha256_hex(*refresh_token));
+      // Someone else's token is ignored rather than revoked: a logout must not end
+      // another user's session.
+      if (found && found->session.user_id == p.user_id)
+        repo::revoke_session(conn, found->session.id, "logout", now);
+    }
+  });
+  if (!p.token_id.empty()) denylist_.deny(p.token_id, p.token_expires_ms, util::now_ms());
+  return {};
+}
+
+Result<repo::UserRecord> AuthService::current_user(const Actor& actor, db::Connection& conn) {
+  if (!actor.principal || actor.principal->is_api_key())
+    return Error::make(ErrorCode::unauthorized, "Sign in first.");
+  auto user = repo::find_user_by_id(conn, actor.principal->user_id);
+  if (!user || !user->is_active) return Error::make(ErrorCode::unauthorized, "Sign in first.");
+  return *user;
+}
+
+Result<repo::UserRecord> AuthService::me(const Actor& actor) {
+  return current_user(actor, *pool_.read());
+}
+
+Result<void> AuthService::change_password(const Actor& actor, std::string_view current_password,
+                                          std::string_view new_password) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  const std::string key = login_key(user->email);
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+    return locked(*wait);
+  std::vector<FieldIssue> issues = auth::check_password_rules(new_password, user->email,
+                                                              "new_password");
+  if (!issues.empty())
+    return Error::make(ErrorCode::validation_failed, "The new password is not acceptable.",
+                       std::move(issues));
+  if (!auth::verify_password(user->password_hash, current_password)) {
+    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    return Error::make(ErrorCode::validation_failed, "The current password is not correct.",
+                       {{"current_password", "is not correct"}});
+  }
+  if (current_password == new_password)
+    return Error::make(ErrorCode::validation_failed, "The new password is not acceptable.",
+                       {{"new_password", "must differ from the current password"}});
+  const std::string hash = auth::hash_password(new_password, argon2_);
+  pool_.transact([&](db::Transaction& tx) {
+    const std::int64_t now = util::now_ms();
+    repo::set_password_hash(tx.connection(), user->id, hash, now);
+    repo::revoke_user_sessions(tx.connection(), user->id, actor.principal->session_id,
+                               "password changed", now);
+    record_audit(tx, actor, {"user.password_change", "user", user->id, "changed own password"});
+  });
+  limiter_.clear_failures(key);
+  return {};
+}
+
+std::optional<std::string> AuthService::open_totp_secret(const repo::UserRecord& user) const {
+  if (!user.totp_secret) return std::nullopt;
+  return secrets_.open(*user.totp_secret);
+}
+
+bool AuthService::check_otp(db::Connection& conn, const repo::UserRecord& user,
+                            std::string_view otp, std::int64_t now_ms) {
+  auto secret = open_totp_secret(user);
+  if (!secret) {
+    obs::Log(obs::Level::error, "TOTP secret cannot be decrypted (wrong CREMA_DATA_KEY?)")
+        .str("user_id", user.id);
+    return false;
+  }
+  auto step = auth::totp_match(*secret, otp, now_ms / 1000);
+  // A code is good once: the step must be later than the last one accepted.
+  return step && repo::advance_totp_step(conn, user.id, *step);
+}
+
+Result<TotpSetup> AuthService::totp_setup(const Actor& actor) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict,
+                       "Two-factor authentication is already on; disable it first to enrol a "
+                       "new secret.");
+  const std::string secret = auth::random_bytes(auth::kTotpSecretBytes);
+  TotpSetup out;
+  out.secret_base32 = auth::base32_encode(secret);
+  out.otpauth_url = auth::otpauth_url("Crema", user->email, out.secret_base32);
+  const std::string sealed = secrets_.seal(secret);
+  pool_.transact([&](db::Transaction& tx) {
+    repo::set_totp(tx.connection(), user->id, sealed, false, std::nullopt, util::now_ms());
+  });
+  return out;
+}
+
+Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
+  if (!user->totp_secret)
+    return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
+  const std::string key = "otp:" + user->id;
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms())) return locked(*wait);
+  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
+    const std::int64_t now = util::now_ms();
+    if (!check_otp(tx.connection(), *user, otp, now)) return false;
+    auto fresh = repo::find_user_by_id(tx.connection(), user->id);
+    repo::set_totp(tx.connection(), user->id, user->totp_secret, true,
+                   fresh ? fresh->totp_last_step : std::nullopt, now);
+    record_audit(tx, actor, {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
+    return true;
+  });
+  if (!ok) {
+    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
+                       {{"otp", "is not valid"}});
+  }
+  limiter_.clear_failures(key);
+  return {};
+}
+
+Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (!user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
+  const std::string key = "otp:" + user->id;
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms())) return locked(*wait);
+  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
+    const std::int64_t now = util::now_ms();
+    if (!check_otp(tx.connection(), *user, otp, now)) return false;
+    repo::set_totp(tx.connection(), user->id, std::nullopt, false, std::nullopt, now);
+    record_audit(tx, actor, {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
+    return true;
+  });
+  if (!ok) {
+    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
+                       {{"otp", "is not valid"}});
+  }
+  limiter_.clear_failures(key);
+  return {};
+}
+
+Result<auth::Principal> AuthService::authenticate_bearer(std::string_view token) {
+  const std::int64_t now = util::now_ms();
+  auto claims = jwt_.verify(token, now / 1000);
+  if (!claims) return std::move(claims).error();
+  if (denylist_.denied(claims->jti, now))
+    return Error::make(ErrorCode::unauthorized, "The access token has been revoked.");
+  auto state = repo::find_auth_state(*pool_.read(), claims->sub, claims->sid);
+  if (!state || !state->is_active)
+    return Error::make(ErrorCode::unauthorized, "This account is not active.");
+  if (!state->session_live)
+    return Error::make(ErrorCode::unauthorized, "This session has ended; sign in again.");
+  if (state->role != claims->role)
+    return Error::make(ErrorCode::unauthorized,
+                       "Your role has changed; refresh the access token.");
+  auth::Principal p;
+  p.user_id = std::move(claims->sub);
+  p.role = claims->role;
+  p.token_id = std::move(claims->jti);
+  p.token_expires_ms = claims->exp * 1000;
+  p.session_id = std::move(claims->sid);
+  p.two_factor = state->two_factor_enabled;
+  return p;
+}
+
+}  // namespace crema::service

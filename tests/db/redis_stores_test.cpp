@@ -1,0 +1,110 @@
+// The Redis-backed limiter and denylist (CREMA_TEST_REDIS_URL; scripts/test.sh starts a
+// Redis). Two clients stand for two instances: they must see one shared state.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "auth/redis_stores.hpp"
+#include "db/types.hpp"
+#include "support/test_db.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::test {
+namespace {
+
+class RedisStores : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("CREMA_TEST_REDIS_URL");
+    if (!url || !*url) {
+      if (postgres_required()) FAIL() << "CREMA_TEST_REDIS_URL is not set";
+      GTEST_SKIP() << "CREMA_TEST_REDIS_URL is not set";
+    }
+    auto endpoint = events::RedisEndpoint::parse(url);
+    ASSERT_TRUE(endpoint) << url;
+    a_ = std::make_shared<events::RedisClient>(*endpoint);
+    b_ = std::make_shared<events::RedisClient>(*endpoint);
+    prefix_ = util::new_uuid_v7() + ":";
+  }
+  std::shared_ptr<events::RedisClient> a_, b_;
+  std::string prefix_;
+};
+
+TEST_F(RedisStores, OneBudgetAcrossInstances) {
+  auth::RedisRateLimiter one(a_), two(b_);
+  auth::MemoryRateLimiter memory;
+  const std::int64_t start = util::now_ms() / 60'000 * 60'000;
+  const std::string key = prefix_ + "ip:203.0.113.5";
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE((i % 2 ? one : two).take(key, 4, 60'000, start + 1000 + i * 6000).allowed) << i;
+    EXPECT_TRUE(memory.take("m", 4, 60'000, start + 1000 + i * 6000).allowed);
+  }
+  auto refused = one.take(key, 4, 60'000, start + 20'000);
+  EXPECT_FALSE(refused.allowed);
+  // The same decision and wait as the in-process limiter: the first request's sub-window
+  // [start, start + 5 s) leaves at start + 65 s.
+  EXPECT_EQ(refused.retry_after_ms, memory.take("m", 4, 60'000, start + 20'000).retry_after_ms);
+  EXPECT_EQ(refused.retry_after_ms, 45'000);
+  EXPECT_FALSE(two.take(key, 4, 60'000, start + 64'999).allowed);
+  EXPECT_TRUE(two.take(key, 4, 60'000, start + 65'000).allowed);
+  EXPECT_FALSE(one.take(key, 4, 60'000, start + 65'000).allowed);
+  EXPECT_TRUE(one.take(prefix_ + "other", 4, 60'000, start).allowed);
+  EXPECT_TRUE(one.blocking());
+  // The hash expires on its own, and keeps only the sub-windows still in the window.
+  const std::string hash = auth::redis_key("rl", key + "|60000");
+  auto ttl = a_->command({"PTTL", hash});
+  EXPECT_GT(ttl.integer, 0);
+  EXPECT_LE(ttl.integer, 70'000);
+  EXPECT_TRUE(one.take(key, 4, 60'000, start + 200'000).allowed);
+  EXPECT_EQ(a_->command({"HLEN", hash}).integer, 1);
+}
+
+TEST_F(RedisStores, LockoutIsShared) {
+  auth::RedisRateLimiter one(a_), two(b_);
+  const std::string key = prefix_ + "login:a@example.com";
+  const std::int64_t now = util::now_ms();
+  for (int i = 0; i < 4; ++i) (i % 2 ? one : two).add_failure(key, 900'000, now);
+  EXPECT_FALSE(one.locked_for(key, 5, now));
+  two.add_failure(key, 900'000, now);
+  auto left = one.locked_for(key, 5, now);
+  ASSERT_TRUE(left);
+  EXPECT_GT(*left, 890'000);
+  EXPECT_LE(*left, 900'000);
+  EXPECT_TRUE(two.locked_for(key, 5, now));
+  two.clear_failures(key);
+  EXPECT_FALSE(one.locked_for(key, 5, now));
+}
+
+TEST_F(RedisStores, DenylistIsSharedAndExpires) {
+  auth::RedisTokenDenylist one(a_), two(b_);
+  const std::int64_t now = util::now_ms();
+  one.deny(prefix_ + "jti", now + 300, now);
+  EXPECT_TRUE(two.denied(prefix_ + "jti", now));
+  EXPECT_FALSE(two.denied(prefix_ + "other", now));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_FALSE(two.denied(prefix_ + "jti", util::now_ms()));
+  // No plain token id, email or IP ends up in Redis: keys are hashes.
+  EXPECT_EQ(auth::redis_key("deny", "abc").rfind("crema:deny:", 0), 0u);
+  EXPECT_EQ(auth::redis_key("deny", "abc").find("abc"), std::string::npos);
+}
+
+TEST_F(RedisStores, AnUnreachableRedisFailsFastAsUnavailable) {
+  events::RedisEndpoint nowhere;
+  nowhere.port = 1;  // nothing listens there
+  auto client = std::make_shared<events::RedisClient>(nowhere, std::chrono::milliseconds(200));
+  auth::RedisTokenDenylist deny(client);
+  try {
+    deny.denied("x", util::now_ms());
+    ADD_FAILURE() << "no exception";
+  } catch (const db::Error& e) {
+    EXPECT_EQ(e.kind(), db::Error::Kind::unavailable);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(deny.denied("x", util::now_ms()), db::Error);  // inside the back-off: at once
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+}
+
+}  // namespace
+}  // namespace crema::test
