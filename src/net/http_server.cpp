@@ -420,20 +420,6 @@ UpgradeToken upgrade_token(const http::Request& req) {
   return out;
 }
 
-// The installed Authenticator on the upgrade's token; never throws. (A plain function: no
-// try/catch inside the coroutine, which GCC 12 miscompiles.)
-crema::Result<std::optional<auth::Principal>> authenticate_upgrade(http::Dispatcher& dispatcher,
-                                                                   const http::Request& probe) {
-  try {
-    return dispatcher.authenticate(probe);
-  } catch (const std::exception& e) {
-    obs::Log(obs::Level::error, "websocket authentication failed")
-        .str("request_id", probe.request_id)
-        .str("error", e.what());
-    return crema::Error::make(ErrorCode::unavailable, "Try again in a moment.");
-  }
-}
-
 }  // namespace
 
 // Authenticates an upgrade request before anything is upgraded: every refusal is an
@@ -462,38 +448,39 @@ asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& h
     } else if (!hub || draining.load()) {
       refusal = http::Response::from(ErrorCode::unavailable,
                                      hub ? "The server is shutting down." : "No real-time feed here.");
-    } else if (token = upgrade_token(req); token.token.empty()) {
-      refusal = http::Response::from(
-          ErrorCode::unauthorized,
-          "Send the access token as ?token= or as the Sec-WebSocket-Protocol bearer.<token>.");
     }
   }
   if (!refusal) {
-    // Through the installed Authenticator, exactly as a request carrying the token in its
-    // Authorization header; it may block, so it runs on the worker pool.
+    // Exactly as a request carrying the token in its Authorization header: the installed
+    // Authenticator, the rate limits, the route's access rule. It may block (a database or
+    // Redis lookup), so it runs on the worker pool.
+    token = upgrade_token(req);
     const std::string authorization = "Bearer " + token.token;
     http::Request probe;
     probe.method = req.method;
     probe.path = req.path;
+    probe.target = req.path;  // never the query: it holds the token
     probe.route = req.route;
     probe.client_ip = req.client_ip;
     probe.secure = req.secure;
     probe.request_id = req.request_id;
-    probe.headers.emplace_back("authorization", authorization);
-    using Outcome = std::optional<crema::Result<std::optional<auth::Principal>>>;
+    if (!token.token.empty()) probe.headers.emplace_back("authorization", authorization);
+    using Outcome = std::optional<std::optional<http::Response>>;
     Outcome outcome = co_await asio::co_spawn(
         workers,
-        [&]() -> asio::awaitable<Outcome> { co_return authenticate_upgrade(dispatcher, probe); },
+        [&]() -> asio::awaitable<Outcome> {
+          co_return dispatcher.admit(probe, *ex.match.route);
+        },
         asio::use_awaitable);
-    auto& who = *outcome;
-    if (!who) {
-      refusal = http::Response::from(std::move(who).error());
-    } else if (!*who) {
-      refusal = http::Response::from(ErrorCode::unauthorized, "The access token is not valid.");
-    } else if ((*who)->is_api_key()) {
-      refusal = http::Response::from(ErrorCode::forbidden, "The real-time feed is for users.");
-    } else {
-      principal = std::move(**who);
+    refusal = std::move(*outcome);
+    if (refusal && refusal->status == 401 && token.token.empty()) {
+      refusal = http::Response::from(
+          ErrorCode::unauthorized,
+          "Send the access token as ?token= or as the Sec-WebSocket-Protocol bearer.<token>.");
+    } else if (!refusal && !probe.principal) {
+      refusal = http::Response::from(ErrorCode::unauthorized, "Sign in first.");
+    } else if (!refusal) {
+      principal = std::move(probe.principal);
       req.principal = principal;  // for the access log's user_id
     }
   }

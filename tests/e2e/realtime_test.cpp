@@ -7,6 +7,8 @@
 #include <regex>
 
 #include "e2e/e2e_support.hpp"
+#include "e2e/identity_support.hpp"
+#include "support/auth_helper.hpp"
 #include "support/redis_process.hpp"
 #include "support/ws_client.hpp"
 
@@ -111,6 +113,183 @@ TEST_F(Realtime, MetricsCountWebSocketConnections) {
   ASSERT_EQ(res.status, 200);
   EXPECT_TRUE(std::regex_search(res.body, std::regex("\\nwebsocket_connections 0(\\n|$)")))
       << "no websocket_connections gauge at 0";
+}
+
+// ---- with real accounts --------------------------------------------------------------------
+
+class RealtimeSignedIn : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    shared_ = SharedServer::start(identity_server());
+    if (shared_->server) accounts_ = std::make_unique<AuthHelper>(*shared_->server);
+  }
+  static void TearDownTestSuite() {
+    accounts_.reset();
+    shared_.reset();
+  }
+  void SetUp() override {
+    CREMA_E2E_REQUIRE(shared_);
+    client_ = client_for(*shared_->server);
+  }
+  ServerProcess& server() { return *shared_->server; }
+  std::unique_ptr<WsClient> ws(const std::string& token,
+                               WsOptions::Auth how = WsOptions::Auth::query,
+                               std::string path = "/ws") {
+    WsOptions o;
+    o.token = token;
+    o.auth = how;
+    o.path = std::move(path);
+    return std::make_unique<WsClient>(server().host(), server().port(), std::move(o));
+  }
+  static std::unique_ptr<SharedServer> shared_;
+  static std::unique_ptr<AuthHelper> accounts_;
+  std::unique_ptr<HttpClient> client_;
+};
+std::unique_ptr<SharedServer> RealtimeSignedIn::shared_;
+std::unique_ptr<AuthHelper> RealtimeSignedIn::accounts_;
+
+TEST_F(RealtimeSignedIn, HelloNamesTheUserTheRoleAndItsChannels) {
+  struct Case {
+    const char* role;
+    std::vector<std::string> channels;  // "{id}" stands for the user's id
+  };
+  const std::vector<Case> cases = {{"admin", {"orders", "inventory", "menu"}},
+                                   {"manager", {"orders", "inventory", "menu"}},
+                                   {"staff", {"orders", "inventory", "menu"}},
+                                   {"customer", {"user:{id}"}},
+                                   {"driver", {"driver:{id}"}}};
+  for (auto how : {WsOptions::Auth::query, WsOptions::Auth::subprotocol}) {
+    for (const auto& c : cases) {
+      const Account& who = accounts_->account(c.role);
+      auto client = ws(who.token, how, how == WsOptions::Auth::query ? "/ws" : "/api/v1/ws");
+      ASSERT_TRUE(client->upgraded()) << c.role << "\n" << client->response().describe();
+      EXPECT_TRUE(client->accept_valid());
+      if (how == WsOptions::Auth::subprotocol) {
+        EXPECT_EQ(client->response().header("Sec-WebSocket-Protocol"), "bearer." + who.token);
+      }
+      auto hello = client->read_json();
+      ASSERT_TRUE(hello) << c.role;
+      EXPECT_EQ(hello->at("type"), "hello");
+      const auto& data = hello->at("data").as_object();
+      EXPECT_EQ(data.at("user_id").as_string(), who.id);
+      EXPECT_EQ(data.at("role").as_string(), c.role);
+      boost::json::array expected;
+      for (auto ch : c.channels) {
+        if (auto at = ch.find("{id}"); at != std::string::npos) ch.replace(at, 4, who.id);
+        expected.emplace_back(ch);
+      }
+      EXPECT_EQ(data.at("channels"), expected) << c.role;
+    }
+  }
+}
+
+TEST_F(RealtimeSignedIn, CustomersAreRefusedOtherPeoplesChannels) {
+  const Account& a = accounts_->account("customer");
+  const Account b = accounts_->create("customer");
+  auto client = ws(a.token);
+  ASSERT_TRUE(client->upgraded());
+  ASSERT_TRUE(client->read_type("hello"));
+  for (const std::string& ch : {"user:" + b.id, std::string("orders"), std::string("inventory")}) {
+    ASSERT_TRUE(client->send_json({{"action", "subscribe"}, {"channel", ch}}));
+    auto answer = client->read_json();
+    ASSERT_TRUE(answer) << ch;
+    EXPECT_EQ(answer->at("type"), "error") << ch;
+    EXPECT_EQ(answer->at("data").at("code"), "forbidden") << ch;
+  }
+  ASSERT_TRUE(client->send_json({{"action", "subscribe"}, {"channel", "menu"}}));
+  auto menu = client->read_json();
+  ASSERT_TRUE(menu);
+  EXPECT_EQ(menu->at("type"), "subscribed") << "the menu is public";
+  // And staff may follow a customer's channel.
+  auto staff = ws(accounts_->token("staff"));
+  ASSERT_TRUE(staff->read_type("hello"));
+  ASSERT_TRUE(staff->send_json({{"action", "subscribe"}, {"channel", "user:" + b.id}}));
+  EXPECT_EQ(staff->read_json()->at("type"), "subscribed");
+}
+
+TEST_F(RealtimeSignedIn, ForgedExpiredAndRevokedTokensAre401) {
+  const Account& c = accounts_->account("customer");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  boost::json::object claims{{"sub", c.id}, {"role", "admin"}, {"iat", now}, {"exp", now + 600},
+                             {"jti", "forged"}};
+  const std::string wrong_key = forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims,
+                                          "another-secret-0123456789abcdef-xyz");
+  claims["exp"] = now - 10;
+  const std::string expired = forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims);
+  for (const auto& token : {wrong_key, expired}) {
+    for (auto how : {WsOptions::Auth::query, WsOptions::Auth::subprotocol}) {
+      auto client = ws(token, how);
+      EXPECT_EQ(client->response().status, 401) << client->response().describe();
+      EXPECT_FALSE(client->upgraded());
+    }
+  }
+  // Signed out: the access token is denylisted, and the feed refuses it too.
+  Account gone = accounts_->create("customer");
+  auto first = ws(gone.token);
+  ASSERT_TRUE(first->upgraded());
+  auto out = client_->post("/api/v1/auth/logout", "", gone.bearer());
+  ASSERT_EQ(out.status, 204) << out.describe();
+  auto again = ws(gone.token);
+  EXPECT_EQ(again->response().status, 401) << again->response().describe();
+}
+
+TEST_F(RealtimeSignedIn, AnApiKeyIsNotAnAccessToken) {
+  auto made = post_json(*client_, "/api/v1/api-keys",
+                        {{"name", "screen"}, {"scopes", boost::json::array{"orders:read"}}},
+                        accounts_->admin().bearer());
+  ASSERT_EQ(made.status, 201) << made.describe();
+  const std::string key = json_string(made.object(), {"key"});
+  auto client = ws(key);
+  EXPECT_EQ(client->response().status, 401) << client->response().describe();
+  WsOptions o;
+  o.auth = WsOptions::Auth::none;
+  o.headers = {"X-API-Key: " + key};
+  auto with_header = std::make_unique<WsClient>(server().host(), server().port(), o);
+  EXPECT_EQ(with_header->response().status, 401)
+      << "only the ?token= or the subprotocol authenticates the feed";
+}
+
+TEST_F(RealtimeSignedIn, TheUpgradeIsInTheAccessLogWithTheUser) {
+  const Account& s = accounts_->account("staff");
+  WsOptions o;
+  o.token = s.token;
+  const std::string id = unique_id("t-ws101");
+  o.headers = {"X-Request-Id: " + id};
+  WsClient client(server().host(), server().port(), o);
+  ASSERT_TRUE(client.upgraded());
+  EXPECT_EQ(client.response().header("X-Request-Id"), id);
+  auto line = server().wait_for_request_log(id);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->at("status"), 101);
+  EXPECT_EQ(line->at("route"), "/ws");
+  EXPECT_EQ(line->at("user_id").as_string(), s.id);
+  EXPECT_EQ(server().stdout_text().find(s.token), std::string::npos) << "no token in the log";
+  auto metrics = client_->get("/metrics");
+  EXPECT_TRUE(std::regex_search(metrics.body, std::regex("\\nwebsocket_connections [1-9]")))
+      << "the open session is counted";
+}
+
+TEST(RealtimeLimits, UpgradeAttemptsAreRateLimitedLikeOtherRequests) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto options = identity_server({{"CREMA_PUBLIC_RATE_PER_MIN", "3"}});
+  options.database_url = db->url();
+  ServerProcess server(std::move(options));
+  int limited = 0;
+  for (int i = 0; i < 6; ++i) {
+    WsOptions o;
+    o.token = "guess-" + std::to_string(i);
+    WsClient c(server.host(), server.port(), o);
+    if (c.response().status == 429) {
+      ++limited;
+      EXPECT_TRUE(c.response().headers.has("Retry-After"));
+    } else {
+      EXPECT_EQ(c.response().status, 401) << c.response().describe();
+    }
+  }
+  EXPECT_GE(limited, 2) << "token guessing through /ws is charged like any anonymous request";
 }
 
 TEST(RealtimeRedis, AServerWithRedisSubscribesToTheEventChannel) {
