@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Release binary and runs the server on SQLite (README command 1).
 #
-#   scripts/run.sh [SERVE_FLAGS...]     e.g. scripts/run.sh --listen 127.0.0.1:9090
+#   scripts/run.sh [--demo] [SERVE_FLAGS...]     e.g. scripts/run.sh --listen 127.0.0.1:9090
+#
+#   --demo    first fill the database with the demo café (`crema seed-demo`: menu, recipes,
+#             stock, staff accounts); a database that already has products is left alone
 #
 # Installs missing build packages (scripts/deps.sh build), configures build/release with
 # Ninja (when there) and ccache, builds it, then replaces itself with
@@ -13,9 +16,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-case ${1:-} in
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-esac
+demo=0
+args=()
+for arg in "$@"; do
+  case $arg in
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    --demo) demo=1 ;;
+    *) args+=("$arg") ;;
+  esac
+done
 
 bash scripts/deps.sh build
 
@@ -26,4 +35,6 @@ if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; 
 cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release
 cmake --build build/release --parallel "${CREMA_BUILD_JOBS:-$(nproc)}" --target crema
 
-exec build/release/crema serve "$@"
+# The settings flags are global, so seed-demo sees the same database as serve.
+if (( demo )); then build/release/crema seed-demo "${args[@]}"; fi
+exec build/release/crema serve "${args[@]}"

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/config.hpp"
+#include "app/demo_seed.hpp"
 #include "app/server_app.hpp"
 
 namespace {
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
   auto* create_admin =
       app.add_subcommand("create-admin", "Create an admin account (the password is read from "
                                          "standard input)");
+  auto* seed_demo = app.add_subcommand(
+      "seed-demo", "Fill an empty database with a demo café-bakery (menu, recipes, stock, staff)");
   std::string admin_email;
   bool password_stdin = false;
   create_admin->add_option("--email", admin_email, "The admin's email address")->required();
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
 
   if (*serve) return crema::app::run_serve(std::move(*loaded.config));
   if (*migrate) return crema::app::run_migrate(*loaded.config);
+  if (*seed_demo) return crema::app::run_seed_demo(*loaded.config);
   if (*create_admin) {
     if (isatty(STDIN_FILENO))
       std::fprintf(stderr, "password (at least 10 characters), then Enter: ");

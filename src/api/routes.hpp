@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "api/catalogue_routes.hpp"
+#include "api/inventory_routes.hpp"
 #include "api/identity_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
@@ -14,6 +16,8 @@ namespace crema::api {
 /// What the handlers need: the services of each feature. Later features add theirs.
 struct AppServices {
   std::shared_ptr<OpsContext> ops;
+  std::shared_ptr<CatalogueContext> catalogue;
+  std::shared_ptr<InventoryContext> inventory;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
 };
 

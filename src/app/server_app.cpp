@@ -13,6 +13,7 @@
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
+#include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
@@ -214,6 +215,11 @@ int run_serve(Config config) {
   RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   services.identity = identity->api();
+  CatalogueModule catalogue(*pool, realtime.bus(), config);
+  catalogue.provide(services);
+  // With Redis, events (and so menu cache invalidations) reach every instance.
+  if (auto* fanout = realtime.fanout())
+    fanout->on_link_change([&catalogue](bool up) { catalogue.set_cross_instance_invalidation(up); });
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
@@ -245,6 +251,7 @@ int run_serve(Config config) {
     realtime.start();
     server.start();
   } catch (const std::exception& e) {
+    realtime.stop();  // before the modules its events reach are destroyed
     fail_line(e.what());
     return 1;
   }

@@ -202,6 +202,16 @@ std::optional<Response> Dispatcher::admit(Request& req, const Route& route) {
   }
 }
 
+std::optional<Response> Dispatcher::try_fast_path(Exchange& ex) noexcept {
+  const Route& route = *ex.match.route;
+  if (!route.fast_path) return std::nullopt;
+  try {
+    return route.fast_path(ex.request);
+  } catch (...) {
+    return std::nullopt;  // the handler will answer, or report the fault
+  }
+}
+
 void Dispatcher::finish(Exchange& ex, Response& res) {
   // Requests the server refused before the chain ran (unparseable, too large) still get
   // an id, in the body, the header and the log.

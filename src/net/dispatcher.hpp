@@ -60,6 +60,10 @@ class Dispatcher {
   /// block: call it on the worker pool. Never throws (faults become 503 or 500).
   std::optional<Response> admit(Request& req, const Route& route);
 
+  /// The route's fast path (Route::fast_path), on the I/O thread: its answer, or nothing to
+  /// invoke() the handler. Never throws (a failing fast path just declines).
+  std::optional<Response> try_fast_path(Exchange& ex) noexcept;
+
   /// Renders an error body with the request id and runs the response side of the chain.
   void finish(Exchange& ex, Response& res);
 

@@ -374,6 +374,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
     http::Response res;
     if (auto early = dispatcher.prepare(ex)) {
       res = std::move(*early);
+    } else if (auto quick = dispatcher.try_fast_path(ex)) {
+      res = std::move(*quick);
     } else if (match.route->offload) {
       res = co_await asio::co_spawn(
           workers, [&]() -> asio::awaitable<http::Response> { co_return dispatcher.invoke(ex); },

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@
 namespace crema::http {
 
 using Handler = std::function<Response(Request&)>;
+/// An answer from memory, or nothing to run the handler as usual (see Route::fast_path).
+using FastPath = std::function<std::optional<Response>(const Request&)>;
 
 /// What a route's body may be.
 enum class BodyKind : std::uint8_t {
@@ -51,6 +54,11 @@ struct Route {
   Method method = Method::get;
   std::string pattern;                ///< full path template, e.g. /api/v1/orders/{id}
   Handler handler;
+  /// Optional, for offloaded routes with a cache: tried on the I/O thread before the hop to
+  /// the worker pool; an answer skips the hop. It runs before authentication, so it must
+  /// decline (nothing) whenever the answer could depend on the caller or its credentials,
+  /// and it must never block.
+  FastPath fast_path;
   auth::Access access = auth::Access::public_();
   BodyKind body = BodyKind::none;
   std::size_t body_limit = kDefaultBodyLimit;

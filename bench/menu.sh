@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Load benchmark: crema's GET /api/v1/menu (the demo café of `crema seed-demo`) against
+# nginx serving the identical JSON body from a file, on this machine, in one run (SPEC §14:
+# GET /api/v1/menu at ≥ 70% of nginx's requests/s, p99 < 5 ms at 64 connections).
+#
+#   bench/menu.sh
+#
+# Environment (defaults in brackets):
+#   DURATION [10s]   length of each measured wrk run      CONNECTIONS [64]  keep-alive connections
+#   ROUNDS [5]       measured rounds per server, alternated (nginx, crema, nginx, ...); the
+#                    median of each figure is reported
+#   WRK_THREADS [1]  wrk threads                          WARMUP [3s]       unmeasured first run
+#   CREMA_BIN [build/release/crema]  the binary to measure; built (Release) when it is the
+#                    default and missing or stale
+#
+# crema's database is seeded with `crema seed-demo` first; the menu is then served from its
+# in-memory cache (ETag; the body is rebuilt only after a change, or once a second when no
+# Redis carries invalidations between instances, as here). wrk sends no If-None-Match, so
+# every answer is a full 200 with the body. crema runs with the rate limits off (CREMA_PUBLIC_RATE_PER_MIN=0, CREMA_USER_RATE_PER_MIN=0,
+# CREMA_AUTH_RATE_PER_MIN=0), CREMA_LOG_LEVEL=warn (no access log), a temporary SQLite
+# database and its default thread count (one per core). nginx runs one worker per core with
+# access_log off. wrk runs on the same machine and shares its cores with the server under
+# test, so absolute figures are lower than on a dedicated load generator; the ratio is the
+# figure that carries over. Raw wrk output goes to bench/results/ (not committed).
+# This is a manual job: it is never part of .ci/run.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+case ${1:-} in
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+  '') ;;
+  *) echo "menu.sh: takes no arguments (see --help)" >&2; exit 2 ;;
+esac
+
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+rounds=${ROUNDS:-5}
+wrk_threads=${WRK_THREADS:-1}
+warmup=${WARMUP:-3s}
+crema_bin=${CREMA_BIN:-build/release/crema}
+
+bash scripts/deps.sh build bench
+
+if [[ -z ${CREMA_BIN:-} ]]; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+  gen=()
+  if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
+  cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' build/release/CMakeCache.txt ||
+    { echo "menu.sh: build/release is not a Release build" >&2; exit 1; }
+  cmake --build build/release --target crema
+fi
+[[ -x $crema_bin ]] || { echo "menu.sh: no crema binary at $crema_bin" >&2; exit 1; }
+crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-bench.XXXXXX")
+chmod 755 "$tmp"  # nginx workers run as an unprivileged user and read the file from here
+crema_pid=''
+nginx_started=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n $crema_pid ]]; then
+    kill -TERM "$crema_pid" 2>/dev/null || true
+    wait "$crema_pid" 2>/dev/null || true
+  fi
+  if (( nginx_started )); then
+    nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cores=$(nproc)
+
+# --- crema first: the demo menu, whose body nginx will serve too ---------------------------
+crema_port=$(free_port)
+mkdir -p "$tmp/crema"
+crema_env=("CREMA_LISTEN=127.0.0.1:$crema_port" "CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db"
+           "CREMA_DATA_DIR=$tmp/crema/var" "CREMA_MEDIA_DIR=$tmp/crema/var/media"
+           CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
+           CREMA_LOG_LEVEL=warn)
+(cd "$tmp/crema" && env "${crema_env[@]}" "$crema_bin" seed-demo) >"$tmp/seed.log" 2>&1 ||
+  { echo "menu.sh: seed-demo failed:" >&2; cat "$tmp/seed.log" >&2; exit 1; }
+(
+  cd "$tmp/crema"
+  exec env "${crema_env[@]}" "$crema_bin" serve
+) >"$tmp/crema.log" 2>&1 &
+crema_pid=$!
+
+# --- nginx: one worker per core, the same menu body as a file, access log off -------------
+nginx_port=$(free_port)
+mkdir -p "$tmp/nginx/www/api/v1" "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes $cores;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  open_file_cache max=64 inactive=60s;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+  default_type application/json;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $tmp/nginx/www;
+    location = /health { }
+    location = /api/v1/menu { }
+  }
+}
+EOF
+
+# http_status PORT PATH: the status code of one GET, over bash's /dev/tcp (no curl needed).
+http_status() {
+  local line
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+  IFS=' ' read -r -t 5 _ line _ <&3 || line=''
+  exec 3>&-
+  echo "$line"
+}
+wait_ready() {  # NAME PORT
+  local _
+  for _ in $(seq 200); do
+    [[ $(http_status "$2" /health 2>/dev/null) == 200 ]] && return 0
+    if [[ $1 == crema ]] && ! kill -0 "$crema_pid" 2>/dev/null; then
+      echo "menu.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; return 1
+    fi
+    sleep 0.05
+  done
+  echo "menu.sh: $1 did not answer GET /health with 200 on port $2" >&2
+  return 1
+}
+wait_ready crema "$crema_port"
+
+# body PORT PATH: the body of one GET (HTTP/1.0, so the server closes after it).
+body() {
+  local response
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+  response=$(cat <&3)
+  exec 3>&-
+  printf '%s' "${response#*$'\r\n\r\n'}"
+}
+body "$crema_port" /api/v1/menu >"$tmp/nginx/www/api/v1/menu"
+printf '{"status":"ok"}' >"$tmp/nginx/www/health"
+menu_bytes=$(wc -c <"$tmp/nginx/www/api/v1/menu")
+grep -q '"categories"' "$tmp/nginx/www/api/v1/menu" ||
+  { echo "menu.sh: GET /api/v1/menu did not answer a menu" >&2; exit 1; }
+chmod -R a+rX "$tmp/nginx"
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -t -q
+nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
+nginx_started=1
+wait_ready nginx "$nginx_port"
+
+results_dir=$root/bench/results
+mkdir -p "$results_dir"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+raw=$results_dir/menu-$stamp.txt
+
+# to_ms "1.23ms" → 1.23 (wrk prints us, ms or s)
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000
+    printf "%.3f", n }'
+}
+
+# run_wrk NAME PORT DURATION → appends "rps p50 p99 errors" to $tmp/NAME.txt
+run_wrk() {
+  local name=$1 port=$2 dur=$3 out
+  out=$(wrk -t"$wrk_threads" -c"$connections" -d"$dur" --latency "http://127.0.0.1:$port/api/v1/menu")
+  printf '### %s %s\n%s\n\n' "$name" "$dur" "$out" >>"$raw"
+  [[ ${4:-} == warmup ]] && return 0
+  local rps p50 p99 errs
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  errs=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { for (i = 3; i <= NF; i += 2) n += $(i + 1) } END { print n + 0 }' <<<"$out")
+  echo "$rps $p50 $p99 $errs" >>"$tmp/$name.txt"
+  local note=''
+  if (( errs > 0 )); then note="   ($errs errors)"; fi
+  printf '  %-6s round: %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms%s\n' "$name" "$rps" "$p50" "$p99" "$note"
+}
+
+median() {  # median of column $1 of file $2
+  awk -v c="$1" '{ print $c }' "$2" | sort -g | awk '{ a[NR] = $1 } END {
+    if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+model=$(lscpu 2>/dev/null | awk -F: '/^Model name/ { gsub(/^[ \t]+/, "", $2); print $2; exit }')
+mem=$(free -g 2>/dev/null | awk '/^Mem:/ { print $2 " GiB" }')
+os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+{
+  echo "machine: $cores cores ($model), $mem, $os, kernel $(uname -r)"
+  echo "crema:   $("$crema_bin" --version 2>/dev/null | head -n1 || echo '?'), $crema_bin"
+  echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //'), $cores workers, access_log off"
+  echo "body:    the demo menu, $menu_bytes bytes of JSON (the same file for nginx)"
+  echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds each, alternated"
+} | tee "$raw"
+echo "note:    wrk and the server share the same $cores cores; compare the ratio, not absolute figures"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before: $load_before" | tee -a "$raw"
+if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "WARNING: the machine is busy (load average $load_before): something else competes for the cores"
+fi
+echo
+
+echo "warm-up ($warmup each)"
+run_wrk nginx "$nginx_port" "$warmup" warmup
+run_wrk crema "$crema_port" "$warmup" warmup
+echo "measuring"
+for _ in $(seq "$rounds"); do
+  run_wrk nginx "$nginx_port" "$duration"
+  run_wrk crema "$crema_port" "$duration"
+done
+
+n_rps=$(median 1 "$tmp/nginx.txt"); c_rps=$(median 1 "$tmp/crema.txt")
+n_p50=$(median 2 "$tmp/nginx.txt"); c_p50=$(median 2 "$tmp/crema.txt")
+n_p99=$(median 3 "$tmp/nginx.txt"); c_p99=$(median 3 "$tmp/crema.txt")
+errors=$(awk '{ n += $4 } END { print n + 0 }' "$tmp/nginx.txt" "$tmp/crema.txt")
+ratio=$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.1f", 100 * a / b }')
+
+echo
+printf 'median of %d rounds          req/s     p50 ms    p99 ms\n' "$rounds"
+printf '  nginx (static file)  %10.0f  %9.3f %9.3f\n' "$n_rps" "$n_p50" "$n_p99"
+printf '  crema GET /api/v1/menu %8.0f  %9.3f %9.3f\n' "$c_rps" "$c_p50" "$c_p99"
+printf 'crema / nginx: %s%% of the requests/s (SPEC §14 asks for at least 70%%; p99 under 5 ms)\n' "$ratio"
+if (( errors > 0 )); then
+  printf 'WARNING: %d non-2xx responses or socket errors; the figures are suspect\n' "$errors"
+fi
+echo "raw wrk output: ${raw#"$root"/}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$raw"
+{
+  echo
+  echo "median nginx: $n_rps req/s, p50 $n_p50 ms, p99 $n_p99 ms"
+  echo "median crema: $c_rps req/s, p50 $c_p50 ms, p99 $c_p99 ms"
+  echo "ratio crema/nginx: $ratio%"
+} >>"$raw"

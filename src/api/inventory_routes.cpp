@@ -1,0 +1,376 @@
+#include "api/inventory_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "repo/inventory_repo.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kTag = "inventory";
+constexpr std::int64_t kMaxQuantity = 1'000'000'000'000;  // thousandths: a billion units
+
+std::optional<std::string> item_id(const Request& req) {
+  std::string id(req.param("id"));
+  if (!util::is_uuid(id)) return std::nullopt;
+  return repo::lower_ascii(id);
+}
+
+Response no_such_item(const Request& req) {
+  return Response::from(ErrorCode::not_found,
+                        "No inventory item " + std::string(req.param("id")) + ".");
+}
+
+Response item_response(int status, const domain::InventoryItem& item) {
+  auto res = Response::json(status, domain::to_json(item));
+  res.header("ETag", "\"" + std::to_string(item.version) + "\"");
+  return res;
+}
+
+// GET /inventory and the low-stock lists: [name_lower, id] cursors.
+Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
+  Query query(req);
+  service::InventoryQuery q;
+  q.q = query.text("q", 100);
+  if (auto k = query.one_of("kind", {"ingredient", "product"})) q.kind = domain::parse_item_kind(*k);
+  q.low_only = low_only || query.boolean("low").value_or(false);
+  auto page = page_request(query);
+  q.limit = page.limit;
+  if (!page.after.empty()) {
+    if (page.after.size() == 2 && page.after[0].is_string() && page.after[1].is_string()) {
+      q.after = std::make_pair(std::string(page.after[0].get_string()),
+                               std::string(page.after[1].get_string()));
+    } else {
+      query.issue("cursor", "is not a cursor of this list");
+    }
+  }
+  if (!query.ok()) return Response::from(query.error());
+  auto result = ctx.inventory.list(q);
+  json::array items;
+  for (const auto& it : result.items) items.push_back(domain::to_json(it));
+  std::optional<json::array> next;
+  if (result.next) next = json::array{json::value(result.next->first), json::value(result.next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+Response get_item(Request& req, InventoryContext& ctx) {
+  auto id = item_id(req);
+  if (!id) return no_such_item(req);
+  auto item = ctx.inventory.get(*id);
+  if (!item) return Response::from(std::move(item).error());
+  return item_response(200, *item);
+}
+
+Response create_item(Request& req, InventoryContext& ctx) {
+  Input in(req.json);
+  service::NewInventoryItem item;
+  auto name = in.text("name", Need::required, 1, 200);
+  auto unit = in.text("unit", Need::required, 1, 20);
+  auto kind = in.one_of("kind", Need::optional, {"ingredient", "product"});
+  auto on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
+  auto threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0,
+                               kMaxQuantity);
+  if (!in.ok()) return Response::from(in.error());
+  item.name = *name;
+  item.unit = *unit;
+  item.kind = kind ? *domain::parse_item_kind(*kind) : domain::ItemKind::ingredient;
+  item.on_hand = on_hand.value_or(0);
+  item.low_stock_threshold = threshold.value_or(0);
+  auto created = ctx.inventory.create(actor_of(req), item);
+  if (!created) return Response::from(std::move(created).error());
+  auto res = item_response(201, *created);
+  res.header("Location", "/api/v1/inventory/" + created->id);
+  return res;
+}
+
+Response update_item(Request& req, InventoryContext& ctx) {
+  auto id = item_id(req);
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  service::InventoryItemPatch patch;
+  patch.name = in.text("name", Need::optional, 1, 200);
+  patch.unit = in.text("unit", Need::optional, 1, 20);
+  patch.low_stock_threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"},
+                                          Need::optional, 0, kMaxQuantity);
+  patch.on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
+  patch.reason = in.text("reason", Need::optional, 0, 500);
+  if (!id) return no_such_item(req);
+  if (!in.ok()) return Response::from(in.error());
+  auto item = ctx.inventory.update(actor_of(req), *id, patch, version);
+  if (!item) return Response::from(std::move(item).error());
+  return item_response(200, *item);
+}
+
+// One adjustment object; issues go to `in`.
+std::optional<service::Adjustment> read_adjustment(Input& in) {
+  auto id = in.uuid({"inventory_item_id", "inventoryItemId"}, Need::required);
+  auto delta = in.quantity("delta", Need::required, -kMaxQuantity, kMaxQuantity);
+  auto reason = in.text("reason", Need::optional, 0, 500);
+  auto kind = in.one_of("kind", Need::optional, {"adjust", "receive", "waste"});
+  if (delta && *delta == 0) {
+    in.issue("delta", "must not be 0");
+    delta.reset();
+  }
+  service::Adjustment a;
+  a.kind = kind ? *domain::parse_log_kind(*kind) : domain::LogKind::adjust;
+  if (delta && a.kind == domain::LogKind::receive && *delta < 0) {
+    in.issue("delta", "must be positive for a receipt");
+    delta.reset();
+  }
+  if (delta && a.kind == domain::LogKind::waste && *delta > 0) {
+    in.issue("delta", "must be negative for waste");
+    delta.reset();
+  }
+  if (!id || !delta) return std::nullopt;
+  a.item_id = *id;
+  a.delta = *delta;
+  a.reason = reason.value_or("");
+  return a;
+}
+
+Response adjust_one(Request& req, InventoryContext& ctx) {
+  Input in(req.json);
+  auto a = read_adjustment(in);
+  if (!in.ok() || !a) return Response::from(in.error());
+  auto item = ctx.inventory.adjust(actor_of(req), *a);
+  if (!item) return Response::from(std::move(item).error());
+  return item_response(200, *item);
+}
+
+Response adjust_batch(Request& req, InventoryContext& ctx) {
+  Input in(req.json);
+  std::vector<service::Adjustment> batch;
+  if (const auto* arr = in.array("adjustments", Need::required, 1, 200)) {
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      Input one = in.child((*arr)[i], "adjustments[" + std::to_string(i) + "]");
+      if (auto a = read_adjustment(one)) batch.push_back(std::move(*a));
+    }
+  }
+  if (!in.ok()) return Response::from(in.error());
+  auto items = ctx.inventory.adjust_batch(actor_of(req), batch);
+  if (!items) return Response::from(std::move(items).error());
+  json::array out;
+  for (const auto& it : *items) out.push_back(domain::to_json(it));
+  return Response::json(200, json::object{{"items", std::move(out)}});
+}
+
+Response item_logs(Request& req, InventoryContext& ctx) {
+  auto id = item_id(req);
+  if (!id) return no_such_item(req);
+  Query query(req);
+  auto page = page_request(query);
+  std::optional<std::pair<std::int64_t, std::string>> before;
+  if (!page.after.empty()) {
+    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
+      before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
+    } else {
+      query.issue("cursor", "is not a cursor of this list");
+    }
+  }
+  if (!query.ok()) return Response::from(query.error());
+  auto logs = ctx.inventory.logs(*id, before, page.limit);
+  if (!logs) return Response::from(std::move(logs).error());
+  json::array items;
+  for (const auto& l : logs->items) items.push_back(domain::to_json(l));
+  std::optional<json::array> next;
+  if (logs->next) next = json::array{json::value(logs->next->first), json::value(logs->next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+void add_inventory_schemas(OpenApi& openapi) {
+  openapi.add_schema("InventoryItem", R"json({
+    "type": "object",
+    "required": ["id", "name", "unit", "kind", "on_hand", "reserved", "available",
+                 "low_stock_threshold", "is_low", "version", "updated_at"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid", "description": "a tracked product's item has the product's id"},
+      "name": {"type": "string"},
+      "unit": {"type": "string", "examples": ["kg", "l", "pcs"]},
+      "kind": {"type": "string", "enum": ["ingredient", "product"]},
+      "on_hand": {"type": "number", "description": "up to 3 decimals"},
+      "reserved": {"type": "number", "description": "held by open orders"},
+      "available": {"type": "number", "description": "on_hand - reserved"},
+      "low_stock_threshold": {"type": "number"},
+      "is_low": {"type": "boolean", "description": "counted, and available below the threshold"},
+      "tracked": {"type": "boolean", "description": "false while its product's track_stock is off"},
+      "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_schema("InventoryItemInput", R"json({
+    "type": "object", "required": ["name", "unit"],
+    "properties": {
+      "name": {"type": "string", "minLength": 1, "maxLength": 200},
+      "unit": {"type": "string", "minLength": 1, "maxLength": 20},
+      "kind": {"type": "string", "enum": ["ingredient", "product"], "default": "ingredient"},
+      "on_hand": {"type": "number", "minimum": 0, "default": 0},
+      "low_stock_threshold": {"type": "number", "minimum": 0, "default": 0}
+    }
+  })json");
+  openapi.add_schema("InventoryItemPatch", R"json({
+    "type": "object",
+    "properties": {
+      "name": {"type": "string", "minLength": 1, "maxLength": 200},
+      "unit": {"type": "string", "minLength": 1, "maxLength": 20},
+      "low_stock_threshold": {"type": "number", "minimum": 0},
+      "on_hand": {"type": "number", "minimum": 0, "description": "a stock count, logged as adjust; below reserved → 409"},
+      "reason": {"type": "string", "maxLength": 500},
+      "version": {"type": "integer", "minimum": 1}
+    }
+  })json");
+  openapi.add_schema("Adjustment", R"json({
+    "type": "object", "required": ["inventory_item_id", "delta"],
+    "properties": {
+      "inventory_item_id": {"type": "string", "format": "uuid"},
+      "delta": {"type": "number", "description": "change of on_hand, not 0; on_hand may not go below reserved"},
+      "reason": {"type": "string", "maxLength": 500},
+      "kind": {"type": "string", "enum": ["adjust", "receive", "waste"], "default": "adjust"}
+    }
+  })json");
+  openapi.add_schema("AdjustmentBatch", R"json({
+    "type": "object", "required": ["adjustments"],
+    "properties": {
+      "adjustments": {"type": "array", "minItems": 1, "maxItems": 200,
+                      "items": {"$ref": "#/components/schemas/Adjustment"}}
+    }
+  })json");
+  openapi.add_schema("InventoryItemList", R"json({
+    "type": "object", "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryItem"}}}
+  })json");
+  openapi.add_schema("InventoryItemPage", R"json({
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryItem"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  })json");
+  openapi.add_schema("InventoryLog", R"json({
+    "type": "object",
+    "required": ["id", "inventory_item_id", "delta", "kind", "reason", "order_id", "actor_id", "created_at"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "inventory_item_id": {"type": "string", "format": "uuid"},
+      "delta": {"type": "number", "description": "change of available (reserve, release) or of on_hand (the others)"},
+      "kind": {"type": "string", "enum": ["reserve", "commit", "release", "restock", "adjust", "receive", "waste"]},
+      "reason": {"type": "string"},
+      "order_id": {"type": ["string", "null"]},
+      "actor_id": {"type": ["string", "null"]},
+      "on_hand_after": {"type": "number"},
+      "reserved_after": {"type": "number"},
+      "created_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_schema("InventoryLogPage", R"json({
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryLog"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  })json");
+}
+
+}  // namespace
+
+void register_inventory_routes(http::Router& router, OpenApi& openapi,
+                               std::shared_ptr<InventoryContext> ctx) {
+  add_inventory_schemas(openapi);
+  auto with = [ctx](auto fn) {
+    return [ctx, fn](Request& req) { return fn(req, *ctx); };
+  };
+  const std::vector<http::QueryDoc> page_query = {
+      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+      {.name = "cursor", .description = "next_cursor of the previous page"}};
+  std::vector<http::QueryDoc> list_query = {
+      {.name = "q", .description = "case-insensitive substring of the name"},
+      {.name = "kind", .description = "ingredient or product"},
+      {.name = "low", .type = "boolean", .description = "only items with available below threshold"}};
+  list_query.insert(list_query.end(), page_query.begin(), page_query.end());
+  const auto read = auth::Access::staff_plus().with_scope("inventory:read");
+
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/inventory",
+              .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, false); }),
+              .access = read,
+              .doc = {.summary = "Inventory items by name",
+                      .tag = kTag,
+                      .response_schema = "InventoryItemPage",
+                      .query = list_query}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/inventory",
+              .handler = with(create_item),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Create an inventory item",
+                      .tag = kTag,
+                      .request_schema = "InventoryItemInput",
+                      .response_schema = "InventoryItem",
+                      .success_status = 201}});
+  for (std::string_view path : {"/api/v1/inventory/low-stock", "/api/v1/inventory/low"}) {
+    router.add({.method = Method::get,
+                .pattern = std::string(path),
+                .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, true); }),
+                .access = read,
+                .doc = {.summary = path.ends_with("/low") ? "Low stock (alias of /inventory/low-stock)"
+                                                          : "Items with available below their threshold",
+                        .tag = kTag,
+                        .response_schema = "InventoryItemPage",
+                        .query = list_query}});
+  }
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/inventory/adjustment",
+              .handler = with(adjust_one),
+              .access = auth::Access::staff_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "One manual stock adjustment (on_hand may not go below reserved)",
+                      .tag = kTag,
+                      .request_schema = "Adjustment",
+                      .response_schema = "InventoryItem",
+                      .errors = {404, 409}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/inventory/adjust",
+              .handler = with(adjust_batch),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "A batch of adjustments, all or nothing",
+                      .tag = kTag,
+                      .request_schema = "AdjustmentBatch",
+                      .response_schema = "InventoryItemList",
+                      .errors = {409}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/inventory/{id}",
+              .handler = with(get_item),
+              .access = read,
+              .doc = {.summary = "An inventory item", .tag = kTag, .response_schema = "InventoryItem"}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/inventory/{id}",
+              .handler = with(update_item),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Change an inventory item (on_hand logged as adjust; If-Match or version)",
+                      .tag = kTag,
+                      .request_schema = "InventoryItemPatch",
+                      .response_schema = "InventoryItem",
+                      .errors = {409}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/inventory/{id}/logs",
+              .handler = with(item_logs),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "An item's stock log, newest first",
+                      .tag = kTag,
+                      .response_schema = "InventoryLogPage",
+                      .query = page_query}});
+}
+
+}  // namespace crema::api

@@ -1,0 +1,104 @@
+#include "api/menu_cache.hpp"
+
+#include <sodium.h>
+
+#include "util/time.hpp"
+
+namespace crema::api {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view opaque(std::string_view tag) {
+  tag = trim(tag);
+  if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+  return tag;
+}
+
+}  // namespace
+
+void MenuCache::invalidate() noexcept {
+  generation_.fetch_add(1);
+  std::lock_guard lock(mutex_);
+  entry_.reset();
+}
+
+std::shared_ptr<const MenuCache::Entry> MenuCache::fresh() const {
+  std::shared_ptr<const Entry> e;
+  {
+    std::lock_guard lock(mutex_);
+    e = entry_;
+  }
+  if (!e || e->generation != generation_.load()) return nullptr;
+  if (e->expires_ms != 0 && util::now_ms() >= e->expires_ms) return nullptr;
+  return e;
+}
+
+std::shared_ptr<const MenuCache::Entry> MenuCache::get_or_build(const Builder& build) {
+  if (auto e = fresh()) return e;
+  std::lock_guard build_lock(build_mutex_);
+  if (auto e = fresh()) return e;  // built by the caller we waited for
+  // Read the generation before the data: an invalidation during the build makes the
+  // result stale, and then it is not kept.
+  const auto generation = generation_.load();
+  auto entry = std::make_shared<Entry>();
+  entry->body = build();
+  entry->etag = etag_of(entry->body);
+  entry->generation = generation;
+  const auto max_age = max_age_ms_.load();
+  entry->expires_ms = max_age > 0 ? util::now_ms() + max_age : 0;
+  std::shared_ptr<const Entry> out = entry;
+  if (generation == generation_.load()) {
+    std::lock_guard lock(mutex_);
+    entry_ = out;
+  }
+  return out;
+}
+
+http::Response MenuCache::respond(const http::Request& req, const Entry& entry) {
+  if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, entry.etag)) {
+    http::Response res(304, {}, {});
+    res.header("ETag", entry.etag);
+    res.header("Cache-Control", "no-cache");
+    return res;
+  }
+  http::Response res(200, entry.body);
+  res.header("ETag", entry.etag);
+  res.header("Cache-Control", "no-cache");
+  return res;
+}
+
+std::string MenuCache::etag_of(std::string_view body) {
+  static const int sodium_ready = sodium_init();  // idempotent; picks the fastest BLAKE2b
+  (void)sodium_ready;
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(body.data()),
+                     body.size(), nullptr, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"m-";
+  for (unsigned char b : hash) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  out += '"';
+  return out;
+}
+
+bool MenuCache::etag_matches(std::string_view header, std::string_view etag) noexcept {
+  if (trim(header) == "*") return true;
+  const auto want = opaque(etag);
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    if (opaque(header.substr(0, comma)) == want) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace crema::api

@@ -1,0 +1,39 @@
+#pragma once
+/// The catalogue and inventory feature as the server wires it: its services, the menu
+/// cache kept fresh by the event bus, and the contexts its routes receive.
+
+#include <memory>
+
+#include "api/routes.hpp"
+#include "app/config.hpp"
+#include "db/pool.hpp"
+#include "events/bus.hpp"
+#include "service/catalogue_service.hpp"
+#include "service/inventory_service.hpp"
+
+namespace crema::app {
+
+class CatalogueModule {
+ public:
+  CatalogueModule(db::Pool& pool, events::Bus& bus, const Config& config);
+  CatalogueModule(const CatalogueModule&) = delete;
+  CatalogueModule& operator=(const CatalogueModule&) = delete;
+
+  /// Hands the route contexts to the route table.
+  void provide(api::AppServices& services);
+
+  /// How long a menu body may be served without an invalidation: short while changes made
+  /// by other instances could go unannounced (no Redis, or Redis unreachable), long while
+  /// Redis carries them.
+  void set_cross_instance_invalidation(bool reliable) noexcept;
+
+  api::MenuCache& menu_cache() noexcept { return menu_cache_; }
+
+ private:
+  service::InventoryService inventory_;
+  service::CatalogueService catalogue_;
+  api::MenuCache menu_cache_;
+  std::string currency_;
+};
+
+}  // namespace crema::app

@@ -1,0 +1,284 @@
+#include "repo/inventory_repo.hpp"
+
+namespace crema::repo {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, name, unit, kind, on_hand, reserved, low_stock_threshold, tracked, low_alerted, "
+    "version, created_at, updated_at";
+
+domain::InventoryItem item_of(const db::Row& row) {
+  domain::InventoryItem it;
+  it.id = row.text(0);
+  it.name = row.text(1);
+  it.unit = row.text(2);
+  it.kind = domain::parse_item_kind(row.text_view(3)).value_or(domain::ItemKind::ingredient);
+  it.on_hand = row.int64(4);
+  it.reserved = row.int64(5);
+  it.low_stock_threshold = row.int64(6);
+  it.tracked = row.boolean(7);
+  it.low_alerted = row.boolean(8);
+  it.version = row.int64(9);
+  it.created_at = row.int64(10);
+  it.updated_at = row.int64(11);
+  return it;
+}
+
+std::optional<domain::InventoryItem> first_item(const db::Result& r) {
+  if (r.empty()) return std::nullopt;
+  return item_of(r.front());
+}
+
+std::string select_sql(std::string_view where) {
+  std::string sql = "SELECT ";
+  sql += kColumns;
+  sql += " FROM inventory_items ";
+  sql += where;
+  return sql;
+}
+
+// "UPDATE inventory_items SET <set> WHERE <where> RETURNING <columns>"
+std::string update_sql(std::string_view set, std::string_view where) {
+  std::string sql = "UPDATE inventory_items SET ";
+  sql += set;
+  sql += " WHERE ";
+  sql += where;
+  sql += " RETURNING ";
+  sql += kColumns;
+  return sql;
+}
+
+db::Param text_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return std::string_view(s);
+}
+
+}  // namespace
+
+std::string placeholders(std::size_t first, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += ", ";
+    out += "$" + std::to_string(first + i);
+  }
+  return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return out;
+}
+
+std::string like_contains(std::string_view s) {
+  std::string out = "%";
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
+
+void insert_item(db::Transaction& tx, const domain::InventoryItem& it) {
+  const std::string lower = lower_ascii(it.name);
+  tx.exec(
+      "INSERT INTO inventory_items (id, name, name_lower, unit, kind, on_hand, reserved, "
+      "low_stock_threshold, tracked, low_alerted, version, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+      {std::string_view(it.id), std::string_view(it.name), std::string_view(lower),
+       std::string_view(it.unit), domain::item_kind_name(it.kind), it.on_hand, it.reserved,
+       it.low_stock_threshold, it.tracked, it.low_alerted, it.version, it.created_at,
+       it.updated_at});
+}
+
+std::optional<domain::InventoryItem> find_item(db::Connection& conn, std::string_view id) {
+  static const std::string sql = select_sql("WHERE id = $1");
+  return first_item(conn.exec(sql, {id}));
+}
+
+std::optional<domain::InventoryItem> lock_item(db::Transaction& tx, std::string_view id) {
+  static const std::string sqlite = select_sql("WHERE id = $1");
+  static const std::string pg = select_sql("WHERE id = $1 FOR UPDATE");
+  return first_item(tx.exec(tx.dialect() == db::Dialect::postgres ? pg : sqlite, {id}));
+}
+
+std::vector<domain::InventoryItem> find_items(db::Connection& conn,
+                                              std::span<const std::string> ids) {
+  std::vector<domain::InventoryItem> out;
+  if (ids.empty()) return out;
+  std::vector<db::Param> params(ids.begin(), ids.end());
+  auto r = conn.exec(select_sql("WHERE id IN (" + placeholders(1, ids.size()) + ")"), params);
+  out.reserve(r.size());
+  for (auto row : r) out.push_back(item_of(row));
+  return out;
+}
+
+std::vector<domain::InventoryItem> list_items(db::Connection& conn, const ItemFilter& f) {
+  // Only the filters in use are written into the statement, so each shape gets a plan
+  // that uses the indexes (a generic "$n IS NULL OR …" plan could not).
+  std::string where = "WHERE 1 = 1";
+  std::vector<db::Param> params;
+  std::string pattern;
+  if (f.kind) {
+    params.emplace_back(domain::item_kind_name(*f.kind));
+    where += " AND kind = $" + std::to_string(params.size());
+  }
+  if (f.q) {
+    pattern = like_contains(*f.q);
+    params.emplace_back(std::string_view(pattern));
+    where += " AND name_lower LIKE $" + std::to_string(params.size()) + " ESCAPE '\\'";
+  }
+  if (f.low_only) where += " AND tracked = TRUE AND on_hand - reserved < low_stock_threshold";
+  if (f.after) {
+    params.emplace_back(std::string_view(f.after->first));
+    params.emplace_back(std::string_view(f.after->second));
+    where += " AND (name_lower, id) > ($" + std::to_string(params.size() - 1) + ", $" +
+             std::to_string(params.size()) + ")";
+  }
+  params.emplace_back(static_cast<std::int64_t>(f.limit + 1));
+  where += " ORDER BY name_lower, id LIMIT $" + std::to_string(params.size());
+  auto r = conn.exec(select_sql(where), params);
+  std::vector<domain::InventoryItem> out;
+  out.reserve(r.size());
+  for (auto row : r) out.push_back(item_of(row));
+  return out;
+}
+
+std::optional<domain::InventoryItem> reserve(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now) {
+  static const std::string sql = update_sql("reserved = reserved + $2, updated_at = $3",
+                                            "id = $1 AND on_hand - reserved >= $2");
+  return first_item(tx.exec(sql, {id, q, now}));
+}
+
+void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::int64_t now) {
+  tx.exec("UPDATE inventory_items SET reserved = reserved - $2, updated_at = $3 WHERE id = $1",
+          {id, q, now});
+}
+
+std::optional<domain::InventoryItem> commit(db::Transaction& tx, std::string_view id,
+                                            std::int64_t q, std::int64_t now) {
+  static const std::string sql = update_sql(
+      "on_hand = on_hand - $2, reserved = reserved - $2, updated_at = $3",
+      "id = $1 AND reserved >= $2");
+  return first_item(tx.exec(sql, {id, q, now}));
+}
+
+std::optional<domain::InventoryItem> release(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now) {
+  static const std::string sql =
+      update_sql("reserved = reserved - $2, updated_at = $3", "id = $1 AND reserved >= $2");
+  return first_item(tx.exec(sql, {id, q, now}));
+}
+
+std::optional<domain::InventoryItem> restock(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now) {
+  static const std::string sql = update_sql("on_hand = on_hand + $2, updated_at = $3", "id = $1");
+  return first_item(tx.exec(sql, {id, q, now}));
+}
+
+std::optional<domain::InventoryItem> add_on_hand(db::Transaction& tx, std::string_view id,
+                                                 std::int64_t delta, std::int64_t now) {
+  static const std::string sql =
+      update_sql("on_hand = on_hand + $2, version = version + 1, updated_at = $3",
+                 "id = $1 AND on_hand + $2 >= reserved");
+  return first_item(tx.exec(sql, {id, delta, now}));
+}
+
+std::optional<domain::InventoryItem> set_on_hand(db::Transaction& tx, std::string_view id,
+                                                 std::int64_t value, std::int64_t now) {
+  static const std::string sql =
+      update_sql("on_hand = $2, version = version + 1, updated_at = $3",
+                 "id = $1 AND $2 >= reserved");
+  return first_item(tx.exec(sql, {id, value, now}));
+}
+
+void set_low_alerted(db::Transaction& tx, std::string_view id, bool alerted) {
+  tx.exec("UPDATE inventory_items SET low_alerted = $2 WHERE id = $1", {id, alerted});
+}
+
+std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::string_view id,
+                                                 const ItemChanges& c,
+                                                 std::optional<std::int64_t> expected_version,
+                                                 std::int64_t now) {
+  static const std::string sql = update_sql(
+      "name = $2, name_lower = $3, unit = $4, low_stock_threshold = $5, tracked = $6, "
+      "on_hand = COALESCE(CAST($9 AS BIGINT), on_hand), version = version + 1, updated_at = $7",
+      "id = $1 AND (CAST($8 AS BIGINT) IS NULL OR version = $8) "
+      "AND COALESCE(CAST($9 AS BIGINT), on_hand) >= reserved");
+  const std::string lower = lower_ascii(c.name);
+  db::Param expected = nullptr;
+  if (expected_version) expected = *expected_version;
+  db::Param on_hand = nullptr;
+  if (c.on_hand) on_hand = *c.on_hand;
+  return first_item(tx.exec(sql, {id, std::string_view(c.name), std::string_view(lower),
+                                  std::string_view(c.unit), c.low_stock_threshold, c.tracked,
+                                  now, expected, on_hand}));
+}
+
+void insert_log(db::Transaction& tx, const domain::InventoryLog& l) {
+  tx.exec(
+      "INSERT INTO inventory_logs (id, inventory_item_id, delta, kind, reason, order_id, "
+      "actor_id, on_hand_after, reserved_after, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {std::string_view(l.id), std::string_view(l.inventory_item_id), l.delta,
+       domain::log_kind_name(l.kind), std::string_view(l.reason), text_or_null(l.order_id),
+       text_or_null(l.actor_id), l.on_hand_after, l.reserved_after, l.created_at});
+}
+
+std::vector<domain::InventoryLog> list_logs(
+    db::Connection& conn, std::string_view item_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
+  constexpr std::string_view kSelect =
+      "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
+      "reserved_after, created_at FROM inventory_logs WHERE inventory_item_id = $1 ";
+  db::Result r;
+  if (before) {
+    static const std::string sql = std::string(kSelect) +
+                                   "AND (created_at, id) < ($2, $3) "
+                                   "ORDER BY created_at DESC, id DESC LIMIT $4";
+    r = conn.exec(sql, {item_id, before->first, std::string_view(before->second),
+                        static_cast<std::int64_t>(limit + 1)});
+  } else {
+    static const std::string sql =
+        std::string(kSelect) + "ORDER BY created_at DESC, id DESC LIMIT $2";
+    r = conn.exec(sql, {item_id, static_cast<std::int64_t>(limit + 1)});
+  }
+  std::vector<domain::InventoryLog> out;
+  out.reserve(r.size());
+  for (auto row : r) {
+    domain::InventoryLog l;
+    l.id = row.text(0);
+    l.inventory_item_id = row.text(1);
+    l.delta = row.int64(2);
+    l.kind = domain::parse_log_kind(row.text_view(3)).value_or(domain::LogKind::adjust);
+    l.reason = row.text(4);
+    l.order_id = row.opt_text(5).value_or("");
+    l.actor_id = row.opt_text(6).value_or("");
+    l.on_hand_after = row.int64(7);
+    l.reserved_after = row.int64(8);
+    l.created_at = row.int64(9);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<std::string> products_depending_on(db::Connection& conn,
+                                               std::span<const std::string> item_ids) {
+  std::vector<std::string> out;
+  if (item_ids.empty()) return out;
+  std::vector<db::Param> params(item_ids.begin(), item_ids.end());
+  const std::string in = placeholders(1, item_ids.size());
+  auto r = conn.exec(
+      "SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
+          ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" + in +
+          ") ORDER BY 1",
+      params);
+  out.reserve(r.size());
+  for (auto row : r) out.push_back(row.text(0));
+  return out;
+}
+
+}  // namespace crema::repo

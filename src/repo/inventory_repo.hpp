@@ -1,0 +1,97 @@
+#pragma once
+/// SQL of inventory items and their log (SPEC §5). Stock changes are conditional updates
+/// that check their own condition in the WHERE clause and report the row after the change,
+/// so concurrent requests never oversell (no read-then-write).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/pool.hpp"
+#include "domain/inventory.hpp"
+
+namespace crema::repo {
+
+void insert_item(db::Transaction& tx, const domain::InventoryItem& item);
+std::optional<domain::InventoryItem> find_item(db::Connection& conn, std::string_view id);
+/// The item, its row locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+/// write transaction holds the database already).
+std::optional<domain::InventoryItem> lock_item(db::Transaction& tx, std::string_view id);
+/// The items among `ids` that exist (any order).
+std::vector<domain::InventoryItem> find_items(db::Connection& conn,
+                                              std::span<const std::string> ids);
+
+struct ItemFilter {
+  std::optional<std::string> q;  ///< lower-cased substring of the name
+  std::optional<domain::ItemKind> kind;
+  bool low_only = false;         ///< counted items with available below the threshold
+  std::optional<std::pair<std::string, std::string>> after;  ///< keyset: (name_lower, id)
+  int limit = 50;
+};
+/// By name, then id; up to filter.limit + 1 rows (the extra one says there is more).
+std::vector<domain::InventoryItem> list_items(db::Connection& conn, const ItemFilter& filter);
+
+// ---- stock changes: each returns the item after the change, or nothing when its
+// condition did not hold (or there is no such item) ----------------------------------------
+
+/// reserved += q where on_hand - reserved >= q.
+std::optional<domain::InventoryItem> reserve(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now);
+/// Undo of a reservation made earlier in the same transaction (reserved -= q, no check).
+void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::int64_t now);
+/// on_hand -= q, reserved -= q where reserved >= q.
+std::optional<domain::InventoryItem> commit(db::Transaction& tx, std::string_view id,
+                                            std::int64_t q, std::int64_t now);
+/// reserved -= q where reserved >= q.
+std::optional<domain::InventoryItem> release(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now);
+/// on_hand += q.
+std::optional<domain::InventoryItem> restock(db::Transaction& tx, std::string_view id,
+                                             std::int64_t q, std::int64_t now);
+/// on_hand += delta where on_hand + delta >= reserved; a manual change, so version + 1.
+std::optional<domain::InventoryItem> add_on_hand(db::Transaction& tx, std::string_view id,
+                                                 std::int64_t delta, std::int64_t now);
+/// on_hand = value where value >= reserved; version + 1.
+std::optional<domain::InventoryItem> set_on_hand(db::Transaction& tx, std::string_view id,
+                                                 std::int64_t value, std::int64_t now);
+void set_low_alerted(db::Transaction& tx, std::string_view id, bool alerted);
+
+/// The editable fields, all written at once; version + 1. Nothing when the item is gone,
+/// (with `expected_version`) its version differs, or the new on_hand is below reserved.
+struct ItemChanges {
+  std::string name;
+  std::string unit;
+  std::int64_t low_stock_threshold = 0;
+  bool tracked = true;
+  std::optional<std::int64_t> on_hand;  ///< nothing: unchanged
+};
+std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::string_view id,
+                                                 const ItemChanges& changes,
+                                                 std::optional<std::int64_t> expected_version,
+                                                 std::int64_t now);
+
+void insert_log(db::Transaction& tx, const domain::InventoryLog& log);
+/// Newest first; rows strictly before `before` (created_at, id); up to limit + 1 rows.
+std::vector<domain::InventoryLog> list_logs(
+    db::Connection& conn, std::string_view item_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+
+/// The products whose availability depends on these items: products with one of them in
+/// their recipe, and tracked products that are one of them.
+std::vector<std::string> products_depending_on(db::Connection& conn,
+                                               std::span<const std::string> item_ids);
+
+/// `$first, $first+1, …` for an IN list of n values.
+std::string placeholders(std::size_t first, std::size_t n);
+
+/// Lower-case ASCII (names are compared and searched case-insensitively this way).
+std::string lower_ascii(std::string_view s);
+
+/// `s` with LIKE's wildcards escaped with `\` (use `ESCAPE '\'`), wrapped in `%…%`.
+std::string like_contains(std::string_view s);
+
+}  // namespace crema::repo

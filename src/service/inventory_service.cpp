@@ -1,0 +1,250 @@
+#include "service/inventory_service.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "events/bus.hpp"
+#include "repo/inventory_repo.hpp"
+#include "service/audit.hpp"
+#include "service/stock.hpp"
+#include "service/write_tx.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace {
+
+using domain::InventoryItem;
+using domain::quantity_text;
+
+crema::Error item_not_found(const std::string& id) {
+  return crema::Error::make(ErrorCode::not_found, "No inventory item " + id + ".");
+}
+
+StockContext context_of(const Actor& actor, std::string reason) {
+  return StockContext{{}, actor.user_id(), std::move(reason)};
+}
+
+std::string amount(std::int64_t q, const InventoryItem& item) {
+  return quantity_text(q) + " " + item.unit;
+}
+
+template <class T>
+struct WithEffects {
+  T value;
+  StockEffects effects;
+};
+
+}  // namespace
+
+crema::Result<InventoryItem> InventoryService::create(const Actor& actor,
+                                                      const NewInventoryItem& in) {
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+    InventoryItem item;
+    item.id = util::new_uuid_v7();
+    item.name = in.name;
+    item.unit = in.unit;
+    item.kind = in.kind;
+    item.on_hand = in.on_hand;
+    item.low_stock_threshold = in.low_stock_threshold;
+    item.created_at = item.updated_at = util::now_ms();
+    repo::insert_item(tx, item);
+    StockEffects effects;
+    if (item.on_hand != 0) {
+      record_stock_change(tx, item, domain::LogKind::adjust, item.on_hand,
+                          context_of(actor, "initial stock"), effects);
+    } else {
+      note_low_state(tx, item, effects);
+    }
+    record_audit(tx, actor,
+                 {"inventory.create", "inventory_item", item.id,
+                  "Created " + item.name + " with " + amount(item.on_hand, item) + " on hand"});
+    return WithEffects<InventoryItem>{item, std::move(effects)};
+  });
+  if (!out) return std::move(out).error();
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->value);
+}
+
+crema::Result<InventoryItem> InventoryService::get(const std::string& id) {
+  auto lease = pool_.read();
+  auto item = repo::find_item(*lease, id);
+  if (!item) return item_not_found(id);
+  return std::move(*item);
+}
+
+Page<InventoryItem, std::pair<std::string, std::string>> InventoryService::list(
+    const InventoryQuery& query) {
+  repo::ItemFilter f;
+  if (query.q) f.q = repo::lower_ascii(*query.q);
+  f.kind = query.kind;
+  f.low_only = query.low_only;
+  f.after = query.after;
+  f.limit = query.limit;
+  auto lease = pool_.read();
+  return make_page(repo::list_items(*lease, f), query.limit, [](const InventoryItem& it) {
+    return std::make_pair(repo::lower_ascii(it.name), it.id);
+  });
+}
+
+crema::Result<InventoryItem> InventoryService::update(const Actor& actor, const std::string& id,
+                                                      const InventoryItemPatch& patch,
+                                                      std::optional<std::int64_t> expected) {
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+    auto cur = repo::lock_item(tx, id);
+    if (!cur) return item_not_found(id);
+    if (expected && *expected != cur->version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The item is at version " + std::to_string(cur->version) +
+                                    "; reload it and apply the change again.");
+    if (patch.name && *patch.name != cur->name && cur->kind == domain::ItemKind::product)
+      return crema::Error::make(
+          ErrorCode::validation_failed, "One field is invalid.",
+          {{"name", "is the name of its product; rename the product instead"}});
+    if (patch.on_hand && *patch.on_hand < cur->reserved)
+      return crema::Error::make(ErrorCode::conflict,
+                                "on_hand cannot go below what is reserved (" +
+                                    amount(cur->reserved, *cur) + ").",
+                                {{"on_hand", "must be at least " + quantity_text(cur->reserved)}});
+    repo::ItemChanges c{patch.name.value_or(cur->name), patch.unit.value_or(cur->unit),
+                        patch.low_stock_threshold.value_or(cur->low_stock_threshold),
+                        cur->tracked, patch.on_hand};
+    auto after = repo::update_item(tx, id, c, cur->version, util::now_ms());
+    if (!after)  // the row is locked and was checked above
+      return crema::Error::make(ErrorCode::conflict, "The item changed meanwhile; try again.");
+    StockEffects effects;
+    std::string summary = "Updated " + after->name;
+    if (patch.on_hand && *patch.on_hand != cur->on_hand) {
+      record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
+                          context_of(actor, patch.reason.value_or("stock count")), effects);
+      resolve_affected_products(tx, effects);
+      summary += ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
+    } else {
+      note_low_state(tx, *after, effects);
+    }
+    record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
+    return WithEffects<InventoryItem>{*after, std::move(effects)};
+  });
+  if (!out) return std::move(out).error();
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->value);
+}
+
+namespace {
+
+// One adjustment inside a transaction: the item after it, or why it cannot be applied.
+crema::Result<InventoryItem> apply_adjustment(db::Transaction& tx, const Actor& actor,
+                                              const Adjustment& a, StockEffects& effects) {
+  auto after = repo::add_on_hand(tx, a.item_id, a.delta, util::now_ms());
+  if (!after) {
+    auto cur = repo::find_item(tx.connection(), a.item_id);
+    if (!cur) return item_not_found(a.item_id);
+    return crema::Error::make(
+        ErrorCode::conflict,
+        cur->name + ": on_hand " + amount(cur->on_hand, *cur) + " " +
+            (a.delta < 0 ? "minus " + quantity_text(-a.delta) : "plus " + quantity_text(a.delta)) +
+            " would fall below the " + amount(cur->reserved, *cur) + " reserved.");
+  }
+  record_stock_change(tx, *after, a.kind, a.delta,
+                      context_of(actor, a.reason.empty() ? std::string(domain::log_kind_name(a.kind))
+                                                         : a.reason),
+                      effects);
+  return std::move(*after);
+}
+
+std::string adjustment_summary(const InventoryItem& after, const Adjustment& a) {
+  return std::string(domain::log_kind_name(a.kind)) + " " + after.name + " by " +
+         quantity_text(a.delta) + " " + after.unit + (a.reason.empty() ? "" : " (" + a.reason + ")");
+}
+
+}  // namespace
+
+crema::Result<InventoryItem> InventoryService::adjust(const Actor& actor, const Adjustment& a) {
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
+    StockEffects effects;
+    auto after = apply_adjustment(tx, actor, a, effects);
+    if (!after) return std::move(after).error();
+    resolve_affected_products(tx, effects);
+    record_audit(tx, actor,
+                 {"inventory.adjust", "inventory_item", a.item_id, adjustment_summary(*after, a)});
+    return WithEffects<InventoryItem>{std::move(*after), std::move(effects)};
+  });
+  if (!out) return std::move(out).error();
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->value);
+}
+
+crema::Result<std::vector<InventoryItem>> InventoryService::adjust_batch(
+    const Actor& actor, const std::vector<Adjustment>& adjustments) {
+  using Items = std::vector<InventoryItem>;
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<Items>> {
+    // Unknown items first, all of them: a 422 the client can fix in one go.
+    std::vector<std::string> ids;
+    for (const auto& a : adjustments) ids.push_back(a.item_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::map<std::string, bool> known;
+    for (const auto& it : repo::find_items(tx.connection(), ids)) known[it.id] = true;
+    std::vector<FieldIssue> missing;
+    for (std::size_t i = 0; i < adjustments.size(); ++i)
+      if (!known.count(adjustments[i].item_id))
+        missing.push_back({"adjustments[" + std::to_string(i) + "].inventory_item_id",
+                           "no such inventory item"});
+    if (!missing.empty())
+      return crema::Error::make(ErrorCode::validation_failed,
+                                std::to_string(missing.size()) + " adjustments name no item.",
+                                std::move(missing));
+
+    StockEffects effects;
+    Items items;
+    std::vector<FieldIssue> refused;
+    for (std::size_t i = 0; i < adjustments.size(); ++i) {
+      auto after = apply_adjustment(tx, actor, adjustments[i], effects);
+      if (!after) {
+        refused.push_back({"adjustments[" + std::to_string(i) + "].delta", after.error().message});
+        continue;
+      }
+      record_audit(tx, actor,
+                   {"inventory.adjust", "inventory_item", adjustments[i].item_id,
+                    adjustment_summary(*after, adjustments[i]) + " (batch)"});
+      items.push_back(std::move(*after));
+    }
+    if (!refused.empty())
+      return crema::Error::make(ErrorCode::conflict,
+                                "Nothing was changed: " + std::to_string(refused.size()) +
+                                    " of the adjustments would take stock below what is "
+                                    "reserved.",
+                                std::move(refused));
+    resolve_affected_products(tx, effects);
+    // An item adjusted twice appears once, as it is after the batch.
+    Items latest;
+    for (const auto& a : adjustments) {
+      auto it = std::find_if(items.rbegin(), items.rend(),
+                             [&](const InventoryItem& x) { return x.id == a.item_id; });
+      if (std::none_of(latest.begin(), latest.end(),
+                       [&](const InventoryItem& x) { return x.id == a.item_id; }))
+        latest.push_back(*it);
+    }
+    return WithEffects<Items>{std::move(latest), std::move(effects)};
+  });
+  if (!out) return std::move(out).error();
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->value);
+}
+
+crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>>
+InventoryService::logs(const std::string& item_id,
+                       std::optional<std::pair<std::int64_t, std::string>> before, int limit) {
+  return pool_.read_transact(
+      [&](db::Transaction& tx)
+          -> crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>> {
+        if (!repo::find_item(tx.connection(), item_id)) return item_not_found(item_id);
+        return make_page(repo::list_logs(tx.connection(), item_id, before, limit), limit,
+                         [](const domain::InventoryLog& l) {
+                           return std::make_pair(l.created_at, l.id);
+                         });
+      });
+}
+
+}  // namespace crema::service

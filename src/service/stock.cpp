@@ -1,0 +1,201 @@
+#include "service/stock.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+#include "events/bus.hpp"
+#include "repo/inventory_repo.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace {
+
+void check_positive(const std::vector<domain::StockNeed>& needs) {
+  for (const auto& n : needs)
+    if (n.quantity <= 0) throw std::invalid_argument("stock needs must be positive quantities");
+}
+
+void sort_unique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Applies one conditional change per need; the first need whose condition fails stops the
+// use case with 409 (the caller rolls back).
+template <class Apply>
+crema::Result<StockEffects> apply_all(db::Transaction& tx, std::vector<domain::StockNeed> needs,
+                                      const StockContext& context, domain::LogKind kind,
+                                      std::int64_t sign, Apply apply) {
+  check_positive(needs);
+  const auto merged = domain::merge_needs(std::move(needs));
+  const auto now = util::now_ms();
+  StockEffects effects;
+  for (const auto& n : merged) {
+    auto after = apply(n, now);
+    if (!after) {
+      auto current = repo::find_item(tx.connection(), n.item_id);
+      if (!current)
+        return crema::Error::make(ErrorCode::not_found,
+                                  "No inventory item " + n.item_id + ".");
+      return crema::Error::make(
+          ErrorCode::conflict,
+          "Only " + domain::quantity_text(current->reserved) + " " + current->unit + " of " +
+              current->name + " is reserved; cannot " +
+              std::string(domain::log_kind_name(kind)) + " " +
+              domain::quantity_text(n.quantity) + ".");
+    }
+    record_stock_change(tx, *after, kind, sign * n.quantity, context, effects);
+  }
+  resolve_affected_products(tx, effects);
+  return effects;
+}
+
+}  // namespace
+
+void StockEffects::merge(StockEffects other) {
+  item_ids.insert(item_ids.end(), other.item_ids.begin(), other.item_ids.end());
+  sort_unique(item_ids);
+  product_ids.insert(product_ids.end(), other.product_ids.begin(), other.product_ids.end());
+  sort_unique(product_ids);
+  for (auto& a : other.low_alerts) low_alerts.push_back(std::move(a));
+}
+
+void record_stock_change(db::Transaction& tx, const domain::InventoryItem& after,
+                         domain::LogKind kind, std::int64_t delta, const StockContext& context,
+                         StockEffects& effects) {
+  domain::InventoryLog log;
+  log.id = util::new_uuid_v7();
+  log.inventory_item_id = after.id;
+  log.delta = delta;
+  log.kind = kind;
+  log.reason = context.reason;
+  log.order_id = context.order_id;
+  log.actor_id = context.actor_id;
+  log.on_hand_after = after.on_hand;
+  log.reserved_after = after.reserved;
+  log.created_at = after.updated_at;
+  repo::insert_log(tx, log);
+
+  note_low_state(tx, after, effects);
+}
+
+void note_low_state(db::Transaction& tx, const domain::InventoryItem& after,
+                    StockEffects& effects) {
+  effects.item_ids.push_back(after.id);
+  // The row is locked by the change just made until the commit, so no other transaction
+  // can flip the flag meanwhile: exactly one alert per crossing.
+  if (auto flip = domain::low_transition(after.low_alerted, after.is_low())) {
+    repo::set_low_alerted(tx, after.id, *flip);
+    if (*flip) {
+      auto alerted = after;
+      alerted.low_alerted = true;
+      effects.low_alerts.push_back(std::move(alerted));
+    }
+  }
+}
+
+void resolve_affected_products(db::Transaction& tx, StockEffects& effects) {
+  sort_unique(effects.item_ids);
+  auto products = repo::products_depending_on(tx.connection(), effects.item_ids);
+  effects.product_ids.insert(effects.product_ids.end(), products.begin(), products.end());
+  sort_unique(effects.product_ids);
+}
+
+ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
+                             const StockContext& context) {
+  check_positive(needs);
+  const auto merged = domain::merge_needs(std::move(needs));
+  const auto now = util::now_ms();
+  ReserveOutcome out;
+  std::vector<std::pair<domain::InventoryItem, std::int64_t>> done;
+  done.reserve(merged.size());
+  for (const auto& n : merged) {
+    if (out.shortages.empty()) {
+      if (auto after = repo::reserve(tx, n.item_id, n.quantity, now)) {
+        done.emplace_back(std::move(*after), n.quantity);
+        continue;
+      }
+    }
+    // Short (or, after a first shortage, only checked for the error's list: nothing more
+    // is reserved once the order is refused).
+    auto current = repo::find_item(tx.connection(), n.item_id);
+    if (!current) {
+      out.shortages.push_back({n.item_id, "", "", n.quantity, 0});
+    } else if (!out.shortages.empty() && current->available() >= n.quantity) {
+      continue;
+    } else {
+      out.shortages.push_back({n.item_id, current->name, current->unit, n.quantity,
+                               std::max<std::int64_t>(0, current->available())});
+    }
+  }
+  if (!out.shortages.empty()) {
+    for (const auto& [item, q] : done) repo::unreserve(tx, item.id, q, now);
+    return out;
+  }
+  for (const auto& [item, q] : done)
+    record_stock_change(tx, item, domain::LogKind::reserve, -q, context, out.effects);
+  resolve_affected_products(tx, out.effects);
+  return out;
+}
+
+crema::Result<StockEffects> commit_stock(db::Transaction& tx,
+                                         std::vector<domain::StockNeed> needs,
+                                         const StockContext& context) {
+  return apply_all(tx, std::move(needs), context, domain::LogKind::commit, -1,
+                   [&](const domain::StockNeed& n, std::int64_t now) {
+                     return repo::commit(tx, n.item_id, n.quantity, now);
+                   });
+}
+
+crema::Result<StockEffects> release_stock(db::Transaction& tx,
+                                          std::vector<domain::StockNeed> needs,
+                                          const StockContext& context) {
+  return apply_all(tx, std::move(needs), context, domain::LogKind::release, 1,
+                   [&](const domain::StockNeed& n, std::int64_t now) {
+                     return repo::release(tx, n.item_id, n.quantity, now);
+                   });
+}
+
+crema::Result<StockEffects> restock_stock(db::Transaction& tx,
+                                          std::vector<domain::StockNeed> needs,
+                                          const StockContext& context) {
+  return apply_all(tx, std::move(needs), context, domain::LogKind::restock, 1,
+                   [&](const domain::StockNeed& n, std::int64_t now) {
+                     return repo::restock(tx, n.item_id, n.quantity, now);
+                   });
+}
+
+crema::Error out_of_stock_error(const std::vector<Shortage>& shortages) {
+  std::vector<FieldIssue> details;
+  details.reserve(shortages.size());
+  for (const auto& s : shortages) {
+    std::string issue;
+    if (s.name.empty()) {
+      issue = "no such inventory item";
+    } else {
+      issue = s.name + ": " + domain::quantity_text(s.requested) + " " + s.unit +
+              " needed, " + domain::quantity_text(s.available) + " available";
+    }
+    details.push_back({s.item_id, std::move(issue)});
+  }
+  return crema::Error::make(ErrorCode::out_of_stock,
+                            shortages.size() == 1
+                                ? "One item is out of stock."
+                                : std::to_string(shortages.size()) + " items are out of stock.",
+                            std::move(details));
+}
+
+void publish_stock_effects(const events::Bus& bus, const StockEffects& effects) {
+  for (const auto& item : effects.low_alerts) bus.publish("inventory_low", domain::to_json(item));
+  if (!effects.product_ids.empty()) {
+    boost::json::array ids;
+    for (const auto& id : effects.product_ids) ids.emplace_back(id);
+    bus.publish("menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
+  }
+}
+
+}  // namespace crema::service
