@@ -271,6 +271,72 @@ TEST_F(RealtimeSignedIn, TheUpgradeIsInTheAccessLogWithTheUser) {
       << "the open session is counted";
 }
 
+// Whether a frame is `type` and names product `id` in data.product_ids (menu_updated).
+bool names_product(const boost::json::object& frame, std::string_view type, std::string_view id) {
+  if (frame.at("type").as_string() != type) return false;
+  for (const auto& p : frame.at("data").at("product_ids").as_array())
+    if (p.as_string() == id) return true;
+  return false;
+}
+
+// Reads frames until one satisfies `pred` (nullopt when the time runs out or it closes).
+std::optional<boost::json::object> read_until(
+    WsClient& c, const std::function<bool(const boost::json::object&)>& pred,
+    std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  try {
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      auto f = c.read_json(left);
+      if (!f) return std::nullopt;
+      if (pred(*f)) return f;
+    }
+  } catch (const RawTimeout&) {
+    return std::nullopt;
+  }
+}
+
+TEST_F(RealtimeSignedIn, StaffSeeMenuAndStockEventsAfterTheChangeCommitted) {
+  auto staff = ws(accounts_->token("staff"));
+  ASSERT_TRUE(staff->read_type("hello"));
+  auto customer = ws(accounts_->token("customer"));
+  ASSERT_TRUE(customer->read_type("hello"));
+
+  auto made = post_json(*client_, "/api/v1/products",
+                        {{"name", "Feed croissant"}, {"category", "Feed"}, {"price", 3.2},
+                         {"stock", 10}, {"stock_threshold", 5}},
+                        accounts_->bearer("manager"));
+  ASSERT_EQ(made.status, 201) << made.describe();
+  const std::string id(made.object().at("id").as_string());
+  auto created = read_until(*staff, [&](const auto& f) { return names_product(f, "menu_updated", id); });
+  ASSERT_TRUE(created) << "no menu_updated for the new product";
+  EXPECT_TRUE(created->at("at").is_string());
+
+  // Below the threshold: the menu changes and the item's low-stock alert goes out, both
+  // after the change is in the database (GET shows it when the frame is read).
+  auto low = client_->request("PUT", "/api/v1/menu/items/" + id + "/stock",
+                              R"({"stock": 3})", accounts_->bearer("staff"));
+  ASSERT_EQ(low.status, 200) << low.describe();
+  std::optional<boost::json::object> menu, alert;
+  read_until(*staff, [&](const auto& f) {
+    if (names_product(f, "menu_updated", id)) menu = f;
+    if (f.at("type") == "inventory_low" && f.at("data").at("id").as_string() == id) alert = f;
+    return menu && alert;
+  });
+  ASSERT_TRUE(menu) << "no menu_updated after the stock change";
+  ASSERT_TRUE(alert) << "no inventory_low after going below the threshold";
+  // inventory_low carries the inventory item as GET /inventory/{id} returns it.
+  auto item = client_->get("/api/v1/inventory/" + id, accounts_->bearer("staff"));
+  ASSERT_EQ(item.status, 200) << item.describe();
+  EXPECT_EQ(alert->at("data"), item.object()) << "the event's data is the resource's GET";
+  EXPECT_EQ(alert->at("data").at("is_low"), true);
+
+  // A customer's default channel is their own: none of this reached them.
+  EXPECT_TRUE(customer->quiet_for(300ms));
+}
+
 TEST(RealtimeLimits, UpgradeAttemptsAreRateLimitedLikeOtherRequests) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
@@ -306,7 +372,7 @@ TEST(RealtimeRedis, AServerWithRedisSubscribesToTheEventChannel) {
   auto db = fresh_database();
   ServerProcess server({.database_url = db->url(), .env = {{"CREMA_REDIS_URL", url}}});
   auto line = server.wait_for_log(
-      [](const boost::json::object& o) { return o.at("msg") == "redis subscribed"; }, 10s);
+      [](const boost::json::object& o) { return o.at("msg") == "redis events subscribed"; }, 10s);
   ASSERT_TRUE(line) << server.stdout_text();
   EXPECT_NE(std::string_view(line->at("channel").as_string()).find(":events"),
             std::string_view::npos);
@@ -315,6 +381,63 @@ TEST(RealtimeRedis, AServerWithRedisSubscribesToTheEventChannel) {
   EXPECT_EQ(ready.status, 200) << ready.describe();
   EXPECT_EQ(ready.json->at("checks").at("redis"), "ok");
   EXPECT_EQ(server.stop(), 0);
+}
+
+// The brief's cross-instance proof: two `crema serve` on one database and one Redis; a
+// client of B receives what a change made through A published. (SQLite: both processes on
+// one database file, as the catalogue's two-instance test does.)
+TEST(RealtimeInstances, AClientOnBReceivesWhatAPublished) {
+  CREMA_E2E_REQUIRE_STORE();
+  CREMA_REQUIRE_REDIS();
+  std::unique_ptr<RedisProcess> own;
+  std::string url;
+  if (auto shared = shared_redis_url()) {
+    // A database number of this store's run only: pub/sub channels carry it, and the other
+    // store's suite runs at the same time on the same Redis.
+    url = shared->substr(0, shared->rfind('/')) + (store_is_postgres() ? "/12" : "/11");
+  } else {
+    own = std::make_unique<RedisProcess>();
+    url = own->url();
+  }
+  auto db = fresh_database();
+  auto options = identity_server({{"CREMA_REDIS_URL", url}});
+  options.database_url = db->url();
+  ServerProcess a(options);
+  ServerProcess b(options);
+  for (auto* s : {&a, &b})
+    ASSERT_TRUE(s->wait_for_log(
+        [](const boost::json::object& l) { return l.at("msg") == "redis events subscribed"; },
+        10s))
+        << s->stdout_text();
+
+  AuthHelper accounts(a);  // one database: the same accounts and tokens on both
+  WsOptions o;
+  o.token = accounts.token("staff");
+  WsClient on_b(b.host(), b.port(), o);
+  ASSERT_TRUE(on_b.upgraded()) << on_b.response().describe();
+  ASSERT_TRUE(on_b.read_type("hello"));
+  WsClient on_a(a.host(), a.port(), o);
+  ASSERT_TRUE(on_a.read_type("hello"));
+
+  auto client_a = client_for(a);
+  auto made = client_a->post("/api/v1/products",
+                             R"({"name":"Cross bun","category":"Cross","price":2,"stock":4})",
+                             accounts.bearer("manager"));
+  ASSERT_EQ(made.status, 201) << made.describe();
+  const std::string id(made.object().at("id").as_string());
+  auto changed = client_a->request("PUT", "/api/v1/menu/items/" + id + "/stock",
+                                   R"({"in_stock": false})", accounts.bearer("staff"));
+  ASSERT_EQ(changed.status, 200) << changed.describe();
+
+  // B's client gets both events, once each, and so does A's own client (locally).
+  for (auto* c : {&on_b, &on_a}) {
+    int seen = 0;
+    read_until(*c, [&](const auto& f) { return names_product(f, "menu_updated", id) && ++seen == 2; });
+    EXPECT_EQ(seen, 2) << (c == &on_b ? "on B" : "on A");
+    const bool repeat = static_cast<bool>(read_until(
+        *c, [&](const auto& f) { return names_product(f, "menu_updated", id); }, 400ms));
+    EXPECT_FALSE(repeat) << "an event was delivered twice " << (c == &on_b ? "on B" : "on A");
+  }
 }
 
 }  // namespace
