@@ -322,7 +322,7 @@ void RedisFanout::subscriber_loop() {
     }
     backoff = options_.backoff_min;
     reported_down = false;
-    obs::Log(obs::Level::info, "redis subscribed")
+    obs::Log(obs::Level::info, "redis events subscribed")
         .str("redis", where(options_.endpoint))
         .str("channel", channel_);
     set_link(true);
