@@ -122,14 +122,16 @@ std::optional<Event> event_from_frame(std::string_view frame, std::vector<std::s
   auto v = boost::json::parse(frame, ec);
   if (ec || !v.is_object()) return std::nullopt;
   auto& o = v.as_object();
+  // Only lookups here: object::operator[] may rehash and leave these pointers dangling.
   auto* type = o.if_contains("type");
   auto* at = o.if_contains("at");
-  if (!type || !type->is_string() || !o.contains("data")) return std::nullopt;
+  auto* data = o.if_contains("data");
+  if (!type || !type->is_string() || !data) return std::nullopt;
   Event e;
   e.type = std::string(type->as_string());
-  e.data = std::move(o["data"]);
-  e.topics = std::move(topics);
   if (at && at->is_string()) e.at_ms = util::parse_rfc3339(at->as_string()).value_or(0);
+  e.data = std::move(*data);
+  e.topics = std::move(topics);
   return e;
 }
 
