@@ -30,11 +30,7 @@ cd "$root"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-case ${1:-} in
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-  '') ;;
-  *) echo "menu.sh: takes no arguments (see --help)" >&2; exit 2 ;;
-esac
+help_or_no_args "$0" "$@"
 
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}

@@ -38,3 +38,16 @@ free_port() {
   echo "free_port: no free port found" >&2
   return 1
 }
+
+# help_or_no_args SCRIPT ARGS...: for scripts configured by the environment only. -h/--help
+# prints the script's leading comment block (without the shebang) and exits 0; any other
+# argument is refused with exit 2.
+help_or_no_args() {
+  local script=$1
+  shift
+  case ${1:-} in
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$script"; exit 0 ;;
+    '') ;;
+    *) echo "$(basename "$script"): takes no arguments (see --help)" >&2; exit 2 ;;
+  esac
+}
