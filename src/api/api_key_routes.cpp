@@ -13,10 +13,10 @@
 namespace crema::api {
 
 namespace json = boost::json;
-using service::api_key_json;
 using http::Method;
 using http::Request;
 using http::Response;
+using service::api_key_json;
 
 namespace {
 
@@ -87,10 +87,12 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
                         const std::string path = "scopes[" + std::to_string(i) + "]";
                         bool known = false;
                         if (v.is_string())
-                          for (auto s : service::kApiKeyScopes) known = known || v.get_string() == s;
+                          for (auto s : service::kApiKeyScopes)
+                            known = known || v.get_string() == s;
                         if (!known) {
-                          in.issue_at(path, "must be one of: menu:read, orders:read, orders:write, "
-                                            "inventory:read");
+                          in.issue_at(path,
+                                      "must be one of: menu:read, orders:read, orders:write, "
+                                      "inventory:read");
                         } else if (std::find(scopes.begin(), scopes.end(), v.get_string()) !=
                                    scopes.end()) {
                           in.issue_at(path, "is listed twice");
@@ -118,40 +120,42 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "ApiKeyCreated",
                       .success_status = 201}});
 
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/api-keys",
-              .handler =
-                  [api](Request& req) {
-                    Query q(req);
-                    PageRequest page = page_request(q);
-                    std::optional<std::pair<std::int64_t, std::string>> before;
-                    if (!page.after.empty()) {
-                      const auto& a = page.after;
-                      if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
-                        before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
-                      else
-                        q.issue("cursor", "is not a cursor this API returned");
-                    }
-                    if (!q.ok()) return Response::from(q.error());
-                    auto out = api->api_keys->list(actor_of(req), before, page.limit);
-                    if (!out) return Response::from(std::move(out).error());
-                    json::array items;
-                    std::optional<json::array> next;
-                    auto& rows = out->items;
-                    for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit); ++i)
-                      items.push_back(api_key_json(rows[i]));
-                    if (rows.size() > static_cast<std::size_t>(page.limit)) {
-                      const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
-                      next = json::array{last.created_at, last.id};
-                    }
-                    return Response::json(200, page_body(std::move(items), std::move(next)));
-                  },
-              .access = auth::Access::admin(),
-              .doc = {.summary = "List API keys (never the keys themselves)",
-                      .tag = "api-keys",
-                      .response_schema = "ApiKeyList",
-                      .query = {{.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
-                                {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/api-keys",
+       .handler =
+           [api](Request& req) {
+             Query q(req);
+             PageRequest page = page_request(q);
+             std::optional<std::pair<std::int64_t, std::string>> before;
+             if (!page.after.empty()) {
+               const auto& a = page.after;
+               if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
+                 before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
+               else q.issue("cursor", "is not a cursor this API returned");
+             }
+             if (!q.ok()) return Response::from(q.error());
+             auto out = api->api_keys->list(actor_of(req), before, page.limit);
+             if (!out) return Response::from(std::move(out).error());
+             json::array items;
+             std::optional<json::array> next;
+             auto& rows = out->items;
+             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
+                  ++i)
+               items.push_back(api_key_json(rows[i]));
+             if (rows.size() > static_cast<std::size_t>(page.limit)) {
+               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
+               next = json::array{last.created_at, last.id};
+             }
+             return Response::json(200, page_body(std::move(items), std::move(next)));
+           },
+       .access = auth::Access::admin(),
+       .doc = {
+           .summary = "List API keys (never the keys themselves)",
+           .tag = "api-keys",
+           .response_schema = "ApiKeyList",
+           .query = {{.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
 
   router.add({.method = Method::del,
               .pattern = "/api/v1/api-keys/{id}",

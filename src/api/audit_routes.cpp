@@ -65,7 +65,8 @@ std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view
 
 }  // namespace
 
-void register_audit_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api) {
+void register_audit_routes(http::Router& router, OpenApi& openapi,
+                           std::shared_ptr<IdentityApi> api) {
   openapi.add_schema("AuditEntry", kEntrySchema);
   openapi.add_schema("AuditLog", kListSchema);
   router.add(
@@ -96,8 +97,7 @@ void register_audit_routes(http::Router& router, OpenApi& openapi, std::shared_p
              if (!after.empty()) {
                if (after.size() == 2 && after[0].is_int64() && after[1].is_string())
                  f.before.emplace(after[0].get_int64(), std::string(after[1].get_string()));
-               else
-                 q.issue("cursor", "is not a cursor this API returned");
+               else q.issue("cursor", "is not a cursor this API returned");
              }
              if (!q.ok()) return Response::from(q.error());
              f.limit = limit;
@@ -127,13 +127,23 @@ void register_audit_routes(http::Router& router, OpenApi& openapi, std::shared_p
        .doc = {.summary = "Every admin and manager mutation, newest first (JSON pages or CSV)",
                .tag = "admin",
                .response_schema = "AuditLog",
-               .query = {{.name = "actor_id", .description = "the user who acted"},
-                         {.name = "action", .description = "e.g. user.role_change"},
-                         {.name = "from", .description = "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
-                         {.name = "to", .description = "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
-                         {.name = "format", .description = "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)"},
-                         {.name = "limit", .type = "integer", .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
-                         {.name = "cursor", .description = "next_cursor (or X-Next-Cursor) of the previous page"}}}});
+               .query = {
+                   {.name = "actor_id", .description = "the user who acted"},
+                   {.name = "action", .description = "e.g. user.role_change"},
+                   {.name = "from",
+                    .description =
+                        "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
+                   {.name = "to",
+                    .description =
+                        "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
+                   {.name = "format",
+                    .description =
+                        "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)"},
+                   {.name = "limit",
+                    .type = "integer",
+                    .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
+                   {.name = "cursor",
+                    .description = "next_cursor (or X-Next-Cursor) of the previous page"}}}});
 }
 
 }  // namespace crema::api

@@ -148,9 +148,8 @@ std::string cleared_refresh_cookie() {
 }
 
 json::object tokens_json(const service::TokenPair& t) {
-  return {{"token", t.access_token},
-          {"refresh_token", t.refresh_token},
-          {"expires_in", t.expires_in}};
+  return {
+      {"token", t.access_token}, {"refresh_token", t.refresh_token}, {"expires_in", t.expires_in}};
 }
 
 json::object session_json(const service::SignedIn& s) {
@@ -175,7 +174,8 @@ Response handle_register(IdentityApi& api, Request& req) {
     for (auto& issue : auth::check_password_rules(*password, email.value_or("")))
       in.issue_at(issue.field, issue.issue);
   }
-  auto role = in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"});
+  auto role =
+      in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"});
   auto opt_in = in.boolean({"marketing_opt_in", "marketingOptIn"}, Need::optional);
   if (!in.ok()) return Response::from(in.error());
   r.name = *name;
@@ -216,8 +216,9 @@ Response handle_refresh(IdentityApi& api, Request& req) {
   }
   if (!token) token = cookie_value(req, kRefreshCookie);
   if (!token)
-    return Response::from(ErrorCode::unauthorized,
-                          "Send the refresh token as refresh_token or in the crema_refresh cookie.");
+    return Response::from(
+        ErrorCode::unauthorized,
+        "Send the refresh token as refresh_token or in the crema_refresh cookie.");
   auto out = api.auth->refresh(*token, client_of(req));
   if (!out) {
     Response res = Response::from(std::move(out).error());
@@ -246,8 +247,8 @@ Response handle_logout(IdentityApi& api, Request& req) {
 
 Response handle_password(IdentityApi& api, Request& req) {
   Input in(req.json);
-  auto current = in.text({"current_password", "currentPassword"}, Need::required, 1,
-                         kMaxPasswordChars);
+  auto current =
+      in.text({"current_password", "currentPassword"}, Need::required, 1, kMaxPasswordChars);
   auto next = in.text({"new_password", "newPassword"}, Need::required, 0, kMaxPasswordChars);
   if (!in.ok()) return Response::from(in.error());
   auto out = api.auth->change_password(actor_of(req), *current, *next);
@@ -266,7 +267,8 @@ Response handle_otp(Request& req, const std::function<Result<void>(std::string_v
 
 }  // namespace
 
-void register_auth_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api) {
+void register_auth_routes(http::Router& router, OpenApi& openapi,
+                          std::shared_ptr<IdentityApi> api) {
   openapi.add_schema("RegisterRequest", kRegisterSchema);
   openapi.add_schema("LoginRequest", kLoginSchema);
   openapi.add_schema("AuthSession", kSessionSchema);
@@ -340,9 +342,8 @@ void register_auth_routes(http::Router& router, OpenApi& openapi, std::shared_pt
                   [api](Request& req) {
                     auto out = api->auth->totp_setup(actor_of(req));
                     if (!out) return Response::from(std::move(out).error());
-                    return Response::json(
-                        200, json::object{{"secret", out->secret_base32},
-                                          {"otpauth_url", out->otpauth_url}});
+                    return Response::json(200, json::object{{"secret", out->secret_base32},
+                                                            {"otpauth_url", out->otpauth_url}});
                   },
               .access = auth::Access::any_user(),
               .doc = {.summary = "Start TOTP enrolment: a new secret for the authenticator app",

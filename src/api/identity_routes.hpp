@@ -41,7 +41,8 @@ void register_auth_routes(http::Router& router, OpenApi& openapi, std::shared_pt
 void register_user_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api);
 void register_api_key_routes(http::Router& router, OpenApi& openapi,
                              std::shared_ptr<IdentityApi> api);
-void register_audit_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api);
+void register_audit_routes(http::Router& router, OpenApi& openapi,
+                           std::shared_ptr<IdentityApi> api);
 
 /// The name of the refresh-token cookie (scoped to /api/v1/auth).
 inline constexpr std::string_view kRefreshCookie = "crema_refresh";

@@ -67,6 +67,7 @@ json::object error_response(std::string_view description) {
 
 const char* status_text(int status) {
   switch (status) {
+    case 101: return "Switching Protocols";
     case 200: return "OK";
     case 201: return "Created";
     case 202: return "Accepted";
@@ -94,6 +95,7 @@ json::object OpenApi::document(const http::Router& router) const {
     json::object op;
     op["operationId"] = operation_id(r.method, r.pattern);
     op["summary"] = r.doc.summary;
+    if (!r.doc.description.empty()) op["description"] = r.doc.description;
     if (!r.doc.tag.empty()) op["tags"] = json::array{r.doc.tag};
 
     json::array params;

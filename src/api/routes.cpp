@@ -1,5 +1,7 @@
 #include "api/routes.hpp"
 
+#include "api/realtime_routes.hpp"
+
 namespace crema::api {
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services) {
@@ -8,6 +10,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_inventory_routes(router, openapi, services.inventory);
   register_media_routes(router, openapi, services.media);
   register_identity_routes(router, openapi, services.identity);
+  register_realtime_routes(router, openapi);
 }
 
 }  // namespace crema::api

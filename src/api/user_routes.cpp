@@ -79,8 +79,7 @@ Response handle_list(IdentityApi& api, Request& req) {
     const auto& a = page.after;
     if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
       f.before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
-    else
-      q.issue("cursor", "is not a cursor this API returned");
+    else q.issue("cursor", "is not a cursor this API returned");
   }
   if (!q.ok()) return Response::from(q.error());
   auto out = api.users->list(actor_of(req), f);
@@ -106,7 +105,8 @@ Response handle_update(IdentityApi& api, Request& req) {
   u.addresses_json = read_addresses(in);
   u.marketing_opt_in = in.boolean({"marketing_opt_in", "marketingOptIn"}, Need::optional);
   u.metadata_json = read_metadata(in);
-  if (auto role = in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"}))
+  if (auto role =
+          in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"}))
     u.role = auth::parse_role(*role);
   u.is_active = in.boolean({"is_active", "isActive"}, Need::optional);
   u.email = in.text("email", Need::optional, 1, 254);
@@ -128,22 +128,25 @@ Response erase(IdentityApi& api, Request& req, const std::string& id) {
 
 }  // namespace
 
-void register_user_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api) {
+void register_user_routes(http::Router& router, OpenApi& openapi,
+                          std::shared_ptr<IdentityApi> api) {
   openapi.add_schema("UserUpdate", kUserUpdateSchema);
   openapi.add_schema("UserList", kUserListSchema);
   openapi.add_schema("UserExport", kExportSchema);
 
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/users",
-              .handler = [api](Request& req) { return handle_list(*api, req); },
-              .access = auth::Access::manager_plus(),
-              .doc = {.summary = "List users (managers and admins), newest first",
-                      .tag = "users",
-                      .response_schema = "UserList",
-                      .query = {{.name = "role", .description = "admin, manager, staff, driver or customer"},
-                                {.name = "q", .description = "part of the name or email"},
-                                {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
-                                {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/users",
+       .handler = [api](Request& req) { return handle_list(*api, req); },
+       .access = auth::Access::manager_plus(),
+       .doc = {
+           .summary = "List users (managers and admins), newest first",
+           .tag = "users",
+           .response_schema = "UserList",
+           .query = {{.name = "role", .description = "admin, manager, staff, driver or customer"},
+                     {.name = "q", .description = "part of the name or email"},
+                     {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/users/{id}",
               .handler =
@@ -171,19 +174,19 @@ void register_user_routes(http::Router& router, OpenApi& openapi, std::shared_pt
                       .request_schema = "UserUpdate",
                       .response_schema = "User",
                       .errors = {409}}});
-  router.add({.method = Method::del,
-              .pattern = "/api/v1/users/{id}",
-              .handler = [api](Request& req) { return erase(*api, req, target_id(req)); },
-              .access = auth::Access::admin(),
-              .doc = {.summary = "Erase an account: deactivate, anonymise, end its sessions (orders "
-                                 "are kept for the books)",
-                      .tag = "users",
-                      .success_status = 204,
-                      .errors = {409}}});
+  router.add(
+      {.method = Method::del,
+       .pattern = "/api/v1/users/{id}",
+       .handler = [api](Request& req) { return erase(*api, req, target_id(req)); },
+       .access = auth::Access::admin(),
+       .doc = {.summary = "Erase an account: deactivate, anonymise, end its sessions (orders "
+                          "are kept for the books)",
+               .tag = "users",
+               .success_status = 204,
+               .errors = {409}}});
   router.add({.method = Method::del,
               .pattern = "/api/v1/users/me",
-              .handler =
-                  [api](Request& req) { return erase(*api, req, req.principal->user_id); },
+              .handler = [api](Request& req) { return erase(*api, req, req.principal->user_id); },
               .access = auth::Access::any_user(),
               .doc = {.summary = "Erase your own account (right to erasure)",
                       .tag = "users",

@@ -43,7 +43,8 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
     parts_->limiter = std::make_unique<auth::MemoryRateLimiter>();
   } else {
     auto endpoint = events::RedisEndpoint::parse(config.redis_url);
-    if (!endpoint) throw std::runtime_error("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
+    if (!endpoint)
+      throw std::runtime_error("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
     parts_->redis = std::make_shared<events::RedisClient>(*endpoint);
     parts_->denylist = std::make_unique<auth::RedisTokenDenylist>(parts_->redis);
     parts_->limiter = std::make_unique<auth::RedisRateLimiter>(parts_->redis);
@@ -52,14 +53,12 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
   limits.auth_per_min = config.auth_rate_per_min;
   limits.public_per_min = config.public_rate_per_min;
   limits.user_per_min = config.user_rate_per_min;
-  parts_->guard =
-      std::make_unique<api::RequestGuard>(limits, *parts_->limiter, *parts_->local_limiter,
-                                          config.require_admin_2fa);
+  parts_->guard = std::make_unique<api::RequestGuard>(
+      limits, *parts_->limiter, *parts_->local_limiter, config.require_admin_2fa);
 
   auto api = std::make_shared<api::IdentityApi>();
-  api->auth = std::make_shared<service::AuthService>(pool, *parts_->jwt, *parts_->secrets,
-                                                     *parts_->denylist, *parts_->limiter,
-                                                     config.argon2);
+  api->auth = std::make_shared<service::AuthService>(
+      pool, *parts_->jwt, *parts_->secrets, *parts_->denylist, *parts_->limiter, config.argon2);
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);

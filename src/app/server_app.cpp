@@ -15,11 +15,10 @@
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
+#include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
-#include "events/bus.hpp"
-#include "events/redis_bridge.hpp"
 #include "events/redis_endpoint.hpp"
 #include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
@@ -191,12 +190,14 @@ int run_serve(Config config) {
       return false;
     }
   });
+  std::optional<events::RedisEndpoint> redis;
   if (!config.redis_url.empty()) {
     auto endpoint = events::RedisEndpoint::parse(config.redis_url);
     if (!endpoint) {
       fail_line("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
       return kExitConfig;
     }
+    redis = *endpoint;
     ops->ready_checks.push_back([e = *endpoint](boost::json::object& checks) {
       auto outcome = events::redis_ping(e, std::chrono::milliseconds(500));
       checks["redis"] = outcome;
@@ -210,25 +211,21 @@ int run_serve(Config config) {
     fail_line(e.what());
     return kExitConfig;
   }
+  // The event bus and the WebSocket hub; with Redis, the fan-out between instances.
+  RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   services.identity = identity->api();
-  events::Bus bus;
   std::unique_ptr<CatalogueModule> catalogue;
   try {
-    catalogue = std::make_unique<CatalogueModule>(*pool, bus, config);
+    catalogue = std::make_unique<CatalogueModule>(*pool, realtime.bus(), config);
   } catch (const std::exception& e) {
     fail_line(e.what());
     return 1;
   }
   catalogue->provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
-  std::unique_ptr<events::RedisBridge> redis_bridge;
-  if (!config.redis_url.empty()) {
-    redis_bridge = std::make_unique<events::RedisBridge>(
-        *events::RedisEndpoint::parse(config.redis_url), bus);
-    redis_bridge->on_state([&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
-    redis_bridge->start();
-  }
+  if (auto* fanout = realtime.fanout())
+    fanout->on_link_change([&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
@@ -255,9 +252,12 @@ int run_serve(Config config) {
   options.trusted_proxies = config.trusted_proxies;
   options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
   net::HttpServer server(options, dispatcher, workers, &metrics);
+  server.set_websocket_hub(&realtime.hub());
   try {
+    realtime.start();
     server.start();
   } catch (const std::exception& e) {
+    realtime.stop();  // before the modules its events reach are destroyed
     fail_line(e.what());
     return 1;
   }
@@ -275,6 +275,7 @@ int run_serve(Config config) {
       .num("connections", server.connections());
   const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
   workers.join();
+  realtime.stop();
   obs::Log(obs::Level::info, "stopped").boolean("clean", clean);
   return 0;
 }

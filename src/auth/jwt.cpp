@@ -48,10 +48,11 @@ std::optional<std::string> text_claim(const json::object& o, std::string_view na
 JwtCodec::JwtCodec(std::string secret) : secret_(std::move(secret)) {}
 
 std::string JwtCodec::sign(const AccessClaims& c) const {
-  json::object payload{{"sub", c.sub}, {"role", role_name(c.role)}, {"iat", c.iat},
-                       {"exp", c.exp}, {"jti", c.jti},              {"sid", c.sid}};
-  std::string signing_input = base64url_encode(kHeader) + "." +
-                              base64url_encode(json::serialize(payload));
+  json::object payload{{"sub", c.sub}, {"role", role_name(c.role)},
+                       {"iat", c.iat}, {"exp", c.exp},
+                       {"jti", c.jti}, {"sid", c.sid}};
+  std::string signing_input =
+      base64url_encode(kHeader) + "." + base64url_encode(json::serialize(payload));
   const std::string mac = hmac_sha256(secret_, signing_input);
   return signing_input + "." + base64url_encode(mac);
 }

@@ -19,12 +19,12 @@ inline constexpr std::int64_t kAccessTokenSeconds = 15 * 60;
 /// The claims Crema puts in an access token. `sid` names the session (refresh-token
 /// family) the token was issued for, so revoking a session also stops its access tokens.
 struct AccessClaims {
-  std::string sub;   ///< user id
+  std::string sub;  ///< user id
   Role role = Role::customer;
   std::int64_t iat = 0;  ///< Unix seconds
   std::int64_t exp = 0;  ///< Unix seconds
-  std::string jti;   ///< unique token id (for the logout denylist)
-  std::string sid;   ///< session id
+  std::string jti;       ///< unique token id (for the logout denylist)
+  std::string sid;       ///< session id
 };
 
 class JwtCodec {

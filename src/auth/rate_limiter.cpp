@@ -59,7 +59,8 @@ RateDecision MemoryRateLimiter::take(std::string_view key, int limit, std::int64
     c = Counts{now_index, window_ms, {}};
   } else {
     // Sub-windows between the newest counted and now start empty.
-    for (std::int64_t i = c.head + 1; i <= now_index; ++i) c.ring[static_cast<std::size_t>(i % kSlots)] = 0;
+    for (std::int64_t i = c.head + 1; i <= now_index; ++i)
+      c.ring[static_cast<std::size_t>(i % kSlots)] = 0;
     c.head = std::max(c.head, now_index);
   }
   std::array<SubWindowCount, kSlots> counts;

@@ -11,9 +11,9 @@
 ///    reaches a threshold every attempt is refused until the window has passed (the login
 ///    lockout: 5 failures in 15 minutes).
 
+#include <array>
 #include <cstdint>
 #include <mutex>
-#include <array>
 #include <optional>
 #include <span>
 #include <string>

@@ -1,9 +1,9 @@
 #include "auth/totp.hpp"
 
+#include <stdexcept>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <stdexcept>
 
 #include "auth/crypto.hpp"
 
@@ -13,15 +13,18 @@ namespace {
 
 const EVP_MD* digest_of(OtpHash h) {
   switch (h) {
-    case OtpHash::sha1: return EVP_sha1();
-    case OtpHash::sha256: return EVP_sha256();
-    case OtpHash::sha512: return EVP_sha512();
+    case OtpHash::sha1:
+      return EVP_sha1();
+    case OtpHash::sha256:
+      return EVP_sha256();
+    case OtpHash::sha512:
+      return EVP_sha512();
   }
   return EVP_sha1();
 }
 
-constexpr std::uint32_t kPow10[] = {1,         10,         100,         1000,       10000,
-                                    100000,    1000000,    10000000,    100000000,  1000000000};
+constexpr std::uint32_t kPow10[] = {1,      10,      100,      1000,      10000,
+                                    100000, 1000000, 10000000, 100000000, 1000000000};
 
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -89,7 +92,8 @@ std::optional<std::int64_t> totp_match(std::string_view key, std::string_view co
   // Every candidate is computed and compared, so the time taken does not say which matched.
   for (std::int64_t s = current - window; s <= current + window; ++s) {
     if (s < 0) continue;
-    const std::string candidate = otp_text(hotp(key, static_cast<std::uint64_t>(s), digits, hash), digits);
+    const std::string candidate =
+        otp_text(hotp(key, static_cast<std::uint64_t>(s), digits, hash), digits);
     if (constant_time_equal(candidate, code) && !matched) matched = s;
   }
   return matched;

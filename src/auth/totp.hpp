@@ -14,7 +14,7 @@ enum class OtpHash { sha1, sha256, sha512 };
 
 inline constexpr int kTotpDigits = 6;
 inline constexpr std::int64_t kTotpStepSeconds = 30;
-inline constexpr int kTotpWindow = 1;       ///< steps accepted before and after the current one
+inline constexpr int kTotpWindow = 1;  ///< steps accepted before and after the current one
 inline constexpr std::size_t kTotpSecretBytes = 20;  ///< 160 bits, RFC 4226's recommendation
 
 /// HOTP value of `counter` under `key`, truncated to `digits` (6 to 9) decimal digits.

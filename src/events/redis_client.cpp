@@ -104,8 +104,9 @@ RedisClient::Context RedisClient::connect() {
     return !error;
   };
   if (!endpoint_.password.empty()) {
-    const bool ok = endpoint_.username.empty() ? simple({"AUTH", endpoint_.password})
-                                               : simple({"AUTH", endpoint_.username, endpoint_.password});
+    const bool ok = endpoint_.username.empty()
+                        ? simple({"AUTH", endpoint_.password})
+                        : simple({"AUTH", endpoint_.username, endpoint_.password});
     if (!ok) fail("authentication failed");
   }
   if (endpoint_.db != 0) {

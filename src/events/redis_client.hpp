@@ -45,7 +45,8 @@ class RedisScript {
 
 class RedisClient {
  public:
-  RedisClient(RedisEndpoint endpoint, std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
+  RedisClient(RedisEndpoint endpoint,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
               std::size_t max_idle = 16);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;

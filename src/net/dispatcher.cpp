@@ -108,50 +108,41 @@ std::optional<Response> Dispatcher::prepare(Exchange& ex) {
   return std::nullopt;
 }
 
-Response Dispatcher::invoke(Exchange& ex) {
-  auto& req = ex.request;
-  const Route& route = *ex.match.route;
+std::optional<Response> Dispatcher::check_access(Request& req, const Route& route) {
+  // Routes served on the I/O thread (offload=false) are public and read only memory;
+  // authenticating there could block the thread (a database or Redis lookup), and they
+  // have no use for the caller's identity.
+  if (authenticator_ && (route.offload || !route.access.is_public)) {
+    auto who = authenticator_->authenticate(req);
+    if (!who) {
+      // Bad credentials are charged like any anonymous request, so guessing tokens or
+      // keys is rate limited too.
+      if (guard_) {
+        if (auto refused = guard_->before(req, route, route.offload)) return refused;
+      }
+      return Response::from(who.error());
+    }
+    req.principal = std::move(*who);
+  }
+  if (guard_) {
+    if (auto refused = guard_->before(req, route, route.offload)) return refused;
+  }
+  if (!route.access.is_public) {
+    if (!req.principal) return Response::from(ErrorCode::unauthorized, "Sign in first.");
+    const auto& p = *req.principal;
+    if (p.is_api_key()) {
+      if (route.access.api_key_scope.empty() || !p.has_scope(route.access.api_key_scope))
+        return Response::from(ErrorCode::forbidden, "This API key may not call this route.");
+    } else if (!route.access.allows(p.role)) {
+      return Response::from(ErrorCode::forbidden, "Your role may not do this.");
+    }
+  }
+  return std::nullopt;
+}
+
+Response Dispatcher::fault(const Request& req, const Route& route) noexcept {
   try {
-    // Routes served on the I/O thread (offload=false) are public and read only memory;
-    // authenticating there could block the thread (a database or Redis lookup), and they
-    // have no use for the caller's identity.
-    if (authenticator_ && (route.offload || !route.access.is_public)) {
-      auto who = authenticator_->authenticate(req);
-      if (!who) {
-        // Bad credentials are charged like any anonymous request, so guessing tokens or
-        // keys is rate limited too.
-        if (guard_) {
-          if (auto refused = guard_->before(req, route, route.offload)) return std::move(*refused);
-        }
-        return Response::from(who.error());
-      }
-      req.principal = std::move(*who);
-    }
-    if (guard_) {
-      if (auto refused = guard_->before(req, route, route.offload)) return std::move(*refused);
-    }
-    if (!route.access.is_public) {
-      if (!req.principal) return Response::from(ErrorCode::unauthorized, "Sign in first.");
-      const auto& p = *req.principal;
-      if (p.is_api_key()) {
-        if (route.access.api_key_scope.empty() || !p.has_scope(route.access.api_key_scope))
-          return Response::from(ErrorCode::forbidden, "This API key may not call this route.");
-      } else if (!route.access.allows(p.role)) {
-        return Response::from(ErrorCode::forbidden, "Your role may not do this.");
-      }
-    }
-    if (route.body == BodyKind::json && !req.body.empty()) {
-      boost::system::error_code ec;
-      boost::json::parse_options opts;
-      opts.max_depth = 64;
-      req.json = boost::json::parse(req.body, ec, {}, opts);
-      if (ec)
-        return Response::from(ErrorCode::bad_request, "The body is not valid JSON.",
-                              {{"body", ec.message()}});
-    }
-    Response res = route.handler(req);
-    if (guard_) guard_->after(req, route, res, route.offload);
-    return res;
+    throw;
   } catch (const db::Error& e) {
     if (e.kind() == db::Error::Kind::unavailable) {
       obs::Log(obs::Level::warn, "database unavailable")
@@ -173,6 +164,41 @@ Response Dispatcher::invoke(Exchange& ex) {
         .str("route", route.pattern)
         .str("error", e.what());
     return Response::from(ErrorCode::internal);
+  } catch (...) {
+    obs::Log(obs::Level::error, "unhandled exception")
+        .str("request_id", req.request_id)
+        .str("route", route.pattern);
+    return Response::from(ErrorCode::internal);
+  }
+}
+
+Response Dispatcher::invoke(Exchange& ex) {
+  auto& req = ex.request;
+  const Route& route = *ex.match.route;
+  try {
+    if (auto refused = check_access(req, route)) return std::move(*refused);
+    if (route.body == BodyKind::json && !req.body.empty()) {
+      boost::system::error_code ec;
+      boost::json::parse_options opts;
+      opts.max_depth = 64;
+      req.json = boost::json::parse(req.body, ec, {}, opts);
+      if (ec)
+        return Response::from(ErrorCode::bad_request, "The body is not valid JSON.",
+                              {{"body", ec.message()}});
+    }
+    Response res = route.handler(req);
+    if (guard_) guard_->after(req, route, res, route.offload);
+    return res;
+  } catch (...) {
+    return fault(req, route);
+  }
+}
+
+std::optional<Response> Dispatcher::admit(Request& req, const Route& route) {
+  try {
+    return check_access(req, route);
+  } catch (...) {
+    return fault(req, route);
   }
 }
 
@@ -180,7 +206,15 @@ std::optional<Response> Dispatcher::try_fast_path(Exchange& ex) noexcept {
   const Route& route = *ex.match.route;
   if (!route.fast_path) return std::nullopt;
   try {
-    return route.fast_path(ex.request);
+    auto res = route.fast_path(ex.request);
+    // A fast answer is still a request: the guard counts it (with the in-process limiter,
+    // as this runs on the I/O thread), after the fact so a declined fast path is not
+    // counted twice.
+    if (res && guard_) {
+      if (auto refused = guard_->before(ex.request, route, false)) return refused;
+      guard_->after(ex.request, route, *res, false);
+    }
+    return res;
   } catch (...) {
     return std::nullopt;  // the handler will answer, or report the fault
   }

@@ -53,14 +53,26 @@ class Dispatcher {
   /// infrastructure faults become 503 (database unavailable) or a logged 500.
   Response invoke(Exchange& ex);
 
-  /// The route's fast path (Route::fast_path), on the I/O thread: its answer, or nothing to
-  /// invoke() the handler. Never throws (a failing fast path just declines).
+  /// What invoke() does before the handler — authentication, the guard, the route's access
+  /// rule — for a request the server answers itself (the WebSocket upgrade, whose token
+  /// comes in the query or a subprotocol and is presented here as an Authorization header).
+  /// Sets req.principal; returns the refusal, or nothing when the request may go on. May
+  /// block: call it on the worker pool. Never throws (faults become 503 or 500).
+  std::optional<Response> admit(Request& req, const Route& route);
+
+  /// The route's fast path (Route::fast_path), on the I/O thread: its answer (or the guard's
+  /// 429 once the caller's budget is spent), or nothing to invoke() the handler. Never
+  /// throws (a failing fast path just declines).
   std::optional<Response> try_fast_path(Exchange& ex) noexcept;
 
   /// Renders an error body with the request id and runs the response side of the chain.
   void finish(Exchange& ex, Response& res);
 
  private:
+  std::optional<Response> check_access(Request& req, const Route& route);
+  /// The answer to the exception being handled (503 for an unavailable database, else 500).
+  static Response fault(const Request& req, const Route& route) noexcept;
+
   const Router& router_;
   std::vector<std::unique_ptr<Middleware>> chain_;
   Authenticator* authenticator_ = nullptr;

@@ -14,9 +14,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
 #include "net/dispatcher.hpp"
+#include "net/ws_session.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 
@@ -37,6 +39,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 struct SessionHandle {
   tcp::socket* socket = nullptr;
   bool idle = true;  ///< waiting for the first byte of a request
+  WsControl* websocket = nullptr;  ///< set while the connection is a WebSocket session
 };
 
 /// One I/O thread: its io_context, its acceptor, its connections.
@@ -101,6 +104,7 @@ struct HttpServer::Impl {
   http::Dispatcher& dispatcher;
   asio::thread_pool& workers;
   obs::Metrics* metrics;
+  events::Hub* hub = nullptr;
   std::unique_ptr<asio::ssl::context> tls;
   std::vector<std::unique_ptr<Shard>> shards;
   std::uint16_t bound_port = 0;
@@ -127,6 +131,10 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, SessionHandle& handle, const util::IpAddress& peer,
                               bool over_tls);
+  template <class Stream, class InFlight>
+  asio::awaitable<void> upgrade(Stream& stream, SessionHandle& handle, http::Exchange& ex,
+                                bhttp::request_parser<bhttp::string_body>& parser,
+                                InFlight& in_flight);
   template <class Stream>
   asio::awaitable<bool> write_response(Stream& stream, http::Exchange& ex, http::Response& res,
                                        unsigned version, bool keep_alive, bool head);
@@ -285,8 +293,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
     if (metrics) metrics->in_flight().Increment();
     struct InFlight {
       obs::Metrics* m;
-      ~InFlight() {
+      ~InFlight() { release(); }
+      void release() {  // a WebSocket session is not a request in flight
         if (m) m->in_flight().Decrement();
+        m = nullptr;
       }
     } in_flight{metrics};
 
@@ -353,6 +363,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
         co_return;
       }
     }
+    if (match.route && match.route->websocket && beast::websocket::is_upgrade(parser.get())) {
+      co_await upgrade(stream, handle, ex, parser, in_flight);
+      co_return;
+    }
     req.body = std::move(parser.get().body());
 
     // A request that has arrived is served even while draining; its answer closes the
@@ -373,6 +387,116 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
     if (!co_await write_response(stream, ex, res, version, keep_alive, is_head)) co_return;
     if (!keep_alive) co_return;
   }
+}
+
+// ---- WebSocket upgrades --------------------------------------------------------------------
+
+namespace {
+
+// The access token of an upgrade request: the `bearer.<token>` subprotocol (which must be
+// echoed back) or `?token=`.
+struct UpgradeToken {
+  std::string token;
+  std::string protocol;
+};
+
+UpgradeToken upgrade_token(const http::Request& req) {
+  UpgradeToken out;
+  if (auto offered = req.header("sec-websocket-protocol")) {
+    std::string_view list = *offered;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      constexpr std::string_view kPrefix = "bearer.";
+      if (item.size() > kPrefix.size() && item.substr(0, kPrefix.size()) == kPrefix) {
+        out.protocol = std::string(item);
+        out.token = std::string(item.substr(kPrefix.size()));
+        return out;
+      }
+    }
+  }
+  if (auto q = req.query_param("token")) out.token = std::string(*q);
+  return out;
+}
+
+}  // namespace
+
+// Authenticates an upgrade request before anything is upgraded: every refusal is an
+// ordinary HTTP answer with the error body, and the connection is closed after it.
+template <class Stream, class InFlight>
+asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& handle,
+                                                http::Exchange& ex,
+                                                bhttp::request_parser<bhttp::string_body>& parser,
+                                                InFlight& in_flight) {
+  auto& req = ex.request;
+  const unsigned version = parser.get().version();
+  std::optional<http::Response> refusal = dispatcher.prepare(ex);
+  UpgradeToken token;
+  std::optional<auth::Principal> principal;
+  if (!refusal) {
+    auto ws_version = req.header("sec-websocket-version");
+    auto key = req.header("sec-websocket-key");
+    if (!parser.is_done() || parser.content_length().value_or(0) != 0) {
+      refusal = http::Response::from(ErrorCode::bad_request, "An upgrade request has no body.");
+    } else if (!key || key->empty()) {
+      refusal = http::Response::from(ErrorCode::bad_request, "Sec-WebSocket-Key is missing.");
+    } else if (!ws_version || *ws_version != "13") {
+      refusal = http::Response::from(ErrorCode::bad_request, "Only WebSocket version 13 is spoken.");
+      refusal->status = 426;
+      refusal->header("Sec-WebSocket-Version", "13");
+    } else if (!hub || draining.load()) {
+      refusal = http::Response::from(ErrorCode::unavailable,
+                                     hub ? "The server is shutting down." : "No real-time feed here.");
+    }
+  }
+  if (!refusal) {
+    // Exactly as a request carrying the token in its Authorization header: the installed
+    // Authenticator, the rate limits, the route's access rule. It may block (a database or
+    // Redis lookup), so it runs on the worker pool.
+    token = upgrade_token(req);
+    const std::string authorization = "Bearer " + token.token;
+    http::Request probe;
+    probe.method = req.method;
+    probe.path = req.path;
+    probe.target = req.path;  // never the query: it holds the token
+    probe.route = req.route;
+    probe.client_ip = req.client_ip;
+    probe.secure = req.secure;
+    probe.request_id = req.request_id;
+    if (!token.token.empty()) probe.headers.emplace_back("authorization", authorization);
+    using Outcome = std::optional<std::optional<http::Response>>;
+    Outcome outcome = co_await asio::co_spawn(
+        workers,
+        [&]() -> asio::awaitable<Outcome> {
+          co_return dispatcher.admit(probe, *ex.match.route);
+        },
+        asio::use_awaitable);
+    refusal = std::move(*outcome);
+    if (refusal && refusal->status == 401 && token.token.empty()) {
+      refusal = http::Response::from(
+          ErrorCode::unauthorized,
+          "Send the access token as ?token= or as the Sec-WebSocket-Protocol bearer.<token>.");
+    } else if (!refusal && !probe.principal) {
+      refusal = http::Response::from(ErrorCode::unauthorized, "Sign in first.");
+    } else if (!refusal) {
+      principal = std::move(probe.principal);
+      req.principal = principal;  // for the access log's user_id
+    }
+  }
+  if (refusal) {
+    co_await write_response(stream, ex, *refusal, version, false, false);
+    co_return;
+  }
+
+  http::Response switching(101, {}, {});
+  dispatcher.finish(ex, switching);  // request id, security headers, access log, metrics
+  in_flight.release();
+  WsUpgrade up{std::move(*principal), std::move(token.protocol), std::move(switching.headers)};
+  co_await run_websocket(stream, parser.release(), std::move(up),
+                         WsEnvironment{*hub, workers, options.websocket}, handle.websocket);
 }
 
 // ---- accepting ----------------------------------------------------------------------------
@@ -480,6 +604,8 @@ std::string HttpServer::address() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->bound_port);
 }
 
+void HttpServer::set_websocket_hub(events::Hub* hub) noexcept { impl_->hub = hub; }
+
 int HttpServer::connections() const noexcept { return impl_->open_sessions.load(); }
 
 bool HttpServer::shutdown(std::chrono::milliseconds grace) {
@@ -491,8 +617,13 @@ bool HttpServer::shutdown(std::chrono::milliseconds grace) {
     asio::post(shard->ioc, [s = shard.get()] {
       error_code ec;
       s->acceptor.close(ec);
-      for (auto* h : s->sessions)
-        if (h->idle) h->socket->close(ec);
+      for (auto* h : s->sessions) {
+        if (h->websocket) {
+          h->websocket->going_away();  // 1001, within the close timeout
+        } else if (h->idle) {
+          h->socket->close(ec);
+        }
+      }
     });
   }
   bool clean;

@@ -1,7 +1,8 @@
 #pragma once
 /// The HTTP/1.1 server: one io_context and one SO_REUSEPORT acceptor per I/O thread, one
-/// coroutine per connection, optional native TLS, graceful shutdown. The only code that
-/// knows Beast; everything it serves goes through the Dispatcher.
+/// coroutine per connection, optional native TLS, WebSocket upgrades, graceful shutdown.
+/// With net/ws_session.cpp the only code that knows Beast; everything it serves goes
+/// through the Dispatcher (and, for WebSockets, the events::Hub).
 
 #include <chrono>
 #include <cstdint>
@@ -23,7 +24,28 @@ namespace crema::http {
 class Dispatcher;
 }
 
+namespace crema::events {
+class Hub;
+}
+
 namespace crema::net {
+
+/// The WebSocket feed's limits (SPEC §7).
+struct WebSocketOptions {
+  /// The server pings this often; a client that leaves `missed_pongs` pings unanswered is
+  /// dropped.
+  std::chrono::milliseconds ping_interval{30000};
+  int missed_pongs = 2;
+  /// A client's send queue: beyond either bound the client is closed with 1008.
+  std::size_t queue_frames = 1024;
+  std::size_t queue_bytes = 4 * 1024 * 1024;
+  /// How long a closing handshake (1001, 1008) may take before the connection is cut.
+  std::chrono::milliseconds close_timeout{3000};
+  /// The largest message a client may send (subscribe commands are tiny).
+  std::size_t max_message = 4096;
+  /// Channels one client may listen on at once.
+  std::size_t max_channels = 64;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -35,6 +57,7 @@ struct ServerOptions {
   /// Deadline for a request's headers (and idle keep-alive), each body read and each write.
   std::chrono::seconds request_timeout{10};
   std::size_t header_limit = 16 * 1024;
+  WebSocketOptions websocket;
 };
 
 class HttpServer {
@@ -45,6 +68,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Serves WebSocket routes (Route::websocket) with this hub; set before start(). Without
+  /// one, upgrade requests are answered 503.
+  void set_websocket_hub(events::Hub* hub) noexcept;
+
   /// Binds and starts the I/O threads. Throws std::runtime_error when it cannot listen or
   /// the TLS files are unusable.
   void start();
@@ -54,12 +81,13 @@ class HttpServer {
   /// "host:port" as bound.
   std::string address() const;
 
-  /// Stops accepting, closes idle connections, lets requests in flight finish (they are
-  /// answered with `Connection: close`) for up to `grace`, then closes what is left and
-  /// stops the I/O threads. Returns true when nothing had to be cut off.
+  /// Stops accepting, closes idle connections, closes WebSocket sessions with 1001, lets
+  /// requests in flight finish (they are answered with `Connection: close`) for up to
+  /// `grace`, then closes what is left and stops the I/O threads. Returns true when nothing
+  /// had to be cut off.
   bool shutdown(std::chrono::milliseconds grace);
 
-  /// Open connections now.
+  /// Open connections now (WebSocket sessions included).
   int connections() const noexcept;
 
   struct Impl;  ///< defined in http_server.cpp, where Beast is

@@ -40,6 +40,7 @@ struct QueryDoc {
 /// The route's OpenAPI operation, generated into /openapi.json.
 struct RouteDoc {
   std::string_view summary;           ///< required: the test fails a route without it
+  std::string_view description;       ///< optional longer text (CommonMark)
   std::string_view tag;
   std::string_view request_schema;    ///< a components schema name, or an inline JSON schema
   std::string_view response_schema;   ///< likewise; empty for 204
@@ -67,6 +68,9 @@ struct Route {
   bool offload = true;
   /// Counted by the per-IP / per-user rate limits (false for /health, /ready, /metrics).
   bool rate_limited = true;
+  /// A GET that upgrades to a WebSocket (net/ws_session.cpp): the server authenticates and
+  /// upgrades an upgrade request itself; the handler answers only plain requests.
+  bool websocket = false;
   RouteDoc doc;
 };
 

@@ -35,8 +35,8 @@ void insert_api_key(db::Connection& conn, const ApiKeyRecord& k) {
       "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes, tier, created_by, "
       "created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {k.id, k.name, k.key_hash, k.key_prefix, k.scopes_json, k.tier,
-       k.created_by ? db::Param(std::string_view(*k.created_by)) : db::Param(nullptr),
-       k.created_at, k.revoked_at ? db::Param(*k.revoked_at) : db::Param(nullptr)});
+       k.created_by ? db::Param(std::string_view(*k.created_by)) : db::Param(nullptr), k.created_at,
+       k.revoked_at ? db::Param(*k.revoked_at) : db::Param(nullptr)});
 }
 
 std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_view key_hash) {
@@ -55,8 +55,7 @@ std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view 
 }
 
 bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms) {
-  return conn
-             .exec("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+  return conn.exec("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                    {id, now_ms})
              .affected() == 1;
 }

@@ -45,8 +45,7 @@ void insert_refresh_token(db::Connection& conn, const RefreshTokenRecord& t) {
        t.rotated_at ? db::Param(*t.rotated_at) : db::Param(nullptr)});
 }
 
-std::optional<RefreshLookup> find_refresh_token(db::Connection& conn,
-                                                std::string_view token_hash) {
+std::optional<RefreshLookup> find_refresh_token(db::Connection& conn, std::string_view token_hash) {
   static const std::string sql =
       "SELECT t.token_hash, t.session_id, t.issued_at, t.expires_at, t.rotated_at, "
       "s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at, "
@@ -66,10 +65,10 @@ std::optional<RefreshLookup> find_refresh_token(db::Connection& conn,
 }
 
 bool mark_rotated(db::Connection& conn, std::string_view token_hash, std::int64_t now_ms) {
-  return conn
-             .exec("UPDATE refresh_tokens SET rotated_at = $2 "
-                   "WHERE token_hash = $1 AND rotated_at IS NULL",
-                   {token_hash, now_ms})
+  return conn.exec(
+                 "UPDATE refresh_tokens SET rotated_at = $2 "
+                 "WHERE token_hash = $1 AND rotated_at IS NULL",
+                 {token_hash, now_ms})
              .affected() == 1;
 }
 
@@ -81,10 +80,10 @@ void touch_session(db::Connection& conn, std::string_view id, std::int64_t now_m
 
 bool revoke_session(db::Connection& conn, std::string_view id, std::string_view reason,
                     std::int64_t now_ms) {
-  return conn
-             .exec("UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
-                   "WHERE id = $1 AND revoked_at IS NULL",
-                   {id, now_ms, reason})
+  return conn.exec(
+                 "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 "
+                 "WHERE id = $1 AND revoked_at IS NULL",
+                 {id, now_ms, reason})
              .affected() == 1;
 }
 
@@ -92,9 +91,10 @@ std::int64_t revoke_user_sessions(db::Connection& conn, std::string_view user_id
                                   std::string_view keep, std::string_view reason,
                                   std::int64_t now_ms) {
   return conn
-      .exec("UPDATE sessions SET revoked_at = $3, revoke_reason = $4 "
-            "WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
-            {user_id, keep, now_ms, reason})
+      .exec(
+          "UPDATE sessions SET revoked_at = $3, revoke_reason = $4 "
+          "WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
+          {user_id, keep, now_ms, reason})
       .affected();
 }
 
@@ -129,9 +129,8 @@ std::int64_t prune_user_sessions(db::Connection& conn, std::string_view user_id,
                "WHERE user_id = $1 AND (expires_at < $2 OR revoked_at < $2))",
                {user_id, ended_before})
            .affected();
-  n += conn.exec(
-               "DELETE FROM sessions WHERE user_id = $1 AND (expires_at < $2 OR revoked_at < $2)",
-               {user_id, ended_before})
+  n += conn.exec("DELETE FROM sessions WHERE user_id = $1 AND (expires_at < $2 OR revoked_at < $2)",
+                 {user_id, ended_before})
            .affected();
   return n;
 }

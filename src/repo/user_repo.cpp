@@ -99,8 +99,8 @@ std::optional<std::int64_t> update_user_profile(db::Connection& conn, const User
       "UPDATE users SET name = $2, phone = $3, role = $4, addresses = $5, marketing_opt_in = $6, "
       "is_active = $7, metadata = $8, version = version + 1, updated_at = $9 "
       "WHERE id = $1 AND version = $10 RETURNING version",
-      {u.id, u.name, param(u.phone), auth::role_name(u.role), u.addresses_json,
-       u.marketing_opt_in, u.is_active, u.metadata_json, now_ms, expected_version});
+      {u.id, u.name, param(u.phone), auth::role_name(u.role), u.addresses_json, u.marketing_opt_in,
+       u.is_active, u.metadata_json, now_ms, expected_version});
   if (res.empty()) return std::nullopt;
   return res.front().int64(0);
 }
@@ -139,22 +139,20 @@ void anonymise_user(db::Connection& conn, std::string_view id, std::string_view 
 }
 
 std::int64_t count_active_admins(db::Connection& conn) {
-  return conn
-      .exec("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = $1", {true})
+  return conn.exec("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = $1", {true})
       .front()
       .int64(0);
 }
 
 std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
-  static const std::string sql =
-      "SELECT " + std::string(kColumns) +
-      " FROM users "
-      "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
-      "     OR email LIKE $2 ESCAPE '\\') "
-      "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
-      "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
-      "ORDER BY created_at DESC, id DESC LIMIT $5";
+  static const std::string sql = "SELECT " + std::string(kColumns) +
+                                 " FROM users "
+                                 "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
+                                 "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
+                                 "     OR email LIKE $2 ESCAPE '\\') "
+                                 "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
+                                 "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
+                                 "ORDER BY created_at DESC, id DESC LIMIT $5";
   std::optional<std::string> pattern;
   if (f.query) pattern = contains_pattern(*f.query);
   db::Param role = nullptr;
@@ -165,8 +163,8 @@ std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
     before_at = f.before->first;
     before_id = std::string_view(f.before->second);
   }
-  auto res = conn.exec(sql, {role, param(pattern), before_at, before_id,
-                             static_cast<std::int64_t>(f.limit + 1)});
+  auto res = conn.exec(
+      sql, {role, param(pattern), before_at, before_id, static_cast<std::int64_t>(f.limit + 1)});
   std::vector<UserRecord> out;
   out.reserve(res.size());
   for (auto row : res) out.push_back(read_user(row));

@@ -29,8 +29,8 @@ struct UserRecord {
   std::optional<std::string> totp_secret;  ///< encrypted
   std::string metadata_json = "{}";
   std::int64_t version = 1;
-  std::int64_t created_at = 0;  ///< Unix ms
-  std::int64_t updated_at = 0;  ///< Unix ms
+  std::int64_t created_at = 0;                 ///< Unix ms
+  std::int64_t updated_at = 0;                 ///< Unix ms
   std::optional<std::int64_t> totp_last_step;  ///< last TOTP time step accepted (no replay)
   std::optional<std::int64_t> erased_at;       ///< when the account was anonymised
 };
@@ -49,8 +49,7 @@ std::optional<UserRecord> find_user_by_id(db::Connection& conn, std::string_view
 /// version is still `expected_version`. Returns the new version, or nothing when the row
 /// is missing or was changed meanwhile.
 std::optional<std::int64_t> update_user_profile(db::Connection& conn, const UserRecord& user,
-                                                std::int64_t expected_version,
-                                                std::int64_t now_ms);
+                                                std::int64_t expected_version, std::int64_t now_ms);
 
 /// Sets the password hash.
 void set_password_hash(db::Connection& conn, std::string_view id, std::string_view hash,

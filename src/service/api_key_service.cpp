@@ -43,14 +43,15 @@ Result<NewApiKey> ApiKeyService::create(const Actor& actor, std::string_view nam
     repo::insert_api_key(tx.connection(), k);
     record_audit(tx, actor,
                  {"api_key.create", "api_key", k.id,
-                  "created " + k.tier + " API key \"" + k.name + "\" (" + k.key_prefix + "…) with " +
-                      k.scopes_json});
+                  "created " + k.tier + " API key \"" + k.name + "\" (" + k.key_prefix +
+                      "…) with " + k.scopes_json});
   });
   return out;
 }
 
 Result<ApiKeyService::Page> ApiKeyService::list(
-    const Actor& actor, const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
+    const Actor& actor, const std::optional<std::pair<std::int64_t, std::string>>& before,
+    int limit) {
   if (!actor.is_role(auth::Role::admin)) return admins_only();
   Page page;
   page.items = repo::list_api_keys(*pool_.read(), before, limit);
@@ -76,7 +77,8 @@ Result<auth::Principal> ApiKeyService::authenticate(std::string_view key) {
     return Error::make(ErrorCode::unauthorized, "This API key is not valid.");
   // The lookup is by hash: the key itself is never compared or stored.
   auto found = repo::find_live_api_key(*pool_.read(), auth::sha256_hex(key));
-  if (!found) return Error::make(ErrorCode::unauthorized, "This API key is not valid or was revoked.");
+  if (!found)
+    return Error::make(ErrorCode::unauthorized, "This API key is not valid or was revoked.");
   auth::Principal p;
   p.api_key_id = found->id;
   p.api_key_tier = found->tier;

@@ -38,9 +38,9 @@ std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
 
 }  // namespace
 
-AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt,
-                         const auth::SecretBox& secrets, auth::TokenDenylist& denylist,
-                         auth::RateLimiter& limiter, auth::Argon2Profile argon2)
+AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::SecretBox& secrets,
+                         auth::TokenDenylist& denylist, auth::RateLimiter& limiter,
+                         auth::Argon2Profile argon2)
     : pool_(pool),
       jwt_(jwt),
       secrets_(secrets),
@@ -147,8 +147,8 @@ Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& clie
   std::optional<repo::UserRecord> user;
   if (email) user = repo::find_user_by_email(*pool_.read(), *email);
   // The same work whether or not the account exists: one Argon2 verification.
-  const bool password_ok = auth::verify_password(user ? user->password_hash : dummy_hash_,
-                                                 in.password);
+  const bool password_ok =
+      auth::verify_password(user ? user->password_hash : dummy_hash_, in.password);
   if (!user || !password_ok || !user->is_active) {
     limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
     return bad_credentials();
@@ -229,11 +229,13 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
     return pair;
   });
   if (reuse)
-    obs::Log(obs::Level::warn, "refresh token reuse; session revoked").str("session_id", reuse_session);
+    obs::Log(obs::Level::warn, "refresh token reuse; session revoked")
+        .str("session_id", reuse_session);
   return out;
 }
 
-Result<void> AuthService::logout(const Actor& actor, const std::optional<std::string>& refresh_token) {
+Result<void> AuthService::logout(const Actor& actor,
+                                 const std::optional<std::string>& refresh_token) {
   if (!actor.principal || actor.principal->is_api_key())
     return Error::make(ErrorCode::unauthorized, "Sign in first.");
   const auto& p = *actor.principal;
@@ -241,7 +243,8 @@ Result<void> AuthService::logout(const Actor& actor, const std::optional<std::st
     auto& conn = tx.connection();
     const std::int64_t now = util::now_ms();
     if (!p.session_id.empty()) repo::revoke_session(conn, p.session_id, "logout", now);
-    if (refresh_token && !refresh_token->empty() && refresh_token->size() <= kMaxRefreshTokenChars) {
+    if (refresh_token && !refresh_token->empty() &&
+        refresh_token->size() <= kMaxRefreshTokenChars) {
       auto found = repo::find_refresh_token(conn, auth::sha256_hex(*refresh_token));
       // Someone else's token is ignored rather than revoked: a logout must not end
       // another user's session.
@@ -272,8 +275,8 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
   const std::string key = login_key(user->email);
   if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
     return locked(*wait);
-  std::vector<FieldIssue> issues = auth::check_password_rules(new_password, user->email,
-                                                              "new_password");
+  std::vector<FieldIssue> issues =
+      auth::check_password_rules(new_password, user->email, "new_password");
   if (!issues.empty())
     return Error::make(ErrorCode::validation_failed, "The new password is not acceptable.",
                        std::move(issues));
@@ -338,17 +341,18 @@ Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) 
   if (!user) return std::move(user).error();
   if (user->two_factor_enabled)
     return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
-  if (!user->totp_secret)
-    return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
+  if (!user->totp_secret) return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms())) return locked(*wait);
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+    return locked(*wait);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
     auto fresh = repo::find_user_by_id(tx.connection(), user->id);
     repo::set_totp(tx.connection(), user->id, user->totp_secret, true,
                    fresh ? fresh->totp_last_step : std::nullopt, now);
-    record_audit(tx, actor, {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
+    record_audit(tx, actor,
+                 {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
     return true;
   });
   if (!ok) {
@@ -366,12 +370,14 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
   if (!user->two_factor_enabled)
     return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms())) return locked(*wait);
+  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+    return locked(*wait);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
     repo::set_totp(tx.connection(), user->id, std::nullopt, false, std::nullopt, now);
-    record_audit(tx, actor, {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
+    record_audit(tx, actor,
+                 {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
     return true;
   });
   if (!ok) {
@@ -395,8 +401,7 @@ Result<auth::Principal> AuthService::authenticate_bearer(std::string_view token)
   if (!state->session_live)
     return Error::make(ErrorCode::unauthorized, "This session has ended; sign in again.");
   if (state->role != claims->role)
-    return Error::make(ErrorCode::unauthorized,
-                       "Your role has changed; refresh the access token.");
+    return Error::make(ErrorCode::unauthorized, "Your role has changed; refresh the access token.");
   auth::Principal p;
   p.user_id = std::move(claims->sub);
   p.role = claims->role;

@@ -100,13 +100,15 @@ Result<repo::UserRecord> UserService::update(const Actor& actor, std::string_vie
       return Error::make(ErrorCode::forbidden, "Only an admin may change role or is_active.");
     if (role_changes) after.role = *in.role;
     if (activity_changes) after.is_active = *in.is_active;
-    if (removes_an_admin(before, after) && repo::count_active_admins(conn) <= 1) return last_admin();
+    if (removes_an_admin(before, after) && repo::count_active_admins(conn) <= 1)
+      return last_admin();
     if (changed.empty() && !role_changes && !activity_changes) return before;
 
     const std::int64_t now = util::now_ms();
     auto version = repo::update_user_profile(conn, after, before.version, now);
     if (!version)
-      return Error::make(ErrorCode::version_conflict, "The user was changed meanwhile; reload and retry.");
+      return Error::make(ErrorCode::version_conflict,
+                         "The user was changed meanwhile; reload and retry.");
     after.version = *version;
     after.updated_at = now;
     if (activity_changes && !after.is_active)
@@ -160,7 +162,8 @@ Result<boost::json::object> UserService::export_user(const Actor& actor, std::st
     return Error::make(ErrorCode::forbidden, "Only the user or an admin may export an account.");
   auto doc = exports_.build(pool_, std::string(id));
   pool_.transact([&](db::Transaction& tx) {
-    record_audit(tx, actor, {"user.export", "user", std::string(id), "exported the account's data"});
+    record_audit(tx, actor,
+                 {"user.export", "user", std::string(id), "exported the account's data"});
   });
   return doc;
 }

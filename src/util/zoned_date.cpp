@@ -23,7 +23,8 @@ std::optional<std::int64_t> day_start_ms(std::string_view text, const std::strin
     const auto* tz = date::locate_zone(zone);
     const date::local_days day = date::local_days{ymd} + date::days{add_days};
     // choose::earliest: on a day that starts inside a DST gap, the first real instant.
-    const auto start = tz->to_sys(date::local_seconds{day.time_since_epoch()}, date::choose::earliest);
+    const auto start =
+        tz->to_sys(date::local_seconds{day.time_since_epoch()}, date::choose::earliest);
     return std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
   } catch (const std::exception&) {
     return std::nullopt;

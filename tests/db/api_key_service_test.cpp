@@ -52,7 +52,8 @@ TEST_F(ApiKeyServiceTest, CreatedKeysAreHashedShownOnceAndRevocable) {
   ASSERT_FALSE(revoked);
   EXPECT_EQ(revoked.error().code, ErrorCode::unauthorized);
   EXPECT_TRUE(keys_->revoke(actor_for(admin), made->record.id));  // again: nothing to do
-  EXPECT_EQ(keys_->revoke(actor_for(admin), util::new_uuid_v7()).error().code, ErrorCode::not_found);
+  EXPECT_EQ(keys_->revoke(actor_for(admin), util::new_uuid_v7()).error().code,
+            ErrorCode::not_found);
 
   std::vector<std::string> actions;
   for (const auto& row : service::list_audit(*pool_, {})) actions.push_back(row.action);
@@ -69,8 +70,9 @@ TEST_F(ApiKeyServiceTest, OnlyAdminsManageKeysAndListsPage) {
   }
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i)
-    ids.push_back(keys_->create(actor_for(admin), "k" + std::to_string(i), {"orders:read", "orders:write"},
-                                i % 2 ? "partner" : "standard")
+    ids.push_back(keys_
+                      ->create(actor_for(admin), "k" + std::to_string(i),
+                               {"orders:read", "orders:write"}, i % 2 ? "partner" : "standard")
                       ->record.id);
   auto first = keys_->list(actor_for(admin), std::nullopt, 2);
   ASSERT_TRUE(first);

@@ -58,7 +58,8 @@ TEST_F(AuthServiceTest, RegistrationIsCustomerUnlessAnAdminAsks) {
 
   // An admin may create any role, and that is audited.
   auto admin = make_user(Role::admin);
-  auto staff = auth_->register_user(actor_for(admin), registration("sam@example.com", Role::staff), {});
+  auto staff =
+      auth_->register_user(actor_for(admin), registration("sam@example.com", Role::staff), {});
   ASSERT_TRUE(staff) << staff.error().message;
   EXPECT_EQ(staff->user.role, Role::staff);
   auto audit = service::list_audit(*pool_, {});

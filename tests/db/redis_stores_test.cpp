@@ -1,9 +1,9 @@
 // The Redis-backed limiter and denylist (CREMA_TEST_REDIS_URL; scripts/test.sh starts a
 // Redis). Two clients stand for two instances: they must see one shared state.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "auth/redis_stores.hpp"
 #include "db/types.hpp"

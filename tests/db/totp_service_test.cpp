@@ -1,9 +1,9 @@
 // Two-factor enrolment and sign-in with TOTP, the secret encrypted at rest, codes good once.
+#include <set>
+
 #include "auth/totp.hpp"
 #include "db/identity_fixture.hpp"
 #include "service/audit.hpp"
-
-#include <set>
 
 namespace crema::test {
 namespace {
@@ -39,8 +39,8 @@ TEST_F(TotpServiceTest, EnrolThenSignInWithACode) {
   ASSERT_TRUE(setup) << setup.error().message;
   const std::string secret = raw_secret(*setup);
   EXPECT_EQ(secret.size(), 20u);
-  EXPECT_EQ(setup->otpauth_url.rfind("otpauth://totp/Crema:mona@example.com?secret=" +
-                                         setup->secret_base32, 0),
+  EXPECT_EQ(setup->otpauth_url.rfind(
+                "otpauth://totp/Crema:mona@example.com?secret=" + setup->secret_base32, 0),
             0u);
   // Stored encrypted: not the raw or base32 secret, but it opens with the data key.
   auto stored = repo::find_user_by_id(*pool_->read(), user.id);

@@ -42,7 +42,8 @@ TEST_F(UserServiceTest, CustomersSeeOnlyThemselvesManagersSeeEveryone) {
   EXPECT_EQ(users_->get(actor_for(a), b.id).error().code, ErrorCode::not_found);
   EXPECT_EQ(users_->get(actor_for(staff), b.id).error().code, ErrorCode::not_found);
   EXPECT_EQ(users_->get(actor_for(manager), b.id)->id, b.id);
-  EXPECT_EQ(users_->get(actor_for(manager), util::new_uuid_v7()).error().code, ErrorCode::not_found);
+  EXPECT_EQ(users_->get(actor_for(manager), util::new_uuid_v7()).error().code,
+            ErrorCode::not_found);
   EXPECT_EQ(users_->get(service::Actor{}, a.id).error().code, ErrorCode::not_found);
   EXPECT_EQ(users_->list(actor_for(staff), {}).error().code, ErrorCode::forbidden);
 }
@@ -107,11 +108,13 @@ TEST_F(UserServiceTest, UpdatesFollowWhoMayChangeWhat) {
   // Another customer's account: not found, not forbidden (no existence leak).
   EXPECT_EQ(users_->update(actor_for(b), a.id, u, std::nullopt).error().code, ErrorCode::not_found);
   // A manager can see a but not change it.
-  EXPECT_EQ(users_->update(actor_for(manager), a.id, u, std::nullopt).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(users_->update(actor_for(manager), a.id, u, std::nullopt).error().code,
+            ErrorCode::forbidden);
   // Role and is_active: admin only, even on oneself; the same value is no change.
   service::UserUpdate promote;
   promote.role = Role::manager;
-  EXPECT_EQ(users_->update(actor_for(a), a.id, promote, std::nullopt).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(users_->update(actor_for(a), a.id, promote, std::nullopt).error().code,
+            ErrorCode::forbidden);
   service::UserUpdate same_role;
   same_role.role = Role::customer;
   same_role.is_active = true;
@@ -207,8 +210,10 @@ TEST_F(UserServiceTest, ErasureAnonymisesEndsSessionsAndIsFinal) {
   EXPECT_TRUE(users_->erase(actor_for(admin), c.id));
   auto d = make_user(Role::customer);
   EXPECT_TRUE(users_->erase(actor_for(admin), d.id));
-  EXPECT_EQ(users_->update(actor_for(admin), c.id, u, std::nullopt).error().code, ErrorCode::conflict);
-  EXPECT_EQ(users_->erase(actor_for(admin), util::new_uuid_v7()).error().code, ErrorCode::not_found);
+  EXPECT_EQ(users_->update(actor_for(admin), c.id, u, std::nullopt).error().code,
+            ErrorCode::conflict);
+  EXPECT_EQ(users_->erase(actor_for(admin), util::new_uuid_v7()).error().code,
+            ErrorCode::not_found);
   std::set<std::string> actions;
   for (const auto& a : audit_actions()) actions.insert(a);
   EXPECT_TRUE(actions.count("user.erase"));
@@ -240,9 +245,9 @@ TEST_F(UserServiceTest, ExportHoldsEveryRecordAndNoSecret) {
   EXPECT_EQ(doc->at("audit_log").at(0).at("action"), "api_key.create");
   EXPECT_EQ(doc->at("orders").at(0).at("found_user"), 1);
   const std::string text = json::serialize(*doc);
-  for (const std::string& secret : {password_hash(), key->key, s.tokens.refresh_token,
-                                    auth::sha256_hex(s.tokens.refresh_token), key->record.key_hash,
-                                    std::string("password_hash"), std::string("totp")})
+  for (const std::string& secret :
+       {password_hash(), key->key, s.tokens.refresh_token, auth::sha256_hex(s.tokens.refresh_token),
+        key->record.key_hash, std::string("password_hash"), std::string("totp")})
     EXPECT_EQ(text.find(secret), std::string::npos) << secret;
 
   // Who may export: oneself or an admin.

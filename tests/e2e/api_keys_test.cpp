@@ -35,7 +35,8 @@ std::unique_ptr<SharedServer> ApiKeys::shared_;
 std::unique_ptr<AuthHelper> ApiKeys::helper_;
 
 TEST_F(ApiKeys, CreateShowsTheKeyOnceAndListsNeverDo) {
-  auto made = create({{"name", "Delivery platform"}, {"scopes", json::array{"orders:read", "orders:write"}},
+  auto made = create({{"name", "Delivery platform"},
+                      {"scopes", json::array{"orders:read", "orders:write"}},
                       {"tier", "partner"}});
   ASSERT_EQ(made.status, 201) << made.describe();
   const auto& body = made.object();
@@ -49,7 +50,7 @@ TEST_F(ApiKeys, CreateShowsTheKeyOnceAndListsNeverDo) {
 
   auto list = client_->get("/api/v1/api-keys", helper_->admin().bearer());
   ASSERT_EQ(list.status, 200) << list.describe();
-  EXPECT_EQ(list.body.find(key), std::string::npos);            // never the key again
+  EXPECT_EQ(list.body.find(key), std::string::npos);             // never the key again
   EXPECT_EQ(list.body.find(key.substr(12)), std::string::npos);  // nor its secret part
   bool found = false;
   for (const auto& item : list.object().at("items").as_array()) {
@@ -65,7 +66,8 @@ TEST_F(ApiKeys, CreateShowsTheKeyOnceAndListsNeverDo) {
   auto standard = create({{"name", "Screen"}, {"scopes", json::array{"menu:read"}}});
   ASSERT_EQ(standard.status, 201) << standard.describe();
   EXPECT_EQ(standard.object().at("tier"), "standard");
-  auto bad = create({{"name", ""}, {"scopes", json::array{"menu:write", "menu:read", "menu:read"}},
+  auto bad = create({{"name", ""},
+                     {"scopes", json::array{"menu:write", "menu:read", "menu:read"}},
                      {"tier", "gold"}});
   EXPECT_ERROR(bad, 422, "validation_failed");
   std::set<std::string> fields;
@@ -84,28 +86,55 @@ TEST_F(ApiKeys, KeysAuthenticateUntilRevokedAndOpenNoUserRoutes) {
   EXPECT_ERROR(client_->get("/api/v1/auth/me", key), 403, "forbidden");
   EXPECT_ERROR(client_->get("/api/v1/api-keys", key), 403, "forbidden");
   // …while an unknown key is not even authenticated.
-  EXPECT_ERROR(client_->get("/api/v1/auth/me", {{"X-API-Key", "crema_unknown"}}), 401, "unauthorized");
+  EXPECT_ERROR(client_->get("/api/v1/auth/me", {{"X-API-Key", "crema_unknown"}}), 401,
+               "unauthorized");
 
-  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/" + id, "", helper_->bearer("manager")), 403,
-               "forbidden");
-  ASSERT_EQ(client_->request("DELETE", "/api/v1/api-keys/" + id, "", helper_->admin().bearer()).status, 204);
+  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/" + id, "", helper_->bearer("manager")),
+               403, "forbidden");
+  ASSERT_EQ(
+      client_->request("DELETE", "/api/v1/api-keys/" + id, "", helper_->admin().bearer()).status,
+      204);
   EXPECT_ERROR(client_->get("/api/v1/auth/me", key), 401, "unauthorized");
   auto list = client_->get("/api/v1/api-keys?limit=200", helper_->admin().bearer());
   for (const auto& item : list.object().at("items").as_array())
     if (json_string(item, {"id"}) == id) {
       EXPECT_FALSE(item.at("revoked_at").is_null());
     }
-  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/01939a1b-0000-7000-8000-000000000000", "",
-                                helper_->admin().bearer()),
+  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/01939a1b-0000-7000-8000-000000000000",
+                                "", helper_->admin().bearer()),
                404, "not_found");
-  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/nope", "", helper_->admin().bearer()), 404,
-               "not_found");
+  EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/nope", "", helper_->admin().bearer()),
+               404, "not_found");
+}
+
+// A route that declares a scope (GET /inventory: staff+ or inventory:read) takes the keys
+// holding it, and only those.
+TEST_F(ApiKeys, KeysOpenTheRoutesTheirScopesAllow) {
+  auto reader = create({{"name", "Stock screen"}, {"scopes", json::array{"inventory:read"}}});
+  auto menu_only = create({{"name", "Menu screen"}, {"scopes", json::array{"menu:read"}}});
+  ASSERT_EQ(reader.status, 201);
+  ASSERT_EQ(menu_only.status, 201);
+  const RequestHeaders reader_key{{"X-API-Key", json_string(reader.object(), {"key"})}};
+  const RequestHeaders menu_key{{"X-API-Key", json_string(menu_only.object(), {"key"})}};
+  auto ok = client_->get("/api/v1/inventory", reader_key);
+  EXPECT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_EQ(client_->get("/api/v1/inventory", helper_->bearer("staff")).status, 200);
+  EXPECT_ERROR(client_->get("/api/v1/inventory", menu_key), 403, "forbidden");
+  EXPECT_ERROR(client_->get("/api/v1/inventory", helper_->bearer("customer")), 403, "forbidden");
+  // Reading is all the scope gives: writing inventory stays with staff.
+  EXPECT_ERROR(post_json(*client_, "/api/v1/inventory", json::object{}, reader_key), 403, "forbidden");
+  ASSERT_EQ(client_->request("DELETE", "/api/v1/api-keys/" + json_string(reader.object(), {"id"}), "",
+                             helper_->admin().bearer())
+                .status,
+            204);
+  EXPECT_ERROR(client_->get("/api/v1/inventory", reader_key), 401, "unauthorized");
 }
 
 TEST_F(ApiKeys, EveryRoleButAdminIsRefused) {
   const json::object body{{"name", "x"}, {"scopes", json::array{"menu:read"}}};
   for (const char* role : {"customer", "driver", "staff", "manager"}) {
-    EXPECT_ERROR(post_json(*client_, "/api/v1/api-keys", body, helper_->bearer(role)), 403, "forbidden");
+    EXPECT_ERROR(post_json(*client_, "/api/v1/api-keys", body, helper_->bearer(role)), 403,
+                 "forbidden");
     EXPECT_ERROR(client_->get("/api/v1/api-keys", helper_->bearer(role)), 403, "forbidden");
   }
   EXPECT_ERROR(post_json(*client_, "/api/v1/api-keys", body), 401, "unauthorized");
@@ -114,24 +143,31 @@ TEST_F(ApiKeys, EveryRoleButAdminIsRefused) {
 
 TEST_F(ApiKeys, ListsArePaginated) {
   for (int i = 0; i < 3; ++i)
-    ASSERT_EQ(create({{"name", "p" + std::to_string(i)}, {"scopes", json::array{"inventory:read"}}}).status, 201);
+    ASSERT_EQ(create({{"name", "p" + std::to_string(i)}, {"scopes", json::array{"inventory:read"}}})
+                  .status,
+              201);
   std::set<std::string> seen;
   std::string cursor;
   int pages = 0;
   do {
-    auto page = client_->get("/api/v1/api-keys?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                             helper_->admin().bearer());
+    auto page =
+        client_->get("/api/v1/api-keys?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                     helper_->admin().bearer());
     ASSERT_EQ(page.status, 200) << page.describe();
     const auto& items = page.object().at("items").as_array();
     EXPECT_LE(items.size(), 2u);
     for (const auto& item : items) EXPECT_TRUE(seen.insert(json_string(item, {"id"})).second);
-    cursor = page.object().at("next_cursor").is_null() ? "" : json_string(page.object(), {"next_cursor"});
+    cursor = page.object().at("next_cursor").is_null()
+                 ? ""
+                 : json_string(page.object(), {"next_cursor"});
     ++pages;
   } while (!cursor.empty() && pages < 50);
   EXPECT_GE(seen.size(), 3u);
   EXPECT_GE(pages, 2);
-  EXPECT_ERROR(client_->get("/api/v1/api-keys?cursor=garbage", helper_->admin().bearer()), 400, "bad_request");
-  EXPECT_ERROR(client_->get("/api/v1/api-keys?limit=0", helper_->admin().bearer()), 400, "bad_request");
+  EXPECT_ERROR(client_->get("/api/v1/api-keys?cursor=garbage", helper_->admin().bearer()), 400,
+               "bad_request");
+  EXPECT_ERROR(client_->get("/api/v1/api-keys?limit=0", helper_->admin().bearer()), 400,
+               "bad_request");
 }
 
 TEST_F(ApiKeys, StandardKeysGet600RequestsAMinute) {
@@ -139,15 +175,18 @@ TEST_F(ApiKeys, StandardKeysGet600RequestsAMinute) {
   ASSERT_EQ(made.status, 201);
   const RequestHeaders key{{"X-API-Key", json_string(made.object(), {"key"})}};
   int forbidden = 0;
-  for (int i = 0; i < 600; ++i) forbidden += client_->get("/api/v1/auth/me", key).status == 403 ? 1 : 0;
+  for (int i = 0; i < 600; ++i)
+    forbidden += client_->get("/api/v1/auth/me", key).status == 403 ? 1 : 0;
   EXPECT_EQ(forbidden, 600);
   auto over = client_->get("/api/v1/auth/me", key);
   EXPECT_ERROR(over, 429, "rate_limited");
   EXPECT_FALSE(over.header("Retry-After").empty());
   // Another key has its own budget.
-  auto other = create({{"name", "Calm"}, {"scopes", json::array{"menu:read"}}, {"tier", "partner"}});
+  auto other =
+      create({{"name", "Calm"}, {"scopes", json::array{"menu:read"}}, {"tier", "partner"}});
   const RequestHeaders other_key{{"X-API-Key", json_string(other.object(), {"key"})}};
-  for (int i = 0; i < 601; ++i) ASSERT_EQ(client_->get("/api/v1/auth/me", other_key).status, 403) << i;
+  for (int i = 0; i < 601; ++i)
+    ASSERT_EQ(client_->get("/api/v1/auth/me", other_key).status, 403) << i;
 }
 
 }  // namespace

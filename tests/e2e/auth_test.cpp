@@ -32,7 +32,9 @@ class AuthApi : public ::testing::Test {
   // A self-registered customer (one Argon2 hash).
   json::object register_customer(std::string_view email, const RequestHeaders& headers = {}) {
     auto res = post_json(*client_, "/api/v1/auth/register",
-                         {{"name", "Cleo"}, {"email", email}, {"password", kTestPassword},
+                         {{"name", "Cleo"},
+                          {"email", email},
+                          {"password", kTestPassword},
                           {"marketing_opt_in", true}},
                          headers);
     EXPECT_EQ(res.status, 201) << res.describe();
@@ -98,14 +100,15 @@ TEST_F(AuthApi, RegisterValidatesEveryFieldAndRefusesTakenEmails) {
     fields.insert(json_string(d, {"field"}));
   EXPECT_EQ(fields, (std::set<std::string>{"name", "email", "password", "phone"}));
 
-  auto same_as_email = post_json(*client_, "/api/v1/auth/register",
-                                 {{"name", "X"}, {"email", "same@example.com"},
-                                  {"password", "same@example.com"}});
+  auto same_as_email =
+      post_json(*client_, "/api/v1/auth/register",
+                {{"name", "X"}, {"email", "same@example.com"}, {"password", "same@example.com"}});
   EXPECT_ERROR(same_as_email, 422, "validation_failed");
 
   register_customer("taken@example.com");
-  auto again = post_json(*client_, "/api/v1/auth/register",
-                         {{"name", "Y"}, {"email", "TAKEN@example.com"}, {"password", kTestPassword}});
+  auto again =
+      post_json(*client_, "/api/v1/auth/register",
+                {{"name", "Y"}, {"email", "TAKEN@example.com"}, {"password", kTestPassword}});
   EXPECT_ERROR(again, 409, "duplicate");
   EXPECT_ERROR(client_->post("/api/v1/auth/register", "{not json"), 400, "bad_request");
   EXPECT_ERROR(client_->post("/api/v1/auth/register", "name=x",
@@ -114,8 +117,10 @@ TEST_F(AuthApi, RegisterValidatesEveryFieldAndRefusesTakenEmails) {
 }
 
 TEST_F(AuthApi, OnlyAnAdminMayRegisterAnotherRole) {
-  const json::object staff_body{{"name", "Mallory"}, {"email", "mallory@example.com"},
-                                {"password", kTestPassword}, {"role", "admin"}};
+  const json::object staff_body{{"name", "Mallory"},
+                                {"email", "mallory@example.com"},
+                                {"password", kTestPassword},
+                                {"role", "admin"}};
   EXPECT_ERROR(post_json(*client_, "/api/v1/auth/register", staff_body), 403, "forbidden");
   for (const char* role : {"customer", "driver", "staff", "manager"}) {
     auto res = post_json(*client_, "/api/v1/auth/register", staff_body, accounts().bearer(role));
@@ -128,7 +133,9 @@ TEST_F(AuthApi, OnlyAnAdminMayRegisterAnotherRole) {
 
   // The admin may, and the admin's own session cookie is left alone.
   auto made = post_json(*client_, "/api/v1/auth/register",
-                        {{"name", "Bea"}, {"email", "bea@example.com"}, {"password", kTestPassword},
+                        {{"name", "Bea"},
+                         {"email", "bea@example.com"},
+                         {"password", kTestPassword},
                          {"role", "manager"}},
                         accounts().admin().bearer());
   ASSERT_EQ(made.status, 201) << made.describe();
@@ -163,8 +170,9 @@ TEST_F(AuthApi, ForgedExpiredAndMalformedTokensAreRefused) {
   json::object claims = jwt_payload(staff.token);
   // A token the test signs itself with the server's secret is accepted: the forgeries below
   // fail for what they change, not because forge_jwt is broken.
-  EXPECT_EQ(client_->get("/api/v1/auth/me",
-                         AuthHelper::bearer_of(forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims)))
+  EXPECT_EQ(client_
+                ->get("/api/v1/auth/me",
+                      AuthHelper::bearer_of(forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims)))
                 .status,
             200);
 
@@ -186,11 +194,11 @@ TEST_F(AuthApi, ForgedExpiredAndMalformedTokensAreRefused) {
       {"RS256 header", forge_jwt(R"({"alg":"RS256","typ":"JWT"})", claims)},
       {"kid header", forge_jwt(R"({"alg":"HS256","kid":"../../dev/null"})", claims)},
       {"bad signature", bad_signature},
-      {"escalated, old signature",
-       staff.token.substr(0, staff.token.find('.') + 1) +
-           auth::base64url_encode(json::serialize(escalated)) +
-           staff.token.substr(staff.token.rfind('.'))},
-      {"other secret", forge_jwt(R"({"alg":"HS256"})", escalated, "a-different-secret-of-32-bytes!!")},
+      {"escalated, old signature", staff.token.substr(0, staff.token.find('.') + 1) +
+                                       auth::base64url_encode(json::serialize(escalated)) +
+                                       staff.token.substr(staff.token.rfind('.'))},
+      {"other secret",
+       forge_jwt(R"({"alg":"HS256"})", escalated, "a-different-secret-of-32-bytes!!")},
       {"expired", forge_jwt(R"({"alg":"HS256"})", expired)},
       {"garbage", "not.a.token"},
       {"empty", ""},
@@ -200,10 +208,13 @@ TEST_F(AuthApi, ForgedExpiredAndMalformedTokensAreRefused) {
     EXPECT_ERROR(res, 401, "unauthorized");
     if (res.status != 401) ADD_FAILURE() << what;
   }
-  auto expired_res = client_->get("/api/v1/auth/me", AuthHelper::bearer_of(forge_jwt(R"({"alg":"HS256"})", expired)));
-  EXPECT_NE(json_string(body_of(expired_res), {"error", "message"}).find("expired"), std::string::npos);
+  auto expired_res = client_->get("/api/v1/auth/me",
+                                  AuthHelper::bearer_of(forge_jwt(R"({"alg":"HS256"})", expired)));
+  EXPECT_NE(json_string(body_of(expired_res), {"error", "message"}).find("expired"),
+            std::string::npos);
   // Other schemes, and both credentials at once.
-  EXPECT_ERROR(client_->get("/api/v1/auth/me", {{"Authorization", "Basic YTpi"}}), 401, "unauthorized");
+  EXPECT_ERROR(client_->get("/api/v1/auth/me", {{"Authorization", "Basic YTpi"}}), 401,
+               "unauthorized");
   EXPECT_ERROR(client_->get("/api/v1/auth/me",
                             {{"Authorization", "Bearer " + staff.token}, {"X-API-Key", "crema_x"}}),
                401, "unauthorized");
@@ -226,7 +237,8 @@ TEST_F(AuthApi, RefreshRotatesAndAReusedTokenRevokesTheFamily) {
   EXPECT_EQ(client_->get("/api/v1/auth/me", AuthHelper::bearer_of(t2)).status, 200);
 
   // By cookie, with the camelCase alias body absent.
-  auto third = client_->post("/api/v1/auth/refresh", "", {{"Cookie", "theme=dark; crema_refresh=" + r2}});
+  auto third =
+      client_->post("/api/v1/auth/refresh", "", {{"Cookie", "theme=dark; crema_refresh=" + r2}});
   ASSERT_EQ(third.status, 200) << third.describe();
   const std::string r3 = json_string(third.object(), {"refresh_token"});
   auto fourth = post_json(*client_, "/api/v1/auth/refresh", {{"refreshToken", r3}});
@@ -270,18 +282,21 @@ TEST_F(AuthApi, PasswordChangeSignsOutTheOtherSessions) {
   register_customer("hal@example.com");
   auto here = accounts().login("hal@example.com", kTestPassword);
   auto there = accounts().login("hal@example.com", kTestPassword);
-  auto wrong = post_json(*client_, "/api/v1/auth/password",
-                         {{"current_password", "not it at all"}, {"new_password", "fresh and long secret"}},
-                         here.bearer());
+  auto wrong =
+      post_json(*client_, "/api/v1/auth/password",
+                {{"current_password", "not it at all"}, {"new_password", "fresh and long secret"}},
+                here.bearer());
   EXPECT_ERROR(wrong, 422, "validation_failed");
-  auto ok = post_json(*client_, "/api/v1/auth/password",
-                      {{"currentPassword", kTestPassword}, {"newPassword", "fresh and long secret"}},
-                      here.bearer());
+  auto ok =
+      post_json(*client_, "/api/v1/auth/password",
+                {{"currentPassword", kTestPassword}, {"newPassword", "fresh and long secret"}},
+                here.bearer());
   ASSERT_EQ(ok.status, 204) << ok.describe();
   EXPECT_EQ(client_->get("/api/v1/auth/me", here.bearer()).status, 200);
   EXPECT_ERROR(client_->get("/api/v1/auth/me", there.bearer()), 401, "unauthorized");
-  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", there.refresh_token}}),
-               401, "unauthorized");
+  EXPECT_ERROR(
+      post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", there.refresh_token}}), 401,
+      "unauthorized");
   EXPECT_ERROR(post_json(*client_, "/api/v1/auth/login",
                          {{"email", "hal@example.com"}, {"password", kTestPassword}}),
                401, "unauthorized");

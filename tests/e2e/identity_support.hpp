@@ -59,11 +59,11 @@ inline HttpResponse post_json(HttpClient& c, std::string_view path, const boost:
 }
 
 /// Expects an error answer with this status and code.
-#define EXPECT_ERROR(res, status_, code_)                                      \
-  do {                                                                         \
-    const auto& r_ = (res);                                                    \
-    EXPECT_EQ(r_.status, status_) << r_.describe();                            \
-    EXPECT_EQ(::crema::test::e2e::error_code(r_), code_) << r_.describe();     \
+#define EXPECT_ERROR(res, status_, code_)                                  \
+  do {                                                                     \
+    const auto& r_ = (res);                                                \
+    EXPECT_EQ(r_.status, status_) << r_.describe();                        \
+    EXPECT_EQ(::crema::test::e2e::error_code(r_), code_) << r_.describe(); \
   } while (0)
 
 }  // namespace crema::test::e2e

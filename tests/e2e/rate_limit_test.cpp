@@ -46,7 +46,8 @@ TEST_F(RateLimits, TheSixthLoginAfterFiveFailuresIsRefusedWhateverThePassword) {
   auto s = start({{"CREMA_AUTH_RATE_PER_MIN", "0"}});  // only the per-account lockout here
   AuthHelper accounts(*s.server);
   const Account& cust = accounts.account("customer");
-  for (int i = 0; i < 5; ++i) EXPECT_ERROR(login(*s.client, cust.email, "a wrong guess"), 401, "unauthorized");
+  for (int i = 0; i < 5; ++i)
+    EXPECT_ERROR(login(*s.client, cust.email, "a wrong guess"), 401, "unauthorized");
   auto sixth = login(*s.client, cust.email, cust.password);
   EXPECT_ERROR(sixth, 429, "rate_limited");
   EXPECT_GT(retry_after(sixth), 14 * 60) << sixth.describe();
@@ -74,11 +75,13 @@ TEST_F(RateLimits, TheSixthLoginAfterFiveFailuresIsRefusedWhateverThePassword) {
 TEST_F(RateLimits, LoginRegisterAndRefreshShareThePerIpBudget) {
   auto s = start({{"CREMA_AUTH_RATE_PER_MIN", "3"}, {"CREMA_PUBLIC_RATE_PER_MIN", "5"}});
   EXPECT_ERROR(login(*s.client, "who@example.com", "a wrong guess"), 401, "unauthorized");
-  EXPECT_ERROR(post_json(*s.client, "/api/v1/auth/register", {{"email", "x"}}), 422, "validation_failed");
+  EXPECT_ERROR(post_json(*s.client, "/api/v1/auth/register", {{"email", "x"}}), 422,
+               "validation_failed");
   EXPECT_ERROR(post_json(*s.client, "/api/v1/auth/refresh", {{"refresh_token", "junk"}}), 401,
                "unauthorized");
-  auto refused = post_json(*s.client, "/api/v1/auth/register",
-                           {{"name", "N"}, {"email", "n@example.com"}, {"password", kTestPassword}});
+  auto refused =
+      post_json(*s.client, "/api/v1/auth/register",
+                {{"name", "N"}, {"email", "n@example.com"}, {"password", kTestPassword}});
   EXPECT_ERROR(refused, 429, "rate_limited");
   EXPECT_GE(retry_after(refused), 55);  // until the first request leaves the minute
   EXPECT_LE(retry_after(refused), 65);
@@ -103,23 +106,46 @@ TEST_F(RateLimits, LoginRegisterAndRefreshShareThePerIpBudget) {
 }
 
 TEST_F(RateLimits, SignedInUsersHaveTheirOwnBudget) {
-  auto s = start({{"CREMA_AUTH_RATE_PER_MIN", "0"}, {"CREMA_USER_RATE_PER_MIN", "5"},
+  auto s = start({{"CREMA_AUTH_RATE_PER_MIN", "0"},
+                  {"CREMA_USER_RATE_PER_MIN", "5"},
                   {"CREMA_PUBLIC_RATE_PER_MIN", "2"}});
   AuthHelper accounts(*s.server);
   const Account& a = accounts.account("customer");
   const Account& b = accounts.account("driver");
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(s.client->get("/api/v1/auth/me", a.bearer()).status, 200) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(s.client->get("/api/v1/auth/me", a.bearer()).status, 200) << i;
   auto refused = s.client->get("/api/v1/auth/me", a.bearer());
   EXPECT_ERROR(refused, 429, "rate_limited");
   EXPECT_GE(retry_after(refused), 55);
   EXPECT_LE(retry_after(refused), 65);
   // Another user from the same IP is not affected, nor is the IP's public budget.
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(s.client->get("/api/v1/auth/me", b.bearer()).status, 200) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(s.client->get("/api/v1/auth/me", b.bearer()).status, 200) << i;
   EXPECT_EQ(s.client->get("/openapi.json").status, 200);
   EXPECT_EQ(s.client->get("/openapi.json").status, 200);
   EXPECT_ERROR(s.client->get("/openapi.json"), 429, "rate_limited");
   // Bad tokens count as unauthenticated requests of the IP: its budget is spent, so 429.
-  EXPECT_ERROR(s.client->get("/api/v1/auth/me", AuthHelper::bearer_of("junk")), 429, "rate_limited");
+  EXPECT_ERROR(s.client->get("/api/v1/auth/me", AuthHelper::bearer_of("junk")), 429,
+               "rate_limited");
+}
+
+// GET /menu is answered from memory on the I/O thread once cached: still counted, and its
+// 304 answers still free.
+TEST_F(RateLimits, TheCachedMenuIsCountedLikeAnyAnonymousRequest) {
+  auto s = start({{"CREMA_PUBLIC_RATE_PER_MIN", "4"}});
+  std::string etag;
+  for (int i = 0; i < 4; ++i) {
+    auto menu = s.client->get("/api/v1/menu");
+    ASSERT_EQ(menu.status, 200) << i << menu.describe();
+    etag = menu.header("ETag");
+  }
+  ASSERT_FALSE(etag.empty());
+  auto refused = s.client->get("/api/v1/menu");
+  EXPECT_ERROR(refused, 429, "rate_limited");
+  EXPECT_GE(retry_after(refused), 1);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(s.client->get("/api/v1/menu", {{"If-None-Match", etag}}).status, 304) << i;
+  EXPECT_ERROR(s.client->get("/api/v1/menu", {{"If-None-Match", "\"stale\""}}), 429, "rate_limited");
 }
 
 // Two instances on one database and one Redis: one budget, one lockout, one denylist.
@@ -135,8 +161,8 @@ TEST_F(RateLimits, TwoInstancesShareOneBudgetThroughRedis) {
   // A database of its own per store run, emptied first, so the runs cannot meet.
   endpoint->db = store_is_postgres() ? 6 : 5;
   events::RedisClient(*endpoint).command({"FLUSHDB"});
-  const std::string url =
-      "redis://" + endpoint->host + ":" + std::to_string(endpoint->port) + "/" + std::to_string(endpoint->db);
+  const std::string url = "redis://" + endpoint->host + ":" + std::to_string(endpoint->port) + "/" +
+                          std::to_string(endpoint->db);
 
   auto db = fresh_database();
   const EnvOverrides env{{"CREMA_REDIS_URL", url}, {"CREMA_AUTH_RATE_PER_MIN", "4"}};
@@ -145,7 +171,8 @@ TEST_F(RateLimits, TwoInstancesShareOneBudgetThroughRedis) {
   EXPECT_EQ(json_string(body_of(a.client->get("/ready")), {"checks", "redis"}), "ok");
 
   for (auto* c : {a.client.get(), b.client.get(), a.client.get(), b.client.get()})
-    EXPECT_ERROR(post_json(*c, "/api/v1/auth/refresh", {{"refresh_token", "junk"}}), 401, "unauthorized");
+    EXPECT_ERROR(post_json(*c, "/api/v1/auth/refresh", {{"refresh_token", "junk"}}), 401,
+                 "unauthorized");
   EXPECT_ERROR(post_json(*a.client, "/api/v1/auth/refresh", {{"refresh_token", "junk"}}), 429,
                "rate_limited");
   EXPECT_ERROR(post_json(*b.client, "/api/v1/auth/refresh", {{"refresh_token", "junk"}}), 429,
@@ -162,8 +189,8 @@ TEST_F(RateLimits, TwoInstancesShareTheLockoutAndTheDenylistThroughRedis) {
   ASSERT_TRUE(endpoint);
   endpoint->db = store_is_postgres() ? 8 : 7;
   events::RedisClient(*endpoint).command({"FLUSHDB"});
-  const std::string url =
-      "redis://" + endpoint->host + ":" + std::to_string(endpoint->port) + "/" + std::to_string(endpoint->db);
+  const std::string url = "redis://" + endpoint->host + ":" + std::to_string(endpoint->port) + "/" +
+                          std::to_string(endpoint->db);
   auto db = fresh_database();
   const EnvOverrides env{{"CREMA_REDIS_URL", url}, {"CREMA_AUTH_RATE_PER_MIN", "0"}};
   auto a = start(env, db.get());
@@ -179,9 +206,7 @@ TEST_F(RateLimits, TwoInstancesShareTheLockoutAndTheDenylistThroughRedis) {
   const Account& c = on_a.account("customer");
   EXPECT_EQ(b.client->get("/api/v1/auth/me", c.bearer()).status, 200);
   events::RedisClient redis(*endpoint);
-  auto deny_keys = [&] {
-    return redis.command({"KEYS", "crema:deny:*"}).elements.size();
-  };
+  auto deny_keys = [&] { return redis.command({"KEYS", "crema:deny:*"}).elements.size(); };
   EXPECT_EQ(deny_keys(), 0u);
   ASSERT_EQ(a.client->post("/api/v1/auth/logout", "", c.bearer()).status, 204);
   EXPECT_EQ(deny_keys(), 1u);  // the jti went to the shared denylist

@@ -69,21 +69,25 @@ TEST_F(TwoFactor, EnrolSignInWithCodesAndDisable) {
                "validation_failed");
   EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/enable", json::object{}, a.bearer()), 422,
                "validation_failed");
-  ASSERT_EQ(post_json(*client_, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer())
-                .status,
-            204);
+  ASSERT_EQ(
+      post_json(*client_, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer())
+          .status,
+      204);
   EXPECT_EQ(client_->get("/api/v1/auth/me", a.bearer()).object().at("two_factor_enabled"), true);
   EXPECT_ERROR(client_->post("/api/v1/auth/2fa/setup", "", a.bearer()), 409, "conflict");
 
   // Sign-in now needs the code: missing and wrong are 401 saying so.
-  auto missing = post_json(*client_, "/api/v1/auth/login", {{"email", a.email}, {"password", a.password}});
+  auto missing =
+      post_json(*client_, "/api/v1/auth/login", {{"email", a.email}, {"password", a.password}});
   EXPECT_ERROR(missing, 401, "unauthorized");
-  EXPECT_EQ(json_string(missing.object().at("error").at("details").as_array().at(0), {"field"}), "otp");
+  EXPECT_EQ(json_string(missing.object().at("error").at("details").as_array().at(0), {"field"}),
+            "otp");
   EXPECT_NE(json_string(body_of(missing), {"error", "message"}).find("otp"), std::string::npos);
   auto bad = post_json(*client_, "/api/v1/auth/login",
                        {{"email", a.email}, {"password", a.password}, {"otp", wrong}});
   EXPECT_ERROR(bad, 401, "unauthorized");
-  EXPECT_EQ(json_string(bad.object().at("error").at("details").as_array().at(0), {"issue"}), "is not valid");
+  EXPECT_EQ(json_string(bad.object().at("error").at("details").as_array().at(0), {"issue"}),
+            "is not valid");
   const std::string code = code_at(secret, 0);
   auto ok = post_json(*client_, "/api/v1/auth/login",
                       {{"email", a.email}, {"password", a.password}, {"otp", code}});
@@ -96,14 +100,16 @@ TEST_F(TwoFactor, EnrolSignInWithCodesAndDisable) {
   // Disabling takes a (newer) code; afterwards the password alone works again.
   EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/disable", {{"otp", code}}, a.bearer()), 422,
                "validation_failed");
-  ASSERT_EQ(post_json(*client_, "/api/v1/auth/2fa/disable", {{"otp", code_at(secret, 30)}}, a.bearer())
-                .status,
-            204);
-  EXPECT_EQ(post_json(*client_, "/api/v1/auth/login", {{"email", a.email}, {"password", a.password}})
-                .status,
-            200);
-  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/disable", {{"otp", "123456"}}, a.bearer()), 409,
-               "conflict");
+  ASSERT_EQ(
+      post_json(*client_, "/api/v1/auth/2fa/disable", {{"otp", code_at(secret, 30)}}, a.bearer())
+          .status,
+      204);
+  EXPECT_EQ(
+      post_json(*client_, "/api/v1/auth/login", {{"email", a.email}, {"password", a.password}})
+          .status,
+      200);
+  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/disable", {{"otp", "123456"}}, a.bearer()),
+               409, "conflict");
   EXPECT_ERROR(client_->post("/api/v1/auth/2fa/setup", ""), 401, "unauthorized");
 }
 
@@ -114,11 +120,12 @@ TEST(RequireAdmin2fa, AdminMutationsWaitForTwoFactor) {
   auto client = client_for(*shared->server);
   AuthHelper accounts(*shared->server);
   const Account& admin = accounts.admin();
-  const json::object staff{{"name", "S"}, {"email", "s@example.com"}, {"password", kTestPassword},
-                           {"role", "staff"}};
+  const json::object staff{
+      {"name", "S"}, {"email", "s@example.com"}, {"password", kTestPassword}, {"role", "staff"}};
   auto refused = post_json(*client, "/api/v1/auth/register", staff, admin.bearer());
   EXPECT_ERROR(refused, 403, "forbidden");
-  EXPECT_NE(json_string(body_of(refused), {"error", "message"}).find("two-factor"), std::string::npos);
+  EXPECT_NE(json_string(body_of(refused), {"error", "message"}).find("two-factor"),
+            std::string::npos);
   // Reading still works, and enrolling is allowed.
   EXPECT_EQ(client->get("/api/v1/auth/me", admin.bearer()).status, 200);
   const std::string secret = enrol(*client, admin);
@@ -128,16 +135,18 @@ TEST(RequireAdmin2fa, AdminMutationsWaitForTwoFactor) {
   EXPECT_EQ(made.status, 201) << made.describe();
   // Other roles are not concerned.
   Account customer = accounts.login(
-      json_string(post_json(*client, "/api/v1/auth/register",
-                            {{"name", "C"}, {"email", "c@example.com"}, {"password", kTestPassword}})
-                      .object(),
-                  {"user", "email"}),
+      json_string(
+          post_json(*client, "/api/v1/auth/register",
+                    {{"name", "C"}, {"email", "c@example.com"}, {"password", kTestPassword}})
+              .object(),
+          {"user", "email"}),
       kTestPassword);
-  EXPECT_EQ(post_json(*client, "/api/v1/auth/password",
-                      {{"current_password", kTestPassword}, {"new_password", "another long secret"}},
-                      customer.bearer())
-                .status,
-            204);
+  EXPECT_EQ(
+      post_json(*client, "/api/v1/auth/password",
+                {{"current_password", kTestPassword}, {"new_password", "another long secret"}},
+                customer.bearer())
+          .status,
+      204);
 }
 
 }  // namespace

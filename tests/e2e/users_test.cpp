@@ -57,11 +57,11 @@ TEST_F(UsersApi, EveryRoleGetsTheSpecsAnswerOnEveryUserRoute) {
     EXPECT_EQ(client_->get(other, h).status, manager_plus ? 200 : 404);
     EXPECT_EQ(client_->get("/api/v1/users/me", h).status, 200);
     EXPECT_EQ(client_->get("/api/v1/users/" + me.id, h).status, 200);
-    EXPECT_EQ(put(other, {{"name", "Changed by " + r}}, h).status,
-              admin ? 200 : r == "manager" ? 403 : 404);
+    EXPECT_EQ(put(other, {{"name", "Changed by " + r}}, h).status, admin            ? 200
+                                                                   : r == "manager" ? 403
+                                                                                    : 404);
     EXPECT_EQ(put("/api/v1/users/" + me.id, {{"name", "Self " + r}}, h).status, 200);
-    EXPECT_EQ(client_->get(other + "/export", h).status,
-              admin ? 200 : r == "manager" ? 403 : 404);
+    EXPECT_EQ(client_->get(other + "/export", h).status, admin ? 200 : r == "manager" ? 403 : 404);
     EXPECT_EQ(client_->get("/api/v1/users/me/export", h).status, 200);
     if (!admin) {
       EXPECT_ERROR(del(other, h), 403, "forbidden");
@@ -102,8 +102,10 @@ TEST_F(UsersApi, ProfileUpdatesValidateAndAreVersioned) {
   auto ok = put(path,
                 {{"name", "Ada Lovelace"},
                  {"phone", "+44 20 7946 0018"},
-                 {"addresses", json::array{json::object{{"label", "home"}, {"line1", "12 St James's Sq"},
-                                                        {"city", "London"}, {"extra", "dropped"}}}},
+                 {"addresses", json::array{json::object{{"label", "home"},
+                                                        {"line1", "12 St James's Sq"},
+                                                        {"city", "London"},
+                                                        {"extra", "dropped"}}}},
                  {"marketingOptIn", true},
                  {"metadata", {{"favourite", "flat white"}}}},
                 {{"Authorization", "Bearer " + a.token}, {"If-Match", "\"1\""}});
@@ -111,15 +113,18 @@ TEST_F(UsersApi, ProfileUpdatesValidateAndAreVersioned) {
   const auto& u = ok.object();
   EXPECT_EQ(u.at("name"), "Ada Lovelace");
   EXPECT_EQ(u.at("phone"), "+44 20 7946 0018");
-  EXPECT_EQ(u.at("addresses"), (json::array{json::object{{"label", "home"}, {"line1", "12 St James's Sq"},
-                                                         {"city", "London"}, {"notes", ""}}}));
+  EXPECT_EQ(
+      u.at("addresses"),
+      (json::array{json::object{
+          {"label", "home"}, {"line1", "12 St James's Sq"}, {"city", "London"}, {"notes", ""}}}));
   EXPECT_EQ(u.at("marketing_opt_in"), true);
   EXPECT_EQ(u.at("metadata"), (json::object{{"favourite", "flat white"}}));
   EXPECT_EQ(u.at("version"), 2);
   EXPECT_EQ(ok.header("ETag"), "\"2\"");
 
   // Stale versions, by header or field.
-  auto stale = put(path, {{"name", "X"}}, {{"Authorization", "Bearer " + a.token}, {"If-Match", "\"1\""}});
+  auto stale =
+      put(path, {{"name", "X"}}, {{"Authorization", "Bearer " + a.token}, {"If-Match", "\"1\""}});
   EXPECT_ERROR(stale, 409, "version_conflict");
   EXPECT_ERROR(put(path, {{"name", "X"}, {"version", 1}}, a.bearer()), 409, "version_conflict");
   // Clearing the phone with null.
@@ -142,8 +147,9 @@ TEST_F(UsersApi, ProfileUpdatesValidateAndAreVersioned) {
   std::set<std::string> fields;
   for (const auto& d : bad.object().at("error").at("details").as_array())
     fields.insert(json_string(d, {"field"}));
-  EXPECT_EQ(fields, (std::set<std::string>{"name", "phone", "addresses[0].line1", "addresses[0].city",
-                                           "metadata", "marketing_opt_in", "password"}));
+  EXPECT_EQ(fields,
+            (std::set<std::string>{"name", "phone", "addresses[0].line1", "addresses[0].city",
+                                   "metadata", "marketing_opt_in", "password"}));
   EXPECT_ERROR(put(path, {{"email", "other@example.com"}}, a.bearer()), 422, "validation_failed");
   // Role and is_active are the admin's.
   EXPECT_ERROR(put(path, {{"role", "admin"}}, a.bearer()), 403, "forbidden");
@@ -170,30 +176,34 @@ TEST_F(UsersApi, RoleChangesAndDeactivationTakeEffectOnLiveTokens) {
   // Deactivated: no token, refresh or login works.
   ASSERT_EQ(put(path, {{"is_active", false}}, admin.bearer()).status, 200);
   EXPECT_ERROR(client_->get("/api/v1/auth/me", c.bearer()), 401, "unauthorized");
-  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", c.refresh_token}}), 401,
-               "unauthorized");
-  auto login = post_json(*client_, "/api/v1/auth/login", {{"email", c.email}, {"password", c.password}});
+  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", c.refresh_token}}),
+               401, "unauthorized");
+  auto login =
+      post_json(*client_, "/api/v1/auth/login", {{"email", c.email}, {"password", c.password}});
   EXPECT_ERROR(login, 401, "unauthorized");
   // Back on: the password works again.
   ASSERT_EQ(put(path, {{"isActive", true}}, admin.bearer()).status, 200);
   EXPECT_EQ(accounts().login(c.email, c.password).role, "staff");
   // The only admin cannot demote themself.
-  EXPECT_ERROR(put("/api/v1/users/" + admin.id, {{"role", "manager"}}, admin.bearer()), 409, "conflict");
+  EXPECT_ERROR(put("/api/v1/users/" + admin.id, {{"role", "manager"}}, admin.bearer()), 409,
+               "conflict");
 }
 
 TEST_F(UsersApi, ErasureAnonymisesAndEndsEverySession) {
   Account c = accounts().create("customer");
   auto second = accounts().login(c.email, c.password);
-  ASSERT_EQ(put("/api/v1/users/me", {{"phone", "+1 202 555 0143"}, {"metadata", {{"k", "v"}}}}, c.bearer())
+  ASSERT_EQ(put("/api/v1/users/me", {{"phone", "+1 202 555 0143"}, {"metadata", {{"k", "v"}}}},
+                c.bearer())
                 .status,
             200);
   ASSERT_EQ(del("/api/v1/users/me", c.bearer()).status, 204);
   EXPECT_ERROR(client_->get("/api/v1/auth/me", c.bearer()), 401, "unauthorized");
   EXPECT_ERROR(client_->get("/api/v1/auth/me", second.bearer()), 401, "unauthorized");
-  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", c.refresh_token}}), 401,
-               "unauthorized");
-  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/login", {{"email", c.email}, {"password", c.password}}),
+  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/refresh", {{"refresh_token", c.refresh_token}}),
                401, "unauthorized");
+  EXPECT_ERROR(
+      post_json(*client_, "/api/v1/auth/login", {{"email", c.email}, {"password", c.password}}),
+      401, "unauthorized");
   auto seen = client_->get("/api/v1/users/" + c.id, accounts().admin().bearer());
   ASSERT_EQ(seen.status, 200);
   const auto& u = seen.object();
@@ -222,20 +232,22 @@ TEST_F(UsersApi, ExportHasEveryRecordAndNoSecret) {
   EXPECT_EQ(o.at("sessions").as_array().size(), 2u);  // registration and the login
   EXPECT_TRUE(o.at("api_keys").as_array().empty());
   EXPECT_TRUE(o.at("audit_log").as_array().empty());
-  for (const auto& secret : {c.refresh_token, c.token, std::string("argon2"), std::string("password")})
+  for (const auto& secret :
+       {c.refresh_token, c.token, std::string("argon2"), std::string("password")})
     EXPECT_EQ(doc.body.find(secret), std::string::npos) << secret;
 
   // An admin's export lists the API keys they created and their audited actions.
   const Account& admin = accounts().admin();
-  ASSERT_EQ(post_json(*client_, "/api/v1/api-keys", {{"name", "kiosk"}, {"scopes", json::array{"menu:read"}}},
-                      admin.bearer())
+  ASSERT_EQ(post_json(*client_, "/api/v1/api-keys",
+                      {{"name", "kiosk"}, {"scopes", json::array{"menu:read"}}}, admin.bearer())
                 .status,
             201);
   auto mine = client_->get("/api/v1/users/" + admin.id + "/export", admin.bearer());
   ASSERT_EQ(mine.status, 200);
   EXPECT_FALSE(mine.object().at("api_keys").as_array().empty());
   std::set<std::string> actions;
-  for (const auto& row : mine.object().at("audit_log").as_array()) actions.insert(json_string(row, {"action"}));
+  for (const auto& row : mine.object().at("audit_log").as_array())
+    actions.insert(json_string(row, {"action"}));
   EXPECT_TRUE(actions.count("api_key.create"));
   EXPECT_TRUE(actions.count("user.create"));
 }
@@ -246,17 +258,20 @@ TEST_F(UsersApi, ListsFilterAndPage) {
   ASSERT_EQ(staff.status, 200);
   for (const auto& u : staff.object().at("items").as_array()) EXPECT_EQ(u.at("role"), "staff");
   Account named = accounts().create("driver");
-  ASSERT_EQ(put("/api/v1/users/me", {{"name", "Quentin Quickdelivery"}}, named.bearer()).status, 200);
+  ASSERT_EQ(put("/api/v1/users/me", {{"name", "Quentin Quickdelivery"}}, named.bearer()).status,
+            200);
   auto found = client_->get("/api/v1/users?q=quickdeliv", manager.bearer());
   ASSERT_EQ(found.status, 200);
   ASSERT_EQ(found.object().at("items").as_array().size(), 1u);
   EXPECT_EQ(json_string(found.object().at("items").at(0), {"id"}), named.id);
-  EXPECT_EQ(client_->get("/api/v1/users?q=" + named.email.substr(0, named.email.find('@')), manager.bearer())
-                .object()
-                .at("items")
-                .as_array()
-                .size(),
-            1u);
+  EXPECT_EQ(
+      client_
+          ->get("/api/v1/users?q=" + named.email.substr(0, named.email.find('@')), manager.bearer())
+          .object()
+          .at("items")
+          .as_array()
+          .size(),
+      1u);
 
   std::set<std::string> ids;
   std::string cursor;
@@ -267,7 +282,9 @@ TEST_F(UsersApi, ListsFilterAndPage) {
     ASSERT_EQ(page.status, 200) << page.describe();
     for (const auto& u : page.object().at("items").as_array())
       EXPECT_TRUE(ids.insert(json_string(u, {"id"})).second);
-    cursor = page.object().at("next_cursor").is_null() ? "" : json_string(page.object(), {"next_cursor"});
+    cursor = page.object().at("next_cursor").is_null()
+                 ? ""
+                 : json_string(page.object(), {"next_cursor"});
   } while (!cursor.empty() && ++pages < 100);
   auto all = client_->get("/api/v1/users?limit=200", manager.bearer());
   EXPECT_EQ(ids.size(), all.object().at("items").as_array().size());

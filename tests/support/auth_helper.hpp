@@ -30,7 +30,7 @@ struct Account {
   std::string password;
   std::string role;
   std::string name;
-  std::string token;          ///< access token (15 minutes)
+  std::string token;  ///< access token (15 minutes)
   std::string refresh_token;
 
   /// {{"Authorization", "Bearer <token>"}}

@@ -28,10 +28,10 @@ TEST(Crypto, Base64UrlIsStrict) {
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_EQ(base64url_decode("-_8").value(), "\xfb\xff");
   EXPECT_EQ(base64url_decode("").value(), "");
-  EXPECT_FALSE(base64url_decode("-_8="));   // padding
-  EXPECT_FALSE(base64url_decode("+/8"));    // the other alphabet
-  EXPECT_FALSE(base64url_decode("-_9"));    // unused bits not zero
-  EXPECT_FALSE(base64url_decode("a"));      // impossible length
+  EXPECT_FALSE(base64url_decode("-_8="));  // padding
+  EXPECT_FALSE(base64url_decode("+/8"));   // the other alphabet
+  EXPECT_FALSE(base64url_decode("-_9"));   // unused bits not zero
+  EXPECT_FALSE(base64url_decode("a"));     // impossible length
   EXPECT_FALSE(base64url_decode("ab cd"));
   for (std::size_t n = 0; n < 40; ++n) {
     std::string bytes = random_bytes(n);

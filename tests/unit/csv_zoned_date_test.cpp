@@ -16,8 +16,9 @@ TEST(Csv, QuotesOnlyWhatNeedsIt) {
   w.row({"3", "say \"hi\""});
   w.row({"4", "two\nlines"});
   w.row({"5", ""});
-  EXPECT_EQ(w.text(),
-            "id,summary\r\n1,plain\r\n2,\"a, b\"\r\n3,\"say \"\"hi\"\"\"\r\n4,\"two\nlines\"\r\n5,\r\n");
+  EXPECT_EQ(
+      w.text(),
+      "id,summary\r\n1,plain\r\n2,\"a, b\"\r\n3,\"say \"\"hi\"\"\"\r\n4,\"two\nlines\"\r\n5,\r\n");
 }
 
 TEST(Csv, FormulasAreDefused) {
@@ -34,7 +35,8 @@ TEST(ZonedDate, StartOfABusinessDay) {
   EXPECT_EQ(day_start_ms("2026-11-22", "UTC", 1), parse_rfc3339("2026-11-23T00:00:00Z"));
   EXPECT_EQ(day_start_ms("2026-11-22", "Europe/Paris"), parse_rfc3339("2026-11-21T23:00:00Z"));
   EXPECT_EQ(day_start_ms("2026-07-01", "Europe/Paris"), parse_rfc3339("2026-06-30T22:00:00Z"));
-  EXPECT_EQ(day_start_ms("2026-12-31", "America/New_York", 1), parse_rfc3339("2027-01-01T05:00:00Z"));
+  EXPECT_EQ(day_start_ms("2026-12-31", "America/New_York", 1),
+            parse_rfc3339("2027-01-01T05:00:00Z"));
   // A day that starts in a DST gap (Havana springs forward at midnight): its first instant.
   EXPECT_EQ(day_start_ms("2026-03-08", "America/Havana"), parse_rfc3339("2026-03-08T05:00:00Z"));
   EXPECT_FALSE(day_start_ms("2026-02-30", "UTC"));

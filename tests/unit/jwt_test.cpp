@@ -1,7 +1,6 @@
 // Access tokens: what verify() accepts, and every forgery it must refuse.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
@@ -33,11 +32,11 @@ std::string forge(std::string_view header, std::string_view payload,
 
 std::string payload_json(const AccessClaims& c) {
   return boost::json::serialize(boost::json::object{{"sub", c.sub},
-                                                     {"role", role_name(c.role)},
-                                                     {"iat", c.iat},
-                                                     {"exp", c.exp},
-                                                     {"jti", c.jti},
-                                                     {"sid", c.sid}});
+                                                    {"role", role_name(c.role)},
+                                                    {"iat", c.iat},
+                                                    {"exp", c.exp},
+                                                    {"jti", c.jti},
+                                                    {"sid", c.sid}});
 }
 
 TEST(Jwt, SignedTokensVerifyWithEveryClaim) {
@@ -56,8 +55,7 @@ TEST(Jwt, SignedTokensVerifyWithEveryClaim) {
             R"({"alg":"HS256","typ":"JWT"})");
   // A hand-made token with the same header and payload is accepted too: the test's forge()
   // makes real tokens, so the refusals below are about what they change.
-  EXPECT_TRUE(codec.verify(forge(R"({"alg":"HS256","typ":"JWT"})", payload_json(claims())),
-                           kNow));
+  EXPECT_TRUE(codec.verify(forge(R"({"alg":"HS256","typ":"JWT"})", payload_json(claims())), kNow));
   EXPECT_TRUE(codec.verify(forge(R"({"alg":"HS256"})", payload_json(claims())), kNow));
 }
 
@@ -72,9 +70,9 @@ TEST(Jwt, RefusesOtherAlgorithmsWhateverTheSignature) {
   EXPECT_FALSE(codec.verify(forge(R"({"alg":"none","typ":"JWT"})", payload), kNow));
   EXPECT_FALSE(codec.verify(forge(R"({"alg":"None"})", payload), kNow));
   // Other algorithms, even with a valid HMAC-SHA-256 over the input.
-  for (const char* header : {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"RS256","typ":"JWT"})",
-                             R"({"alg":"ES256"})", R"({"alg":"hs256"})", R"({"typ":"JWT"})",
-                             R"({"alg":["HS256"]})"}) {
+  for (const char* header :
+       {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"RS256","typ":"JWT"})", R"({"alg":"ES256"})",
+        R"({"alg":"hs256"})", R"({"typ":"JWT"})", R"({"alg":["HS256"]})"}) {
     auto out = codec.verify(forge(header, payload), kNow);
     EXPECT_FALSE(out) << header;
     if (!out) {
@@ -118,9 +116,9 @@ TEST(Jwt, RefusesBadSignaturesAndOtherSecrets) {
 TEST(Jwt, RefusesMalformedTokens) {
   JwtCodec codec{std::string(kSecret)};
   const std::string good = codec.sign(claims());
-  for (std::string t : {std::string(), std::string("abc"), std::string("a.b"), std::string("a.b.c.d"),
-                        std::string(".."), good + ".x", std::string(5000, 'a'),
-                        forge("not json", payload_json(claims())),
+  for (std::string t : {std::string(), std::string("abc"), std::string("a.b"),
+                        std::string("a.b.c.d"), std::string(".."), good + ".x",
+                        std::string(5000, 'a'), forge("not json", payload_json(claims())),
                         forge(R"(["alg","HS256"])", payload_json(claims())),
                         forge(R"({"alg":"HS256"})", "[]"), forge(R"({"alg":"HS256"})", "{}")})
     EXPECT_FALSE(codec.verify(t, kNow)) << t;

@@ -46,7 +46,8 @@ TEST(SlidingWindow, NeverMoreThanTheLimitInAnyWindowEvenAroundEdges) {
   ASSERT_GT(allowed.size(), 500u);  // and it does not starve either: ~100 per 65 s
   for (std::size_t i = 0; i < allowed.size(); ++i) {
     std::size_t in_window = 0;
-    for (std::size_t j = i; j < allowed.size() && allowed[j] < allowed[i] + 60'000; ++j) ++in_window;
+    for (std::size_t j = i; j < allowed.size() && allowed[j] < allowed[i] + 60'000; ++j)
+      ++in_window;
     ASSERT_LE(in_window, 100u) << "from " << allowed[i] - kT0;
   }
   int seven = 0;
@@ -96,7 +97,8 @@ TEST(MemoryStores, ExpiredEntriesAreSweptAsTheyGrow) {
   for (int i = 0; i < 70'000; ++i) rl.take("ip:" + std::to_string(i), 10, 60'000, kT0);
   EXPECT_EQ(rl.size(), 70'000u);  // all live: nothing may be dropped
   // Much later every entry is stale; new traffic sweeps them.
-  for (int i = 0; i < 70'000; ++i) rl.take("late:" + std::to_string(i), 10, 60'000, kT0 + 3'600'000);
+  for (int i = 0; i < 70'000; ++i)
+    rl.take("late:" + std::to_string(i), 10, 60'000, kT0 + 3'600'000);
   EXPECT_LT(rl.size(), 100'000u);
   EXPECT_GE(rl.size(), 70'000u);
 
@@ -196,7 +198,8 @@ class GuardTest : public ::testing::Test {
     add(Method::get, "/api/v1/static", auth::Access::public_(), /*offload=*/false);
     add(Method::get, "/health", auth::Access::public_(), false, /*limited=*/false);
     add(Method::get, "/api/v1/mine", auth::Access::any_user());
-    dispatcher_ = std::make_unique<http::Dispatcher>(router_, std::vector<std::unique_ptr<http::Middleware>>{});
+    dispatcher_ = std::make_unique<http::Dispatcher>(
+        router_, std::vector<std::unique_ptr<http::Middleware>>{});
     dispatcher_->set_authenticator(&authn_);
     add(Method::post, "/api/v1/things", auth::Access::any_user());
     add(Method::post, "/api/v1/auth/2fa/setup", auth::Access::any_user());
@@ -205,7 +208,8 @@ class GuardTest : public ::testing::Test {
     dispatcher_->set_guard(guard_.get());
   }
 
-  Response run(Method m, std::string path, std::vector<std::pair<std::string, std::string>> headers = {},
+  Response run(Method m, std::string path,
+               std::vector<std::pair<std::string, std::string>> headers = {},
                std::string ip = "192.0.2.1") {
     headers_ = std::move(headers);
     Request req;
@@ -260,8 +264,11 @@ TEST_F(GuardTest, AuthRoutesShareOnePerIpBudget) {
 }
 
 TEST_F(GuardTest, PublicUserAndKeyBudgetsAreSeparate) {
-  build({.auth_per_min = 100, .public_per_min = 4, .user_per_min = 5,
-         .standard_key_per_min = 2, .partner_key_per_min = 3});
+  build({.auth_per_min = 100,
+         .public_per_min = 4,
+         .user_per_min = 5,
+         .standard_key_per_min = 2,
+         .partner_key_per_min = 3});
   EXPECT_EQ(statuses(6, Method::get, "/api/v1/menu"), 4);
   // Signed-in users are counted per user, not per IP.
   EXPECT_EQ(statuses(7, Method::get, "/api/v1/mine", {{"X-Test-User", "u1"}}), 5);
@@ -283,9 +290,9 @@ TEST_F(GuardTest, HealthAnd304AnswersAreNeverLimitedAndZeroIsOff) {
   build({.auth_per_min = 0, .public_per_min = 2, .user_per_min = 0});
   EXPECT_EQ(statuses(50, Method::get, "/health"), 50);
   // Conditional GETs answered 304 are free; the ones that get a body are counted after.
-  EXPECT_EQ(statuses(20, Method::get, "/api/v1/menu", {{"If-None-Match", "\"v1\""}}, "192.0.2.1",
-                     304),
-            20);
+  EXPECT_EQ(
+      statuses(20, Method::get, "/api/v1/menu", {{"If-None-Match", "\"v1\""}}, "192.0.2.1", 304),
+      20);
   EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
   EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
   EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 429);
@@ -320,7 +327,8 @@ TEST_F(GuardTest, AdminMutationsNeed2faWhenRequired) {
   EXPECT_EQ(run(Method::post, "/api/v1/auth/2fa/setup", admin).status, 200);
   EXPECT_EQ(run(Method::post, "/api/v1/auth/logout", admin).status, 200);
   // With 2FA, or for other roles, mutations pass.
-  EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "a1,admin"}, {"X-Test-2fa", "1"}}).status,
+  EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "a1,admin"}, {"X-Test-2fa", "1"}})
+                .status,
             200);
   EXPECT_EQ(run(Method::post, "/api/v1/things", {{"X-Test-User", "m1,manager"}}).status, 200);
 }

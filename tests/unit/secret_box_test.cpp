@@ -26,7 +26,8 @@ TEST(SecretBox, EveryValueGetsItsOwnNonce) {
   const std::string b = box->seal("same");
   EXPECT_NE(a, b);
   // The nonce is the first 24 bytes of the payload.
-  EXPECT_NE(base64url_decode(a.substr(3))->substr(0, 24), base64url_decode(b.substr(3))->substr(0, 24));
+  EXPECT_NE(base64url_decode(a.substr(3))->substr(0, 24),
+            base64url_decode(b.substr(3))->substr(0, 24));
 }
 
 TEST(SecretBox, RefusesTamperingAndOtherKeys) {

@@ -1,0 +1,33 @@
+#include "app/realtime_module.hpp"
+
+#include "obs/metrics.hpp"
+
+namespace crema::app {
+
+RealtimeModule::RealtimeModule(const std::optional<events::RedisEndpoint>& redis,
+                               obs::Metrics& metrics) {
+  hub_.attach(bus_);
+  // The menu is public (GET /menu needs no account), so anyone signed in may follow its
+  // changes; every other channel follows the hub's rules.
+  hub_.register_channel(
+      "menu", [](const auth::Principal&, std::string_view) { return true; }, false);
+  metrics.add_sampled_gauge("websocket_connections", "WebSocket clients connected now",
+                            [this] { return static_cast<double>(hub_.connections()); });
+  if (redis) {
+    events::RedisFanoutOptions options;
+    options.endpoint = *redis;
+    fanout_ = std::make_unique<events::RedisFanout>(bus_, std::move(options));
+  }
+}
+
+RealtimeModule::~RealtimeModule() { stop(); }
+
+void RealtimeModule::start() {
+  if (fanout_) fanout_->start();
+}
+
+void RealtimeModule::stop() {
+  if (fanout_) fanout_->stop();
+}
+
+}  // namespace crema::app

@@ -1,0 +1,110 @@
+#include "events/hub.hpp"
+
+#include <mutex>
+#include <unordered_set>
+
+#include "events/bus.hpp"
+
+namespace crema::events {
+
+namespace {
+
+bool staff_plus(auth::Role r) noexcept {
+  return r == auth::Role::staff || r == auth::Role::manager || r == auth::Role::admin;
+}
+
+bool matches(std::string_view prefix, std::string_view channel) noexcept {
+  if (!prefix.empty() && prefix.back() == ':')
+    return channel.size() > prefix.size() && channel.substr(0, prefix.size()) == prefix;
+  return channel == prefix;
+}
+
+}  // namespace
+
+void Hub::attach(Bus& bus) {
+  bus.subscribe_frames([this](const Event& e, const Frame& f) { fan_out(e.topics, f); });
+}
+
+void Hub::register_channel(std::string prefix, ChannelCheck check, bool blocking) {
+  std::unique_lock lock(rules_mutex_);
+  rules_.push_back(
+      Rule{std::move(prefix), std::make_shared<const ChannelCheck>(std::move(check)), blocking});
+}
+
+std::vector<std::string> Hub::default_channels(const auth::Principal& p) {
+  if (staff_plus(p.role)) return {"orders", "inventory", "menu"};
+  if (p.role == auth::Role::driver) return {"driver:" + p.user_id};
+  return {"user:" + p.user_id};
+}
+
+bool Hub::valid_channel(std::string_view channel) noexcept {
+  if (channel.empty() || channel.size() > kMaxChannelLength) return false;
+  for (char c : channel) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == ':' || c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Hub::Decision Hub::decide(const auth::Principal& principal, std::string_view channel) const {
+  using Kind = Decision::Kind;
+  for (const auto& own : default_channels(principal))
+    if (own == channel) return {Kind::allowed, nullptr};
+  const Rule* best = nullptr;
+  std::shared_lock lock(rules_mutex_);
+  for (const auto& r : rules_)
+    if (matches(r.prefix, channel) && (!best || r.prefix.size() > best->prefix.size())) best = &r;
+  if (!best) return {staff_plus(principal.role) ? Kind::allowed : Kind::forbidden, nullptr};
+  if (best->blocking) return {Kind::check, best->check};
+  return {(*best->check)(principal, channel) ? Kind::allowed : Kind::forbidden, nullptr};
+}
+
+void Hub::subscribe(const std::string& topic, const std::shared_ptr<Subscriber>& subscriber) {
+  std::unique_lock lock(mutex_);
+  topics_[topic].insert_or_assign(subscriber.get(), std::weak_ptr<Subscriber>(subscriber));
+}
+
+void Hub::unsubscribe(const std::string& topic, const Subscriber* subscriber) {
+  std::unique_lock lock(mutex_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return;
+  it->second.erase(subscriber);
+  if (it->second.empty()) topics_.erase(it);
+}
+
+void Hub::fan_out(const std::vector<std::string>& topics, const Frame& frame) const {
+  // Collected under the lock, delivered after it: a session's deliver() takes its own
+  // lock, and subscribing sessions should not wait for a big fan-out.
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::shared_lock lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& t : topics)
+      if (auto it = topics_.find(t); it != topics_.end()) n += it->second.size();
+    if (n == 0) return;
+    targets.reserve(n);
+    std::unordered_set<const Subscriber*> seen;
+    const bool several = topics.size() > 1;
+    for (const auto& t : topics) {
+      auto it = topics_.find(t);
+      if (it == topics_.end()) continue;
+      for (const auto& [key, weak] : it->second) {
+        if (several && !seen.insert(key).second) continue;
+        if (auto s = weak.lock()) targets.push_back(std::move(s));
+      }
+    }
+  }
+  for (const auto& s : targets) s->deliver(frame);
+}
+
+std::size_t Hub::listeners(std::string_view topic) const {
+  std::shared_lock lock(mutex_);
+  auto it = topics_.find(std::string(topic));
+  if (it == topics_.end()) return 0;
+  std::size_t n = 0;
+  for (const auto& [key, weak] : it->second) n += weak.expired() ? 0 : 1;
+  return n;
+}
+
+}  // namespace crema::events

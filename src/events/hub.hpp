@@ -1,0 +1,112 @@
+#pragma once
+/// The WebSocket hub (SPEC §7): which client sessions listen on which topics, who may
+/// listen where, and the fan-out of each event's shared frame to its listeners. No Beast
+/// here: a session is anything implementing Subscriber (net/ws_session.cpp).
+///
+/// Channels are topics: "orders", "inventory", "menu", "order:<id>", "user:<id>",
+/// "driver:<user id>". Every session starts on its role's default channels
+/// (default_channels()); a client may add or drop channels within what its role may see:
+///   * its own default channels, always;
+///   * a channel with a registered rule (register_channel(), by prefix): as the rule says.
+///     Features register the rules that need their data — orders registers "order:" to
+///     check that a customer owns the order — and such a rule may query the database: it
+///     is then run on the worker pool, never on an I/O thread;
+///   * any other channel: staff, managers and admins yes, customers and drivers no.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/roles.hpp"
+#include "events/event.hpp"
+
+namespace crema::events {
+
+class Bus;
+
+/// One listener (a WebSocket session), seen by the hub.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  /// Queues a frame for the client. Called from any thread; must never block.
+  virtual void deliver(const Frame& frame) = 0;
+};
+
+class Hub {
+ public:
+  /// Whether `principal` may listen on `channel`. A rule registered as blocking may query the
+  /// database (it runs on the worker pool); it may throw (the client gets an error frame).
+  using ChannelCheck = std::function<bool(const auth::Principal& principal, std::string_view channel)>;
+
+  /// The answer to "may this principal subscribe to this channel".
+  struct Decision {
+    enum class Kind { allowed, forbidden, check } kind = Kind::forbidden;
+    /// For Kind::check: run this on the worker pool.
+    std::shared_ptr<const ChannelCheck> check;
+  };
+
+  /// The longest channel name accepted.
+  static constexpr std::size_t kMaxChannelLength = 128;
+
+  Hub() = default;
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  /// Delivers every event of `bus` to the sessions on any of its topics (once per session,
+  /// however many of its topics a session listens on).
+  void attach(Bus& bus);
+
+  /// The rule for channels starting with `prefix` when it ends in ':' ("order:"), or for
+  /// exactly the channel `prefix` otherwise ("menu"). The longest matching prefix wins.
+  /// `blocking`: the check may block (database), so it runs on the worker pool.
+  void register_channel(std::string prefix, ChannelCheck check, bool blocking = true);
+
+  /// The channels a session starts on: staff, manager, admin → orders, inventory, menu;
+  /// customer → user:<id>; driver → driver:<id> (the driver's user id).
+  static std::vector<std::string> default_channels(const auth::Principal& principal);
+
+  /// A plausible channel name: 1 to kMaxChannelLength characters of [A-Za-z0-9:_.-].
+  static bool valid_channel(std::string_view channel) noexcept;
+
+  /// Whether `principal` may subscribe to `channel` (a valid channel name). Never blocks:
+  /// a blocking rule comes back as Kind::check for the caller to run on the worker pool.
+  Decision decide(const auth::Principal& principal, std::string_view channel) const;
+
+  /// Adds a session to a topic (weakly: a session that goes away simply stops receiving).
+  void subscribe(const std::string& topic, const std::shared_ptr<Subscriber>& subscriber);
+  /// Removes a session from a topic (no-op when it was not there).
+  void unsubscribe(const std::string& topic, const Subscriber* subscriber);
+
+  /// Delivers a frame to every live session on any of `topics`, each session once.
+  void fan_out(const std::vector<std::string>& topics, const Frame& frame) const;
+
+  /// Live sessions on a topic (for tests and diagnostics).
+  std::size_t listeners(std::string_view topic) const;
+
+  /// The websocket_connections gauge: sessions open now.
+  void session_opened() noexcept { connections_.fetch_add(1); }
+  void session_closed() noexcept { connections_.fetch_sub(1); }
+  std::int64_t connections() const noexcept { return connections_.load(); }
+
+ private:
+  struct Rule {
+    std::string prefix;
+    std::shared_ptr<const ChannelCheck> check;
+    bool blocking;
+  };
+  using Listeners = std::unordered_map<const Subscriber*, std::weak_ptr<Subscriber>>;
+
+  mutable std::shared_mutex mutex_;  ///< guards topics_
+  std::unordered_map<std::string, Listeners> topics_;
+  mutable std::shared_mutex rules_mutex_;
+  std::vector<Rule> rules_;
+  std::atomic<std::int64_t> connections_{0};
+};
+
+}  // namespace crema::events

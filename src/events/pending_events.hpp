@@ -1,0 +1,45 @@
+#pragma once
+/// The events a use case collects while its transaction runs, published only once that
+/// transaction has committed.
+///
+/// A service never publishes from inside a transaction: a rolled-back change must never be
+/// announced, and a client told "order_created" must find the order when it asks. So:
+///
+///   auto out = pool.transact([&](db::Transaction& tx) {
+///     events::PendingEvents pending;           // fresh on every retry of the transaction
+///     ... write the change ...
+///     pending.add("order_created", to_json(order), {"orders", "order:" + id, "user:" + cid});
+///     return std::make_pair(order, std::move(pending));
+///   });
+///   bus.publish(std::move(out.second));          // reached only after the commit
+///
+/// On an error or an exception nothing reaches the bus: the list is simply dropped.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "events/event.hpp"
+
+namespace crema::events {
+
+class PendingEvents {
+ public:
+  /// Records an event, stamped now. `topics` empty: Bus::default_topics(type).
+  void add(std::string type, boost::json::value data, std::vector<std::string> topics = {});
+  /// Records a prepared event (stamped now when its at_ms is 0).
+  void add(Event event);
+
+  bool empty() const noexcept { return events_.empty(); }
+  std::size_t size() const noexcept { return events_.size(); }
+  const std::vector<Event>& events() const noexcept { return events_; }
+  /// Forgets everything collected (a transaction about to be retried).
+  void clear() noexcept { events_.clear(); }
+  /// Hands the events over, in the order they were added.
+  std::vector<Event> take() && { return std::move(events_); }
+
+ private:
+  std::vector<Event> events_;
+};
+
+}  // namespace crema::events

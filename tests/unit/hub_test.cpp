@@ -1,0 +1,167 @@
+// The hub without sockets: default channels per role, who may subscribe where, fan-out to
+// each listener once, weak references.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "events/bus.hpp"
+#include "events/hub.hpp"
+
+namespace crema::events {
+namespace {
+
+using Kind = Hub::Decision::Kind;
+
+struct Recorder : Subscriber {
+  std::mutex m;
+  std::vector<std::string> frames;
+  void deliver(const Frame& f) override {
+    std::lock_guard lock(m);
+    frames.push_back(*f);
+  }
+  std::size_t count() {
+    std::lock_guard lock(m);
+    return frames.size();
+  }
+};
+
+auth::Principal user(auth::Role role, std::string id) {
+  auth::Principal p;
+  p.role = role;
+  p.user_id = std::move(id);
+  return p;
+}
+
+TEST(Hub, DefaultChannelsByRole) {
+  using auth::Role;
+  const std::vector<std::string> staff = {"orders", "inventory", "menu"};
+  EXPECT_EQ(Hub::default_channels(user(Role::staff, "s")), staff);
+  EXPECT_EQ(Hub::default_channels(user(Role::manager, "m")), staff);
+  EXPECT_EQ(Hub::default_channels(user(Role::admin, "a")), staff);
+  EXPECT_EQ(Hub::default_channels(user(Role::customer, "c1")), std::vector<std::string>{"user:c1"});
+  EXPECT_EQ(Hub::default_channels(user(Role::driver, "d1")), std::vector<std::string>{"driver:d1"});
+}
+
+TEST(Hub, ChannelNames) {
+  EXPECT_TRUE(Hub::valid_channel("order:0190f1c2-aaaa-7bbb-8ccc-1234567890ab"));
+  EXPECT_TRUE(Hub::valid_channel("orders"));
+  EXPECT_FALSE(Hub::valid_channel(""));
+  EXPECT_FALSE(Hub::valid_channel("has space"));
+  EXPECT_FALSE(Hub::valid_channel("quote\""));
+  EXPECT_FALSE(Hub::valid_channel(std::string(Hub::kMaxChannelLength + 1, 'a')));
+}
+
+TEST(Hub, WithoutRulesStaffMayListenAnywhereAndOthersOnlyOnTheirOwn) {
+  Hub hub;
+  using auth::Role;
+  EXPECT_EQ(hub.decide(user(Role::staff, "s"), "user:c1").kind, Kind::allowed);
+  EXPECT_EQ(hub.decide(user(Role::admin, "a"), "order:x").kind, Kind::allowed);
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "user:c1").kind, Kind::allowed);
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "user:c2").kind, Kind::forbidden);
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "orders").kind, Kind::forbidden);
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "order:x").kind, Kind::forbidden);
+  EXPECT_EQ(hub.decide(user(Role::driver, "d1"), "driver:d1").kind, Kind::allowed);
+  EXPECT_EQ(hub.decide(user(Role::driver, "d1"), "driver:d2").kind, Kind::forbidden);
+  EXPECT_EQ(hub.decide(user(Role::driver, "d1"), "inventory").kind, Kind::forbidden);
+}
+
+TEST(Hub, RegisteredRulesDecideTheirChannels) {
+  Hub hub;
+  using auth::Role;
+  // A database-backed rule (ownership of an order): handed back to run on the worker pool.
+  hub.register_channel("order:", [](const auth::Principal& p, std::string_view ch) {
+    return p.role != Role::customer || ch == "order:mine";
+  });
+  // An in-memory rule: decided at once.
+  hub.register_channel(
+      "menu", [](const auth::Principal&, std::string_view) { return true; }, false);
+  hub.register_channel(
+      "order:secret:", [](const auth::Principal&, std::string_view) { return false; }, false);
+
+  auto d = hub.decide(user(Role::customer, "c1"), "order:mine");
+  ASSERT_EQ(d.kind, Kind::check);
+  EXPECT_TRUE((*d.check)(user(Role::customer, "c1"), "order:mine"));
+  EXPECT_FALSE((*d.check)(user(Role::customer, "c1"), "order:theirs"));
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "menu").kind, Kind::allowed);
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "menus").kind, Kind::forbidden)
+      << "a prefix without ':' names exactly one channel";
+  EXPECT_EQ(hub.decide(user(Role::admin, "a"), "order:secret:1").kind, Kind::forbidden)
+      << "the longest prefix wins, even over the staff default";
+  EXPECT_EQ(hub.decide(user(Role::customer, "c1"), "order:").kind, Kind::forbidden)
+      << "a prefix rule needs something after the prefix";
+}
+
+TEST(Hub, FanOutReachesEachListenerOnceAndOnlyListeners) {
+  Hub hub;
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  auto c = std::make_shared<Recorder>();
+  hub.subscribe("orders", a);
+  hub.subscribe("order:1", a);  // on two of the event's topics
+  hub.subscribe("user:c1", b);
+  hub.subscribe("user:c2", c);
+  auto frame = std::make_shared<const std::string>("f1");
+  hub.fan_out({"orders", "order:1", "user:c1"}, frame);
+  EXPECT_EQ(a->frames, std::vector<std::string>{"f1"});
+  EXPECT_EQ(b->frames, std::vector<std::string>{"f1"});
+  EXPECT_TRUE(c->frames.empty());
+
+  hub.unsubscribe("orders", a.get());
+  hub.fan_out({"orders"}, std::make_shared<const std::string>("f2"));
+  EXPECT_EQ(a->count(), 1u);
+  EXPECT_EQ(hub.listeners("order:1"), 1u);
+  EXPECT_EQ(hub.listeners("orders"), 0u);
+}
+
+TEST(Hub, HoldsSessionsWeakly) {
+  Hub hub;
+  auto a = std::make_shared<Recorder>();
+  hub.subscribe("orders", a);
+  EXPECT_EQ(hub.listeners("orders"), 1u);
+  std::weak_ptr<Recorder> w = a;
+  a.reset();
+  EXPECT_TRUE(w.expired()) << "the hub does not keep a session alive";
+  EXPECT_EQ(hub.listeners("orders"), 0u);
+  hub.fan_out({"orders"}, std::make_shared<const std::string>("x"));  // nothing to reach
+}
+
+TEST(Hub, AttachedToABusDeliversItsFrames) {
+  Bus bus;
+  Hub hub;
+  hub.attach(bus);
+  auto staff = std::make_shared<Recorder>();
+  auto customer = std::make_shared<Recorder>();
+  hub.subscribe("menu", staff);
+  hub.subscribe("user:c1", customer);
+  bus.publish("menu_updated", boost::json::object{{"product_ids", boost::json::array{"p1"}}});
+  ASSERT_EQ(staff->count(), 1u);
+  EXPECT_EQ(customer->count(), 0u);
+  auto v = boost::json::parse(staff->frames[0]);
+  EXPECT_EQ(v.at("type"), "menu_updated");
+}
+
+TEST(Hub, ConcurrentSubscribersAndFanOut) {
+  Hub hub;
+  std::vector<std::shared_ptr<Recorder>> keep;
+  for (int i = 0; i < 50; ++i) {
+    keep.push_back(std::make_shared<Recorder>());
+    hub.subscribe("orders", keep.back());
+  }
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    while (!stop) {
+      auto r = std::make_shared<Recorder>();
+      hub.subscribe("orders", r);
+      hub.unsubscribe("orders", r.get());
+    }
+  });
+  for (int i = 0; i < 200; ++i) hub.fan_out({"orders"}, std::make_shared<const std::string>("e"));
+  stop = true;
+  churn.join();
+  for (auto& r : keep) EXPECT_EQ(r->count(), 200u);
+}
+
+}  // namespace
+}  // namespace crema::events
