@@ -389,6 +389,7 @@ void register_identity_routes(http::Router& router, OpenApi& openapi,
   register_auth_routes(router, openapi, api);
   register_api_key_routes(router, openapi, api);
   register_user_routes(router, openapi, api);
+  register_audit_routes(router, openapi, api);
 }
 
 }  // namespace crema::api

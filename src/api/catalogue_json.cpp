@@ -180,11 +180,14 @@ void add_catalogue_schemas(OpenApi& openapi) {
     }
   })json");
   openapi.add_schema("ProductImage", R"json({
-    "type": "object", "required": ["id", "url", "thumbnail_url"],
+    "type": "object", "required": ["id", "url", "thumbnail_url", "status"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
-      "url": {"type": "string", "description": "signed, expiring URL of the web copy (WebP)"},
-      "thumbnail_url": {"type": "string", "description": "signed, expiring URL of the thumbnail"}
+      "url": {"type": "string", "description": "signed, expiring URL of the web copy (WebP, at most 1600 px); the original until it is made"},
+      "thumbnail_url": {"type": "string", "description": "signed, expiring URL of the thumbnail (WebP, at most 320 px); the original until it is made"},
+      "status": {"type": "string", "enum": ["pending", "ready"]},
+      "width": {"type": "integer", "description": "of the original"},
+      "height": {"type": "integer", "description": "of the original"}
     }
   })json");
   openapi.add_schema("Product", R"json({

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/multipart.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
 #include "util/json_text.hpp"
@@ -167,6 +168,38 @@ Response delete_product(Request& req, CatalogueContext& ctx) {
   return Response::no_content();
 }
 
+// POST …/images: a multipart form with the file in field `image`, or the image as the body.
+Response upload_image(Request& req, CatalogueContext& ctx) {
+  auto id = product_id(req);
+  if (!id) return no_such_product(req);
+  if (!ctx.image_uploads)
+    return Response::from(ErrorCode::unavailable, "Image uploads are not available here.");
+  std::string_view bytes = req.body;
+  const std::string content_type(req.header("content-type").value_or(""));
+  if (auto boundary = multipart_boundary(content_type)) {
+    auto parts = parse_multipart(req.body, *boundary);
+    if (!parts) return Response::from(ErrorCode::bad_request, "The multipart body is malformed.");
+    const MultipartPart* image = nullptr;
+    for (const auto& p : *parts)
+      if (p.name == "image") image = &p;
+    if (!image)
+      return Response::from(ErrorCode::validation_failed, "One field is invalid.",
+                            {{"image", "is required (a form field named image)"}});
+    bytes = image->body;
+  } else if (content_type.rfind("multipart/", 0) == 0) {
+    return Response::from(ErrorCode::bad_request, "The multipart body has no boundary.");
+  }
+  if (bytes.empty())
+    return Response::from(ErrorCode::validation_failed, "One field is invalid.",
+                          {{"image", "is required"}});
+  auto img = ctx.image_uploads->add(actor_of(req), *id, bytes);
+  if (!img) return Response::from(std::move(img).error());
+  json::object body = ctx.images ? ctx.images(*img) : json::object{{"id", img->id}};
+  auto res = Response::json(201, body);
+  res.header("Location", "/api/v1/products/" + *id);
+  return res;
+}
+
 // GET /menu from the cache: answered on the I/O thread when the body is cached and the
 // request carries no credentials (the menu is the same for everyone, but a request with
 // credentials must still get its 401 when they are bad).
@@ -288,6 +321,19 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                         .request_schema = "ProductStockInput",
                         .response_schema = "Product",
                         .errors = {409}}});
+    router.add({.method = Method::post,
+                .pattern = b + "/{id}/images",
+                .handler = with(upload_image),
+                .access = auth::Access::manager_plus(),
+                .body = http::BodyKind::raw,
+                .body_limit = kImageBodyLimit,
+                .content_types = {"multipart/form-data", "image/jpeg", "image/png", "image/webp"},
+                .doc = {.summary = "Upload an image (multipart field `image`, or the raw image); "
+                                   "its type is checked by its bytes; a 320 px thumbnail and a "
+                                   "1600 px WebP copy are made in the background",
+                        .tag = kTag,
+                        .response_schema = "ProductImage",
+                        .success_status = 201}});
     router.add({.method = Method::put,
                 .pattern = b + "/{id}/recipe",
                 .handler = with([](Request& r, CatalogueContext& c) {

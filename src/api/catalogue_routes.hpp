@@ -10,6 +10,7 @@
 #include "api/openapi.hpp"
 #include "net/router.hpp"
 #include "service/catalogue_service.hpp"
+#include "service/product_images.hpp"
 
 namespace crema::api {
 
@@ -18,7 +19,11 @@ struct CatalogueContext {
   MenuCache& menu;
   std::string currency = "USD";
   ImageJson images;  ///< empty: products show no images
+  service::ProductImageService* image_uploads = nullptr;  ///< null: uploads answer 503
 };
+
+/// Uploads may be this large (SPEC §2: images 10 MiB).
+inline constexpr std::size_t kImageBodyLimit = 10 * 1024 * 1024;
 
 /// Registers the routes; `ctx` may be null when only the route table is wanted (the
 /// OpenAPI test): handlers are never called then.

@@ -9,6 +9,10 @@
 #include "api/openapi.hpp"
 #include "net/router.hpp"
 
+namespace crema::db {
+class Pool;
+}
+
 namespace crema::service {
 class AuthService;
 class UserService;
@@ -26,6 +30,7 @@ struct IdentityApi {
   std::shared_ptr<service::ApiKeyService> api_keys;
   /// The data export's sections: later features add theirs with exports->add(name, fn).
   std::shared_ptr<service::UserExportRegistry> exports;
+  db::Pool* pool = nullptr;      ///< for reads that need no use case of their own (audit log)
   std::string timezone = "UTC";  ///< CREMA_TIMEZONE, for YYYY-MM-DD filters
 };
 

@@ -8,6 +8,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_ops_routes(router, openapi, services.ops);
   register_catalogue_routes(router, openapi, services.catalogue);
   register_inventory_routes(router, openapi, services.inventory);
+  register_media_routes(router, openapi, services.media);
   register_identity_routes(router, openapi, services.identity);
   register_realtime_routes(router, openapi);
 }

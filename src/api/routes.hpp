@@ -6,6 +6,7 @@
 
 #include "api/catalogue_routes.hpp"
 #include "api/inventory_routes.hpp"
+#include "api/media_routes.hpp"
 #include "api/identity_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
@@ -18,6 +19,7 @@ struct AppServices {
   std::shared_ptr<OpsContext> ops;
   std::shared_ptr<CatalogueContext> catalogue;
   std::shared_ptr<InventoryContext> inventory;
+  std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
 };
 

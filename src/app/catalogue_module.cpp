@@ -1,27 +1,58 @@
 #include "app/catalogue_module.hpp"
 
+#include <boost/json.hpp>
+
+#include "obs/log.hpp"
+#include "util/time.hpp"
+
 namespace crema::app {
 
 namespace {
 // Without a reliable cross-instance message, a change made elsewhere (another instance, a
 // `crema seed-demo` on the same database) shows within this bound (SPEC §4: one second).
 constexpr std::int64_t kUnannouncedMaxAgeMs = 1000;
-// With Redis carrying invalidations, the bound only covers a lost message.
+// With Redis carrying invalidations, the bound only covers a lost message. It stays far
+// below the hour a signed image URL lives, so a cached menu never hands out dead links.
 constexpr std::int64_t kAnnouncedMaxAgeMs = 60'000;
 }  // namespace
 
 CatalogueModule::CatalogueModule(db::Pool& pool, events::Bus& bus, const Config& config)
-    : inventory_(pool, bus), catalogue_(pool, bus), currency_(config.currency) {
+    : inventory_(pool, bus),
+      catalogue_(pool, bus),
+      currency_(config.currency),
+      store_(config.media_dir),
+      signer_(config.jwt_secret),
+      images_(pool, store_, bus),
+      image_worker_(images_) {
   menu_cache_.set_max_age_ms(kUnannouncedMaxAgeMs);
   bus.subscribe([this](const events::Event& e) {
     if (e.type == "menu_updated") menu_cache_.invalidate();
   });
+  images_.set_enqueue([this](const std::string& id) { image_worker_.enqueue(id); });
+  if (!config.s3_endpoint.empty())
+    obs::Log(obs::Level::warn, "the S3 object store is not implemented yet; images are kept in CREMA_MEDIA_DIR")
+        .str("media_dir", config.media_dir);
 }
 
+CatalogueModule::~CatalogueModule() { image_worker_.stop(); }
+
 void CatalogueModule::provide(api::AppServices& services) {
+  api::ImageJson image_json = [this](const domain::ProductImage& img) {
+    const bool ready = img.status == domain::ProductImage::Status::ready;
+    const auto now = util::now_ms() / 1000;
+    return boost::json::object{
+        {"id", img.id},
+        {"url", signer_.url(ready ? img.web_key : img.original_key, now)},
+        {"thumbnail_url", signer_.url(ready ? img.thumbnail_key : img.original_key, now)},
+        {"status", domain::image_status_name(img.status)},
+        {"width", img.width},
+        {"height", img.height}};
+  };
   services.catalogue = std::make_shared<api::CatalogueContext>(
-      api::CatalogueContext{catalogue_, menu_cache_, currency_, {}});
+      api::CatalogueContext{catalogue_, menu_cache_, currency_, std::move(image_json), &images_});
   services.inventory = std::make_shared<api::InventoryContext>(api::InventoryContext{inventory_});
+  services.media = std::make_shared<api::MediaContext>(api::MediaContext{store_, signer_});
+  image_worker_.start();
 }
 
 void CatalogueModule::set_cross_instance_invalidation(bool reliable) noexcept {

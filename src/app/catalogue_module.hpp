@@ -1,6 +1,7 @@
 #pragma once
 /// The catalogue and inventory feature as the server wires it: its services, the menu
-/// cache kept fresh by the event bus, and the contexts its routes receive.
+/// cache kept fresh by the event bus, product images (object store, signed URLs, the
+/// background worker) and the contexts its routes receive.
 
 #include <memory>
 
@@ -8,18 +9,23 @@
 #include "app/config.hpp"
 #include "db/pool.hpp"
 #include "events/bus.hpp"
+#include "jobs/image_worker.hpp"
+#include "media/object_store.hpp"
+#include "media/url_signer.hpp"
 #include "service/catalogue_service.hpp"
 #include "service/inventory_service.hpp"
+#include "service/product_images.hpp"
 
 namespace crema::app {
 
 class CatalogueModule {
  public:
   CatalogueModule(db::Pool& pool, events::Bus& bus, const Config& config);
+  ~CatalogueModule();
   CatalogueModule(const CatalogueModule&) = delete;
   CatalogueModule& operator=(const CatalogueModule&) = delete;
 
-  /// Hands the route contexts to the route table.
+  /// Hands the route contexts to the route table and starts the image worker.
   void provide(api::AppServices& services);
 
   /// How long a menu body may be served without an invalidation: short while changes made
@@ -34,6 +40,10 @@ class CatalogueModule {
   service::CatalogueService catalogue_;
   api::MenuCache menu_cache_;
   std::string currency_;
+  media::FileObjectStore store_;
+  media::UrlSigner signer_;
+  service::ProductImageService images_;
+  jobs::ImageWorker image_worker_;
 };
 
 }  // namespace crema::app

@@ -64,6 +64,7 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);
   api->users = std::make_shared<service::UserService>(pool, *api->exports);
+  api->pool = &pool;
   api->timezone = config.timezone;
   parts_->api = api;
   parts_->authenticator = std::make_unique<api::IdentityAuthenticator>(api->auth, api->api_keys);

@@ -215,11 +215,19 @@ int run_serve(Config config) {
   RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   services.identity = identity->api();
-  CatalogueModule catalogue(*pool, realtime.bus(), config);
-  catalogue.provide(services);
+  std::unique_ptr<CatalogueModule> catalogue;
+  try {
+    catalogue = std::make_unique<CatalogueModule>(*pool, realtime.bus(), config);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return 1;
+  }
+  catalogue->provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
-  if (auto* fanout = realtime.fanout())
-    fanout->on_link_change([&catalogue](bool up) { catalogue.set_cross_instance_invalidation(up); });
+  if (auto* fanout = realtime.fanout()) {
+    fanout->on_link_change(
+        [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
+  }
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));

@@ -27,6 +27,15 @@ std::string text_of(const json::value* v) {
 
 }  // namespace
 
+std::string_view image_status_name(ProductImage::Status status) noexcept {
+  switch (status) {
+    case ProductImage::Status::pending: return "pending";
+    case ProductImage::Status::ready: return "ready";
+    case ProductImage::Status::failed: return "failed";
+  }
+  return "failed";
+}
+
 const Modifier* Product::modifier(std::string_view code) const noexcept {
   for (const auto& m : modifiers)
     if (m.code == code) return &m;

@@ -34,15 +34,21 @@ struct Modifier {
 
 /// An uploaded image; `ready` once the thumbnail and web copies exist.
 struct ProductImage {
+  enum class Status : std::uint8_t { pending, ready, failed };
   std::string id;
   std::string product_id;
   std::string original_key;   ///< object-store keys
   std::string thumbnail_key;  ///< "" until made
   std::string web_key;        ///< "" until made
   std::string content_type;
+  int width = 0;
+  int height = 0;
+  Status status = Status::pending;
   int position = 0;
   std::int64_t created_at = 0;
 };
+
+std::string_view image_status_name(ProductImage::Status status) noexcept;
 
 struct Product {
   std::string id;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "repo/image_repo.hpp"
 #include "repo/inventory_repo.hpp"
 
 namespace crema::repo {
@@ -84,6 +85,18 @@ std::vector<domain::Product> products_of(const db::Result& r) {
   out.reserve(r.size());
   for (auto row : r) out.push_back(product_of(row));
   return out;
+}
+
+// The shown images of the products, in one query.
+void attach_images(db::Connection& conn, std::vector<domain::Product>& products) {
+  if (products.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(products.size());
+  for (const auto& p : products) ids.push_back(p.id);
+  auto images = images_of(conn, ids);
+  if (images.empty()) return;
+  for (auto& p : products)
+    if (auto it = images.find(p.id); it != images.end()) p.images = std::move(it->second);
 }
 
 struct SortSpec {
@@ -171,6 +184,8 @@ std::optional<domain::Product> find_product(db::Connection& conn, std::string_vi
   std::string ids[] = {p.id};
   auto recipes = recipes_of(conn, ids);
   if (auto it = recipes.find(p.id); it != recipes.end()) p.recipe = std::move(it->second);
+  auto images = images_of(conn, ids);
+  if (auto it = images.find(p.id); it != images.end()) p.images = std::move(it->second);
   return p;
 }
 
@@ -260,14 +275,18 @@ void no_jit(db::Connection& conn) {
 std::vector<domain::Product> list_products(db::Connection& conn, const ProductFilter& f) {
   no_jit(conn);
   auto q = list_products_query(f, conn.dialect());
-  return products_of(conn.exec(q.sql, q.params));
+  auto products = products_of(conn.exec(q.sql, q.params));
+  attach_images(conn, products);
+  return products;
 }
 
 std::vector<domain::Product> menu_products(db::Connection& conn) {
   static const std::string sql =
       select_head() + "WHERE p.is_active = TRUE ORDER BY p.category, p.name_lower, p.id";
   no_jit(conn);
-  return products_of(conn.exec(sql));
+  auto products = products_of(conn.exec(sql));
+  attach_images(conn, products);
+  return products;
 }
 
 void replace_recipe(db::Transaction& tx, std::string_view product_id,

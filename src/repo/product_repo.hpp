@@ -48,13 +48,14 @@ void insert_product(db::Transaction& tx, const domain::Product& p);
 /// Writes every stored column of `p` (the caller holds the row lock and sets the version).
 void update_product(db::Transaction& tx, const domain::Product& p);
 
-/// The product with its derived fields (stock, in_stock) and recipe; images are not loaded.
+/// The product with its derived fields (stock, in_stock), recipe and shown images.
 std::optional<domain::Product> find_product(db::Connection& conn, std::string_view id);
 /// Locks the product row until the transaction ends (FOR UPDATE on PostgreSQL) and returns
 /// its stored fields (derived fields unset, recipe loaded).
 std::optional<domain::Product> lock_product(db::Transaction& tx, std::string_view id);
 
-/// A page of GET /products (up to limit + 1 rows), derived fields included, recipes not.
+/// A page of GET /products (up to limit + 1 rows), derived fields and images included,
+/// recipes not.
 /// Call it inside a (read) transaction: on PostgreSQL it turns JIT off for that transaction.
 std::vector<domain::Product> list_products(db::Connection& conn, const ProductFilter& filter);
 /// Every active product for the menu, by category, then name, then id (in a transaction,

@@ -62,7 +62,8 @@ TEST(MenuInstances, AChangeOnOneInstanceReachesTheOtherThroughRedis) {
   // A database of this test's own: the channel name carries the Redis db number, so give
   // both instances a db nobody else uses in parallel runs.
   auto db = fresh_database();
-  auto options = identity_server({{"CREMA_REDIS_URL", redis}});
+  // The test polls B's menu every 10 ms: no per-IP limit in the way.
+  auto options = identity_server({{"CREMA_REDIS_URL", redis}, {"CREMA_PUBLIC_RATE_PER_MIN", "0"}});
   options.database_url = db->url();
   ServerProcess a(options);
   ServerProcess b(options);
@@ -78,7 +79,7 @@ TEST(MenuInstances, AChangeOnOneInstanceReachesTheOtherThroughRedis) {
 TEST(MenuInstances, WithoutRedisTheChangeStillShowsWithinTheCacheAge) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
-  auto options = identity_server();
+  auto options = identity_server({{"CREMA_PUBLIC_RATE_PER_MIN", "0"}});
   options.database_url = db->url();
   ServerProcess a(options);
   ServerProcess b(options);

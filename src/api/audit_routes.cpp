@@ -1,0 +1,139 @@
+// GET /admin/audit-log (SPEC §12; admin): filters, keyset pages, and ?format=csv.
+#include <boost/json.hpp>
+
+#include "api/identity_routes.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "service/audit.hpp"
+#include "util/csv.hpp"
+#include "util/time.hpp"
+#include "util/zoned_date.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr int kMaxCsvRows = 10000;
+
+constexpr std::string_view kEntrySchema = R"json({
+  "type": "object",
+  "required": ["id", "actor_id", "actor_role", "action", "target_type", "target_id", "summary",
+               "ip", "request_id", "at"],
+  "properties": {
+    "id": {"type": "string"},
+    "actor_id": {"type": ["string", "null"]},
+    "actor_role": {"type": ["string", "null"]},
+    "action": {"type": "string", "examples": ["user.role_change"]},
+    "target_type": {"type": "string"},
+    "target_id": {"type": ["string", "null"]},
+    "summary": {"type": "string"},
+    "ip": {"type": ["string", "null"]},
+    "request_id": {"type": ["string", "null"]},
+    "at": {"type": "string", "format": "date-time"}
+  }
+})json";
+
+constexpr std::string_view kListSchema = R"json({
+  "type": "object",
+  "required": ["items", "next_cursor"],
+  "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+    "next_cursor": {"type": ["string", "null"]}
+  }
+})json";
+
+// `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
+// start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
+std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view name, bool end,
+                                  const std::string& zone) {
+  auto raw = req.query_param(name);
+  if (!raw || raw->empty()) return std::nullopt;
+  if (raw->size() == 10) {
+    auto date = q.date(name);
+    if (!date) return std::nullopt;
+    auto ms = util::day_start_ms(*date, zone, end ? 1 : 0);
+    if (!ms) q.issue(name, "is not a date in the shop's time zone");
+    return ms;
+  }
+  return q.time(name);
+}
+
+}  // namespace
+
+void register_audit_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<IdentityApi> api) {
+  openapi.add_schema("AuditEntry", kEntrySchema);
+  openapi.add_schema("AuditLog", kListSchema);
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/admin/audit-log",
+       .handler =
+           [api](Request& req) {
+             Query q(req);
+             const bool csv = q.one_of("format", {"json", "csv"}).value_or("json") == "csv";
+             service::AuditFilter f;
+             f.actor_id = q.text("actor_id", 64);
+             f.action = q.text("action", 100);
+             f.from_ms = bound(req, q, "from", false, api->timezone);
+             f.to_ms = bound(req, q, "to", true, api->timezone);
+             int limit = kDefaultPageSize;
+             json::array after;
+             if (csv) {
+               limit = static_cast<int>(q.integer("limit", 1, kMaxCsvRows).value_or(kMaxCsvRows));
+               if (auto c = q.text("cursor", 2048)) {
+                 if (auto key = decode_cursor(*c)) after = std::move(*key);
+                 else q.issue("cursor", "is not a cursor this API returned");
+               }
+             } else {
+               PageRequest page = page_request(q);
+               limit = page.limit;
+               after = std::move(page.after);
+             }
+             if (!after.empty()) {
+               if (after.size() == 2 && after[0].is_int64() && after[1].is_string())
+                 f.before.emplace(after[0].get_int64(), std::string(after[1].get_string()));
+               else
+                 q.issue("cursor", "is not a cursor this API returned");
+             }
+             if (!q.ok()) return Response::from(q.error());
+             f.limit = limit;
+             auto rows = service::list_audit(*api->pool, f);
+             std::optional<json::array> next;
+             if (rows.size() > static_cast<std::size_t>(limit)) {
+               rows.resize(static_cast<std::size_t>(limit));
+               next = json::array{rows.back().at, rows.back().id};
+             }
+             if (csv) {
+               util::CsvWriter out;
+               out.row({"id", "at", "actor_id", "actor_role", "action", "target_type", "target_id",
+                        "summary", "ip", "request_id"});
+               for (const auto& r : rows)
+                 out.row({r.id, util::format_rfc3339(r.at), r.actor_id, r.actor_role, r.action,
+                          r.target_type, r.target_id, r.summary, r.ip, r.request_id});
+               Response res(200, out.take(), "text/csv; charset=utf-8");
+               res.header("Content-Disposition", "attachment; filename=\"audit-log.csv\"");
+               if (next) res.header("X-Next-Cursor", encode_cursor(*next));
+               return res;
+             }
+             json::array items;
+             for (const auto& r : rows) items.push_back(r.to_json());
+             return Response::json(200, page_body(std::move(items), std::move(next)));
+           },
+       .access = auth::Access::admin(),
+       .doc = {.summary = "Every admin and manager mutation, newest first (JSON pages or CSV)",
+               .tag = "admin",
+               .response_schema = "AuditLog",
+               .query = {{.name = "actor_id", .description = "the user who acted"},
+                         {.name = "action", .description = "e.g. user.role_change"},
+                         {.name = "from", .description = "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
+                         {.name = "to", .description = "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
+                         {.name = "format", .description = "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)"},
+                         {.name = "limit", .type = "integer", .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
+                         {.name = "cursor", .description = "next_cursor (or X-Next-Cursor) of the previous page"}}}});
+}
+
+}  // namespace crema::api

@@ -1,0 +1,33 @@
+#include "util/zoned_date.hpp"
+
+#include <charconv>
+
+#include <date/tz.h>
+
+namespace crema::util {
+
+std::optional<std::int64_t> day_start_ms(std::string_view text, const std::string& zone,
+                                         int add_days) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  auto num = [&](std::size_t at, std::size_t len, auto& out) {
+    auto [p, ec] = std::from_chars(text.data() + at, text.data() + at + len, out);
+    return ec == std::errc() && p == text.data() + at + len;
+  };
+  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d)) return std::nullopt;
+  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  try {
+    const auto* tz = date::locate_zone(zone);
+    const date::local_days day = date::local_days{ymd} + date::days{add_days};
+    // choose::earliest: on a day that starts inside a DST gap, the first real instant.
+    const auto start = tz->to_sys(date::local_seconds{day.time_since_epoch()}, date::choose::earliest);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace crema::util

@@ -1,0 +1,17 @@
+#pragma once
+/// Business dates (SPEC §2: `YYYY-MM-DD` in CREMA_TIMEZONE) as instants.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crema::util {
+
+/// Unix milliseconds of the first instant of `date` (YYYY-MM-DD, already validated) plus
+/// `add_days` days in the IANA zone `zone` (midnight, or the first instant after a gap).
+/// Nothing when the date or the zone is unknown.
+std::optional<std::int64_t> day_start_ms(std::string_view date, const std::string& zone,
+                                         int add_days = 0);
+
+}  // namespace crema::util

@@ -1,0 +1,46 @@
+// CSV text for ?format=csv answers, and business dates in the shop's time zone.
+#include <gtest/gtest.h>
+
+#include "util/csv.hpp"
+#include "util/time.hpp"
+#include "util/zoned_date.hpp"
+
+namespace crema::util {
+namespace {
+
+TEST(Csv, QuotesOnlyWhatNeedsIt) {
+  CsvWriter w;
+  w.row({"id", "summary"});
+  w.row({"1", "plain"});
+  w.row({"2", "a, b"});
+  w.row({"3", "say \"hi\""});
+  w.row({"4", "two\nlines"});
+  w.row({"5", ""});
+  EXPECT_EQ(w.text(),
+            "id,summary\r\n1,plain\r\n2,\"a, b\"\r\n3,\"say \"\"hi\"\"\"\r\n4,\"two\nlines\"\r\n5,\r\n");
+}
+
+TEST(Csv, FormulasAreDefused) {
+  EXPECT_EQ(CsvWriter::field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+  EXPECT_EQ(CsvWriter::field("+1"), "'+1");
+  EXPECT_EQ(CsvWriter::field("-2"), "'-2");
+  EXPECT_EQ(CsvWriter::field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(CsvWriter::field("a=b"), "a=b");
+  EXPECT_EQ(CsvWriter::field("2026-11-22T09:15:00Z"), "2026-11-22T09:15:00Z");
+}
+
+TEST(ZonedDate, StartOfABusinessDay) {
+  EXPECT_EQ(day_start_ms("2026-11-22", "UTC"), parse_rfc3339("2026-11-22T00:00:00Z"));
+  EXPECT_EQ(day_start_ms("2026-11-22", "UTC", 1), parse_rfc3339("2026-11-23T00:00:00Z"));
+  EXPECT_EQ(day_start_ms("2026-11-22", "Europe/Paris"), parse_rfc3339("2026-11-21T23:00:00Z"));
+  EXPECT_EQ(day_start_ms("2026-07-01", "Europe/Paris"), parse_rfc3339("2026-06-30T22:00:00Z"));
+  EXPECT_EQ(day_start_ms("2026-12-31", "America/New_York", 1), parse_rfc3339("2027-01-01T05:00:00Z"));
+  // A day that starts in a DST gap (Havana springs forward at midnight): its first instant.
+  EXPECT_EQ(day_start_ms("2026-03-08", "America/Havana"), parse_rfc3339("2026-03-08T05:00:00Z"));
+  EXPECT_FALSE(day_start_ms("2026-02-30", "UTC"));
+  EXPECT_FALSE(day_start_ms("2026-11-22", "Mars/Olympus"));
+  EXPECT_FALSE(day_start_ms("22/11/2026", "UTC"));
+}
+
+}  // namespace
+}  // namespace crema::util
