@@ -444,12 +444,13 @@ asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& h
     } else if (!key || key->empty()) {
       refusal = http::Response::from(ErrorCode::bad_request, "Sec-WebSocket-Key is missing.");
     } else if (!ws_version || *ws_version != "13") {
-      refusal = http::Response::from(ErrorCode::bad_request, "Only WebSocket version 13 is spoken.");
+      refusal =
+          http::Response::from(ErrorCode::bad_request, "Only WebSocket version 13 is spoken.");
       refusal->status = 426;
       refusal->header("Sec-WebSocket-Version", "13");
     } else if (!hub || draining.load()) {
-      refusal = http::Response::from(ErrorCode::unavailable,
-                                     hub ? "The server is shutting down." : "No real-time feed here.");
+      refusal = http::Response::from(
+          ErrorCode::unavailable, hub ? "The server is shutting down." : "No real-time feed here.");
     }
   }
   if (!refusal) {

@@ -383,6 +383,34 @@ TEST(RealtimeRedis, AServerWithRedisSubscribesToTheEventChannel) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+TEST(RealtimeShutdown, SigtermClosesWebSocketsWith1001AndExitsPromptly) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto options = identity_server();
+  options.database_url = db->url();
+  ServerProcess server(std::move(options));
+  AuthHelper accounts(server);
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (const char* role : {"staff", "customer", "driver"}) {
+    WsOptions o;
+    o.token = accounts.token(role);
+    clients.push_back(std::make_unique<WsClient>(server.host(), server.port(), o));
+    ASSERT_TRUE(clients.back()->read_type("hello")) << role;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  server.signal(SIGTERM);
+  for (auto& c : clients) EXPECT_EQ(c->wait_close(5s), 1001);
+  auto code = server.wait_exit(10s);
+  ASSERT_TRUE(code) << "still running 10 s after SIGTERM";
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s)
+      << "open WebSockets must not hold the drain for the whole grace period";
+  auto stopped = server.wait_for_log(
+      [](const boost::json::object& l) { return l.at("msg") == "stopped"; }, 1s);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->at("clean"), true);
+}
+
 // The brief's cross-instance proof: two `crema serve` on one database and one Redis; a
 // client of B receives what a change made through A published. (SQLite: both processes on
 // one database file, as the catalogue's two-instance test does.)
