@@ -107,7 +107,7 @@ struct Client {
   State state = State::idle;
   bool hello = false;
   std::string in;
-  int frames = 0;  // menu_updated frames seen
+  int frames = 0;                         // menu_updated frames seen
   std::vector<std::int64_t> received_ns;  // per event: when its frame arrived
 };
 
@@ -344,11 +344,11 @@ class Http {
 
   int put_stock(bool in_stock) {
     const std::string body = in_stock ? R"({"in_stock": true})" : R"({"in_stock": false})";
-    const std::string req = "PUT /api/v1/menu/items/" + o_.product +
-                            "/stock HTTP/1.1\r\nHost: " + o_.host +
-                            "\r\nAuthorization: Bearer " + o_.token +
-                            "\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string req =
+        "PUT /api/v1/menu/items/" + o_.product + "/stock HTTP/1.1\r\nHost: " + o_.host +
+        "\r\nAuthorization: Bearer " + o_.token +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
     if (!send_all(fd_, req)) die("HTTP send failed");
     std::string in;
     char buf[8192];
@@ -394,10 +394,10 @@ int main(int argc, char** argv) {
   const int ready = fan.connect_all();
   const double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const long rss_connected = resident_kib(o.server_pid);
-  std::printf("connected %d/%d clients with hello in %.2f s (%d failed); server RSS %ld MiB "
-              "(%ld MiB before)\n",
-              ready, o.clients, connect_s, fan.failed_clients(), rss_connected / 1024,
-              rss_before / 1024);
+  std::printf(
+      "connected %d/%d clients with hello in %.2f s (%d failed); server RSS %ld MiB "
+      "(%ld MiB before)\n",
+      ready, o.clients, connect_s, fan.failed_clients(), rss_connected / 1024, rss_before / 1024);
   if (ready == 0) die("no client connected");
 
   Http http(o);
@@ -440,17 +440,19 @@ int main(int argc, char** argv) {
   const double last_p50 = percentile(last_ms, 50), ans_p50 = percentile(answer_ms, 50);
   std::printf("%d events x %d clients: %zu frames timed, %d missing, %d events incomplete\n",
               o.events, ready, lat_ms.size(), missing, incomplete);
-  std::printf("request sent -> frame received (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
-              p50, p90, p99, max);
-  std::printf("per event, the last client (median over events): %.2f ms; the PUT's own "
-              "answer (median): %.2f ms\n",
-              last_p50, ans_p50);
+  std::printf("request sent -> frame received (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", p50,
+              p90, p99, max);
+  std::printf(
+      "per event, the last client (median over events): %.2f ms; the PUT's own "
+      "answer (median): %.2f ms\n",
+      last_p50, ans_p50);
   std::printf("server RSS peak during the events: %ld MiB; clients still open: %d\n",
               rss_peak / 1024, fan.open_clients());
-  std::printf("RESULT clients=%d ready=%d events=%d frames=%zu missing=%d p50_ms=%.2f "
-              "p90_ms=%.2f p99_ms=%.2f max_ms=%.2f last_p50_ms=%.2f answer_p50_ms=%.2f "
-              "connect_s=%.2f rss_connected_mib=%ld rss_peak_mib=%ld\n",
-              o.clients, ready, o.events, lat_ms.size(), missing, p50, p90, p99, max, last_p50,
-              ans_p50, connect_s, rss_connected / 1024, rss_peak / 1024);
+  std::printf(
+      "RESULT clients=%d ready=%d events=%d frames=%zu missing=%d p50_ms=%.2f "
+      "p90_ms=%.2f p99_ms=%.2f max_ms=%.2f last_p50_ms=%.2f answer_p50_ms=%.2f "
+      "connect_s=%.2f rss_connected_mib=%ld rss_peak_mib=%ld\n",
+      o.clients, ready, o.events, lat_ms.size(), missing, p50, p90, p99, max, last_p50, ans_p50,
+      connect_s, rss_connected / 1024, rss_peak / 1024);
   return missing == 0 && incomplete == 0 ? 0 : 3;
 }

@@ -224,8 +224,10 @@ int run_serve(Config config) {
   }
   catalogue->provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
-  if (auto* fanout = realtime.fanout())
-    fanout->on_link_change([&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
+  if (auto* fanout = realtime.fanout()) {
+    fanout->on_link_change(
+        [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
+  }
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));

@@ -13,8 +13,8 @@ const unsigned char* bytes_of(std::string_view s) {
 }  // namespace
 
 void ensure_sodium() {
-  static const int rc = sodium_init();  // idempotent; the static makes it once per process
-  if (rc < 0) throw std::runtime_error("libsodium could not be initialised");
+  static const int kInit = sodium_init();  // idempotent; the static makes it once per process
+  if (kInit < 0) throw std::runtime_error("libsodium could not be initialised");
 }
 
 std::string random_bytes(std::size_t n) {

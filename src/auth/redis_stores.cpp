@@ -12,7 +12,7 @@ namespace {
 // (total + 1 <= limit) and, when refused, the counts go back so the C++ side computes the
 // same Retry-After as the in-process limiter.
 const events::RedisScript& take_script() {
-  static const events::RedisScript s(R"lua(
+  static const events::RedisScript kScript(R"lua(
 local now_index = tonumber(ARGV[1])
 local sub_windows = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
@@ -38,25 +38,25 @@ local out = {0}
 for n = 1, #kept do out[#out + 1] = kept[n] end
 return out
 )lua");
-  return s;
+  return kScript;
 }
 
 const events::RedisScript& add_failure_script() {
-  static const events::RedisScript s(R"lua(
+  static const events::RedisScript kScript(R"lua(
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 )lua");
-  return s;
+  return kScript;
 }
 
 const events::RedisScript& locked_script() {
-  static const events::RedisScript s(R"lua(
+  static const events::RedisScript kScript(R"lua(
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n < tonumber(ARGV[1]) then return -1 end
 return redis.call('PTTL', KEYS[1])
 )lua");
-  return s;
+  return kScript;
 }
 
 std::int64_t to_int(const events::RedisReply& r) {

@@ -16,6 +16,8 @@ class SecretBox {
   ~SecretBox();
   SecretBox(const SecretBox&) = default;
   SecretBox& operator=(const SecretBox&) = default;
+  SecretBox(SecretBox&&) = default;
+  SecretBox& operator=(SecretBox&&) = default;
 
   /// "v1." + base64url(nonce ‖ ciphertext ‖ tag).
   std::string seal(std::string_view plaintext) const;

@@ -42,7 +42,8 @@ class Hub {
  public:
   /// Whether `principal` may listen on `channel`. A rule registered as blocking may query the
   /// database (it runs on the worker pool); it may throw (the client gets an error frame).
-  using ChannelCheck = std::function<bool(const auth::Principal& principal, std::string_view channel)>;
+  using ChannelCheck =
+      std::function<bool(const auth::Principal& principal, std::string_view channel)>;
 
   /// The answer to "may this principal subscribe to this channel".
   struct Decision {

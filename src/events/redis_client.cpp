@@ -69,7 +69,7 @@ RedisClient::RedisClient(RedisEndpoint endpoint, std::chrono::milliseconds timeo
 
 RedisClient::~RedisClient() = default;
 
-void RedisClient::fail(std::string what) {
+void RedisClient::fail(const std::string& what) {
   {
     std::lock_guard lock(mutex_);
     retry_after_ = std::chrono::steady_clock::now() + kBackoff;

@@ -45,9 +45,9 @@ class RedisScript {
 
 class RedisClient {
  public:
-  RedisClient(RedisEndpoint endpoint,
-              std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
-              std::size_t max_idle = 16);
+  explicit RedisClient(RedisEndpoint endpoint,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
+                       std::size_t max_idle = 16);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -72,7 +72,7 @@ class RedisClient {
   Context acquire();
   void release(Context c);
   Context connect();
-  [[noreturn]] void fail(std::string what);
+  [[noreturn]] void fail(const std::string& what);
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;

@@ -1,6 +1,5 @@
 #include "events/redis_fanout.hpp"
 
-#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <cstdarg>
 
 #include <boost/json.hpp>
+#include <hiredis/hiredis.h>
 
 #include "obs/log.hpp"
 #include "util/json_text.hpp"
@@ -405,8 +405,7 @@ void RedisFanout::handle_message(std::string_view payload) {
     return;
   }
   received_.fetch_add(1);
-  bus_.deliver_remote(std::move(*event),
-                      std::make_shared<const std::string>(std::move(m->frame)));
+  bus_.deliver_remote(std::move(*event), std::make_shared<const std::string>(std::move(m->frame)));
 }
 
 }  // namespace crema::events

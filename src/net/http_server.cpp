@@ -128,13 +128,16 @@ struct HttpServer::Impl {
   asio::awaitable<void> accept_loop(Shard& shard);
   asio::awaitable<void> run_plain(Shard& shard, tcp::socket socket);
   asio::awaitable<void> run_tls(Shard& shard, tcp::socket socket);
+  /// Serves HTTP requests until the connection ends, or until an accepted WebSocket upgrade,
+  /// which is returned for the caller to run once this frame (and its parser) is gone.
   template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, SessionHandle& handle, const util::IpAddress& peer,
-                              bool over_tls);
+  asio::awaitable<std::optional<WsStart>> serve(Stream& stream, SessionHandle& handle,
+                                                const util::IpAddress& peer, bool over_tls);
   template <class Stream, class InFlight>
-  asio::awaitable<void> upgrade(Stream& stream, SessionHandle& handle, http::Exchange& ex,
-                                bhttp::request_parser<bhttp::string_body>& parser,
-                                InFlight& in_flight);
+  asio::awaitable<std::optional<WsStart>> upgrade(Stream& stream, http::Exchange& ex,
+                                                  bhttp::request_parser<bhttp::string_body>& parser,
+                                                  InFlight& in_flight);
+  WsEnvironment websocket_environment() { return {*hub, workers, options.websocket}; }
   template <class Stream>
   asio::awaitable<bool> write_response(Stream& stream, http::Exchange& ex, http::Response& res,
                                        unsigned version, bool keep_alive, bool head);
@@ -178,18 +181,27 @@ asio::awaitable<void> HttpServer::Impl::run_plain(Shard& shard, tcp::socket sock
   beast::tcp_stream stream(std::move(socket));
   SessionHandle handle{&stream.socket()};
   SessionGuard guard(shard, handle, *this);
-  co_await serve(stream, handle, peer, false);
+  if (auto ws = co_await serve(stream, handle, peer, false)) {
+    // Its closing handshake has ended the connection: nothing to linger for.
+    co_await run_websocket(stream, std::move(ws->request), std::move(ws->upgrade),
+                           websocket_environment(), handle.websocket);
+    stream.close();
+    co_return;
+  }
   // Lingering close: stop sending, then read and drop what the client still sends for a
   // moment, so that closing with unread bytes (a refused 413 body) does not reset the
   // connection before the client has read our answer.
   error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
-    std::array<char, 4096> sink;
+    // On the heap, only now: in the coroutine frame it would cost every open connection
+    // (thousands of WebSocket clients) 4 KiB.
+    const auto sink = std::make_unique<char[]>(4096);
     std::size_t drained = 0;
     stream.expires_after(std::chrono::milliseconds(500));
     while (drained < 256 * 1024) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+      auto [rec, n] =
+          co_await stream.async_read_some(asio::buffer(sink.get(), 4096), kUseTuple);
       if (rec) break;
       drained += n;
     }
@@ -205,9 +217,14 @@ asio::awaitable<void> HttpServer::Impl::run_tls(Shard& shard, tcp::socket socket
   beast::get_lowest_layer(stream).expires_after(options.request_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
   if (!ec) {
-    co_await serve(stream, handle, peer, true);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-    co_await stream.async_shutdown(kUseTuple);
+    if (auto ws = co_await serve(stream, handle, peer, true)) {
+      // The WebSocket's own teardown ends TLS too.
+      co_await run_websocket(stream, std::move(ws->request), std::move(ws->upgrade),
+                             websocket_environment(), handle.websocket);
+    } else {
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      co_await stream.async_shutdown(kUseTuple);
+    }
   }
   beast::get_lowest_layer(stream).close();
 }
@@ -250,15 +267,17 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exc
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& handle,
-                                              const util::IpAddress& peer, bool over_tls) {
+asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
+                                                                SessionHandle& handle,
+                                                                const util::IpAddress& peer,
+                                                                bool over_tls) {
   bool peer_trusted = false;
   for (const auto& c : options.trusted_proxies) peer_trusted = peer_trusted || c.contains(peer);
   const std::string peer_text = peer.to_string();  // once per connection: inet_ntop is slow
 
   beast::flat_buffer buffer;
   for (;;) {
-    if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) co_return;
+    if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) co_return std::nullopt;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     // No body limit while reading the headers: the route's limit is applied once the
@@ -277,7 +296,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
     http::Exchange ex{req, match, t0};
 
     if (read_ec) {
-      if (is_disconnect(read_ec) || !parser.got_some()) co_return;
+      if (is_disconnect(read_ec) || !parser.got_some()) co_return std::nullopt;
       // Malformed or oversized headers: answer once and drop this connection only.
       http::Response res = read_ec == bhttp::error::header_limit
                                ? http::Response::from(ErrorCode::bad_request,
@@ -287,7 +306,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
       if (read_ec == bhttp::error::header_limit) res.status = 431;
       req.method = http::Method::other;
       co_await write_response(stream, ex, res, 11, false, false);
-      co_return;
+      co_return std::nullopt;
     }
 
     if (metrics) metrics->in_flight().Increment();
@@ -329,7 +348,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
       http::Response res =
           http::Response::from(ErrorCode::bad_request, "The request target is not valid.");
       co_await write_response(stream, ex, res, version, false, is_head);
-      co_return;
+      co_return std::nullopt;
     }
     if (auto len = parser.content_length(); len && *len > limit) {
       // Refused from the announced length alone: the body is never read.
@@ -337,14 +356,14 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
           ErrorCode::payload_too_large,
           "The body may be at most " + std::to_string(limit) + " bytes.");
       co_await write_response(stream, ex, res, version, false, is_head);
-      co_return;
+      co_return std::nullopt;
     }
     if (!parser.is_done()) {
       if (auto expect = req.header("expect"); expect && beast::iequals(*expect, "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
         beast::get_lowest_layer(stream).expires_after(options.request_timeout);
         auto [ec, n] = co_await bhttp::async_write(stream, cont, kUseTuple);
-        if (ec) co_return;
+        if (ec) co_return std::nullopt;
       }
       parser.body_limit(limit);
       beast::get_lowest_layer(stream).expires_after(options.request_timeout);
@@ -360,12 +379,11 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
               http::Response::from(ErrorCode::bad_request, "The request body is malformed.");
           co_await write_response(stream, ex, res, version, false, is_head);
         }
-        co_return;
+        co_return std::nullopt;
       }
     }
     if (match.route && match.route->websocket && beast::websocket::is_upgrade(parser.get())) {
-      co_await upgrade(stream, handle, ex, parser, in_flight);
-      co_return;
+      co_return co_await upgrade(stream, ex, parser, in_flight);
     }
     req.body = std::move(parser.get().body());
 
@@ -384,8 +402,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, SessionHandle& han
       res = dispatcher.invoke(ex);
     }
     keep_alive = keep_alive && !res.close && !draining.load(std::memory_order_relaxed);
-    if (!co_await write_response(stream, ex, res, version, keep_alive, is_head)) co_return;
-    if (!keep_alive) co_return;
+    if (!co_await write_response(stream, ex, res, version, keep_alive, is_head)) co_return std::nullopt;
+    if (!keep_alive) co_return std::nullopt;
   }
 }
 
@@ -427,10 +445,9 @@ UpgradeToken upgrade_token(const http::Request& req) {
 // Authenticates an upgrade request before anything is upgraded: every refusal is an
 // ordinary HTTP answer with the error body, and the connection is closed after it.
 template <class Stream, class InFlight>
-asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& handle,
-                                                http::Exchange& ex,
-                                                bhttp::request_parser<bhttp::string_body>& parser,
-                                                InFlight& in_flight) {
+asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
+    Stream& stream, http::Exchange& ex, bhttp::request_parser<bhttp::string_body>& parser,
+    InFlight& in_flight) {
   auto& req = ex.request;
   const unsigned version = parser.get().version();
   std::optional<http::Response> refusal = dispatcher.prepare(ex);
@@ -444,12 +461,13 @@ asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& h
     } else if (!key || key->empty()) {
       refusal = http::Response::from(ErrorCode::bad_request, "Sec-WebSocket-Key is missing.");
     } else if (!ws_version || *ws_version != "13") {
-      refusal = http::Response::from(ErrorCode::bad_request, "Only WebSocket version 13 is spoken.");
+      refusal =
+          http::Response::from(ErrorCode::bad_request, "Only WebSocket version 13 is spoken.");
       refusal->status = 426;
       refusal->header("Sec-WebSocket-Version", "13");
     } else if (!hub || draining.load()) {
-      refusal = http::Response::from(ErrorCode::unavailable,
-                                     hub ? "The server is shutting down." : "No real-time feed here.");
+      refusal = http::Response::from(
+          ErrorCode::unavailable, hub ? "The server is shutting down." : "No real-time feed here.");
     }
   }
   if (!refusal) {
@@ -488,15 +506,14 @@ asio::awaitable<void> HttpServer::Impl::upgrade(Stream& stream, SessionHandle& h
   }
   if (refusal) {
     co_await write_response(stream, ex, *refusal, version, false, false);
-    co_return;
+    co_return std::nullopt;
   }
 
   http::Response switching(101, {}, {});
   dispatcher.finish(ex, switching);  // request id, security headers, access log, metrics
   in_flight.release();
-  WsUpgrade up{std::move(*principal), std::move(token.protocol), std::move(switching.headers)};
-  co_await run_websocket(stream, parser.release(), std::move(up),
-                         WsEnvironment{*hub, workers, options.websocket}, handle.websocket);
+  co_return WsStart{parser.release(), WsUpgrade{std::move(*principal), std::move(token.protocol),
+                                                std::move(switching.headers)}};
 }
 
 // ---- accepting ----------------------------------------------------------------------------

@@ -162,10 +162,10 @@ class Session final : public events::Subscriber,
   const WebSocketOptions& options_;
   const auth::Principal principal_;
   std::set<std::string> channels_;
-  asio::steady_timer wake_;            ///< the writer waits on it
+  asio::steady_timer wake_;  ///< the writer waits on it
   asio::steady_timer ping_timer_;
   asio::steady_timer close_deadline_;
-  asio::steady_timer done_;            ///< the session waits on it for its helpers to end
+  asio::steady_timer done_;  ///< the session waits on it for its helpers to end
   std::function<void()> abort_;
   std::optional<websocket::close_code> close_code_;
   std::string close_reason_;
@@ -291,8 +291,7 @@ asio::awaitable<void> handle_message(std::shared_ptr<Session> s, const WsEnviron
   }
   if (s->channels_.size() >= env.options.max_channels) {
     s->send_error("bad_request",
-                  "At most " + std::to_string(env.options.max_channels) + " channels at once.",
-                  ch);
+                  "At most " + std::to_string(env.options.max_channels) + " channels at once.", ch);
     co_return;
   }
   using Kind = events::Hub::Decision::Kind;
@@ -353,6 +352,10 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
 
   auto [accept_ec] = co_await ws.async_accept(request, kUseTuple);
   if (accept_ec) co_return;
+  // Needed for the handshake only: free them for the life of the session.
+  request = {};
+  upgrade.headers = {};
+  upgrade.protocol = {};
 
   auto session =
       std::make_shared<Session>(ws.get_executor(), env.options, std::move(upgrade.principal));
@@ -412,7 +415,6 @@ template asio::awaitable<void> run_websocket<beast::tcp_stream>(beast::tcp_strea
                                                                 WsUpgrade, WsEnvironment,
                                                                 WsControl*&);
 template asio::awaitable<void> run_websocket<beast::ssl_stream<beast::tcp_stream>>(
-    beast::ssl_stream<beast::tcp_stream>&, UpgradeRequest, WsUpgrade, WsEnvironment,
-    WsControl*&);
+    beast::ssl_stream<beast::tcp_stream>&, UpgradeRequest, WsUpgrade, WsEnvironment, WsControl*&);
 
 }  // namespace crema::net

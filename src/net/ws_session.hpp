@@ -52,6 +52,12 @@ struct WsEnvironment {
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
+/// An accepted upgrade request, handed from the HTTP loop to run_websocket().
+struct WsStart {
+  UpgradeRequest request;
+  WsUpgrade upgrade;
+};
+
 /// Answers the upgrade (101) and runs the session until it closes. `control` points at the
 /// session while it runs (for shutdown) and is reset before returning. The stream stays the
 /// caller's; it is closed or torn down when this returns.
@@ -64,7 +70,7 @@ extern template boost::asio::awaitable<void> run_websocket<boost::beast::tcp_str
     boost::beast::tcp_stream&, UpgradeRequest, WsUpgrade, WsEnvironment, WsControl*&);
 extern template boost::asio::awaitable<void>
 run_websocket<boost::beast::ssl_stream<boost::beast::tcp_stream>>(
-    boost::beast::ssl_stream<boost::beast::tcp_stream>&, UpgradeRequest, WsUpgrade,
-    WsEnvironment, WsControl*&);
+    boost::beast::ssl_stream<boost::beast::tcp_stream>&, UpgradeRequest, WsUpgrade, WsEnvironment,
+    WsControl*&);
 
 }  // namespace crema::net

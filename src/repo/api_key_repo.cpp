@@ -40,16 +40,17 @@ void insert_api_key(db::Connection& conn, const ApiKeyRecord& k) {
 }
 
 std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_view key_hash) {
-  static const std::string sql = "SELECT " + std::string(kColumns) +
-                                 " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
-  auto res = conn.exec(sql, {key_hash});
+  static const std::string kSql = "SELECT " + std::string(kColumns) +
+                                  " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
+  auto res = conn.exec(kSql, {key_hash});
   if (res.empty()) return std::nullopt;
   return read_key(res.front());
 }
 
 std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view id) {
-  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = $1";
-  auto res = conn.exec(sql, {id});
+  static const std::string kSql =
+      "SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = $1";
+  auto res = conn.exec(kSql, {id});
   if (res.empty()) return std::nullopt;
   return read_key(res.front());
 }
@@ -63,7 +64,7 @@ bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_
 std::vector<ApiKeyRecord> list_api_keys(
     db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
     int limit) {
-  static const std::string sql =
+  static const std::string kSql =
       "SELECT " + std::string(kColumns) +
       " FROM api_keys WHERE (CAST($1 AS BIGINT) IS NULL OR created_at < $1 "
       "OR (created_at = $1 AND id < CAST($2 AS TEXT))) "
@@ -74,14 +75,14 @@ std::vector<ApiKeyRecord> list_api_keys(
     at = before->first;
     id = std::string_view(before->second);
   }
-  return read_all(conn.exec(sql, {at, id, static_cast<std::int64_t>(limit + 1)}));
+  return read_all(conn.exec(kSql, {at, id, static_cast<std::int64_t>(limit + 1)}));
 }
 
 std::vector<ApiKeyRecord> list_api_keys_created_by(db::Connection& conn, std::string_view user_id) {
-  static const std::string sql = "SELECT " + std::string(kColumns) +
-                                 " FROM api_keys WHERE created_by = $1 "
-                                 "ORDER BY created_at DESC, id DESC";
-  return read_all(conn.exec(sql, {user_id}));
+  static const std::string kSql = "SELECT " + std::string(kColumns) +
+                                  " FROM api_keys WHERE created_by = $1 "
+                                  "ORDER BY created_at DESC, id DESC";
+  return read_all(conn.exec(kSql, {user_id}));
 }
 
 }  // namespace crema::repo

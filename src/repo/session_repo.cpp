@@ -46,12 +46,12 @@ void insert_refresh_token(db::Connection& conn, const RefreshTokenRecord& t) {
 }
 
 std::optional<RefreshLookup> find_refresh_token(db::Connection& conn, std::string_view token_hash) {
-  static const std::string sql =
+  static const std::string kSql =
       "SELECT t.token_hash, t.session_id, t.issued_at, t.expires_at, t.rotated_at, "
       "s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at, "
       "s.revoke_reason, s.ip, s.user_agent "
       "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1";
-  auto res = conn.exec(sql, {token_hash});
+  auto res = conn.exec(kSql, {token_hash});
   if (res.empty()) return std::nullopt;
   auto r = res.front();
   RefreshLookup out;
@@ -99,10 +99,10 @@ std::int64_t revoke_user_sessions(db::Connection& conn, std::string_view user_id
 }
 
 std::vector<SessionRecord> list_user_sessions(db::Connection& conn, std::string_view user_id) {
-  static const std::string sql = "SELECT " + std::string(kSessionColumns) +
-                                 " FROM sessions WHERE user_id = $1 "
-                                 "ORDER BY created_at DESC, id DESC";
-  auto res = conn.exec(sql, {user_id});
+  static const std::string kSql = "SELECT " + std::string(kSessionColumns) +
+                                  " FROM sessions WHERE user_id = $1 "
+                                  "ORDER BY created_at DESC, id DESC";
+  auto res = conn.exec(kSql, {user_id});
   std::vector<SessionRecord> out;
   out.reserve(res.size());
   for (auto r : res) out.push_back(read_session(r, 0));

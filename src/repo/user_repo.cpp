@@ -83,13 +83,14 @@ void insert_user(db::Connection& conn, const UserRecord& u) {
 }
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
-  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM users WHERE email = $1";
-  return find_one(conn, sql, email);
+  static const std::string kSql =
+      "SELECT " + std::string(kColumns) + " FROM users WHERE email = $1";
+  return find_one(conn, kSql, email);
 }
 
 std::optional<UserRecord> find_user_by_id(db::Connection& conn, std::string_view id) {
-  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM users WHERE id = $1";
-  return find_one(conn, sql, id);
+  static const std::string kSql = "SELECT " + std::string(kColumns) + " FROM users WHERE id = $1";
+  return find_one(conn, kSql, id);
 }
 
 std::optional<std::int64_t> update_user_profile(db::Connection& conn, const UserRecord& u,
@@ -145,14 +146,15 @@ std::int64_t count_active_admins(db::Connection& conn) {
 }
 
 std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
-  static const std::string sql = "SELECT " + std::string(kColumns) +
-                                 " FROM users "
-                                 "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
-                                 "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
-                                 "     OR email LIKE $2 ESCAPE '\\') "
-                                 "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
-                                 "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
-                                 "ORDER BY created_at DESC, id DESC LIMIT $5";
+  static const std::string kSql =
+      "SELECT " + std::string(kColumns) +
+      " FROM users "
+      "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
+      "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
+      "     OR email LIKE $2 ESCAPE '\\') "
+      "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
+      "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
+      "ORDER BY created_at DESC, id DESC LIMIT $5";
   std::optional<std::string> pattern;
   if (f.query) pattern = contains_pattern(*f.query);
   db::Param role = nullptr;
@@ -164,7 +166,7 @@ std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
     before_id = std::string_view(f.before->second);
   }
   auto res = conn.exec(
-      sql, {role, param(pattern), before_at, before_id, static_cast<std::int64_t>(f.limit + 1)});
+      kSql, {role, param(pattern), before_at, before_id, static_cast<std::int64_t>(f.limit + 1)});
   std::vector<UserRecord> out;
   out.reserve(res.size());
   for (auto row : res) out.push_back(read_user(row));

@@ -12,7 +12,7 @@ namespace {
 
 // Stored JSON text back to a value; a row damaged by hand shows as the empty default rather
 // than failing every read of it.
-json::value parse_or(const std::string& text, json::value fallback) {
+json::value parse_or(const std::string& text, const json::value& fallback) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
   return ec ? fallback : v;

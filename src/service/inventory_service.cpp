@@ -120,12 +120,13 @@ crema::Result<InventoryItem> InventoryService::update(const Actor& actor, const 
         if (patch.on_hand && *patch.on_hand != cur->on_hand) {
           record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
                               context_of(actor, patch.reason.value_or("stock count")), effects);
-          resolve_affected_products(tx, effects);
           summary +=
               ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
         } else {
           note_low_state(tx, *after, effects);
         }
+        // A product's own item shows on the menu (stock, stock_threshold) whatever changed.
+        resolve_affected_products(tx, effects);
         record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
         return WithEffects<InventoryItem>{*after, std::move(effects)};
       });

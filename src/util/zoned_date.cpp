@@ -6,15 +6,15 @@
 
 namespace crema::util {
 
-std::optional<std::int64_t> day_start_ms(std::string_view text, const std::string& zone,
+std::optional<std::int64_t> day_start_ms(std::string_view yyyy_mm_dd, const std::string& zone,
                                          int add_days) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  if (yyyy_mm_dd.size() != 10 || yyyy_mm_dd[4] != '-' || yyyy_mm_dd[7] != '-') return std::nullopt;
   int y = 0;
   unsigned m = 0;
   unsigned d = 0;
   auto num = [&](std::size_t at, std::size_t len, auto& out) {
-    auto [p, ec] = std::from_chars(text.data() + at, text.data() + at + len, out);
-    return ec == std::errc() && p == text.data() + at + len;
+    auto [p, ec] = std::from_chars(yyyy_mm_dd.data() + at, yyyy_mm_dd.data() + at + len, out);
+    return ec == std::errc() && p == yyyy_mm_dd.data() + at + len;
   };
   if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, d)) return std::nullopt;
   const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};

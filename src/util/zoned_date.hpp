@@ -8,10 +8,10 @@
 
 namespace crema::util {
 
-/// Unix milliseconds of the first instant of `date` (YYYY-MM-DD, already validated) plus
+/// Unix milliseconds of the first instant of `yyyy_mm_dd` (a date, already validated) plus
 /// `add_days` days in the IANA zone `zone` (midnight, or the first instant after a gap).
 /// Nothing when the date or the zone is unknown.
-std::optional<std::int64_t> day_start_ms(std::string_view date, const std::string& zone,
+std::optional<std::int64_t> day_start_ms(std::string_view yyyy_mm_dd, const std::string& zone,
                                          int add_days = 0);
 
 }  // namespace crema::util

@@ -225,6 +225,10 @@ TEST_F(CatalogueAdmin, StockSwitchAndTrackedStockShowOnTheMenuAtOnce) {
   EXPECT_EQ(counted.object().at("kind"), "product");
   EXPECT_EQ(num(on_menu("Stock croissant").at("stock")), 12.0);
   EXPECT_EQ(on_menu("Stock croissant").at("in_stock"), true);
+  // A threshold alone changes the menu's figure at once too.
+  ASSERT_EQ(call("manager", "PUT", "/api/v1/inventory/" + id, {{"low_stock_threshold", 3}}).status,
+            200);
+  EXPECT_EQ(num(on_menu("Stock croissant").at("stock_threshold")), 3.0);
   EXPECT_ERROR(call("staff", "PUT", "/api/v1/menu/items/" + id + "/stock", json::object{}), 422,
                "validation_failed");
 }

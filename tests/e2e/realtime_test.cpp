@@ -2,9 +2,9 @@
 // route table and OpenAPI entries, the websocket_connections gauge, and the Redis fan-out
 // wiring.
 
-#include <gtest/gtest.h>
-
 #include <regex>
+
+#include <gtest/gtest.h>
 
 #include "e2e/e2e_support.hpp"
 #include "e2e/identity_support.hpp"
@@ -47,11 +47,11 @@ TEST_F(Realtime, NoTokenOrABadOneIs401BeforeAnyUpgrade) {
     WsOptions::Auth how;
     std::string token;
   };
-  for (const auto& c : {Case{"/ws", WsOptions::Auth::none, ""},
-                        Case{"/api/v1/ws", WsOptions::Auth::none, ""},
-                        Case{"/api/ws", WsOptions::Auth::query, "not-a-token"},
-                        Case{"/ws", WsOptions::Auth::query, kForeignJwt},
-                        Case{"/ws", WsOptions::Auth::subprotocol, kForeignJwt}}) {
+  for (const auto& c :
+       {Case{"/ws", WsOptions::Auth::none, ""}, Case{"/api/v1/ws", WsOptions::Auth::none, ""},
+        Case{"/api/ws", WsOptions::Auth::query, "not-a-token"},
+        Case{"/ws", WsOptions::Auth::query, kForeignJwt},
+        Case{"/ws", WsOptions::Auth::subprotocol, kForeignJwt}}) {
     WsOptions o;
     o.path = c.path;
     o.auth = c.how;
@@ -212,10 +212,10 @@ TEST_F(RealtimeSignedIn, ForgedExpiredAndRevokedTokensAre401) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  boost::json::object claims{{"sub", c.id}, {"role", "admin"}, {"iat", now}, {"exp", now + 600},
-                             {"jti", "forged"}};
-  const std::string wrong_key = forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims,
-                                          "another-secret-0123456789abcdef-xyz");
+  boost::json::object claims{
+      {"sub", c.id}, {"role", "admin"}, {"iat", now}, {"exp", now + 600}, {"jti", "forged"}};
+  const std::string wrong_key =
+      forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims, "another-secret-0123456789abcdef-xyz");
   claims["exp"] = now - 10;
   const std::string expired = forge_jwt(R"({"alg":"HS256","typ":"JWT"})", claims);
   for (const auto& token : {wrong_key, expired}) {
@@ -305,19 +305,23 @@ TEST_F(RealtimeSignedIn, StaffSeeMenuAndStockEventsAfterTheChangeCommitted) {
   ASSERT_TRUE(customer->read_type("hello"));
 
   auto made = post_json(*client_, "/api/v1/products",
-                        {{"name", "Feed croissant"}, {"category", "Feed"}, {"price", 3.2},
-                         {"stock", 10}, {"stock_threshold", 5}},
+                        {{"name", "Feed croissant"},
+                         {"category", "Feed"},
+                         {"price", 3.2},
+                         {"stock", 10},
+                         {"stock_threshold", 5}},
                         accounts_->bearer("manager"));
   ASSERT_EQ(made.status, 201) << made.describe();
   const std::string id(made.object().at("id").as_string());
-  auto created = read_until(*staff, [&](const auto& f) { return names_product(f, "menu_updated", id); });
+  auto created =
+      read_until(*staff, [&](const auto& f) { return names_product(f, "menu_updated", id); });
   ASSERT_TRUE(created) << "no menu_updated for the new product";
   EXPECT_TRUE(created->at("at").is_string());
 
   // Below the threshold: the menu changes and the item's low-stock alert goes out, both
   // after the change is in the database (GET shows it when the frame is read).
-  auto low = client_->request("PUT", "/api/v1/menu/items/" + id + "/stock",
-                              R"({"stock": 3})", accounts_->bearer("staff"));
+  auto low = client_->request("PUT", "/api/v1/menu/items/" + id + "/stock", R"({"stock": 3})",
+                              accounts_->bearer("staff"));
   ASSERT_EQ(low.status, 200) << low.describe();
   std::optional<boost::json::object> menu, alert;
   read_until(*staff, [&](const auto& f) {
@@ -383,6 +387,34 @@ TEST(RealtimeRedis, AServerWithRedisSubscribesToTheEventChannel) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+TEST(RealtimeShutdown, SigtermClosesWebSocketsWith1001AndExitsPromptly) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto options = identity_server();
+  options.database_url = db->url();
+  ServerProcess server(std::move(options));
+  AuthHelper accounts(server);
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (const char* role : {"staff", "customer", "driver"}) {
+    WsOptions o;
+    o.token = accounts.token(role);
+    clients.push_back(std::make_unique<WsClient>(server.host(), server.port(), o));
+    ASSERT_TRUE(clients.back()->read_type("hello")) << role;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  server.signal(SIGTERM);
+  for (auto& c : clients) EXPECT_EQ(c->wait_close(5s), 1001);
+  auto code = server.wait_exit(10s);
+  ASSERT_TRUE(code) << "still running 10 s after SIGTERM";
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s)
+      << "open WebSockets must not hold the drain for the whole grace period";
+  auto stopped = server.wait_for_log(
+      [](const boost::json::object& l) { return l.at("msg") == "stopped"; }, 1s);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->at("clean"), true);
+}
+
 // The brief's cross-instance proof: two `crema serve` on one database and one Redis; a
 // client of B receives what a change made through A published. (SQLite: both processes on
 // one database file, as the catalogue's two-instance test does.)
@@ -406,8 +438,7 @@ TEST(RealtimeInstances, AClientOnBReceivesWhatAPublished) {
   ServerProcess b(options);
   for (auto* s : {&a, &b})
     ASSERT_TRUE(s->wait_for_log(
-        [](const boost::json::object& l) { return l.at("msg") == "redis events subscribed"; },
-        10s))
+        [](const boost::json::object& l) { return l.at("msg") == "redis events subscribed"; }, 10s))
         << s->stdout_text();
 
   AuthHelper accounts(a);  // one database: the same accounts and tokens on both
@@ -432,7 +463,8 @@ TEST(RealtimeInstances, AClientOnBReceivesWhatAPublished) {
   // B's client gets both events, once each, and so does A's own client (locally).
   for (auto* c : {&on_b, &on_a}) {
     int seen = 0;
-    read_until(*c, [&](const auto& f) { return names_product(f, "menu_updated", id) && ++seen == 2; });
+    read_until(*c,
+               [&](const auto& f) { return names_product(f, "menu_updated", id) && ++seen == 2; });
     EXPECT_EQ(seen, 2) << (c == &on_b ? "on B" : "on A");
     const bool repeat = static_cast<bool>(read_until(
         *c, [&](const auto& f) { return names_product(f, "menu_updated", id); }, 400ms));

@@ -68,8 +68,9 @@ void RedisProcess::start() {
   const std::string program = find_program("redis-server");
   if (program.empty()) throw std::runtime_error(redis_unavailable_reason());
   SpawnOptions o;
-  o.argv = {program, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", dir_.path().string()};
+  o.argv = {
+      program, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+      "no",    "--dir",  dir_.path().string()};
   o.env = clean_environment();
   o.stdout_path = dir_.file("redis.log");
   o.stderr_path = dir_.file("redis.err");

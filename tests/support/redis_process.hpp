@@ -53,11 +53,11 @@ bool redis_answers(std::uint16_t port, std::chrono::milliseconds timeout);
 
 /// In a test: skips (or fails under CREMA_TEST_REQUIRE_PG=1, which CI sets: there every
 /// outside service must be present) when redis-server is not installed.
-#define CREMA_REQUIRE_REDIS()                                                        \
-  do {                                                                               \
-    auto why_ = ::crema::test::redis_unavailable_reason();                           \
-    if (!why_.empty()) {                                                             \
-      if (::crema::test::postgres_required()) FAIL() << why_;                        \
-      GTEST_SKIP() << why_;                                                          \
-    }                                                                                \
+#define CREMA_REQUIRE_REDIS()                                 \
+  do {                                                        \
+    auto why_ = ::crema::test::redis_unavailable_reason();    \
+    if (!why_.empty()) {                                      \
+      if (::crema::test::postgres_required()) FAIL() << why_; \
+      GTEST_SKIP() << why_;                                   \
+    }                                                         \
   } while (0)

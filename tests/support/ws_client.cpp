@@ -3,10 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +12,10 @@
 #include <stdexcept>
 
 #include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
 
 namespace crema::test {
 
@@ -31,8 +31,8 @@ int remaining_ms(Clock::time_point deadline) {
 
 std::string base64(const unsigned char* data, std::size_t n) {
   std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                                  static_cast<int>(n));
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<std::size_t>(len));
   return out;
 }
@@ -120,8 +120,8 @@ WsClient::WsClient(const std::string& host, std::uint16_t port, WsOptions option
   if (options.auth == WsOptions::Auth::query)
     target += (target.find('?') == std::string::npos ? "?token=" : "&token=") +
               percent_encode(options.token);
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host + ":" +
-                        std::to_string(port) + "\r\n";
+  std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port) + "\r\n";
   if (!options.plain_get) {
     request += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                "\r\nSec-WebSocket-Version: " + options.version + "\r\n";
@@ -241,7 +241,8 @@ bool WsClient::send_frame(std::uint8_t opcode, std::string_view payload, bool fi
     frame += static_cast<char>(n & 0xff);
   } else {
     frame += static_cast<char>(mask_bit | 127);
-    for (int i = 7; i >= 0; --i) frame += static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xff);
+    for (int i = 7; i >= 0; --i)
+      frame += static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xff);
   }
   unsigned char key[4] = {0, 0, 0, 0};
   if (mask) {
@@ -251,12 +252,15 @@ bool WsClient::send_frame(std::uint8_t opcode, std::string_view payload, bool fi
   const std::size_t start = frame.size();
   frame.append(payload);
   if (mask)
-    for (std::size_t i = 0; i < n; ++i) frame[start + i] = static_cast<char>(frame[start + i] ^ key[i % 4]);
+    for (std::size_t i = 0; i < n; ++i)
+      frame[start + i] = static_cast<char>(frame[start + i] ^ key[i % 4]);
   return write_all(frame);
 }
 
 bool WsClient::send_text(std::string_view text) { return send_frame(0x1, text); }
-bool WsClient::send_json(const boost::json::value& v) { return send_text(boost::json::serialize(v)); }
+bool WsClient::send_json(const boost::json::value& v) {
+  return send_text(boost::json::serialize(v));
+}
 bool WsClient::send_binary(std::string_view data) { return send_frame(0x2, data); }
 bool WsClient::send_ping(std::string_view payload) { return send_frame(0x9, payload); }
 
@@ -333,7 +337,8 @@ std::optional<WsMessage> WsClient::read_frame(std::chrono::milliseconds timeout)
           case 0x0:
           case 0x1:
           case 0x2: {
-            if (opcode != 0x0) partial_kind_ = opcode == 0x1 ? WsMessage::Kind::text : WsMessage::Kind::binary;
+            if (opcode != 0x0)
+              partial_kind_ = opcode == 0x1 ? WsMessage::Kind::text : WsMessage::Kind::binary;
             partial_ += payload;
             bytes_received_ += payload.size();
             if (!fin) continue;

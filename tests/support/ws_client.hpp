@@ -41,7 +41,7 @@ struct WsOptions {
   /// SO_RCVBUF set before connecting (0: the kernel's default). A small one makes a slow
   /// reader back up the server quickly.
   int receive_buffer = 0;
-  bool tls = false;  ///< speak TLS first (no certificate verification)
+  bool tls = false;                         ///< speak TLS first (no certificate verification)
   std::chrono::milliseconds timeout{5000};  ///< connect and handshake
 };
 
@@ -49,8 +49,8 @@ struct WsOptions {
 struct WsMessage {
   enum class Kind { text, binary, close, ping, pong };
   Kind kind = Kind::text;
-  std::string payload;   ///< text/binary data, or the close reason
-  int close_code = 0;    ///< for close: the code, 1005 when the frame carried none
+  std::string payload;  ///< text/binary data, or the close reason
+  int close_code = 0;   ///< for close: the code, 1005 when the frame carried none
 };
 
 class WsClient {

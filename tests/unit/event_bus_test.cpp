@@ -1,10 +1,9 @@
 // The in-process event bus: frames serialised once and shared, subscribers in order, a
 // failing subscriber isolated, default topics, PendingEvents published only when asked.
-#include <gtest/gtest.h>
-
 #include <thread>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "events/bus.hpp"
 #include "events/pending_events.hpp"
@@ -16,8 +15,11 @@ namespace {
 namespace json = boost::json;
 
 TEST(EventFrame, HasTypeDataAndAnRfc3339Time) {
-  Event e{"menu_updated", json::object{{"product_ids", json::array{"a", "b"}}, {"price", 9.5}},
-          {"menu"}, 1795338900123, false};
+  Event e{"menu_updated",
+          json::object{{"product_ids", json::array{"a", "b"}}, {"price", 9.5}},
+          {"menu"},
+          1795338900123,
+          false};
   auto frame = make_frame(e);
   auto v = json::parse(*frame).as_object();
   EXPECT_EQ(v.at("type"), "menu_updated");

@@ -1,10 +1,9 @@
 // The hub without sockets: default channels per role, who may subscribe where, fan-out to
 // each listener once, weak references.
-#include <gtest/gtest.h>
-
 #include <thread>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "events/bus.hpp"
 #include "events/hub.hpp"

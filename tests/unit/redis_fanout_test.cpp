@@ -1,12 +1,11 @@
 // Cross-instance events: two buses (two "instances") on one real Redis. A private
 // redis-server is started per test so it can be killed and restarted.
-#include <gtest/gtest.h>
-
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "events/bus.hpp"
 #include "events/redis_fanout.hpp"
@@ -67,7 +66,8 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 }
 
 TEST(FanoutMessage, RoundTrip) {
-  const std::string frame = R"({"type":"order_created","data":{"id":"o\n1"},"at":"2026-11-22T09:15:00Z"})";
+  const std::string frame =
+      R"({"type":"order_created","data":{"id":"o\n1"},"at":"2026-11-22T09:15:00Z"})";
   auto text = encode_fanout_message("inst-a", {"orders", "user:u1"}, frame);
   auto m = decode_fanout_message(text);
   ASSERT_TRUE(m);

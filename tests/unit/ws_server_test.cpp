@@ -1,12 +1,11 @@
 // The WebSocket feed in-process, over real loopback sockets: HttpServer with a test
 // Authenticator (tokens "role:user_id"), the route table's /ws rows, a bus and its hub.
-#include <gtest/gtest.h>
-
 #include <regex>
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "api/openapi.hpp"
 #include "api/realtime_routes.hpp"
@@ -476,8 +475,7 @@ TEST_F(WsServerTest, ASlowClientIsClosedWith1008AndNeverSlowsTheOthers) {
           if (!e) return;
           got[i].push_back(static_cast<int>(e->at("data").at("n").as_int64()));
         }
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     });
   }
   std::chrono::nanoseconds slowest_publish{0};
