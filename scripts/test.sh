@@ -112,7 +112,9 @@ configure() {
   shift
   local gen=()
   if [[ ! -f $dir/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-  cmake -S . -B "$dir" "${gen[@]}" "$@"
+  # Tests ON explicitly: a build dir reused from a benchmark build (tests OFF) must not turn
+  # this run into "No tests were found".
+  cmake -S . -B "$dir" "${gen[@]}" -DCREMA_BUILD_TESTS=ON "$@"
 }
 
 phase "build release (build/release)"
