@@ -2,9 +2,12 @@
 # Builds the Release binary and runs the server on SQLite (README command 1).
 #
 #   scripts/run.sh [--demo] [SERVE_FLAGS...]     e.g. scripts/run.sh --listen 127.0.0.1:9090
+#   scripts/run.sh --build-only                  build build/release/crema and stop
 #
-#   --demo    first fill the database with the demo café (`crema seed-demo`: menu, recipes,
-#             stock, staff accounts); a database that already has products is left alone
+#   --demo        first fill the database with the demo café (`crema seed-demo`: menu,
+#                 recipes, stock, staff accounts); a database with products is left alone
+#   --build-only  build and exit without serving (deploy/Dockerfile builds the image's
+#                 binary with it, so the image ships what this README command builds)
 #
 # Installs missing build packages (scripts/deps.sh build), configures build/release with
 # Ninja (when there) and ccache, builds it, then replaces itself with
@@ -17,11 +20,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 demo=0
+build_only=0
 args=()
 for arg in "$@"; do
   case $arg in
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     --demo) demo=1 ;;
+    --build-only) build_only=1 ;;
     *) args+=("$arg") ;;
   esac
 done
@@ -34,6 +39,7 @@ gen=()
 if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
 cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release
 cmake --build build/release --parallel "${CREMA_BUILD_JOBS:-$(nproc)}" --target crema
+if (( build_only )); then exit 0; fi
 
 # The settings flags are global, so seed-demo sees the same database as serve.
 if (( demo )); then build/release/crema seed-demo "${args[@]}"; fi
