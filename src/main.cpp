@@ -60,6 +60,19 @@ int main(int argc, char** argv) {
                                          "standard input)");
   auto* seed_demo = app.add_subcommand(
       "seed-demo", "Fill an empty database with a demo café-bakery (menu, recipes, stock, staff)");
+  auto* backup =
+      app.add_subcommand("backup",
+                         "Write a consistent copy of the database to a file, while servers run "
+                         "(SQLite: its backup API; PostgreSQL: pg_dump custom format)");
+  std::string backup_out;
+  backup->add_option("--out", backup_out, "The backup file to write")->required();
+  auto* restore = app.add_subcommand(
+      "restore", "Bring a backup back into the database (stop the servers first)");
+  std::string restore_in;
+  bool restore_force = false;
+  restore->add_option("--in", restore_in, "The backup file to read")->required();
+  restore->add_flag("--force", restore_force,
+                    "Replace the contents of a database that already holds tables");
   std::string admin_email;
   bool password_stdin = false;
   create_admin->add_option("--email", admin_email, "The admin's email address")->required();
@@ -90,6 +103,8 @@ int main(int argc, char** argv) {
   if (*serve) return crema::app::run_serve(std::move(*loaded.config));
   if (*migrate) return crema::app::run_migrate(*loaded.config);
   if (*seed_demo) return crema::app::run_seed_demo(*loaded.config);
+  if (*backup) return crema::app::run_backup(*loaded.config, backup_out);
+  if (*restore) return crema::app::run_restore(*loaded.config, restore_in, restore_force);
   if (*create_admin) {
     if (isatty(STDIN_FILENO))
       std::fprintf(stderr, "password (at least 10 characters), then Enter: ");

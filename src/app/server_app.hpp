@@ -1,6 +1,6 @@
 #pragma once
-/// The `crema` commands behind the command line: serve, migrate, create-admin. Each returns
-/// the process exit code.
+/// The `crema` commands behind the command line: serve, migrate, create-admin, backup,
+/// restore. Each returns the process exit code.
 
 #include <string>
 
@@ -16,6 +16,13 @@ int run_migrate(const Config& config);
 
 /// Creates the first admin account.
 int run_create_admin(const Config& config, const std::string& email, const std::string& password);
+
+/// Writes a consistent copy of the store to `out` while servers may keep running.
+int run_backup(const Config& config, const std::string& out);
+
+/// Brings a backup back into the store (stop the servers first), then applies migrations
+/// newer than the backup. Refuses a store that holds tables unless `force`.
+int run_restore(const Config& config, const std::string& in, bool force);
 
 /// Exit code for a configuration error (also used by main for bad flags).
 inline constexpr int kExitConfig = 2;
