@@ -73,6 +73,13 @@ int main(int argc, char** argv) {
   restore->add_option("--in", restore_in, "The backup file to read")->required();
   restore->add_flag("--force", restore_force,
                     "Replace the contents of a database that already holds tables");
+  auto* migrate_store = app.add_subcommand(
+      "migrate-store", "Move every row from an SQLite database into an empty PostgreSQL one");
+  std::string store_from, store_to;
+  migrate_store->add_option("--from", store_from, "The SQLite database (sqlite://PATH)")
+      ->required();
+  migrate_store->add_option("--to", store_to, "The PostgreSQL database (postgresql://…)")
+      ->required();
   std::string admin_email;
   bool password_stdin = false;
   create_admin->add_option("--email", admin_email, "The admin's email address")->required();
@@ -105,6 +112,7 @@ int main(int argc, char** argv) {
   if (*seed_demo) return crema::app::run_seed_demo(*loaded.config);
   if (*backup) return crema::app::run_backup(*loaded.config, backup_out);
   if (*restore) return crema::app::run_restore(*loaded.config, restore_in, restore_force);
+  if (*migrate_store) return crema::app::run_migrate_store(*loaded.config, store_from, store_to);
   if (*create_admin) {
     if (isatty(STDIN_FILENO))
       std::fprintf(stderr, "password (at least 10 characters), then Enter: ");

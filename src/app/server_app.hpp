@@ -24,6 +24,10 @@ int run_backup(const Config& config, const std::string& out);
 /// newer than the backup. Refuses a store that holds tables unless `force`.
 int run_restore(const Config& config, const std::string& in, bool force);
 
+/// Copies every row of an SQLite database into an empty PostgreSQL one (stop the servers
+/// first), in one transaction.
+int run_migrate_store(const Config& config, const std::string& from, const std::string& to);
+
 /// Exit code for a configuration error (also used by main for bad flags).
 inline constexpr int kExitConfig = 2;
 
