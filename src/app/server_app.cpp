@@ -1,6 +1,7 @@
 #include "app/server_app.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -28,6 +29,7 @@
 #include "net/middleware.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/sentry.hpp"
 #include "service/admin_bootstrap.hpp"
 
 namespace crema::app {
@@ -63,6 +65,8 @@ std::optional<std::string> check_environment(const Config& c) {
   } catch (const std::exception&) {
     return "CREMA_TIMEZONE is not a known IANA time zone (got \"" + c.timezone + "\")";
   }
+  if (!c.sentry_dsn.empty() && !obs::SentryDsn::parse(c.sentry_dsn))
+    return "CREMA_SENTRY_DSN must look like https://PUBLIC_KEY@HOST/PROJECT_ID";
   return check_production(c);
 }
 
@@ -184,6 +188,18 @@ int run_serve(Config config) {
   } catch (const std::exception& e) {
     fail_line(e.what());
     return kExitConfig;
+  }
+
+  // Errors go to Sentry from here on (error-level log lines), until the end of run_serve.
+  std::unique_ptr<obs::SentryReporter> sentry;
+  if (!config.sentry_dsn.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    sentry = std::make_unique<obs::SentryReporter>(
+        *obs::SentryDsn::parse(config.sentry_dsn),
+        obs::SentryProcess{std::string("crema@") + CREMA_VERSION,
+                           config.production() ? "production" : "development", host});
+    sentry->start();
   }
 
   // The database may come up after us (a fresh cluster, a pod scheduled first): keep
@@ -336,6 +352,7 @@ int run_serve(Config config) {
   workers.join();
   realtime.stop();
   obs::Log(obs::Level::info, "stopped").boolean("clean", clean);
+  if (sentry) sentry->stop();
   return 0;
 }
 

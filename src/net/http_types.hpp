@@ -38,6 +38,10 @@ class Request {
   std::string client_ip;            ///< the peer, or X-Forwarded-For from a trusted proxy
   bool secure = false;              ///< TLS, or X-Forwarded-Proto: https from a trusted proxy
   std::string request_id;
+  /// From a valid W3C `traceparent` header (empty without one): the caller's trace id
+  /// (32 hex digits) and its span id (16), carried into the logs and error reports.
+  std::string trace_id;
+  std::string parent_span_id;
   std::string route;                ///< the matched route template, e.g. /api/v1/orders/{id}
   std::optional<auth::Principal> principal;  ///< set by authentication
   boost::json::value json;          ///< the parsed body of a JSON route (null when empty)

@@ -46,11 +46,41 @@ std::string RequestIdMiddleware::generate() {
   return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
+std::optional<std::pair<std::string_view, std::string_view>>
+RequestIdMiddleware::parse_traceparent(std::string_view v) noexcept {
+  auto hex = [](std::string_view s) {
+    bool nonzero = false;
+    for (char c : s) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::optional<bool>();
+      nonzero = nonzero || c != '0';
+    }
+    return std::optional<bool>(nonzero);
+  };
+  // 2 + 1 + 32 + 1 + 16 + 1 + 2; a future version may append "-…" fields.
+  if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return std::nullopt;
+  const auto version = v.substr(0, 2);
+  if (!hex(version) || version == "ff") return std::nullopt;
+  if (version == "00" && v.size() != 55) return std::nullopt;
+  if (v.size() > 55 && v[55] != '-') return std::nullopt;
+  const auto trace = v.substr(3, 32);
+  const auto span = v.substr(36, 16);
+  const auto t = hex(trace);
+  const auto s = hex(span);
+  if (!t || !*t || !s || !*s || !hex(v.substr(53, 2))) return std::nullopt;
+  return std::make_pair(trace, span);
+}
+
 std::optional<Response> RequestIdMiddleware::on_request(Exchange& ex) {
   auto& req = ex.request;
   if (req.request_id.empty()) {
     auto incoming = req.header("x-request-id");
     req.request_id = incoming && acceptable(*incoming) ? std::string(*incoming) : generate();
+  }
+  if (auto traceparent = req.header("traceparent")) {
+    if (auto ids = parse_traceparent(*traceparent)) {
+      req.trace_id.assign(ids->first);
+      req.parent_span_id.assign(ids->second);
+    }
   }
   return std::nullopt;
 }
@@ -152,6 +182,7 @@ void AccessLogMiddleware::on_response(Exchange& ex, Response& res) {
   }
   if (req.principal && req.principal->is_api_key()) line.str("api_key_id", req.principal->api_key_id);
   line.str("ip", req.client_ip);
+  if (!req.trace_id.empty()) line.str("trace_id", req.trace_id).str("span_id", req.parent_span_id);
 }
 
 }  // namespace crema::http

@@ -43,6 +43,11 @@ class RequestIdMiddleware final : public Middleware {
   /// A new, unique, unguessable-enough id ("3f9c0a1b7d2e4c55-1a").
   static std::string generate();
   static bool acceptable(std::string_view id) noexcept;
+  /// A W3C Trace Context `traceparent` (version-traceid-spanid-flags, lower-case hex, ids
+  /// not all zero, version not ff; version 00 exactly 55 characters): its trace id and span
+  /// id, or nothing.
+  static std::optional<std::pair<std::string_view, std::string_view>> parse_traceparent(
+      std::string_view value) noexcept;
 };
 
 /// nosniff, DENY, no-referrer, a Content-Security-Policy, no-store on API answers, and

@@ -9,11 +9,18 @@
 #include <cstdio>
 
 #include <ctime>
+#include <shared_mutex>
 
 namespace crema::obs {
 
 namespace {
 std::atomic<Level> g_level{Level::info};
+// Error lines are rare: a shared lock around the sink call is cheap, and lets
+// set_error_sink(nullptr) wait until no call into the old sink is running.
+std::shared_mutex g_sink_mutex;
+ErrorSink g_sink = nullptr;
+void* g_sink_context = nullptr;
+std::atomic<bool> g_has_sink{false};
 constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
 
 // "2026-11-22T09:15:00.123Z" for now; the seconds part is cached per thread.
@@ -75,7 +82,15 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-Log::Log(Level level, std::string_view msg) : on_(log_enabled(level)) {
+void set_error_sink(ErrorSink sink, void* context) {
+  std::unique_lock lock(g_sink_mutex);
+  g_sink = sink;
+  g_sink_context = context;
+  g_has_sink.store(sink != nullptr, std::memory_order_release);
+}
+
+Log::Log(Level level, std::string_view msg)
+    : on_(log_enabled(level)), error_(level == Level::error) {
   if (!on_) return;
   line_.reserve(256);
   line_ += "{\"ts\":\"";
@@ -91,6 +106,12 @@ Log::~Log() {
   if (!on_) return;
   line_ += "}\n";
   write_all(line_);
+  if (error_ && g_has_sink.load(std::memory_order_acquire)) {
+    std::shared_lock lock(g_sink_mutex);
+    if (g_sink != nullptr) {
+      g_sink(g_sink_context, std::string_view(line_).substr(0, line_.size() - 1));
+    }
+  }
 }
 
 void Log::key(std::string_view k) {

@@ -31,8 +31,15 @@ class Log {
  private:
   void key(std::string_view k);
   bool on_;
+  bool error_;
   std::string line_;
 };
+
+/// Where error-level lines also go (the Sentry reporter), besides stdout: called with the
+/// complete JSON object of each `error` line, on the logging thread; must not block. Pass
+/// nullptr to stop; once set_error_sink returns, the previous sink is no longer called.
+using ErrorSink = void (*)(void* context, std::string_view line);
+void set_error_sink(ErrorSink sink, void* context);
 
 /// Appends `s` to `out` as the body of a JSON string (no quotes), escaping as RFC 8259 says.
 void append_json_escaped(std::string& out, std::string_view s);
