@@ -16,23 +16,33 @@ constexpr std::int64_t kUnannouncedMaxAgeMs = 1000;
 constexpr std::int64_t kAnnouncedMaxAgeMs = 60'000;
 }  // namespace
 
+namespace {
+std::unique_ptr<media::ObjectStore> make_store(const Config& config) {
+  if (config.s3_endpoint.empty()) return std::make_unique<media::FileObjectStore>(config.media_dir);
+  return std::make_unique<media::S3ObjectStore>(
+      media::S3Settings{config.s3_endpoint, config.s3_bucket, config.s3_region,
+                        config.s3_access_key, config.s3_secret_key});
+}
+}  // namespace
+
 CatalogueModule::CatalogueModule(db::Pool& pool, events::Bus& bus, const Config& config)
     : inventory_(pool, bus),
       catalogue_(pool, bus),
       currency_(config.currency),
-      store_(config.media_dir),
+      store_(make_store(config)),
+      s3_(dynamic_cast<media::S3ObjectStore*>(store_.get())),
       signer_(config.jwt_secret),
-      images_(pool, store_, bus),
+      images_(pool, *store_, bus),
       image_worker_(images_) {
   menu_cache_.set_max_age_ms(kUnannouncedMaxAgeMs);
   bus.subscribe([this](const events::Event& e) {
     if (e.type == "menu_updated") menu_cache_.invalidate();
   });
   images_.set_enqueue([this](const std::string& id) { image_worker_.enqueue(id); });
-  if (!config.s3_endpoint.empty())
-    obs::Log(obs::Level::warn,
-             "the S3 object store is not implemented yet; images are kept in CREMA_MEDIA_DIR")
-        .str("media_dir", config.media_dir);
+  if (s3_ != nullptr)
+    obs::Log(obs::Level::info, "images in an S3-compatible bucket")
+        .str("endpoint", config.s3_endpoint)
+        .str("bucket", config.s3_bucket);
 }
 
 CatalogueModule::~CatalogueModule() { image_worker_.stop(); }
@@ -41,10 +51,15 @@ void CatalogueModule::provide(api::AppServices& services) {
   api::ImageJson image_json = [this](const domain::ProductImage& img) {
     const bool ready = img.status == domain::ProductImage::Status::ready;
     const auto now = util::now_ms() / 1000;
+    // With a bucket, clients fetch images from it directly (presigned); otherwise through
+    // GET /media/{key} with Crema's own signature.
+    auto url = [&](const std::string& key) {
+      return s3_ != nullptr ? s3_->presigned_url(key, now) : signer_.url(key, now);
+    };
     return boost::json::object{
         {"id", img.id},
-        {"url", signer_.url(ready ? img.web_key : img.original_key, now)},
-        {"thumbnail_url", signer_.url(ready ? img.thumbnail_key : img.original_key, now)},
+        {"url", url(ready ? img.web_key : img.original_key)},
+        {"thumbnail_url", url(ready ? img.thumbnail_key : img.original_key)},
         {"status", domain::image_status_name(img.status)},
         {"width", img.width},
         {"height", img.height}};
@@ -52,7 +67,7 @@ void CatalogueModule::provide(api::AppServices& services) {
   services.catalogue = std::make_shared<api::CatalogueContext>(
       api::CatalogueContext{catalogue_, menu_cache_, currency_, std::move(image_json), &images_});
   services.inventory = std::make_shared<api::InventoryContext>(api::InventoryContext{inventory_});
-  services.media = std::make_shared<api::MediaContext>(api::MediaContext{store_, signer_});
+  services.media = std::make_shared<api::MediaContext>(api::MediaContext{*store_, signer_});
   image_worker_.start();
 }
 

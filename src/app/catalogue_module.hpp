@@ -11,6 +11,7 @@
 #include "events/bus.hpp"
 #include "jobs/image_worker.hpp"
 #include "media/object_store.hpp"
+#include "media/s3_object_store.hpp"
 #include "media/url_signer.hpp"
 #include "service/catalogue_service.hpp"
 #include "service/inventory_service.hpp"
@@ -40,7 +41,10 @@ class CatalogueModule {
   service::CatalogueService catalogue_;
   api::MenuCache menu_cache_;
   std::string currency_;
-  media::FileObjectStore store_;
+  // Files under CREMA_MEDIA_DIR, or the S3-compatible bucket when CREMA_S3_* are set (then
+  // s3_ points at the same store, for presigned URLs).
+  std::unique_ptr<media::ObjectStore> store_;
+  media::S3ObjectStore* s3_ = nullptr;
   media::UrlSigner signer_;
   service::ProductImageService images_;
   jobs::ImageWorker image_worker_;

@@ -29,6 +29,7 @@
 #include "net/middleware.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "media/s3_object_store.hpp"
 #include "obs/sentry.hpp"
 #include "service/admin_bootstrap.hpp"
 
@@ -64,6 +65,14 @@ std::optional<std::string> check_environment(const Config& c) {
     (void)date::locate_zone(c.timezone);
   } catch (const std::exception&) {
     return "CREMA_TIMEZONE is not a known IANA time zone (got \"" + c.timezone + "\")";
+  }
+  const int s3_set = !c.s3_endpoint.empty() + !c.s3_bucket.empty() + !c.s3_region.empty() +
+                     !c.s3_access_key.empty() + !c.s3_secret_key.empty();
+  if (s3_set != 0 && s3_set != 5)
+    return "CREMA_S3_ENDPOINT, CREMA_S3_BUCKET, CREMA_S3_REGION, CREMA_S3_ACCESS_KEY and "
+           "CREMA_S3_SECRET_KEY are set together or not at all";
+  if (s3_set == 5) {
+    if (auto problem = media::S3ObjectStore::endpoint_problem(c.s3_endpoint)) return *problem;
   }
   if (!c.sentry_dsn.empty() && !obs::SentryDsn::parse(c.sentry_dsn))
     return "CREMA_SENTRY_DSN must look like https://PUBLIC_KEY@HOST/PROJECT_ID";

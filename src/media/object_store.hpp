@@ -1,7 +1,7 @@
 #pragma once
 /// Where uploaded images and their derived copies live (SPEC §4, §13): an object store with
-/// flat keys. FileObjectStore keeps them under CREMA_MEDIA_DIR; an S3-compatible store can
-/// implement the same interface later (CREMA_S3_*).
+/// flat keys. FileObjectStore keeps them under CREMA_MEDIA_DIR; S3ObjectStore
+/// (media/s3_object_store.hpp) in an S3-compatible bucket (CREMA_S3_*).
 
 #include <optional>
 #include <string>

@@ -1,105 +1,20 @@
 // Black-box tests of error reporting to a Sentry-compatible endpoint (CREMA_SENTRY_DSN) and of
 // W3C traceparent in the logs (SPEC §13), through the real binary.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_support.hpp"
+#include "support/fake_http_server.hpp"
 
 namespace crema::test::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// A minimal HTTP/1.1 endpoint on 127.0.0.1 that answers 200 to every request and keeps
-/// what it received (one request per connection, as libcurl sends them here).
-class FakeSentry {
- public:
-  struct Received {
-    std::string head;  // request line and headers
-    std::string body;
-  };
-
-  FakeSentry() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0)
-      throw std::runtime_error("fake sentry: cannot listen");
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeSentry() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-
-  std::optional<Received> wait_for_request(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, timeout, [this] { return !received_.empty(); })) return std::nullopt;
-    return received_.front();
-  }
-
- private:
-  void serve() {
-    while (!stop_) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string data;
-      char buf[4096];
-      std::size_t need = std::string::npos;
-      while (true) {
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
-        const auto end = data.find("\r\n\r\n");
-        if (end != std::string::npos && need == std::string::npos) {
-          std::size_t length = 0;
-          const auto at = data.find("Content-Length: ");
-          if (at != std::string::npos && at < end) length = std::stoul(data.substr(at + 16));
-          need = end + 4 + length;
-        }
-        if (need != std::string::npos && data.size() >= need) break;
-      }
-      const std::string reply =
-          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
-      (void)!::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
-      ::close(c);
-      const auto end = data.find("\r\n\r\n");
-      if (end == std::string::npos) continue;
-      std::lock_guard lock(mutex_);
-      received_.push_back({data.substr(0, end), data.substr(end + 4)});
-      cv_.notify_all();
-    }
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<Received> received_;
-};
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -115,7 +30,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST(ErrorReporting, AnErrorLogLineReachesTheSentryEndpointAsAnEnvelope) {
   CREMA_E2E_REQUIRE_STORE();
-  FakeSentry sentry;
+  FakeHttpServer sentry;
   auto db = fresh_database();
   ScratchDir dir("crema-e2e-sentry-");
   // A backup directory that cannot exist (under a regular file): the daily backup fails at
@@ -126,17 +41,18 @@ TEST(ErrorReporting, AnErrorLogLineReachesTheSentryEndpointAsAnEnvelope) {
                                                          std::to_string(sentry.port()) + "/42"},
                                 {"CREMA_BACKUP_DIR", blocker + "/backups"}}});
 
-  auto got = sentry.wait_for_request(15s);
-  ASSERT_TRUE(got) << "no report reached the endpoint\n" << server.stdout_text();
-  EXPECT_EQ(got->head.rfind("POST /api/42/envelope/ HTTP/1.1", 0), 0u) << got->head;
-  EXPECT_NE(got->head.find("X-Sentry-Auth: Sentry sentry_version=7, sentry_client=crema/"),
-            std::string::npos)
-      << got->head;
-  EXPECT_NE(got->head.find("sentry_key=publickey1"), std::string::npos) << got->head;
-  EXPECT_NE(got->head.find("Content-Type: application/x-sentry-envelope"), std::string::npos);
+  ASSERT_TRUE(sentry.wait_for_requests(1, 15s)) << "no report reached the endpoint\n"
+                                                << server.stdout_text();
+  const auto got = sentry.requests().front();
+  EXPECT_EQ(got.method, "POST");
+  EXPECT_EQ(got.path, "/api/42/envelope/");
+  const auto& auth = got.headers.at("x-sentry-auth");
+  EXPECT_EQ(auth.rfind("Sentry sentry_version=7, sentry_client=crema/", 0), 0u) << auth;
+  EXPECT_NE(auth.find("sentry_key=publickey1"), std::string::npos) << auth;
+  EXPECT_EQ(got.headers.at("content-type"), "application/x-sentry-envelope");
 
-  const auto lines = lines_of(got->body);
-  ASSERT_GE(lines.size(), 3u) << got->body;
+  const auto lines = lines_of(got.body);
+  ASSERT_GE(lines.size(), 3u) << got.body;
   const auto header = boost::json::parse(lines[0]).as_object();
   const auto item = boost::json::parse(lines[1]).as_object();
   const auto event = boost::json::parse(lines[2]).as_object();
