@@ -1,6 +1,7 @@
 #include "app/server_app.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -197,6 +198,23 @@ int run_serve(Config config) {
   } catch (const std::exception& e) {
     fail_line(e.what());
     return kExitConfig;
+  }
+
+  // 10,000 WebSocket clients need more descriptors than the usual soft limit of 1,024: take
+  // what the hard limit allows (SPEC §14), and say so when it is still low.
+  {
+    rlimit fds{};
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+      const rlim_t before = fds.rlim_cur;
+      fds.rlim_cur = fds.rlim_max;
+      if (::setrlimit(RLIMIT_NOFILE, &fds) == 0)
+        obs::Log(obs::Level::debug, "file descriptor limit raised")
+            .num("from", static_cast<std::int64_t>(before))
+            .num("to", static_cast<std::int64_t>(fds.rlim_cur));
+    }
+    if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < 16384)
+      obs::Log(obs::Level::warn, "the file descriptor limit caps connections")
+          .num("limit", static_cast<std::int64_t>(fds.rlim_cur));
   }
 
   // Errors go to Sentry from here on (error-level log lines), until the end of run_serve.

@@ -1,7 +1,11 @@
 // Black-box tests of error reporting to a Sentry-compatible endpoint (CREMA_SENTRY_DSN) and of
 // W3C traceparent in the logs (SPEC §13), through the real binary.
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -102,6 +106,38 @@ TEST(Traceparent, AValidHeaderPutsItsIdsInTheRequestLogAndAnInvalidOneIsIgnored)
   ASSERT_TRUE(line);
   EXPECT_FALSE(line->contains("trace_id"));
   EXPECT_EQ(server.stop(), 0);
+}
+
+
+TEST(FileDescriptors, TheServerRaisesItsSoftLimitToTheHardLimit) {
+  CREMA_E2E_REQUIRE_STORE();
+  rlimit mine{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &mine), 0);
+  if (mine.rlim_max <= 1024) GTEST_SKIP() << "the hard limit leaves nothing to raise";
+  // The server inherits a low soft limit from this process, as from a default shell.
+  rlimit low = mine;
+  low.rlim_cur = 1024;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto db = fresh_database();
+  std::unique_ptr<ServerProcess> server;
+  try {
+    server = std::make_unique<ServerProcess>(ServerOptions{.database_url = db->url()});
+  } catch (...) {
+    ::setrlimit(RLIMIT_NOFILE, &mine);
+    throw;
+  }
+  ::setrlimit(RLIMIT_NOFILE, &mine);
+  std::ifstream limits("/proc/" + std::to_string(server->pid()) + "/limits");
+  std::string line;
+  std::string soft, hard;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) != 0) continue;
+    std::istringstream fields(line.substr(14));
+    fields >> soft >> hard;
+  }
+  EXPECT_EQ(soft, std::to_string(mine.rlim_max)) << "soft " << soft << ", hard " << hard;
+  EXPECT_EQ(hard, std::to_string(mine.rlim_max));
+  EXPECT_EQ(server->stop(), 0);
 }
 
 }  // namespace
