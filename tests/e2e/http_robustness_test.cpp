@@ -2,9 +2,11 @@
 // headers, malformed HTTP, garbage bytes, stalled and slow clients. The server must answer or
 // drop that one connection and keep serving everyone else.
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,7 +23,8 @@ constexpr int kRequestTimeoutSeconds = 2;
 std::string tail_lines(const std::string& text, std::size_t n) {
   auto lines = split_lines(text);
   std::string out;
-  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += lines[i] + "\n";
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += lines[i] + "\n";
   return out;
 }
 
@@ -47,8 +50,9 @@ class HttpRobustness : public ::testing::Test {
     // Whatever the test did, the server must still run and serve.
     if (shared_ && shared_->server) {
       ASSERT_TRUE(shared_->server->running())
-          << "the server died (exit " << shared_->server->wait_exit(std::chrono::milliseconds(0)).value_or(-1)
-          << ")\nstderr:\n" << shared_->server->stderr_text() << "\nstdout (tail):\n"
+          << "the server died (exit "
+          << shared_->server->wait_exit(std::chrono::milliseconds(0)).value_or(-1) << ")\nstderr:\n"
+          << shared_->server->stderr_text() << "\nstdout (tail):\n"
           << tail_lines(shared_->server->stdout_text(), 10);
       ASSERT_EQ(client_for(server())->get("/health").status, 200);
     }
@@ -81,8 +85,9 @@ TEST_F(HttpRobustness, OversizedBodyIsRefusedFromContentLengthAndTheConnectionCl
   auto c = raw();
   const auto start = Clock::now();
   // Announce 1 MiB + 1 and send none of it: the answer must come from the headers alone.
-  ASSERT_TRUE(c.send("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 1048577\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 1048577\r\n\r\n"));
   auto r = c.read_response(1500ms);  // well before the 2 s read deadline could fire
   ASSERT_TRUE(r) << "closed without an answer";
   EXPECT_EQ(r->status, 413) << r->describe();
@@ -92,8 +97,9 @@ TEST_F(HttpRobustness, OversizedBodyIsRefusedFromContentLengthAndTheConnectionCl
 
   // Also on an unknown route and with a huge announced length.
   auto c2 = raw();
-  ASSERT_TRUE(c2.send("PUT /api/v1/anything HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Content-Length: 10737418240\r\n\r\n"));
+  ASSERT_TRUE(
+      c2.send("PUT /api/v1/anything HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Content-Length: 10737418240\r\n\r\n"));
   auto r2 = c2.read_response(1500ms);
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->status, 413) << r2->describe();
@@ -104,7 +110,8 @@ TEST_F(HttpRobustness, BodyOfExactlyTheLimitIsRead) {
   // 1 MiB exactly is allowed: the body is read and the route answers (405: /health takes no POST).
   auto c = raw();
   const std::string body(1024 * 1024, 'x');
-  ASSERT_TRUE(c.send(make_request("POST", "/health", {"Content-Type: application/octet-stream"}, body)));
+  ASSERT_TRUE(
+      c.send(make_request("POST", "/health", {"Content-Type: application/octet-stream"}, body)));
   auto r = c.read_response(5s);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405) << r->describe();
@@ -144,22 +151,27 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Malformed{"garbage", std::string("\x00\x01\x02\xff\xfe garbage \x7f\r\n\r\n", 20)},
         Malformed{"tls_hello_on_plain_port",
-                  std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) + std::string(160, 'A')},
+                  std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) +
+                      std::string(160, 'A')},
         Malformed{"no_target", "GET\r\n\r\n"},
         Malformed{"bad_version", "GET /health HTTP/x.y\r\nHost: a\r\n\r\n"},
         Malformed{"words", "HELLO THERE GENERAL KENOBI\r\n\r\n"},
         Malformed{"header_without_colon", "GET /health HTTP/1.1\r\nHost: a\r\nNoColonHere\r\n\r\n"},
-        Malformed{"control_char_in_header", std::string("GET /health HTTP/1.1\r\nHost: a\r\nX-Bad: a\x01z\r\n\r\n")},
+        Malformed{"control_char_in_header",
+                  std::string("GET /health HTTP/1.1\r\nHost: a\r\nX-Bad: a\x01z\r\n\r\n")},
         Malformed{"space_in_header_name", "GET /health HTTP/1.1\r\nHost: a\r\nBad Name: v\r\n\r\n"},
-        Malformed{"bad_content_length", "POST /health HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n"},
-        Malformed{"bad_chunk", "POST /health HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}),
+        Malformed{"bad_content_length",
+                  "POST /health HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n"},
+        Malformed{"bad_chunk",
+                  "POST /health HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}),
     [](const ::testing::TestParamInfo<Malformed>& p) { return std::string(p.param.name); });
 
 TEST_F(HttpRobustness, OversizedHeadersGet431AndClose) {
   auto healthy = healthy_connection();
   auto c = raw();
-  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
-                              std::string(64 * 1024, 'a') + "\r\n\r\n";
+  const std::string request =
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(64 * 1024, 'a') +
+      "\r\n\r\n";
   c.send(request);
   std::optional<HttpResponse> r;
   try {
@@ -196,7 +208,8 @@ TEST_F(HttpRobustness, SlowlorisDrippingHeadersIsCutOff) {
   // One byte every 200 ms never finishes the headers: the whole-header deadline must win.
   auto slow = raw();
   const auto start = Clock::now();
-  const std::string endless = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: " + std::string(200, 'd');
+  const std::string endless =
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: " + std::string(200, 'd');
   bool closed = false;
   for (char ch : endless) {
     if (!slow.send(std::string_view(&ch, 1)) || slow.wait_closed(200ms)) {
@@ -216,16 +229,16 @@ TEST_F(HttpRobustness, IdleKeepAliveConnectionIsClosedAfterTheDeadline) {
 
 TEST_F(HttpRobustness, PartialBodyThenStallIsCutOff) {
   auto c = raw();
-  ASSERT_TRUE(c.send("POST /health HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 100\r\n\r\n{\"a\":"));
+  ASSERT_TRUE(
+      c.send("POST /health HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+             "Content-Length: 100\r\n\r\n{\"a\":"));
   const auto start = Clock::now();
   try {
     if (auto r = c.read_response(std::chrono::seconds(kRequestTimeoutSeconds + 3))) {
       // An answer is acceptable only if it is an error that ends the exchange.
       EXPECT_GE(r->status, 400) << r->describe();
     }
-  } catch (const RawTimeout&) {
-  }
+  } catch (const RawTimeout&) {}
   EXPECT_TRUE(c.wait_closed(1s)) << "a stalled body was not cut off";
   EXPECT_LE(Clock::now() - start, std::chrono::seconds(kRequestTimeoutSeconds + 3));
 }
@@ -241,6 +254,47 @@ TEST_F(HttpRobustness, ManyBadConnectionsDoNotHurtTheServer) {
     auto c = raw();  // connect and vanish
   }
   expect_still_serves(healthy);
+}
+
+TEST_F(HttpRobustness, ASlowlorisCrowdAndSlowBodiesDoNotStarveOrdinaryClients) {
+  // 300 connections dripping headers and 100 dripping bodies (slowhttptest's slowloris and
+  // slow-body modes, in miniature), kept busy while an ordinary client works.
+  std::vector<RawConnection> loris;
+  std::vector<RawConnection> bodies;
+  for (int i = 0; i < 300; ++i) {
+    loris.push_back(raw());
+    loris.back().send("GET /health HTTP/1.1\r\nHost: a\r\n");
+  }
+  for (int i = 0; i < 100; ++i) {
+    bodies.push_back(raw());
+    bodies.back().send(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: a\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{");
+  }
+  std::atomic<bool> stop{false};
+  std::thread drip([&] {
+    while (!stop) {
+      for (auto& c : loris) c.send("X-a: b\r\n");
+      for (auto& c : bodies) c.send("\"");
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  auto client = client_for(server());
+  int ok = 0;
+  for (int i = 0; i < 30; ++i) {
+    try {
+      ok += client->get("/health").status == 200 ? 1 : 0;
+    } catch (const std::exception&) {}
+    std::this_thread::sleep_for(50ms);
+  }
+  stop = true;
+  drip.join();
+  EXPECT_EQ(ok, 30) << "ordinary requests failed while slow clients held connections";
+  // And the slow ones are cut off at the deadline, not served forever.
+  int cut = 0;
+  for (auto& c : loris)
+    cut += c.wait_closed(std::chrono::seconds(kRequestTimeoutSeconds + 3)) ? 1 : 0;
+  EXPECT_EQ(cut, 300);
 }
 
 }  // namespace
