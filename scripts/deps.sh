@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Crema needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]      GROUP: build (default), test, bench, lint, all
+#   scripts/deps.sh [GROUP...]      GROUP: build (default), test, bench, lint, security, all
 #
 #   build  compiler, CMake/Ninja/ccache and every library the binary links, plus node/npm
 #          (the build fetches swagger-ui-dist from npm for GET /docs)
@@ -10,6 +10,7 @@
 #          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests)
 #   bench  wrk and nginx-light (bench/health.sh)
 #   lint   clang-format, clang-tidy and shellcheck
+#   security  sqlmap, testssl.sh and slowhttptest (bench/security.sh)
 #
 # Idempotent: asks dpkg which packages are installed, and runs `apt-get update` and
 # `apt-get install` only when something is missing. Runs as root (the CI machine is root),
@@ -31,6 +32,7 @@ readonly build_pkgs=(
 readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml)
 readonly bench_pkgs=(wrk nginx-light)
 readonly lint_pkgs=(clang-format clang-tidy shellcheck)
+readonly security_pkgs=(sqlmap testssl.sh slowhttptest curl openssl)
 
 say() { printf 'deps: %s\n' "$*" >&2; }
 
@@ -49,10 +51,12 @@ for g in "${groups[@]}"; do
     test)  wanted+=("${test_pkgs[@]}"); needs_node=1 ;;  # the OpenAPI linter is an npm tool
     bench) wanted+=("${bench_pkgs[@]}") ;;
     lint)  wanted+=("${lint_pkgs[@]}") ;;
-    all)   wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${lint_pkgs[@]}")
+    security) wanted+=("${security_pkgs[@]}") ;;
+    all)   wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${lint_pkgs[@]}"
+                   "${security_pkgs[@]}")
            needs_node=1 ;;
     -h|--help) usage; exit 0 ;;
-    *) say "unknown group '$g' (expected build, test, bench, lint or all)"; exit 2 ;;
+    *) say "unknown group '$g' (expected build, test, bench, lint, security or all)"; exit 2 ;;
   esac
 done
 
