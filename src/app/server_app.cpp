@@ -15,6 +15,7 @@
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
+#include "app/orders_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/migrations.hpp"
@@ -223,6 +224,8 @@ int run_serve(Config config) {
     return 1;
   }
   catalogue->provide(services);
+  OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
+  orders.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {
     fanout->on_link_change(
