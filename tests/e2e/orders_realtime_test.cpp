@@ -9,6 +9,7 @@
 #include "e2e/e2e_support.hpp"
 #include "e2e/identity_support.hpp"
 #include "support/auth_helper.hpp"
+#include "support/redis_process.hpp"
 #include "support/ws_client.hpp"
 
 namespace crema::test::e2e {
@@ -144,6 +145,61 @@ TEST_F(OrderFeed, TheOrderChannelIsOpenToItsOwnerAndStaffOnly) {
   EXPECT_TRUE(a_ws->quiet_for(300ms));
   ASSERT_TRUE(staff_ws->read_type("order_updated"));
   EXPECT_TRUE(b_ws->quiet_for(200ms));
+}
+
+// Issue 5's cross-instance proof for orders: two `crema serve` on one database and one
+// Redis; a customer's client on B receives order_created for the order they placed on A,
+// and a staff client on B receives it too.
+TEST(OrderFeedInstances, AClientOnBReceivesTheOrderPlacedOnA) {
+  CREMA_E2E_REQUIRE_STORE();
+  CREMA_REQUIRE_REDIS();
+  std::unique_ptr<RedisProcess> own;
+  std::string url;
+  if (auto shared = shared_redis_url()) {
+    // A database number of its own: pub/sub channels carry it, and other suites share Redis.
+    url = shared->substr(0, shared->rfind('/')) + (store_is_postgres() ? "/14" : "/13");
+  } else {
+    own = std::make_unique<RedisProcess>();
+    url = own->url();
+  }
+  auto db = fresh_database();
+  auto options = identity_server({{"CREMA_REDIS_URL", url}});
+  options.database_url = db->url();
+  ServerProcess a(options);
+  ServerProcess b(options);
+  for (auto* s : {&a, &b})
+    ASSERT_TRUE(s->wait_for_log(
+        [](const boost::json::object& l) { return l.at("msg") == "redis events subscribed"; }, 10s))
+        << s->stdout_text();
+
+  AuthHelper accounts(a);  // one database: the same accounts and tokens on both
+  const Account customer = accounts.create("customer");
+  WsOptions o;
+  o.token = customer.token;
+  WsClient mine_on_b(b.host(), b.port(), o);
+  ASSERT_TRUE(mine_on_b.upgraded()) << mine_on_b.response().describe();
+  ASSERT_TRUE(mine_on_b.read_type("hello"));
+  o.token = accounts.token("staff");
+  WsClient staff_on_b(b.host(), b.port(), o);
+  ASSERT_TRUE(staff_on_b.read_type("hello"));
+
+  auto client_a = client_for(a);
+  auto made = client_a->post("/api/v1/products",
+                             R"({"name":"Cross croissant","category":"Cross","price":2,"stock":4})",
+                             accounts.bearer("manager"));
+  ASSERT_EQ(made.status, 201) << made.describe();
+  const std::string pid(made.object().at("id").as_string());
+  auto placed = post_json(*client_a, "/api/v1/orders",
+                          {{"items", json::array{{{"product_id", pid}, {"quantity", 1}}}}},
+                          customer.bearer());
+  ASSERT_EQ(placed.status, 201) << placed.describe();
+
+  auto got = mine_on_b.read_type("order_created", 5s);
+  ASSERT_TRUE(got) << "the customer's client on B heard nothing";
+  EXPECT_EQ(got->at("data").as_object(), placed.object());
+  auto staff_got = staff_on_b.read_type("order_created", 5s);
+  ASSERT_TRUE(staff_got);
+  EXPECT_EQ(staff_got->at("data").at("id"), placed.object().at("id"));
 }
 
 }  // namespace
