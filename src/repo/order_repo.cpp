@@ -242,6 +242,17 @@ void update_order(db::Transaction& tx, const domain::Order& o) {
        int_or_null(o.cancelled_at), text_or_null(o.cancel_reason), int_or_null(o.expires_at)});
 }
 
+void backdate_order(db::Transaction& tx, std::string_view id, std::int64_t shift_ms,
+                    std::string_view business_date, std::string_view order_number) {
+  tx.exec(
+      "UPDATE orders SET created_at = created_at - $2, updated_at = updated_at - $2, "
+      "confirmed_at = confirmed_at - $2, completed_at = completed_at - $2, "
+      "cancelled_at = cancelled_at - $2, expires_at = NULL, business_date = $3, "
+      "order_number = $4 WHERE id = $1",
+      {id, shift_ms, business_date, order_number});
+  tx.exec("UPDATE order_history SET at = at - $2 WHERE order_id = $1", {id, shift_ms});
+}
+
 std::int64_t kitchen_queue_minutes(db::Connection& conn, std::string_view exclude_id) {
   auto r = conn.exec(
       "SELECT COALESCE(SUM(prep_minutes), 0) FROM orders "

@@ -30,6 +30,11 @@ std::optional<domain::Order> lock_order(db::Transaction& tx, std::string_view id
 /// times, reason, expiry, version, updated_at); the caller holds its lock.
 void update_order(db::Transaction& tx, const domain::Order& order);
 
+/// Moves an order and its history `shift_ms` back in time under a number of its earlier
+/// business day (for `crema seed-demo`'s past days); the caller holds its lock.
+void backdate_order(db::Transaction& tx, std::string_view id, std::int64_t shift_ms,
+                    std::string_view business_date, std::string_view order_number);
+
 /// The prep minutes of the orders confirmed or preparing now, other than `exclude_id`.
 std::int64_t kitchen_queue_minutes(db::Connection& conn, std::string_view exclude_id);
 

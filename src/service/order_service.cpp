@@ -108,8 +108,8 @@ OrderService::OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings
   }
 }
 
-std::string OrderService::business_date(std::int64_t now_ms) const {
-  const date::sys_time<std::chrono::milliseconds> tp{std::chrono::milliseconds(now_ms)};
+std::string OrderService::business_date(std::int64_t at_ms) const {
+  const date::sys_time<std::chrono::milliseconds> tp{std::chrono::milliseconds(at_ms)};
   const auto local = zone_->to_local(tp);
   const date::year_month_day ymd{date::floor<date::days>(local)};
   char buf[16];

@@ -133,8 +133,10 @@ class OrderService {
   /// The order as its GET returns it.
   static boost::json::object to_json(const domain::Order& order) { return domain::to_json(order); }
 
+  /// The business date (YYYYMMDD in CREMA_TIMEZONE) of an instant.
+  std::string business_date(std::int64_t at_ms) const;
+
  private:
-  std::string business_date(std::int64_t now_ms) const;
   domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
 
   db::Pool& pool_;

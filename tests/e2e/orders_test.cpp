@@ -560,5 +560,49 @@ TEST_F(Orders, MetricsCountCreatedOrders) {
   EXPECT_NE(m.body.find("\nwebsocket_connections "), std::string::npos);
 }
 
+// `crema seed-demo` leaves a few business days of orders: numbered per day, most completed,
+// some cancelled, today's still in the kitchen.
+TEST(OrdersDemo, SeedDemoAddsAFewDaysOfOrders) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto seed = run_crema({"seed-demo"}, {{"CREMA_DATABASE_URL", db->url()}});
+  ASSERT_EQ(seed.exit_code, 0) << seed.out << seed.err;
+  EXPECT_NE(seed.out.find("demo orders"), std::string::npos) << seed.out;
+  ServerOptions o;
+  o.database_url = db->url();
+  ServerProcess server(o);
+  auto client = client_for(server);
+  auto login = post_json(*client, "/api/v1/auth/login",
+                         {{"email", "manager@crema.demo"}, {"password", "crema-demo-2026"}});
+  ASSERT_EQ(login.status, 200) << login.describe();
+  const auto bearer = AuthHelper::bearer_of(std::string(login.object().at("token").as_string()));
+  auto list = client->get("/api/v1/orders?limit=200", bearer);
+  ASSERT_EQ(list.status, 200) << list.describe();
+  std::set<std::string> days, statuses, numbers;
+  for (const auto& v : list.object().at("items").as_array()) {
+    const auto& order = v.as_object();
+    const std::string number(order.at("order_number").as_string());
+    const std::string created(order.at("created_at").as_string());
+    days.insert(number.substr(0, 8));
+    numbers.insert(number);
+    statuses.insert(std::string(order.at("status").as_string()));
+    // The number's date is the business day (UTC here) of created_at.
+    EXPECT_EQ(number.substr(0, 8),
+              created.substr(0, 4) + created.substr(5, 2) + created.substr(8, 2))
+        << number << " " << created;
+  }
+  EXPECT_GE(days.size(), 3u);
+  EXPECT_GE(numbers.size(), 20u);
+  EXPECT_EQ(numbers.size(), list.object().at("items").as_array().size()) << "numbers are unique";
+  EXPECT_TRUE(statuses.count("completed"));
+  EXPECT_TRUE(statuses.count("cancelled"));
+  // The pastries' counted stock is as seeded (the demo orders are drinks made to order).
+  auto menu = client->get("/api/v1/menu");
+  ASSERT_EQ(menu.status, 200);
+  for (const auto& c : menu.object().at("categories").as_array())
+    for (const auto& p : c.at("items").as_array())
+      if (p.at("name") == "Butter Croissant") EXPECT_EQ(p.at("stock").to_number<double>(), 24.0);
+}
+
 }  // namespace
 }  // namespace crema::test::e2e
