@@ -316,6 +316,12 @@ TEST_F(Orders, CustomersSeeAndCancelOnlyTheirOwnOrders) {
   EXPECT_EQ(cancelled.object().at("status"), "cancelled");
   EXPECT_EQ(cancelled.object().at("history").at(1).at("by"), json::value(alice.id));
   EXPECT_ERROR(call(alice.bearer(), "GET", "/api/v1/orders/not-a-uuid"), 404, "not_found");
+  // The data export (GDPR) carries the user's orders, and only theirs.
+  auto exported = call(alice.bearer(), "GET", "/api/v1/users/me/export");
+  ASSERT_EQ(exported.status, 200) << exported.describe();
+  const auto& mine = exported.object().at("orders").as_array();
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine.at(0).at("id"), json::value(aid));
 }
 
 TEST_F(Orders, ListFiltersAndKeysetPages) {
