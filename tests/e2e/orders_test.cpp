@@ -607,7 +607,9 @@ TEST(OrdersDemo, SeedDemoAddsAFewDaysOfOrders) {
   ASSERT_EQ(menu.status, 200);
   for (const auto& c : menu.object().at("categories").as_array())
     for (const auto& p : c.at("items").as_array())
-      if (p.at("name") == "Butter Croissant") EXPECT_EQ(p.at("stock").to_number<double>(), 24.0);
+      if (p.at("name") == "Butter Croissant") {
+        EXPECT_EQ(p.at("stock").to_number<double>(), 24.0);
+      }
 }
 
 }  // namespace
