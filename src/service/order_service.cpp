@@ -217,6 +217,9 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
                                       "A request with this Idempotency-Key is still running.");
           o.placed.body = stored->body;
           o.placed.replayed = true;
+          if (auto first = json::parse(stored->body); first.is_object())
+            if (auto* id = first.as_object().if_contains("id"); id && id->is_string())
+              o.placed.id = id->get_string();
           return o;
         }
         if (!repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now))

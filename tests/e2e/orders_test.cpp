@@ -378,6 +378,8 @@ TEST_F(Orders, IdempotencyKeyReplaysAndRefusesAnotherBody) {
   auto again = client_->post("/api/v1/orders", body, h);
   ASSERT_EQ(again.status, 201);
   EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.header("Location"), first.header("Location"));
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
   EXPECT_EQ(num(inventory(bagel).at("reserved")), 2) << "the work was done once";
   const std::string other =
       json::serialize(json::object{{"type", "takeaway"}, {"items", json::array{line(bagel, 3)}}});
