@@ -10,6 +10,7 @@
 #include "api/identity_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
+#include "api/order_routes.hpp"
 #include "net/router.hpp"
 
 namespace crema::api {
@@ -21,6 +22,7 @@ struct AppServices {
   std::shared_ptr<InventoryContext> inventory;
   std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
+  std::shared_ptr<OrderContext> orders;   ///< orders and the cart
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "app/demo_orders.hpp"
 #include "auth/password.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -199,6 +200,8 @@ int run_seed_demo(const Config& config) {
     }
     std::printf("seeded the demo café: %zu inventory items, %zu products\n", std::size(kItems),
                 products.size());
+    std::printf("seeded %d demo orders over the last few days\n",
+                seed_demo_orders(*pool, bus, config));
     std::printf("demo accounts (password \"%s\"):\n", kDemoPassword);
     for (const auto& u : kUsers)
       std::printf("  %-22s %s\n", u.email, std::string(auth::role_name(u.role)).c_str());

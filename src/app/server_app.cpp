@@ -17,6 +17,7 @@
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
+#include "app/orders_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/backup.hpp"
@@ -315,6 +316,8 @@ int run_serve(Config config) {
     return 1;
   }
   catalogue->provide(services);
+  OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
+  orders.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {
     fanout->on_link_change(

@@ -1,0 +1,474 @@
+#include "api/order_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/pagination.hpp"
+#include "auth/crypto.hpp"
+#include "repo/inventory_repo.hpp"
+#include "util/uuid.hpp"
+#include "util/zoned_date.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kTag = "orders";
+constexpr std::size_t kOptionsLimit = 2048;   // SPEC §6: options at most 2 KiB
+constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 KiB
+constexpr std::size_t kMaxLines = 100;
+constexpr std::size_t kMaxIdempotencyKey = 255;
+
+std::optional<std::string> order_id(const Request& req) {
+  std::string id(req.param("id"));
+  if (!util::is_uuid(id)) return std::nullopt;
+  return repo::lower_ascii(id);
+}
+
+Response no_such_order(const Request& req) {
+  return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
+}
+
+Response order_response(int status, const domain::Order& order) {
+  auto res = Response::json(status, domain::to_json(order));
+  res.header("ETag", "\"" + std::to_string(order.version) + "\"");
+  return res;
+}
+
+// customer_info: {name, phone, email}, each a short text.
+std::optional<json::object> read_customer_info(Input& in) {
+  const Field f{"customer_info", "customerInfo"};
+  if (!in.has(f)) return std::nullopt;
+  const auto* raw = in.raw(f);
+  if (!raw->is_object()) {
+    in.issue(f, "must be an object");
+    return std::nullopt;
+  }
+  Input c = in.child(*raw, in.path(f));
+  auto name = c.text("name", Need::optional, 1, 200);
+  auto phone = c.text("phone", Need::optional, 1, 40);
+  auto email = c.text("email", Need::optional, 3, 254);
+  json::object out;
+  out["name"] = name ? json::value(*name) : json::value(nullptr);
+  out["phone"] = phone ? json::value(*phone) : json::value(nullptr);
+  out["email"] = email ? json::value(*email) : json::value(nullptr);
+  return out;
+}
+
+// delivery_info: {address, notes?} (kept as given, address checked).
+std::optional<json::object> read_delivery_info(Input& in) {
+  const Field f{"delivery_info", "deliveryInfo"};
+  auto obj = in.object(f, Need::optional, kMetadataLimit);
+  if (!obj) return std::nullopt;
+  Input d = in.child(*in.raw(f), in.path(f));
+  d.text("address", Need::optional, 1, 500);
+  d.text("notes", Need::optional, 0, 500);
+  return obj;
+}
+
+Response place_order(Request& req, OrderContext& ctx) {
+  Input in(req.json);
+  service::OrderRequest r;
+  if (auto t = in.one_of("type", Need::optional, {"dine-in", "takeaway", "online", "event"}))
+    r.type = domain::parse_order_type(*t);
+  r.use_cart = in.boolean({"use_cart", "useCart"}, Need::optional).value_or(false);
+  r.items_given = in.has("items");
+  if (const auto* arr = in.array("items", Need::optional, 1, kMaxLines))
+    r.items = read_order_lines(in, *arr, "items");
+  r.customer_info = read_customer_info(in);
+  r.delivery_info = read_delivery_info(in);
+  r.is_pickup = in.boolean({"is_pickup", "isPickup"}, Need::optional);
+  r.payment_method = in.one_of({"payment_method", "paymentMethod"}, Need::optional,
+                               {"cash", "card", "mobile", "stripe", "paypal", "local"})
+                         .value_or("");
+  r.notes = in.text("notes", Need::optional, 0, 1000).value_or("");
+  const Field table{"table_number", "tableNumber"};
+  if (const auto* t = in.raw(table); t && (t->is_int64() || t->is_uint64())) {
+    r.table_number = json::serialize(*t);
+  } else {
+    r.table_number = in.text(table, Need::optional, 1, 20).value_or("");
+  }
+  r.metadata = in.object("metadata", Need::optional, kMetadataLimit).value_or(json::object{});
+  std::optional<service::IdempotencyKey> idem;
+  if (auto key = req.header("Idempotency-Key")) {
+    if (key->empty() || key->size() > kMaxIdempotencyKey) {
+      in.issue_at("Idempotency-Key", "must be 1 to 255 characters");
+    } else {
+      idem = service::IdempotencyKey{std::string(*key), auth::sha256_hex(req.body)};
+    }
+  }
+  if (!in.ok()) {
+    // Report the problems the service would find as well, so every field comes at once.
+    const json::value empty = json::object{};
+    Input all(empty);
+    for (const auto& i : in.issues()) all.issue_at(i.field, i.issue);
+    for (auto& i : ctx.orders.precheck(actor_of(req), r)) {
+      bool seen = false;
+      for (const auto& j : all.issues()) seen = seen || j.field == i.field;
+      if (!seen) all.issue_at(i.field, i.issue);
+    }
+    return Response::from(all.error());
+  }
+  auto placed = ctx.orders.place(actor_of(req), r, idem);
+  if (!placed) return Response::from(std::move(placed).error());
+  Response res(201, std::move(placed->body));
+  if (!placed->id.empty()) res.header("Location", "/api/v1/orders/" + placed->id);
+  if (placed->replayed) res.header("Idempotent-Replayed", "true");
+  return res;
+}
+
+Response get_order(Request& req, OrderContext& ctx) {
+  auto id = order_id(req);
+  if (!id) return no_such_order(req);
+  auto order = ctx.orders.get(actor_of(req), *id);
+  if (!order) return Response::from(std::move(order).error());
+  return order_response(200, *order);
+}
+
+// `from`/`to`: a business date (YYYY-MM-DD, `to` inclusive) or an RFC 3339 time.
+std::optional<std::int64_t> bound(Query& q, const Request& req, std::string_view name,
+                                  const std::string& zone, bool end) {
+  auto raw = req.query_param(name);
+  if (!raw || raw->empty()) return std::nullopt;
+  if (raw->size() == 10) {
+    auto d = q.date(name);
+    if (!d) return std::nullopt;
+    auto ms = util::day_start_ms(*d, zone, end ? 1 : 0);
+    if (!ms) q.issue(name, "is not a date in the shop's time zone");
+    return ms;
+  }
+  return q.time(name);
+}
+
+Response list_orders(Request& req, OrderContext& ctx) {
+  Query query(req);
+  repo::OrderFilter f;
+  for (auto& s :
+       query.list_of("status", {"pending", "confirmed", "preparing", "in-progress", "ready",
+                                "out_for_delivery", "delivered", "completed", "cancelled"}))
+    f.statuses.push_back(std::string(domain::order_status_name(*domain::parse_order_status(s))));
+  f.type = query.one_of("type", {"dine-in", "takeaway", "online", "event"});
+  f.payment_status = query.one_of("payment_status",
+                                  {"pending", "paid", "failed", "refunded", "partially_refunded"});
+  const auto& zone = ctx.orders.settings().timezone;
+  f.from_ms = bound(query, req, "from", zone, false);
+  f.to_ms = bound(query, req, "to", zone, true);
+  if (auto c = query.text("customer_id", 36)) {
+    if (util::is_uuid(*c)) {
+      f.customer_id = repo::lower_ascii(*c);
+    } else {
+      query.issue("customer_id", "must be a UUID");
+    }
+  }
+  f.q = query.text("q", 40);
+  auto page = page_request(query);
+  f.limit = page.limit;
+  if (!page.after.empty()) {
+    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
+      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
+    } else {
+      query.issue("cursor", "is not a cursor of this list");
+    }
+  }
+  if (!query.ok()) return Response::from(query.error());
+  auto result = ctx.orders.list(actor_of(req), std::move(f));
+  json::array items;
+  for (const auto& o : result.items) items.push_back(domain::to_json(o));
+  std::optional<json::array> next;
+  if (result.next)
+    next = json::array{json::value(result.next->first), json::value(result.next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+Response change_status(Request& req, OrderContext& ctx) {
+  auto id = order_id(req);
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  auto status = in.one_of("status", Need::required,
+                          {"pending", "confirmed", "preparing", "in-progress", "ready",
+                           "out_for_delivery", "delivered", "completed", "cancelled"});
+  auto reason = in.text("reason", Need::optional, 0, 500);
+  if (!id) return no_such_order(req);
+  if (!in.ok()) return Response::from(in.error());
+  auto order = ctx.orders.change_status(actor_of(req), *id, *domain::parse_order_status(*status),
+                                        reason.value_or(""), version);
+  if (!order) return Response::from(std::move(order).error());
+  return order_response(200, *order);
+}
+
+Response cancel_order(Request& req, OrderContext& ctx) {
+  auto id = order_id(req);
+  // DELETE carries no body: the version comes from If-Match, the reason from ?reason=.
+  const json::value none = json::object{};
+  Input in(none);
+  auto version = expected_version(req, in);
+  Query query(req);
+  auto reason = query.text("reason", 500);
+  if (!id) return no_such_order(req);
+  if (!in.ok()) return Response::from(in.error());
+  if (!query.ok()) return Response::from(query.error());
+  auto order = ctx.orders.change_status(actor_of(req), *id, domain::OrderStatus::cancelled,
+                                        reason.value_or(""), version);
+  if (!order) return Response::from(std::move(order).error());
+  return order_response(200, *order);
+}
+
+Response assign_delivery(Request& req, OrderContext& ctx) {
+  auto id = order_id(req);
+  Input in(req.json);
+  auto driver = in.uuid({"driver_id", "driverId"}, Need::required);
+  if (!id) return no_such_order(req);
+  if (!in.ok()) return Response::from(in.error());
+  auto order = ctx.orders.assign_delivery(actor_of(req), *id, driver);
+  if (!order) return Response::from(std::move(order).error());
+  return order_response(200, *order);
+}
+
+Response unassign_delivery(Request& req, OrderContext& ctx) {
+  auto id = order_id(req);
+  if (!id) return no_such_order(req);
+  auto order = ctx.orders.assign_delivery(actor_of(req), *id, std::nullopt);
+  if (!order) return Response::from(std::move(order).error());
+  return order_response(200, *order);
+}
+
+void add_order_schemas(OpenApi& openapi) {
+  openapi.add_schema("OrderLineInput", R"json({
+    "type": "object", "required": ["quantity"],
+    "properties": {
+      "product_id": {"type": "string", "format": "uuid", "description": "or menu_item_id (alias productId, menuItemId)"},
+      "menu_item_id": {"type": "string", "format": "uuid"},
+      "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
+      "modifiers": {"type": "array", "maxItems": 20, "items": {"type": "string"}, "description": "codes of the product's modifiers"},
+      "options": {"type": "object", "description": "free JSON kept with the line, at most 2 KiB"},
+      "special_instructions": {"type": "string", "maxLength": 500}
+    }
+  })json");
+  openapi.add_schema("OrderInput", R"json({
+    "type": "object",
+    "properties": {
+      "type": {"type": "string", "enum": ["dine-in", "takeaway", "online"], "description": "required for staff; customers and API keys place online orders"},
+      "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/OrderLineInput"}},
+      "use_cart": {"type": "boolean", "description": "customers: take the cart (and empty it) instead of items"},
+      "customer_info": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}, "description": "required for API keys (name)"},
+      "delivery_info": {"type": "object", "properties": {"address": {"type": "string"}, "notes": {"type": "string"}}, "description": "address required for a delivery (online, is_pickup false)"},
+      "is_pickup": {"type": "boolean", "default": true},
+      "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "the intended method; pays nothing by itself"},
+      "notes": {"type": "string", "maxLength": 1000},
+      "table_number": {"type": ["string", "integer"]},
+      "metadata": {"type": "object", "description": "free JSON, at most 4 KiB"}
+    }
+  })json");
+  openapi.add_schema("Order", R"json({
+    "type": "object",
+    "required": ["id", "order_number", "type", "status", "payment_status", "items", "subtotal",
+                 "tax_amount", "total_amount", "currency", "estimated_time", "history", "version",
+                 "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "order_number": {"type": "string", "examples": ["20261122-0042"]},
+      "type": {"type": "string", "enum": ["dine-in", "takeaway", "online", "event"]},
+      "status": {"type": "string", "enum": ["pending", "confirmed", "preparing", "ready", "out_for_delivery", "delivered", "completed", "cancelled"]},
+      "payment_status": {"type": "string", "enum": ["pending", "paid", "failed", "refunded", "partially_refunded"]},
+      "payment_method": {"type": ["string", "null"]},
+      "customer_id": {"type": ["string", "null"]},
+      "created_by": {"type": ["string", "null"]},
+      "items": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"}, "product_id": {"type": "string"}, "name": {"type": "string"},
+        "unit_price": {"type": "number"}, "quantity": {"type": "integer"},
+        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object"},
+        "special_instructions": {"type": ["string", "null"]}, "line_total": {"type": "number"}}}},
+      "subtotal": {"type": "number"},
+      "adjustment_amount": {"type": "number"},
+      "tax_amount": {"type": "number"},
+      "total_amount": {"type": "number"},
+      "refunded_amount": {"type": "number"},
+      "currency": {"type": "string"},
+      "customer_info": {"type": ["object", "null"]},
+      "delivery_info": {"type": ["object", "null"], "description": "{address, eta, driver_id}"},
+      "is_pickup": {"type": "boolean"},
+      "table_number": {"type": ["string", "null"]},
+      "notes": {"type": ["string", "null"]},
+      "metadata": {"type": "object"},
+      "estimated_time": {"type": "integer", "description": "minutes"},
+      "history": {"type": "array", "items": {"type": "object", "properties": {
+        "status": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "by": {"type": ["string", "null"]}}}},
+      "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"},
+      "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+      "completed_at": {"type": ["string", "null"], "format": "date-time"},
+      "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+      "cancel_reason": {"type": ["string", "null"]}
+    }
+  })json");
+  openapi.add_schema("OrderPage", R"json({
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  })json");
+  openapi.add_schema("OrderStatusChange", R"json({
+    "type": "object", "required": ["status"],
+    "properties": {
+      "status": {"type": "string", "enum": ["confirmed", "preparing", "in-progress", "ready", "out_for_delivery", "delivered", "completed", "cancelled"]},
+      "reason": {"type": "string", "maxLength": 500},
+      "version": {"type": "integer", "minimum": 1}
+    }
+  })json");
+  openapi.add_schema("DeliveryAssignment", R"json({
+    "type": "object", "required": ["driver_id"],
+    "properties": {"driver_id": {"type": "string", "format": "uuid", "description": "the user id of a driver"}}
+  })json");
+}
+
+}  // namespace
+
+std::vector<service::OrderLine> read_order_lines(Input& in, const json::array& items,
+                                                 std::string_view field) {
+  std::vector<service::OrderLine> lines;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Input one = in.child(items[i], std::string(field) + "[" + std::to_string(i) + "]");
+    service::OrderLine line;
+    const Field pid{"product_id", "productId"};
+    const Field mid{"menu_item_id", "menuItemId"};
+    std::optional<std::string> id;
+    if (one.has(pid)) {
+      id = one.uuid(pid, Need::required);
+    } else if (one.has(mid)) {
+      id = one.uuid(mid, Need::required);
+    } else {
+      one.issue(pid, "is required (or menu_item_id)");
+    }
+    auto quantity = one.integer("quantity", Need::required, 1, 100);
+    if (const auto* mods = one.array("modifiers", Need::optional, 0, 20)) {
+      for (std::size_t k = 0; k < mods->size(); ++k) {
+        const auto& m = (*mods)[k];
+        if (!m.is_string() || !domain::valid_modifier_code(m.get_string())) {
+          one.issue_at(one.path("modifiers") + "[" + std::to_string(k) + "]",
+                       "must be a modifier code");
+          continue;
+        }
+        line.modifiers.emplace_back(m.get_string());
+      }
+    }
+    auto options = one.object("options", Need::optional, kOptionsLimit);
+    auto special =
+        one.text({"special_instructions", "specialInstructions"}, Need::optional, 0, 500);
+    if (!id || !quantity) continue;
+    line.product_id = *id;
+    line.quantity = *quantity;
+    line.options = options.value_or(json::object{});
+    line.special_instructions = special.value_or("");
+    line.position = static_cast<int>(i);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+void register_order_routes(http::Router& router, OpenApi& openapi,
+                           std::shared_ptr<OrderContext> ctx) {
+  add_order_schemas(openapi);
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
+  using auth::Role;
+  const auto writers =
+      auth::Access::roles_of({Role::customer, Role::staff, Role::manager, Role::admin})
+          .with_scope("orders:write");
+  const auto readers = auth::Access::any_user().with_scope("orders:read");
+  std::vector<http::QueryDoc> list_query = {
+      {.name = "status", .description = "comma-separated statuses (in-progress = preparing)"},
+      {.name = "type", .description = "dine-in, takeaway, online or event"},
+      {.name = "payment_status",
+       .description = "pending, paid, failed, refunded or partially_refunded"},
+      {.name = "from", .description = "YYYY-MM-DD business date or RFC 3339 time (inclusive)"},
+      {.name = "to",
+       .description = "YYYY-MM-DD business date (inclusive) or RFC 3339 time (exclusive)"},
+      {.name = "customer_id", .description = "staff+ only"},
+      {.name = "q", .description = "part of the order number"},
+      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+      {.name = "cursor", .description = "next_cursor of the previous page"}};
+
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/orders",
+              .handler = with(place_order),
+              .access = writers,
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Place an order (server-priced, stock reserved; Idempotency-Key)",
+                      .description = "Staff+ place dine-in, takeaway or online orders; customers "
+                                     "and API keys (orders:write) online ones. A repeat with the "
+                                     "same Idempotency-Key and body within 24 h replays the first "
+                                     "answer; another body → 409.",
+                      .tag = kTag,
+                      .request_schema = "OrderInput",
+                      .response_schema = "Order",
+                      .success_status = 201,
+                      .errors = {409, 422}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/orders",
+       .handler = with(list_orders),
+       .access = readers,
+       .doc = {.summary = "Orders, newest first (customers: their own; drivers: their deliveries)",
+               .tag = kTag,
+               .response_schema = "OrderPage",
+               .query = list_query}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/orders/{id}",
+              .handler = with(get_order),
+              .access = readers,
+              .doc = {.summary = "An order (owner, staff+, assigned driver)",
+                      .tag = kTag,
+                      .response_schema = "Order"}});
+  router.add(
+      {.method = Method::del,
+       .pattern = "/api/v1/orders/{id}",
+       .handler = with(cancel_order),
+       .access = auth::Access::roles_of({Role::customer, Role::staff, Role::manager, Role::admin}),
+       .doc = {.summary = "Cancel an order (owner while pending; staff+; paid: manager+)",
+               .description = "A soft state change: pending orders release their stock, "
+                              "confirmed ones put it back. `?reason=`; If-Match for the "
+                              "version.",
+               .tag = kTag,
+               .response_schema = "Order",
+               .query = {{.name = "reason", .description = "why, kept as cancel_reason"}},
+               .errors = {409}}});
+  router.add(
+      {.method = Method::put,
+       .pattern = "/api/v1/orders/{id}/status",
+       .handler = with(change_status),
+       .access = auth::Access::roles_of({Role::driver, Role::staff, Role::manager, Role::admin}),
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Move an order along its status machine",
+               .description = "staff+; a driver only out_for_delivery → delivered on "
+                              "their own delivery. If-Match or version.",
+               .tag = kTag,
+               .request_schema = "OrderStatusChange",
+               .response_schema = "Order",
+               .errors = {409, 422}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/orders/{id}/assign-delivery",
+              .handler = with(assign_delivery),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Assign a driver to a delivery order (ready or earlier)",
+                      .tag = kTag,
+                      .request_schema = "DeliveryAssignment",
+                      .response_schema = "Order",
+                      .errors = {409, 422}}});
+  router.add({.method = Method::del,
+              .pattern = "/api/v1/orders/{id}/assign-delivery",
+              .handler = with(unassign_delivery),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "Unassign the driver of a delivery order",
+                      .tag = kTag,
+                      .response_schema = "Order",
+                      .errors = {409}}});
+}
+
+}  // namespace crema::api

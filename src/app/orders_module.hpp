@@ -1,0 +1,44 @@
+#pragma once
+/// The orders feature as the server wires it: the order and cart services, the hub's rule
+/// for "order:<id>" channels, orders_created_total, and the expiry job.
+
+#include <memory>
+
+#include "api/routes.hpp"
+#include "app/config.hpp"
+#include "db/pool.hpp"
+#include "events/bus.hpp"
+#include "events/hub.hpp"
+#include "jobs/order_expiry.hpp"
+#include "service/cart_service.hpp"
+#include "service/order_service.hpp"
+
+namespace crema::obs {
+class Metrics;
+}
+
+namespace crema::app {
+
+class OrdersModule {
+ public:
+  OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub, obs::Metrics& metrics,
+               const Config& config);
+  ~OrdersModule();
+  OrdersModule(const OrdersModule&) = delete;
+  OrdersModule& operator=(const OrdersModule&) = delete;
+
+  /// Hands the route context to the route table and starts the expiry job.
+  void provide(api::AppServices& services);
+
+  service::OrderService& orders() noexcept { return orders_; }
+
+ private:
+  service::OrderService orders_;
+  service::CartService cart_;
+  jobs::OrderExpiry expiry_;
+};
+
+/// The order settings of a configuration.
+service::OrderSettings order_settings(const Config& config);
+
+}  // namespace crema::app

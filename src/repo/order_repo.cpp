@@ -1,0 +1,378 @@
+#include "repo/order_repo.hpp"
+
+#include <map>
+
+#include <boost/json.hpp>
+
+#include "repo/inventory_repo.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::repo {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, order_number, business_date, type, status, payment_status, payment_method, "
+    "customer_id, created_by, api_key_id, subtotal, adjustment_amount, tax_amount, "
+    "total_amount, refunded_amount, currency, customer_info, delivery_info, driver_id, "
+    "is_pickup, table_number, notes, metadata, prep_minutes, estimated_time, stock_needs, "
+    "stock_state, version, created_at, updated_at, confirmed_at, completed_at, cancelled_at, "
+    "cancel_reason, expires_at";
+
+db::Param text_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return std::string_view(s);
+}
+
+db::Param int_or_null(const std::optional<std::int64_t>& v) {
+  if (!v) return nullptr;
+  return *v;
+}
+
+std::optional<json::object> object_or_none(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  auto v = json::parse(*text);
+  if (!v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+domain::Order order_of(const db::Row& r) {
+  domain::Order o;
+  o.id = r.text(0);
+  o.order_number = r.text(1);
+  o.business_date = r.text(2);
+  o.type = domain::parse_order_type(r.text_view(3)).value_or(domain::OrderType::dine_in);
+  o.status = domain::parse_order_status(r.text_view(4)).value_or(domain::OrderStatus::pending);
+  o.payment_status =
+      domain::parse_payment_status(r.text_view(5)).value_or(domain::PaymentStatus::pending);
+  o.payment_method = r.opt_text(6).value_or("");
+  o.customer_id = r.opt_text(7).value_or("");
+  o.created_by = r.opt_text(8).value_or("");
+  o.api_key_id = r.opt_text(9).value_or("");
+  o.subtotal = r.int64(10);
+  o.adjustment_amount = r.int64(11);
+  o.tax_amount = r.int64(12);
+  o.total_amount = r.int64(13);
+  o.refunded_amount = r.int64(14);
+  o.currency = r.text(15);
+  o.customer_info = object_or_none(r.opt_text(16));
+  o.delivery_info = object_or_none(r.opt_text(17));
+  o.driver_id = r.opt_text(18).value_or("");
+  o.is_pickup = r.boolean(19);
+  o.table_number = r.opt_text(20).value_or("");
+  o.notes = r.opt_text(21).value_or("");
+  o.metadata = object_or_none(r.opt_text(22)).value_or(json::object{});
+  o.prep_minutes = static_cast<int>(r.int64(23));
+  o.estimated_time = static_cast<int>(r.int64(24));
+  o.stock_needs = domain::needs_from_storage(r.text(25));
+  o.stock_state = domain::parse_stock_state(r.text_view(26)).value_or(domain::StockState::reserved);
+  o.version = r.int64(27);
+  o.created_at = r.int64(28);
+  o.updated_at = r.int64(29);
+  o.confirmed_at = r.opt_int64(30);
+  o.completed_at = r.opt_int64(31);
+  o.cancelled_at = r.opt_int64(32);
+  o.cancel_reason = r.opt_text(33).value_or("");
+  o.expires_at = r.opt_int64(34);
+  return o;
+}
+
+// Loads the lines and history of these orders (one query each, whatever their number).
+void load_children(db::Connection& conn, std::vector<domain::Order>& orders) {
+  if (orders.empty()) return;
+  std::vector<db::Param> ids;
+  std::map<std::string_view, domain::Order*> by_id;
+  for (auto& o : orders) {
+    ids.emplace_back(std::string_view(o.id));
+    by_id[o.id] = &o;
+  }
+  const std::string in = placeholders(1, ids.size());
+  auto items = conn.exec(
+      "SELECT order_id, id, product_id, name, unit_price, quantity, modifiers, options, "
+      "special_instructions, line_total, prep_minutes FROM order_items WHERE order_id IN (" +
+          in + ") ORDER BY order_id, position",
+      ids);
+  for (auto row : items) {
+    auto it = by_id.find(row.text_view(0));
+    if (it == by_id.end()) continue;
+    domain::OrderItem item;
+    item.id = row.text(1);
+    item.product_id = row.text(2);
+    item.name = row.text(3);
+    item.unit_price = row.int64(4);
+    item.quantity = row.int64(5);
+    const auto mods = json::parse(row.text_view(6));
+    for (const auto& m : mods.as_array()) item.modifiers.emplace_back(m.as_string());
+    item.options = object_or_none(row.opt_text(7)).value_or(json::object{});
+    item.special_instructions = row.opt_text(8).value_or("");
+    item.line_total = row.int64(9);
+    item.prep_minutes = static_cast<int>(row.int64(10));
+    it->second->items.push_back(std::move(item));
+  }
+  auto history = conn.exec(
+      "SELECT order_id, status, at, by_id, reason FROM order_history WHERE order_id IN (" + in +
+          ") ORDER BY order_id, at, id",
+      ids);
+  for (auto row : history) {
+    auto it = by_id.find(row.text_view(0));
+    if (it == by_id.end()) continue;
+    domain::OrderHistory h;
+    h.status = domain::parse_order_status(row.text_view(1)).value_or(domain::OrderStatus::pending);
+    h.at = row.int64(2);
+    h.by = row.opt_text(3).value_or("");
+    h.reason = row.opt_text(4).value_or("");
+    it->second->history.push_back(std::move(h));
+  }
+}
+
+std::optional<domain::Order> one(db::Connection& conn, const db::Result& r) {
+  if (r.empty()) return std::nullopt;
+  std::vector<domain::Order> v{order_of(r.front())};
+  load_children(conn, v);
+  return std::move(v.front());
+}
+
+}  // namespace
+
+std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date) {
+  auto r = tx.exec(
+      "INSERT INTO order_counters (business_date, last_number) VALUES ($1, 1) "
+      "ON CONFLICT (business_date) DO UPDATE SET last_number = order_counters.last_number + 1 "
+      "RETURNING last_number",
+      {business_date});
+  return r.front().int64(0);
+}
+
+void insert_order(db::Transaction& tx, const domain::Order& o) {
+  const std::string customer = o.customer_info ? json::serialize(*o.customer_info) : "";
+  const std::string delivery = o.delivery_info ? json::serialize(*o.delivery_info) : "";
+  const std::string metadata = json::serialize(o.metadata);
+  const std::string needs = domain::needs_to_storage(o.stock_needs);
+  static const std::string sql =
+      "INSERT INTO orders (" + std::string(kColumns) +
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+      "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)";
+  const std::vector<db::Param> params = {std::string_view(o.id),
+                                         std::string_view(o.order_number),
+                                         std::string_view(o.business_date),
+                                         domain::order_type_name(o.type),
+                                         domain::order_status_name(o.status),
+                                         domain::payment_status_name(o.payment_status),
+                                         text_or_null(o.payment_method),
+                                         text_or_null(o.customer_id),
+                                         text_or_null(o.created_by),
+                                         text_or_null(o.api_key_id),
+                                         o.subtotal,
+                                         o.adjustment_amount,
+                                         o.tax_amount,
+                                         o.total_amount,
+                                         o.refunded_amount,
+                                         std::string_view(o.currency),
+                                         text_or_null(customer),
+                                         text_or_null(delivery),
+                                         text_or_null(o.driver_id),
+                                         o.is_pickup,
+                                         text_or_null(o.table_number),
+                                         text_or_null(o.notes),
+                                         std::string_view(metadata),
+                                         static_cast<std::int64_t>(o.prep_minutes),
+                                         static_cast<std::int64_t>(o.estimated_time),
+                                         std::string_view(needs),
+                                         domain::stock_state_name(o.stock_state),
+                                         o.version,
+                                         o.created_at,
+                                         o.updated_at,
+                                         int_or_null(o.confirmed_at),
+                                         int_or_null(o.completed_at),
+                                         int_or_null(o.cancelled_at),
+                                         text_or_null(o.cancel_reason),
+                                         int_or_null(o.expires_at)};
+  tx.exec(sql, params);
+  std::int64_t position = 0;
+  for (const auto& it : o.items) {
+    json::array mods;
+    for (const auto& m : it.modifiers) mods.emplace_back(m);
+    const std::string mods_text = json::serialize(mods);
+    const std::string options_text = json::serialize(it.options);
+    tx.exec(
+        "INSERT INTO order_items (id, order_id, position, product_id, name, unit_price, "
+        "quantity, modifiers, options, special_instructions, line_total, prep_minutes) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        {std::string_view(it.id), std::string_view(o.id), position++,
+         std::string_view(it.product_id), std::string_view(it.name), it.unit_price, it.quantity,
+         std::string_view(mods_text), std::string_view(options_text),
+         text_or_null(it.special_instructions), it.line_total,
+         static_cast<std::int64_t>(it.prep_minutes)});
+  }
+}
+
+void insert_history(db::Transaction& tx, std::string_view order_id, const domain::OrderHistory& h) {
+  const std::string id = util::new_uuid_v7();
+  tx.exec(
+      "INSERT INTO order_history (id, order_id, status, at, by_id, reason) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {std::string_view(id), order_id, domain::order_status_name(h.status), h.at,
+       text_or_null(h.by), text_or_null(h.reason)});
+}
+
+std::optional<domain::Order> find_order(db::Connection& conn, std::string_view id) {
+  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1";
+  return one(conn, conn.exec(sql, {id}));
+}
+
+std::optional<domain::Order> lock_order(db::Transaction& tx, std::string_view id) {
+  static const std::string sqlite =
+      "SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1";
+  static const std::string pg = sqlite + " FOR UPDATE";
+  auto r = tx.exec(tx.dialect() == db::Dialect::postgres ? pg : sqlite, {id});
+  return one(tx.connection(), r);
+}
+
+void update_order(db::Transaction& tx, const domain::Order& o) {
+  tx.exec(
+      "UPDATE orders SET status = $2, payment_status = $3, driver_id = $4, estimated_time = $5, "
+      "stock_state = $6, version = $7, updated_at = $8, confirmed_at = $9, completed_at = $10, "
+      "cancelled_at = $11, cancel_reason = $12, expires_at = $13 WHERE id = $1",
+      {std::string_view(o.id), domain::order_status_name(o.status),
+       domain::payment_status_name(o.payment_status), text_or_null(o.driver_id),
+       static_cast<std::int64_t>(o.estimated_time), domain::stock_state_name(o.stock_state),
+       o.version, o.updated_at, int_or_null(o.confirmed_at), int_or_null(o.completed_at),
+       int_or_null(o.cancelled_at), text_or_null(o.cancel_reason), int_or_null(o.expires_at)});
+}
+
+void backdate_order(db::Transaction& tx, std::string_view id, std::int64_t shift_ms,
+                    std::string_view business_date, std::string_view order_number) {
+  tx.exec(
+      "UPDATE orders SET created_at = created_at - $2, updated_at = updated_at - $2, "
+      "confirmed_at = confirmed_at - $2, completed_at = completed_at - $2, "
+      "cancelled_at = cancelled_at - $2, expires_at = NULL, business_date = $3, "
+      "order_number = $4 WHERE id = $1",
+      {id, shift_ms, business_date, order_number});
+  tx.exec("UPDATE order_history SET at = at - $2 WHERE order_id = $1", {id, shift_ms});
+}
+
+std::int64_t kitchen_queue_minutes(db::Connection& conn, std::string_view exclude_id) {
+  auto r = conn.exec(
+      "SELECT COALESCE(SUM(prep_minutes), 0) FROM orders "
+      "WHERE status IN ('confirmed', 'preparing') AND id <> $1",
+      {exclude_id});
+  return r.front().int64(0);
+}
+
+std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& f) {
+  // Only the filters in use are written into the statement, so each shape gets a plan that
+  // uses its index.
+  std::string where = "WHERE 1 = 1";
+  std::vector<db::Param> params;
+  auto add = [&](db::Param p) {
+    params.push_back(p);
+    return "$" + std::to_string(params.size());
+  };
+  std::string pattern;
+  if (!f.statuses.empty()) {
+    where += " AND status IN (";
+    for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+      if (i) where += ", ";
+      where += add(std::string_view(f.statuses[i]));
+    }
+    where += ")";
+  }
+  if (f.type) where += " AND type = " + add(std::string_view(*f.type));
+  if (f.payment_status)
+    where += " AND payment_status = " + add(std::string_view(*f.payment_status));
+  if (f.from_ms) where += " AND created_at >= " + add(*f.from_ms);
+  if (f.to_ms) where += " AND created_at < " + add(*f.to_ms);
+  if (f.customer_id) where += " AND customer_id = " + add(std::string_view(*f.customer_id));
+  if (f.driver_id) where += " AND driver_id = " + add(std::string_view(*f.driver_id));
+  if (f.api_key_id) where += " AND api_key_id = " + add(std::string_view(*f.api_key_id));
+  if (f.q) {
+    pattern = like_contains(*f.q);
+    where += " AND order_number LIKE " + add(std::string_view(pattern)) + " ESCAPE '\\'";
+  }
+  if (f.before) {
+    const auto a = add(f.before->first);
+    const auto b = add(std::string_view(f.before->second));
+    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
+  }
+  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
+  auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM orders " + where +
+                         " ORDER BY created_at DESC, id DESC LIMIT " + lim,
+                     params);
+  std::vector<domain::Order> out;
+  out.reserve(r.size());
+  for (auto row : r) out.push_back(order_of(row));
+  load_children(conn, out);
+  return out;
+}
+
+std::vector<std::string> orders_due_for_expiry(db::Connection& conn, std::int64_t now, int limit) {
+  auto r = conn.exec(
+      "SELECT id FROM orders WHERE expires_at IS NOT NULL AND expires_at <= $1 "
+      "ORDER BY expires_at LIMIT $2",
+      {now, static_cast<std::int64_t>(limit)});
+  std::vector<std::string> out;
+  for (auto row : r) out.push_back(row.text(0));
+  return out;
+}
+
+bool claim_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+               std::string_view key, std::string_view fingerprint, std::int64_t now) {
+  auto r = tx.exec(
+      "INSERT INTO idempotency_keys (scope, route, idem_key, fingerprint, status, created_at) "
+      "VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (scope, route, idem_key) DO NOTHING",
+      {scope, route, key, fingerprint, now});
+  return r.affected() == 1;
+}
+
+std::optional<StoredKey> find_key(db::Connection& conn, std::string_view scope,
+                                  std::string_view route, std::string_view key) {
+  auto r = conn.exec(
+      "SELECT fingerprint, status, response_body, created_at FROM idempotency_keys "
+      "WHERE scope = $1 AND route = $2 AND idem_key = $3",
+      {scope, route, key});
+  if (r.empty()) return std::nullopt;
+  auto row = r.front();
+  return StoredKey{row.text(0), static_cast<int>(row.int64(1)), row.opt_text(2).value_or(""),
+                   row.int64(3)};
+}
+
+void delete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+                std::string_view key) {
+  tx.exec("DELETE FROM idempotency_keys WHERE scope = $1 AND route = $2 AND idem_key = $3",
+          {scope, route, key});
+}
+
+void complete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+                  std::string_view key, int status, std::string_view body) {
+  tx.exec(
+      "UPDATE idempotency_keys SET status = $4, response_body = $5 "
+      "WHERE scope = $1 AND route = $2 AND idem_key = $3",
+      {scope, route, key, static_cast<std::int64_t>(status), body});
+}
+
+std::int64_t prune_keys(db::Transaction& tx, std::int64_t before) {
+  return tx.exec("DELETE FROM idempotency_keys WHERE created_at < $1", {before}).affected();
+}
+
+std::optional<std::string> find_cart(db::Connection& conn, std::string_view user_id) {
+  auto r = conn.exec("SELECT items FROM carts WHERE user_id = $1", {user_id});
+  if (r.empty()) return std::nullopt;
+  return r.front().text(0);
+}
+
+void save_cart(db::Transaction& tx, std::string_view user_id, std::string_view items_json,
+               std::int64_t now) {
+  tx.exec(
+      "INSERT INTO carts (user_id, items, updated_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (user_id) DO UPDATE SET items = excluded.items, updated_at = "
+      "excluded.updated_at",
+      {user_id, items_json, now});
+}
+
+void delete_cart(db::Transaction& tx, std::string_view user_id) {
+  tx.exec("DELETE FROM carts WHERE user_id = $1", {user_id});
+}
+
+}  // namespace crema::repo

@@ -1,0 +1,90 @@
+#pragma once
+/// SQL of orders (SPEC §6): orders with their lines and history, the per-day order numbers,
+/// the kitchen queue, idempotency keys and customers' carts.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/pool.hpp"
+#include "domain/order.hpp"
+
+namespace crema::repo {
+
+/// The next order number of a business day (1, 2, …), counted in the caller's transaction.
+std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date);
+
+/// Inserts the order row and its lines (not its history).
+void insert_order(db::Transaction& tx, const domain::Order& order);
+void insert_history(db::Transaction& tx, std::string_view order_id,
+                    const domain::OrderHistory& entry);
+
+/// The order with its lines and history.
+std::optional<domain::Order> find_order(db::Connection& conn, std::string_view id);
+/// Same, its row locked until the transaction ends (FOR UPDATE on PostgreSQL).
+std::optional<domain::Order> lock_order(db::Transaction& tx, std::string_view id);
+/// Writes the order's changing columns (status, payment, driver, estimate, stock state,
+/// times, reason, expiry, version, updated_at); the caller holds its lock.
+void update_order(db::Transaction& tx, const domain::Order& order);
+
+/// Moves an order and its history `shift_ms` back in time under a number of its earlier
+/// business day (for `crema seed-demo`'s past days); the caller holds its lock.
+void backdate_order(db::Transaction& tx, std::string_view id, std::int64_t shift_ms,
+                    std::string_view business_date, std::string_view order_number);
+
+/// The prep minutes of the orders confirmed or preparing now, other than `exclude_id`.
+std::int64_t kitchen_queue_minutes(db::Connection& conn, std::string_view exclude_id);
+
+struct OrderFilter {
+  std::vector<std::string> statuses;  ///< any of these (empty: all)
+  std::optional<std::string> type;
+  std::optional<std::string> payment_status;
+  std::optional<std::int64_t> from_ms;  ///< created_at >= (inclusive)
+  std::optional<std::int64_t> to_ms;    ///< created_at < (exclusive)
+  std::optional<std::string> customer_id;
+  std::optional<std::string> driver_id;
+  std::optional<std::string> api_key_id;
+  std::optional<std::string> q;                                ///< substring of the order number
+  std::optional<std::pair<std::int64_t, std::string>> before;  ///< keyset (created_at, id)
+  int limit = 50;
+};
+/// Newest first, up to limit + 1 orders with their lines and history.
+std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& filter);
+
+/// Ids of held orders whose hold ended at or before `now`, oldest first.
+std::vector<std::string> orders_due_for_expiry(db::Connection& conn, std::int64_t now, int limit);
+
+// ---- idempotency keys -----------------------------------------------------------------------
+
+struct StoredKey {
+  std::string fingerprint;
+  int status = 0;  ///< 0 while the first request is still running (never seen committed)
+  std::string body;
+  std::int64_t created_at = 0;
+};
+/// Inserts the key's row unless one exists; true when this call inserted it. On PostgreSQL
+/// an uncommitted row of another transaction makes this wait for that transaction.
+bool claim_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+               std::string_view key, std::string_view fingerprint, std::int64_t now);
+std::optional<StoredKey> find_key(db::Connection& conn, std::string_view scope,
+                                  std::string_view route, std::string_view key);
+void delete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+                std::string_view key);
+/// Records the answer given for a claimed key.
+void complete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
+                  std::string_view key, int status, std::string_view body);
+/// Deletes keys created before `before`; returns how many.
+std::int64_t prune_keys(db::Transaction& tx, std::int64_t before);
+
+// ---- carts ----------------------------------------------------------------------------------
+
+/// The cart's lines as stored (JSON text), when the user has one.
+std::optional<std::string> find_cart(db::Connection& conn, std::string_view user_id);
+void save_cart(db::Transaction& tx, std::string_view user_id, std::string_view items_json,
+               std::int64_t now);
+void delete_cart(db::Transaction& tx, std::string_view user_id);
+
+}  // namespace crema::repo

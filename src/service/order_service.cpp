@@ -1,0 +1,558 @@
+#include "service/order_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include <boost/json.hpp>
+#include <date/tz.h>
+
+#include "events/bus.hpp"
+#include "events/pending_events.hpp"
+#include "obs/log.hpp"
+#include "repo/product_repo.hpp"
+#include "repo/user_repo.hpp"
+#include "service/audit.hpp"
+#include "service/order_lines.hpp"
+#include "service/stock.hpp"
+#include "service/write_tx.hpp"
+#include "util/json_text.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace json = boost::json;
+using domain::Order;
+using domain::OrderStatus;
+using domain::OrderType;
+
+namespace {
+
+constexpr std::string_view kPlaceRoute = "POST /orders";
+constexpr int kExpiryBatch = 100;
+
+crema::Error validation(std::vector<FieldIssue> issues) {
+  return crema::Error::make(ErrorCode::validation_failed,
+                            issues.size() == 1
+                                ? "One field is invalid."
+                                : std::to_string(issues.size()) + " fields are invalid.",
+                            std::move(issues));
+}
+
+crema::Error no_such_order(const std::string& id) {
+  return crema::Error::make(ErrorCode::not_found, "No order " + id + ".");
+}
+
+std::vector<OrderLine> cart_lines(db::Connection& conn, const std::string& user_id) {
+  std::vector<OrderLine> lines;
+  auto text = repo::find_cart(conn, user_id);
+  if (!text) return lines;
+  auto v = json::parse(*text);
+  for (const auto& e : v.as_array()) lines.push_back(line_from_json(e.as_object()));
+  return lines;
+}
+
+// Who hears about an order.
+std::vector<std::string> topics_of(const Order& o, const std::string& previous_driver = {}) {
+  std::vector<std::string> t{"orders", "order:" + o.id};
+  if (!o.customer_id.empty()) t.push_back("user:" + o.customer_id);
+  if (!o.driver_id.empty()) t.push_back("driver:" + o.driver_id);
+  if (!previous_driver.empty() && previous_driver != o.driver_id)
+    t.push_back("driver:" + previous_driver);
+  return t;
+}
+
+std::string idempotency_scope(const Actor& actor) {
+  if (actor.principal && actor.principal->is_api_key()) return "key:" + actor.principal->api_key_id;
+  return "user:" + actor.user_id();
+}
+
+bool is_customer(const Actor& a) { return a.is_role(auth::Role::customer); }
+bool is_api_key(const Actor& a) { return a.principal && a.principal->is_api_key(); }
+
+}  // namespace
+
+json::object line_to_json(const OrderLine& line) {
+  json::array mods;
+  for (const auto& m : line.modifiers) mods.emplace_back(m);
+  json::object o{{"product_id", line.product_id},
+                 {"quantity", line.quantity},
+                 {"modifiers", std::move(mods)},
+                 {"options", line.options}};
+  if (!line.special_instructions.empty()) o["special_instructions"] = line.special_instructions;
+  return o;
+}
+
+OrderLine line_from_json(const json::object& o) {
+  OrderLine line;
+  if (auto* v = o.if_contains("product_id"); v && v->is_string()) line.product_id = v->get_string();
+  if (auto* v = o.if_contains("quantity"); v && v->is_number())
+    line.quantity = v->to_number<std::int64_t>();
+  if (auto* v = o.if_contains("modifiers"); v && v->is_array())
+    for (const auto& m : v->get_array())
+      if (m.is_string()) line.modifiers.emplace_back(m.get_string());
+  if (auto* v = o.if_contains("options"); v && v->is_object()) line.options = v->get_object();
+  if (auto* v = o.if_contains("special_instructions"); v && v->is_string())
+    line.special_instructions = v->get_string();
+  return line;
+}
+
+OrderService::OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings)
+    : pool_(pool), bus_(bus), settings_(std::move(settings)) {
+  try {
+    zone_ = date::locate_zone(settings_.timezone);
+  } catch (const std::exception&) {
+    zone_ = date::locate_zone("UTC");
+  }
+}
+
+std::string OrderService::business_date(std::int64_t at_ms) const {
+  const date::sys_time<std::chrono::milliseconds> tp{std::chrono::milliseconds(at_ms)};
+  const auto local = zone_->to_local(tp);
+  const date::year_month_day ymd{date::floor<date::days>(local)};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d%02u%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+domain::OrderCaller OrderService::caller_of(const Actor& actor, const Order& o) const {
+  domain::OrderCaller c;
+  if (!actor.principal) return c;
+  const auto& p = *actor.principal;
+  c.role = p.role;
+  c.api_key = p.is_api_key();
+  if (c.api_key) {
+    c.placed_by_key = !o.api_key_id.empty() && o.api_key_id == p.api_key_id;
+    return c;
+  }
+  c.owner = !o.customer_id.empty() && o.customer_id == p.user_id;
+  c.assigned_driver = !o.driver_id.empty() && o.driver_id == p.user_id;
+  return c;
+}
+
+namespace {
+
+// The rules of who may order what (SPEC §3, §6), without the database.
+std::vector<FieldIssue> rule_issues(const Actor& actor, const OrderRequest& r) {
+  std::vector<FieldIssue> issues;
+  const bool customer = is_customer(actor);
+  const bool key = is_api_key(actor);
+  std::optional<OrderType> type = r.type;
+  if (!type && (customer || key)) type = OrderType::online;
+  if (!type) {
+    issues.push_back({"type", "is required (dine-in, takeaway or online)"});
+  } else if (*type == OrderType::event) {
+    issues.push_back({"type", "event orders are made by confirming a catering event"});
+  } else if ((customer || key) && *type != OrderType::online) {
+    issues.push_back({"type", customer ? "customers may only place online orders"
+                                       : "orders placed with an API key are online orders"});
+  }
+  const bool pickup = r.is_pickup.value_or(true);
+  if (type && *type != OrderType::online && !pickup)
+    issues.push_back({"is_pickup", "only online orders are delivered"});
+  if (type && *type == OrderType::online && !pickup) {
+    const json::value* address =
+        r.delivery_info ? r.delivery_info->if_contains("address") : nullptr;
+    if (!address || !address->is_string() || address->get_string().empty())
+      issues.push_back({"delivery_info.address", "is required for a delivery"});
+  }
+  if (key) {
+    const json::value* name = r.customer_info ? r.customer_info->if_contains("name") : nullptr;
+    if (!name || !name->is_string() || name->get_string().empty())
+      issues.push_back({"customer_info.name", "is required for an order placed with an API key"});
+  }
+  if (r.use_cart) {
+    if (!customer) issues.push_back({"use_cart", "only customers have a cart"});
+    if (r.items_given) issues.push_back({"items", "give items or use_cart, not both"});
+  } else if (!r.items_given) {
+    issues.push_back({"items", "is required"});
+  }
+  return issues;
+}
+
+}  // namespace
+
+std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRequest& r) {
+  auto issues = rule_issues(actor, r);
+  if (!r.items.empty()) {
+    auto lease = pool_.read();
+    auto resolved = resolve_lines(*lease, r.items, "items");
+    issues.insert(issues.end(), resolved.issues.begin(), resolved.issues.end());
+  }
+  return issues;
+}
+
+crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
+                                               const std::optional<IdempotencyKey>& idem) {
+  if (auto issues = rule_issues(actor, r); !issues.empty()) return validation(std::move(issues));
+  const bool customer = is_customer(actor);
+  const std::string scope = idempotency_scope(actor);
+  struct Out {
+    PlacedOrder placed;
+    events::PendingEvents events;
+    StockEffects effects;
+  };
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    const auto now = util::now_ms();
+    Out o;
+    if (idem) {
+      bool claimed = repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now);
+      if (!claimed) {
+        auto stored = repo::find_key(tx.connection(), scope, kPlaceRoute, idem->key);
+        if (stored && stored->created_at < now - kIdempotencyKeepMs) {
+          repo::delete_key(tx, scope, kPlaceRoute, idem->key);
+          stored.reset();
+        }
+        if (stored) {
+          if (stored->fingerprint != idem->fingerprint)
+            return crema::Error::make(
+                ErrorCode::conflict,
+                "This Idempotency-Key was already used with a different request.",
+                {{"Idempotency-Key", "was used with another body"}});
+          if (stored->status == 0)
+            return crema::Error::make(ErrorCode::conflict,
+                                      "A request with this Idempotency-Key is still running.");
+          o.placed.body = stored->body;
+          o.placed.replayed = true;
+          if (auto first = json::parse(stored->body); first.is_object())
+            if (auto* id = first.as_object().if_contains("id"); id && id->is_string())
+              o.placed.id = id->get_string();
+          return o;
+        }
+        if (!repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now))
+          throw db::Error(db::Error::Kind::retryable, "idempotency key claimed concurrently");
+      }
+    }
+
+    std::vector<OrderLine> lines;
+    if (r.use_cart) {
+      lines = cart_lines(tx.connection(), actor.user_id());
+      if (lines.empty()) return validation({{"use_cart", "the cart is empty"}});
+    }
+    auto resolved =
+        resolve_lines(tx.connection(), r.use_cart ? lines : r.items, r.use_cart ? "cart" : "items");
+    if (!resolved.issues.empty()) return validation(std::move(resolved.issues));
+
+    Order order;
+    order.id = util::new_uuid_v7();
+    order.created_at = order.updated_at = now;
+    order.type = r.type.value_or(OrderType::online);
+    order.is_pickup = r.is_pickup.value_or(true);
+    order.payment_method = r.payment_method;
+    order.customer_id = customer ? actor.user_id() : "";
+    order.created_by = actor.user_id();
+    if (is_api_key(actor)) order.api_key_id = actor.principal->api_key_id;
+    order.items = std::move(resolved.items);
+    const auto totals = domain::order_totals(order.items, 0, settings_.tax_rate_bps);
+    order.subtotal = totals.subtotal;
+    order.adjustment_amount = totals.adjustment;
+    order.tax_amount = totals.tax;
+    order.total_amount = totals.total;
+    order.currency = settings_.currency;
+    order.customer_info = r.customer_info;
+    if (!order.customer_info && customer) {
+      if (auto user = repo::find_user_by_id(tx.connection(), actor.user_id())) {
+        json::object info{{"name", user->name}, {"email", user->email}};
+        info["phone"] = user->phone ? json::value(*user->phone) : json::value(nullptr);
+        order.customer_info = std::move(info);
+      }
+    }
+    if (order.is_delivery()) order.delivery_info = r.delivery_info;
+    order.table_number = r.table_number;
+    order.notes = r.notes;
+    order.metadata = r.metadata;
+    order.prep_minutes = resolved.prep_minutes;
+    order.estimated_time = domain::estimated_minutes(
+        order.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), order.id),
+        settings_.kitchen_parallelism);
+    if (order.type == OrderType::online)
+      order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
+
+    // Reserve first: a refused order never takes a number of the day.
+    order.stock_needs = domain::merge_needs(resolved.needs);
+    std::vector<Shortage> shortages = std::move(resolved.switched_off);
+    if (!order.stock_needs.empty()) {
+      auto reserved =
+          reserve_stock(tx, order.stock_needs, {order.id, actor.user_id(), "order placed"});
+      if (!reserved.ok()) {
+        shortages.insert(shortages.end(), reserved.shortages.begin(), reserved.shortages.end());
+      } else {
+        o.effects = std::move(reserved.effects);
+      }
+    }
+    if (!shortages.empty()) return out_of_stock_error(shortages);
+
+    order.business_date = business_date(now);
+    order.order_number = domain::order_number(order.business_date,
+                                              repo::next_order_sequence(tx, order.business_date));
+    repo::insert_order(tx, order);
+    domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(), {}};
+    repo::insert_history(tx, order.id, created);
+    order.history.push_back(created);
+    if (r.use_cart) repo::delete_cart(tx, actor.user_id());
+
+    auto data = domain::to_json(order);
+    o.placed.id = order.id;
+    o.placed.body = util::to_json(data);
+    if (idem) repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, o.placed.body);
+    o.events.add("order_created", std::move(data), topics_of(order));
+    return o;
+  });
+  if (!out) return std::move(out).error();
+  bus_.publish(std::move(out->events));
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->placed);
+}
+
+crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id) {
+  auto lease = pool_.read();
+  auto order = repo::find_order(*lease, id);
+  if (!order || !domain::may_view(caller_of(actor, *order))) return no_such_order(id);
+  return std::move(*order);
+}
+
+Page<Order, OrderCursor> OrderService::list(const Actor& actor, repo::OrderFilter filter) {
+  const auto& p = *actor.principal;
+  if (p.is_api_key()) {
+    filter.api_key_id = p.api_key_id;
+  } else if (p.role == auth::Role::customer) {
+    filter.customer_id = p.user_id;
+  } else if (p.role == auth::Role::driver) {
+    filter.driver_id = p.user_id;
+  }
+  const int limit = filter.limit;
+  auto rows = pool_.read_transact(
+      [&](db::Transaction& tx) { return repo::list_orders(tx.connection(), filter); });
+  return make_page(std::move(rows), limit, [](const Order& o) {
+    return OrderCursor{o.created_at, o.id};
+  });
+}
+
+crema::Result<Order> OrderService::change_status(const Actor& actor, const std::string& id,
+                                                 OrderStatus to, const std::string& reason,
+                                                 std::optional<std::int64_t> expected) {
+  struct Out {
+    Order order;
+    events::PendingEvents events;
+    StockEffects effects;
+  };
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    auto cur = repo::lock_order(tx, id);
+    if (!cur) return no_such_order(id);
+    Order& o = *cur;
+    const auto caller = caller_of(actor, o);
+    if (!domain::may_view(caller)) return no_such_order(id);
+    if (expected && *expected != o.version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The order is at version " + std::to_string(o.version) + ", not " +
+                                    std::to_string(*expected) + ".");
+    switch (domain::check_transition(o, to, caller)) {
+      case domain::Refusal::none:
+        break;
+      case domain::Refusal::not_found:
+        return no_such_order(id);
+      case domain::Refusal::invalid_transition:
+        return crema::Error::make(ErrorCode::invalid_transition,
+                                  "Order " + o.order_number + " cannot go from " +
+                                      std::string(domain::order_status_name(o.status)) + " to " +
+                                      std::string(domain::order_status_name(to)) + ".");
+      case domain::Refusal::forbidden:
+        return crema::Error::make(
+            ErrorCode::forbidden,
+            to == OrderStatus::cancelled && o.is_paid()
+                ? "A paid order may only be cancelled by a manager or an admin."
+                : "Your role may not move this order to " +
+                      std::string(domain::order_status_name(to)) + ".");
+    }
+    const auto now = util::now_ms();
+    const OrderStatus from = o.status;
+    Out result;
+    const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
+    if (to == OrderStatus::confirmed) {
+      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+        auto done = commit_stock(tx, o.stock_needs, context);
+        if (!done) return std::move(done).error();
+        result.effects.merge(std::move(*done));
+      }
+      o.stock_state = domain::StockState::committed;
+      o.confirmed_at = now;
+    } else if (to == OrderStatus::cancelled) {
+      if (o.stock_state == domain::StockState::reserved) {
+        if (!o.stock_needs.empty()) {
+          auto done = release_stock(tx, o.stock_needs, context);
+          if (!done) return std::move(done).error();
+          result.effects.merge(std::move(*done));
+        }
+        o.stock_state = domain::StockState::released;
+      } else if (o.stock_state == domain::StockState::committed) {
+        // Once the kitchen has started, what it used is gone (SPEC §5).
+        if (from == OrderStatus::confirmed) {
+          if (!o.stock_needs.empty()) {
+            auto done = restock_stock(tx, o.stock_needs, context);
+            if (!done) return std::move(done).error();
+            result.effects.merge(std::move(*done));
+          }
+          o.stock_state = domain::StockState::restocked;
+        } else {
+          o.stock_state = domain::StockState::consumed;
+        }
+      }
+      o.cancelled_at = now;
+      o.cancel_reason = reason;
+    } else if (domain::counts_as_completed(to)) {
+      o.completed_at = now;
+    }
+    o.status = to;
+    o.expires_at.reset();
+    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                           ? domain::estimated_minutes(
+                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                                 settings_.kitchen_parallelism)
+                           : 0;
+    o.version += 1;
+    o.updated_at = now;
+    repo::update_order(tx, o);
+    domain::OrderHistory h{to, now, actor.user_id(), reason};
+    repo::insert_history(tx, o.id, h);
+    o.history.push_back(h);
+    record_audit(tx, actor,
+                 {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
+                  "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
+                      " → " + std::string(domain::order_status_name(to))});
+    auto data = domain::to_json(o);
+    const auto topics = topics_of(o);
+    result.events.add("order_updated", data, topics);
+    if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
+    if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
+    result.order = std::move(o);
+    return result;
+  });
+  if (!out) return std::move(out).error();
+  bus_.publish(std::move(out->events));
+  publish_stock_effects(bus_, out->effects);
+  return std::move(out->order);
+}
+
+crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
+                                                   const std::optional<std::string>& driver_id) {
+  struct Out {
+    Order order;
+    events::PendingEvents events;
+  };
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    auto cur = repo::lock_order(tx, id);
+    if (!cur) return no_such_order(id);
+    Order& o = *cur;
+    if (!o.is_delivery())
+      return crema::Error::make(ErrorCode::conflict,
+                                "Order " + o.order_number + " is not a delivery order.");
+    if (driver_id) {
+      if (o.status != OrderStatus::pending && o.status != OrderStatus::confirmed &&
+          o.status != OrderStatus::preparing && o.status != OrderStatus::ready)
+        return crema::Error::make(ErrorCode::invalid_transition,
+                                  "Order " + o.order_number + " is " +
+                                      std::string(domain::order_status_name(o.status)) +
+                                      "; a driver is assigned while it is ready or earlier.");
+      auto user = repo::find_user_by_id(tx.connection(), *driver_id);
+      if (!user || user->role != auth::Role::driver || !user->is_active)
+        return validation({{"driver_id", "is not an active driver"}});
+    } else if (o.driver_id.empty()) {
+      return crema::Error::make(ErrorCode::conflict,
+                                "Order " + o.order_number + " has no driver assigned.");
+    }
+    const std::string previous = o.driver_id;
+    o.driver_id = driver_id.value_or("");
+    o.version += 1;
+    o.updated_at = util::now_ms();
+    repo::update_order(tx, o);
+    record_audit(tx, actor,
+                 {driver_id ? "order.assign_delivery" : "order.unassign_delivery", "order", o.id,
+                  driver_id ? "Order " + o.order_number + " assigned to driver " + *driver_id
+                            : "Order " + o.order_number + " unassigned"});
+    Out result;
+    result.events.add("order_updated", domain::to_json(o), topics_of(o, previous));
+    result.order = std::move(o);
+    return result;
+  });
+  if (!out) return std::move(out).error();
+  bus_.publish(std::move(out->events));
+  return std::move(out->order);
+}
+
+int OrderService::expire_due(std::int64_t now_ms) {
+  std::vector<std::string> due;
+  {
+    auto lease = pool_.read();
+    due = repo::orders_due_for_expiry(*lease, now_ms, kExpiryBatch);
+  }
+  int expired = 0;
+  for (const auto& id : due) {
+    struct Out {
+      events::PendingEvents events;
+      StockEffects effects;
+    };
+    auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+      auto cur = repo::lock_order(tx, id);
+      // Confirmed, paid or cancelled meanwhile: nothing to do.
+      if (!cur || cur->status != OrderStatus::pending || !cur->expires_at ||
+          *cur->expires_at > now_ms || cur->is_paid())
+        return crema::Error::make(ErrorCode::conflict, "not due");
+      Order& o = *cur;
+      Out result;
+      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+        auto done =
+            release_stock(tx, o.stock_needs, {o.id, {}, "order " + o.order_number + " expired"});
+        if (!done) return std::move(done).error();
+        result.effects = std::move(*done);
+      }
+      const auto now = util::now_ms();
+      const std::string reason =
+          "expired: not paid within " + std::to_string(settings_.hold_minutes) + " minutes";
+      o.stock_state = domain::StockState::released;
+      o.status = OrderStatus::cancelled;
+      o.cancelled_at = now;
+      o.cancel_reason = reason;
+      o.expires_at.reset();
+      o.estimated_time = 0;
+      o.version += 1;
+      o.updated_at = now;
+      repo::update_order(tx, o);
+      domain::OrderHistory h{OrderStatus::cancelled, now, {}, reason};
+      repo::insert_history(tx, o.id, h);
+      o.history.push_back(h);
+      auto data = domain::to_json(o);
+      const auto topics = topics_of(o);
+      result.events.add("order_updated", data, topics);
+      result.events.add("order_cancelled", data, topics);
+      return result;
+    });
+    if (!out) continue;
+    ++expired;
+    bus_.publish(std::move(out->events));
+    publish_stock_effects(bus_, out->effects);
+  }
+  return expired;
+}
+
+std::int64_t OrderService::prune_idempotency_keys(std::int64_t now_ms) {
+  return pool_.transact(
+      [&](db::Transaction& tx) { return repo::prune_keys(tx, now_ms - kIdempotencyKeepMs); });
+}
+
+bool OrderService::may_watch(const auth::Principal& principal, std::string_view channel) {
+  if (principal.is_api_key()) return false;
+  if (principal.role >= auth::Role::staff) return true;
+  constexpr std::string_view kPrefix = "order:";
+  if (!channel.starts_with(kPrefix)) return false;
+  const std::string id(channel.substr(kPrefix.size()));
+  auto lease = pool_.read();
+  auto order = repo::find_order(*lease, id);
+  if (!order) return false;
+  Actor actor{principal, {}, {}};
+  return domain::may_view(caller_of(actor, *order));
+}
+
+}  // namespace crema::service

@@ -1,0 +1,151 @@
+#pragma once
+/// Order use cases (SPEC §6): placing an order (pricing, stock reservation, order number,
+/// history, Idempotency-Key) in one transaction, reading and listing with ownership, status
+/// changes and cancellation with their stock movements, delivery assignment, and the expiry
+/// of unpaid online orders. Events (order_created, order_updated, order_completed,
+/// order_cancelled, and the stock's inventory_low/menu_updated) are published after commit.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "db/pool.hpp"
+#include "domain/order.hpp"
+#include "repo/order_repo.hpp"
+#include "service/actor.hpp"
+#include "service/page.hpp"
+#include "util/error.hpp"
+
+namespace date {
+class time_zone;
+}
+
+namespace crema::events {
+class Bus;
+}
+
+namespace crema::service {
+
+/// The business settings orders use.
+struct OrderSettings {
+  int tax_rate_bps = 0;
+  std::string currency = "USD";
+  std::string timezone = "UTC";  ///< IANA zone of business days (order numbers)
+  int hold_minutes = 15;         ///< unpaid online orders are held this long
+  int kitchen_parallelism = 2;
+};
+
+/// One line as a request (or a cart) gives it, already checked for shape.
+struct OrderLine {
+  std::string product_id;
+  std::int64_t quantity = 1;
+  std::vector<std::string> modifiers;
+  boost::json::object options;
+  std::string special_instructions;
+  int position = -1;  ///< its index in the request, for field paths (-1: its index here)
+};
+
+/// A line as stored in a cart, and back.
+boost::json::object line_to_json(const OrderLine& line);
+OrderLine line_from_json(const boost::json::object& o);
+
+/// An order request, already checked for shape by the API layer.
+struct OrderRequest {
+  std::optional<domain::OrderType> type;  ///< nothing: online for customers and API keys
+  std::vector<OrderLine> items;
+  bool use_cart = false;
+  bool items_given = false;
+  std::optional<boost::json::object> customer_info;  ///< {name, phone, email}
+  std::optional<boost::json::object> delivery_info;  ///< {address, …}
+  std::optional<bool> is_pickup;
+  std::string payment_method;
+  std::string notes;
+  std::string table_number;
+  boost::json::object metadata;
+};
+
+/// Idempotency-Key of a request: the key and a fingerprint of its body.
+struct IdempotencyKey {
+  std::string key;
+  std::string fingerprint;
+};
+
+/// A placed order as answered: the body of the 201 (the first answer, for a replay).
+struct PlacedOrder {
+  std::string id;
+  std::string body;  ///< JSON text of the order as GET /orders/{id} returns it
+  bool replayed = false;
+};
+
+using OrderCursor = std::pair<std::int64_t, std::string>;
+
+class OrderService {
+ public:
+  OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings);
+
+  const OrderSettings& settings() const noexcept { return settings_; }
+
+  /// The issues of a request that need no transaction or that read the catalogue: the role's
+  /// rules (customers order online only, API keys need customer_info, a delivery needs an
+  /// address, a cart only for customers) and each line's product and modifiers. Used by the
+  /// API layer to list every problem at once when it found some itself.
+  std::vector<FieldIssue> precheck(const Actor& actor, const OrderRequest& request);
+
+  /// Places an order: 201 body, 422 (every issue), 409 out_of_stock listing each short
+  /// item (nothing written), 409 conflict for an Idempotency-Key reused with another body.
+  crema::Result<PlacedOrder> place(const Actor& actor, const OrderRequest& request,
+                                   const std::optional<IdempotencyKey>& idempotency);
+
+  /// The order for the owner, staff+, the assigned driver (or the API key that placed it);
+  /// 404 for anyone else.
+  crema::Result<domain::Order> get(const Actor& actor, const std::string& id);
+
+  /// GET /orders: customers see their own, drivers their deliveries, API keys what they
+  /// placed, staff+ everything (filter.customer_id only applies to them).
+  Page<domain::Order, OrderCursor> list(const Actor& actor, repo::OrderFilter filter);
+
+  /// PUT /orders/{id}/status and DELETE /orders/{id} (to = cancelled): 404, 403, 409
+  /// invalid_transition, 409 version_conflict; commits the reservation on confirmation,
+  /// releases (pending) or restocks (confirmed) it on cancellation.
+  crema::Result<domain::Order> change_status(const Actor& actor, const std::string& id,
+                                             domain::OrderStatus to, const std::string& reason,
+                                             std::optional<std::int64_t> expected_version);
+
+  /// Assigns a driver (a user with role driver) to a delivery order that is ready or
+  /// earlier, or unassigns with nothing: 404, 409, 422 for someone who is not a driver.
+  crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
+                                               const std::optional<std::string>& driver_id);
+
+  /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
+  /// stock; returns how many.
+  int expire_due(std::int64_t now_ms);
+  /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
+  std::int64_t prune_idempotency_keys(std::int64_t now_ms);
+
+  /// The hub's rule for "order:<id>": staff+ always; a customer for their own order; a
+  /// driver for the order they deliver.
+  bool may_watch(const auth::Principal& principal, std::string_view channel);
+
+  /// The order as its GET returns it.
+  static boost::json::object to_json(const domain::Order& order) { return domain::to_json(order); }
+
+  /// The business date (YYYYMMDD in CREMA_TIMEZONE) of an instant.
+  std::string business_date(std::int64_t at_ms) const;
+
+ private:
+  domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
+
+  db::Pool& pool_;
+  const events::Bus& bus_;
+  OrderSettings settings_;
+  const date::time_zone* zone_ = nullptr;
+};
+
+/// How long an Idempotency-Key is remembered (SPEC §2: 24 hours).
+inline constexpr std::int64_t kIdempotencyKeepMs = 24LL * 60 * 60 * 1000;
+
+}  // namespace crema::service
