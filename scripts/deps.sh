@@ -7,7 +7,8 @@
 #          (the build fetches swagger-ui-dist from npm for GET /docs)
 #   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself),
 #          the openssl command (the TLS tests make throwaway certificates with it), and
-#          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests)
+#          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests), and nginx
+#          (the scale-out test puts two instances behind it)
 #   bench  wrk and nginx-light (bench/health.sh)
 #   lint   clang-format, clang-tidy and shellcheck
 #   security  sqlmap, testssl.sh and slowhttptest (bench/security.sh)
@@ -29,7 +30,7 @@ readonly build_pkgs=(
 # libpq-dev (build group) must be installed before any cluster starts: installing it later
 # may upgrade postgresql-15 in place under a running server. test.sh installs both groups
 # in one go before starting anything.
-readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml)
+readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml nginx-light)
 readonly bench_pkgs=(wrk nginx-light)
 readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 readonly security_pkgs=(sqlmap testssl.sh slowhttptest curl openssl)
