@@ -46,12 +46,15 @@ std::shared_ptr<const MenuCache::Entry> MenuCache::get_or_build(const Builder& b
   // Read the generation before the data: an invalidation during the build makes the
   // result stale, and then it is not kept.
   const auto generation = generation_.load();
+  // The body's age counts from before its data was read, not from when the build ended:
+  // a change committed during a slow build must not live a full max age after it.
+  const auto read_at = util::now_ms();
   auto entry = std::make_shared<Entry>();
   entry->body = build();
   entry->etag = etag_of(entry->body);
   entry->generation = generation;
   const auto max_age = max_age_ms_.load();
-  entry->expires_ms = max_age > 0 ? util::now_ms() + max_age : 0;
+  entry->expires_ms = max_age > 0 ? read_at + max_age : 0;
   std::shared_ptr<const Entry> out = entry;
   if (generation == generation_.load()) {
     std::lock_guard lock(mutex_);
