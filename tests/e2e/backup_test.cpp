@@ -2,8 +2,11 @@
 // (SPEC §13), through the real binary on the store under test.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,11 +16,14 @@
 #include "app/demo_seed.hpp"
 #include "db/backup.hpp"
 #include "e2e/e2e_support.hpp"
+#include "e2e/identity_support.hpp"
+#include "support/auth_helper.hpp"
 
 namespace crema::test::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+namespace json = boost::json;
 using namespace std::chrono_literals;
 
 std::string menu_of(const std::string& database_url) {
@@ -67,6 +73,97 @@ TEST(BackupCommands, BackupWhileServingThenRestoreIntoAFreshStoreServesTheSameMe
                           {{"CREMA_DATABASE_URL", target->url()}}, {}, 60s);
   EXPECT_EQ(forced.exit_code, 0) << forced.out << forced.err;
   EXPECT_EQ(menu_of(target->url()), menu);
+}
+
+TEST(BackupCommands, OrdersArrivingDuringTheBackupRestoreAsOneConsistentInstant) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto source = fresh_database();
+  // One JWT secret for both servers, so the restored sessions' tokens still verify.
+  auto options = identity_server({{"CREMA_JWT_SECRET", "backup-test-secret-0123456789-abcdefgh"},
+                                  {"CREMA_USER_RATE_PER_MIN", "0"}});
+  options.database_url = source->url();
+  ScratchDir dir("crema-e2e-backup-");
+  const std::string file = dir.file("crema.bak");
+
+  std::vector<std::string> before_backup;
+  std::vector<std::string> acknowledged;
+  std::string pid;
+  std::string manager;
+  {
+    ServerProcess server(options);
+    AuthHelper auth(server);
+    manager = auth.token("manager");
+    auto client = client_for(server);
+    auto product =
+        post_json(*client, "/api/v1/products",
+                  {{"name", "Backup bun"}, {"category", "Backup"}, {"price", 2}, {"stock", 500}},
+                  auth.bearer("manager"));
+    ASSERT_EQ(product.status, 201) << product.describe();
+    pid = std::string(product.object().at("id").as_string());
+    const std::string staff = auth.token("staff");
+    std::mutex mutex;
+    std::atomic<bool> stop{false};
+    std::thread till([&] {
+      auto c = client_for(server);
+      while (!stop) {
+        auto res =
+            post_json(*c, "/api/v1/orders",
+                      {{"type", "takeaway"},
+                       {"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}}},
+                      {{"Authorization", "Bearer " + staff}});
+        if (res.status != 201) continue;
+        std::lock_guard lock(mutex);
+        acknowledged.emplace_back(res.object().at("id").as_string());
+      }
+    });
+    while (true) {
+      std::this_thread::sleep_for(10ms);
+      std::lock_guard lock(mutex);
+      if (acknowledged.size() >= 20) {
+        before_backup = acknowledged;
+        break;
+      }
+    }
+    auto backup =
+        run_crema({"backup", "--out", file}, {{"CREMA_DATABASE_URL", source->url()}}, {}, 60s);
+    // Orders keep arriving after the copy too.
+    std::this_thread::sleep_for(200ms);
+    stop = true;
+    till.join();
+    ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+    EXPECT_EQ(server.stop(), 0);
+  }
+
+  auto target = fresh_database();
+  auto restore =
+      run_crema({"restore", "--in", file}, {{"CREMA_DATABASE_URL", target->url()}}, {}, 60s);
+  ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  options.database_url = target->url();
+  ServerProcess restored(options);
+  auto client = client_for(restored);
+  std::set<std::string> in_copy;
+  std::string cursor;
+  for (int page = 0; page < 50; ++page) {
+    auto res = client->get("/api/v1/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                           {{"Authorization", "Bearer " + manager}});
+    ASSERT_EQ(res.status, 200) << res.describe();
+    for (const auto& o : res.object().at("items").as_array())
+      in_copy.insert(std::string(o.at("id").as_string()));
+    if (res.object().at("next_cursor").is_null()) break;
+    cursor = std::string(res.object().at("next_cursor").as_string());
+  }
+  const std::set<std::string> acked(acknowledged.begin(), acknowledged.end());
+  for (const auto& id : before_backup)
+    EXPECT_TRUE(in_copy.count(id))
+        << "order " << id << " acknowledged before the backup is missing";
+  for (const auto& id : in_copy) EXPECT_TRUE(acked.count(id)) << "order " << id << " never placed";
+  EXPECT_LT(in_copy.size(), acked.size()) << "orders placed after the copy are in it";
+  // The stock in the copy is the same instant as its orders: one unit reserved per order.
+  auto stock = client->get("/api/v1/inventory/" + pid, {{"Authorization", "Bearer " + manager}});
+  ASSERT_EQ(stock.status, 200) << stock.describe();
+  EXPECT_EQ(stock.object().at("reserved").to_number<double>(), static_cast<double>(in_copy.size()));
+  EXPECT_EQ(stock.object().at("on_hand").to_number<double>(), 500.0);
+  EXPECT_EQ(restored.stop(), 0);
 }
 
 TEST(BackupCommands, BadArgumentsAreOneClearLine) {
