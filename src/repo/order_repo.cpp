@@ -375,4 +375,34 @@ void delete_cart(db::Transaction& tx, std::string_view user_id) {
   tx.exec("DELETE FROM carts WHERE user_id = $1", {user_id});
 }
 
+std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id) {
+  delete_cart(tx, customer_id);
+  // delivery_info keeps what the books and the driver history need (eta, driver) and loses
+  // where and whom: rewritten here rather than in SQL, whose JSON functions differ by store.
+  std::int64_t changed = 0;
+  auto rows = tx.exec("SELECT id, delivery_info FROM orders WHERE customer_id = $1",
+                      {customer_id});
+  for (const auto& row : rows) {
+    std::string delivery;
+    if (auto text = row.opt_text(1)) {
+      boost::system::error_code ec;
+      auto v = json::parse(*text, ec);
+      if (!ec && v.is_object()) {
+        auto& o = v.as_object();
+        for (const char* personal : {"address", "phone", "contact", "name", "notes", "lat", "lng"})
+          o.erase(personal);
+        delivery = json::serialize(o);
+      }
+    }
+    changed += tx.exec(
+                     "UPDATE orders SET customer_info = $1, delivery_info = $2, notes = NULL "
+                     "WHERE id = $3",
+                     {std::string_view(R"({"name":"Erased user","phone":null,"email":null})"),
+                      delivery.empty() ? db::Param(nullptr) : db::Param(std::string_view(delivery)),
+                      row.text_view(0)})
+                   .affected();
+  }
+  return changed;
+}
+
 }  // namespace crema::repo

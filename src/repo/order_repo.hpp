@@ -87,4 +87,9 @@ void save_cart(db::Transaction& tx, std::string_view user_id, std::string_view i
                std::int64_t now);
 void delete_cart(db::Transaction& tx, std::string_view user_id);
 
+/// GDPR erasure (SPEC §3): the customer's orders stay for the books, but their personal
+/// fields go — customer_info becomes {"name": "Erased user"} and the delivery address,
+/// contact and notes are removed — and the cart is deleted. Returns the orders changed.
+std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id);
+
 }  // namespace crema::repo

@@ -1,6 +1,7 @@
 #include "service/user_service.hpp"
 
 #include "auth/crypto.hpp"
+#include "repo/order_repo.hpp"
 #include "repo/session_repo.hpp"
 #include "service/admin_bootstrap.hpp"
 #include "service/audit.hpp"
@@ -148,6 +149,8 @@ Result<void> UserService::erase(const Actor& actor, std::string_view id) {
     repo::anonymise_user(conn, user->id, erased_email(user->id), "Erased user", unusable, now);
     // Sessions carry IP addresses and device names: forgotten, not just revoked.
     repo::delete_user_sessions(conn, user->id);
+    // Orders stay for the books; who placed them and where they went do not.
+    repo::anonymise_customer_orders(tx, user->id);
     record_audit(tx, actor,
                  {"user.erase", "user", user->id,
                   is_self(actor, id) ? "erased own account" : "erased the account"});

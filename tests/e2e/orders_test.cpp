@@ -556,6 +556,34 @@ TEST_F(Orders, TheCartIsPricedNowAndBecomesAnOrder) {
   EXPECT_EQ(call(c.bearer(), "GET", "/api/v1/cart").object().at("items").as_array().size(), 0u);
 }
 
+TEST_F(Orders, ErasingTheCustomerKeepsTheirOrdersButNotWhoOrWhere) {
+  auto pie = product("Orders erase pie", 9, {{"stock", 10}});
+  auto c = auth_->create("customer");
+  auto placed = order(c.bearer(), {line(pie, 1)}, "online",
+                      {{"isPickup", false},
+                       {"deliveryInfo", {{"address", "3 Secret Lane"}, {"phone", "+33 6 00"}}},
+                       {"notes", "ring twice, Mme Dupont"}});
+  ASSERT_EQ(placed.status, 201) << placed.describe();
+  const std::string id = id_of(placed.object());
+  const auto total = placed.object().at("total_amount");
+  EXPECT_NE(placed.object().at("customer_info").at("email"), json::value(nullptr));
+
+  auto erased = call(c.bearer(), "DELETE", "/api/v1/users/me");
+  ASSERT_TRUE(erased.status == 200 || erased.status == 204) << erased.describe();
+
+  auto kept = call("manager", "GET", "/api/v1/orders/" + id);
+  ASSERT_EQ(kept.status, 200) << kept.describe();
+  const auto& o = kept.object();
+  EXPECT_EQ(o.at("total_amount"), total) << "the books keep the order";
+  EXPECT_EQ(o.at("customer_info").at("name"), "Erased user");
+  EXPECT_EQ(o.at("customer_info").at("email"), json::value(nullptr));
+  EXPECT_EQ(o.at("customer_info").at("phone"), json::value(nullptr));
+  EXPECT_EQ(o.at("delivery_info").at("address"), json::value(nullptr)) << kept.body;
+  EXPECT_FALSE(o.at("delivery_info").as_object().contains("phone")) << kept.body;
+  EXPECT_EQ(kept.body.find("Dupont"), std::string::npos) << kept.body;
+  EXPECT_EQ(kept.body.find("Secret Lane"), std::string::npos) << kept.body;
+}
+
 TEST_F(Orders, MetricsCountCreatedOrders) {
   auto water = product("Orders water", 1);
   ASSERT_EQ(order("staff", {line(water, 1)}).status, 201);
