@@ -6,8 +6,9 @@
 #   CLIENTS=2000 EVENTS=50 bench/ws_fanout.sh
 #
 # Environment (defaults in brackets):
-#   CLIENTS [10000]   WebSocket clients (staff: each is on the `menu` channel)
-#   EVENTS [20]       changes measured, one at a time, GAP_MS [200] apart
+#   CLIENTS [10000]   WebSocket clients (the admin: each is on the `orders` and `menu` channels)
+#   EVENTS [20]       events measured, one at a time, GAP_MS [200] apart
+#   EVENT [order_created]  order_created (POST /api/v1/orders) or menu_updated (PUT …/stock)
 #   PARALLEL [256]    handshakes in flight while connecting
 #   CREMA_BIN [build/release/crema]  the server; built (Release) when it is the default
 #   FANOUT_BIN [build/release/bench/crema_ws_fanout]  the load client (built likewise)
@@ -15,11 +16,12 @@
 # What it does: starts crema on a temporary SQLite database (rate limits off,
 # CREMA_LOG_LEVEL=warn, default threads), creates an admin with `crema create-admin`, signs
 # in, creates one product, then runs the load client (bench/tools/ws_fanout.cpp), which
-# connects CLIENTS WebSocket clients with the admin's token and, EVENTS times, switches the
-# product's availability with PUT /api/v1/menu/items/{id}/stock — a real route that
-# publishes `menu_updated` after its commit — and times each client's frame from just
-# before the PUT was sent (an upper bound of "commit to frame"; orders do not exist yet, so
-# `order_created` cannot be used). The server's resident memory is read from /proc.
+# connects CLIENTS WebSocket clients with the admin's token and, EVENTS times, places a
+# takeaway order of that product with POST /api/v1/orders (published as `order_created`
+# after its commit; with EVENT=menu_updated it switches the product's availability with PUT
+# /api/v1/menu/items/{id}/stock instead) and times each client's frame from just before the
+# request was sent (an upper bound of "commit to frame"). The server's resident memory is
+# read from /proc.
 # The load client runs on the same machine and shares its cores. Raw output goes to
 # bench/results/ (not committed). This is a manual job: it is never part of .ci/run.
 set -euo pipefail
@@ -33,6 +35,7 @@ help_or_no_args "$0" "$@"
 
 clients=${CLIENTS:-10000}
 events=${EVENTS:-20}
+event=${EVENT:-order_created}
 gap_ms=${GAP_MS:-200}
 parallel=${PARALLEL:-256}
 crema_bin=${CREMA_BIN:-build/release/crema}
@@ -125,11 +128,11 @@ results_dir=$root/bench/results
 mkdir -p "$results_dir"
 raw=$results_dir/ws_fanout-$(date -u +%Y%m%dT%H%M%SZ).txt
 echo "machine: $(nproc) cores, $(uname -sr); load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$raw"
-echo "crema: $crema_bin (pid $crema_pid), port $port; $clients clients, $events events, ${gap_ms} ms apart" | tee -a "$raw"
+echo "crema: $crema_bin (pid $crema_pid), port $port; $clients clients, $events $event events, ${gap_ms} ms apart" | tee -a "$raw"
 rc=0
 "$fanout_bin" --port "$port" --token "$token" --product "$product" --clients "$clients" \
   --events "$events" --gap-ms "$gap_ms" --parallel "$parallel" --server-pid "$crema_pid" \
-  2>&1 | tee -a "$raw" || rc=$?
+  --event "$event" 2>&1 | tee -a "$raw" || rc=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$raw"
 echo "raw output: $raw"
 exit "$rc"

@@ -1,12 +1,13 @@
 // WebSocket fan-out load client for bench/ws_fanout.sh (never run by ctest).
 //
 // Connects N WebSocket clients to a running crema (GET /ws?token=…), waits for every
-// hello, then E times: changes a product's availability with PUT
-// /api/v1/menu/items/{id}/stock (which publishes `menu_updated` after its commit) and
-// measures, for every client, the time from just before that request was sent to the
-// moment the client had the frame. That span contains the request's own handling and the
-// commit, so it is an upper bound of "commit to frame". Prints one summary, then a
-// `RESULT key=value …` line for the script.
+// hello, then E times: places an order with POST /api/v1/orders (which publishes
+// `order_created` after its commit; --event order_created, the default) or changes a
+// product's availability with PUT /api/v1/menu/items/{id}/stock (`menu_updated`; --event
+// menu_updated), and measures, for every client, the time from just before that request
+// was sent to the moment the client had the frame. That span contains the request's own handling
+// and the commit, so it is an upper bound of "commit to frame". Prints one summary, then a `RESULT
+// key=value …` line for the script.
 //
 // One thread, epoll, plain sockets: no Beast, so it compiles in seconds; it answers the
 // server's pings, so runs may last longer than the 30 s ping interval.
@@ -49,7 +50,8 @@ struct Options {
   int parallel = 256;  // handshakes in flight at once
   int gap_ms = 200;    // pause between events
   int timeout_ms = 10000;
-  int server_pid = 0;  // for its resident memory
+  int server_pid = 0;                   // for its resident memory
+  std::string event = "order_created";  // or menu_updated
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -76,11 +78,15 @@ Options parse(int argc, char** argv) {
     else if (a == "--gap-ms") o.gap_ms = std::atoi(value().c_str());
     else if (a == "--timeout-ms") o.timeout_ms = std::atoi(value().c_str());
     else if (a == "--server-pid") o.server_pid = std::atoi(value().c_str());
+    else if (a == "--event") o.event = value();
     else die("unknown argument " + std::string(a));
   }
+  if (o.event != "order_created" && o.event != "menu_updated")
+    die("--event is order_created or menu_updated");
   if (o.port <= 0 || o.token.empty() || o.product.empty() || o.clients <= 0 || o.events <= 0)
     die("usage: ws_fanout --port P --token T --product ID [--clients N] [--events E] "
-        "[--parallel K] [--gap-ms G] [--timeout-ms T] [--server-pid PID] [--host H] [--path /ws]");
+        "[--parallel K] [--gap-ms G] [--timeout-ms T] [--server-pid PID] [--host H] [--path /ws] "
+        "[--event order_created|menu_updated]");
   return o;
 }
 
@@ -305,7 +311,7 @@ class Fanout {
       if (opcode == 0x1) {
         if (payload.find("\"type\":\"hello\"") != std::string_view::npos) {
           c.hello = true;
-        } else if (payload.find("\"type\":\"menu_updated\"") != std::string_view::npos) {
+        } else if (payload.find(frame_type_) != std::string_view::npos) {
           if (c.frames < o_.events) c.received_ns[static_cast<std::size_t>(c.frames)] = t;
           ++c.frames;
         }
@@ -322,6 +328,7 @@ class Fanout {
   }
 
   Options o_;
+  std::string frame_type_ = "\"type\":\"" + o_.event + "\"";
   sockaddr_in addr_;
   std::vector<Client> clients_;
   int ep_ = -1;
@@ -342,11 +349,21 @@ class Http {
   }
   ~Http() { ::close(fd_); }
 
-  int put_stock(bool in_stock) {
-    const std::string body = in_stock ? R"({"in_stock": true})" : R"({"in_stock": false})";
+  /// The event's request: an order, or a stock switch. Returns the status.
+  int trigger(int e) {
+    if (o_.event == "order_created") {
+      return call(
+          "POST", "/api/v1/orders",
+          R"({"type":"takeaway","items":[{"product_id":")" + o_.product + R"(","quantity":1}]})");
+    }
+    return call("PUT", "/api/v1/menu/items/" + o_.product + "/stock",
+                e % 2 == 1 ? R"({"in_stock": true})" : R"({"in_stock": false})");
+  }
+
+  int call(const std::string& method, const std::string& path, const std::string& body) {
     const std::string req =
-        "PUT /api/v1/menu/items/" + o_.product + "/stock HTTP/1.1\r\nHost: " + o_.host +
-        "\r\nAuthorization: Bearer " + o_.token +
+        method + " " + path + " HTTP/1.1\r\nHost: " + o_.host + "\r\nAuthorization: Bearer " +
+        o_.token +
         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\n\r\n" + body;
     if (!send_all(fd_, req)) die("HTTP send failed");
@@ -408,9 +425,10 @@ int main(int argc, char** argv) {
   for (int e = 0; e < o.events; ++e) {
     fan.set_event(e);
     sent_ns[static_cast<std::size_t>(e)] = now_ns();
-    const int status = http.put_stock(e % 2 == 1);
+    const int status = http.trigger(e);
     answer_ms.push_back(static_cast<double>(now_ns() - sent_ns[static_cast<std::size_t>(e)]) / 1e6);
-    if (status != 200) die("PUT …/stock answered " + std::to_string(status));
+    if (status != 200 && status != 201)
+      die("the " + o.event + " request answered " + std::to_string(status));
     if (!fan.wait_frames(e + 1, std::chrono::milliseconds(o.timeout_ms))) ++incomplete;
     rss_peak = std::max(rss_peak, resident_kib(o.server_pid));
     const auto pause_until = Clock::now() + std::chrono::milliseconds(o.gap_ms);
@@ -443,7 +461,7 @@ int main(int argc, char** argv) {
   std::printf("request sent -> frame received (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", p50,
               p90, p99, max);
   std::printf(
-      "per event, the last client (median over events): %.2f ms; the PUT's own "
+      "per event, the last client (median over events): %.2f ms; the request's own "
       "answer (median): %.2f ms\n",
       last_p50, ans_p50);
   std::printf("server RSS peak during the events: %ld MiB; clients still open: %d\n",
