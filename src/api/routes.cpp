@@ -11,6 +11,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_media_routes(router, openapi, services.media);
   register_identity_routes(router, openapi, services.identity);
   register_realtime_routes(router, openapi);
+  register_notify_routes(router, openapi, services.notify);
 }
 
 }  // namespace crema::api
