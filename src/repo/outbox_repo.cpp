@@ -121,6 +121,14 @@ int release_outbox_claims(db::Transaction& tx, std::string_view worker) {
   return static_cast<int>(r.affected());
 }
 
+bool any_due(db::Connection& conn, std::int64_t now_ms) {
+  return !conn.exec(
+                  "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 "
+                  "AND (claimed_until IS NULL OR claimed_until <= $1) LIMIT 1",
+                  {now_ms})
+              .empty();
+}
+
 std::int64_t count_queued(db::Connection& conn) {
   return conn.exec("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").front().int64(0);
 }

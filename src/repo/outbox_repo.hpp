@@ -28,6 +28,9 @@ void insert_attempt(db::Transaction& tx, std::string_view id, const service::Out
 
 int release_outbox_claims(db::Transaction& tx, std::string_view worker);
 
+/// Whether any row is due for a claim at `now_ms` (a cheap read before taking the writer).
+bool any_due(db::Connection& conn, std::int64_t now_ms);
+
 std::int64_t count_queued(db::Connection& conn);
 
 std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,

@@ -131,6 +131,12 @@ int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json
 
 std::vector<OutboxMessage> claim_due(db::Pool& pool, std::string_view worker, std::int64_t now_ms,
                                      int limit, std::int64_t lease_ms) {
+  // Idle polls are the common case: look on a reader first, so an empty queue never takes
+  // SQLite's single writer (or a PostgreSQL write transaction).
+  {
+    auto lease = pool.read();
+    if (!repo::any_due(*lease, now_ms)) return {};
+  }
   return pool.transact(
       [&](db::Transaction& tx) { return repo::claim_outbox(tx, worker, now_ms, limit, lease_ms); });
 }
