@@ -44,6 +44,11 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
     if (auto n = service::prune_expired_refresh_tokens(pool_, util::now_ms()); n > 0)
       obs::Log(obs::Level::info, "expired refresh tokens pruned").num("rows", n);
   });
+  scheduler_.add("prune_outbox", std::chrono::hours(6), [this] {
+    const auto before = util::now_ms() - service::kOutboxRetentionMs;
+    if (auto n = service::prune_settled_messages(pool_, before); n > 0)
+      obs::Log(obs::Level::info, "old outbox messages pruned").num("rows", n);
+  });
   if (denylist) {
     scheduler_.add("prune_denylist", std::chrono::minutes(1),
                    [denylist] { denylist->prune(util::now_ms()); });

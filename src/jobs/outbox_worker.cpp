@@ -42,9 +42,19 @@ void OutboxWorker::stop() {
     stopping_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
+  // Sends in progress may finish (and be recorded) for a while: abandoning one the provider
+  // already received could make it send twice. One that hangs past that must not hold the
+  // shutdown: it gives up and its row is handed back with the rest.
+  {
+    std::unique_lock lock(mutex_);
+    if (!finished_.wait_for(lock, options_.abort_after,
+                            [this] { return exited_ == static_cast<int>(threads_.size()); }))
+      deliverer_.abort_in_flight();
+  }
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  exited_ = 0;
 }
 
 void OutboxWorker::wake() { wake_.notify_all(); }
@@ -68,6 +78,8 @@ int OutboxWorker::run_once(const std::string& worker_id) {
       d.outcome.ok = false;
       d.outcome.error = std::string("delivery threw: ") + e.what();
     }
+    // Abandoned because we are stopping: not a try; the row is handed back unsent.
+    if (!d.outcome.ok && stopping()) break;
     d.outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - started)
                                 .count();
@@ -115,6 +127,11 @@ void OutboxWorker::run(int index) {
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, options_.poll, [this] { return stopping(); });
   }
+  {
+    std::lock_guard lock(mutex_);
+    ++exited_;
+  }
+  finished_.notify_all();
   // Hand back what this thread claimed and did not send, so nothing waits for the lease.
   for (int attempt = 0; attempt < 3; ++attempt) {
     try {

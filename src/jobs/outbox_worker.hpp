@@ -32,6 +32,8 @@ struct OutboxWorkerOptions {
   int threads = 1;
   std::chrono::milliseconds poll{1000};  ///< how often an idle worker looks for due rows
   int batch = 16;                        ///< rows claimed at once
+  /// On stop, how long sends in progress may take before they are abandoned.
+  std::chrono::milliseconds abort_after{std::chrono::seconds(5)};
   service::OutboxPolicy policy;
 };
 
@@ -46,8 +48,9 @@ class OutboxWorker {
 
   /// Starts options.threads threads (none when 0).
   void start();
-  /// Stops claiming, lets each thread finish the send in hand, hands back every row
-  /// claimed but not sent (so another worker takes them at once), and joins.
+  /// Stops claiming, lets sends in progress finish for up to options.abort_after and then
+  /// asks them to give up, hands back every row claimed but not sent (so another worker
+  /// takes them at once), and joins.
   void stop();
   /// Wakes idle threads (a message was just queued).
   void wake();
@@ -72,6 +75,8 @@ class OutboxWorker {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable finished_;  ///< a thread left its loop
+  int exited_ = 0;                    ///< threads that left their loop (under mutex_)
   std::vector<std::thread> threads_;
   std::mutex rng_mutex_;
   std::mt19937_64 rng_;

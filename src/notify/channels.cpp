@@ -192,6 +192,7 @@ Channels::Channels(ChannelSettings settings, db::Pool* pool, const auth::SecretB
 }
 
 Delivery Channels::deliver(const service::OutboxMessage& m) {
+  if (aborting_.load()) return failure("shutting down");
   if (m.kind == "webhook") return to_webhook(m);
   const auto rendered = templates_.render(m.type, payload_of(m));
   if (m.channel == "email" && smtp_) return to_email(m, rendered);
@@ -218,7 +219,8 @@ Delivery Channels::to_email(const service::OutboxMessage& m, const Rendered& r) 
     return d;
   }
   const auto data = build_mime_message(settings_.smtp_from, m.recipient, r, m.id, util::now_ms());
-  auto error = smtp_send(*smtp_, settings_.smtp_from, m.recipient, data, settings_.timeout);
+  auto error =
+      smtp_send(*smtp_, settings_.smtp_from, m.recipient, data, settings_.timeout, &aborting_);
   if (!error.empty()) return failure("SMTP: " + error);
   return success();
 }
@@ -231,7 +233,7 @@ Delivery Channels::to_sms(const service::OutboxMessage& m, const Rendered& r) {
   auto res = http_post(
       sms_url_, form,
       {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-      sms_userpwd_, settings_.timeout);
+      sms_userpwd_, settings_.timeout, &aborting_);
   if (!res.error.empty()) return failure("SMS provider: " + res.error);
   if (res.status < 200 || res.status >= 300)
     return failure(
@@ -269,7 +271,7 @@ Delivery Channels::to_webhook(const service::OutboxMessage& m) {
                         {"X-Crema-Event", m.type},
                         {"X-Crema-Delivery", m.id},
                         {"X-Crema-Signature", sign_payload(*secret, t, m.payload)}},
-                       "", settings_.timeout);
+                       "", settings_.timeout, &aborting_);
   if (!res.error.empty()) return failure(res.error);
   if (res.status < 200 || res.status >= 300)
     return failure("the endpoint answered " + std::to_string(res.status), res.status);

@@ -3,6 +3,7 @@
 /// Twilio-compatible HTTP provider, partner webhooks (signed POSTs), and the log — which
 /// takes every email or SMS whose provider is not configured.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -45,6 +46,7 @@ class Channels final : public Deliverer {
   /// both may be null when none are sent (then webhook rows fail permanently).
   Channels(ChannelSettings settings, db::Pool* pool, const auth::SecretBox* secrets);
   Delivery deliver(const service::OutboxMessage& message) override;
+  void abort_in_flight() noexcept override { aborting_.store(true); }
 
   bool email_configured() const noexcept { return smtp_.has_value(); }
   bool sms_configured() const noexcept { return !sms_url_.empty(); }
@@ -62,6 +64,7 @@ class Channels final : public Deliverer {
   std::string sms_userpwd_;  ///< "sid:token" from the URL
   db::Pool* pool_;
   const auth::SecretBox* secrets_;
+  std::atomic<bool> aborting_{false};
 };
 
 }  // namespace crema::notify

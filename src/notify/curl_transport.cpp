@@ -44,8 +44,20 @@ std::size_t feed(char* buffer, std::size_t size, std::size_t n, void* user) {
   return take;
 }
 
-void common_options(CURL* c, std::chrono::milliseconds timeout, char* errbuf) {
+// libcurl calls it about once a second, and on every chunk: non-zero abandons the transfer.
+int check_abort(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::atomic<bool>*>(flag);
+  return abort && abort->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void common_options(CURL* c, std::chrono::milliseconds timeout, char* errbuf,
+                    const std::atomic<bool>* abort) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (abort) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_abort);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(abort));
+  }
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::min<std::int64_t>(timeout.count(), 10000)));
@@ -66,7 +78,8 @@ void ensure_curl() {
 
 HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::vector<std::pair<std::string, std::string>>& headers,
-                         const std::string& userpwd, std::chrono::milliseconds timeout) {
+                         const std::string& userpwd, std::chrono::milliseconds timeout,
+                         const std::atomic<bool>* abort) {
   ensure_curl();
   HttpPostResult out;
   CurlPtr c(curl_easy_init());
@@ -75,7 +88,7 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
     return out;
   }
   char errbuf[CURL_ERROR_SIZE];
-  common_options(c.get(), timeout, errbuf);
+  common_options(c.get(), timeout, errbuf, abort);
   curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c.get(), CURLOPT_POST, 1L);
@@ -116,12 +129,13 @@ std::optional<SmtpSettings> parse_smtp_url(const std::string& url) {
 }
 
 std::string smtp_send(const SmtpSettings& settings, const std::string& from, const std::string& to,
-                      const std::string& data, std::chrono::milliseconds timeout) {
+                      const std::string& data, std::chrono::milliseconds timeout,
+                      const std::atomic<bool>* abort) {
   ensure_curl();
   CurlPtr c(curl_easy_init());
   if (!c) return "cannot create a libcurl handle";
   char errbuf[CURL_ERROR_SIZE];
-  common_options(c.get(), timeout, errbuf);
+  common_options(c.get(), timeout, errbuf, abort);
   curl_easy_setopt(c.get(), CURLOPT_URL, settings.url.c_str());
   curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   // smtp://: upgrade with STARTTLS and refuse to go on in clear text (credentials and

@@ -2,6 +2,7 @@
 /// The outgoing calls of the channels, over libcurl: an HTTP POST (SMS provider, partner
 /// webhooks) and an SMTP submission (email). Blocking, with timeouts: run on worker threads.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -21,9 +22,11 @@ struct HttpPostResult {
 };
 
 /// POSTs `body` to `url`. `userpwd` ("user:password", may be empty) is sent as Basic auth.
+/// The transfer is abandoned soon after `*abort` becomes true (when given).
 HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::vector<std::pair<std::string, std::string>>& headers,
-                         const std::string& userpwd, std::chrono::milliseconds timeout);
+                         const std::string& userpwd, std::chrono::milliseconds timeout,
+                         const std::atomic<bool>* abort = nullptr);
 
 struct SmtpSettings {
   std::string url;   ///< smtp://host:port or smtps://host:port (no credentials)
@@ -40,6 +43,7 @@ std::optional<SmtpSettings> parse_smtp_url(const std::string& url);
 /// Submits one message (`data`: the complete RFC 5322 message, CRLF line ends) from `from`
 /// to `to`. Returns "" on success, else the error (the server's reply when there was one).
 std::string smtp_send(const SmtpSettings& settings, const std::string& from, const std::string& to,
-                      const std::string& data, std::chrono::milliseconds timeout);
+                      const std::string& data, std::chrono::milliseconds timeout,
+                      const std::atomic<bool>* abort = nullptr);
 
 }  // namespace crema::notify

@@ -19,6 +19,9 @@ class Deliverer {
  public:
   virtual ~Deliverer() = default;
   virtual Delivery deliver(const service::OutboxMessage& message) = 0;
+  /// Shutdown: sends in progress give up as soon as they can (their rows are handed back,
+  /// not counted as tries), and later calls fail at once. Thread-safe.
+  virtual void abort_in_flight() noexcept {}
 };
 
 }  // namespace crema::notify

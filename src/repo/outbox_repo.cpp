@@ -129,6 +129,18 @@ bool any_due(db::Connection& conn, std::int64_t now_ms) {
               .empty();
 }
 
+std::int64_t delete_settled_before(db::Transaction& tx, std::int64_t before_ms) {
+  // Attempts first: SQLite enforces the foreign key only when asked to.
+  tx.exec(
+      "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE status IN "
+      "('sent', 'failed') AND updated_at < $1)",
+      {before_ms});
+  return tx
+      .exec("DELETE FROM outbox WHERE status IN ('sent', 'failed') AND updated_at < $1",
+            {before_ms})
+      .affected();
+}
+
 std::int64_t count_queued(db::Connection& conn) {
   return conn.exec("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").front().int64(0);
 }

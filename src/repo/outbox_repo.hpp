@@ -33,6 +33,10 @@ bool any_due(db::Connection& conn, std::int64_t now_ms);
 
 std::int64_t count_queued(db::Connection& conn);
 
+/// Deletes settled rows (sent or failed) last changed before `before_ms`, with their
+/// attempts; returns how many rows went.
+std::int64_t delete_settled_before(db::Transaction& tx, std::int64_t before_ms);
+
 std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
                                                          const service::NotificationFilter& f);
 

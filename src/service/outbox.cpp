@@ -198,6 +198,11 @@ int release_claims(db::Pool& pool, std::string_view worker) {
       [&](db::Transaction& tx) { return repo::release_outbox_claims(tx, worker); });
 }
 
+std::int64_t prune_settled_messages(db::Pool& pool, std::int64_t before_ms) {
+  return pool.transact(
+      [&](db::Transaction& tx) { return repo::delete_settled_before(tx, before_ms); });
+}
+
 std::int64_t outbox_backlog(db::Pool& pool) {
   auto lease = pool.read();
   return repo::count_queued(*lease);

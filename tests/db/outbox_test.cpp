@@ -167,6 +167,28 @@ TEST_F(OutboxTest, ReleasedClaimsAreDueAtOnce) {
   EXPECT_EQ(row(b).status, "queued");
 }
 
+TEST_F(OutboxTest, PruningDropsOnlyOldSettledMessages) {
+  const auto sent = enqueue("sent@example.com");
+  const auto failed = enqueue("failed@example.com");
+  const auto queued = enqueue("queued@example.com");
+  const auto now = util::now_ms();
+  auto batch = service::claim_due(*pool_, "w", now, 10, kLease);
+  ASSERT_EQ(batch.size(), 3u);
+  for (const auto& m : batch) {
+    if (m.id == sent) {
+      EXPECT_TRUE(service::mark_sent(*pool_, m, "w", now, {true}));
+    } else if (m.id == failed) {
+      EXPECT_TRUE(service::mark_attempt_failed(*pool_, m, "w", now, {false}, {}, 0.5, true));
+    }
+  }
+  EXPECT_EQ(service::release_claims(*pool_, "w"), 1);
+  EXPECT_EQ(service::prune_settled_messages(*pool_, now), 0);  // not old enough
+  EXPECT_EQ(service::prune_settled_messages(*pool_, now + 1), 2);
+  EXPECT_EQ(count("outbox"), 1);
+  EXPECT_EQ(row(queued).status, "queued");
+  EXPECT_EQ(count("outbox_attempts"), 0);
+}
+
 TEST_F(OutboxTest, UserAndRoleNotificationsResolveAddresses) {
   const auto customer = make_user("customer", "cust@example.com", true, false, "+15550001111");
   const auto gone = make_user("customer", "gone@example.com", false);

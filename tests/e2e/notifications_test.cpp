@@ -474,5 +474,39 @@ TEST(NotificationsLifecycle, SigtermHandsBackClaimedRowsAndAWorkerSendsThemOnce)
   for (const auto& n : to) EXPECT_EQ(to.count(n), 1u) << n;
 }
 
+TEST(NotificationsLifecycle, AHungProviderDoesNotHoldTheShutdownAndItsRowIsHandedBack) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  FakeHttpEndpoint provider([](const RecordedRequest&, int) {
+    FakeHttpEndpoint::Answer a;
+    a.hang = true;
+    return a;
+  });
+  {
+    ServerProcess server(sms_server(db->url(), provider));
+    auto c = client_for(server);
+    AuthHelper auth(server);
+    ASSERT_EQ(send_sms(*c, auth, 1), 1);
+    ASSERT_TRUE(provider.wait_for(1));
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+    // The send in hand gets 5 s to finish, then it is abandoned (the curl timeout is 20 s).
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(12));
+    EXPECT_TRUE(server.wait_for_log(
+        [](const json::object& l) { return l.at("msg").as_string() == "outbox rows handed back"; },
+        std::chrono::milliseconds(100)))
+        << server.stdout_text();
+  }
+  db::PoolOptions o;
+  o.size = 1;
+  auto pool = db::Pool::open(db->url(), o);
+  auto lease = pool->read();
+  auto r = lease->exec("SELECT status, attempts, claimed_by FROM outbox");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.front().text(0), "queued");
+  EXPECT_EQ(r.front().int64(1), 0);  // the abandoned send is not a try
+  EXPECT_TRUE(r.front().is_null(2));
+}
+
 }  // namespace
 }  // namespace crema::test::e2e
