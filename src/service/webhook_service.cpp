@@ -76,7 +76,11 @@ crema::Result<WebhookCreated> WebhookService::create(const Actor& actor, std::st
   w.created_at = util::now_ms();
   auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<void> {
     repo::insert_webhook(tx, w);
-    record_audit(tx, actor, {"webhook.create", "webhook", w.id, "registered webhook " + w.url});
+    // The URL without its query: partners sometimes put a token there, and the audit log
+    // never holds a secret.
+    record_audit(tx, actor,
+                 {"webhook.create", "webhook", w.id,
+                  "registered webhook " + w.url.substr(0, w.url.find_first_of("?#"))});
     return {};
   });
   if (!done) return std::move(done).error();

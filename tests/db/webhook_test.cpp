@@ -107,6 +107,15 @@ TEST_F(WebhookTest, SubscribedEndpointsReceiveSignedEventsAndOthersDoNot) {
   EXPECT_EQ((*log)[0].message.id, r.header("x-crema-delivery"));
 }
 
+TEST_F(WebhookTest, RegistrationIsAuditedWithoutTheUrlsQuery) {
+  auto hook = svc_->create(admin_, "https://partner.example/hook?token=s3cr3t", {"*"}, "");
+  ASSERT_TRUE(hook);
+  auto lease = pool_->read();
+  auto r = lease->exec("SELECT summary FROM audit_log WHERE action = 'webhook.create'");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.front().text(0), "registered webhook https://partner.example/hook");
+}
+
 TEST_F(WebhookTest, FailedDeliveriesAreRetriedAndLogged) {
   FakeHttpEndpoint partner([](const RecordedRequest&, int n) {
     return FakeHttpEndpoint::Answer{n <= 2 ? 500 : 204, ""};
