@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
   auto* create_admin =
       app.add_subcommand("create-admin", "Create an admin account (the password is read from "
                                          "standard input)");
+  auto* worker = app.add_subcommand(
+      "worker",
+      "Run only the background work: outbox workers (notifications, webhooks) and periodic "
+      "jobs");
   auto* seed_demo = app.add_subcommand(
       "seed-demo", "Fill an empty database with a demo café-bakery (menu, recipes, stock, staff)");
   auto* backup =
@@ -108,6 +112,7 @@ int main(int argc, char** argv) {
   }
 
   if (*serve) return crema::app::run_serve(std::move(*loaded.config));
+  if (*worker) return crema::app::run_worker(std::move(*loaded.config));
   if (*migrate) return crema::app::run_migrate(*loaded.config);
   if (*seed_demo) return crema::app::run_seed_demo(*loaded.config);
   if (*backup) return crema::app::run_backup(*loaded.config, backup_out);

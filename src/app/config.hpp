@@ -65,6 +65,13 @@ struct Config {
   int backup_keep = 14;
   std::string sentry_dsn;
   std::string smtp_url, smtp_from, sms_url;
+  std::string smtp_ca_file, sms_from, templates_dir;
+
+  // the outbox workers (SPEC §10)
+  int outbox_workers = 1;          ///< threads in `crema serve` (0: run `crema worker`)
+  int outbox_poll_ms = 1000;       ///< how often idle workers look for due messages
+  int outbox_backoff_ms = 30000;   ///< wait after a message's first failed try
+  int outbox_lease_seconds = 300;  ///< how long a claimed message is held
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_secret_key, stripe_webhook_secret;
   std::string paypal_api_base = "https://api-m.paypal.com";

@@ -77,4 +77,6 @@ http::Authenticator& IdentityModule::authenticator() { return *parts_->authentic
 
 http::Guard& IdentityModule::guard() { return *parts_->guard; }
 
+auth::TokenDenylist& IdentityModule::denylist() { return *parts_->denylist; }
+
 }  // namespace crema::app

@@ -10,6 +10,10 @@
 #include "db/pool.hpp"
 #include "net/dispatcher.hpp"
 
+namespace crema::auth {
+class TokenDenylist;
+}
+
 namespace crema::app {
 
 class IdentityModule {
@@ -26,6 +30,8 @@ class IdentityModule {
   http::Authenticator& authenticator();
   /// The rate limits (Dispatcher::set_guard).
   http::Guard& guard();
+  /// The access-token denylist (the scheduler prunes it).
+  auth::TokenDenylist& denylist();
 
  private:
   struct Parts;

@@ -18,6 +18,7 @@
 #include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
+#include "app/notify_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/backup.hpp"
@@ -323,6 +324,16 @@ int run_serve(Config config) {
     fanout->on_link_change(
         [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
   }
+  // The outbox workers and the periodic jobs (SPEC §10).
+  std::unique_ptr<NotifyModule> notify;
+  try {
+    notify = std::make_unique<NotifyModule>(config, *pool, config.outbox_workers, &metrics,
+                                            &identity->denylist());
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return kExitConfig;
+  }
+  notify->provide(services);
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
@@ -353,7 +364,9 @@ int run_serve(Config config) {
   try {
     realtime.start();
     server.start();
+    notify->start();
   } catch (const std::exception& e) {
+    notify->stop();
     realtime.stop();  // before the modules its events reach are destroyed
     fail_line(e.what());
     return 1;
@@ -380,6 +393,7 @@ int run_serve(Config config) {
   const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
   if (backups) backups->stop();
   workers.join();
+  notify->stop();  // hands back outbox rows claimed but not sent
   realtime.stop();
   obs::Log(obs::Level::info, "stopped").boolean("clean", clean);
   if (sentry) sentry->stop();

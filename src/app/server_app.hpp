@@ -11,6 +11,10 @@ namespace crema::app {
 /// Serves until SIGTERM or SIGINT, then drains and returns 0.
 int run_serve(Config config);
 
+/// Runs only the background work (outbox workers, periodic jobs) until SIGTERM or SIGINT,
+/// then hands back what it claimed and returns 0 (`crema worker`).
+int run_worker(Config config);
+
 /// Applies pending migrations and says what it did.
 int run_migrate(const Config& config);
 

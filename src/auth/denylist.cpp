@@ -16,6 +16,13 @@ bool MemoryTokenDenylist::denied(std::string_view jti, std::int64_t now_ms) {
   return it != until_.end() && it->second > now_ms;
 }
 
+std::size_t MemoryTokenDenylist::prune(std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  const std::size_t before = until_.size();
+  sweep(now_ms);
+  return before - until_.size();
+}
+
 std::size_t MemoryTokenDenylist::size() const {
   std::lock_guard lock(mutex_);
   return until_.size();

@@ -21,6 +21,12 @@ class TokenDenylist {
   virtual bool denied(std::string_view jti, std::int64_t now_ms) = 0;
   /// True when calls do network I/O (must not run on an I/O thread).
   virtual bool blocking() const noexcept = 0;
+  /// Drops entries that expired (the periodic scheduler calls it); returns how many. Stores
+  /// whose entries expire by themselves (Redis TTLs) have nothing to do.
+  virtual std::size_t prune(std::int64_t now_ms) {
+    (void)now_ms;
+    return 0;
+  }
 };
 
 /// One process's denylist: a hash map, swept of expired entries as it grows.
@@ -29,6 +35,7 @@ class MemoryTokenDenylist final : public TokenDenylist {
   void deny(std::string_view jti, std::int64_t until_ms, std::int64_t now_ms) override;
   bool denied(std::string_view jti, std::int64_t now_ms) override;
   bool blocking() const noexcept override { return false; }
+  std::size_t prune(std::int64_t now_ms) override;
   std::size_t size() const;
 
  private:

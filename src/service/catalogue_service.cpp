@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include <boost/json.hpp>
+
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
 #include "service/audit.hpp"
+#include "service/outbox.hpp"
 #include "service/stock.hpp"
 #include "service/write_tx.hpp"
 #include "util/time.hpp"
@@ -233,6 +236,10 @@ crema::Result<void> CatalogueService::remove(const Actor& actor, const std::stri
     next.updated_at = util::now_ms();
     repo::update_product(tx, next);
     record_audit(tx, actor, {"product.delete", "product", id, "Deleted (hid) " + next.name});
+    // Partners learn of the hidden product with the change (the bus event follows the commit).
+    boost::json::array ids;
+    ids.emplace_back(id);
+    enqueue_webhook_event(tx, "menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
     return true;
   });
   if (!out) return std::move(out).error();

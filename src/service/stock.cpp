@@ -7,6 +7,7 @@
 
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
+#include "service/outbox.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -91,6 +92,11 @@ void note_low_state(db::Transaction& tx, const domain::InventoryItem& after,
     if (*flip) {
       auto alerted = after;
       alerted.low_alerted = true;
+      // The alert's messages commit with the crossing (SPEC §10): one `low_stock`
+      // notification per manager and admin, and the partners' `inventory_low` webhooks.
+      const auto item = domain::to_json(alerted);
+      enqueue_role_notification(tx, {"manager", "admin"}, "low_stock", {{"item", item}});
+      enqueue_webhook_event(tx, "inventory_low", item);
       effects.low_alerts.push_back(std::move(alerted));
     }
   }
@@ -101,6 +107,12 @@ void resolve_affected_products(db::Transaction& tx, StockEffects& effects) {
   auto products = repo::products_depending_on(tx.connection(), effects.item_ids);
   effects.product_ids.insert(effects.product_ids.end(), products.begin(), products.end());
   sort_unique(effects.product_ids);
+  // Partners subscribed to `menu_updated` get it through the outbox, with the change.
+  if (!effects.product_ids.empty()) {
+    boost::json::array ids;
+    for (const auto& id : effects.product_ids) ids.emplace_back(id);
+    enqueue_webhook_event(tx, "menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
+  }
 }
 
 ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,

@@ -1,0 +1,411 @@
+// The notification and webhook routes (SPEC §10; admin).
+#include "api/notify_routes.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "api/actor.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kMaxRecipients = 1000;
+
+constexpr std::string_view kSendSchema = R"json({
+  "type": "object",
+  "required": ["subject", "body"],
+  "description": "Either recipients or segment.",
+  "properties": {
+    "channel": {"type": "string", "enum": ["email", "sms", "log"], "default": "email"},
+    "recipients": {"type": "array", "minItems": 1, "maxItems": 1000,
+                   "items": {"type": "string", "description": "a user id, an email address or a phone number"}},
+    "segment": {"type": "string", "enum": ["all_customers"],
+                "description": "every active customer with marketing_opt_in"},
+    "subject": {"type": "string", "minLength": 1, "maxLength": 200},
+    "body": {"type": "string", "minLength": 1, "maxLength": 10000}
+  }
+})json";
+
+constexpr std::string_view kQueuedSchema = R"json({
+  "type": "object",
+  "required": ["queued"],
+  "properties": {"queued": {"type": "integer", "minimum": 0}}
+})json";
+
+constexpr std::string_view kNotificationSchema = R"json({
+  "type": "object",
+  "required": ["id", "type", "recipient", "channel", "payload", "status", "attempts",
+               "last_error", "sent_at", "created_at"],
+  "properties": {
+    "id": {"type": "string", "format": "uuid"},
+    "type": {"type": "string", "enum": ["order_placed", "order_status_changed", "delivery_update",
+                                        "low_stock", "event_request_received", "daily_summary",
+                                        "promotion"]},
+    "recipient": {"type": "string"},
+    "channel": {"type": "string", "enum": ["email", "sms", "log"]},
+    "user_id": {"type": ["string", "null"]},
+    "payload": {"type": "object"},
+    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "attempts": {"type": "integer"},
+    "last_error": {"type": ["string", "null"]},
+    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+    "sent_at": {"type": ["string", "null"], "format": "date-time"},
+    "created_at": {"type": "string", "format": "date-time"}
+  }
+})json";
+
+constexpr std::string_view kNotificationListSchema = R"json({
+  "type": "object",
+  "required": ["items", "next_cursor"],
+  "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
+    "next_cursor": {"type": ["string", "null"]}
+  }
+})json";
+
+constexpr std::string_view kWebhookCreateSchema = R"json({
+  "type": "object",
+  "required": ["url", "events"],
+  "properties": {
+    "url": {"type": "string", "format": "uri", "maxLength": 2000,
+            "description": "http:// or https:// endpoint that receives signed POSTs"},
+    "events": {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": true,
+               "items": {"type": "string", "examples": ["order_created", "inventory_low", "menu_updated", "*"]}},
+    "description": {"type": "string", "maxLength": 500}
+  }
+})json";
+
+constexpr std::string_view kWebhookSchema = R"json({
+  "type": "object",
+  "required": ["id", "url", "events", "description", "created_by", "created_at"],
+  "properties": {
+    "id": {"type": "string", "format": "uuid"},
+    "url": {"type": "string"},
+    "events": {"type": "array", "items": {"type": "string"}},
+    "description": {"type": "string"},
+    "created_by": {"type": ["string", "null"]},
+    "created_at": {"type": "string", "format": "date-time"}
+  }
+})json";
+
+constexpr std::string_view kWebhookCreatedSchema = R"json({
+  "allOf": [
+    {"$ref": "#/components/schemas/Webhook"},
+    {"type": "object", "required": ["secret"],
+     "properties": {"secret": {"type": "string", "description": "the signing secret, shown this once only: X-Crema-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">"}}}
+  ]
+})json";
+
+constexpr std::string_view kWebhookListSchema = R"json({
+  "type": "object",
+  "required": ["items", "next_cursor"],
+  "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}},
+    "next_cursor": {"type": ["string", "null"]}
+  }
+})json";
+
+constexpr std::string_view kDeliverySchema = R"json({
+  "type": "object",
+  "required": ["id", "event_id", "event_type", "url", "status", "attempts", "last_status_code",
+               "last_error", "next_attempt_at", "sent_at", "created_at", "attempt_log"],
+  "properties": {
+    "id": {"type": "string", "format": "uuid", "description": "sent as X-Crema-Delivery"},
+    "event_id": {"type": ["string", "null"]},
+    "event_type": {"type": "string"},
+    "url": {"type": "string"},
+    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "attempts": {"type": "integer"},
+    "last_status_code": {"type": ["integer", "null"]},
+    "last_error": {"type": ["string", "null"]},
+    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+    "sent_at": {"type": ["string", "null"], "format": "date-time"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "attempt_log": {"type": "array", "items": {
+      "type": "object",
+      "required": ["attempt", "ok", "status_code", "error", "duration_ms", "at"],
+      "properties": {
+        "attempt": {"type": "integer"},
+        "ok": {"type": "boolean"},
+        "status_code": {"type": ["integer", "null"]},
+        "error": {"type": ["string", "null"]},
+        "duration_ms": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"}
+      }}}
+  }
+})json";
+
+constexpr std::string_view kDeliveryListSchema = R"json({
+  "type": "object",
+  "required": ["items", "next_cursor"],
+  "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
+    "next_cursor": {"type": ["string", "null"]}
+  }
+})json";
+
+// The keyset (created_at, id) of a cursor; an issue on `q` when it is not one of ours.
+std::optional<std::pair<std::int64_t, std::string>> keyset(const PageRequest& page, Query& q) {
+  if (page.after.empty()) return std::nullopt;
+  const auto& a = page.after;
+  if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
+    return std::make_pair(a[0].get_int64(), std::string(a[1].get_string()));
+  q.issue("cursor", "is not a cursor this API returned");
+  return std::nullopt;
+}
+
+bool valid_webhook_url(const std::string& url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return false;
+  const auto scheme = parsed->scheme();
+  return (scheme == "http" || scheme == "https") && !parsed->host().empty() &&
+         !parsed->has_userinfo();
+}
+
+}  // namespace
+
+void register_notify_routes(http::Router& router, OpenApi& openapi,
+                            std::shared_ptr<NotifyContext> ctx) {
+  openapi.add_schema("NotificationSend", kSendSchema);
+  openapi.add_schema("NotificationsQueued", kQueuedSchema);
+  openapi.add_schema("Notification", kNotificationSchema);
+  openapi.add_schema("NotificationList", kNotificationListSchema);
+  openapi.add_schema("WebhookCreate", kWebhookCreateSchema);
+  openapi.add_schema("Webhook", kWebhookSchema);
+  openapi.add_schema("WebhookCreated", kWebhookCreatedSchema);
+  openapi.add_schema("WebhookList", kWebhookListSchema);
+  openapi.add_schema("WebhookDelivery", kDeliverySchema);
+  openapi.add_schema("WebhookDeliveryList", kDeliveryListSchema);
+
+  router.add(
+      {.method = Method::post,
+       .pattern = "/api/v1/notifications/send",
+       .handler =
+           [ctx](Request& req) {
+             Input in(req.json);
+             service::SendRequest r;
+             r.channel =
+                 in.one_of("channel", Need::optional, {"email", "sms", "log"}).value_or("email");
+             auto subject = in.text("subject", Need::required, 1, 200);
+             auto body = in.text("body", Need::required, 1, 10000);
+             const bool has_list = in.has("recipients");
+             auto segment = in.one_of("segment", Need::optional, {"all_customers"});
+             if (has_list && segment) {
+               in.issue("segment", "give either recipients or segment, not both");
+             } else if (!has_list && !segment) {
+               in.issue("recipients", "is required (or segment)");
+             }
+             if (has_list) {
+               if (const auto* list = in.array("recipients", Need::required, 1, kMaxRecipients)) {
+                 for (std::size_t i = 0; i < list->size(); ++i) {
+                   const auto& v = (*list)[i];
+                   if (!v.is_string() || v.get_string().empty() || v.get_string().size() > 254) {
+                     in.issue_at("recipients[" + std::to_string(i) + "]",
+                                 "must be a user id, an email address or a phone number");
+                     continue;
+                   }
+                   r.recipients.emplace_back(v.get_string());
+                 }
+               }
+             }
+             if (!in.ok()) return Response::from(in.error());
+             r.all_customers = segment.has_value();
+             r.subject = *subject;
+             r.body = *body;
+             auto out = ctx->notifications->send(actor_of(req), r);
+             if (!out) return Response::from(std::move(out).error());
+             return Response::json(202, json::object{{"queued", *out}});
+           },
+       .access = auth::Access::admin(),
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Send a promotion to recipients or to all opted-in customers",
+               .description =
+                   "Queues one `promotion` notification per distinct recipient in the outbox; "
+                   "the workers deliver them (email over SMTP, SMS over the provider, or the "
+                   "log when the channel's provider is not configured).",
+               .tag = "notifications",
+               .request_schema = "NotificationSend",
+               .response_schema = "NotificationsQueued",
+               .success_status = 202}});
+
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/notifications",
+       .handler =
+           [ctx](Request& req) {
+             Query q(req);
+             service::NotificationFilter f;
+             f.status = q.one_of("status", {"queued", "sent", "failed"});
+             f.channel = q.one_of("channel", {"email", "sms", "log"});
+             f.type = q.one_of(
+                 "type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
+                          "event_request_received", "daily_summary", "promotion"});
+             PageRequest page = page_request(q);
+             f.before = keyset(page, q);
+             if (!q.ok()) return Response::from(q.error());
+             f.limit = page.limit;
+             auto rows = ctx->notifications->list(f);
+             json::array items;
+             std::optional<json::array> next;
+             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
+                  ++i)
+               items.push_back(rows[i].to_json());
+             if (rows.size() > static_cast<std::size_t>(page.limit)) {
+               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
+               next = json::array{last.created_at, last.id};
+             }
+             return Response::json(200, page_body(std::move(items), std::move(next)));
+           },
+       .access = auth::Access::admin(),
+       .doc = {
+           .summary = "Notifications queued, sent and failed, newest first",
+           .tag = "notifications",
+           .response_schema = "NotificationList",
+           .query = {{.name = "status", .description = "queued, sent or failed"},
+                     {.name = "channel", .description = "email, sms or log"},
+                     {.name = "type", .description = "a notification type, e.g. low_stock"},
+                     {.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/webhooks",
+              .handler =
+                  [ctx](Request& req) {
+                    Input in(req.json);
+                    auto url = in.text("url", Need::required, 1, 2000);
+                    if (url && !valid_webhook_url(*url))
+                      in.issue("url",
+                               "must be an absolute http:// or https:// URL without credentials");
+                    std::vector<std::string> events;
+                    if (const auto* list = in.array("events", Need::required, 1, 50)) {
+                      for (std::size_t i = 0; i < list->size(); ++i) {
+                        const auto& v = (*list)[i];
+                        const std::string path = "events[" + std::to_string(i) + "]";
+                        if (!v.is_string() || !service::valid_event_name(v.get_string())) {
+                          in.issue_at(path, "must be an event type (e.g. order_created) or *");
+                        } else if (std::find(events.begin(), events.end(), v.get_string()) !=
+                                   events.end()) {
+                          in.issue_at(path, "is listed twice");
+                        } else {
+                          events.emplace_back(v.get_string());
+                        }
+                      }
+                    }
+                    auto description = in.text("description", Need::optional, 0, 500);
+                    if (!in.ok()) return Response::from(in.error());
+                    auto out = ctx->webhooks->create(actor_of(req), *url, std::move(events),
+                                                     description.value_or(""));
+                    if (!out) return Response::from(std::move(out).error());
+                    json::object body = service::webhook_json(out->webhook);
+                    body["secret"] = out->secret;
+                    Response res = Response::json(201, body);
+                    res.header("Location", "/api/v1/webhooks/" + out->webhook.id);
+                    return res;
+                  },
+              .access = auth::Access::admin(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Register a partner webhook (the signing secret is shown once)",
+                      .description =
+                          "Every matching event is POSTed as `{id, type, data, at}` through the "
+                          "outbox, signed `X-Crema-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 "
+                          "of \"t.body\" under the secret>`, with `X-Crema-Event` and "
+                          "`X-Crema-Delivery`; a non-2xx answer is retried with backoff (8 tries).",
+                      .tag = "webhooks",
+                      .request_schema = "WebhookCreate",
+                      .response_schema = "WebhookCreated",
+                      .success_status = 201}});
+
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/webhooks",
+       .handler =
+           [ctx](Request& req) {
+             Query q(req);
+             PageRequest page = page_request(q);
+             auto before = keyset(page, q);
+             if (!q.ok()) return Response::from(q.error());
+             auto rows = ctx->webhooks->list(before, page.limit);
+             json::array items;
+             std::optional<json::array> next;
+             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
+                  ++i)
+               items.push_back(service::webhook_json(rows[i]));
+             if (rows.size() > static_cast<std::size_t>(page.limit)) {
+               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
+               next = json::array{last.created_at, last.id};
+             }
+             return Response::json(200, page_body(std::move(items), std::move(next)));
+           },
+       .access = auth::Access::admin(),
+       .doc = {
+           .summary = "Registered partner webhooks, newest first",
+           .tag = "webhooks",
+           .response_schema = "WebhookList",
+           .query = {{.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+
+  router.add({.method = Method::del,
+              .pattern = "/api/v1/webhooks/{id}",
+              .handler =
+                  [ctx](Request& req) {
+                    auto id = std::string(req.param("id"));
+                    if (!util::is_uuid(id))
+                      return Response::from(
+                          crema::Error::make(ErrorCode::not_found, "No such webhook."));
+                    auto out = ctx->webhooks->remove(actor_of(req), id);
+                    if (!out) return Response::from(std::move(out).error());
+                    return Response::no_content();
+                  },
+              .access = auth::Access::admin(),
+              .doc = {.summary = "Delete a partner webhook (its queued deliveries are dropped)",
+                      .tag = "webhooks",
+                      .success_status = 204}});
+
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/webhooks/{id}/deliveries",
+       .handler =
+           [ctx](Request& req) {
+             auto id = std::string(req.param("id"));
+             Query q(req);
+             PageRequest page = page_request(q);
+             auto before = keyset(page, q);
+             if (!q.ok()) return Response::from(q.error());
+             if (!util::is_uuid(id))
+               return Response::from(crema::Error::make(ErrorCode::not_found, "No such webhook."));
+             auto out = ctx->webhooks->deliveries(id, before, page.limit);
+             if (!out) return Response::from(std::move(out).error());
+             auto& rows = *out;
+             json::array items;
+             std::optional<json::array> next;
+             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
+                  ++i)
+               items.push_back(rows[i].to_json());
+             if (rows.size() > static_cast<std::size_t>(page.limit)) {
+               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1].message;
+               next = json::array{last.created_at, last.id};
+             }
+             return Response::json(200, page_body(std::move(items), std::move(next)));
+           },
+       .access = auth::Access::admin(),
+       .doc = {
+           .summary = "Deliveries of a webhook with every attempt, newest first",
+           .tag = "webhooks",
+           .response_schema = "WebhookDeliveryList",
+           .query = {{.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+}
+
+}  // namespace crema::api

@@ -1,0 +1,80 @@
+#include "app/notify_module.hpp"
+
+#include "auth/denylist.hpp"
+#include "auth/secret_box.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "service/maintenance.hpp"
+#include "service/outbox.hpp"
+#include "util/time.hpp"
+
+namespace crema::app {
+
+NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_threads,
+                           obs::Metrics* metrics, auth::TokenDenylist* denylist)
+    : pool_(pool), backlog_(std::make_shared<std::atomic<std::int64_t>>(0)) {
+  auto box = auth::SecretBox::from_hex(config.data_key_hex);
+  if (!box) throw std::runtime_error("CREMA_DATA_KEY must be 64 hexadecimal digits");
+  secrets_ = std::make_unique<auth::SecretBox>(*box);
+
+  notify::ChannelSettings channels;
+  channels.smtp_url = config.smtp_url;
+  channels.smtp_from = config.smtp_from;
+  channels.smtp_ca_file = config.smtp_ca_file;
+  channels.sms_url = config.sms_url;
+  channels.sms_from = config.sms_from;
+  channels.templates_dir = config.templates_dir;
+  channels_ = std::make_unique<notify::Channels>(channels, &pool_, secrets_.get());
+
+  jobs::OutboxWorkerOptions options;
+  options.threads = worker_threads;
+  options.poll = std::chrono::milliseconds(config.outbox_poll_ms);
+  options.policy.backoff_base_ms = config.outbox_backoff_ms;
+  options.policy.lease_ms = static_cast<std::int64_t>(config.outbox_lease_seconds) * 1000;
+  worker_ = std::make_unique<jobs::OutboxWorker>(pool_, *channels_, options, metrics);
+
+  if (metrics) {
+    metrics->add_sampled_gauge("outbox_backlog", "Outbox messages queued and not yet sent",
+                               [b = backlog_] { return static_cast<double>(b->load()); });
+  }
+  // The backlog is counted here, off the scrape path: /metrics never waits for the database.
+  scheduler_.add("outbox_backlog", std::chrono::seconds(5),
+                 [this] { backlog_->store(service::outbox_backlog(pool_)); });
+  scheduler_.add("prune_refresh_tokens", std::chrono::hours(1), [this] {
+    if (auto n = service::prune_expired_refresh_tokens(pool_, util::now_ms()); n > 0)
+      obs::Log(obs::Level::info, "expired refresh tokens pruned").num("rows", n);
+  });
+  scheduler_.add("prune_outbox", std::chrono::hours(6), [this] {
+    const auto before = util::now_ms() - service::kOutboxRetentionMs;
+    if (auto n = service::prune_settled_messages(pool_, before); n > 0)
+      obs::Log(obs::Level::info, "old outbox messages pruned").num("rows", n);
+  });
+  if (denylist) {
+    scheduler_.add("prune_denylist", std::chrono::minutes(1),
+                   [denylist] { denylist->prune(util::now_ms()); });
+  }
+  // Idempotency keys (the orders feature's table) are pruned by a job that feature adds
+  // with scheduler().add(…) before start().
+}
+
+NotifyModule::~NotifyModule() { stop(); }
+
+void NotifyModule::provide(api::AppServices& services) {
+  services.notify = std::make_shared<api::NotifyContext>(
+      api::NotifyContext{std::make_shared<service::NotificationService>(pool_),
+                         std::make_shared<service::WebhookService>(pool_, *secrets_)});
+}
+
+void NotifyModule::start() {
+  if (started_) return;
+  started_ = true;
+  worker_->start();
+  scheduler_.start();
+}
+
+void NotifyModule::stop() {
+  if (worker_) worker_->stop();
+  scheduler_.stop();
+}
+
+}  // namespace crema::app

@@ -1,0 +1,95 @@
+// `crema worker`: the outbox workers and periodic jobs without the HTTP server, so the
+// background work can be scaled (or isolated) apart from the API instances.
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "app/notify_module.hpp"
+#include "app/secrets.hpp"
+#include "app/server_app.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "obs/log.hpp"
+
+namespace crema::app {
+
+namespace {
+
+void fail(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
+
+obs::Level level_of(LogLevel l) {
+  switch (l) {
+    case LogLevel::debug:
+      return obs::Level::debug;
+    case LogLevel::info:
+      return obs::Level::info;
+    case LogLevel::warn:
+      return obs::Level::warn;
+    case LogLevel::error:
+      return obs::Level::error;
+  }
+  return obs::Level::info;
+}
+
+}  // namespace
+
+int run_worker(Config config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  obs::set_log_level(level_of(config.log_level));
+  try {
+    ensure_development_secrets(config);
+  } catch (const std::exception& e) {
+    fail(e.what());
+    return kExitConfig;
+  }
+  std::unique_ptr<db::Pool> pool;
+  db::PoolOptions options;
+  options.size = std::min(config.db_pool_size, 4);
+  options.sqlite_full_durability = config.durability_full;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pool = db::Pool::open(config.database_url, options);
+      break;
+    } catch (const db::Error& e) {
+      if (e.kind() != db::Error::Kind::unavailable || attempt >= 30) {
+        fail(std::string("cannot open the database: ") + e.what());
+        return 1;
+      }
+      timespec one_second{1, 0};
+      if (sigtimedwait(&signals, nullptr, &one_second) > 0) return 0;
+    }
+  }
+  try {
+    if (config.auto_migrate) db::migrate(*pool);
+  } catch (const std::exception& e) {
+    fail(std::string("migration failed: ") + e.what());
+    return 1;
+  }
+  std::unique_ptr<NotifyModule> notify;
+  try {
+    notify = std::make_unique<NotifyModule>(config, *pool, std::max(1, config.outbox_workers),
+                                            nullptr, nullptr);
+  } catch (const std::exception& e) {
+    fail(e.what());
+    return kExitConfig;
+  }
+  notify->start();
+  obs::Log(obs::Level::info, "worker started")
+      .num("threads", std::max(1, config.outbox_workers))
+      .str("store", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgres");
+  int sig = 0;
+  sigwait(&signals, &sig);
+  obs::Log(obs::Level::info, "worker stopping")
+      .str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  notify->stop();
+  obs::Log(obs::Level::info, "stopped").boolean("clean", true);
+  return 0;
+}
+
+}  // namespace crema::app

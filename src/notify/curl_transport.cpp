@@ -1,0 +1,171 @@
+#include "notify/curl_transport.hpp"
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include <boost/url/parse.hpp>
+#include <curl/curl.h>
+
+namespace crema::notify {
+
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+constexpr std::size_t kMaxAnswer = 4096;
+
+std::size_t collect(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  const std::size_t bytes = size * n;
+  if (out->size() < kMaxAnswer) out->append(data, std::min(bytes, kMaxAnswer - out->size()));
+  return bytes;
+}
+
+struct Upload {
+  const std::string* data;
+  std::size_t offset = 0;
+};
+
+std::size_t feed(char* buffer, std::size_t size, std::size_t n, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  const std::size_t room = size * n;
+  const std::size_t left = up->data->size() - up->offset;
+  const std::size_t take = std::min(room, left);
+  std::memcpy(buffer, up->data->data() + up->offset, take);
+  up->offset += take;
+  return take;
+}
+
+// libcurl calls it about once a second, and on every chunk: non-zero abandons the transfer.
+int check_abort(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::atomic<bool>*>(flag);
+  return abort && abort->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void common_options(CURL* c, std::chrono::milliseconds timeout, char* errbuf,
+                    const std::atomic<bool>* abort) {
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (abort) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_abort);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(abort));
+  }
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min<std::int64_t>(timeout.count(), 10000)));
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  errbuf[0] = '\0';
+}
+
+std::string curl_error(CURLcode code, const char* errbuf) {
+  return errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(code));
+}
+
+}  // namespace
+
+void ensure_curl() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_ALL); });
+}
+
+HttpPostResult http_post(const std::string& url, const std::string& body,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         const std::string& userpwd, std::chrono::milliseconds timeout,
+                         const std::atomic<bool>* abort) {
+  ensure_curl();
+  HttpPostResult out;
+  CurlPtr c(curl_easy_init());
+  if (!c) {
+    out.error = "cannot create a libcurl handle";
+    return out;
+  }
+  char errbuf[CURL_ERROR_SIZE];
+  common_options(c.get(), timeout, errbuf, abort);
+  curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c.get(), CURLOPT_POST, 1L);
+  curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_slist* list = nullptr;
+  for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  list = curl_slist_append(list, "Expect:");
+  SlistPtr owned(list);
+  curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
+  if (!userpwd.empty()) {
+    curl_easy_setopt(c.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(c.get(), CURLOPT_USERPWD, userpwd.c_str());
+  }
+  curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &out.body);
+  const CURLcode rc = curl_easy_perform(c.get());
+  if (rc != CURLE_OK) {
+    out.error = curl_error(rc, errbuf);
+    return out;
+  }
+  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
+  return out;
+}
+
+std::optional<SmtpSettings> parse_smtp_url(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return std::nullopt;
+  const auto scheme = parsed->scheme();
+  if (scheme != "smtp" && scheme != "smtps") return std::nullopt;
+  if (parsed->host().empty()) return std::nullopt;
+  SmtpSettings s;
+  s.url = std::string(scheme) + "://" + std::string(parsed->encoded_host_and_port());
+  s.user = parsed->user();
+  s.password = parsed->password();
+  s.require_tls = true;
+  return s;
+}
+
+std::string smtp_send(const SmtpSettings& settings, const std::string& from, const std::string& to,
+                      const std::string& data, std::chrono::milliseconds timeout,
+                      const std::atomic<bool>* abort) {
+  ensure_curl();
+  CurlPtr c(curl_easy_init());
+  if (!c) return "cannot create a libcurl handle";
+  char errbuf[CURL_ERROR_SIZE];
+  common_options(c.get(), timeout, errbuf, abort);
+  curl_easy_setopt(c.get(), CURLOPT_URL, settings.url.c_str());
+  curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  // smtp://: upgrade with STARTTLS and refuse to go on in clear text (credentials and
+  // customers' addresses travel in it); smtps://: TLS from the first byte.
+  curl_easy_setopt(
+      c.get(), CURLOPT_USE_SSL,
+      settings.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
+  if (!settings.ca_file.empty())
+    curl_easy_setopt(c.get(), CURLOPT_CAINFO, settings.ca_file.c_str());
+  if (!settings.user.empty()) {
+    curl_easy_setopt(c.get(), CURLOPT_USERNAME, settings.user.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_PASSWORD, settings.password.c_str());
+  }
+  const std::string mail_from = "<" + from + ">";
+  curl_easy_setopt(c.get(), CURLOPT_MAIL_FROM, mail_from.c_str());
+  SlistPtr rcpt(curl_slist_append(nullptr, ("<" + to + ">").c_str()));
+  curl_easy_setopt(c.get(), CURLOPT_MAIL_RCPT, rcpt.get());
+  Upload up{&data};
+  curl_easy_setopt(c.get(), CURLOPT_READFUNCTION, feed);
+  curl_easy_setopt(c.get(), CURLOPT_READDATA, &up);
+  curl_easy_setopt(c.get(), CURLOPT_UPLOAD, 1L);
+  const CURLcode rc = curl_easy_perform(c.get());
+  if (rc != CURLE_OK) {
+    long reply = 0;
+    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &reply);
+    std::string e = curl_error(rc, errbuf);
+    if (reply > 0) e += " (SMTP " + std::to_string(reply) + ")";
+    return e;
+  }
+  return {};
+}
+
+}  // namespace crema::notify

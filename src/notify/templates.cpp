@@ -1,0 +1,186 @@
+#include "notify/templates.hpp"
+
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace crema::notify {
+
+namespace json = boost::json;
+
+namespace {
+
+struct Builtin {
+  std::string_view type, subject, text, html, sms;
+};
+
+// The wording a shop gets before it writes its own; every part can be replaced by a file.
+constexpr std::array<Builtin, 7> kBuiltins = {{
+    {"order_placed", "Your order {{order_number}} is placed",
+     "Hello {{customer_name}},\n\nthank you for your order {{order_number}}. Total: {{total}} "
+     "{{currency}}.\nWe will let you know when it is ready.\n",
+     "<p>Hello {{customer_name}},</p><p>thank you for your order <b>{{order_number}}</b>. "
+     "Total: {{total}} {{currency}}.</p><p>We will let you know when it is ready.</p>",
+     "Order {{order_number}} placed. Total {{total}} {{currency}}."},
+    {"order_status_changed", "Order {{order_number}}: {{status}}",
+     "Hello {{customer_name}},\n\nyour order {{order_number}} is now {{status}}.\n",
+     "<p>Hello {{customer_name}},</p><p>your order <b>{{order_number}}</b> is now "
+     "<b>{{status}}</b>.</p>",
+     "Order {{order_number}} is now {{status}}."},
+    {"delivery_update", "Delivery of order {{order_number}}: {{status}}",
+     "Hello {{customer_name}},\n\nthe delivery of your order {{order_number}} is {{status}}. "
+     "{{message}}\n",
+     "<p>Hello {{customer_name}},</p><p>the delivery of your order <b>{{order_number}}</b> is "
+     "<b>{{status}}</b>. {{message}}</p>",
+     "Order {{order_number}}: delivery {{status}}. {{message}}"},
+    {"low_stock", "Low stock: {{item.name}}",
+     "{{item.name}} is running low: {{item.available}} {{item.unit}} available (threshold "
+     "{{item.low_stock_threshold}} {{item.unit}}).\n",
+     "<p><b>{{item.name}}</b> is running low: {{item.available}} {{item.unit}} available "
+     "(threshold {{item.low_stock_threshold}} {{item.unit}}).</p>",
+     "Low stock: {{item.name}} {{item.available}} {{item.unit}} left."},
+    {"event_request_received", "New event request from {{name}}",
+     "A new catering event request from {{name}} ({{email}}) for {{date}}, {{guests}} "
+     "guests.\n\n{{notes}}\n",
+     "<p>A new catering event request from <b>{{name}}</b> ({{email}}) for {{date}}, "
+     "{{guests}} guests.</p><p>{{notes}}</p>",
+     "New event request from {{name}} for {{date}}."},
+    {"daily_summary", "Daily summary for {{date}}",
+     "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}}.\n",
+     "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}}.</p>",
+     "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
+    {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
+}};
+
+std::string scalar_text(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case json::kind::double_: {
+      char buf[64];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v.get_double());
+      return ec == std::errc() ? std::string(buf, p) : std::string();
+    }
+    case json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    case json::kind::null:
+      return {};
+    default:
+      return json::serialize(v);
+  }
+}
+
+const json::value* lookup(const json::object& payload, std::string_view path) {
+  const json::object* obj = &payload;
+  const json::value* found = nullptr;
+  while (!path.empty()) {
+    if (!obj) return nullptr;
+    auto dot = path.find('.');
+    auto key = path.substr(0, dot);
+    found = obj->if_contains(key);
+    if (!found) return nullptr;
+    obj = found->if_object();
+    path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+  }
+  return found;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string fill_template(std::string_view tmpl, const json::object& payload, bool html) {
+  std::string out;
+  out.reserve(tmpl.size());
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    auto open = tmpl.find("{{", i);
+    if (open == std::string_view::npos) break;
+    auto close = tmpl.find("}}", open + 2);
+    if (close == std::string_view::npos) break;
+    out.append(tmpl.substr(i, open - i));
+    const auto* v = lookup(payload, trim(tmpl.substr(open + 2, close - open - 2)));
+    std::string value = v ? scalar_text(*v) : std::string();
+    out += html ? html_escape(value) : value;
+    i = close + 2;
+  }
+  out.append(tmpl.substr(i));
+  return out;
+}
+
+std::string_view Templates::builtin(std::string_view type, std::string_view part) {
+  for (const auto& b : kBuiltins) {
+    if (b.type != type) continue;
+    if (part == "subject") return b.subject;
+    if (part == "txt") return b.text;
+    if (part == "html") return b.html;
+    if (part == "sms") return b.sms;
+  }
+  return {};
+}
+
+std::string Templates::part(std::string_view type, std::string_view part) const {
+  if (!dir_.empty()) {
+    std::ifstream in(dir_ + "/" + std::string(type) + "." + std::string(part), std::ios::binary);
+    if (in) {
+      std::ostringstream s;
+      s << in.rdbuf();
+      return s.str();
+    }
+  }
+  return std::string(builtin(type, part));
+}
+
+Rendered Templates::render(std::string_view type, const json::object& payload) const {
+  Rendered r;
+  r.subject = fill_template(part(type, "subject"), payload, false);
+  // A subject is one line, whatever the template or the payload held.
+  for (auto& c : r.subject)
+    if (c == '\r' || c == '\n') c = ' ';
+  r.text = fill_template(part(type, "txt"), payload, false);
+  const std::string body = fill_template(part(type, "html"), payload, true);
+  r.html = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(r.subject) +
+           "</title></head><body>" + body + "</body></html>\n";
+  r.sms = fill_template(part(type, "sms"), payload, false);
+  return r;
+}
+
+}  // namespace crema::notify

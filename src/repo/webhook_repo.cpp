@@ -1,0 +1,86 @@
+#include "repo/webhook_repo.hpp"
+
+#include <boost/json.hpp>
+
+namespace crema::repo {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, url, events, description, secret_sealed, created_by, created_at, deleted_at";
+
+WebhookRow to_webhook(const db::Row& r) {
+  WebhookRow w;
+  w.id = r.text(0);
+  w.url = r.text(1);
+  boost::system::error_code ec;
+  auto events = boost::json::parse(r.text(2), ec);
+  if (!ec && events.is_array())
+    for (const auto& e : events.as_array())
+      if (e.is_string()) w.events.emplace_back(e.get_string());
+  w.description = r.text(3);
+  w.secret_sealed = r.text(4);
+  w.created_by = r.opt_text(5).value_or("");
+  w.created_at = r.int64(6);
+  w.deleted_at = r.opt_int64(7);
+  return w;
+}
+
+std::vector<WebhookRow> to_webhooks(const db::Result& result) {
+  std::vector<WebhookRow> out;
+  out.reserve(result.size());
+  for (auto row : result) out.push_back(to_webhook(row));
+  return out;
+}
+
+}  // namespace
+
+void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
+  boost::json::array events;
+  for (const auto& e : w.events) events.emplace_back(e);
+  const std::string events_text = boost::json::serialize(events);
+  db::Param created_by = nullptr;
+  if (!w.created_by.empty()) created_by = std::string_view(w.created_by);
+  tx.exec(
+      "INSERT INTO webhooks (id, url, events, description, secret_sealed, created_by, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      {std::string_view(w.id), std::string_view(w.url), std::string_view(events_text),
+       std::string_view(w.description), std::string_view(w.secret_sealed), created_by,
+       w.created_at});
+}
+
+std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id) {
+  auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM webhooks WHERE id = $1", {id});
+  if (r.empty()) return std::nullopt;
+  return to_webhook(r.front());
+}
+
+std::vector<WebhookRow> select_webhooks(
+    db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
+    int limit) {
+  db::Param before_at = nullptr;
+  db::Param before_id = nullptr;
+  if (before) {
+    before_at = before->first;
+    before_id = std::string_view(before->second);
+  }
+  return to_webhooks(conn.exec(
+      "SELECT " + std::string(kColumns) +
+          " FROM webhooks WHERE deleted_at IS NULL "
+          "AND (CAST($1 AS BIGINT) IS NULL OR created_at < $1 OR (created_at = $1 AND id < "
+          "CAST($2 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $3",
+      {before_at, before_id, static_cast<std::int64_t>(limit + 1)}));
+}
+
+std::vector<WebhookRow> active_webhooks(db::Connection& conn) {
+  return to_webhooks(conn.exec("SELECT " + std::string(kColumns) +
+                               " FROM webhooks WHERE deleted_at IS NULL ORDER BY id"));
+}
+
+bool delete_webhook(db::Transaction& tx, std::string_view id, std::int64_t now_ms) {
+  auto r = tx.exec("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                   {id, now_ms});
+  return r.affected() == 1;
+}
+
+}  // namespace crema::repo

@@ -1,0 +1,66 @@
+#pragma once
+/// Partner webhook endpoints (SPEC §10): registration (the signing secret shown once),
+/// listing, deletion, and the log of their deliveries. The deliveries themselves are outbox
+/// rows (service::enqueue_webhook_event), signed and sent by the workers.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "db/pool.hpp"
+#include "repo/webhook_repo.hpp"
+#include "service/actor.hpp"
+#include "service/outbox.hpp"
+#include "util/error.hpp"
+
+namespace crema::auth {
+class SecretBox;
+}
+
+namespace crema::service {
+
+/// An endpoint as the API shows it (never the secret).
+boost::json::object webhook_json(const repo::WebhookRow& w);
+
+/// Event type names an endpoint may subscribe to: `*` or lower-case words with `_` / `.`
+/// (generic, so order events work as soon as their feature publishes them).
+bool valid_event_name(std::string_view name) noexcept;
+
+struct WebhookCreated {
+  repo::WebhookRow webhook;
+  std::string secret;  ///< shown once
+};
+
+/// One delivery and its attempts.
+struct WebhookDelivery {
+  OutboxMessage message;
+  std::vector<OutboxAttempt> attempts;
+  boost::json::object to_json() const;
+};
+
+class WebhookService {
+ public:
+  WebhookService(db::Pool& pool, const auth::SecretBox& secrets) : pool_(pool), secrets_(secrets) {}
+
+  crema::Result<WebhookCreated> create(const Actor& actor, std::string url,
+                                       std::vector<std::string> events, std::string description);
+  /// Newest first; up to limit + 1 rows.
+  std::vector<repo::WebhookRow> list(
+      const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+  /// 404 when missing or already deleted. Queued deliveries to it then fail as "deleted".
+  crema::Result<void> remove(const Actor& actor, const std::string& id);
+  /// 404 for an unknown endpoint (a deleted one still shows its log). Up to limit + 1.
+  crema::Result<std::vector<WebhookDelivery>> deliveries(
+      const std::string& id, const std::optional<std::pair<std::int64_t, std::string>>& before,
+      int limit);
+
+ private:
+  db::Pool& pool_;
+  const auth::SecretBox& secrets_;
+};
+
+}  // namespace crema::service
