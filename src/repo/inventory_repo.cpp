@@ -1,5 +1,7 @@
 #include "repo/inventory_repo.hpp"
 
+#include "util/text_case.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -71,6 +73,8 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
+std::string fold_name(std::string_view s) { return util::fold_case(s); }
+
 std::string like_contains(std::string_view s) {
   std::string out = "%";
   for (char c : s) {
@@ -82,7 +86,7 @@ std::string like_contains(std::string_view s) {
 }
 
 void insert_item(db::Transaction& tx, const domain::InventoryItem& it) {
-  const std::string lower = lower_ascii(it.name);
+  const std::string lower = fold_name(it.name);
   tx.exec(
       "INSERT INTO inventory_items (id, name, name_lower, unit, kind, on_hand, reserved, "
       "low_stock_threshold, tracked, low_alerted, version, created_at, updated_at) "
@@ -207,7 +211,7 @@ std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::strin
       "on_hand = COALESCE(CAST($9 AS BIGINT), on_hand), version = version + 1, updated_at = $7",
       "id = $1 AND (CAST($8 AS BIGINT) IS NULL OR version = $8) "
       "AND COALESCE(CAST($9 AS BIGINT), on_hand) >= reserved");
-  const std::string lower = lower_ascii(c.name);
+  const std::string lower = fold_name(c.name);
   db::Param expected = nullptr;
   if (expected_version) expected = *expected_version;
   db::Param on_hand = nullptr;

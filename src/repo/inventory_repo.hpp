@@ -88,8 +88,12 @@ std::vector<std::string> products_depending_on(db::Connection& conn,
 /// `$first, $first+1, …` for an IN list of n values.
 std::string placeholders(std::size_t first, std::size_t n);
 
-/// Lower-case ASCII (names are compared and searched case-insensitively this way).
+/// Lower-case ASCII (ids, codes).
 std::string lower_ascii(std::string_view s);
+
+/// A name folded for case-insensitive search and sorting (util::fold_case: ASCII and the
+/// common European letters), as stored in the name_lower columns.
+std::string fold_name(std::string_view s);
 
 /// `s` with LIKE's wildcards escaped with `\` (use `ESCAPE '\'`), wrapped in `%…%`.
 std::string like_contains(std::string_view s);

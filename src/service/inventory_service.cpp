@@ -78,14 +78,14 @@ crema::Result<InventoryItem> InventoryService::get(const std::string& id) {
 Page<InventoryItem, std::pair<std::string, std::string>> InventoryService::list(
     const InventoryQuery& query) {
   repo::ItemFilter f;
-  if (query.q) f.q = repo::lower_ascii(*query.q);
+  if (query.q) f.q = repo::fold_name(*query.q);
   f.kind = query.kind;
   f.low_only = query.low_only;
   f.after = query.after;
   f.limit = query.limit;
   auto lease = pool_.read();
   return make_page(repo::list_items(*lease, f), query.limit, [](const InventoryItem& it) {
-    return std::make_pair(repo::lower_ascii(it.name), it.id);
+    return std::make_pair(repo::fold_name(it.name), it.id);
   });
 }
 

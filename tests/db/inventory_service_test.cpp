@@ -151,6 +151,20 @@ TEST_F(InventoryServiceTest, ListFiltersAndPages) {
   ASSERT_EQ(milks.items.size(), 2u);
   EXPECT_EQ(milks.items[0].name, "Oat milk");  // by name
 
+  // Accented capitals fold like ASCII ones.
+  create("CRÈME FRAÎCHE", 2000);
+  create("Œufs fermiers", 2000);
+  for (std::string text : {"crème", "Crème Fraîche", "FRAÎCHE"}) {
+    service::InventoryQuery accents;
+    accents.q = text;
+    auto found = svc_->list(accents);
+    ASSERT_EQ(found.items.size(), 1u) << text;
+    EXPECT_EQ(found.items[0].name, "CRÈME FRAÎCHE");
+  }
+  service::InventoryQuery eggs;
+  eggs.q = "œuf";
+  EXPECT_EQ(svc_->list(eggs).items.size(), 1u);
+
   service::InventoryQuery low;
   low.low_only = true;
   auto lows = svc_->list(low);
@@ -166,9 +180,9 @@ TEST_F(InventoryServiceTest, ListFiltersAndPages) {
     if (!page.next) break;
     paged.after = page.next;
   }
-  ASSERT_EQ(names.size(), 8u);
+  ASSERT_EQ(names.size(), 10u);
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end(), [](auto& x, auto& y) {
-    return repo::lower_ascii(x) < repo::lower_ascii(y);
+    return repo::fold_name(x) < repo::fold_name(y);
   }));
 
   service::InventoryQuery products;
