@@ -79,6 +79,11 @@ void insert_log(db::Transaction& tx, const domain::InventoryLog& log);
 std::vector<domain::InventoryLog> list_logs(
     db::Connection& conn, std::string_view item_id,
     const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+/// The changes a user made (actor_id), oldest first, strictly after `after` (created_at,
+/// id); up to limit + 1 rows. For the user's data export.
+std::vector<domain::InventoryLog> list_logs_by_actor(
+    db::Connection& conn, std::string_view actor_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit);
 
 /// The products whose availability depends on these items: products with one of them in
 /// their recipe, and tracked products that are one of them.

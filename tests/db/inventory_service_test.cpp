@@ -209,5 +209,29 @@ TEST_F(InventoryServiceTest, LogsAreNewestFirstAndPaged) {
   EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
+// GDPR right of access: the stock changes a user made are in their data export, in order,
+// and nobody else's are.
+TEST_F(InventoryServiceTest, AUsersStockChangesAreInTheirDataExport) {
+  auto beans = create("Export beans", 1000);
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_TRUE(
+        svc_->adjust(staff_, Adjustment{beans.id, i, domain::LogKind::adjust, "count"}).ok());
+  service::UserExportRegistry registry;
+  service::add_inventory_export_section(registry);
+  auto staff_doc = registry.build(*pool_, staff_.principal->user_id);
+  const auto& rows = staff_doc.at("inventory_logs").as_array();
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].at("inventory_item_id"), boost::json::value(beans.id));
+    EXPECT_EQ(rows[i].at("actor_id"), boost::json::value(staff_.principal->user_id));
+    EXPECT_DOUBLE_EQ(rows[i].at("delta").to_number<double>(), 0.001 * static_cast<double>(i + 1));
+  }
+  // The manager made the item (its initial stock); a stranger has nothing.
+  EXPECT_EQ(
+      registry.build(*pool_, manager_.principal->user_id).at("inventory_logs").as_array().size(),
+      1u);
+  EXPECT_TRUE(registry.build(*pool_, "someone-else").at("inventory_logs").as_array().empty());
+}
+
 }  // namespace
 }  // namespace crema::test
