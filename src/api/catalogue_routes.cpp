@@ -88,7 +88,7 @@ std::optional<repo::ProductCursor> product_cursor(repo::ProductSort sort, const 
 Response list_products(Request& req, CatalogueContext& ctx) {
   Query query(req);
   repo::ProductFilter f;
-  if (auto q = query.text("q", 100)) f.q = repo::lower_ascii(*q);
+  if (auto q = query.text("q", 100)) f.q = repo::fold_name(*q);
   f.category = query.text("category", 100);
   f.price_min = query.money("price_min");
   f.price_max = query.money("price_max");

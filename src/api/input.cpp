@@ -26,7 +26,11 @@ bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    std::size_t len = c < 0x80         ? 1
+                      : (c >> 5) == 6  ? 2
+                      : (c >> 4) == 14 ? 3
+                      : (c >> 3) == 30 ? 4
+                                       : 0;
     if (len == 0 || i + len > s.size()) return false;
     for (std::size_t k = 1; k < len; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -111,6 +115,12 @@ std::optional<std::string> Input::text(const Field& f, Need need, std::size_t mi
     issue(f, "must be valid UTF-8");
     return std::nullopt;
   }
+  // PostgreSQL cannot store U+0000 in text (and libpq would cut the string there), while
+  // SQLite would keep it: refused here so both stores see the same text.
+  if (s.find('\0') != std::string_view::npos) {
+    issue(f, "must not contain the NUL character (U+0000)");
+    return std::nullopt;
+  }
   const auto n = utf8_length(s);
   if (n < min_chars) {
     issue(f, min_chars == 1 ? "must not be empty"
@@ -178,8 +188,9 @@ std::optional<std::int64_t> Input::money(const Field& f, Need need, std::int64_t
     return std::nullopt;
   }
   if (*minor < min_minor) {
-    issue(f, min_minor == 0 ? "must not be negative"
-                            : "must be at least " + std::to_string(domain::money_to_major(min_minor)));
+    issue(f, min_minor == 0
+                 ? "must not be negative"
+                 : "must be at least " + std::to_string(domain::money_to_major(min_minor)));
     return std::nullopt;
   }
   return minor;
@@ -274,9 +285,9 @@ Input Input::child(const json::value& v, std::string p) const {
 
 crema::Error Input::error() const {
   return crema::Error::make(ErrorCode::validation_failed,
-                            issues_->size() == 1 ? "One field is invalid."
-                                                 : std::to_string(issues_->size()) +
-                                                       " fields are invalid.",
+                            issues_->size() == 1
+                                ? "One field is invalid."
+                                : std::to_string(issues_->size()) + " fields are invalid.",
                             *issues_);
 }
 
@@ -303,14 +314,13 @@ void Query::issue(std::string_view name, std::string message) {
 }
 
 crema::Error Query::error() const {
-  return crema::Error::make(ErrorCode::bad_request, "Some query parameters are invalid.",
-                            issues_);
+  return crema::Error::make(ErrorCode::bad_request, "Some query parameters are invalid.", issues_);
 }
 
 std::optional<std::string> Query::text(std::string_view name, std::size_t max_chars) {
   auto v = req_.query_param(name);
   if (!v || v->empty()) return std::nullopt;
-  if (!valid_utf8(*v) || utf8_length(*v) > max_chars) {
+  if (!valid_utf8(*v) || v->find('\0') != std::string_view::npos || utf8_length(*v) > max_chars) {
     issue(name, "must be valid text of at most " + std::to_string(max_chars) + " characters");
     return std::nullopt;
   }
@@ -324,8 +334,8 @@ std::optional<std::int64_t> Query::integer(std::string_view name, std::int64_t m
   std::int64_t n = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || p != v->data() + v->size() || n < min || n > max) {
-    issue(name, "must be a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max));
+    issue(name,
+          "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
     return std::nullopt;
   }
   return n;

@@ -68,6 +68,9 @@ void CatalogueModule::provide(api::AppServices& services) {
       api::CatalogueContext{catalogue_, menu_cache_, currency_, std::move(image_json), &images_});
   services.inventory = std::make_shared<api::InventoryContext>(api::InventoryContext{inventory_});
   services.media = std::make_shared<api::MediaContext>(api::MediaContext{*store_, signer_});
+  // The stock changes a user made belong in their data export (GDPR right of access).
+  if (services.identity && services.identity->exports)
+    service::add_inventory_export_section(*services.identity->exports);
   image_worker_.start();
 }
 

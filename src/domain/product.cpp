@@ -2,17 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include "util/text_case.hpp"
+
 namespace crema::domain {
 
 namespace json = boost::json;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-  return out;
-}
+std::string lower(std::string_view s) { return util::fold_case(s); }
 
 std::int64_t int_of(const json::value* v) {
   if (!v) return 0;

@@ -1,5 +1,7 @@
 #include "repo/inventory_repo.hpp"
 
+#include "util/text_case.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -71,6 +73,8 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
+std::string fold_name(std::string_view s) { return util::fold_case(s); }
+
 std::string like_contains(std::string_view s) {
   std::string out = "%";
   for (char c : s) {
@@ -82,7 +86,7 @@ std::string like_contains(std::string_view s) {
 }
 
 void insert_item(db::Transaction& tx, const domain::InventoryItem& it) {
-  const std::string lower = lower_ascii(it.name);
+  const std::string lower = fold_name(it.name);
   tx.exec(
       "INSERT INTO inventory_items (id, name, name_lower, unit, kind, on_hand, reserved, "
       "low_stock_threshold, tracked, low_alerted, version, created_at, updated_at) "
@@ -207,7 +211,7 @@ std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::strin
       "on_hand = COALESCE(CAST($9 AS BIGINT), on_hand), version = version + 1, updated_at = $7",
       "id = $1 AND (CAST($8 AS BIGINT) IS NULL OR version = $8) "
       "AND COALESCE(CAST($9 AS BIGINT), on_hand) >= reserved");
-  const std::string lower = lower_ascii(c.name);
+  const std::string lower = fold_name(c.name);
   db::Param expected = nullptr;
   if (expected_version) expected = *expected_version;
   db::Param on_hand = nullptr;
@@ -227,6 +231,30 @@ void insert_log(db::Transaction& tx, const domain::InventoryLog& l) {
        text_or_null(l.actor_id), l.on_hand_after, l.reserved_after, l.created_at});
 }
 
+namespace {
+
+std::vector<domain::InventoryLog> logs_of(const db::Result& r) {
+  std::vector<domain::InventoryLog> out;
+  out.reserve(r.size());
+  for (auto row : r) {
+    domain::InventoryLog l;
+    l.id = row.text(0);
+    l.inventory_item_id = row.text(1);
+    l.delta = row.int64(2);
+    l.kind = domain::parse_log_kind(row.text_view(3)).value_or(domain::LogKind::adjust);
+    l.reason = row.text(4);
+    l.order_id = row.opt_text(5).value_or("");
+    l.actor_id = row.opt_text(6).value_or("");
+    l.on_hand_after = row.int64(7);
+    l.reserved_after = row.int64(8);
+    l.created_at = row.int64(9);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<domain::InventoryLog> list_logs(
     db::Connection& conn, std::string_view item_id,
     const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
@@ -245,23 +273,24 @@ std::vector<domain::InventoryLog> list_logs(
         std::string(kSelect) + "ORDER BY created_at DESC, id DESC LIMIT $2";
     r = conn.exec(sql, {item_id, static_cast<std::int64_t>(limit + 1)});
   }
-  std::vector<domain::InventoryLog> out;
-  out.reserve(r.size());
-  for (auto row : r) {
-    domain::InventoryLog l;
-    l.id = row.text(0);
-    l.inventory_item_id = row.text(1);
-    l.delta = row.int64(2);
-    l.kind = domain::parse_log_kind(row.text_view(3)).value_or(domain::LogKind::adjust);
-    l.reason = row.text(4);
-    l.order_id = row.opt_text(5).value_or("");
-    l.actor_id = row.opt_text(6).value_or("");
-    l.on_hand_after = row.int64(7);
-    l.reserved_after = row.int64(8);
-    l.created_at = row.int64(9);
-    out.push_back(std::move(l));
+  return logs_of(r);
+}
+
+std::vector<domain::InventoryLog> list_logs_by_actor(
+    db::Connection& conn, std::string_view actor_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
+  constexpr std::string_view kSelect =
+      "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
+      "reserved_after, created_at FROM inventory_logs WHERE actor_id = $1 ";
+  if (after) {
+    static const std::string sql = std::string(kSelect) +
+                                   "AND (created_at, id) > ($2, $3) "
+                                   "ORDER BY created_at, id LIMIT $4";
+    return logs_of(conn.exec(sql, {actor_id, after->first, std::string_view(after->second),
+                                   static_cast<std::int64_t>(limit + 1)}));
   }
-  return out;
+  static const std::string sql = std::string(kSelect) + "ORDER BY created_at, id LIMIT $2";
+  return logs_of(conn.exec(sql, {actor_id, static_cast<std::int64_t>(limit + 1)}));
 }
 
 std::vector<std::string> products_depending_on(db::Connection& conn,

@@ -79,6 +79,11 @@ void insert_log(db::Transaction& tx, const domain::InventoryLog& log);
 std::vector<domain::InventoryLog> list_logs(
     db::Connection& conn, std::string_view item_id,
     const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+/// The changes a user made (actor_id), oldest first, strictly after `after` (created_at,
+/// id); up to limit + 1 rows. For the user's data export.
+std::vector<domain::InventoryLog> list_logs_by_actor(
+    db::Connection& conn, std::string_view actor_id,
+    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit);
 
 /// The products whose availability depends on these items: products with one of them in
 /// their recipe, and tracked products that are one of them.
@@ -88,8 +93,12 @@ std::vector<std::string> products_depending_on(db::Connection& conn,
 /// `$first, $first+1, …` for an IN list of n values.
 std::string placeholders(std::size_t first, std::size_t n);
 
-/// Lower-case ASCII (names are compared and searched case-insensitively this way).
+/// Lower-case ASCII (ids, codes).
 std::string lower_ascii(std::string_view s);
+
+/// A name folded for case-insensitive search and sorting (util::fold_case: ASCII and the
+/// common European letters), as stored in the name_lower columns.
+std::string fold_name(std::string_view s);
 
 /// `s` with LIKE's wildcards escaped with `\` (use `ESCAPE '\'`), wrapped in `%…%`.
 std::string like_contains(std::string_view s);

@@ -125,7 +125,7 @@ SortSpec spec_of(ProductSort s) {
 std::vector<db::Param> params_of(const domain::Product& p, std::string& name_lower,
                                  std::string& search, std::string& attributes,
                                  std::string& modifiers) {
-  name_lower = lower_ascii(p.name);
+  name_lower = fold_name(p.name);
   search = domain::search_text(p.name, p.description, p.category);
   attributes = json::serialize(p.attributes);
   modifiers = domain::modifiers_to_storage(p.modifiers);
@@ -161,7 +161,7 @@ ProductCursor cursor_of(const domain::Product& p, ProductSort sort) {
   switch (sort) {
     case ProductSort::name:
     case ProductSort::name_desc:
-      c.text = lower_ascii(p.name);
+      c.text = fold_name(p.name);
       break;
     case ProductSort::price:
     case ProductSort::price_desc:

@@ -1,5 +1,7 @@
 #include "repo/user_repo.hpp"
 
+#include "util/text_case.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -60,9 +62,9 @@ db::Param param(const std::optional<std::int64_t>& v) {
 // LIKE pattern matching `text` anywhere, with the wildcards in it escaped.
 std::string contains_pattern(std::string_view text) {
   std::string out = "%";
-  for (char c : text) {
+  for (char c : util::fold_case(text)) {
     if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+    out += c;
   }
   out += '%';
   return out;
@@ -74,12 +76,12 @@ void insert_user(db::Connection& conn, const UserRecord& u) {
   conn.exec(
       "INSERT INTO users (id, name, email, phone, password_hash, role, addresses, "
       "marketing_opt_in, is_active, two_factor_enabled, totp_secret, metadata, version, "
-      "created_at, updated_at, totp_last_step, erased_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+      "created_at, updated_at, totp_last_step, erased_at, name_fold) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
       {u.id, u.name, u.email, param(u.phone), u.password_hash, auth::role_name(u.role),
        u.addresses_json, u.marketing_opt_in, u.is_active, u.two_factor_enabled,
        param(u.totp_secret), u.metadata_json, u.version, u.created_at, u.updated_at,
-       param(u.totp_last_step), param(u.erased_at)});
+       param(u.totp_last_step), param(u.erased_at), util::fold_case(u.name)});
 }
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
@@ -98,10 +100,10 @@ std::optional<std::int64_t> update_user_profile(db::Connection& conn, const User
                                                 std::int64_t now_ms) {
   auto res = conn.exec(
       "UPDATE users SET name = $2, phone = $3, role = $4, addresses = $5, marketing_opt_in = $6, "
-      "is_active = $7, metadata = $8, version = version + 1, updated_at = $9 "
+      "is_active = $7, metadata = $8, version = version + 1, updated_at = $9, name_fold = $11 "
       "WHERE id = $1 AND version = $10 RETURNING version",
       {u.id, u.name, param(u.phone), auth::role_name(u.role), u.addresses_json, u.marketing_opt_in,
-       u.is_active, u.metadata_json, now_ms, expected_version});
+       u.is_active, u.metadata_json, now_ms, expected_version, util::fold_case(u.name)});
   if (res.empty()) return std::nullopt;
   return res.front().int64(0);
 }
@@ -135,8 +137,9 @@ void anonymise_user(db::Connection& conn, std::string_view id, std::string_view 
       "UPDATE users SET name = $2, email = $3, phone = NULL, password_hash = $4, "
       "addresses = '[]', marketing_opt_in = $5, is_active = $5, two_factor_enabled = $5, "
       "totp_secret = NULL, totp_last_step = NULL, metadata = '{}', version = version + 1, "
-      "updated_at = $6, erased_at = COALESCE(erased_at, $6) WHERE id = $1",
-      {id, placeholder_name, placeholder_email, unusable_hash, false, now_ms});
+      "updated_at = $6, erased_at = COALESCE(erased_at, $6), name_fold = $7 WHERE id = $1",
+      {id, placeholder_name, placeholder_email, unusable_hash, false, now_ms,
+       util::fold_case(placeholder_name)});
 }
 
 std::int64_t count_active_admins(db::Connection& conn) {
@@ -146,15 +149,14 @@ std::int64_t count_active_admins(db::Connection& conn) {
 }
 
 std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
-  static const std::string kSql =
-      "SELECT " + std::string(kColumns) +
-      " FROM users "
-      "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR LOWER(name) LIKE $2 ESCAPE '\\' "
-      "     OR email LIKE $2 ESCAPE '\\') "
-      "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
-      "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
-      "ORDER BY created_at DESC, id DESC LIMIT $5";
+  static const std::string kSql = "SELECT " + std::string(kColumns) +
+                                  " FROM users "
+                                  "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
+                                  "AND (CAST($2 AS TEXT) IS NULL OR name_fold LIKE $2 ESCAPE '\\' "
+                                  "     OR email LIKE $2 ESCAPE '\\') "
+                                  "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
+                                  "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
+                                  "ORDER BY created_at DESC, id DESC LIMIT $5";
   std::optional<std::string> pattern;
   if (f.query) pattern = contains_pattern(*f.query);
   db::Param role = nullptr;

@@ -251,6 +251,7 @@ Result<void> AuthService::logout(const Actor& actor,
       if (found && found->session.user_id == p.user_id)
         repo::revoke_session(conn, found->session.id, "logout", now);
     }
+    record_audit(tx, actor, {"user.logout", "user", p.user_id, "signed out"});
   });
   if (!p.token_id.empty()) denylist_.deny(p.token_id, p.token_expires_ms, util::now_ms());
   return {};
@@ -332,6 +333,9 @@ Result<TotpSetup> AuthService::totp_setup(const Actor& actor) {
   const std::string sealed = secrets_.seal(secret);
   pool_.transact([&](db::Transaction& tx) {
     repo::set_totp(tx.connection(), user->id, sealed, false, std::nullopt, util::now_ms());
+    record_audit(tx, actor,
+                 {"user.2fa_setup", "user", user->id,
+                  "started two-factor enrolment (a new secret, not yet enabled)"});
   });
   return out;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <boost/json.hpp>
+
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
 #include "service/audit.hpp"
@@ -78,14 +80,14 @@ crema::Result<InventoryItem> InventoryService::get(const std::string& id) {
 Page<InventoryItem, std::pair<std::string, std::string>> InventoryService::list(
     const InventoryQuery& query) {
   repo::ItemFilter f;
-  if (query.q) f.q = repo::lower_ascii(*query.q);
+  if (query.q) f.q = repo::fold_name(*query.q);
   f.kind = query.kind;
   f.low_only = query.low_only;
   f.after = query.after;
   f.limit = query.limit;
   auto lease = pool_.read();
   return make_page(repo::list_items(*lease, f), query.limit, [](const InventoryItem& it) {
-    return std::make_pair(repo::lower_ascii(it.name), it.id);
+    return std::make_pair(repo::fold_name(it.name), it.id);
   });
 }
 
@@ -251,6 +253,24 @@ InventoryService::logs(const std::string& item_id,
             repo::list_logs(tx.connection(), item_id, before, limit), limit,
             [](const domain::InventoryLog& l) { return std::make_pair(l.created_at, l.id); });
       });
+}
+
+void add_inventory_export_section(UserExportRegistry& registry) {
+  registry.add("inventory_logs",
+               [](db::Connection& conn, const std::string& user_id) -> boost::json::value {
+                 boost::json::array out;
+                 std::optional<std::pair<std::int64_t, std::string>> after;
+                 constexpr int kPage = 1000;
+                 while (true) {
+                   auto rows = repo::list_logs_by_actor(conn, user_id, after, kPage);
+                   const bool more = rows.size() > static_cast<std::size_t>(kPage);
+                   if (more) rows.pop_back();
+                   for (const auto& l : rows) out.push_back(domain::to_json(l));
+                   if (!more || rows.empty()) break;
+                   after = std::make_pair(rows.back().created_at, rows.back().id);
+                 }
+                 return out;
+               });
 }
 
 }  // namespace crema::service

@@ -12,6 +12,7 @@
 #include "domain/inventory.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
+#include "service/user_export.hpp"
 #include "util/error.hpp"
 
 namespace crema::events {
@@ -81,5 +82,9 @@ class InventoryService {
   db::Pool& pool_;
   const events::Bus& bus_;
 };
+
+/// Adds the "inventory_logs" section to the user data export (GET /users/{id}/export):
+/// every stock change the user made (inventory log rows with their actor_id), oldest first.
+void add_inventory_export_section(UserExportRegistry& registry);
 
 }  // namespace crema::service

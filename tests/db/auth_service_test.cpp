@@ -200,6 +200,14 @@ TEST_F(AuthServiceTest, LogoutEndsTheSessionAndDenylistsTheAccessToken) {
   auto third = sign_in(user);
   ASSERT_TRUE(auth_->logout(actor_of_token(third.tokens.access_token), vs.tokens.refresh_token));
   EXPECT_TRUE(auth_->refresh(vs.tokens.refresh_token, {}));
+  // A customer signing out is not an audited mutation; a manager signing out is.
+  EXPECT_TRUE(service::list_audit(*pool_, {}).empty());
+  auto manager = make_user(Role::manager);
+  ASSERT_TRUE(auth_->logout(actor_of_token(sign_in(manager).tokens.access_token), std::nullopt));
+  auto audit = service::list_audit(*pool_, {});
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "user.logout");
+  EXPECT_EQ(audit[0].actor_id, manager.id);
 }
 
 TEST_F(AuthServiceTest, PasswordChangeKeepsThisSessionAndEndsTheOthers) {

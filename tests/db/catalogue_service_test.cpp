@@ -288,6 +288,55 @@ TEST_F(CatalogueServiceTest, SearchFollowsChangesAndShortQueries) {
   EXPECT_TRUE(names("50%%").empty());
 }
 
+// Case-insensitive means more than ASCII: a French bakery's "Éclair" is found by "éclair"
+// and by "ÉCLAIR", and sorts beside "éclair …" (the same folding on both stores).
+TEST_F(CatalogueServiceTest, SearchAndNameSortFoldAccentedCapitals) {
+  create(input("Éclair Vanille", 350, "Pâtisserie"));
+  create(input("éclair au chocolat", 350, "Pâtisserie"));
+  auto creme = input("CRÈME BRÛLÉE", 450, "Desserts");
+  creme.description = "Vanille de Madagascar";
+  create(creme);
+  create(input("Zebra cake", 300, "Cakes"));
+  create(input("Apple pie", 300, "Cakes"));
+  auto names = [&](repo::ProductFilter f) {
+    std::vector<std::string> out;
+    for (auto& p : svc_->list(f, false).items) out.push_back(p.name);
+    return out;
+  };
+  for (std::string q : {"éclair", "ÉCLAIR", "Éclair"}) {
+    repo::ProductFilter f;
+    f.q = repo::fold_name(q);
+    EXPECT_EQ(names(f), (std::vector<std::string>{"éclair au chocolat", "Éclair Vanille"})) << q;
+  }
+  for (std::string q : {"crème brûlée", "Crème", "BRÛLÉE"}) {
+    repo::ProductFilter f;
+    f.q = repo::fold_name(q);
+    EXPECT_EQ(names(f), std::vector<std::string>{"CRÈME BRÛLÉE"}) << q;
+  }
+  repo::ProductFilter vanille;
+  vanille.q = repo::fold_name("VANILLE");
+  EXPECT_EQ(names(vanille), (std::vector<std::string>{"CRÈME BRÛLÉE", "Éclair Vanille"}));
+  repo::ProductFilter category;
+  category.q = repo::fold_name("PÂTISSERIE");
+  EXPECT_EQ(names(category).size(), 2u);
+  // Byte order of the folded names, the same on both stores; the two éclairs together, in
+  // the order of their folded names, whichever way round.
+  repo::ProductFilter by_name;
+  EXPECT_EQ(names(by_name), (std::vector<std::string>{"Apple pie", "CRÈME BRÛLÉE", "Zebra cake",
+                                                      "éclair au chocolat", "Éclair Vanille"}));
+  by_name.sort = ProductSort::name_desc;
+  by_name.limit = 2;
+  auto first = svc_->list(by_name, false);
+  ASSERT_EQ(first.items.size(), 2u);
+  EXPECT_EQ(first.items[0].name, "Éclair Vanille");
+  EXPECT_EQ(first.items[1].name, "éclair au chocolat");
+  ASSERT_TRUE(first.next);
+  by_name.after = first.next;
+  auto second = svc_->list(by_name, false);
+  ASSERT_EQ(second.items.size(), 2u);
+  EXPECT_EQ(second.items[0].name, "Zebra cake");
+}
+
 TEST_F(CatalogueServiceTest, InStockFilter) {
   auto milk = make_item("Milk", 100);
   auto latte = input("Latte", 450);

@@ -151,6 +151,20 @@ TEST_F(InventoryServiceTest, ListFiltersAndPages) {
   ASSERT_EQ(milks.items.size(), 2u);
   EXPECT_EQ(milks.items[0].name, "Oat milk");  // by name
 
+  // Accented capitals fold like ASCII ones.
+  create("CRÈME FRAÎCHE", 2000);
+  create("Œufs fermiers", 2000);
+  for (std::string text : {"crème", "Crème Fraîche", "FRAÎCHE"}) {
+    service::InventoryQuery accents;
+    accents.q = text;
+    auto found = svc_->list(accents);
+    ASSERT_EQ(found.items.size(), 1u) << text;
+    EXPECT_EQ(found.items[0].name, "CRÈME FRAÎCHE");
+  }
+  service::InventoryQuery eggs;
+  eggs.q = "œuf";
+  EXPECT_EQ(svc_->list(eggs).items.size(), 1u);
+
   service::InventoryQuery low;
   low.low_only = true;
   auto lows = svc_->list(low);
@@ -166,9 +180,9 @@ TEST_F(InventoryServiceTest, ListFiltersAndPages) {
     if (!page.next) break;
     paged.after = page.next;
   }
-  ASSERT_EQ(names.size(), 8u);
+  ASSERT_EQ(names.size(), 10u);
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end(), [](auto& x, auto& y) {
-    return repo::lower_ascii(x) < repo::lower_ascii(y);
+    return repo::fold_name(x) < repo::fold_name(y);
   }));
 
   service::InventoryQuery products;
@@ -193,6 +207,30 @@ TEST_F(InventoryServiceTest, LogsAreNewestFirstAndPaged) {
   auto missing = svc_->logs("nope", std::nullopt, 3);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
+// GDPR right of access: the stock changes a user made are in their data export, in order,
+// and nobody else's are.
+TEST_F(InventoryServiceTest, AUsersStockChangesAreInTheirDataExport) {
+  auto beans = create("Export beans", 1000);
+  for (int i = 1; i <= 3; ++i)
+    ASSERT_TRUE(
+        svc_->adjust(staff_, Adjustment{beans.id, i, domain::LogKind::adjust, "count"}).ok());
+  service::UserExportRegistry registry;
+  service::add_inventory_export_section(registry);
+  auto staff_doc = registry.build(*pool_, staff_.principal->user_id);
+  const auto& rows = staff_doc.at("inventory_logs").as_array();
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].at("inventory_item_id"), boost::json::value(beans.id));
+    EXPECT_EQ(rows[i].at("actor_id"), boost::json::value(staff_.principal->user_id));
+    EXPECT_DOUBLE_EQ(rows[i].at("delta").to_number<double>(), 0.001 * static_cast<double>(i + 1));
+  }
+  // The manager made the item (its initial stock); a stranger has nothing.
+  EXPECT_EQ(
+      registry.build(*pool_, manager_.principal->user_id).at("inventory_logs").as_array().size(),
+      1u);
+  EXPECT_TRUE(registry.build(*pool_, "someone-else").at("inventory_logs").as_array().empty());
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ TEST_F(TotpServiceTest, EnrolThenSignInWithACode) {
   // A manager's 2FA changes are audited.
   std::set<std::string> actions;
   for (const auto& row : service::list_audit(*pool_, {})) actions.insert(row.action);
+  EXPECT_TRUE(actions.count("user.2fa_setup"));
   EXPECT_TRUE(actions.count("user.2fa_enable"));
   EXPECT_TRUE(actions.count("user.2fa_disable"));
 }

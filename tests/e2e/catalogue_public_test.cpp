@@ -3,6 +3,7 @@
 // every sort paged by keyset), GET /products/{id}, and that mutations need credentials.
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 
@@ -66,6 +67,48 @@ TEST_F(CataloguePublic, SeedDemoIsRepeatable) {
   EXPECT_NE(again.out.find("left it alone"), std::string::npos) << again.out;
   EXPECT_NE(seed_.out.find("barista@crema.demo"), std::string::npos) << seed_.out;
   EXPECT_EQ(names("").size(), 17u);
+}
+
+// The demo's staff sign in with the printed password and their roles, and the café behind
+// the menu is real: drinks consume milk and beans through their recipes and modifiers.
+TEST_F(CataloguePublic, SeedDemoStaffSignInAndTheRecipesUseMilkAndBeans) {
+  std::string barista_token;
+  const std::pair<const char*, const char*> accounts[] = {
+      {"admin@crema.demo", "admin"},   {"manager@crema.demo", "manager"},
+      {"barista@crema.demo", "staff"}, {"baker@crema.demo", "staff"},
+      {"driver@crema.demo", "driver"}, {"customer@crema.demo", "customer"}};
+  for (const auto& [email, role] : accounts) {
+    auto res = client_->post(
+        "/api/v1/auth/login",
+        json::serialize(json::object{{"email", email}, {"password", "crema-demo-2026"}}));
+    ASSERT_EQ(res.status, 200) << email << " " << res.describe();
+    EXPECT_EQ(json_string(res.object(), {"user", "role"}), role) << email;
+    if (std::string_view(email) == "barista@crema.demo")
+      barista_token = json_string(res.object(), {"token"});
+  }
+  const RequestHeaders barista{{"Authorization", "Bearer " + barista_token}};
+  std::map<std::string, std::string> item_names;  // id → name
+  auto inventory = client_->get("/api/v1/inventory?limit=200", barista);
+  ASSERT_EQ(inventory.status, 200) << inventory.describe();
+  for (const auto& it : inventory.object().at("items").as_array())
+    item_names[json_string(it, {"id"})] = json_string(it, {"name"});
+  auto latte = client_->get("/api/v1/products?q=latte&category=Coffee", barista);
+  ASSERT_EQ(latte.status, 200);
+  ASSERT_EQ(latte.object().at("items").as_array().size(), 1u) << latte.body;
+  const auto& product = latte.object().at("items").at(0).as_object();
+  std::set<std::string> uses;
+  for (const auto& line : product.at("recipe").as_array())
+    uses.insert(item_names[json_string(line, {"inventory_item_id"})]);
+  EXPECT_EQ(uses, (std::set<std::string>{"Whole milk", "Espresso beans (house blend)"}));
+  std::set<std::string> modifier_uses;
+  for (const auto& m : product.at("modifiers").as_array())
+    for (const auto& line : m.at("consumes").as_array())
+      modifier_uses.insert(item_names[json_string(line, {"inventory_item_id"})]);
+  EXPECT_TRUE(modifier_uses.count("Oat milk"));
+  EXPECT_TRUE(modifier_uses.count("Espresso beans (house blend)"));
+  // Pastries and breads are counted stock.
+  for (const auto& p : all_pages("&category=Breads", 50)) EXPECT_EQ(p.at("track_stock"), true);
+  for (const auto& p : all_pages("&category=Pastries", 50)) EXPECT_EQ(p.at("track_stock"), true);
 }
 
 TEST_F(CataloguePublic, MenuIsGroupedByCategoryWithDerivedStock) {

@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -87,6 +86,22 @@ TEST(Input, AcceptsGoodValuesAndCamelCaseAliases) {
   EXPECT_TRUE(in.ok());
 }
 
+// PostgreSQL cannot store U+0000 and SQLite can: text holding it is refused for both.
+TEST(Input, TextWithANulCharacterIsRefused) {
+  auto body = json::parse(R"({"name":"a\u0000b","notes":"line 1\nline 2\tend"})");
+  Input in(body);
+  EXPECT_FALSE(in.text("name", Need::required, 1, 100));
+  EXPECT_EQ(in.text("notes", Need::required, 1, 100), "line 1\nline 2\tend");
+  ASSERT_EQ(in.issues().size(), 1u);
+  EXPECT_EQ(in.issues()[0].field, "name");
+  http::Request req;
+  req.query = {{"q", std::string("ab\0cd", 5)}, {"ok", "crème"}};
+  Query q(req);
+  EXPECT_FALSE(q.text("q", 100));
+  EXPECT_EQ(q.text("ok", 100), "crème");
+  EXPECT_FALSE(q.ok());
+}
+
 TEST(Input, NonObjectBodyIsOneIssue) {
   Input in(json::value(nullptr));
   EXPECT_FALSE(in.text("name", Need::required));
@@ -115,7 +130,8 @@ TEST(Input, VersionFromIfMatchOrBody) {
 
 TEST(Query, ValidatesParameters) {
   http::Request req;
-  req.query = {{"limit", "500"}, {"in_stock", "yes"}, {"price_min", "2.5"}, {"date", "2026-02-30"},
+  req.query = {{"limit", "500"},           {"in_stock", "yes"},
+               {"price_min", "2.5"},       {"date", "2026-02-30"},
                {"status", "pending,nope"}, {"from", "2026-11-22T09:15:00Z"}};
   Query q(req);
   EXPECT_FALSE(q.integer("limit", 1, 200));
