@@ -42,9 +42,12 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts"
   echo "== $t: ${seconds}s"
   log=build/fuzz/$t.log
-  if ! "build/fuzz/fuzz_$t" "$work" "fuzz/corpus/$t" -max_total_time="$seconds" -max_len=8192 \
-       -timeout=10 -rss_limit_mb=2048 -jobs="$jobs" -workers="$jobs" \
-       -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1; then
+  parallel=()
+  # -jobs forks workers that log to ./fuzz-N.log; one job runs in this process instead.
+  if (( jobs > 1 )); then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+  if ! (cd build/fuzz && "./fuzz_$t" "corpus/$t" "$root/fuzz/corpus/$t" \
+        -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+        "${parallel[@]}" -artifact_prefix="artifacts/$t/" -print_final_stats=1) >"$log" 2>&1; then
     status=1
     for a in "$artifacts"/*; do
       [[ -f $a ]] || continue
@@ -52,8 +55,8 @@ for t in "${targets[@]}"; do
       echo "  FOUND: $(basename "$a") (copied to fuzz/regressions/$t/; see $log)"
     done
   fi
-  runs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
+  runs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}' || true)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}' || true)
   echo "  executions: ${runs:-?}, coverage (edges): ${cov:-?}, corpus: $(find "$work" -type f | wc -l) inputs"
 done
 exit "$status"

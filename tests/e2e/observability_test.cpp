@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_support.hpp"
-#include "support/fake_http_server.hpp"
+#include "support/fake_endpoint.hpp"
 
 namespace crema::test::e2e {
 namespace {
@@ -34,7 +34,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST(ErrorReporting, AnErrorLogLineReachesTheSentryEndpointAsAnEnvelope) {
   CREMA_E2E_REQUIRE_STORE();
-  FakeHttpServer sentry;
+  FakeHttpEndpoint sentry;
   auto db = fresh_database();
   ScratchDir dir("crema-e2e-sentry-");
   // A backup directory that cannot exist (under a regular file): the daily backup fails at
@@ -45,11 +45,11 @@ TEST(ErrorReporting, AnErrorLogLineReachesTheSentryEndpointAsAnEnvelope) {
                                                          std::to_string(sentry.port()) + "/42"},
                                 {"CREMA_BACKUP_DIR", blocker + "/backups"}}});
 
-  ASSERT_TRUE(sentry.wait_for_requests(1, 15s)) << "no report reached the endpoint\n"
-                                                << server.stdout_text();
+  ASSERT_TRUE(sentry.wait_for(1, 15s)) << "no report reached the endpoint\n"
+                                       << server.stdout_text();
   const auto got = sentry.requests().front();
   EXPECT_EQ(got.method, "POST");
-  EXPECT_EQ(got.path, "/api/42/envelope/");
+  EXPECT_EQ(got.target, "/api/42/envelope/");
   const auto& auth = got.headers.at("x-sentry-auth");
   EXPECT_EQ(auth.rfind("Sentry sentry_version=7, sentry_client=crema/", 0), 0u) << auth;
   EXPECT_NE(auth.find("sentry_key=publickey1"), std::string::npos) << auth;
@@ -107,7 +107,6 @@ TEST(Traceparent, AValidHeaderPutsItsIdsInTheRequestLogAndAnInvalidOneIsIgnored)
   EXPECT_FALSE(line->contains("trace_id"));
   EXPECT_EQ(server.stop(), 0);
 }
-
 
 TEST(FileDescriptors, TheServerRaisesItsSoftLimitToTheHardLimit) {
   CREMA_E2E_REQUIRE_STORE();

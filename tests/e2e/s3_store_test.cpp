@@ -16,7 +16,7 @@
 #include "e2e/identity_support.hpp"
 #include "media/sigv4.hpp"
 #include "support/auth_helper.hpp"
-#include "support/fake_http_server.hpp"
+#include "support/fake_endpoint.hpp"
 #include "support/test_images.hpp"
 
 namespace crema::test::e2e {
@@ -38,6 +38,23 @@ std::map<std::string, std::string> parse_query(const std::string& q) {
     pos = amp + 1;
   }
   return out;
+}
+
+struct FakeRequest {
+  std::string method, path, query;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+struct FakeResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+FakeRequest split(const RecordedRequest& r) {
+  const auto q = r.target.find('?');
+  return {r.method, r.target.substr(0, q), q == std::string::npos ? "" : r.target.substr(q + 1),
+          r.headers, r.body};
 }
 
 /// An in-memory bucket that answers only correctly signed requests (403 otherwise).
@@ -130,8 +147,16 @@ class FakeBucket {
 TEST(S3ObjectStore, ImagesGoToTheBucketSignedAndClientsFetchThemByPresignedUrls) {
   CREMA_E2E_REQUIRE_STORE();
   FakeBucket bucket;
-  FakeHttpServer s3([&](const FakeRequest& r) { return bucket.handle(r); });
-  auto shared = SharedServer::start(identity_server({{"CREMA_S3_ENDPOINT", s3.base_url()},
+  FakeHttpEndpoint s3([&](const RecordedRequest& r, int) {
+    const auto res = bucket.handle(split(r));
+    FakeHttpEndpoint::Answer a;
+    a.status = res.status;
+    a.body = res.body;
+    a.content_type = res.content_type;
+    return a;
+  });
+  const std::string s3_base = "http://127.0.0.1:" + std::to_string(s3.port());
+  auto shared = SharedServer::start(identity_server({{"CREMA_S3_ENDPOINT", s3_base},
                                                      {"CREMA_S3_BUCKET", "crema-images"},
                                                      {"CREMA_S3_REGION", kKey.region},
                                                      {"CREMA_S3_ACCESS_KEY", kKey.access_key},
@@ -165,18 +190,18 @@ TEST(S3ObjectStore, ImagesGoToTheBucketSignedAndClientsFetchThemByPresignedUrls)
 
   // The URLs point into the bucket, presigned; the bucket serves them.
   const std::string url(image.at("url").as_string());
-  ASSERT_EQ(url.rfind(s3.base_url() + "/crema-images/", 0), 0u) << url;
+  ASSERT_EQ(url.rfind(s3_base + "/crema-images/", 0), 0u) << url;
   EXPECT_NE(url.find("X-Amz-Signature="), std::string::npos) << url;
-  HttpClient from_bucket(s3.base_url());
-  auto web = from_bucket.get(url.substr(s3.base_url().size()));
+  HttpClient from_bucket(s3_base);
+  auto web = from_bucket.get(url.substr(s3_base.size()));
   ASSERT_EQ(web.status, 200) << web.describe();
   EXPECT_EQ(domain::sniff_image(web.body), domain::ImageType::webp);
-  auto thumb = from_bucket.get(
-      std::string(image.at("thumbnail_url").as_string()).substr(s3.base_url().size()));
+  auto thumb =
+      from_bucket.get(std::string(image.at("thumbnail_url").as_string()).substr(s3_base.size()));
   EXPECT_EQ(thumb.status, 200);
 
   // A tampered URL is refused by the bucket.
-  std::string tampered = url.substr(s3.base_url().size());
+  std::string tampered = url.substr(s3_base.size());
   tampered.replace(tampered.find("X-Amz-Expires=") + 14, 4, "9999");
   EXPECT_EQ(from_bucket.get(tampered).status, 403);
   EXPECT_EQ(bucket.rejected(), 1);

@@ -188,8 +188,7 @@ void FakeHttpEndpoint::run() {
     }
     if (a.delay.count() > 0) std::this_thread::sleep_for(a.delay);
     write_all(fd, "HTTP/1.1 " + std::to_string(a.status) +
-                      " X\r\nContent-Type: "
-                      "application/json\r\nContent-Length: " +
+                      " X\r\nContent-Type: " + a.content_type + "\r\nContent-Length: " +
                       std::to_string(a.body.size()) + "\r\nConnection: close\r\n\r\n" + a.body);
     ::shutdown(fd, SHUT_WR);
     ::close(fd);

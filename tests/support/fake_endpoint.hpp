@@ -36,6 +36,7 @@ class FakeHttpEndpoint {
   struct Answer {
     int status = 200;
     std::string body = "{}";
+    std::string content_type = "application/json";
     /// Never answer: hold the connection until the client goes away or the endpoint stops
     /// (a hung provider).
     bool hang = false;
