@@ -15,6 +15,7 @@
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
 #include "service/order_lines.hpp"
+#include "service/outbox.hpp"
 #include "service/stock.hpp"
 #include "service/write_tx.hpp"
 #include "util/json_text.hpp"
@@ -70,6 +71,30 @@ std::string idempotency_scope(const Actor& actor) {
 }
 
 bool is_customer(const Actor& a) { return a.is_role(auth::Role::customer); }
+
+// The outbox side of an order event (SPEC §10), in the event's transaction: one signed
+// delivery per partner webhook subscribed to each event type, and the customer's message —
+// to their account, or for a guest order to the email in customer_info.
+void queue_order_messages(db::Transaction& tx, const Order& o, const json::object& data,
+                          std::initializer_list<std::string_view> event_types,
+                          std::string notification) {
+  for (auto type : event_types) enqueue_webhook_event(tx, type, data);
+  if (notification.empty()) return;
+  if (!o.customer_id.empty()) {
+    enqueue_user_notification(tx, o.customer_id, std::move(notification), data);
+    return;
+  }
+  const json::value* email = o.customer_info ? o.customer_info->if_contains("email") : nullptr;
+  if (email && email->is_string() && !email->get_string().empty())
+    enqueue_notification(
+        tx, {std::move(notification), "email", std::string(email->get_string()), {}, data});
+}
+
+// Which message a customer gets when their order moves to `to`.
+std::string status_notification(OrderStatus to) {
+  if (to == OrderStatus::out_for_delivery || to == OrderStatus::delivered) return "delivery_update";
+  return "order_status_changed";
+}
 bool is_api_key(const Actor& a) { return a.principal && a.principal->is_api_key(); }
 
 }  // namespace
@@ -298,6 +323,7 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     o.placed.id = order.id;
     o.placed.body = util::to_json(data);
     if (idem) repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, o.placed.body);
+    queue_order_messages(tx, order, data, {"order_created"}, "order_placed");
     o.events.add("order_created", std::move(data), topics_of(order));
     return o;
   });
@@ -427,6 +453,9 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
     result.events.add("order_updated", data, topics);
     if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
     if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
+    queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+    if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
+    if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
     result.order = std::move(o);
     return result;
   });
@@ -473,7 +502,9 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
                   driver_id ? "Order " + o.order_number + " assigned to driver " + *driver_id
                             : "Order " + o.order_number + " unassigned"});
     Out result;
-    result.events.add("order_updated", domain::to_json(o), topics_of(o, previous));
+    auto data = domain::to_json(o);
+    queue_order_messages(tx, o, data, {"order_updated"}, {});
+    result.events.add("order_updated", std::move(data), topics_of(o, previous));
     result.order = std::move(o);
     return result;
   });
@@ -527,6 +558,8 @@ int OrderService::expire_due(std::int64_t now_ms) {
       const auto topics = topics_of(o);
       result.events.add("order_updated", data, topics);
       result.events.add("order_cancelled", data, topics);
+      queue_order_messages(tx, o, data, {"order_updated", "order_cancelled"},
+                           "order_status_changed");
       return result;
     });
     if (!out) continue;

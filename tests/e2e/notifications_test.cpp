@@ -386,6 +386,65 @@ int send_sms(HttpClient& c, AuthHelper& auth, int n) {
   return r.status == 202 ? static_cast<int>(body_of(r).at("queued").as_int64()) : 0;
 }
 
+TEST_F(NotificationsE2e, AnOrderEmailsItsCustomerAndReachesPartnersThroughTheOutbox) {
+  auto hook = post_json(*client_, "/api/v1/webhooks",
+                        {{"url", partner_->url("/orders")},
+                         {"events", json::array{"order_created", "order_cancelled"}}},
+                        admin());
+  ASSERT_EQ(hook.status, 201) << hook.describe();
+  const std::string secret(body_of(hook).at("secret").as_string());
+  auto product =
+      post_json(*client_, "/api/v1/products",
+                {{"name", "Outbox tart " + unique_id("t")}, {"category", "Outbox"}, {"price", 4}},
+                auth_->bearer("manager"));
+  ASSERT_EQ(product.status, 201) << product.describe();
+  const std::string pid(body_of(product).at("id").as_string());
+  auto customer = auth_->create("customer");
+
+  const auto mails_before = sink_->messages().size();
+  const auto partner_before = partner_->requests().size();
+  auto placed =
+      post_json(*client_, "/api/v1/orders",
+                {{"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}}},
+                customer.bearer());
+  ASSERT_EQ(placed.status, 201) << placed.describe();
+  const auto order = body_of(placed).as_object();
+  const std::string order_id(order.at("id").as_string());
+  const std::string number(order.at("order_number").as_string());
+
+  // The customer's email, from the row written with the order.
+  ASSERT_TRUE(sink_->wait_for(mails_before + 1));
+  const auto mail = sink_->messages()[mails_before];
+  ASSERT_EQ(mail.rcpt_to.size(), 1u);
+  EXPECT_EQ(mail.rcpt_to[0], customer.email);
+  EXPECT_NE(mail.data.find(number), std::string::npos) << "the order number is in the email";
+
+  // The partner's signed order_created, carrying the order as GET returns it.
+  ASSERT_TRUE(partner_->wait_for(partner_before + 1));
+  const auto delivery = partner_->requests()[partner_before];
+  EXPECT_EQ(delivery.target, "/orders");
+  EXPECT_EQ(delivery.header("x-crema-event"), "order_created");
+  EXPECT_TRUE(verify_signature(delivery, secret));
+  const auto event = json::parse(delivery.body).as_object();
+  EXPECT_EQ(event.at("data").at("id").as_string(), order_id);
+  EXPECT_EQ(event.at("data").at("order_number").as_string(), number);
+
+  // Cancelling: the customer hears of it, the partner gets order_cancelled (it did not
+  // subscribe to order_updated).
+  auto cancelled = client_->request("DELETE", "/api/v1/orders/" + order_id, "", customer.bearer());
+  ASSERT_EQ(cancelled.status, 200) << cancelled.describe();
+  ASSERT_TRUE(sink_->wait_for(mails_before + 2));
+  ASSERT_TRUE(partner_->wait_for(partner_before + 2));
+  EXPECT_EQ(partner_->requests()[partner_before + 1].header("x-crema-event"), "order_cancelled");
+  auto listed = client_->get("/api/v1/notifications?type=order_status_changed", admin());
+  ASSERT_EQ(listed.status, 200) << listed.describe();
+  bool found = false;
+  const auto listed_body = body_of(listed);
+  for (const auto& n : listed_body.at("items").as_array())
+    found = found || n.at("recipient").as_string() == customer.email;
+  EXPECT_TRUE(found) << listed.body;
+}
+
 TEST(NotificationsLifecycle, AMessageClaimedByAKilledProcessIsSentByTheNext) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
