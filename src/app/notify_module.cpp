@@ -4,6 +4,7 @@
 #include "auth/secret_box.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "repo/inventory_repo.hpp"
 #include "service/maintenance.hpp"
 #include "service/outbox.hpp"
 #include "util/time.hpp"
@@ -12,7 +13,9 @@ namespace crema::app {
 
 NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_threads,
                            obs::Metrics* metrics, auth::TokenDenylist* denylist)
-    : pool_(pool), backlog_(std::make_shared<std::atomic<std::int64_t>>(0)) {
+    : pool_(pool),
+      backlog_(std::make_shared<std::atomic<std::int64_t>>(0)),
+      low_stock_(std::make_shared<std::atomic<std::int64_t>>(0)) {
   auto box = auth::SecretBox::from_hex(config.data_key_hex);
   if (!box) throw std::runtime_error("CREMA_DATA_KEY must be 64 hexadecimal digits");
   secrets_ = std::make_unique<auth::SecretBox>(*box);
@@ -40,6 +43,14 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
   // The backlog is counted here, off the scrape path: /metrics never waits for the database.
   scheduler_.add("outbox_backlog", std::chrono::seconds(5),
                  [this] { backlog_->store(service::outbox_backlog(pool_)); });
+  // Likewise the items below their threshold, for a low-stock alert rule (docs/OPERATIONS.md).
+  if (metrics) {
+    metrics->add_sampled_gauge("inventory_low_stock_items",
+                               "Tracked inventory items below their low-stock threshold",
+                               [l = low_stock_] { return static_cast<double>(l->load()); });
+  }
+  scheduler_.add("inventory_low_stock", std::chrono::seconds(5),
+                 [this] { low_stock_->store(repo::count_low_stock(*pool_.read())); });
   scheduler_.add("prune_refresh_tokens", std::chrono::hours(1), [this] {
     if (auto n = service::prune_expired_refresh_tokens(pool_, util::now_ms()); n > 0)
       obs::Log(obs::Level::info, "expired refresh tokens pruned").num("rows", n);

@@ -54,6 +54,7 @@ class NotifyModule {
   std::unique_ptr<jobs::OutboxWorker> worker_;
   jobs::Scheduler scheduler_;
   std::shared_ptr<std::atomic<std::int64_t>> backlog_;
+  std::shared_ptr<std::atomic<std::int64_t>> low_stock_;
   bool started_ = false;
 };
 

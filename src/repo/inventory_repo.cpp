@@ -308,4 +308,13 @@ std::vector<std::string> products_depending_on(db::Connection& conn,
   return out;
 }
 
+std::int64_t count_low_stock(db::Connection& conn) {
+  return conn
+      .exec(
+          "SELECT COUNT(*) FROM inventory_items "
+          "WHERE tracked = TRUE AND on_hand - reserved < low_stock_threshold")
+      .front()
+      .int64(0);
+}
+
 }  // namespace crema::repo

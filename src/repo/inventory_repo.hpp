@@ -103,4 +103,8 @@ std::string fold_name(std::string_view s);
 /// `s` with LIKE's wildcards escaped with `\` (use `ESCAPE '\'`), wrapped in `%…%`.
 std::string like_contains(std::string_view s);
 
+/// How many tracked items are below their low-stock threshold now (what GET
+/// /inventory/low lists): the `inventory_low_stock_items` gauge.
+std::int64_t count_low_stock(db::Connection& conn);
+
 }  // namespace crema::repo

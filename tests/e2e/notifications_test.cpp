@@ -340,6 +340,17 @@ TEST_F(NotificationsE2e, WebhooksReceiveSignedEventsAndLowStockAlertsTheManagers
   }
   EXPECT_TRUE(mailed);
 
+  // And /metrics counts the item among those below their threshold (refreshed every 5 s).
+  double low = 0;
+  const auto metrics_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(12);
+  while (low < 1 && std::chrono::steady_clock::now() < metrics_deadline) {
+    const auto text = client_->get("/metrics").body;
+    const auto at = text.find("\ninventory_low_stock_items ");
+    if (at != std::string::npos) low = std::stod(text.substr(at + 27));
+    if (low < 1) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(low, 1) << "inventory_low_stock_items did not count the item";
+
   // The deliveries log.
   auto log = poll_json(*client_, "/api/v1/webhooks/" + id + "/deliveries", admin(),
                        [](const json::value& v) {
