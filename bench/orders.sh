@@ -9,6 +9,9 @@
 #   WRK_THREADS [1]   wrk threads                        WARMUP [3s]       unmeasured first run
 #   DATABASE_URL [a fresh SQLite file]  e.g. postgresql://postgres@127.0.0.1:PORT/bench (an
 #                     empty database; the script migrates it)
+#   PGBENCH_URL [none]  with a PostgreSQL DATABASE_URL: another empty database of the same
+#                     cluster where pgbench's default (TPC-B-like) script runs first, with the
+#                     same connections and duration, for the bar's ratio
 #   CREMA_BIN [build/release/crema]  the binary to measure; built (Release) when it is the
 #                     default and missing or stale
 #
@@ -118,4 +121,20 @@ p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
 p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 errs=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' <<<"$out")
 echo "POST /api/v1/orders: $rps orders/s, p50 $p50, p99 $p99, non-2xx $errs" | tee -a "$raw"
+
+if [[ $store == postgresql && -n ${PGBENCH_URL:-} ]]; then
+  pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)
+  [[ -x $pgbench ]] || { echo "orders.sh: pgbench not found" >&2; exit 1; }
+  kill -TERM "$crema_pid" 2>/dev/null || true  # the cores are pgbench's now
+  wait "$crema_pid" 2>/dev/null || true
+  crema_pid=''
+  "$pgbench" -i -q -s 10 "$PGBENCH_URL" >>"$raw" 2>&1
+  secs=${duration%s}
+  pg_out=$("$pgbench" -c "$connections" -j 2 -T "$secs" "$PGBENCH_URL" 2>&1)
+  printf '%s\n' "$pg_out" >>"$raw"
+  tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+  ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b }')
+  echo "pgbench (TPC-B-like, scale 10, -c$connections): $tps tps; crema orders/s = $ratio% of it" |
+    tee -a "$raw"
+fi
 echo "raw output: $raw"
