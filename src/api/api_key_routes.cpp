@@ -56,15 +56,6 @@ constexpr std::string_view kCreatedSchema = R"json({
   ]
 })json";
 
-constexpr std::string_view kListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 }  // namespace
 
 void register_api_key_routes(http::Router& router, OpenApi& openapi,
@@ -72,7 +63,7 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("ApiKeyCreate", kCreateSchema);
   openapi.add_schema("ApiKey", kKeySchema);
   openapi.add_schema("ApiKeyCreated", kCreatedSchema);
-  openapi.add_schema("ApiKeyList", kListSchema);
+  openapi.add_page_schema("ApiKeyList", "ApiKey");
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/api-keys",

@@ -38,15 +38,6 @@ constexpr std::string_view kEntrySchema = R"json({
   }
 })json";
 
-constexpr std::string_view kListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 // `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
 // start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
 std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view name, bool end,
@@ -68,7 +59,7 @@ std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view
 void register_audit_routes(http::Router& router, OpenApi& openapi,
                            std::shared_ptr<IdentityApi> api) {
   openapi.add_schema("AuditEntry", kEntrySchema);
-  openapi.add_schema("AuditLog", kListSchema);
+  openapi.add_page_schema("AuditLog", "AuditEntry");
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/admin/audit-log",

@@ -259,13 +259,7 @@ void add_catalogue_schemas(OpenApi& openapi) {
       "version": {"type": "integer", "minimum": 1}
     }
   })json");
-  openapi.add_schema("ProductPage", R"json({
-    "type": "object", "required": ["items", "next_cursor"],
-    "properties": {
-      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
-      "next_cursor": {"type": ["string", "null"]}
-    }
-  })json");
+  openapi.add_page_schema("ProductPage", "Product");
   openapi.add_schema("Menu", R"json({
     "type": "object", "required": ["categories"],
     "properties": {

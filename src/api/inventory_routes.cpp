@@ -252,13 +252,7 @@ void add_inventory_schemas(OpenApi& openapi) {
     "type": "object", "required": ["items"],
     "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryItem"}}}
   })json");
-  openapi.add_schema("InventoryItemPage", R"json({
-    "type": "object", "required": ["items", "next_cursor"],
-    "properties": {
-      "items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryItem"}},
-      "next_cursor": {"type": ["string", "null"]}
-    }
-  })json");
+  openapi.add_page_schema("InventoryItemPage", "InventoryItem");
   openapi.add_schema("InventoryLog", R"json({
     "type": "object",
     "required": ["id", "inventory_item_id", "delta", "kind", "reason", "order_id", "actor_id", "created_at"],
@@ -275,13 +269,7 @@ void add_inventory_schemas(OpenApi& openapi) {
       "created_at": {"type": "string", "format": "date-time"}
     }
   })json");
-  openapi.add_schema("InventoryLogPage", R"json({
-    "type": "object", "required": ["items", "next_cursor"],
-    "properties": {
-      "items": {"type": "array", "items": {"$ref": "#/components/schemas/InventoryLog"}},
-      "next_cursor": {"type": ["string", "null"]}
-    }
-  })json");
+  openapi.add_page_schema("InventoryLogPage", "InventoryLog");
 }
 
 }  // namespace

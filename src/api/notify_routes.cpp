@@ -66,15 +66,6 @@ constexpr std::string_view kNotificationSchema = R"json({
   }
 })json";
 
-constexpr std::string_view kNotificationListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 constexpr std::string_view kWebhookCreateSchema = R"json({
   "type": "object",
   "required": ["url", "events"],
@@ -108,15 +99,6 @@ constexpr std::string_view kWebhookCreatedSchema = R"json({
   ]
 })json";
 
-constexpr std::string_view kWebhookListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 constexpr std::string_view kDeliverySchema = R"json({
   "type": "object",
   "required": ["id", "event_id", "event_type", "url", "status", "attempts", "last_status_code",
@@ -147,15 +129,6 @@ constexpr std::string_view kDeliverySchema = R"json({
   }
 })json";
 
-constexpr std::string_view kDeliveryListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 // The keyset (created_at, id) of a cursor; an issue on `q` when it is not one of ours.
 std::optional<std::pair<std::int64_t, std::string>> keyset(const PageRequest& page, Query& q) {
   if (page.after.empty()) return std::nullopt;
@@ -181,13 +154,13 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("NotificationSend", kSendSchema);
   openapi.add_schema("NotificationsQueued", kQueuedSchema);
   openapi.add_schema("Notification", kNotificationSchema);
-  openapi.add_schema("NotificationList", kNotificationListSchema);
+  openapi.add_page_schema("NotificationList", "Notification");
   openapi.add_schema("WebhookCreate", kWebhookCreateSchema);
   openapi.add_schema("Webhook", kWebhookSchema);
   openapi.add_schema("WebhookCreated", kWebhookCreatedSchema);
-  openapi.add_schema("WebhookList", kWebhookListSchema);
+  openapi.add_page_schema("WebhookList", "Webhook");
   openapi.add_schema("WebhookDelivery", kDeliverySchema);
-  openapi.add_schema("WebhookDeliveryList", kDeliveryListSchema);
+  openapi.add_page_schema("WebhookDeliveryList", "WebhookDelivery");
 
   router.add(
       {.method = Method::post,

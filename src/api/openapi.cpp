@@ -85,6 +85,17 @@ void OpenApi::add_schema(std::string name, std::string_view json_schema) {
   schemas_[std::move(name)] = json::parse(json_schema);
 }
 
+void OpenApi::add_page_schema(std::string name, std::string_view item_schema) {
+  const std::string ref = "#/components/schemas/" + std::string(item_schema);
+  schemas_[std::move(name)] = json::object{
+      {"type", "object"},
+      {"required", json::array{"items", "next_cursor"}},
+      {"properties",
+       json::object{{"items", json::object{{"type", "array"},
+                                           {"items", json::object{{"$ref", ref}}}}},
+                    {"next_cursor", json::object{{"type", json::array{"string", "null"}}}}}}};
+}
+
 json::object OpenApi::document(const http::Router& router) const {
   json::object paths;
   bool any_protected = false;

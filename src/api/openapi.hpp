@@ -18,6 +18,9 @@ class OpenApi {
   OpenApi();
   /// Registers a components schema (JSON Schema text) that routes may name.
   void add_schema(std::string name, std::string_view json_schema);
+  /// Registers `name` as a keyset page of `item_schema` (api/pagination.hpp's shape):
+  /// {"items": [item…], "next_cursor": string | null}.
+  void add_page_schema(std::string name, std::string_view item_schema);
   /// The whole document for the routes registered in `router`.
   boost::json::object document(const http::Router& router) const;
 

@@ -307,13 +307,7 @@ void add_order_schemas(OpenApi& openapi) {
       "cancel_reason": {"type": ["string", "null"]}
     }
   })json");
-  openapi.add_schema("OrderPage", R"json({
-    "type": "object", "required": ["items", "next_cursor"],
-    "properties": {
-      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
-      "next_cursor": {"type": ["string", "null"]}
-    }
-  })json");
+  openapi.add_page_schema("OrderPage", "Order");
   openapi.add_schema("OrderStatusChange", R"json({
     "type": "object", "required": ["status"],
     "properties": {

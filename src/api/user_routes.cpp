@@ -34,15 +34,6 @@ constexpr std::string_view kUserUpdateSchema = R"json({
   }
 })json";
 
-constexpr std::string_view kUserListSchema = R"json({
-  "type": "object",
-  "required": ["items", "next_cursor"],
-  "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-    "next_cursor": {"type": ["string", "null"]}
-  }
-})json";
-
 constexpr std::string_view kExportSchema = R"json({
   "type": "object",
   "required": ["format", "exported_at", "user_id", "user", "sessions", "api_keys", "audit_log"],
@@ -131,7 +122,7 @@ Response erase(IdentityApi& api, Request& req, const std::string& id) {
 void register_user_routes(http::Router& router, OpenApi& openapi,
                           std::shared_ptr<IdentityApi> api) {
   openapi.add_schema("UserUpdate", kUserUpdateSchema);
-  openapi.add_schema("UserList", kUserListSchema);
+  openapi.add_page_schema("UserList", "User");
   openapi.add_schema("UserExport", kExportSchema);
 
   router.add(
