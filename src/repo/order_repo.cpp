@@ -137,6 +137,26 @@ std::optional<domain::Order> one(db::Connection& conn, const db::Result& r) {
 }  // namespace
 
 std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date) {
+  if (tx.dialect() == db::Dialect::postgres) {
+    // No lock held (migration 0041): the day's first value is a committed row read before
+    // nextval runs, so the number is >= 1 and unique within the day.
+    static constexpr std::string_view kRead =
+        "SELECT nextval('order_number_seq') - first_seq + 1 FROM order_day_starts "
+        "WHERE business_date = $1";
+    if (auto r = tx.exec(kRead, {business_date}); !r.empty()) return r.front().int64(0);
+    // The day's first order. Of two racing first orders one inserts (number 1); the other
+    // waits for its commit, finds the row and reads again. A rollback removes the row.
+    auto first = tx.exec(
+        "INSERT INTO order_day_starts (business_date, first_seq) "
+        "VALUES ($1, nextval('order_number_seq')) ON CONFLICT (business_date) DO NOTHING "
+        "RETURNING 1",
+        {business_date});
+    if (!first.empty()) return 1;
+    auto again = tx.exec(kRead, {business_date});
+    if (again.empty())
+      throw db::Error(db::Error::Kind::retryable, "the day's first order number was rolled back");
+    return again.front().int64(0);
+  }
   auto r = tx.exec(
       "INSERT INTO order_counters (business_date, last_number) VALUES ($1, 1) "
       "ON CONFLICT (business_date) DO UPDATE SET last_number = order_counters.last_number + 1 "

@@ -14,7 +14,10 @@
 
 namespace crema::repo {
 
-/// The next order number of a business day (1, 2, …), counted in the caller's transaction.
+/// The next order number of a business day, in the caller's transaction. SQLite: 1, 2, …
+/// from a per-day counter row (gap-free). PostgreSQL: from a sequence, so concurrent orders
+/// never wait on one row; rising and unique within the day, with a gap where an order
+/// rolled back.
 std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date);
 
 /// Inserts the order row and its lines (not its history).

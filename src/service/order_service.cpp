@@ -296,20 +296,7 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     if (order.type == OrderType::online)
       order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
 
-    // Reserve first: a refused order never takes a number of the day.
     order.stock_needs = domain::merge_needs(resolved.needs);
-    std::vector<Shortage> shortages = std::move(resolved.switched_off);
-    if (!order.stock_needs.empty()) {
-      auto reserved =
-          reserve_stock(tx, order.stock_needs, {order.id, actor.user_id(), "order placed"});
-      if (!reserved.ok()) {
-        shortages.insert(shortages.end(), reserved.shortages.begin(), reserved.shortages.end());
-      } else {
-        o.effects = std::move(reserved.effects);
-      }
-    }
-    if (!shortages.empty()) return out_of_stock_error(shortages);
-
     order.business_date = business_date(now);
     order.order_number = domain::order_number(order.business_date,
                                               repo::next_order_sequence(tx, order.business_date));
@@ -324,6 +311,23 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     o.placed.body = util::to_json(data);
     if (idem) repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, o.placed.body);
     queue_order_messages(tx, order, data, {"order_created"}, "order_placed");
+
+    // The reservation comes last: its conditional updates lock the inventory rows every
+    // order of the same product (or of the same ingredient, through recipes) needs, so those
+    // locks are held for these statements and the commit only, not for the whole order.
+    // A refusal rolls everything above back (on SQLite the day's counter too; on
+    // PostgreSQL the order number drawn is skipped).
+    std::vector<Shortage> shortages = std::move(resolved.switched_off);
+    if (!order.stock_needs.empty()) {
+      auto reserved =
+          reserve_stock(tx, order.stock_needs, {order.id, actor.user_id(), "order placed"});
+      if (!reserved.ok()) {
+        shortages.insert(shortages.end(), reserved.shortages.begin(), reserved.shortages.end());
+      } else {
+        o.effects = std::move(reserved.effects);
+      }
+    }
+    if (!shortages.empty()) return out_of_stock_error(shortages);
     o.events.add("order_created", std::move(data), topics_of(order));
     return o;
   });

@@ -121,6 +121,11 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   const auto merged = domain::merge_needs(std::move(needs));
   const auto now = util::now_ms();
   ReserveOutcome out;
+  // What the change means for the menu is known from the item ids alone, so it is read
+  // and queued before the first conditional update locks an item: from there to the
+  // commit, other orders of the same items wait (a refusal rolls this back with the rest).
+  for (const auto& n : merged) out.effects.item_ids.push_back(n.item_id);
+  resolve_affected_products(tx, out.effects);
   std::vector<std::pair<domain::InventoryItem, std::int64_t>> done;
   done.reserve(merged.size());
   for (const auto& n : merged) {
@@ -144,11 +149,12 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   }
   if (!out.shortages.empty()) {
     for (const auto& [item, q] : done) repo::unreserve(tx, item.id, q, now);
+    out.effects = {};
     return out;
   }
   for (const auto& [item, q] : done)
     record_stock_change(tx, item, domain::LogKind::reserve, -q, context, out.effects);
-  resolve_affected_products(tx, out.effects);
+  sort_unique(out.effects.item_ids);
   return out;
 }
 

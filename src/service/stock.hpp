@@ -69,7 +69,9 @@ struct ReserveOutcome {
 };
 
 /// Reserves every need or none: on any shortage, the reservations already made in this
-/// call are undone within `tx` and every short item is listed. Quantities must be > 0
+/// call are undone within `tx` and every short item is listed; the caller then rolls `tx`
+/// back (the partners' `menu_updated` outbox row is queued before the first update, so
+/// that the items stay locked for as short a time as possible). Quantities must be > 0
 /// (std::invalid_argument otherwise).
 ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
                              const StockContext& context);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -332,6 +333,59 @@ TEST_F(OrderServiceTest, ManyBuyersOfTheLastUnitsNeverOversell) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(item(bun).reserved, units(7));
   EXPECT_EQ(count("orders"), 7);
+}
+
+// The day's first orders race for its first number (PostgreSQL: the order_day_starts row,
+// SQLite: the counter row); every order still gets a distinct number of the day, the numbers
+// rise in commit order from 0001, and a refused order leaves no order behind.
+TEST_F(OrderServiceTest, ConcurrentOrdersGetDistinctRisingNumbersOfTheDay) {
+  auto bun = product("Bun", 200, {}, {}, units(1000));
+  constexpr int kThreads = 8;
+  constexpr int kEach = 5;
+  std::vector<std::vector<std::string>> numbers(kThreads);
+  std::atomic<int> ready{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();
+      for (int k = 0; k < kEach; ++k) {
+        auto r = orders_->place(staff_, request({line(bun, 1)}), {});
+        if (!r.ok()) {
+          failed.fetch_add(1);
+          continue;
+        }
+        numbers[i].push_back(std::string(placed_json(r).at("order_number").as_string()));
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  std::set<std::string> all;
+  std::string day;
+  for (const auto& per_thread : numbers) {
+    for (std::size_t k = 0; k < per_thread.size(); ++k) {
+      const auto& n = per_thread[k];
+      ASSERT_TRUE(std::regex_match(n, std::regex(R"(\d{8}-\d{4,})"))) << n;
+      if (day.empty()) day = n.substr(0, 8);
+      EXPECT_EQ(n.substr(0, 8), day) << "one business day";
+      EXPECT_GE(std::stoll(n.substr(9)), 1);
+      // One thread's orders commit one after another: its numbers rise.
+      if (k > 0) EXPECT_GT(std::stoll(n.substr(9)), std::stoll(per_thread[k - 1].substr(9)));
+      all.insert(n);
+    }
+  }
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kEach)) << "no number twice";
+  EXPECT_EQ(count("orders"), kThreads * kEach);
+  EXPECT_EQ(item(bun).reserved, units(kThreads * kEach));
+
+  // A refused order rolls back with the rest; the next order still numbers after the others.
+  auto refused = orders_->place(staff_, request({line(bun, 10000)}), {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::out_of_stock);
+  EXPECT_EQ(count("orders"), kThreads * kEach);
+  auto next = placed_json(orders_->place(staff_, request({line(bun, 1)}), {}));
+  const std::string last(next.at("order_number").as_string());
+  for (const auto& n : all) EXPECT_GT(std::stoll(last.substr(9)), std::stoll(n.substr(9)));
 }
 
 TEST_F(OrderServiceTest, CustomersSeeOnlyTheirOwnOrders) {
