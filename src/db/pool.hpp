@@ -1,8 +1,10 @@
 #pragma once
 /// Connections for the services: a pool per store, leases, and transactions.
 
+#include <any>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -61,9 +63,16 @@ class Transaction {
   Dialect dialect() const noexcept { return lease_->dialect(); }
   void commit();
 
+  /// A read a use case would otherwise repeat within this transaction (e.g. the partner
+  /// webhook subscriptions, looked up once per event type), kept under `key` until the
+  /// transaction ends. Empty until set; whoever writes the underlying rows in the same
+  /// transaction must reset it.
+  std::any& memo(const std::string& key) { return memo_[key]; }
+
  private:
   Lease lease_;
   bool done_ = false;
+  std::map<std::string, std::any, std::less<>> memo_;
 };
 
 /// Opens connections for a CREMA_DATABASE_URL and hands them out. Thread-safe.

@@ -178,6 +178,7 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
     std::vector<std::string> tables;
     for (const auto& t : pg_tables(dst)) {
       if (t == "schema_migrations") continue;  // written by migrate() above
+      if (t == "order_day_starts") continue;   // PostgreSQL only: rebuilt below
       if (!source_tables.contains(t))
         fail("the source has no table " + t + " (is it a Crema database?)");
       tables.push_back(t);
@@ -207,6 +208,12 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
       if (progress) progress(done);
     }
   });
+  // Order numbers on PostgreSQL come from a sequence against each day's first value
+  // (migration 0041): a day the source numbered up to N goes on from N + 1.
+  tx.exec("SELECT setval('order_number_seq', 1, false)");
+  tx.exec(
+      "INSERT INTO order_day_starts (business_date, first_seq) "
+      "SELECT business_date, 1 - last_number FROM order_counters");
   tx.commit();
   return report;
 }

@@ -157,6 +157,33 @@ std::optional<domain::InventoryItem> reserve(db::Transaction& tx, std::string_vi
   return first_item(tx.exec(sql, {id, q, now}));
 }
 
+std::optional<domain::InventoryItem> reserve_logged(db::Transaction& tx, std::string_view id,
+                                                    std::int64_t q, std::int64_t now,
+                                                    const domain::InventoryLog& log) {
+  if (tx.dialect() != db::Dialect::postgres) {
+    auto after = reserve(tx, id, q, now);
+    if (!after) return after;
+    auto row = log;
+    row.inventory_item_id = after->id;
+    row.on_hand_after = after->on_hand;
+    row.reserved_after = after->reserved;
+    row.created_at = after->updated_at;
+    insert_log(tx, row);
+    return after;
+  }
+  // One data-modifying statement: the conditional update and, when it held, its log row.
+  static const std::string sql =
+      "WITH u AS (" + update_sql("reserved = reserved + $2, updated_at = $3",
+                                 "id = $1 AND on_hand - reserved >= $2") +
+      "), l AS (INSERT INTO inventory_logs (id, inventory_item_id, delta, kind, reason, "
+      "order_id, actor_id, on_hand_after, reserved_after, created_at) "
+      "SELECT $4, id, $5, $6, $7, $8, $9, on_hand, reserved, $3 FROM u) "
+      "SELECT " + std::string(kColumns) + " FROM u";
+  return first_item(tx.exec(sql, {id, q, now, std::string_view(log.id), log.delta,
+                                  domain::log_kind_name(log.kind), std::string_view(log.reason),
+                                  text_or_null(log.order_id), text_or_null(log.actor_id)}));
+}
+
 void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::int64_t now) {
   tx.exec("UPDATE inventory_items SET reserved = reserved - $2, updated_at = $3 WHERE id = $1",
           {id, q, now});
@@ -229,6 +256,10 @@ void insert_log(db::Transaction& tx, const domain::InventoryLog& l) {
       {std::string_view(l.id), std::string_view(l.inventory_item_id), l.delta,
        domain::log_kind_name(l.kind), std::string_view(l.reason), text_or_null(l.order_id),
        text_or_null(l.actor_id), l.on_hand_after, l.reserved_after, l.created_at});
+}
+
+void delete_log(db::Transaction& tx, std::string_view id) {
+  tx.exec("DELETE FROM inventory_logs WHERE id = $1", {id});
 }
 
 namespace {

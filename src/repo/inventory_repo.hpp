@@ -41,6 +41,12 @@ std::vector<domain::InventoryItem> list_items(db::Connection& conn, const ItemFi
 /// reserved += q where on_hand - reserved >= q.
 std::optional<domain::InventoryItem> reserve(db::Transaction& tx, std::string_view id,
                                              std::int64_t q, std::int64_t now);
+/// reserve() plus its inventory log row (`log` gives id, delta, kind, reason, order and
+/// actor; the after-figures come from the update). On PostgreSQL one statement (a
+/// data-modifying CTE), so an order's lock on a busy item is followed only by its commit.
+std::optional<domain::InventoryItem> reserve_logged(db::Transaction& tx, std::string_view id,
+                                                    std::int64_t q, std::int64_t now,
+                                                    const domain::InventoryLog& log);
 /// Undo of a reservation made earlier in the same transaction (reserved -= q, no check).
 void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::int64_t now);
 /// on_hand -= q, reserved -= q where reserved >= q.
@@ -75,6 +81,8 @@ std::optional<domain::InventoryItem> update_item(db::Transaction& tx, std::strin
                                                  std::int64_t now);
 
 void insert_log(db::Transaction& tx, const domain::InventoryLog& log);
+/// Removes a log row written earlier in the same transaction (a reservation undone).
+void delete_log(db::Transaction& tx, std::string_view id);
 /// Newest first; rows strictly before `before` (created_at, id); up to limit + 1 rows.
 std::vector<domain::InventoryLog> list_logs(
     db::Connection& conn, std::string_view item_id,

@@ -212,6 +212,25 @@ std::optional<domain::Product> find_product(db::Connection& conn, std::string_vi
   return p;
 }
 
+std::map<std::string, domain::Product, std::less<>> products_for_order(
+    db::Connection& conn, std::span<const std::string> ids) {
+  std::map<std::string, domain::Product, std::less<>> out;
+  if (ids.empty()) return out;
+  std::vector<db::Param> params(ids.begin(), ids.end());
+  auto r = conn.exec("SELECT " + std::string(kStoredColumns) + " FROM products WHERE id IN (" +
+                         placeholders(1, ids.size()) + ")",
+                     params);
+  std::vector<std::string> found;
+  for (auto row : r) {
+    auto p = stored_of(row);
+    found.push_back(p.id);
+    out.emplace(p.id, std::move(p));
+  }
+  if (!found.empty())
+    for (auto& [id, lines] : recipes_of(conn, found)) out.at(id).recipe = std::move(lines);
+  return out;
+}
+
 std::optional<domain::Product> lock_product(db::Transaction& tx, std::string_view id) {
   static const std::string sqlite =
       "SELECT " + std::string(kStoredColumns) + " FROM products WHERE id = $1";

@@ -50,6 +50,11 @@ void update_product(db::Transaction& tx, const domain::Product& p);
 
 /// The product with its derived fields (stock, in_stock), recipe and shown images.
 std::optional<domain::Product> find_product(db::Connection& conn, std::string_view id);
+/// What pricing an order needs of these products, by id: the stored fields and the recipe
+/// (no derived stock figures, no images), in two statements whatever the number of lines.
+/// Unknown ids are absent.
+std::map<std::string, domain::Product, std::less<>> products_for_order(
+    db::Connection& conn, std::span<const std::string> ids);
 /// Locks the product row until the transaction ends (FOR UPDATE on PostgreSQL) and returns
 /// its stored fields (derived fields unset, recipe loaded).
 std::optional<domain::Product> lock_product(db::Transaction& tx, std::string_view id);

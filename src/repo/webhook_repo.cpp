@@ -36,6 +36,7 @@ std::vector<WebhookRow> to_webhooks(const db::Result& result) {
 }  // namespace
 
 void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
+  tx.memo("active_webhooks").reset();  // enqueue_webhook_event's per-transaction copy
   boost::json::array events;
   for (const auto& e : w.events) events.emplace_back(e);
   const std::string events_text = boost::json::serialize(events);
@@ -78,6 +79,7 @@ std::vector<WebhookRow> active_webhooks(db::Connection& conn) {
 }
 
 bool delete_webhook(db::Transaction& tx, std::string_view id, std::int64_t now_ms) {
+  tx.memo("active_webhooks").reset();
   auto r = tx.exec("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
                    {id, now_ms});
   return r.affected() == 1;

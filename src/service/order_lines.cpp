@@ -12,15 +12,17 @@ namespace crema::service {
 ResolvedLines resolve_lines(db::Connection& conn, const std::vector<OrderLine>& lines,
                             std::string_view prefix) {
   ResolvedLines out;
-  std::map<std::string, std::optional<domain::Product>, std::less<>> products;
+  std::vector<std::string> ids;
+  for (const auto& line : lines) ids.push_back(line.product_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const auto products = repo::products_for_order(conn, ids);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& line = lines[i];
     const std::size_t at = line.position < 0 ? i : static_cast<std::size_t>(line.position);
     const std::string base = std::string(prefix) + "[" + std::to_string(at) + "]";
-    auto it = products.find(line.product_id);
-    if (it == products.end())
-      it = products.emplace(line.product_id, repo::find_product(conn, line.product_id)).first;
-    const auto& product = it->second;
+    const auto it = products.find(line.product_id);
+    const domain::Product* product = it == products.end() ? nullptr : &it->second;
     if (!product) {
       out.issues.push_back({base + ".product_id", "no such product"});
       continue;

@@ -102,7 +102,11 @@ int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string
 }
 
 int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json::value& data) {
-  auto hooks = repo::active_webhooks(tx.connection());
+  // One look at the subscriptions per transaction, however many event types it raises
+  // (an order's creation and the menu change of its reservation, say).
+  auto& memo = tx.memo("active_webhooks");
+  if (!memo.has_value()) memo = repo::active_webhooks(tx.connection());
+  const auto& hooks = std::any_cast<const std::vector<repo::WebhookRow>&>(memo);
   if (hooks.empty()) return 0;
   const auto now = util::now_ms();
   // One event id for every endpoint: a partner with two endpoints can tell a repeat.

@@ -126,12 +126,24 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   // commit, other orders of the same items wait (a refusal rolls this back with the rest).
   for (const auto& n : merged) out.effects.item_ids.push_back(n.item_id);
   resolve_affected_products(tx, out.effects);
-  std::vector<std::pair<domain::InventoryItem, std::int64_t>> done;
+  struct Reserved {
+    domain::InventoryItem after;
+    std::int64_t quantity;
+    std::string log_id;
+  };
+  std::vector<Reserved> done;
   done.reserve(merged.size());
   for (const auto& n : merged) {
     if (out.shortages.empty()) {
-      if (auto after = repo::reserve(tx, n.item_id, n.quantity, now)) {
-        done.emplace_back(std::move(*after), n.quantity);
+      domain::InventoryLog log;
+      log.id = util::new_uuid_v7();
+      log.delta = -n.quantity;
+      log.kind = domain::LogKind::reserve;
+      log.reason = context.reason;
+      log.order_id = context.order_id;
+      log.actor_id = context.actor_id;
+      if (auto after = repo::reserve_logged(tx, n.item_id, n.quantity, now, log)) {
+        done.push_back({std::move(*after), n.quantity, std::move(log.id)});
         continue;
       }
     }
@@ -148,12 +160,15 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
     }
   }
   if (!out.shortages.empty()) {
-    for (const auto& [item, q] : done) repo::unreserve(tx, item.id, q, now);
+    for (const auto& r : done) {
+      repo::unreserve(tx, r.after.id, r.quantity, now);
+      repo::delete_log(tx, r.log_id);
+    }
     out.effects = {};
     return out;
   }
-  for (const auto& [item, q] : done)
-    record_stock_change(tx, item, domain::LogKind::reserve, -q, context, out.effects);
+  // The log rows went in with the updates; what is left is the low-stock bookkeeping.
+  for (const auto& r : done) note_low_state(tx, r.after, out.effects);
   sort_unique(out.effects.item_ids);
   return out;
 }

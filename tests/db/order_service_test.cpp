@@ -370,7 +370,9 @@ TEST_F(OrderServiceTest, ConcurrentOrdersGetDistinctRisingNumbersOfTheDay) {
       EXPECT_EQ(n.substr(0, 8), day) << "one business day";
       EXPECT_GE(std::stoll(n.substr(9)), 1);
       // One thread's orders commit one after another: its numbers rise.
-      if (k > 0) EXPECT_GT(std::stoll(n.substr(9)), std::stoll(per_thread[k - 1].substr(9)));
+      if (k > 0) {
+        EXPECT_GT(std::stoll(n.substr(9)), std::stoll(per_thread[k - 1].substr(9)));
+      }
       all.insert(n);
     }
   }
