@@ -14,6 +14,10 @@
 #                     same connections and duration, for the bar's ratio
 #   CREMA_BIN [build/release/crema]  the binary to measure; built (Release) when it is the
 #                     default and missing or stale
+#   PRODUCTS [1]      tracked products on the menu; each order buys one of them at random.
+#                     1 is the worst case: every order reserves the same inventory row, so
+#                     orders queue on that row's lock through each commit's WAL flush.
+#                     10 spreads orders over as many rows as pgbench's scale 10 has branches.
 #
 # Every request places a takeaway order of one tracked product (stock reserved, order number
 # taken, history written: the whole use case) as a staff member. crema runs with the rate
@@ -90,15 +94,26 @@ json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[
 token=''
 token=$(api POST /api/v1/auth/login "{\"email\":\"bench@crema.test\",\"password\":\"$password\"}" |
   json_field token)
-product=$(api POST /api/v1/products \
-  '{"name":"Bench croissant","category":"Bench","price":1.8,"prep_minutes":3,"stock":1000000000}' |
-  json_field id)
+products=${PRODUCTS:-1}
+[[ $products =~ ^[1-9][0-9]*$ ]] || { echo "orders.sh: PRODUCTS must be a positive integer" >&2; exit 2; }
+bodies=''
+for i in $(seq "$products"); do
+  product=$(api POST /api/v1/products \
+    "{\"name\":\"Bench croissant $i\",\"category\":\"Bench\",\"price\":1.8,\"prep_minutes\":3,\"stock\":1000000000}" |
+    json_field id)
+  bodies+="  '{\"type\":\"takeaway\",\"items\":[{\"product_id\":\"$product\",\"quantity\":1}]}',"$'\n'
+done
 
 cat >"$tmp/order.lua" <<LUA
+local bodies = {
+$bodies}
 wrk.method = "POST"
-wrk.body = '{"type":"takeaway","items":[{"product_id":"$product","quantity":1}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
+math.randomseed(os.time())
+request = function()
+  return wrk.format(nil, nil, nil, bodies[math.random(#bodies)])
+end
 LUA
 
 results_dir=$root/bench/results
@@ -109,7 +124,7 @@ store=sqlite
 {
   echo "machine: $(nproc) cores, $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
   echo "crema:   $("$crema_bin" --version 2>/dev/null | head -n1 || echo '?') on $store"
-  echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency POST /api/v1/orders"
+  echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency POST /api/v1/orders ($products product(s))"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$raw"
 wrk -t"$wrk_threads" -c"$connections" -d"$warmup" -s "$tmp/order.lua" "http://127.0.0.1:$port/api/v1/orders" >/dev/null
