@@ -49,8 +49,15 @@ constexpr std::array<Builtin, 7> kBuiltins = {{
      "{{guests}} guests.</p><p>{{notes}}</p>",
      "New event request from {{name}} for {{date}}."},
     {"daily_summary", "Daily summary for {{date}}",
-     "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}}.\n",
-     "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}}.</p>",
+     "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}} (average "
+     "{{average}}).\nCash {{payment_methods.cash}}, card {{payment_methods.card}}, "
+     "mobile {{payment_methods.mobile}}.\nDine-in {{by_type.dine-in}}, takeaway "
+     "{{by_type.takeaway}}, online {{by_type.online}}, events {{by_type.event}}.\n",
+     "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}} "
+     "(average {{average}}).</p><p>Cash {{payment_methods.cash}}, card "
+     "{{payment_methods.card}}, mobile {{payment_methods.mobile}}.</p><p>Dine-in "
+     "{{by_type.dine-in}}, takeaway {{by_type.takeaway}}, online {{by_type.online}}, events "
+     "{{by_type.event}}.</p>",
      "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
     {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
 }};
