@@ -6,21 +6,19 @@
 -- The WHERE clause is written exactly as the report queries write it, so SQLite's planner
 -- can prove the query implies it.
 
--- Daily, weekly and admin sales: day, method and type totals without touching the table.
+-- Daily, weekly and admin sales: day, method and type totals without touching the table
+-- (status and payment_status too: SQLite reads them to check the WHERE unless they are there).
 CREATE INDEX orders_sales_day_idx
-  ON orders (business_date, payment_method, type, total_amount, refunded_amount, id)
+  ON orders (business_date, payment_method, type, total_amount, refunded_amount, id, status,
+             payment_status)
   WHERE status <> 'cancelled' AND payment_status IN ('paid', 'partially_refunded');
 
 -- Customers: a customer's sales by day (first purchase, spend).
 CREATE INDEX orders_sales_customer_idx
-  ON orders (customer_id, business_date, total_amount, refunded_amount)
+  ON orders (customer_id, business_date, total_amount, refunded_amount, status, payment_status)
   WHERE status <> 'cancelled' AND payment_status IN ('paid', 'partially_refunded');
 
--- Top products: the lines of the day's sales without reading order_items rows.
-CREATE INDEX order_items_report_idx
-  ON order_items (order_id, product_id, quantity, line_total, name);
-
--- Staff performance: who moved an order to a status, found per order.
+-- Staff performance: who moved an order to ready, and when, found per order.
 CREATE INDEX order_history_status_idx ON order_history (order_id, status, at, by_id);
 
 -- The daily_summary notification (SPEC §10): one row per business date summarised, claimed

@@ -23,28 +23,27 @@ std::string_view sales_groups_sql() {
 }
 
 std::string_view top_products_sql() {
+  // From the rollup of migration 0121 (kept by a trigger on orders).
   static const std::string sql =
-      "SELECT i.product_id, MAX(i.name), CAST(SUM(i.quantity) AS BIGINT), "
-      "CAST(SUM(i.line_total) AS BIGINT) "
-      "FROM orders o JOIN order_items i ON i.order_id = o.id "
-      "WHERE " CREMA_SALE_WHERE("o.") " AND o.business_date >= $1 AND o.business_date <= $2 "
-      "GROUP BY i.product_id ORDER BY 3 DESC, 4 DESC, 1 LIMIT $3";
+      "SELECT product_id, MAX(name), CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue) AS BIGINT) "
+      "FROM product_sales_daily WHERE business_date >= $1 AND business_date <= $2 "
+      "GROUP BY product_id HAVING SUM(quantity) > 0 ORDER BY 3 DESC, 4 DESC, 1 LIMIT $3";
   return sql;
 }
 
 std::string_view staff_performance_sql() {
+  // An order reaches ready once (the status machine has no way back), so joining its ready
+  // history row finds who moved it there and when.
   static const std::string sql =
       "SELECT s.credited, u.name, COUNT(*), CAST(SUM(s.amount) AS BIGINT), "
       "CAST(COALESCE(SUM(CASE WHEN s.ready_at IS NOT NULL AND s.confirmed_at IS NOT NULL "
       "THEN s.ready_at - s.confirmed_at END), 0) AS BIGINT), "
       "COUNT(CASE WHEN s.ready_at IS NOT NULL AND s.confirmed_at IS NOT NULL THEN 1 END) "
       "FROM (SELECT CASE WHEN cu.role IN ('staff', 'manager', 'admin') THEN o.created_by "
-      "ELSE (SELECT h.by_id FROM order_history h WHERE h.order_id = o.id AND h.status = 'ready' "
-      "ORDER BY h.at, h.by_id LIMIT 1) END AS credited, "
-      "o.total_amount - o.refunded_amount AS amount, o.confirmed_at AS confirmed_at, "
-      "(SELECT MIN(h.at) FROM order_history h WHERE h.order_id = o.id AND h.status = 'ready') "
-      "AS ready_at "
+      "ELSE h.by_id END AS credited, o.total_amount - o.refunded_amount AS amount, "
+      "o.confirmed_at AS confirmed_at, h.at AS ready_at "
       "FROM orders o LEFT JOIN users cu ON cu.id = o.created_by "
+      "LEFT JOIN order_history h ON h.order_id = o.id AND h.status = 'ready' "
       "WHERE " CREMA_SALE_WHERE("o.") " AND o.business_date >= $1 AND o.business_date <= $2) s "
       "JOIN users u ON u.id = s.credited "
       "GROUP BY s.credited, u.name ORDER BY 4 DESC, 3 DESC, 1";
@@ -106,6 +105,15 @@ std::vector<domain::CustomerFigure> customer_figures(db::Connection& conn, std::
   for (auto r : rows)
     out.push_back({r.text(0), r.text(1), r.int64(2), r.int64(3), r.int64(4) == 1});
   return out;
+}
+
+void rebuild_product_sales(db::Transaction& tx) {
+  tx.exec("DELETE FROM product_sales_daily");
+  tx.exec(
+      "INSERT INTO product_sales_daily (business_date, product_id, name, quantity, revenue) "
+      "SELECT o.business_date, i.product_id, MAX(i.name), SUM(i.quantity), SUM(i.line_total) "
+      "FROM orders o JOIN order_items i ON i.order_id = o.id "
+      "WHERE " CREMA_SALE_WHERE("o.") " GROUP BY o.business_date, i.product_id");
 }
 
 #undef CREMA_SALE_WHERE

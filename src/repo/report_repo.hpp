@@ -17,7 +17,8 @@ namespace crema::repo {
 std::vector<domain::SalesGroup> sales_groups(db::Connection& conn, std::string_view from,
                                              std::string_view to);
 
-/// Products sold, most units first (then revenue, then id), at most `limit`.
+/// Products sold, most units first (then revenue, then id), at most `limit`; read from the
+/// product_sales_daily rollup (migration 0121), which a trigger keeps in step with orders.
 std::vector<domain::ProductFigure> top_products(db::Connection& conn, std::string_view from,
                                                 std::string_view to, int limit);
 
@@ -29,6 +30,10 @@ std::vector<domain::StaffFigure> staff_performance(db::Connection& conn, std::st
 /// Every customer account with a sale in the period, with whether it was their first.
 std::vector<domain::CustomerFigure> customer_figures(db::Connection& conn, std::string_view from,
                                                      std::string_view to);
+
+/// Recomputes the product_sales_daily rollup from the orders (for data loaded as sales
+/// directly, as bench/tools/report_bench.cpp does; the trigger keeps it otherwise).
+void rebuild_product_sales(db::Transaction& tx);
 
 /// The statements above ($1 from, $2 to, $3 limit), for bench/tools/report_bench.cpp's plans.
 std::string_view sales_groups_sql();
