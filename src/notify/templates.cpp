@@ -50,14 +50,14 @@ constexpr std::array<Builtin, 7> kBuiltins = {{
      "New event request from {{name}} for {{date}}."},
     {"daily_summary", "Daily summary for {{date}}",
      "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}} (average "
-     "{{average}}).\nCash {{payment_methods.cash}}, card {{payment_methods.card}}, "
-     "mobile {{payment_methods.mobile}}.\nDine-in {{by_type.dine-in}}, takeaway "
-     "{{by_type.takeaway}}, online {{by_type.online}}, events {{by_type.event}}.\n",
+     "{{average}}).\nCash {{payment_methods_text.cash}}, card {{payment_methods_text.card}}, "
+     "mobile {{payment_methods_text.mobile}}.\nDine-in {{by_type_text.dine-in}}, takeaway "
+     "{{by_type_text.takeaway}}, online {{by_type_text.online}}, events {{by_type_text.event}}.\n",
      "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}} "
-     "(average {{average}}).</p><p>Cash {{payment_methods.cash}}, card "
-     "{{payment_methods.card}}, mobile {{payment_methods.mobile}}.</p><p>Dine-in "
-     "{{by_type.dine-in}}, takeaway {{by_type.takeaway}}, online {{by_type.online}}, events "
-     "{{by_type.event}}.</p>",
+     "(average {{average}}).</p><p>Cash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.</p><p>Dine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.</p>",
      "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
     {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
 }};

@@ -62,11 +62,16 @@ domain::CustomerReport ReportService::customers(int from, int to, std::size_t to
       top);
 }
 
-json::object ReportService::summary_payload(const domain::DailyReport& report) const {
-  auto o = domain::to_json(report, settings_.currency);
+json::object daily_summary_payload(const domain::DailyReport& report, std::string_view currency) {
+  auto o = domain::to_json(report, currency);
   o["orders"] = report.total.order_count;
   o["revenue"] = domain::money_text(report.total.total_sales);
   o["average"] = domain::money_text(report.total.average());
+  json::object methods, types;
+  for (const auto& [k, t] : report.payment_methods) methods[k] = domain::money_text(t.total_sales);
+  for (const auto& [k, t] : report.by_type) types[k] = domain::money_text(t.total_sales);
+  o["payment_methods_text"] = std::move(methods);
+  o["by_type_text"] = std::move(types);
   return o;
 }
 
@@ -83,7 +88,7 @@ int ReportService::enqueue_daily_summaries(std::int64_t now_ms) {
       if (!repo::claim_daily_summary(tx, key, now_ms)) return -1;
       auto report = domain::daily_report(day, repo::sales_groups(tx.connection(), key, key));
       const int n = enqueue_role_notification(tx, {"admin"}, "daily_summary",
-                                              summary_payload(report));
+                                              daily_summary_payload(report, settings_.currency));
       repo::set_daily_summary_recipients(tx, key, n);
       return n;
     });

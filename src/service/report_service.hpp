@@ -22,6 +22,12 @@ struct ReportSettings {
   std::string currency = "USD";
 };
 
+/// What a daily_summary notification carries: the daily report's JSON, plus for the template
+/// `orders`, `revenue` and `average` and the breakdowns as money text (`payment_methods_text`,
+/// `by_type_text`: "12.50").
+boost::json::object daily_summary_payload(const domain::DailyReport& report,
+                                          std::string_view currency);
+
 class ReportService {
  public:
   ReportService(db::Pool& pool, ReportSettings settings);
@@ -38,10 +44,6 @@ class ReportService {
   std::vector<domain::ProductFigure> top_products(int from, int to, int limit);
   std::vector<domain::StaffFigure> performance(int from, int to);
   domain::CustomerReport customers(int from, int to, std::size_t top = 10);
-
-  /// What a daily_summary notification carries: the daily report's figures, plus `orders`
-  /// and `revenue` (as the template names them) and the currency.
-  boost::json::object summary_payload(const domain::DailyReport& report) const;
 
   /// Queues the daily_summary of every business day closed as of `now_ms` (a day is closed
   /// kSummaryGraceMs after its end) and not summarised yet — the last one, or, after a gap,
