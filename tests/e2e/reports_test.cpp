@@ -4,13 +4,17 @@
 // who may read it, and bad query parameters. The exactness over thousands of random orders
 // is tests/db/report_test.cpp.
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "db/pool.hpp"
+#include "domain/report.hpp"
+#include "util/time.hpp"
 #include "e2e/e2e_support.hpp"
 #include "e2e/identity_support.hpp"
 #include "support/auth_helper.hpp"
@@ -266,6 +270,65 @@ TEST_F(Reports, BadQueryParametersAre400NamingEachOne) {
     auto res = get("admin", c.path);
     EXPECT_ERROR(res, 400, "bad_request");
     EXPECT_EQ(fields(res), c.fields) << c.path << " " << res.describe();
+  }
+}
+
+// The daily_summary job is wired into `crema serve`: on start it queues the last closed
+// business day's summary to each admin, and a second start (another instance, a restart)
+// queues nothing more for that day.
+TEST(ReportsDailySummary, ServeQueuesTheClosedDaysSummaryOnceForEachAdmin) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  const EnvOverrides env{{"CREMA_DATABASE_URL", db->url()}};
+  auto migrate = run_crema({"migrate"}, env);
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  const std::string email = "summary-admin@example.com";
+  auto made = run_crema({"create-admin", "--email", email, "--password-stdin"}, env,
+                        std::string(kTestPassword) + "\n");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // The last closed UTC business day (a day closes five minutes after its end).
+  auto closed = [] {
+    return domain::iso_day(static_cast<int>((util::now_ms() - 5 * 60'000) / 86'400'000) - 1);
+  };
+  const std::string before = closed();
+  auto summaries = [&](ServerProcess& server) {
+    AuthHelper auth(server);
+    auto admin = auth.login(email, kTestPassword);
+    auto client = client_for(server);
+    std::vector<json::object> found;
+    for (int i = 0; i < 100; ++i) {
+      found.clear();
+      auto res = client->get("/api/v1/notifications?limit=200", admin.bearer());
+      EXPECT_EQ(res.status, 200) << res.describe();
+      if (res.status != 200) break;
+      for (const auto& n : res.object().at("items").as_array())
+        if (n.at("type") == "daily_summary") found.push_back(n.as_object());
+      if (!found.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return found;
+  };
+  auto options = identity_server();
+  options.database_url = db->url();
+  {
+    ServerProcess server(options);
+    auto found = summaries(server);
+    ASSERT_EQ(found.size(), 1u);
+    const auto& n = found[0];
+    EXPECT_EQ(n.at("recipient"), json::value(email));
+    const auto& payload = n.at("payload").as_object();
+    const std::string date(payload.at("date").as_string());
+    EXPECT_TRUE(date == before || date == closed()) << date;
+    EXPECT_EQ(payload.at("orders").as_int64(), 0);
+    EXPECT_EQ(payload.at("revenue"), "0.00");
+    EXPECT_EQ(server.stop(), 0);
+  }
+  {
+    ServerProcess again(options);
+    // The scheduler runs the job right after the start; give it time to have run.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    auto found = summaries(again);
+    EXPECT_EQ(found.size(), 1u);
   }
 }
 
