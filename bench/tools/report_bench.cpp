@@ -50,13 +50,15 @@ struct Dialect {
   }
   std::string id(const char* prefix, const std::string& n) const {
     // UUID-shaped text ids: "00000000-0000-7000-8000-" + prefix digit + 11 digits.
-    if (pg) return "'00000000-0000-7000-8000-" + std::string(prefix) + "' || lpad((" + n + ")::text, 11, '0')";
+    if (pg)
+      return "'00000000-0000-7000-8000-" + std::string(prefix) + "' || lpad((" + n +
+             ")::text, 11, '0')";
     return "printf('00000000-0000-7000-8000-" + std::string(prefix) + "%011d', " + n + ")";
   }
   std::string day_text(const std::string& d) const {
-    if (pg)
-      return "to_char(date '2025-12-01' + (" + d + ")::int, 'YYYYMMDD')";
-    return "strftime('%Y%m%d', " + std::to_string(kBaseEpoch) + " + (" + d + ") * 86400, 'unixepoch')";
+    if (pg) return "to_char(date '2025-12-01' + (" + d + ")::int, 'YYYYMMDD')";
+    return "strftime('%Y%m%d', " + std::to_string(kBaseEpoch) + " + (" + d +
+           ") * 86400, 'unixepoch')";
   }
 };
 
@@ -70,20 +72,26 @@ void fill(db::Pool& pool, std::int64_t orders) {
   pool.transact([&](db::Transaction& tx) {
     tx.exec(d.with(0, kStaff + kCustomers) +
             "INSERT INTO users (id, name, email, password_hash, role, created_at, updated_at) "
-            "SELECT CASE WHEN i < " + std::to_string(kStaff) + " THEN " + d.id("1", "i") +
-            " ELSE " + d.id("2", "i - " + std::to_string(kStaff)) + " END, "
+            "SELECT CASE WHEN i < " +
+            std::to_string(kStaff) + " THEN " + d.id("1", "i") + " ELSE " +
+            d.id("2", "i - " + std::to_string(kStaff)) +
+            " END, "
             "'Bench user ' || i, 'bench' || i || '@example.com', 'x', "
-            "CASE WHEN i < " + std::to_string(kStaff) + " THEN 'staff' ELSE 'customer' END, 0, 0 "
-            "FROM " + d.series(0, kStaff + kCustomers));
+            "CASE WHEN i < " +
+            std::to_string(kStaff) +
+            " THEN 'staff' ELSE 'customer' END, 0, 0 "
+            "FROM " +
+            d.series(0, kStaff + kCustomers));
   });
   std::fprintf(stderr, "users: %.0f ms\n", ms_since(t0));
   constexpr std::int64_t kBatch = 100000;
   for (std::int64_t lo = 0; lo < orders; lo += kBatch) {
     const std::int64_t hi = std::min(orders, lo + kBatch);
     // g: i, h (a hash of i), t (type bucket), day.
-    const std::string g = "(SELECT i, (i * 2654435761) % 1000003 AS h, "
-                          "((i * 2654435761) % 1000003) % 20 AS t, i % " + std::to_string(kDays) +
-                          " AS day FROM " + d.series(lo, hi) + ") g";
+    const std::string g =
+        "(SELECT i, (i * 2654435761) % 1000003 AS h, "
+        "((i * 2654435761) % 1000003) % 20 AS t, i % " +
+        std::to_string(kDays) + " AS day FROM " + d.series(lo, hi) + ") g";
     const std::string created =
         "((" + std::to_string(kBaseEpoch) + " + g.day * 86400 + 21600 + g.h % 50000) * 1000)";
     const std::string customer = d.id("2", "(g.h / 17) % " + std::to_string(kCustomers));
@@ -96,7 +104,9 @@ void fill(db::Pool& pool, std::int64_t orders) {
           "INSERT INTO orders (id, order_number, business_date, type, status, payment_status, "
           "payment_method, customer_id, created_by, api_key_id, subtotal, tax_amount, "
           "total_amount, refunded_amount, currency, created_at, updated_at, confirmed_at, "
-          "stock_state) SELECT " + d.id("3", "g.i") + ", 'B' || g.i, " + d.day_text("g.day") + ", "
+          "stock_state) SELECT " +
+          d.id("3", "g.i") + ", 'B' || g.i, " + d.day_text("g.day") +
+          ", "
           "CASE WHEN g.t < 9 THEN 'takeaway' WHEN g.t < 15 THEN 'dine-in' WHEN g.t < 19 THEN "
           "'online' ELSE 'event' END, "
           "CASE WHEN g.h % 50 = 0 THEN 'cancelled' WHEN g.h % 50 = 1 THEN 'pending' ELSE "
@@ -105,30 +115,37 @@ void fill(db::Pool& pool, std::int64_t orders) {
           "'partially_refunded' WHEN (g.h / 7) % 20 = 2 THEN 'pending' ELSE 'paid' END, "
           "CASE (g.h / 13) % 6 WHEN 0 THEN 'cash' WHEN 1 THEN 'card' WHEN 2 THEN 'mobile' WHEN 3 "
           "THEN 'stripe' WHEN 4 THEN 'paypal' ELSE 'local' END, "
-          "CASE WHEN g.t >= 15 AND g.t < 19 THEN " + customer + " END, "
-          "CASE WHEN g.t >= 15 AND g.t < 18 THEN " + customer + " WHEN g.t = 18 THEN NULL ELSE " +
-          staff + " END, "
-          "CASE WHEN g.t = 18 THEN 'key' END, " + amount + ", 0, " + amount + ", "
-          "CASE WHEN (g.h / 7) % 20 = 0 THEN " + amount + " WHEN (g.h / 7) % 20 = 1 THEN " +
-          amount + " / 3 ELSE 0 END, 'USD', " + created + ", " + created + ", " + created +
-          " + 60000, 'committed' FROM " + g);
+          "CASE WHEN g.t >= 15 AND g.t < 19 THEN " +
+          customer +
+          " END, "
+          "CASE WHEN g.t >= 15 AND g.t < 18 THEN " +
+          customer + " WHEN g.t = 18 THEN NULL ELSE " + staff +
+          " END, "
+          "CASE WHEN g.t = 18 THEN 'key' END, " +
+          amount + ", 0, " + amount +
+          ", "
+          "CASE WHEN (g.h / 7) % 20 = 0 THEN " +
+          amount + " WHEN (g.h / 7) % 20 = 1 THEN " + amount + " / 3 ELSE 0 END, 'USD', " +
+          created + ", " + created + ", " + created + " + 60000, 'committed' FROM " + g);
+      tx.exec(d.with(lo, hi) +
+              "INSERT INTO order_items (id, order_id, position, product_id, name, unit_price, "
+              "quantity, line_total) SELECT " +
+              d.id("4", "g.i * 4 + j.k") + ", " + d.id("3", "g.i") + ", j.k, " +
+              d.id("5", "((g.h / 29) + j.k * 37) % " + std::to_string(kProducts)) +
+              ", 'Product ' || (((g.h / 29) + j.k * 37) % " + std::to_string(kProducts) +
+              "), 250, "
+              "1 + (g.h + j.k) % 3, 250 * (1 + (g.h + j.k) % 3) FROM " +
+              g +
+              " JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) j "
+              "ON j.k <= g.h % 4");
       tx.exec(
-          d.with(lo, hi) +
-          "INSERT INTO order_items (id, order_id, position, product_id, name, unit_price, "
-          "quantity, line_total) SELECT " + d.id("4", "g.i * 4 + j.k") + ", " + d.id("3", "g.i") +
-          ", j.k, " + d.id("5", "((g.h / 29) + j.k * 37) % " + std::to_string(kProducts)) +
-          ", 'Product ' || (((g.h / 29) + j.k * 37) % " + std::to_string(kProducts) + "), 250, "
-          "1 + (g.h + j.k) % 3, 250 * (1 + (g.h + j.k) % 3) FROM " + g +
-          " JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) j "
-          "ON j.k <= g.h % 4");
-      tx.exec(
-          d.with(lo, hi) +
-          "INSERT INTO order_history (id, order_id, status, at, by_id) SELECT " +
+          d.with(lo, hi) + "INSERT INTO order_history (id, order_id, status, at, by_id) SELECT " +
           d.id("6", "g.i * 3 + j.k") + ", " + d.id("3", "g.i") +
-          ", CASE j.k WHEN 0 THEN 'pending' WHEN 1 THEN 'confirmed' ELSE 'ready' END, " +
-          created + " + j.k * 60000 + CASE WHEN j.k = 2 THEN (g.h % 900) * 1000 ELSE 0 END, "
-          "CASE WHEN j.k = 0 AND g.t < 15 THEN " + staff + " WHEN j.k > 0 THEN " +
-          d.id("1", "(g.h / 31) % " + std::to_string(kStaff)) + " END FROM " + g +
+          ", CASE j.k WHEN 0 THEN 'pending' WHEN 1 THEN 'confirmed' ELSE 'ready' END, " + created +
+          " + j.k * 60000 + CASE WHEN j.k = 2 THEN (g.h % 900) * 1000 ELSE 0 END, "
+          "CASE WHEN j.k = 0 AND g.t < 15 THEN " +
+          staff + " WHEN j.k > 0 THEN " + d.id("1", "(g.h / 31) % " + std::to_string(kStaff)) +
+          " END FROM " + g +
           " JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) j ON 1 = 1");
     });
     std::fprintf(stderr, "orders %lld..%lld: %.0f ms\n", static_cast<long long>(lo),
@@ -161,8 +178,8 @@ double median_ms(int runs, const std::function<void()>& fn) {
 void plan(db::Pool& pool, std::string_view sql, std::initializer_list<db::Param> params) {
   const bool pg = pool.dialect() == db::Dialect::postgres;
   auto conn = pool.read();
-  std::string text = std::string(pg ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN QUERY PLAN ") +
-                     std::string(sql);
+  std::string text =
+      std::string(pg ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN QUERY PLAN ") + std::string(sql);
   auto rows = conn->exec(text, params);
   std::printf("```\n");
   for (auto r : rows) std::printf("%s\n", r.text(r.size() - 1).c_str());
@@ -194,7 +211,7 @@ int main(int argc, char** argv) {
 
   service::ReportService reports(*pool, service::ReportSettings{"UTC", "USD"});
   const int first = *domain::parse_iso_day("2025-12-01");
-  const int day = first + 200;        // a Tuesday in the middle of the data
+  const int day = first + 200;  // a Tuesday in the middle of the data
   const int week = day - domain::weekday(day);
   std::printf("### %s, %lld orders\n\n", pg ? "PostgreSQL 15" : "SQLite 3.40",
               static_cast<long long>(count));

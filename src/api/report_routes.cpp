@@ -18,8 +18,8 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kTag = "reports";
-constexpr int kDefaultRangeDays = 30;   // from/to left out: the 30 days up to today
-constexpr int kMaxRangeDays = 3660;     // about ten years
+constexpr int kDefaultRangeDays = 30;  // from/to left out: the 30 days up to today
+constexpr int kMaxRangeDays = 3660;    // about ten years
 constexpr int kDefaultTop = 10;
 constexpr int kMaxTop = 100;
 
@@ -127,7 +127,8 @@ Response performance(Request& req, ReportsContext& ctx) {
     out.row({"user_id", "name", "orders_handled", "total_sales", "avg_prep_minutes"});
     for (const auto& s : staff) {
       auto avg = s.avg_prep_minutes();
-      out.row({s.user_id, s.name, std::to_string(s.orders_handled), domain::money_text(s.total_sales),
+      out.row({s.user_id, s.name, std::to_string(s.orders_handled),
+               domain::money_text(s.total_sales),
                avg ? json::serialize(json::value(*avg)) : std::string()});
     }
     return csv_response(out, "performance");
@@ -157,14 +158,14 @@ Response admin_customers(Request& req, ReportsContext& ctx) {
   auto limit = p.q.integer("limit", 1, kMaxTop);
   if (!p.q.ok()) return Response::from(p.q.error());
   // CSV: every customer of the period (the top ones are its first rows).
-  auto r = ctx.reports.customers(from, to,
-                                 p.csv ? SIZE_MAX : static_cast<std::size_t>(limit.value_or(kDefaultTop)));
+  auto r = ctx.reports.customers(
+      from, to, p.csv ? SIZE_MAX : static_cast<std::size_t>(limit.value_or(kDefaultTop)));
   if (p.csv) {
     util::CsvWriter out;
     out.row({"customer_id", "name", "order_count", "total_spent", "new_customer"});
     for (const auto& c : r.top_customers)
-      out.row({c.customer_id, c.name, std::to_string(c.order_count), domain::money_text(c.total_spent),
-               c.is_new ? "true" : "false"});
+      out.row({c.customer_id, c.name, std::to_string(c.order_count),
+               domain::money_text(c.total_spent), c.is_new ? "true" : "false"});
     return csv_response(out, "customers");
   }
   return Response::json(200, domain::to_json(r, ctx.reports.settings().currency));
@@ -242,8 +243,7 @@ void add_report_schemas(OpenApi& openapi) {
   })json");
 }
 
-const http::QueryDoc kFormat{.name = "format",
-                             .description = "json (default) or csv (text/csv)"};
+const http::QueryDoc kFormat{.name = "format", .description = "json (default) or csv (text/csv)"};
 const http::QueryDoc kFrom{
     .name = "from", .description = "YYYY-MM-DD business date, included (default: to − 29 days)"};
 const http::QueryDoc kTo{.name = "to",
@@ -255,8 +255,8 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                             std::shared_ptr<ReportsContext> ctx) {
   add_report_schemas(openapi);
   auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
-  const http::QueryDoc limit{.name = "limit", .type = "integer",
-                             .description = "1 to 100, default 10"};
+  const http::QueryDoc limit{
+      .name = "limit", .type = "integer", .description = "1 to 100, default 10"};
   router.add({.method = Method::get,
               .pattern = "/api/v1/reports/sales/daily",
               .handler = with(daily),
@@ -296,16 +296,18 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                       .tag = kTag,
                       .response_schema = "StaffPerformanceReport",
                       .query = {kFrom, kTo, kFormat}}});
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/admin/sales",
-              .handler = with(admin_sales),
-              .access = auth::Access::admin(),
-              .doc = {.summary = "Sales per day, week (from Monday) or month",
-                      .tag = "admin",
-                      .response_schema = "SalesBucketsReport",
-                      .query = {kFrom, kTo,
-                                {.name = "granularity", .description = "day (default), week or month"},
-                                kFormat}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/admin/sales",
+       .handler = with(admin_sales),
+       .access = auth::Access::admin(),
+       .doc = {.summary = "Sales per day, week (from Monday) or month",
+               .tag = "admin",
+               .response_schema = "SalesBucketsReport",
+               .query = {kFrom,
+                         kTo,
+                         {.name = "granularity", .description = "day (default), week or month"},
+                         kFormat}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/admin/top-products",
               .handler = with(top_products),

@@ -200,7 +200,8 @@ SalesBuckets sales_buckets(int from, int to, Granularity g, const std::vector<Sa
   std::map<int, std::size_t> index;
   for (int d = from; d <= to; ++d) {
     const int p = period_of(d);
-    if (index.emplace(p, r.buckets.size()).second) r.buckets.emplace_back(iso_day(p), SalesTotals{});
+    if (index.emplace(p, r.buckets.size()).second)
+      r.buckets.emplace_back(iso_day(p), SalesTotals{});
   }
   for (const auto& s : groups) {
     auto day = parse_compact_day(s.business_date);
@@ -287,11 +288,12 @@ json::object staff_json(const std::vector<StaffFigure>& staff, std::string_view 
   json::array out;
   for (const auto& s : staff) {
     auto avg = s.avg_prep_minutes();
-    out.push_back(json::object{{"user_id", s.user_id},
-                               {"name", s.name},
-                               {"orders_handled", s.orders_handled},
-                               {"total_sales", money(s.total_sales)},
-                               {"avg_prep_minutes", avg ? json::value(*avg) : json::value(nullptr)}});
+    out.push_back(
+        json::object{{"user_id", s.user_id},
+                     {"name", s.name},
+                     {"orders_handled", s.orders_handled},
+                     {"total_sales", money(s.total_sales)},
+                     {"avg_prep_minutes", avg ? json::value(*avg) : json::value(nullptr)}});
   }
   return {{"staff", std::move(out)}, {"currency", currency}};
 }

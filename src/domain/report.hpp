@@ -109,7 +109,7 @@ struct StaffFigure {
   std::string name;
   std::int64_t orders_handled = 0;
   std::int64_t total_sales = 0;
-  std::int64_t prep_ms_sum = 0;   ///< sum of (ready − confirmed) over the orders with both
+  std::int64_t prep_ms_sum = 0;  ///< sum of (ready − confirmed) over the orders with both
   std::int64_t prep_count = 0;
   /// Mean minutes from confirmed to ready, rounded to 2 decimals; nothing when none.
   std::optional<double> avg_prep_minutes() const noexcept;

@@ -65,8 +65,7 @@ std::string_view customer_figures_sql() {
 
 std::vector<domain::SalesGroup> sales_groups(db::Connection& conn, std::string_view from,
                                              std::string_view to) {
-  auto rows = conn.exec(sales_groups_sql(),
-      {from, to});
+  auto rows = conn.exec(sales_groups_sql(), {from, to});
   std::vector<domain::SalesGroup> out;
   out.reserve(rows.size());
   for (auto r : rows)
@@ -76,8 +75,7 @@ std::vector<domain::SalesGroup> sales_groups(db::Connection& conn, std::string_v
 
 std::vector<domain::ProductFigure> top_products(db::Connection& conn, std::string_view from,
                                                 std::string_view to, int limit) {
-  auto rows = conn.exec(top_products_sql(),
-      {from, to, static_cast<std::int64_t>(limit)});
+  auto rows = conn.exec(top_products_sql(), {from, to, static_cast<std::int64_t>(limit)});
   std::vector<domain::ProductFigure> out;
   out.reserve(rows.size());
   for (auto r : rows) out.push_back({r.text(0), r.text(1), r.int64(2), r.int64(3)});
@@ -87,8 +85,7 @@ std::vector<domain::ProductFigure> top_products(db::Connection& conn, std::strin
 std::vector<domain::StaffFigure> staff_performance(db::Connection& conn, std::string_view from,
                                                    std::string_view to) {
   // The ready step of an order: its first history row with status ready (there is one).
-  auto rows = conn.exec(staff_performance_sql(),
-      {from, to});
+  auto rows = conn.exec(staff_performance_sql(), {from, to});
   std::vector<domain::StaffFigure> out;
   out.reserve(rows.size());
   for (auto r : rows)
@@ -98,8 +95,7 @@ std::vector<domain::StaffFigure> staff_performance(db::Connection& conn, std::st
 
 std::vector<domain::CustomerFigure> customer_figures(db::Connection& conn, std::string_view from,
                                                      std::string_view to) {
-  auto rows = conn.exec(customer_figures_sql(),
-      {from, to});
+  auto rows = conn.exec(customer_figures_sql(), {from, to});
   std::vector<domain::CustomerFigure> out;
   out.reserve(rows.size());
   for (auto r : rows)

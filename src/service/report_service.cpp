@@ -36,9 +36,9 @@ domain::DailyReport ReportService::daily(int day) {
 }
 
 domain::WeeklyReport ReportService::weekly(int week_start) {
-  return domain::weekly_report(
-      week_start, repo::sales_groups(*pool_.read(), domain::compact_day(week_start),
-                                     domain::compact_day(week_start + 6)));
+  return domain::weekly_report(week_start,
+                               repo::sales_groups(*pool_.read(), domain::compact_day(week_start),
+                                                  domain::compact_day(week_start + 6)));
 }
 
 domain::SalesBuckets ReportService::sales(int from, int to, domain::Granularity granularity) {

@@ -15,8 +15,8 @@
 
 #include "db/db_fixture.hpp"
 #include "db/migrations.hpp"
-#include "domain/order.hpp"
 #include "domain/money.hpp"
+#include "domain/order.hpp"
 #include "domain/report.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/report_repo.hpp"
@@ -50,7 +50,7 @@ struct Gen {
   domain::Order order;
   bool via_paid = false;   // paid on the way to a final state that is no sale
   bool ever_sale = false;  // a sale at some point (its lines' names reached the rollup)
-  std::string ready_by;  // "" when no ready step or the system moved it
+  std::string ready_by;    // "" when no ready step or the system moved it
   std::optional<std::int64_t> ready_at;
 };
 
@@ -60,8 +60,8 @@ class ReportTest : public DbTest {
     DbTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     db::migrate(*pool_);
-    reports_ = std::make_unique<service::ReportService>(
-        *pool_, service::ReportSettings{kZone, "USD"});
+    reports_ =
+        std::make_unique<service::ReportService>(*pool_, service::ReportSettings{kZone, "USD"});
   }
   void TearDown() override {
     reports_.reset();
@@ -126,16 +126,16 @@ TEST_F(ReportTest, EveryReportEqualsARecomputationFromTheOrders) {
                                                     {day("2026-10-28"), day("2026-11-05")}};
   const std::vector<std::string> types = {"dine-in", "takeaway", "online", "event"};
   const std::vector<domain::OrderStatus> statuses = {
-      domain::OrderStatus::pending,   domain::OrderStatus::confirmed,
-      domain::OrderStatus::preparing, domain::OrderStatus::ready,
+      domain::OrderStatus::pending,          domain::OrderStatus::confirmed,
+      domain::OrderStatus::preparing,        domain::OrderStatus::ready,
       domain::OrderStatus::out_for_delivery, domain::OrderStatus::delivered,
-      domain::OrderStatus::completed, domain::OrderStatus::cancelled};
+      domain::OrderStatus::completed,        domain::OrderStatus::cancelled};
   const std::vector<domain::PaymentStatus> payments = {
-      domain::PaymentStatus::pending, domain::PaymentStatus::paid, domain::PaymentStatus::paid,
-      domain::PaymentStatus::failed, domain::PaymentStatus::refunded,
-      domain::PaymentStatus::partially_refunded};
-  const std::vector<std::string> methods = {"", "cash", "card", "mobile", "stripe", "paypal",
-                                            "local"};
+      domain::PaymentStatus::pending,  domain::PaymentStatus::paid,
+      domain::PaymentStatus::paid,     domain::PaymentStatus::failed,
+      domain::PaymentStatus::refunded, domain::PaymentStatus::partially_refunded};
+  const std::vector<std::string> methods = {"",       "cash",   "card", "mobile",
+                                            "stripe", "paypal", "local"};
 
   std::vector<Gen> all;
   constexpr int kOrders = 4000;
@@ -356,12 +356,11 @@ TEST_F(ReportTest, EveryReportEqualsARecomputationFromTheOrders) {
       if (!sale(o) || d < from || d > to) continue;
       std::string who;
       auto role = roles_.find(o.created_by);
-      if (role != roles_.end() && (role->second == auth::Role::staff ||
-                                   role->second == auth::Role::manager ||
-                                   role->second == auth::Role::admin))
+      if (role != roles_.end() &&
+          (role->second == auth::Role::staff || role->second == auth::Role::manager ||
+           role->second == auth::Role::admin))
         who = o.created_by;
-      else
-        who = g.ready_by;
+      else who = g.ready_by;
       if (who.empty()) continue;
       auto& f = m[who];
       f.user_id = who;
@@ -446,7 +445,8 @@ TEST_F(ReportTest, EveryReportEqualsARecomputationFromTheOrders) {
       if (!sale(o) || d < from || d > to) continue;
       int p = d;
       if (g == domain::Granularity::week) p = d - domain::weekday(d);
-      if (g == domain::Granularity::month) p = *domain::parse_iso_day(domain::iso_day(d).substr(0, 8) + "01");
+      if (g == domain::Granularity::month)
+        p = *domain::parse_iso_day(domain::iso_day(d).substr(0, 8) + "01");
       want[domain::iso_day(p)].add(1, amount(o));
       total.add(1, amount(o));
     }
@@ -580,7 +580,8 @@ TEST_F(ReportTest, AnEmptyDayHasZerosAndTheAlwaysPresentKeys) {
   EXPECT_EQ(j.at("date"), "2026-05-05");
   EXPECT_EQ(j.at("order_count").as_int64(), 0);
   EXPECT_EQ(j.at("average_order_value").to_number<double>(), 0.0);
-  for (auto k : {"cash", "card", "mobile"}) EXPECT_TRUE(j.at("payment_methods").as_object().contains(k));
+  for (auto k : {"cash", "card", "mobile"})
+    EXPECT_TRUE(j.at("payment_methods").as_object().contains(k));
   for (auto k : {"dine-in", "takeaway", "online", "event"})
     EXPECT_TRUE(j.at("by_type").as_object().contains(k));
   EXPECT_TRUE(reports_->top_products(day("2026-05-01"), day("2026-05-31"), 10).empty());
@@ -626,7 +627,7 @@ TEST_F(DailySummaryTest, QueuesOneSummaryPerAdminWithTheDailyFigures) {
   const auto d = *util::day_start_ms("2026-11-01", kZone);
   sale_on(d + kHour, 1250, "cash", a1.id);
   sale_on(d + 24 * kHour + 30 * kMinute, 500, "card", a1.id);  // 23:30 on the 25-hour day
-  sale_on(d - kMinute, 9999, "card", a1.id);                    // Oct 31
+  sale_on(d - kMinute, 9999, "card", a1.id);                   // Oct 31
 
   const auto next = *util::day_start_ms("2026-11-02", kZone);
   // Two minutes after midnight the day is not closed yet (grace): Oct 31 is the last one.
@@ -662,8 +663,7 @@ TEST_F(DailySummaryTest, CatchesUpAWeekAtMostAfterDowntime) {
   const auto d = *util::day_start_ms("2026-06-01", kZone);
   EXPECT_EQ(reports_->enqueue_daily_summaries(d + 10 * kMinute), 1);  // May 31 only
   // Twenty days later: the last seven closed days, not twenty.
-  EXPECT_EQ(reports_->enqueue_daily_summaries(*util::day_start_ms("2026-06-21", kZone) + kHour),
-            7);
+  EXPECT_EQ(reports_->enqueue_daily_summaries(*util::day_start_ms("2026-06-21", kZone) + kHour), 7);
   EXPECT_EQ(summaries("2026-06-13"), 0);
   EXPECT_EQ(summaries("2026-06-14"), 1);
   EXPECT_EQ(summaries("2026-06-20"), 1);
@@ -676,8 +676,8 @@ TEST_F(DailySummaryTest, TwoInstancesQueueEachDayExactlyOnce) {
   service::ReportService other(*other_pool, service::ReportSettings{kZone, "USD"});
   std::atomic<int> queued{0};
   for (int i = 0; i < 10; ++i) {
-    const auto at = *util::day_start_ms(domain::iso_day(day("2026-07-01") + i), kZone) +
-                    10 * kMinute;
+    const auto at =
+        *util::day_start_ms(domain::iso_day(day("2026-07-01") + i), kZone) + 10 * kMinute;
     std::thread a([&] { queued += reports_->enqueue_daily_summaries(at); });
     std::thread b([&] { queued += other.enqueue_daily_summaries(at); });
     a.join();

@@ -14,10 +14,10 @@
 
 #include "db/pool.hpp"
 #include "domain/report.hpp"
-#include "util/time.hpp"
 #include "e2e/e2e_support.hpp"
 #include "e2e/identity_support.hpp"
 #include "support/auth_helper.hpp"
+#include "util/time.hpp"
 
 namespace crema::test::e2e {
 namespace {
@@ -172,8 +172,8 @@ TEST_F(Reports, FiguresOfOrdersPlacedThroughTheApi) {
   EXPECT_EQ(manager.at("orders_handled").as_int64(), 1);  // e, moved to ready by the manager
   EXPECT_EQ(num(manager.at("total_sales")), 20.0);
 
-  auto sales = get("admin", "/api/v1/admin/sales?from=" + today + "&to=" + today +
-                                "&granularity=month");
+  auto sales =
+      get("admin", "/api/v1/admin/sales?from=" + today + "&to=" + today + "&granularity=month");
   ASSERT_EQ(sales.status, 200) << sales.describe();
   EXPECT_EQ(sales.object().at("buckets").as_array().size(), 1u);
   EXPECT_EQ(sales.object().at("buckets").at(0).at("period_start"),
@@ -195,7 +195,8 @@ TEST_F(Reports, FiguresOfOrdersPlacedThroughTheApi) {
   ASSERT_EQ(admin_orders.status, 200) << admin_orders.describe();
   EXPECT_EQ(admin_orders.object(), get("admin", "/api/v1/orders?type=online&limit=200").object());
   bool seen = false;
-  for (const auto& o : admin_orders.object().at("items").as_array()) seen |= o.at("id") == e.at("id");
+  for (const auto& o : admin_orders.object().at("items").as_array())
+    seen |= o.at("id") == e.at("id");
   EXPECT_TRUE(seen);
 
   // CSV.

@@ -2,9 +2,8 @@
 // averages and money text, period buckets, the daily report's always-present keys, and the
 // daily_summary template filled from a summary payload.
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "domain/report.hpp"
 #include "notify/templates.hpp"
@@ -99,8 +98,7 @@ TEST(ReportDomain, TheDailySummaryTemplateShowsTheFigures) {
   EXPECT_EQ(payload.at("orders").as_int64(), 2);
   auto m = notify::Templates().render("daily_summary", payload);
   EXPECT_EQ(m.subject, "Daily summary for 2026-11-01");
-  EXPECT_NE(m.text.find("2 orders, revenue 12.50 USD (average 6.25)"), std::string::npos)
-      << m.text;
+  EXPECT_NE(m.text.find("2 orders, revenue 12.50 USD (average 6.25)"), std::string::npos) << m.text;
   EXPECT_NE(m.text.find("Cash 12.50, card 0.00, mobile 0.00"), std::string::npos) << m.text;
   EXPECT_NE(m.text.find("Dine-in 12.50, takeaway 0.00"), std::string::npos) << m.text;
   EXPECT_NE(m.html.find("Dine-in 12.50"), std::string::npos) << m.html;
