@@ -412,6 +412,15 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
                .tag = kTag,
                .response_schema = "OrderPage",
                .query = list_query}});
+  // SPEC §12: GET /admin/orders is GET /orders as staff see it, for admins.
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/admin/orders",
+              .handler = with(list_orders),
+              .access = auth::Access::admin(),
+              .doc = {.summary = "Every order, newest first (as GET /orders for staff)",
+                      .tag = "admin",
+                      .response_schema = "OrderPage",
+                      .query = list_query}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/orders/{id}",
               .handler = with(get_order),

@@ -18,6 +18,7 @@
 #include "app/catalogue_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
+#include "app/reports_module.hpp"
 #include "app/notify_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
@@ -324,6 +325,9 @@ int run_serve(Config config) {
     fanout->on_link_change(
         [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
   }
+  // Reports (SPEC §12); declared before the scheduler that runs its daily summary job.
+  ReportsModule reports(*pool, config);
+  reports.provide(services);
   // The outbox workers and the periodic jobs (SPEC §10).
   std::unique_ptr<NotifyModule> notify;
   try {
@@ -334,6 +338,7 @@ int run_serve(Config config) {
     return kExitConfig;
   }
   notify->provide(services);
+  reports.schedule(notify->scheduler());  // the daily_summary job (SPEC §10)
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));

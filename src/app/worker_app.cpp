@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/notify_module.hpp"
+#include "app/reports_module.hpp"
 #include "app/secrets.hpp"
 #include "app/server_app.hpp"
 #include "db/migrations.hpp"
@@ -71,6 +72,8 @@ int run_worker(Config config) {
     fail(std::string("migration failed: ") + e.what());
     return 1;
   }
+  // The daily summary (SPEC §10) runs here too; each day is claimed once across instances.
+  ReportsModule reports(*pool, config);
   std::unique_ptr<NotifyModule> notify;
   try {
     notify = std::make_unique<NotifyModule>(config, *pool, std::max(1, config.outbox_workers),
@@ -79,6 +82,7 @@ int run_worker(Config config) {
     fail(e.what());
     return kExitConfig;
   }
+  reports.schedule(notify->scheduler());
   notify->start();
   obs::Log(obs::Level::info, "worker started")
       .num("threads", std::max(1, config.outbox_workers))

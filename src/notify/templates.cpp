@@ -49,8 +49,15 @@ constexpr std::array<Builtin, 7> kBuiltins = {{
      "{{guests}} guests.</p><p>{{notes}}</p>",
      "New event request from {{name}} for {{date}}."},
     {"daily_summary", "Daily summary for {{date}}",
-     "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}}.\n",
-     "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}}.</p>",
+     "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}} (average "
+     "{{average}}).\nCash {{payment_methods_text.cash}}, card {{payment_methods_text.card}}, "
+     "mobile {{payment_methods_text.mobile}}.\nDine-in {{by_type_text.dine-in}}, takeaway "
+     "{{by_type_text.takeaway}}, online {{by_type_text.online}}, events {{by_type_text.event}}.\n",
+     "<p>Summary of <b>{{date}}</b>: {{orders}} orders, revenue {{revenue}} {{currency}} "
+     "(average {{average}}).</p><p>Cash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.</p><p>Dine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.</p>",
      "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
     {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
 }};

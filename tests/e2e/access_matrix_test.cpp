@@ -64,6 +64,14 @@ std::vector<Row> spec_rows() {
       {"DELETE", "/api/v1/api-keys/{id}", Who::roles, kAdmin},
       // §12
       {"GET", "/api/v1/admin/audit-log", Who::roles, kAdmin},
+      {"GET", "/api/v1/reports/sales/daily", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/reports/sales/weekly", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/reports/products/top", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/reports/performance", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/admin/sales", Who::roles, kAdmin},
+      {"GET", "/api/v1/admin/top-products", Who::roles, kAdmin},
+      {"GET", "/api/v1/admin/customers", Who::roles, kAdmin},
+      {"GET", "/api/v1/admin/orders", Who::roles, kAdmin},
       // §4
       {"GET", "/api/v1/menu", Who::everyone},
       {"POST", "/api/v1/menu/items", Who::roles, kManagerPlus},
