@@ -362,8 +362,8 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                                                  std::optional<std::int64_t> expected) {
   struct Out {
     Order order;
-    events::PendingEvents events;
-    StockEffects effects;
+    OrderAfterCommit after;
+    std::function<void()> then;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     auto cur = repo::lock_order(tx, id);
@@ -393,76 +393,114 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                 : "Your role may not move this order to " +
                       std::string(domain::order_status_name(to)) + ".");
     }
-    const auto now = util::now_ms();
-    const OrderStatus from = o.status;
     Out result;
-    const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
-    if (to == OrderStatus::confirmed) {
-      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
-        auto done = commit_stock(tx, o.stock_needs, context);
-        if (!done) return std::move(done).error();
-        result.effects.merge(std::move(*done));
-      }
-      o.stock_state = domain::StockState::committed;
-      o.confirmed_at = now;
-    } else if (to == OrderStatus::cancelled) {
-      if (o.stock_state == domain::StockState::reserved) {
-        if (!o.stock_needs.empty()) {
-          auto done = release_stock(tx, o.stock_needs, context);
-          if (!done) return std::move(done).error();
-          result.effects.merge(std::move(*done));
-        }
-        o.stock_state = domain::StockState::released;
-      } else if (o.stock_state == domain::StockState::committed) {
-        // Once the kitchen has started, what it used is gone (SPEC §5).
-        if (from == OrderStatus::confirmed) {
-          if (!o.stock_needs.empty()) {
-            auto done = restock_stock(tx, o.stock_needs, context);
-            if (!done) return std::move(done).error();
-            result.effects.merge(std::move(*done));
-          }
-          o.stock_state = domain::StockState::restocked;
-        } else {
-          o.stock_state = domain::StockState::consumed;
-        }
-      }
-      o.cancelled_at = now;
-      o.cancel_reason = reason;
-    } else if (domain::counts_as_completed(to)) {
-      o.completed_at = now;
+    if (to == OrderStatus::cancelled && o.is_paid() && paid_cancel_hook_) {
+      // SPEC §6/§9: cancelling a paid order refunds it, in the same transaction.
+      auto then = paid_cancel_hook_(tx, actor, o);
+      if (!then) return std::move(then).error();
+      result.then = std::move(*then);
     }
-    o.status = to;
-    o.expires_at.reset();
-    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
-                           ? domain::estimated_minutes(
-                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
-                                 settings_.kitchen_parallelism)
-                           : 0;
-    o.version += 1;
-    o.updated_at = now;
-    repo::update_order(tx, o);
-    domain::OrderHistory h{to, now, actor.user_id(), reason};
-    repo::insert_history(tx, o.id, h);
-    o.history.push_back(h);
-    record_audit(tx, actor,
-                 {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
-                  "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
-                      " → " + std::string(domain::order_status_name(to))});
-    auto data = domain::to_json(o);
-    const auto topics = topics_of(o);
-    result.events.add("order_updated", data, topics);
-    if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
-    if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
-    queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
-    if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
-    if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+    auto moved = transition(tx, actor, o, to, reason);
+    if (!moved) return std::move(moved).error();
+    result.after = std::move(*moved);
     result.order = std::move(o);
     return result;
   });
   if (!out) return std::move(out).error();
-  bus_.publish(std::move(out->events));
-  publish_stock_effects(bus_, out->effects);
+  publish(std::move(out->after));
+  if (out->then) out->then();
   return std::move(out->order);
+}
+
+crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, const Actor& actor,
+                                                         Order& o, OrderStatus to,
+                                                         const std::string& reason) {
+  OrderAfterCommit after;
+  const auto now = util::now_ms();
+  const OrderStatus from = o.status;
+  const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
+  if (to == OrderStatus::confirmed) {
+    if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+      auto done = commit_stock(tx, o.stock_needs, context);
+      if (!done) return std::move(done).error();
+      after.effects.merge(std::move(*done));
+    }
+    o.stock_state = domain::StockState::committed;
+    o.confirmed_at = now;
+  } else if (to == OrderStatus::cancelled) {
+    if (o.stock_state == domain::StockState::reserved) {
+      if (!o.stock_needs.empty()) {
+        auto done = release_stock(tx, o.stock_needs, context);
+        if (!done) return std::move(done).error();
+        after.effects.merge(std::move(*done));
+      }
+      o.stock_state = domain::StockState::released;
+    } else if (o.stock_state == domain::StockState::committed) {
+      // Once the kitchen has started, what it used is gone (SPEC §5).
+      if (from == OrderStatus::confirmed) {
+        if (!o.stock_needs.empty()) {
+          auto done = restock_stock(tx, o.stock_needs, context);
+          if (!done) return std::move(done).error();
+          after.effects.merge(std::move(*done));
+        }
+        o.stock_state = domain::StockState::restocked;
+      } else {
+        o.stock_state = domain::StockState::consumed;
+      }
+    }
+    o.cancelled_at = now;
+    o.cancel_reason = reason;
+  } else if (domain::counts_as_completed(to)) {
+    o.completed_at = now;
+  }
+  o.status = to;
+  o.expires_at.reset();
+  o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                         ? domain::estimated_minutes(
+                               o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                               settings_.kitchen_parallelism)
+                         : 0;
+  o.version += 1;
+  o.updated_at = now;
+  repo::update_order(tx, o);
+  domain::OrderHistory h{to, now, actor.user_id(), reason};
+  repo::insert_history(tx, o.id, h);
+  o.history.push_back(h);
+  record_audit(tx, actor,
+               {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
+                "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
+                    " → " + std::string(domain::order_status_name(to))});
+  auto data = domain::to_json(o);
+  const auto topics = topics_of(o);
+  after.events.add("order_updated", data, topics);
+  if (to == OrderStatus::cancelled) after.events.add("order_cancelled", data, topics);
+  if (domain::counts_as_completed(to)) after.events.add("order_completed", data, topics);
+  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+  if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
+  if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+  return after;
+}
+
+crema::Result<OrderAfterCommit> OrderService::record_payment_in_tx(db::Transaction& tx,
+                                                                   const Actor& actor, Order& o,
+                                                                   bool confirm) {
+  if (confirm && o.status == OrderStatus::pending)
+    return transition(tx, actor, o, OrderStatus::confirmed, "paid");
+  // Only the payment changed: order_updated (SPEC §7: any status or payment change).
+  OrderAfterCommit after;
+  o.version += 1;
+  o.updated_at = util::now_ms();
+  if (o.is_paid()) o.expires_at.reset();
+  repo::update_order(tx, o);
+  auto data = domain::to_json(o);
+  queue_order_messages(tx, o, data, {"order_updated"}, {});
+  after.events.add("order_updated", std::move(data), topics_of(o));
+  return after;
+}
+
+void OrderService::publish(OrderAfterCommit&& after) const {
+  bus_.publish(std::move(after.events));
+  publish_stock_effects(bus_, after.effects);
 }
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,

@@ -6,6 +6,7 @@
 /// order_cancelled, and the stock's inventory_low/menu_updated) are published after commit.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,9 +16,11 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
+#include "events/pending_events.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
+#include "service/stock.hpp"
 #include "util/error.hpp"
 
 namespace date {
@@ -83,6 +86,18 @@ struct PlacedOrder {
 
 using OrderCursor = std::pair<std::int64_t, std::string>;
 
+/// What an order change made inside a caller's transaction leaves to do after commit.
+struct OrderAfterCommit {
+  events::PendingEvents events;
+  StockEffects effects;
+};
+
+/// Called in the transaction that cancels a paid order (SPEC §6, §9): refunds what is left
+/// of its payments, setting the order's payment_status and refunded_amount; returns what to
+/// run after commit (the gateway calls), or an error that refuses the cancellation.
+using PaidCancelHook = std::function<crema::Result<std::function<void()>>(
+    db::Transaction&, const Actor&, domain::Order&)>;
+
 class OrderService {
  public:
   OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings);
@@ -120,6 +135,25 @@ class OrderService {
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
 
+  /// A payment change (SPEC §9) in the caller's transaction, on the order it locked, whose
+  /// payment_status the caller set: with `confirm`, a pending order is confirmed exactly as
+  /// PUT /status does (reservation committed, history, outbox rows); otherwise the order is
+  /// written with its new payment state. Publish the result with publish() after commit.
+  crema::Result<OrderAfterCommit> record_payment_in_tx(db::Transaction& tx, const Actor& actor,
+                                                       domain::Order& order, bool confirm);
+  /// Publishes what a committed change left (events, then stock effects).
+  void publish(OrderAfterCommit&& after) const;
+  /// Whether the actor may see the order (owner, staff+, assigned driver, placing API key).
+  bool may_view(const Actor& actor, const domain::Order& order) const {
+    return domain::may_view(caller_of(actor, order));
+  }
+  /// Whether the actor is the driver assigned to the order.
+  bool is_assigned_driver(const Actor& actor, const domain::Order& order) const {
+    return caller_of(actor, order).assigned_driver;
+  }
+  /// Set once at wiring, before serving (payments).
+  void set_paid_cancel_hook(PaidCancelHook hook) { paid_cancel_hook_ = std::move(hook); }
+
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
   int expire_due(std::int64_t now_ms);
@@ -138,11 +172,17 @@ class OrderService {
 
  private:
   domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
+  /// The status change itself on a locked order whose move was checked: stock, times,
+  /// history, audit, outbox rows; the events to publish after commit.
+  crema::Result<OrderAfterCommit> transition(db::Transaction& tx, const Actor& actor,
+                                             domain::Order& order, domain::OrderStatus to,
+                                             const std::string& reason);
 
   db::Pool& pool_;
   const events::Bus& bus_;
   OrderSettings settings_;
   const date::time_zone* zone_ = nullptr;
+  PaidCancelHook paid_cancel_hook_;
 };
 
 /// How long an Idempotency-Key is remembered (SPEC §2: 24 hours).

@@ -1,0 +1,33 @@
+#pragma once
+/// The payments feature as the server wires it: the gateway adapters from the settings,
+/// the payment service, and its hook into order cancellation (a paid order is refunded).
+
+#include "api/routes.hpp"
+#include "app/config.hpp"
+#include "db/pool.hpp"
+#include "payments/gateway.hpp"
+#include "service/order_service.hpp"
+#include "service/payment_service.hpp"
+
+namespace crema::app {
+
+/// The gateway settings of a configuration.
+payments::GatewaySettings gateway_settings(const Config& config);
+
+class PaymentsModule {
+ public:
+  PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config);
+  ~PaymentsModule();
+  PaymentsModule(const PaymentsModule&) = delete;
+  PaymentsModule& operator=(const PaymentsModule&) = delete;
+
+  void provide(api::AppServices& services);
+  service::PaymentService& payments() noexcept { return payments_; }
+
+ private:
+  service::OrderService& orders_;
+  payments::GatewayRegistry gateways_;
+  service::PaymentService payments_;
+};
+
+}  // namespace crema::app
