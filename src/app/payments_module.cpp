@@ -1,5 +1,11 @@
 #include "app/payments_module.hpp"
 
+#include <boost/json.hpp>
+
+#include "api/identity_routes.hpp"
+#include "repo/payment_repo.hpp"
+#include "service/user_export.hpp"
+
 namespace crema::app {
 
 payments::GatewaySettings gateway_settings(const Config& c) {
@@ -28,6 +34,16 @@ PaymentsModule::~PaymentsModule() { orders_.set_paid_cancel_hook({}); }
 
 void PaymentsModule::provide(api::AppServices& services) {
   services.payments = std::make_shared<api::PaymentContext>(api::PaymentContext{payments_});
+  // GDPR export: the payments of the user's orders, as GET /payments shows them.
+  if (services.identity && services.identity->exports) {
+    services.identity->exports->add(
+        "payments", [](db::Connection& conn, const std::string& user_id) {
+          boost::json::array out;
+          for (const auto& p : repo::payments_of_customer(conn, user_id))
+            out.push_back(service::PaymentService::to_json(p, repo::refunds_of(conn, p.id)));
+          return boost::json::value(std::move(out));
+        });
+  }
 }
 
 }  // namespace crema::app

@@ -23,9 +23,14 @@ std::string trim_slash(std::string s) {
 }
 
 // Keys whose values are secrets or card data: never stored, never logged.
+// Personal data the gateways echo (billing and shipping details, the payer) is not kept
+// either: the order already holds what the shop needs, and erasure (SPEC §3) need not chase
+// copies inside gateway answers.
 bool secret_key(std::string_view k) {
   return k == "client_secret" || k == "access_token" || k == "number" || k == "cvc" ||
-         k == "card" || k == "password" || k == "secret";
+         k == "card" || k == "password" || k == "secret" || k == "billing_details" ||
+         k == "shipping" || k == "payer" || k == "receipt_email" || k == "email_address" ||
+         k == "phone";
 }
 
 void scrub(json::value& v) {

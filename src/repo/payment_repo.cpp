@@ -126,6 +126,16 @@ std::vector<PaymentRow> list_payments(db::Connection& conn, const PaymentFilter&
   return out;
 }
 
+std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_view customer_id) {
+  auto r = conn.exec(select_payments() +
+                         "WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1) "
+                         "ORDER BY created_at, id",
+                     {customer_id});
+  std::vector<PaymentRow> out;
+  for (std::size_t i = 0; i < r.size(); ++i) out.push_back(payment_of(r[i]));
+  return out;
+}
+
 void insert_refund(db::Transaction& tx, const RefundRow& x) {
   tx.exec("INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -62,6 +62,9 @@ struct PaymentFilter {
 /// Newest first, up to limit + 1.
 std::vector<PaymentRow> list_payments(db::Connection& conn, const PaymentFilter& filter);
 
+/// The payments of a customer's orders, oldest first (the GDPR export).
+std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_view customer_id);
+
 void insert_refund(db::Transaction& tx, const RefundRow& r);
 void update_refund(db::Transaction& tx, const RefundRow& r);
 std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id);

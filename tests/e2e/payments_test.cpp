@@ -345,6 +345,12 @@ TEST_F(Payments, StripeCheckoutSpeaksStripeAndTheWebhookConfirmsOnce) {
   EXPECT_EQ(json::serialize(list[0]).find("_secret_"), std::string::npos);
   // Paying again → 409.
   EXPECT_EQ(checkout(carol.bearer(), id, "stripe").status, 409);
+  // The customer's data export carries their payments.
+  auto exported = call(carol.bearer(), "GET", "/api/v1/users/me/export");
+  ASSERT_EQ(exported.status, 200) << exported.describe();
+  const auto& mine = exported.object().at("payments").as_array();
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(str(mine[0].as_object(), "order_id"), id);
 }
 
 TEST_F(Payments, StripeSignatureAttacksAreRefusedAndChangeNothing) {
