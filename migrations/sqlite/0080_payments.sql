@@ -41,6 +41,8 @@ CREATE TABLE payment_refunds (
 );
 
 CREATE INDEX payment_refunds_payment_idx ON payment_refunds (payment_id, created_at);
+-- Automatic refunds the gateway did not take yet, retried by the refund job.
+CREATE INDEX payment_refunds_pending_idx ON payment_refunds (updated_at) WHERE status = 'pending';
 
 -- Webhook events applied, one row per gateway event id, inserted in the transaction that
 -- applies the event: a replay or a racing second delivery finds the row and changes nothing.

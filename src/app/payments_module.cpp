@@ -23,14 +23,20 @@ payments::GatewaySettings gateway_settings(const Config& c) {
 }
 
 PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config)
-    : orders_(orders), gateways_(gateway_settings(config)), payments_(pool, orders, gateways_) {
+    : orders_(orders),
+      gateways_(gateway_settings(config)),
+      payments_(pool, orders, gateways_),
+      retry_(payments_) {
   orders_.set_paid_cancel_hook(
       [this](db::Transaction& tx, const service::Actor& actor, domain::Order& order) {
         return payments_.refund_on_cancel(tx, actor, order);
       });
 }
 
-PaymentsModule::~PaymentsModule() { orders_.set_paid_cancel_hook({}); }
+PaymentsModule::~PaymentsModule() {
+  retry_.stop();
+  orders_.set_paid_cancel_hook({});
+}
 
 void PaymentsModule::provide(api::AppServices& services) {
   services.payments = std::make_shared<api::PaymentContext>(api::PaymentContext{payments_});
@@ -44,6 +50,7 @@ void PaymentsModule::provide(api::AppServices& services) {
           return boost::json::value(std::move(out));
         });
   }
+  retry_.start();
 }
 
 }  // namespace crema::app

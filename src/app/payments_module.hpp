@@ -1,10 +1,12 @@
 #pragma once
 /// The payments feature as the server wires it: the gateway adapters from the settings,
-/// the payment service, and its hook into order cancellation (a paid order is refunded).
+/// the payment service, its hook into order cancellation (a paid order is refunded) and the
+/// job that retries automatic refunds.
 
 #include "api/routes.hpp"
 #include "app/config.hpp"
 #include "db/pool.hpp"
+#include "jobs/refund_retry.hpp"
 #include "payments/gateway.hpp"
 #include "service/order_service.hpp"
 #include "service/payment_service.hpp"
@@ -21,6 +23,7 @@ class PaymentsModule {
   PaymentsModule(const PaymentsModule&) = delete;
   PaymentsModule& operator=(const PaymentsModule&) = delete;
 
+  /// Hands the route context to the route table and starts the refund retry job.
   void provide(api::AppServices& services);
   service::PaymentService& payments() noexcept { return payments_; }
 
@@ -28,6 +31,7 @@ class PaymentsModule {
   service::OrderService& orders_;
   payments::GatewayRegistry gateways_;
   service::PaymentService payments_;
+  jobs::RefundRetry retry_;
 };
 
 }  // namespace crema::app

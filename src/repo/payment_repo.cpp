@@ -160,6 +160,16 @@ std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id) 
   return refund_of(r[0]);
 }
 
+std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before, int limit) {
+  auto r = conn.exec(
+      "SELECT id FROM payment_refunds WHERE status = 'pending' AND updated_at < $1 "
+      "ORDER BY updated_at, id LIMIT " + std::to_string(limit),
+      {before});
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < r.size(); ++i) out.push_back(r[i].text(0));
+  return out;
+}
+
 std::vector<RefundRow> refunds_of(db::Connection& conn, std::string_view payment_id) {
   auto r = conn.exec("SELECT " + std::string(kRefundColumns) +
                          " FROM payment_refunds WHERE payment_id = $1 ORDER BY created_at, id",

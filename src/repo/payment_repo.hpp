@@ -68,6 +68,8 @@ std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_v
 void insert_refund(db::Transaction& tx, const RefundRow& r);
 void update_refund(db::Transaction& tx, const RefundRow& r);
 std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id);
+/// Ids of refunds still pending whose last try was before `before`, oldest first.
+std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before, int limit);
 std::vector<RefundRow> refunds_of(db::Connection& conn, std::string_view payment_id);
 
 /// Records a webhook event as applied; false when it was already (a replay, or a racing

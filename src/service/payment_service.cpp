@@ -414,7 +414,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
   if (!done) return std::move(done).error();
   orders_.publish(std::move(done->after));
   if (!done->refund_id.empty()) {
-    auto settled = settle_refund(done->refund_id);
+    auto settled = settle_refund(done->refund_id, false);
     if (!settled)
       obs::Log(obs::Level::error, "automatic refund failed")
           .str("refund_id", done->refund_id)
@@ -451,7 +451,8 @@ RefundRow PaymentService::book_refund(db::Transaction& tx, const Actor& actor, P
   return x;
 }
 
-crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund_id) {
+crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund_id,
+                                                       bool give_back) {
   std::optional<RefundRow> refund;
   std::optional<PaymentRow> payment;
   {
@@ -493,6 +494,12 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       x->status = result.outcome == payments::Outcome::succeeded ? "succeeded" : "pending";
       // A gateway that is still working on it (pending) is settled as accepted.
       if (x->status == "pending") x->status = "succeeded";
+      repo::update_refund(tx, *x);
+      out.refund = std::move(*x);
+      return out;
+    }
+    if (!give_back) {
+      // Owed to the customer: stays pending, retried by the refund job.
       repo::update_refund(tx, *x);
       out.refund = std::move(*x);
       return out;
@@ -586,7 +593,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   if (!first) return std::move(first).error();
   if (first->replay) return std::move(*first->replay);
   orders_.publish(std::move(first->after));
-  auto settled = settle_refund(first->refund_id);
+  auto settled = settle_refund(first->refund_id, true);
   if (!settled) {
     release_key(pool_, scope, kRefundRoute, idem);
     return std::move(settled).error();
@@ -625,13 +632,31 @@ crema::Result<std::function<void()>> PaymentService::refund_on_cancel(db::Transa
                     money_text(o.refunded_amount, o.currency)});
   return std::function<void()>([this, refunds] {
     for (const auto& id : refunds) {
-      auto settled = settle_refund(id);
+      auto settled = settle_refund(id, false);
       if (!settled)
         obs::Log(obs::Level::error, "refund on cancellation failed")
             .str("refund_id", id)
             .str("message", settled.error().message);
     }
   });
+}
+
+int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
+  std::vector<std::string> due;
+  {
+    auto lease = pool_.read();
+    due = repo::pending_refunds(*lease, before_ms, limit);
+  }
+  int settled = 0;
+  for (const auto& id : due) {
+    auto r = settle_refund(id, false);
+    if (r && r->status == "succeeded") ++settled;
+  }
+  if (!due.empty())
+    obs::Log(obs::Level::info, "pending refunds retried")
+        .num("due", static_cast<std::int64_t>(due.size()))
+        .num("settled", settled);
+  return settled;
 }
 
 // ---- list -----------------------------------------------------------------------------------

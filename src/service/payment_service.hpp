@@ -85,6 +85,10 @@ class PaymentService {
   crema::Result<std::function<void()>> refund_on_cancel(db::Transaction& tx, const Actor& actor,
                                                         domain::Order& order);
 
+  /// Calls the gateway again for automatic refunds (of a cancelled order, of a success that
+  /// came too late) still pending since before `before_ms`; returns how many settled.
+  int retry_pending_refunds(std::int64_t before_ms, int limit = 50);
+
   payments::GatewayRegistry& gateways() noexcept { return gateways_; }
 
  private:
@@ -93,9 +97,11 @@ class PaymentService {
   repo::RefundRow book_refund(db::Transaction& tx, const Actor& actor, repo::PaymentRow& payment,
                               domain::Order& order, std::int64_t amount, const std::string& reason,
                               bool order_counts);
-  /// Calls the gateway for a booked refund and settles it; on a refusal gives the amount
-  /// back. Returns the refund as settled, or the gateway's error.
-  crema::Result<repo::RefundRow> settle_refund(const std::string& refund_id);
+  /// Calls the gateway for a booked refund and settles it. On a refusal or no answer a
+  /// requested refund (`give_back`) gives the amount back and fails; an automatic one stays
+  /// pending (the money is owed) for retry_pending_refunds. Returns the refund as settled,
+  /// or the gateway's error.
+  crema::Result<repo::RefundRow> settle_refund(const std::string& refund_id, bool give_back);
 
   db::Pool& pool_;
   OrderService& orders_;

@@ -367,5 +367,33 @@ TEST_F(PaymentServiceTest, AFailedEventMarksTheOrderAndReleasesNothing) {
   EXPECT_EQ(get(id).payment_status, PaymentStatus::paid);
 }
 
+TEST_F(PaymentServiceTest, AnAutomaticRefundTheGatewayRefusedStaysOwedAndIsRetried) {
+  auto id = order(customer_, product(300));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-owed", "succeeded", txn_of(started), 300).ok());
+  fake_->refuse_refunds = true;
+  auto cancelled = orders_->change_status(manager_, id, OrderStatus::cancelled, "closed", {});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  EXPECT_EQ(cancelled->payment_status, PaymentStatus::refunded);
+  std::vector<repo::RefundRow> refunds;
+  {
+    auto lease = pool_->read();
+    refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
+  }
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].status, "pending");  // owed, not given back
+  EXPECT_EQ(get(id).refunded_amount, 300);
+  // Not yet due; then the gateway takes it on the next pass.
+  EXPECT_EQ(payments_->retry_pending_refunds(refunds[0].updated_at - 1), 0);
+  fake_->refuse_refunds = false;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
+  {
+    auto lease = pool_->read();
+    EXPECT_EQ(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status, "succeeded");
+  }
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(fake_->refunds.load(), 2);
+}
+
 }  // namespace
 }  // namespace crema::test
