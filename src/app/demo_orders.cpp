@@ -9,6 +9,7 @@
 #include "app/orders_module.hpp"
 #include "app/payments_module.hpp"
 #include "repo/order_repo.hpp"
+#include "repo/payment_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/order_service.hpp"
@@ -195,6 +196,7 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
           const auto date = orders.business_date(at);
           const auto number = domain::order_number(date, repo::next_order_sequence(tx, date));
           repo::backdate_order(tx, id, shift, date, number);
+          repo::backdate_payments(tx, id, shift);
         });
       }
     }

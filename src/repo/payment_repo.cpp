@@ -188,6 +188,17 @@ bool claim_event(db::Transaction& tx, std::string_view gateway, std::string_view
   return r.affected() == 1;
 }
 
+void backdate_payments(db::Transaction& tx, std::string_view order_id, std::int64_t shift_ms) {
+  tx.exec(
+      "UPDATE payment_refunds SET created_at = created_at - $2, updated_at = updated_at - $2 "
+      "WHERE payment_id IN (SELECT id FROM payment_transactions WHERE order_id = $1)",
+      {order_id, shift_ms});
+  tx.exec(
+      "UPDATE payment_transactions SET created_at = created_at - $2, updated_at = updated_at - $2 "
+      "WHERE order_id = $1",
+      {order_id, shift_ms});
+}
+
 void set_order_payment(db::Transaction& tx, std::string_view order_id,
                        std::string_view payment_method, std::int64_t refunded_amount) {
   tx.exec("UPDATE orders SET payment_method = $2, refunded_amount = $3 WHERE id = $1",

@@ -77,6 +77,10 @@ std::vector<RefundRow> refunds_of(db::Connection& conn, std::string_view payment
 bool claim_event(db::Transaction& tx, std::string_view gateway, std::string_view event_id,
                  std::string_view type, std::int64_t now);
 
+/// Moves an order's payments and refunds `shift_ms` back in time (`crema seed-demo`'s past
+/// days, with repo::backdate_order).
+void backdate_payments(db::Transaction& tx, std::string_view order_id, std::int64_t shift_ms);
+
 /// The order's payment columns that the order repository does not write.
 void set_order_payment(db::Transaction& tx, std::string_view order_id,
                        std::string_view payment_method, std::int64_t refunded_amount);
