@@ -400,6 +400,7 @@ class PaypalGateway final : public Gateway {
     if (e.event_id.empty() || e.type.empty())
       return crema::Error::make(ErrorCode::bad_request, "The event has no id or event_type.");
     const json::object* res_obj = obj_at(*event, "resource");
+    if (res_obj && e.type == "CHECKOUT.ORDER.APPROVED") return capture(std::move(e), *res_obj, *token);
     if (res_obj && (e.type == "PAYMENT.CAPTURE.COMPLETED" || e.type == "PAYMENT.CAPTURE.DENIED" ||
                     e.type == "PAYMENT.CAPTURE.DECLINED")) {
       e.kind = e.type == "PAYMENT.CAPTURE.COMPLETED" ? WebhookEvent::Kind::succeeded
@@ -422,6 +423,45 @@ class PaypalGateway final : public Gateway {
   }
 
  private:
+  // The buyer approved the order: Crema captures it (Orders v2 `…/capture`, idempotent by
+  // PayPal-Request-Id), and the capture's outcome is the event applied. No answer → 503, so
+  // PayPal delivers the approval again.
+  crema::Result<WebhookEvent> capture(WebhookEvent e, const json::object& resource,
+                                      const std::string& token) {
+    e.transaction_id = str_at(resource, "id");
+    if (e.transaction_id.empty())
+      return crema::Error::make(ErrorCode::bad_request, "The approval names no order.");
+    auto res = call("POST", "/v2/checkout/orders/" + form_escape(e.transaction_id) + "/capture",
+                    "{}", token, "capture-" + e.transaction_id);
+    log_call("paypal", "checkout/orders/capture", res);
+    const auto c = classify(res);
+    if (c == Outcome::unavailable)
+      return crema::Error::make(ErrorCode::unavailable, "PayPal cannot capture the order now.");
+    auto o = parse_object(res.body);
+    e.raw = scrubbed(res.body);
+    e.kind = WebhookEvent::Kind::failed;
+    if (c != Outcome::pending || !o) return e;
+    const json::object* cap = nullptr;
+    if (auto* units = o->if_contains("purchase_units"); units && units->is_array())
+      for (const auto& u : units->get_array())
+        if (u.is_object())
+          if (auto* pay = obj_at(u.get_object(), "payments"))
+            if (auto* caps = pay->if_contains("captures"); caps && caps->is_array())
+              for (const auto& one : caps->get_array())
+                if (one.is_object() && !cap) cap = &one.get_object();
+    if (str_at(*o, "status") == "COMPLETED" && cap && str_at(*cap, "status") == "COMPLETED") {
+      e.kind = WebhookEvent::Kind::succeeded;
+      e.capture_ref = str_at(*cap, "id");
+      if (auto* amount = obj_at(*cap, "amount")) {
+        try {
+          e.amount = domain::money_from_major(std::stod(str_at(*amount, "value")));
+        } catch (const std::exception&) {
+        }
+      }
+    }
+    return e;
+  }
+
   notify::HttpPostResult call(const std::string& method, const std::string& path,
                               const std::string& body, const std::string& token,
                               const std::string& request_id) {

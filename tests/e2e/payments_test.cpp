@@ -90,6 +90,19 @@ FakeHttpEndpoint::Answer paypal_answer(const RecordedRequest& r, int n) {
     return {200, json::serialize(
                      json::object{{"verification_status", good ? "SUCCESS" : "FAILURE"}})};
   }
+  if (r.target.starts_with("/v2/checkout/orders/") && r.target.ends_with("/capture")) {
+    const std::string id = r.target.substr(20, r.target.size() - 20 - 8);
+    return {201, json::serialize(json::object{
+                     {"id", id},
+                     {"status", "COMPLETED"},
+                     {"purchase_units",
+                      json::array{{{"payments",
+                                    {{"captures",
+                                      json::array{{{"id", "CAP-" + id},
+                                                   {"status", "COMPLETED"},
+                                                   {"amount", {{"currency_code", "EUR"},
+                                                               {"value", "4.40"}}}}}}}}}}}})};
+  }
   if (r.target.starts_with("/v2/payments/captures/"))
     return {201, R"({"id": "PPREFUND1", "status": "COMPLETED"})"};
   return {404, R"({"name": "RESOURCE_NOT_FOUND"})"};
@@ -702,6 +715,48 @@ TEST_F(Payments, PaypalUsesOAuthOrdersV2AndVerifiesItsWebhooks) {
     }
   EXPECT_TRUE(refund_seen);
   EXPECT_EQ(str(get_order(id), "payment_status"), "partially_refunded");
+}
+
+TEST_F(Payments, APaypalApprovalIsCapturedByCrema) {
+  auto nia = auth_->create("customer");
+  const std::string id = str(customer_order(nia), "id");
+  auto res = checkout(nia.bearer(), id, "paypal");
+  ASSERT_EQ(res.status, 200) << res.describe();
+  const std::string paypal_order = str(res.object(), "transaction_id");
+  const std::string approved = json::serialize(json::object{
+      {"id", "WH-EVT-approve-" + paypal_order},
+      {"event_type", "CHECKOUT.ORDER.APPROVED"},
+      {"resource", {{"id", paypal_order}, {"status", "APPROVED"}, {"intent", "CAPTURE"}}}});
+  auto ok = webhook(approved, {{"Paypal-Auth-Algo", "SHA256withRSA"},
+                               {"Paypal-Cert-Url", "https://api.paypal.com/cert"},
+                               {"Paypal-Transmission-Id", "tx-2"},
+                               {"Paypal-Transmission-Time", "2026-12-03T10:00:00Z"},
+                               {"Paypal-Transmission-Sig", "good-signature"}});
+  ASSERT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_TRUE(ok.object().at("applied").as_bool());
+  bool captured = false;
+  for (const auto& r : paypal_->requests())
+    if (r.target == "/v2/checkout/orders/" + paypal_order + "/capture") {
+      captured = true;
+      EXPECT_EQ(r.header("authorization"), "Bearer A21-token");
+      EXPECT_EQ(r.header("paypal-request-id"), "capture-" + paypal_order);
+    }
+  EXPECT_TRUE(captured);
+  auto order = get_order(id);
+  EXPECT_EQ(str(order, "payment_status"), "paid");
+  EXPECT_EQ(str(order, "status"), "confirmed");
+  // The capture's own COMPLETED event comes later and changes nothing.
+  const std::string completed = json::serialize(json::object{
+      {"id", "WH-EVT-cap-" + paypal_order},
+      {"event_type", "PAYMENT.CAPTURE.COMPLETED"},
+      {"resource",
+       {{"id", "CAP-" + paypal_order},
+        {"amount", {{"currency_code", "EUR"}, {"value", "4.40"}}},
+        {"supplementary_data", {{"related_ids", {{"order_id", paypal_order}}}}}}}});
+  auto later = webhook(completed, {{"Paypal-Transmission-Sig", "good-signature"}});
+  ASSERT_EQ(later.status, 200) << later.describe();
+  EXPECT_FALSE(later.object().at("applied").as_bool());
+  EXPECT_EQ(get_order(id).at("version").as_int64(), order.at("version").as_int64());
 }
 
 TEST_F(Payments, TheAssignedDriverRecordsCashOnDelivery) {
