@@ -242,20 +242,23 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   payments::ChargeRequest charge{p.id, p.order_id, first->order_number, p.amount, p.currency,
                                  r.payment_details};
   auto result = gateway->charge(charge);
+  // The refusal is written (the row `failed`) and committed before the error is answered.
+  const bool refused = result.outcome != payments::Outcome::pending &&
+                       result.outcome != payments::Outcome::succeeded;
   auto second = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<PaymentAnswer> {
     auto order = repo::lock_order(tx, p.order_id);
     auto cur = repo::find_payment(tx.connection(), p.id);
     if (!order || !cur) return no_such_payment(p.id);
     const auto now = util::now_ms();
-    if (result.outcome != payments::Outcome::pending &&
-        result.outcome != payments::Outcome::succeeded) {
+    if (refused) {
       if (cur->status == "pending") {
         cur->status = "failed";
         cur->raw_response = payments::scrub_raw(result.raw_response);
         cur->updated_at = now;
         repo::update_payment(tx, *cur);
       }
-      return gateway_error(result.message, result.outcome);
+      if (idem) repo::delete_key(tx, scope, kCheckoutRoute, idem->key);  // the client may retry
+      return PaymentAnswer{};
     }
     if (cur->transaction_id.starts_with(kPendingPrefix)) cur->transaction_id = result.transaction_id;
     if (cur->status == "pending") cur->raw_response = payments::scrub_raw(result.raw_response);
@@ -273,12 +276,15 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     return answer;
   });
   if (!second) {
+    release_key(pool_, scope, kCheckoutRoute, idem);
+    return std::move(second).error();
+  }
+  if (refused) {
     obs::Log(obs::Level::warn, "checkout refused by the gateway")
         .str("gateway", r.payment_method)
         .str("payment_id", p.id)
-        .str("message", second.error().message);
-    release_key(pool_, scope, kCheckoutRoute, idem);
-    return std::move(second).error();
+        .str("message", result.message);
+    return gateway_error(result.message, result.outcome);
   }
   return std::move(*second);
 }

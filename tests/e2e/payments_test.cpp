@@ -53,6 +53,10 @@ json::object parse_obj(const std::string& body) {
 FakeHttpEndpoint::Answer stripe_answer(const RecordedRequest& r, int) {
   static std::atomic<int> intents{0}, refunds{0};
   if (r.target == "/v1/payment_intents") {
+    if (r.body.find("payment_method=pm_card_chargeDeclined") != std::string::npos)
+      return {402, R"({"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}})"};
+    if (r.body.find("payment_method=pm_gateway_down") != std::string::npos)
+      return {500, R"({"error": {"type": "api_error"}})"};
     const int n = ++intents;
     const std::string id = "pi_e2e" + std::to_string(n);
     return {200, json::serialize(json::object{{"id", id},
@@ -757,6 +761,29 @@ TEST_F(Payments, APaypalApprovalIsCapturedByCrema) {
   ASSERT_EQ(later.status, 200) << later.describe();
   EXPECT_FALSE(later.object().at("applied").as_bool());
   EXPECT_EQ(get_order(id).at("version").as_int64(), order.at("version").as_int64());
+}
+
+TEST_F(Payments, ADeclinedOrUnansweredChargeIsRecordedAndMayBeRetried) {
+  auto oz = auth_->create("customer");
+  const std::string id = str(customer_order(oz), "id");
+  auto declined = checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_card_chargeDeclined"}},
+                           {{"Idempotency-Key", "oz-1"}});
+  EXPECT_EQ(declined.status, 422) << declined.describe();
+  EXPECT_NE(declined.body.find("Your card was declined."), std::string::npos);
+  auto down = checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_gateway_down"}});
+  EXPECT_EQ(down.status, 503) << down.describe();
+  EXPECT_EQ(error_code(down), "unavailable");
+  auto list = payments_of(id);
+  ASSERT_EQ(list.size(), 2u);
+  for (const auto& p : list) EXPECT_EQ(str(p.as_object(), "status"), "failed");
+  auto order = get_order(id);
+  EXPECT_EQ(str(order, "status"), "pending");
+  EXPECT_EQ(str(order, "payment_status"), "pending");
+  // The same Idempotency-Key may be used again once the first attempt was refused.
+  auto retry = checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_card_chargeDeclined"}},
+                        {{"Idempotency-Key", "oz-1"}});
+  EXPECT_EQ(retry.status, 422) << retry.describe();
+  EXPECT_EQ(payments_of(id).size(), 3u);
 }
 
 TEST_F(Payments, TheAssignedDriverRecordsCashOnDelivery) {
