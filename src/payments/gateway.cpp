@@ -160,7 +160,8 @@ class StripeGateway final : public Gateway {
   ChargeResult charge(const ChargeRequest& r) override {
     std::string currency = r.currency;
     for (auto& c : currency) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string form = "amount=" + std::to_string(r.amount) + "&currency=" + form_escape(currency) +
+    std::string form = "amount=" + std::to_string(to_stripe_amount(r.amount, r.currency)) +
+                       "&currency=" + form_escape(currency) +
                        "&metadata[order_id]=" + form_escape(r.order_id) +
                        "&metadata[payment_id]=" + form_escape(r.payment_id) +
                        "&metadata[order_number]=" + form_escape(r.order_number);
@@ -190,10 +191,10 @@ class StripeGateway final : public Gateway {
   }
 
   RefundResult refund(const std::string& transaction_id, const std::string&, std::int64_t amount,
-                      const std::string&, const std::string& idempotency_key) override {
+                      const std::string& currency, const std::string& idempotency_key) override {
     auto res = post("/v1/refunds",
                     "payment_intent=" + form_escape(transaction_id) +
-                        "&amount=" + std::to_string(amount),
+                        "&amount=" + std::to_string(to_stripe_amount(amount, currency)),
                     idempotency_key);
     log_call("stripe", "refunds", res);
     RefundResult out;
@@ -241,10 +242,11 @@ class StripeGateway final : public Gateway {
       e.kind = e.type == "payment_intent.succeeded" ? WebhookEvent::Kind::succeeded
                                                     : WebhookEvent::Kind::failed;
       e.transaction_id = str_at(*pi, "id");
+      const std::string currency = str_at(*pi, "currency");
       if (auto* a = pi->if_contains("amount_received"); a && a->is_int64() && a->get_int64() > 0) {
-        e.amount = a->get_int64();
+        e.amount = from_stripe_amount(a->get_int64(), currency);
       } else if (auto* b = pi->if_contains("amount"); b && b->is_int64()) {
-        e.amount = b->get_int64();
+        e.amount = from_stripe_amount(b->get_int64(), currency);
       }
       if (auto* md = obj_at(*pi, "metadata")) {
         e.order_id = str_at(*md, "order_id");
@@ -702,6 +704,27 @@ std::string check_signature(std::string_view header, std::string_view secret,
 }
 
 std::string scrub_raw(std::string_view body) { return scrubbed(body); }
+
+namespace {
+bool zero_decimal(std::string_view currency) {
+  static constexpr std::string_view kCodes[] = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF",
+                                                "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
+                                                "VUV", "XAF", "XOF", "XPF"};
+  std::string upper(currency);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto code : kCodes)
+    if (upper == code) return true;
+  return false;
+}
+}  // namespace
+
+std::int64_t to_stripe_amount(std::int64_t minor, std::string_view currency) {
+  return zero_decimal(currency) ? minor / 100 : minor;
+}
+
+std::int64_t from_stripe_amount(std::int64_t amount, std::string_view currency) {
+  return zero_decimal(currency) ? amount * 100 : amount;
+}
 
 std::string form_escape(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

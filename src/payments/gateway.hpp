@@ -144,6 +144,11 @@ std::string scrub_raw(std::string_view body);
 /// `application/x-www-form-urlencoded` encoding of one value.
 std::string form_escape(std::string_view text);
 
+/// Crema keeps every amount in hundredths (SPEC §2); Stripe counts zero-decimal currencies
+/// (JPY, KRW, VND…) in whole units. The amount Stripe is sent, and back.
+std::int64_t to_stripe_amount(std::int64_t minor, std::string_view currency);
+std::int64_t from_stripe_amount(std::int64_t amount, std::string_view currency);
+
 /// Minor units as a decimal text in major units with two decimals (1234 → "12.34").
 std::string major_text(std::int64_t minor);
 

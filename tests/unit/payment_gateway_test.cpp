@@ -56,6 +56,14 @@ TEST(PaymentText, FormEscapingAndMajorUnits) {
   EXPECT_EQ(major_text(-250), "-2.50");
 }
 
+TEST(PaymentText, StripeCountsZeroDecimalCurrenciesInWholeUnits) {
+  EXPECT_EQ(to_stripe_amount(440, "EUR"), 440);
+  EXPECT_EQ(to_stripe_amount(50000, "JPY"), 500);
+  EXPECT_EQ(to_stripe_amount(50000, "krw"), 500);
+  EXPECT_EQ(from_stripe_amount(500, "jpy"), 50000);
+  EXPECT_EQ(from_stripe_amount(440, "usd"), 440);
+}
+
 TEST(PaymentGateways, CounterMethodsAreAlwaysConfiguredOnlineOnesNeedSettings) {
   GatewayRegistry none{GatewaySettings{}};
   for (const char* m : {"cash", "card", "mobile"}) {
