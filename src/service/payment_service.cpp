@@ -630,7 +630,14 @@ crema::Result<std::function<void()>> PaymentService::refund_on_cancel(db::Transa
     auto x = book_refund(tx, actor, p, o, left, "order cancelled", order_counts);
     refunds.push_back(x.id);
   }
-  o.payment_status = PaymentStatus::refunded;
+  if (refunds.empty()) {
+    // Paid with no transaction on record (data from before payments): nothing to give back
+    // here, and the order says so rather than claiming a refund.
+    obs::Log(obs::Level::warn, "paid order cancelled without a payment to refund")
+        .str("order_id", o.id);
+    return std::function<void()>([] {});
+  }
+  o.payment_status = order_status_after_refunds(o);
   repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
   record_audit(tx, actor,
                {"payment.refund", "order", o.id,

@@ -206,7 +206,7 @@ class Payments : public ::testing::Test {
     return res.status == 200 ? res.object().at("items").as_array() : json::array{};
   }
   HttpResponse webhook(const std::string& body, RequestHeaders headers) {
-    headers.emplace_back("Content-Type", "application/json");
+    headers.emplace_back("Content-Type", "application/json; charset=utf-8");  // as Stripe sends it
     return client_->request("POST", "/api/v1/payments/webhook", body, headers);
   }
   static std::string stripe_event(const std::string& event_id, const std::string& type,
