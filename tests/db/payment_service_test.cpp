@@ -39,6 +39,7 @@ class FakeGateway final : public payments::Gateway {
     out.transaction_id = "fake_" + std::to_string(n) + "_" + r.payment_id.substr(24);
     out.raw_response = R"({"status": "requires_action", "client_secret": "never stored"})";
     out.next_action = {{"client_secret", "cs"}};
+    if (during_charge) during_charge(r, out.transaction_id);
     return out;
   }
   payments::RefundResult refund(const std::string&, const std::string&, std::int64_t amount,
@@ -65,6 +66,7 @@ class FakeGateway final : public payments::Gateway {
     e.kind = e.type == "succeeded" ? payments::WebhookEvent::Kind::succeeded
                                    : payments::WebhookEvent::Kind::failed;
     e.transaction_id = std::string(o.at("txn").as_string());
+    if (o.contains("pid")) e.payment_id = std::string(o.at("pid").as_string());
     if (o.contains("amount")) e.amount = o.at("amount").as_int64();
     e.raw = std::string(r.body);
     return e;
@@ -72,6 +74,8 @@ class FakeGateway final : public payments::Gateway {
   std::atomic<int> charges{0}, refunds{0};
   std::atomic<std::int64_t> refunded{0};
   std::atomic<bool> refuse_refunds{false};
+  /// Runs inside charge(), before the gateway's answer reaches Crema (a webhook that races it).
+  std::function<void(const payments::ChargeRequest&, const std::string&)> during_charge;
 };
 
 class PaymentServiceTest : public CatalogueDbTest {
@@ -393,6 +397,41 @@ TEST_F(PaymentServiceTest, AnAutomaticRefundTheGatewayRefusedStaysOwedAndIsRetri
   }
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   EXPECT_EQ(fake_->refunds.load(), 2);
+}
+
+TEST_F(PaymentServiceTest, AWebhookThatOvertakesTheCheckoutStillSettlesIt) {
+  auto bun = product(300, units(2));
+  auto id = order(customer_, bun);
+  // The gateway calls back before its answer to the checkout arrives: the payment is found
+  // by the id Crema gave the gateway.
+  fake_->during_charge = [this](const payments::ChargeRequest& r, const std::string& txn) {
+    json::object body{{"id", "evt-early"}, {"kind", "succeeded"}, {"txn", txn},
+                      {"pid", r.payment_id}, {"amount", r.amount}};
+    const std::string text = json::serialize(body);
+    payments::WebhookRequest w;
+    w.body = text;
+    w.header = [](std::string_view name) -> std::optional<std::string> {
+      if (name == "X-Fake") return std::string("ok");
+      return std::nullopt;
+    };
+    auto applied = payments_->webhook(w);
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    EXPECT_TRUE(applied->applied);
+  };
+  auto answer = pay(customer_, id, "stripe");
+  fake_->during_charge = nullptr;
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  auto body = json::parse(answer->body).as_object();
+  EXPECT_EQ(body.at("payment_status").as_string(), "paid");
+  auto rows = payments_of(id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].status, "succeeded");
+  EXPECT_EQ(rows[0].transaction_id, txn_of(answer));
+  EXPECT_TRUE(rows[0].transaction_id.starts_with("fake_"));
+  auto o = get(id);
+  EXPECT_EQ(o.status, OrderStatus::confirmed);
+  EXPECT_EQ(o.payment_status, PaymentStatus::paid);
+  EXPECT_EQ(item(bun).on_hand, units(1));
 }
 
 }  // namespace
