@@ -1,8 +1,10 @@
 #include "app/payments_module.hpp"
 
 #include <boost/json.hpp>
+#include <prometheus/counter.h>
 
 #include "api/identity_routes.hpp"
+#include "obs/metrics.hpp"
 #include "repo/payment_repo.hpp"
 #include "service/user_export.hpp"
 
@@ -22,11 +24,23 @@ payments::GatewaySettings gateway_settings(const Config& c) {
   return s;
 }
 
-PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config)
+PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config,
+                               obs::Metrics* metrics)
     : orders_(orders),
       gateways_(gateway_settings(config)),
       payments_(pool, orders, gateways_),
       retry_(payments_) {
+  if (metrics) {
+    auto& family = prometheus::BuildCounter()
+                       .Name("payments_total")
+                       .Help("Payment outcomes by gateway: succeeded, failed, declined, "
+                             "unavailable, refunded, refund_failed")
+                       .Register(metrics->registry());
+    payments_.set_observer([&family](std::string_view gateway, std::string_view outcome) {
+      family.Add({{"gateway", std::string(gateway)}, {"outcome", std::string(outcome)}})
+          .Increment();
+    });
+  }
   orders_.set_paid_cancel_hook(
       [this](db::Transaction& tx, const service::Actor& actor, domain::Order& order) {
         return payments_.refund_on_cancel(tx, actor, order);

@@ -11,6 +11,10 @@
 #include "service/order_service.hpp"
 #include "service/payment_service.hpp"
 
+namespace crema::obs {
+class Metrics;
+}
+
 namespace crema::app {
 
 /// The gateway settings of a configuration.
@@ -18,7 +22,9 @@ payments::GatewaySettings gateway_settings(const Config& config);
 
 class PaymentsModule {
  public:
-  PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config);
+  /// `metrics` (may be null) gets payments_total{gateway, outcome}.
+  PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config,
+                 obs::Metrics* metrics = nullptr);
   ~PaymentsModule();
   PaymentsModule(const PaymentsModule&) = delete;
   PaymentsModule& operator=(const PaymentsModule&) = delete;

@@ -233,6 +233,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   if (!first) return std::move(first).error();
   if (first->answer) {
     orders_.publish(std::move(first->after));
+    if (!first->answer->replayed) observe(r.payment_method, "succeeded");
     return std::move(*first->answer);
   }
 
@@ -284,6 +285,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
         .str("gateway", r.payment_method)
         .str("payment_id", p.id)
         .str("message", result.message);
+    observe(r.payment_method,
+            result.outcome == payments::Outcome::declined ? "declined" : "unavailable");
     return gateway_error(result.message, result.outcome);
   }
   return std::move(*second);
@@ -419,6 +422,8 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
   });
   if (!done) return std::move(done).error();
   orders_.publish(std::move(done->after));
+  if (done->outcome.applied)
+    observe(gw, e.kind == payments::WebhookEvent::Kind::failed ? "failed" : "succeeded");
   if (!done->refund_id.empty()) {
     auto settled = settle_refund(done->refund_id, false);
     if (!settled)
@@ -532,6 +537,7 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   });
   if (!done) return std::move(done).error();
   orders_.publish(std::move(done->after));
+  observe(payment->gateway, ok ? "refunded" : "refund_failed");
   if (!ok) return gateway_error(result.message, result.outcome);
   return std::move(done->refund);
 }

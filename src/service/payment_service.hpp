@@ -91,6 +91,12 @@ class PaymentService {
 
   payments::GatewayRegistry& gateways() noexcept { return gateways_; }
 
+  /// Told of each payment outcome (gateway; succeeded, failed, refunded, declined,
+  /// unavailable) after it committed: the module counts them (payments_total). Set once at
+  /// wiring.
+  using OutcomeObserver = std::function<void(std::string_view gateway, std::string_view outcome)>;
+  void set_observer(OutcomeObserver observer) { observer_ = std::move(observer); }
+
  private:
   struct Booked;
   /// Books a refund of `amount` from `payment` inside tx (payment and order amounts).
@@ -106,6 +112,11 @@ class PaymentService {
   db::Pool& pool_;
   OrderService& orders_;
   payments::GatewayRegistry& gateways_;
+  OutcomeObserver observer_;
+
+  void observe(std::string_view gateway, std::string_view outcome) const {
+    if (observer_) observer_(gateway, outcome);
+  }
 };
 
 }  // namespace crema::service

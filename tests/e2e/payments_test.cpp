@@ -362,6 +362,11 @@ TEST_F(Payments, StripeCheckoutSpeaksStripeAndTheWebhookConfirmsOnce) {
   EXPECT_EQ(json::serialize(list[0]).find("_secret_"), std::string::npos);
   // Paying again → 409.
   EXPECT_EQ(checkout(carol.bearer(), id, "stripe").status, 409);
+  // Operators see outcomes in /metrics.
+  auto m = client_->get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("payments_total{gateway=\"stripe\",outcome=\"succeeded\"}"),
+            std::string::npos);
   // The customer's data export carries their payments.
   auto exported = call(carol.bearer(), "GET", "/api/v1/users/me/export");
   ASSERT_EQ(exported.status, 200) << exported.describe();
