@@ -201,6 +201,8 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
       }
     }
   }
+  // The refunds of the paid orders it cancelled, sent to the (stand-in) gateway.
+  (void)payments.retry_pending_refunds(util::now_ms() + 1);
   return placed;
 }
 

@@ -25,11 +25,12 @@ payments::GatewaySettings gateway_settings(const Config& c) {
 }
 
 PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config,
-                               obs::Metrics* metrics)
+                               obs::Metrics* metrics, events::Bus* bus)
     : orders_(orders),
       gateways_(gateway_settings(config)),
       payments_(pool, orders, gateways_),
-      retry_(payments_) {
+      retry_(payments_),
+      kick_target_(std::make_shared<std::atomic<jobs::RefundRetry*>>(&retry_)) {
   if (metrics) {
     auto& family = prometheus::BuildCounter()
                        .Name("payments_total")
@@ -45,9 +46,21 @@ PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, co
       [this](db::Transaction& tx, const service::Actor& actor, domain::Order& order) {
         return payments_.refund_on_cancel(tx, actor, order);
       });
+  // A paid order this instance cancelled has refunds booked: the job sends them now.
+  if (bus) {
+    bus->subscribe([target = kick_target_](const events::Event& e) {
+      if (e.remote || e.type != "order_cancelled" || !e.data.is_object()) return;
+      const auto* status = e.data.get_object().if_contains("payment_status");
+      if (!status || !status->is_string()) return;
+      if (status->get_string() != "refunded" && status->get_string() != "partially_refunded")
+        return;
+      if (auto* job = target->load()) job->kick();
+    });
+  }
 }
 
 PaymentsModule::~PaymentsModule() {
+  kick_target_->store(nullptr);
   retry_.stop();
   orders_.set_paid_cancel_hook({});
 }

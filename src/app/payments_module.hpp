@@ -3,9 +3,13 @@
 /// the payment service, its hook into order cancellation (a paid order is refunded) and the
 /// job that retries automatic refunds.
 
+#include <atomic>
+#include <memory>
+
 #include "api/routes.hpp"
 #include "app/config.hpp"
 #include "db/pool.hpp"
+#include "events/bus.hpp"
 #include "jobs/refund_retry.hpp"
 #include "payments/gateway.hpp"
 #include "service/order_service.hpp"
@@ -22,9 +26,10 @@ payments::GatewaySettings gateway_settings(const Config& config);
 
 class PaymentsModule {
  public:
-  /// `metrics` (may be null) gets payments_total{gateway, outcome}.
+  /// `metrics` (may be null) gets payments_total{gateway, outcome}; `bus` (may be null)
+  /// wakes the refund job when a paid order is cancelled.
   PaymentsModule(db::Pool& pool, service::OrderService& orders, const Config& config,
-                 obs::Metrics* metrics = nullptr);
+                 obs::Metrics* metrics = nullptr, events::Bus* bus = nullptr);
   ~PaymentsModule();
   PaymentsModule(const PaymentsModule&) = delete;
   PaymentsModule& operator=(const PaymentsModule&) = delete;
@@ -38,6 +43,8 @@ class PaymentsModule {
   payments::GatewayRegistry gateways_;
   service::PaymentService payments_;
   jobs::RefundRetry retry_;
+  /// What the bus subscriber kicks; emptied on destruction (subscriptions outlive us).
+  std::shared_ptr<std::atomic<jobs::RefundRetry*>> kick_target_;
 };
 
 }  // namespace crema::app

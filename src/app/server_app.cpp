@@ -320,7 +320,7 @@ int run_serve(Config config) {
   catalogue->provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
   orders.provide(services);
-  PaymentsModule payments(*pool, orders.orders(), config, &metrics);
+  PaymentsModule payments(*pool, orders.orders(), config, &metrics, &realtime.bus());
   payments.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {

@@ -23,19 +23,31 @@ void RefundRetry::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int RefundRetry::run_once() {
-  return payments_.retry_pending_refunds(util::now_ms() - every_.count());
+void RefundRetry::kick() {
+  {
+    std::lock_guard lock(mutex_);
+    kicked_ = true;
+  }
+  wake_.notify_all();
+}
+
+int RefundRetry::run_once(bool all) {
+  return payments_.retry_pending_refunds(all ? util::now_ms() + 1
+                                             : util::now_ms() - every_.count());
 }
 
 void RefundRetry::run() {
   while (true) {
+    bool all = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, every_, [&] { return stopping_; });
+      wake_.wait_for(lock, every_, [&] { return stopping_ || kicked_; });
       if (stopping_) return;
+      all = kicked_;
+      kicked_ = false;
     }
     try {
-      run_once();
+      run_once(all);
     } catch (const std::exception& e) {
       // The database was unavailable: the next pass tries again.
       obs::Log(obs::Level::warn, "refund retry failed").str("error", e.what());

@@ -25,8 +25,12 @@ class RefundRetry {
 
   void start();
   void stop();
-  /// One pass now: refunds pending for at least one period; returns how many settled.
-  int run_once();
+  /// Wakes the job for a pass over every pending refund (a paid order was just cancelled).
+  /// Never blocks: an event bus subscriber calls it.
+  void kick();
+  /// One pass now: refunds pending for at least one period (`all`: every pending refund);
+  /// returns how many settled.
+  int run_once(bool all = false);
 
  private:
   void run();
@@ -35,6 +39,7 @@ class RefundRetry {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool kicked_ = false;
   std::thread thread_;
 };
 

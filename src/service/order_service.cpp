@@ -333,6 +333,23 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
   return std::move(out->placed);
 }
 
+crema::Result<OrderAfterCommit> OrderService::record_payment_in_tx(db::Transaction& tx,
+                                                                   const Actor& actor, Order& o,
+                                                                   bool confirm) {
+  if (confirm && o.status == OrderStatus::pending)
+    return transition(tx, actor, o, OrderStatus::confirmed, "paid");
+  // Only the payment changed: order_updated (SPEC §7: any status or payment change).
+  OrderAfterCommit after;
+  o.version += 1;
+  o.updated_at = util::now_ms();
+  if (o.is_paid()) o.expires_at.reset();
+  repo::update_order(tx, o);
+  auto data = domain::to_json(o);
+  queue_order_messages(tx, o, data, {"order_updated"}, {});
+  after.events.add("order_updated", std::move(data), topics_of(o));
+  return after;
+}
+
 crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id) {
   auto lease = pool_.read();
   auto order = repo::find_order(*lease, id);
@@ -363,7 +380,6 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
   struct Out {
     Order order;
     OrderAfterCommit after;
-    std::function<void()> then;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     auto cur = repo::lock_order(tx, id);
@@ -394,12 +410,6 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                       std::string(domain::order_status_name(to)) + ".");
     }
     Out result;
-    if (to == OrderStatus::cancelled && o.is_paid() && paid_cancel_hook_) {
-      // SPEC §6/§9: cancelling a paid order refunds it, in the same transaction.
-      auto then = paid_cancel_hook_(tx, actor, o);
-      if (!then) return std::move(then).error();
-      result.then = std::move(*then);
-    }
     auto moved = transition(tx, actor, o, to, reason);
     if (!moved) return std::move(moved).error();
     result.after = std::move(*moved);
@@ -408,7 +418,6 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
   });
   if (!out) return std::move(out).error();
   publish(std::move(out->after));
-  if (out->then) out->then();
   return std::move(out->order);
 }
 
@@ -431,6 +440,11 @@ crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, co
       o.stock_state = domain::StockState::committed;
       o.confirmed_at = now;
     } else if (to == OrderStatus::cancelled) {
+      if (o.is_paid() && paid_cancel_hook_) {
+        // SPEC §6/§9: cancelling a paid order refunds it, in this transaction.
+        if (auto refunded = paid_cancel_hook_(tx, actor, o); !refunded)
+          return std::move(refunded).error();
+      }
       if (o.stock_state == domain::StockState::reserved) {
         if (!o.stock_needs.empty()) {
           auto done = release_stock(tx, o.stock_needs, context);
@@ -485,27 +499,11 @@ crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, co
   }
 }
 
-crema::Result<OrderAfterCommit> OrderService::record_payment_in_tx(db::Transaction& tx,
-                                                                   const Actor& actor, Order& o,
-                                                                   bool confirm) {
-  if (confirm && o.status == OrderStatus::pending)
-    return transition(tx, actor, o, OrderStatus::confirmed, "paid");
-  // Only the payment changed: order_updated (SPEC §7: any status or payment change).
-  OrderAfterCommit after;
-  o.version += 1;
-  o.updated_at = util::now_ms();
-  if (o.is_paid()) o.expires_at.reset();
-  repo::update_order(tx, o);
-  auto data = domain::to_json(o);
-  queue_order_messages(tx, o, data, {"order_updated"}, {});
-  after.events.add("order_updated", std::move(data), topics_of(o));
-  return after;
-}
-
 void OrderService::publish(OrderAfterCommit&& after) const {
   bus_.publish(std::move(after.events));
   publish_stock_effects(bus_, after.effects);
 }
+
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
                                                    const std::optional<std::string>& driver_id) {

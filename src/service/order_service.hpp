@@ -77,6 +77,12 @@ struct IdempotencyKey {
   std::string fingerprint;
 };
 
+/// Called in the transaction that cancels a paid order (SPEC §6, §9): books the refund of
+/// what is left of its payments and sets the order's payment_status and refunded_amount
+/// (the gateway calls follow after the commit); an error refuses the cancellation.
+using PaidCancelHook =
+    std::function<crema::Result<void>(db::Transaction&, const Actor&, domain::Order&)>;
+
 /// A placed order as answered: the body of the 201 (the first answer, for a replay).
 struct PlacedOrder {
   std::string id;
@@ -91,12 +97,6 @@ struct OrderAfterCommit {
   events::PendingEvents events;
   StockEffects effects;
 };
-
-/// Called in the transaction that cancels a paid order (SPEC §6, §9): refunds what is left
-/// of its payments, setting the order's payment_status and refunded_amount; returns what to
-/// run after commit (the gateway calls), or an error that refuses the cancellation.
-using PaidCancelHook = std::function<crema::Result<std::function<void()>>(
-    db::Transaction&, const Actor&, domain::Order&)>;
 
 class OrderService {
  public:
@@ -119,6 +119,23 @@ class OrderService {
   /// 404 for anyone else.
   crema::Result<domain::Order> get(const Actor& actor, const std::string& id);
 
+  /// A payment change (SPEC §9) in the caller's transaction, on the order it locked, whose
+  /// payment_status the caller set: with `confirm`, a pending order is confirmed exactly as
+  /// PUT /status does (reservation committed, history, outbox rows); otherwise the order is
+  /// written with its new payment state. Publish the result with publish() after commit.
+  crema::Result<OrderAfterCommit> record_payment_in_tx(db::Transaction& tx, const Actor& actor,
+                                                       domain::Order& order, bool confirm);
+  /// Whether the actor may see the order (owner, staff+, assigned driver, placing API key).
+  bool may_view(const Actor& actor, const domain::Order& order) const {
+    return domain::may_view(caller_of(actor, order));
+  }
+  /// Whether the actor is the driver assigned to the order.
+  bool is_assigned_driver(const Actor& actor, const domain::Order& order) const {
+    return caller_of(actor, order).assigned_driver;
+  }
+  /// Set once at wiring, before serving (payments).
+  void set_paid_cancel_hook(PaidCancelHook hook) { paid_cancel_hook_ = std::move(hook); }
+
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
   Page<domain::Order, OrderCursor> list(const Actor& actor, repo::OrderFilter filter);
@@ -135,24 +152,8 @@ class OrderService {
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
 
-  /// A payment change (SPEC §9) in the caller's transaction, on the order it locked, whose
-  /// payment_status the caller set: with `confirm`, a pending order is confirmed exactly as
-  /// PUT /status does (reservation committed, history, outbox rows); otherwise the order is
-  /// written with its new payment state. Publish the result with publish() after commit.
-  crema::Result<OrderAfterCommit> record_payment_in_tx(db::Transaction& tx, const Actor& actor,
-                                                       domain::Order& order, bool confirm);
   /// Publishes what a committed change left (events, then stock effects).
   void publish(OrderAfterCommit&& after) const;
-  /// Whether the actor may see the order (owner, staff+, assigned driver, placing API key).
-  bool may_view(const Actor& actor, const domain::Order& order) const {
-    return domain::may_view(caller_of(actor, order));
-  }
-  /// Whether the actor is the driver assigned to the order.
-  bool is_assigned_driver(const Actor& actor, const domain::Order& order) const {
-    return caller_of(actor, order).assigned_driver;
-  }
-  /// Set once at wiring, before serving (payments).
-  void set_paid_cancel_hook(PaidCancelHook hook) { paid_cancel_hook_ = std::move(hook); }
 
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.

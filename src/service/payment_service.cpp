@@ -621,27 +621,26 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   return answer;
 }
 
-crema::Result<std::function<void()>> PaymentService::refund_on_cancel(db::Transaction& tx,
-                                                                      const Actor& actor,
-                                                                      Order& o) {
+crema::Result<void> PaymentService::refund_on_cancel(db::Transaction& tx, const Actor& actor,
+                                                     Order& o) {
   repo::PaymentFilter f;
   f.order_id = o.id;
   f.limit = 1000;
-  std::vector<std::string> refunds;
+  int booked = 0;
   for (auto& p : repo::list_payments(tx.connection(), f)) {
     if (p.status != "succeeded" && p.status != "partially_refunded") continue;
     const std::int64_t left = p.amount - p.refunded_amount;
     if (left <= 0) continue;
     const bool order_counts = o.payment_method == p.gateway;
-    auto x = book_refund(tx, actor, p, o, left, "order cancelled", order_counts);
-    refunds.push_back(x.id);
+    book_refund(tx, actor, p, o, left, "order cancelled", order_counts);
+    ++booked;
   }
-  if (refunds.empty()) {
+  if (booked == 0) {
     // Paid with no transaction on record (data from before payments): nothing to give back
     // here, and the order says so rather than claiming a refund.
     obs::Log(obs::Level::warn, "paid order cancelled without a payment to refund")
         .str("order_id", o.id);
-    return std::function<void()>([] {});
+    return {};
   }
   o.payment_status = order_status_after_refunds(o);
   repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
@@ -649,15 +648,7 @@ crema::Result<std::function<void()>> PaymentService::refund_on_cancel(db::Transa
                {"payment.refund", "order", o.id,
                 "Order " + o.order_number + " cancelled: refunded " +
                     money_text(o.refunded_amount, o.currency)});
-  return std::function<void()>([this, refunds] {
-    for (const auto& id : refunds) {
-      auto settled = settle_refund(id, false);
-      if (!settled)
-        obs::Log(obs::Level::error, "refund on cancellation failed")
-            .str("refund_id", id)
-            .str("message", settled.error().message);
-    }
-  });
+  return {};
 }
 
 int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {

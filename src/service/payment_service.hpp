@@ -81,12 +81,14 @@ class PaymentService {
   static boost::json::object to_json(const repo::PaymentRow& p,
                                      const std::vector<repo::RefundRow>& refunds);
 
-  /// The hook the order service calls when a paid order is cancelled.
-  crema::Result<std::function<void()>> refund_on_cancel(db::Transaction& tx, const Actor& actor,
-                                                        domain::Order& order);
+  /// The hook the order service calls when a paid order is cancelled: books the refund of
+  /// what is left (pending); the gateway calls follow after the commit, made by the refund
+  /// job (jobs/refund_retry), which the order_cancelled event wakes.
+  crema::Result<void> refund_on_cancel(db::Transaction& tx, const Actor& actor,
+                                       domain::Order& order);
 
-  /// Calls the gateway again for automatic refunds (of a cancelled order, of a success that
-  /// came too late) still pending since before `before_ms`; returns how many settled.
+  /// Calls the gateway for automatic refunds (of a cancelled order, of a success that came
+  /// too late) still pending since before `before_ms`; returns how many settled.
   int retry_pending_refunds(std::int64_t before_ms, int limit = 50);
 
   payments::GatewayRegistry& gateways() noexcept { return gateways_; }

@@ -348,6 +348,9 @@ TEST_F(PaymentServiceTest, PaidOrdersAreNoLongerHeldAndCancellingThemRefunds) {
   ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
   EXPECT_EQ(cancelled->payment_status, PaymentStatus::refunded);
   EXPECT_EQ(cancelled->refunded_amount, 300);
+  // Booked in the cancellation; the gateway is called after the commit (by the refund job).
+  EXPECT_EQ(fake_->refunds.load(), 0);
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
   EXPECT_EQ(fake_->refunded.load(), 300);
   EXPECT_EQ(get(id).refunded_amount, 300);
   EXPECT_EQ(item(bun).on_hand, units(3));  // confirmed → cancelled restocks
@@ -385,10 +388,16 @@ TEST_F(PaymentServiceTest, AnAutomaticRefundTheGatewayRefusedStaysOwedAndIsRetri
     refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
   }
   ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0].status, "pending");  // owed, not given back
+  EXPECT_EQ(refunds[0].status, "pending");
   EXPECT_EQ(get(id).refunded_amount, 300);
-  // Not yet due; then the gateway takes it on the next pass.
+  // Not yet due; then refused: still owed, not given back; then the gateway takes it.
   EXPECT_EQ(payments_->retry_pending_refunds(refunds[0].updated_at - 1), 0);
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  {
+    auto lease = pool_->read();
+    EXPECT_EQ(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status, "pending");
+  }
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
   fake_->refuse_refunds = false;
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
   {
