@@ -9,10 +9,10 @@
 #include "api/media_routes.hpp"
 #include "api/identity_routes.hpp"
 #include "api/notify_routes.hpp"
+#include "api/payment_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
-#include "api/payment_routes.hpp"
 #include "net/router.hpp"
 
 namespace crema::api {
@@ -25,8 +25,8 @@ struct AppServices {
   std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
   std::shared_ptr<OrderContext> orders;   ///< orders and the cart
-  std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<PaymentContext> payments;  ///< checkout, gateway webhooks, refunds
+  std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);
