@@ -8,8 +8,8 @@
 #include "api/inventory_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/identity_routes.hpp"
-#include "api/notify_routes.hpp"
 #include "api/payment_routes.hpp"
+#include "api/notify_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
@@ -24,8 +24,8 @@ struct AppServices {
   std::shared_ptr<InventoryContext> inventory;
   std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
-  std::shared_ptr<OrderContext> orders;   ///< orders and the cart
   std::shared_ptr<PaymentContext> payments;  ///< checkout, gateway webhooks, refunds
+  std::shared_ptr<OrderContext> orders;   ///< orders and the cart
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
 };
 
