@@ -810,8 +810,14 @@ TEST_F(Payments, TheAssignedDriverRecordsCashOnDelivery) {
   const std::string id = str(res.object(), "id");
   auto driver = auth_->create("driver");
   auto other_driver = auth_->create("driver");
+  // SPEC §8 assigns a driver profile (POST /drivers); where that route is not served, the
+  // driver's user id.
+  std::string driver_ref = driver.id;
+  auto profile = call("manager", "POST", "/api/v1/drivers",
+                      {{"user_id", driver.id}, {"vehicle", "cargo bike"}});
+  if (profile.status == 201) driver_ref = str(profile.object(), "id");
   auto assigned = call("manager", "POST", "/api/v1/orders/" + id + "/assign-delivery",
-                       {{"driver_id", driver.id}});
+                       {{"driver_id", driver_ref}});
   ASSERT_EQ(assigned.status, 200) << assigned.describe();
   EXPECT_EQ(checkout(other_driver.bearer(), id, "cash").status, 404);
   EXPECT_EQ(checkout(driver.bearer(), id, "card").status, 403);
