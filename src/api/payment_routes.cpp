@@ -47,9 +47,9 @@ Response checkout(Request& req, PaymentContext& ctx) {
   r.payment_method = in.one_of({"payment_method", "paymentMethod"}, Need::required,
                                {"cash", "card", "mobile", "stripe", "paypal", "local"})
                          .value_or("");
-  r.payment_details = in.object({"payment_details", "paymentDetails"}, Need::optional,
-                                kDetailsLimit)
-                          .value_or(json::object{});
+  r.payment_details =
+      in.object({"payment_details", "paymentDetails"}, Need::optional, kDetailsLimit)
+          .value_or(json::object{});
   // No card number or CVC ever reaches Crema: clients send gateway tokens.
   for (const char* k : {"card_number", "number", "cvc", "cvv", "card"})
     if (r.payment_details.contains(k))
@@ -74,9 +74,9 @@ Response webhook(Request& req, PaymentContext& ctx) {
   };
   auto done = ctx.payments.webhook(w);
   if (!done) return Response::from(std::move(done).error());
-  return Response::json(200, json::object{{"received", true},
-                                          {"applied", done->applied},
-                                          {"message", done->message}});
+  return Response::json(
+      200,
+      json::object{{"received", true}, {"applied", done->applied}, {"message", done->message}});
 }
 
 Response refund(Request& req, PaymentContext& ctx) {
@@ -235,16 +235,18 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                       .request_schema = "RefundInput",
                       .response_schema = "PaymentTransaction",
                       .errors = {409, 422, 503}}});
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/payments",
-              .handler = with(list),
-              .access = auth::Access::staff_plus(),
-              .doc = {.summary = "Payment transactions, newest first",
-                      .tag = kTag,
-                      .response_schema = "PaymentTransactionPage",
-                      .query = {{.name = "order_id", .description = "one order's payments"},
-                                {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
-                                {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/payments",
+       .handler = with(list),
+       .access = auth::Access::staff_plus(),
+       .doc = {
+           .summary = "Payment transactions, newest first",
+           .tag = kTag,
+           .response_schema = "PaymentTransactionPage",
+           .query = {{.name = "order_id", .description = "one order's payments"},
+                     {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
 }
 
 }  // namespace crema::api

@@ -34,8 +34,9 @@ PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, co
   if (metrics) {
     auto& family = prometheus::BuildCounter()
                        .Name("payments_total")
-                       .Help("Payment outcomes by gateway: succeeded, failed, declined, "
-                             "unavailable, refunded, refund_failed")
+                       .Help(
+                           "Payment outcomes by gateway: succeeded, failed, declined, "
+                           "unavailable, refunded, refund_failed")
                        .Register(metrics->registry());
     payments_.set_observer([&family](std::string_view gateway, std::string_view outcome) {
       family.Add({{"gateway", std::string(gateway)}, {"outcome", std::string(outcome)}})

@@ -118,7 +118,9 @@ class CounterGateway final : public Gateway {
     ChargeResult out;
     out.outcome = Outcome::succeeded;
     out.transaction_id = r.payment_id;
-    json::object raw{{"method", name_}, {"amount", r.amount}, {"currency", r.currency},
+    json::object raw{{"method", name_},
+                     {"amount", r.amount},
+                     {"currency", r.currency},
                      {"recorded_at", util::format_rfc3339_ms(util::now_ms())}};
     // A terminal's receipt reference or a wallet's id may come along; nothing else is kept.
     if (auto ref = str_at(r.details, "reference"); !ref.empty())
@@ -133,9 +135,10 @@ class CounterGateway final : public Gateway {
     RefundResult out;
     out.outcome = Outcome::succeeded;
     out.reference = "counter:" + transaction_id;
-    out.raw_response = json::serialize(
-        json::object{{"method", name_}, {"amount", amount}, {"currency", currency},
-                     {"note", "paid back at the counter"}});
+    out.raw_response = json::serialize(json::object{{"method", name_},
+                                                    {"amount", amount},
+                                                    {"currency", currency},
+                                                    {"note", "paid back at the counter"}});
     return out;
   }
 
@@ -209,8 +212,8 @@ class StripeGateway final : public Gateway {
     out.reference = o ? str_at(*o, "id") : "";
     const auto status = o ? str_at(*o, "status") : "";
     out.outcome = status == "failed" || status == "canceled" ? Outcome::declined
-                  : status == "succeeded"                   ? Outcome::succeeded
-                                                            : Outcome::pending;
+                  : status == "succeeded"                    ? Outcome::succeeded
+                                                             : Outcome::pending;
     if (out.outcome == Outcome::declined) out.message = "Stripe refund " + status;
     return out;
   }
@@ -221,8 +224,9 @@ class StripeGateway final : public Gateway {
 
   crema::Result<WebhookEvent> verify(const WebhookRequest& r) override {
     if (webhook_secret_.empty())
-      return crema::Error::make(ErrorCode::bad_request,
-                                "Stripe webhooks are not configured (CREMA_STRIPE_WEBHOOK_SECRET).");
+      return crema::Error::make(
+          ErrorCode::bad_request,
+          "Stripe webhooks are not configured (CREMA_STRIPE_WEBHOOK_SECRET).");
     auto why = check_signature(r.header("Stripe-Signature").value_or(""), webhook_secret_, r.body,
                                r.now_s, tolerance_);
     if (!why.empty()) return crema::Error::make(ErrorCode::bad_request, "Stripe-Signature " + why);
@@ -323,7 +327,8 @@ class PaypalGateway final : public Gateway {
         if (l.is_object() && (str_at(l.get_object(), "rel") == "approve" ||
                               str_at(l.get_object(), "rel") == "payer-action"))
           approve = str_at(l.get_object(), "href");
-    out.next_action = {{"type", "paypal_approve"}, {"approve_url", approve},
+    out.next_action = {{"type", "paypal_approve"},
+                       {"approve_url", approve},
                        {"paypal_order_id", out.transaction_id}};
     return out;
   }
@@ -356,9 +361,9 @@ class PaypalGateway final : public Gateway {
     auto o = parse_object(res.body);
     out.reference = o ? str_at(*o, "id") : "";
     const auto status = o ? str_at(*o, "status") : "";
-    out.outcome = status == "COMPLETED" ? Outcome::succeeded
+    out.outcome = status == "COMPLETED"                         ? Outcome::succeeded
                   : status == "FAILED" || status == "CANCELLED" ? Outcome::declined
-                                                                 : Outcome::pending;
+                                                                : Outcome::pending;
     return out;
   }
 
@@ -373,7 +378,8 @@ class PaypalGateway final : public Gateway {
       return crema::Error::make(ErrorCode::bad_request,
                                 "PayPal webhooks are not configured (CREMA_PAYPAL_WEBHOOK_ID).");
     auto event = parse_object(r.body);
-    if (!event) return crema::Error::make(ErrorCode::bad_request, "The event is not a JSON object.");
+    if (!event)
+      return crema::Error::make(ErrorCode::bad_request, "The event is not a JSON object.");
     json::object check{{"auth_algo", r.header("Paypal-Auth-Algo").value_or("")},
                        {"cert_url", r.header("Paypal-Cert-Url").value_or("")},
                        {"transmission_id", r.header("Paypal-Transmission-Id").value_or("")},
@@ -402,7 +408,8 @@ class PaypalGateway final : public Gateway {
     if (e.event_id.empty() || e.type.empty())
       return crema::Error::make(ErrorCode::bad_request, "The event has no id or event_type.");
     const json::object* res_obj = obj_at(*event, "resource");
-    if (res_obj && e.type == "CHECKOUT.ORDER.APPROVED") return capture(std::move(e), *res_obj, *token);
+    if (res_obj && e.type == "CHECKOUT.ORDER.APPROVED")
+      return capture(std::move(e), *res_obj, *token);
     if (res_obj && (e.type == "PAYMENT.CAPTURE.COMPLETED" || e.type == "PAYMENT.CAPTURE.DENIED" ||
                     e.type == "PAYMENT.CAPTURE.DECLINED")) {
       e.kind = e.type == "PAYMENT.CAPTURE.COMPLETED" ? WebhookEvent::Kind::succeeded
@@ -416,8 +423,7 @@ class PaypalGateway final : public Gateway {
         if (!value.empty()) {
           try {
             e.amount = domain::money_from_major(std::stod(value));
-          } catch (const std::exception&) {
-          }
+          } catch (const std::exception&) {}
         }
       }
     }
@@ -457,8 +463,7 @@ class PaypalGateway final : public Gateway {
       if (auto* amount = obj_at(*cap, "amount")) {
         try {
           e.amount = domain::money_from_major(std::stod(str_at(*amount, "value")));
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
       }
     }
     return e;
@@ -582,10 +587,9 @@ class LocalGateway final : public Gateway {
   crema::Result<WebhookEvent> verify(const WebhookRequest& r) override {
     if (!configured())
       return crema::Error::make(ErrorCode::bad_request, "The local gateway is not configured.");
-    auto why = check_signature(r.header("X-Crema-Signature").value_or(""), secret_, r.body,
-                               r.now_s, tolerance_);
-    if (!why.empty())
-      return crema::Error::make(ErrorCode::bad_request, "X-Crema-Signature " + why);
+    auto why = check_signature(r.header("X-Crema-Signature").value_or(""), secret_, r.body, r.now_s,
+                               tolerance_);
+    if (!why.empty()) return crema::Error::make(ErrorCode::bad_request, "X-Crema-Signature " + why);
     auto o = parse_object(r.body);
     if (!o) return crema::Error::make(ErrorCode::bad_request, "The event is not a JSON object.");
     WebhookEvent e;
@@ -659,8 +663,8 @@ std::string sign_callback(std::string_view secret, std::int64_t t, std::string_v
   return "t=" + ts + ",v1=" + auth::hex_encode(auth::hmac_sha256(secret, input));
 }
 
-std::string check_signature(std::string_view header, std::string_view secret,
-                            std::string_view body, std::int64_t now_s, std::int64_t tolerance_s) {
+std::string check_signature(std::string_view header, std::string_view secret, std::string_view body,
+                            std::int64_t now_s, std::int64_t tolerance_s) {
   if (header.empty()) return "is missing";
   std::optional<std::int64_t> t;
   std::vector<std::string> v1;

@@ -39,29 +39,31 @@ struct ChargeRequest {
   std::string payment_id;  ///< Crema's payment row id (also the gateway's idempotency key)
   std::string order_id;
   std::string order_number;
-  std::int64_t amount = 0;  ///< minor units: the server's order total
-  std::string currency;     ///< ISO 4217, upper case
+  std::int64_t amount = 0;      ///< minor units: the server's order total
+  std::string currency;         ///< ISO 4217, upper case
   boost::json::object details;  ///< the client's payment_details (gateway tokens only)
 };
 
 enum class Outcome : std::uint8_t {
-  succeeded,  ///< paid now (counter methods)
-  pending,    ///< created at the gateway; a webhook settles it
-  declined,   ///< the gateway refused the request (4xx): nothing was charged
+  succeeded,    ///< paid now (counter methods)
+  pending,      ///< created at the gateway; a webhook settles it
+  declined,     ///< the gateway refused the request (4xx): nothing was charged
   unavailable,  ///< no answer or a 5xx: nothing known was charged
 };
 
 struct ChargeResult {
   Outcome outcome = Outcome::unavailable;
   std::string transaction_id;  ///< the gateway's id (pi_…, the PayPal order id, …)
-  boost::json::object next_action;  ///< what the client does next ({client_secret}, {redirect_url}, …)
-  std::string raw_response;         ///< the gateway's answer, secrets removed (JSON text)
-  std::string message;              ///< why, when declined or unavailable
+  boost::json::object
+      next_action;           ///< what the client does next ({client_secret}, {redirect_url}, …)
+  std::string raw_response;  ///< the gateway's answer, secrets removed (JSON text)
+  std::string message;       ///< why, when declined or unavailable
 };
 
 struct RefundResult {
-  Outcome outcome = Outcome::unavailable;  ///< succeeded, pending (gateway still working), declined, unavailable
-  std::string reference;                   ///< the gateway's refund id
+  Outcome outcome =
+      Outcome::unavailable;  ///< succeeded, pending (gateway still working), declined, unavailable
+  std::string reference;     ///< the gateway's refund id
   std::string raw_response;
   std::string message;
 };
@@ -71,10 +73,10 @@ struct WebhookEvent {
   std::string gateway;
   std::string event_id;  ///< the gateway's event id: applied once
   enum class Kind : std::uint8_t { succeeded, failed, ignored } kind = Kind::ignored;
-  std::string type;            ///< the gateway's own event type
-  std::string transaction_id;  ///< the gateway's payment id (pi_…, PayPal order id, …)
-  std::string payment_id;      ///< Crema's payment id when the gateway echoes it
-  std::string order_id;        ///< Crema's order id when the gateway echoes it
+  std::string type;                    ///< the gateway's own event type
+  std::string transaction_id;          ///< the gateway's payment id (pi_…, PayPal order id, …)
+  std::string payment_id;              ///< Crema's payment id when the gateway echoes it
+  std::string order_id;                ///< Crema's order id when the gateway echoes it
   std::optional<std::int64_t> amount;  ///< minor units, when the event says
   std::string capture_ref;             ///< PayPal's capture id
   std::string raw;                     ///< the event as received
@@ -134,8 +136,8 @@ std::string sign_callback(std::string_view secret, std::int64_t t, std::string_v
 
 /// Checks a `t=…,v1=…[,v1=…]` header: a t within `tolerance_s` of `now_s`, and one of the v1
 /// values equal (compared in constant time) to the HMAC of "t.body". "" when valid, else why.
-std::string check_signature(std::string_view header, std::string_view secret,
-                            std::string_view body, std::int64_t now_s, std::int64_t tolerance_s);
+std::string check_signature(std::string_view header, std::string_view secret, std::string_view body,
+                            std::int64_t now_s, std::int64_t tolerance_s);
 
 /// A gateway's answer or event as stored: JSON with secrets and card data removed
 /// (`client_secret`, `access_token`, card fields…), or a short note when it is not JSON.

@@ -55,7 +55,8 @@ std::optional<PaymentRow> first_payment(const db::Result& r) {
 }
 
 const std::string& select_payments() {
-  static const std::string s = "SELECT " + std::string(kPaymentColumns) + " FROM payment_transactions ";
+  static const std::string s =
+      "SELECT " + std::string(kPaymentColumns) + " FROM payment_transactions ";
   return s;
 }
 
@@ -137,12 +138,12 @@ std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_v
 }
 
 void insert_refund(db::Transaction& tx, const RefundRow& x) {
-  tx.exec("INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-          {std::string_view(x.id), std::string_view(x.payment_id), x.amount,
-           text_or_null(x.reason), std::string_view(x.status), text_or_null(x.gateway_ref),
-           std::string_view(x.raw_response), text_or_null(x.created_by), x.created_at,
-           x.updated_at});
+  tx.exec(
+      "INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {std::string_view(x.id), std::string_view(x.payment_id), x.amount, text_or_null(x.reason),
+       std::string_view(x.status), text_or_null(x.gateway_ref), std::string_view(x.raw_response),
+       text_or_null(x.created_by), x.created_at, x.updated_at});
 }
 
 void update_refund(db::Transaction& tx, const RefundRow& x) {
@@ -154,8 +155,8 @@ void update_refund(db::Transaction& tx, const RefundRow& x) {
 }
 
 std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id) {
-  auto r = conn.exec("SELECT " + std::string(kRefundColumns) + " FROM payment_refunds WHERE id = $1",
-                     {id});
+  auto r = conn.exec(
+      "SELECT " + std::string(kRefundColumns) + " FROM payment_refunds WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
   return refund_of(r[0]);
 }
@@ -163,7 +164,8 @@ std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id) 
 std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before, int limit) {
   auto r = conn.exec(
       "SELECT id FROM payment_refunds WHERE status = 'pending' AND updated_at < $1 "
-      "ORDER BY updated_at, id LIMIT " + std::to_string(limit),
+      "ORDER BY updated_at, id LIMIT " +
+          std::to_string(limit),
       {before});
   std::vector<std::string> out;
   for (std::size_t i = 0; i < r.size(); ++i) out.push_back(r[i].text(0));

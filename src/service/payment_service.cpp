@@ -114,13 +114,13 @@ json::object PaymentService::to_json(const PaymentRow& p, const std::vector<Refu
   if (ec) raw = json::object{};
   json::array rs;
   for (const auto& r : refunds)
-    rs.push_back(json::object{{"id", r.id},
-                              {"amount", domain::money_to_major(r.amount)},
-                              {"reason", r.reason.empty() ? json::value(nullptr) : json::value(r.reason)},
-                              {"status", r.status},
-                              {"gateway_ref", r.gateway_ref.empty() ? json::value(nullptr)
-                                                                    : json::value(r.gateway_ref)},
-                              {"created_at", util::format_rfc3339_ms(r.created_at)}});
+    rs.push_back(json::object{
+        {"id", r.id},
+        {"amount", domain::money_to_major(r.amount)},
+        {"reason", r.reason.empty() ? json::value(nullptr) : json::value(r.reason)},
+        {"status", r.status},
+        {"gateway_ref", r.gateway_ref.empty() ? json::value(nullptr) : json::value(r.gateway_ref)},
+        {"created_at", util::format_rfc3339_ms(r.created_at)}});
   const bool placeholder = p.transaction_id.starts_with(kPendingPrefix);
   return json::object{
       {"id", p.id},
@@ -155,10 +155,10 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   if (gateway->online() && driver)
     return crema::Error::make(ErrorCode::forbidden, "Drivers record cash on delivery only.");
   if (!gateway->configured())
-    return crema::Error::make(ErrorCode::validation_failed,
-                              "The " + r.payment_method + " gateway is not configured.",
-                              {{"payment_method", "the " + r.payment_method +
-                                                      " gateway is not configured on this server"}});
+    return crema::Error::make(
+        ErrorCode::validation_failed, "The " + r.payment_method + " gateway is not configured.",
+        {{"payment_method",
+          "the " + r.payment_method + " gateway is not configured on this server"}});
   const std::string scope = scope_of(actor);
   const bool counter = !gateway->online();
 
@@ -202,8 +202,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
       out.payment = std::move(p);
       return out;  // the key stays claimed (status 0) while the gateway is asked
     }
-    payments::ChargeRequest charge{p.id, o.id, o.order_number, p.amount, p.currency,
-                                   r.payment_details};
+    payments::ChargeRequest charge{p.id,     o.id,       o.order_number,
+                                   p.amount, p.currency, r.payment_details};
     auto result = gateway->charge(charge);  // no I/O for counter methods
     p.transaction_id = result.transaction_id;
     p.status = "succeeded";
@@ -217,8 +217,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     out.after = std::move(*moved);
     record_audit(tx, actor,
                  {"payment.checkout", "payment", p.id,
-                  "Order " + o.order_number + " paid " + money_text(p.amount, p.currency) +
-                      " by " + r.payment_method});
+                  "Order " + o.order_number + " paid " + money_text(p.amount, p.currency) + " by " +
+                      r.payment_method});
     json::object body{{"payment_status", domain::payment_status_name(o.payment_status)},
                       {"transaction_id", p.transaction_id},
                       {"payment_id", p.id},
@@ -240,8 +240,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   // An online gateway: asked outside any transaction, with our payment id as its
   // idempotency key (a retried call charges nothing twice).
   PaymentRow& p = first->payment;
-  payments::ChargeRequest charge{p.id, p.order_id, first->order_number, p.amount, p.currency,
-                                 r.payment_details};
+  payments::ChargeRequest charge{p.id,     p.order_id, first->order_number,
+                                 p.amount, p.currency, r.payment_details};
   auto result = gateway->charge(charge);
   // The refusal is written (the row `failed`) and committed before the error is answered.
   const bool refused = result.outcome != payments::Outcome::pending &&
@@ -261,7 +261,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
       if (idem) repo::delete_key(tx, scope, kCheckoutRoute, idem->key);  // the client may retry
       return PaymentAnswer{};
     }
-    if (cur->transaction_id.starts_with(kPendingPrefix)) cur->transaction_id = result.transaction_id;
+    if (cur->transaction_id.starts_with(kPendingPrefix))
+      cur->transaction_id = result.transaction_id;
     if (cur->status == "pending") cur->raw_response = payments::scrub_raw(result.raw_response);
     cur->updated_at = now;
     repo::update_payment(tx, *cur);
@@ -327,7 +328,8 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       found = repo::find_payment(*lease, e.payment_id);
       if (found && found->gateway != gw) found.reset();
     }
-    if (!found && util::is_uuid(e.order_id)) found = repo::find_pending_payment(*lease, e.order_id, gw);
+    if (!found && util::is_uuid(e.order_id))
+      found = repo::find_pending_payment(*lease, e.order_id, gw);
   }
   if (!found)
     return crema::Error::make(ErrorCode::not_found,
@@ -395,10 +397,9 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       // paid another way): recorded, and given back at once. A cancelled order keeps its
       // status; one paid otherwise keeps its payment.
       const bool cancelled = o.status == OrderStatus::cancelled;
-      auto refund =
-          book_refund(tx, system, p, o,  p.amount,
-                      cancelled ? "paid after the order was cancelled" : "order already paid",
-                      cancelled);
+      auto refund = book_refund(
+          tx, system, p, o, p.amount,
+          cancelled ? "paid after the order was cancelled" : "order already paid", cancelled);
       if (cancelled) {
         o.payment_method = p.gateway;
         o.payment_status = PaymentStatus::refunded;
@@ -578,9 +579,9 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     const std::int64_t left = p->amount - p->refunded_amount;
     const std::int64_t amount = r.amount.value_or(left);
     if (amount > left)
-      return crema::Error::make(ErrorCode::validation_failed, "The refund is more than was paid.",
-                                {{"amount", "at most " + payments::major_text(left) +
-                                                " is left to refund"}});
+      return crema::Error::make(
+          ErrorCode::validation_failed, "The refund is more than was paid.",
+          {{"amount", "at most " + payments::major_text(left) + " is left to refund"}});
     if (amount <= 0)
       return crema::Error::make(ErrorCode::validation_failed, "The refund is empty.",
                                 {{"amount", "must be more than 0"}});

@@ -48,7 +48,7 @@ struct PaymentAnswer {
 };
 
 struct WebhookOutcome {
-  bool applied = false;    ///< false: a replay, or an event type Crema does not act on
+  bool applied = false;  ///< false: a replay, or an event type Crema does not act on
   std::string message;
 };
 

@@ -94,10 +94,10 @@ class PaymentServiceTest : public CatalogueDbTest {
     fake_ = fake.get();
     gateways_->set(std::move(fake));
     payments_.emplace(*pool_, *orders_, *gateways_);
-    orders_->set_paid_cancel_hook([this](db::Transaction& tx, const service::Actor& a,
-                                         domain::Order& o) {
-      return payments_->refund_on_cancel(tx, a, o);
-    });
+    orders_->set_paid_cancel_hook(
+        [this](db::Transaction& tx, const service::Actor& a, domain::Order& o) {
+          return payments_->refund_on_cancel(tx, a, o);
+        });
   }
 
   std::string product(std::int64_t price, std::optional<std::int64_t> stock = std::nullopt) {
@@ -206,8 +206,7 @@ TEST_F(PaymentServiceTest, AnOnlinePaymentSettlesOnceThroughRacingEvents) {
   // The raw answer is kept without its secrets.
   EXPECT_EQ(payments_of(id)[0].raw_response.find("client_secret"), std::string::npos);
   // A bad signature changes nothing; a wrong amount neither.
-  EXPECT_EQ(deliver("evt-1", "succeeded", txn, 300, "forged").error().code,
-            ErrorCode::bad_request);
+  EXPECT_EQ(deliver("evt-1", "succeeded", txn, 300, "forged").error().code, ErrorCode::bad_request);
   EXPECT_EQ(deliver("evt-1", "succeeded", txn, 299).error().code, ErrorCode::bad_request);
   EXPECT_EQ(get(id).payment_status, PaymentStatus::pending);
   std::atomic<int> applied{0}, ok{0};
@@ -414,8 +413,11 @@ TEST_F(PaymentServiceTest, AWebhookThatOvertakesTheCheckoutStillSettlesIt) {
   // The gateway calls back before its answer to the checkout arrives: the payment is found
   // by the id Crema gave the gateway.
   fake_->during_charge = [this](const payments::ChargeRequest& r, const std::string& txn) {
-    json::object body{{"id", "evt-early"}, {"kind", "succeeded"}, {"txn", txn},
-                      {"pid", r.payment_id}, {"amount", r.amount}};
+    json::object body{{"id", "evt-early"},
+                      {"kind", "succeeded"},
+                      {"txn", txn},
+                      {"pid", r.payment_id},
+                      {"amount", r.amount}};
     const std::string text = json::serialize(body);
     payments::WebhookRequest w;
     w.body = text;

@@ -54,7 +54,9 @@ FakeHttpEndpoint::Answer stripe_answer(const RecordedRequest& r, int) {
   static std::atomic<int> intents{0}, refunds{0};
   if (r.target == "/v1/payment_intents") {
     if (r.body.find("payment_method=pm_card_chargeDeclined") != std::string::npos)
-      return {402, R"({"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}})"};
+      return {
+          402,
+          R"({"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}})"};
     if (r.body.find("payment_method=pm_gateway_down") != std::string::npos)
       return {500, R"({"error": {"type": "api_error"}})"};
     const int n = ++intents;
@@ -79,20 +81,21 @@ FakeHttpEndpoint::Answer paypal_answer(const RecordedRequest& r, int n) {
     return {200, R"({"access_token": "A21-token", "token_type": "Bearer", "expires_in": 32400})"};
   if (r.target == "/v2/checkout/orders") {
     const std::string id = "PAYPAL" + std::to_string(n);
-    return {201, json::serialize(json::object{
-                     {"id", id},
-                     {"status", "CREATED"},
-                     {"links", json::array{{{"rel", "self"}, {"href", "https://x/" + id}},
-                                           {{"rel", "approve"},
-                                            {"href", "https://paypal.test/approve?token=" + id}}}}})};
+    return {201,
+            json::serialize(json::object{
+                {"id", id},
+                {"status", "CREATED"},
+                {"links", json::array{{{"rel", "self"}, {"href", "https://x/" + id}},
+                                      {{"rel", "approve"},
+                                       {"href", "https://paypal.test/approve?token=" + id}}}}})};
   }
   if (r.target == "/v1/notifications/verify-webhook-signature") {
     auto body = parse_obj(r.body);
     const bool good = body.contains("transmission_sig") &&
                       body.at("transmission_sig") == "good-signature" &&
                       body.contains("webhook_id") && body.at("webhook_id") == "WH-e2e";
-    return {200, json::serialize(
-                     json::object{{"verification_status", good ? "SUCCESS" : "FAILURE"}})};
+    return {200,
+            json::serialize(json::object{{"verification_status", good ? "SUCCESS" : "FAILURE"}})};
   }
   if (r.target.starts_with("/v2/checkout/orders/") && r.target.ends_with("/capture")) {
     const std::string id = r.target.substr(20, r.target.size() - 20 - 8);
@@ -101,11 +104,11 @@ FakeHttpEndpoint::Answer paypal_answer(const RecordedRequest& r, int n) {
                      {"status", "COMPLETED"},
                      {"purchase_units",
                       json::array{{{"payments",
-                                    {{"captures",
-                                      json::array{{{"id", "CAP-" + id},
-                                                   {"status", "COMPLETED"},
-                                                   {"amount", {{"currency_code", "EUR"},
-                                                               {"value", "4.40"}}}}}}}}}}}})};
+                                    {{"captures", json::array{{{"id", "CAP-" + id},
+                                                               {"status", "COMPLETED"},
+                                                               {"amount",
+                                                                {{"currency_code", "EUR"},
+                                                                 {"value", "4.40"}}}}}}}}}}}})};
   }
   if (r.target.starts_with("/v2/payments/captures/"))
     return {201, R"({"id": "PPREFUND1", "status": "COMPLETED"})"};
@@ -187,15 +190,17 @@ class Payments : public ::testing::Test {
     EXPECT_EQ(res.status, 201) << res.describe();
     return res.status == 201 ? res.object() : json::object{};
   }
-  json::object staff_order(int quantity = 1) { return place(auth_->bearer("staff"), "takeaway", quantity); }
+  json::object staff_order(int quantity = 1) {
+    return place(auth_->bearer("staff"), "takeaway", quantity);
+  }
   json::object customer_order(const Account& who) { return place(who.bearer(), ""); }
   json::object get_order(const std::string& id) {
     auto res = call("manager", "GET", "/api/v1/orders/" + id);
     EXPECT_EQ(res.status, 200) << res.describe();
     return res.object();
   }
-  HttpResponse checkout(const RequestHeaders& who, const std::string& order_id,
-                        std::string method, json::object details = {}, RequestHeaders extra = {}) {
+  HttpResponse checkout(const RequestHeaders& who, const std::string& order_id, std::string method,
+                        json::object details = {}, RequestHeaders extra = {}) {
     json::object body{{"order_id", order_id}, {"payment_method", method}};
     if (!details.empty()) body["payment_details"] = std::move(details);
     return call(who, "POST", "/api/v1/payments/checkout", body, std::move(extra));
@@ -212,17 +217,17 @@ class Payments : public ::testing::Test {
   static std::string stripe_event(const std::string& event_id, const std::string& type,
                                   const std::string& pi, std::int64_t amount,
                                   const std::string& order_id) {
-    return json::serialize(json::object{
-        {"id", event_id},
-        {"object", "event"},
-        {"type", type},
-        {"data",
-         {{"object",
-           {{"id", pi},
-            {"object", "payment_intent"},
-            {"amount", amount},
-            {"amount_received", type == "payment_intent.succeeded" ? amount : 0},
-            {"metadata", {{"order_id", order_id}}}}}}}});
+    return json::serialize(
+        json::object{{"id", event_id},
+                     {"object", "event"},
+                     {"type", type},
+                     {"data",
+                      {{"object",
+                        {{"id", pi},
+                         {"object", "payment_intent"},
+                         {"amount", amount},
+                         {"amount_received", type == "payment_intent.succeeded" ? amount : 0},
+                         {"metadata", {{"order_id", order_id}}}}}}}});
   }
   HttpResponse stripe_webhook(const std::string& body, std::int64_t t = now_s(),
                               std::string_view secret = kStripeWebhookSecret) {
@@ -395,12 +400,16 @@ TEST_F(Payments, StripeSignatureAttacksAreRefusedAndChangeNothing) {
       {"from the future", sign(kStripeWebhookSecret, t + 301, event), event},
       {"tampered body", sign(kStripeWebhookSecret, t, event), tampered},
       {"no v1", "t=" + std::to_string(t), event},
-      {"no t", sign(kStripeWebhookSecret, t, event).substr(sign(kStripeWebhookSecret, t, event).find(',') + 1), event},
+      {"no t",
+       sign(kStripeWebhookSecret, t, event)
+           .substr(sign(kStripeWebhookSecret, t, event).find(',') + 1),
+       event},
       {"garbage", "nonsense", event},
       {"empty", "", event},
-      {"v0 only", "t=" + std::to_string(t) + ",v0=" +
-                      auth::hex_encode(auth::hmac_sha256(kStripeWebhookSecret,
-                                                         std::to_string(t) + "." + event)),
+      {"v0 only",
+       "t=" + std::to_string(t) + ",v0=" +
+           auth::hex_encode(
+               auth::hmac_sha256(kStripeWebhookSecret, std::to_string(t) + "." + event)),
        event},
   };
   for (const auto& c : cases) {
@@ -465,10 +474,9 @@ TEST_F(Payments, IdempotentCheckoutReplaysAndRacesChargeOnce) {
       RequestHeaders h = fay.bearer();
       h.emplace_back("Idempotency-Key", "fay-race");
       h.emplace_back("Content-Type", "application/json");
-      answers[i] = c.request("POST", "/api/v1/payments/checkout",
-                             json::serialize(json::object{{"order_id", id},
-                                                          {"payment_method", "stripe"}}),
-                             h);
+      answers[i] = c.request(
+          "POST", "/api/v1/payments/checkout",
+          json::serialize(json::object{{"order_id", id}, {"payment_method", "stripe"}}), h);
     });
   for (auto& t : threads) t.join();
   std::set<std::string> bodies;
@@ -605,8 +613,8 @@ TEST_F(Payments, AFailedPaymentReleasesNothingAndMayBeRetried) {
   const std::string id = str(customer_order(jo), "id");
   auto first = checkout(jo.bearer(), id, "stripe");
   const std::string pi = str(first.object(), "transaction_id");
-  auto failed = stripe_webhook(
-      stripe_event("evt_jo_fail", "payment_intent.payment_failed", pi, 440, id));
+  auto failed =
+      stripe_webhook(stripe_event("evt_jo_fail", "payment_intent.payment_failed", pi, 440, id));
   ASSERT_EQ(failed.status, 200) << failed.describe();
   auto order = get_order(id);
   EXPECT_EQ(str(order, "status"), "pending");
@@ -615,9 +623,9 @@ TEST_F(Payments, AFailedPaymentReleasesNothingAndMayBeRetried) {
   ASSERT_EQ(retry.status, 200) << retry.describe();
   const std::string pi2 = str(retry.object(), "transaction_id");
   EXPECT_NE(pi2, pi);
-  ASSERT_EQ(stripe_webhook(stripe_event("evt_jo_ok", "payment_intent.succeeded", pi2, 440, id))
-                .status,
-            200);
+  ASSERT_EQ(
+      stripe_webhook(stripe_event("evt_jo_ok", "payment_intent.succeeded", pi2, 440, id)).status,
+      200);
   EXPECT_EQ(str(get_order(id), "payment_status"), "paid");
   auto list = payments_of(id);
   ASSERT_EQ(list.size(), 2u);
@@ -666,9 +674,10 @@ TEST_F(Payments, LocalGatewayRedirectsAndItsSignedCallbackSettles) {
                                                                 {"type", "payment.succeeded"},
                                                                 {"transaction_id", txn},
                                                                 {"amount", 0.01}});
-  EXPECT_EQ(webhook(wrong_amount, {{"X-Crema-Signature", sign(kLocalSecret, now_s(), wrong_amount)}})
-                .status,
-            400);
+  EXPECT_EQ(
+      webhook(wrong_amount, {{"X-Crema-Signature", sign(kLocalSecret, now_s(), wrong_amount)}})
+          .status,
+      400);
 }
 
 TEST_F(Payments, PaypalUsesOAuthOrdersV2AndVerifiesItsWebhooks) {
@@ -699,14 +708,14 @@ TEST_F(Payments, PaypalUsesOAuthOrdersV2AndVerifiesItsWebhooks) {
     }
   }
   EXPECT_TRUE(token_seen && order_seen);
-  const std::string event = json::serialize(json::object{
-      {"id", "WH-EVT-lou"},
-      {"event_type", "PAYMENT.CAPTURE.COMPLETED"},
-      {"resource",
-       {{"id", "CAPTURE-lou"},
-        {"status", "COMPLETED"},
-        {"amount", {{"currency_code", "EUR"}, {"value", "4.40"}}},
-        {"supplementary_data", {{"related_ids", {{"order_id", paypal_order}}}}}}}});
+  const std::string event = json::serialize(
+      json::object{{"id", "WH-EVT-lou"},
+                   {"event_type", "PAYMENT.CAPTURE.COMPLETED"},
+                   {"resource",
+                    {{"id", "CAPTURE-lou"},
+                     {"status", "COMPLETED"},
+                     {"amount", {{"currency_code", "EUR"}, {"value", "4.40"}}},
+                     {"supplementary_data", {{"related_ids", {{"order_id", paypal_order}}}}}}}});
   RequestHeaders base = {{"Paypal-Auth-Algo", "SHA256withRSA"},
                          {"Paypal-Cert-Url", "https://api.paypal.com/cert"},
                          {"Paypal-Transmission-Id", "tx-1"},
@@ -721,8 +730,8 @@ TEST_F(Payments, PaypalUsesOAuthOrdersV2AndVerifiesItsWebhooks) {
   ASSERT_EQ(ok.status, 200) << ok.describe();
   EXPECT_EQ(str(get_order(id), "payment_status"), "paid");
   // A refund names the capture.
-  auto refund = call("manager", "POST", "/api/v1/payments/" + paypal_order + "/refund",
-                     {{"amount", 1.4}});
+  auto refund =
+      call("manager", "POST", "/api/v1/payments/" + paypal_order + "/refund", {{"amount", 1.4}});
   ASSERT_EQ(refund.status, 200) << refund.describe();
   bool refund_seen = false;
   for (const auto& r : paypal_->requests())
@@ -763,13 +772,13 @@ TEST_F(Payments, APaypalApprovalIsCapturedByCrema) {
   EXPECT_EQ(str(order, "payment_status"), "paid");
   EXPECT_EQ(str(order, "status"), "confirmed");
   // The capture's own COMPLETED event comes later and changes nothing.
-  const std::string completed = json::serialize(json::object{
-      {"id", "WH-EVT-cap-" + paypal_order},
-      {"event_type", "PAYMENT.CAPTURE.COMPLETED"},
-      {"resource",
-       {{"id", "CAP-" + paypal_order},
-        {"amount", {{"currency_code", "EUR"}, {"value", "4.40"}}},
-        {"supplementary_data", {{"related_ids", {{"order_id", paypal_order}}}}}}}});
+  const std::string completed = json::serialize(
+      json::object{{"id", "WH-EVT-cap-" + paypal_order},
+                   {"event_type", "PAYMENT.CAPTURE.COMPLETED"},
+                   {"resource",
+                    {{"id", "CAP-" + paypal_order},
+                     {"amount", {{"currency_code", "EUR"}, {"value", "4.40"}}},
+                     {"supplementary_data", {{"related_ids", {{"order_id", paypal_order}}}}}}}});
   auto later = webhook(completed, {{"Paypal-Transmission-Sig", "good-signature"}});
   ASSERT_EQ(later.status, 200) << later.describe();
   EXPECT_FALSE(later.object().at("applied").as_bool());
@@ -779,8 +788,9 @@ TEST_F(Payments, APaypalApprovalIsCapturedByCrema) {
 TEST_F(Payments, ADeclinedOrUnansweredChargeIsRecordedAndMayBeRetried) {
   auto oz = auth_->create("customer");
   const std::string id = str(customer_order(oz), "id");
-  auto declined = checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_card_chargeDeclined"}},
-                           {{"Idempotency-Key", "oz-1"}});
+  auto declined =
+      checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_card_chargeDeclined"}},
+               {{"Idempotency-Key", "oz-1"}});
   EXPECT_EQ(declined.status, 422) << declined.describe();
   EXPECT_NE(declined.body.find("Your card was declined."), std::string::npos);
   auto down = checkout(oz.bearer(), id, "stripe", {{"payment_method", "pm_gateway_down"}});
@@ -842,24 +852,24 @@ TEST(PaymentsUnconfigured, AGatewayWithoutSettingsIsRefusedAt422) {
                               R"({"name": "Unconfigured bun", "category": "X", "price": 2})",
                               auth.bearer("manager"));
   ASSERT_EQ(product.status, 201) << product.describe();
-  auto order = client->post("/api/v1/orders",
-                            json::serialize(json::object{
-                                {"items", json::array{{{"product_id", product.object().at("id")},
-                                                       {"quantity", 1}}}}}),
-                            who.bearer());
+  auto order = client->post(
+      "/api/v1/orders",
+      json::serialize(json::object{
+          {"items", json::array{{{"product_id", product.object().at("id")}, {"quantity", 1}}}}}),
+      who.bearer());
   ASSERT_EQ(order.status, 201) << order.describe();
   for (const char* m : {"stripe", "paypal", "local"}) {
-    auto res = client->post("/api/v1/payments/checkout",
-                            json::serialize(json::object{{"order_id", order.object().at("id")},
-                                                         {"payment_method", m}}),
-                            who.bearer());
+    auto res = client->post(
+        "/api/v1/payments/checkout",
+        json::serialize(json::object{{"order_id", order.object().at("id")}, {"payment_method", m}}),
+        who.bearer());
     EXPECT_EQ(res.status, 422) << m << " " << res.describe();
     EXPECT_EQ(error_code(res), "validation_failed");
   }
   // A webhook for an unconfigured gateway changes nothing.
-  auto hook = client->request("POST", "/api/v1/payments/webhook", R"({"id": "evt"})",
-                              {{"Stripe-Signature", "t=1,v1=00"},
-                               {"Content-Type", "application/json"}});
+  auto hook =
+      client->request("POST", "/api/v1/payments/webhook", R"({"id": "evt"})",
+                      {{"Stripe-Signature", "t=1,v1=00"}, {"Content-Type", "application/json"}});
   EXPECT_EQ(hook.status, 400);
 }
 
@@ -900,11 +910,12 @@ TEST(PaymentsDemo, SeedDemoOrdersCarryTheirPaymentTransactions) {
       if (std::string(tx.at("gateway").as_string()) != method) continue;
       found = true;
       EXPECT_EQ(tx.at("amount").to_number<double>(), order.at("total_amount").to_number<double>());
-      refunded += static_cast<std::int64_t>(tx.at("refunded_amount").to_number<double>() * 100 + 0.5);
+      refunded +=
+          static_cast<std::int64_t>(tx.at("refunded_amount").to_number<double>() * 100 + 0.5);
     }
     EXPECT_TRUE(found) << "no " << method << " transaction for order " << id;
-    EXPECT_EQ(refunded,
-              static_cast<std::int64_t>(order.at("refunded_amount").to_number<double>() * 100 + 0.5));
+    EXPECT_EQ(refunded, static_cast<std::int64_t>(
+                            order.at("refunded_amount").to_number<double>() * 100 + 0.5));
   }
   EXPECT_GE(paid_orders, 10);
   EXPECT_TRUE(statuses.count("paid"));

@@ -22,20 +22,25 @@ TEST(PaymentSignature, AFreshCorrectSignatureIsAccepted) {
   EXPECT_EQ(check_signature(sign_callback(kSecret, now, kBody), kSecret, kBody, now, 300), "");
   EXPECT_EQ(sign_callback(kSecret, now, kBody), "t=1800000000,v1=" + v1(now, kBody));
   // Within the tolerance either way.
-  EXPECT_EQ(check_signature(sign_callback(kSecret, now - 300, kBody), kSecret, kBody, now, 300), "");
-  EXPECT_EQ(check_signature(sign_callback(kSecret, now + 300, kBody), kSecret, kBody, now, 300), "");
+  EXPECT_EQ(check_signature(sign_callback(kSecret, now - 300, kBody), kSecret, kBody, now, 300),
+            "");
+  EXPECT_EQ(check_signature(sign_callback(kSecret, now + 300, kBody), kSecret, kBody, now, 300),
+            "");
 }
 
 TEST(PaymentSignature, StaleWrongOrMalformedSignaturesAreRefused) {
   const std::int64_t now = 1'800'000'000;
-  EXPECT_NE(check_signature(sign_callback(kSecret, now - 301, kBody), kSecret, kBody, now, 300), "");
-  EXPECT_NE(check_signature(sign_callback(kSecret, now + 301, kBody), kSecret, kBody, now, 300), "");
+  EXPECT_NE(check_signature(sign_callback(kSecret, now - 301, kBody), kSecret, kBody, now, 300),
+            "");
+  EXPECT_NE(check_signature(sign_callback(kSecret, now + 301, kBody), kSecret, kBody, now, 300),
+            "");
   EXPECT_NE(check_signature(sign_callback("other", now, kBody), kSecret, kBody, now, 300), "");
   EXPECT_NE(check_signature(sign_callback(kSecret, now, kBody), kSecret, "{}", now, 300), "");
-  for (std::string h : {std::string(), std::string("garbage"), "t=" + std::to_string(now),
-                        "v1=" + v1(now, kBody), "t=abc,v1=" + v1(now, kBody),
-                        "t=-5,v1=" + v1(now, kBody), "t=" + std::to_string(now) + ",v0=" + v1(now, kBody),
-                        "t=" + std::to_string(now) + ",v1=" + v1(now, kBody).substr(1)})
+  for (std::string h :
+       {std::string(), std::string("garbage"), "t=" + std::to_string(now), "v1=" + v1(now, kBody),
+        "t=abc,v1=" + v1(now, kBody), "t=-5,v1=" + v1(now, kBody),
+        "t=" + std::to_string(now) + ",v0=" + v1(now, kBody),
+        "t=" + std::to_string(now) + ",v1=" + v1(now, kBody).substr(1)})
     EXPECT_NE(check_signature(h, kSecret, kBody, now, 300), "") << h;
 }
 
@@ -89,8 +94,8 @@ TEST(PaymentGateways, CounterMethodsAreAlwaysConfiguredOnlineOnesNeedSettings) {
 
 TEST(PaymentGateways, CounterChargesSucceedAtOnceAndKeepNoCardData) {
   GatewayRegistry reg{GatewaySettings{}};
-  ChargeRequest r{"pay-1", "order-1", "20261203-0001", 880, "EUR",
-                  {{"reference", "till-7"}, {"number", "4242424242424242"}}};
+  ChargeRequest r{"pay-1", "order-1", "20261203-0001",
+                  880,     "EUR",     {{"reference", "till-7"}, {"number", "4242424242424242"}}};
   auto out = reg.find("card")->charge(r);
   EXPECT_EQ(out.outcome, Outcome::succeeded);
   EXPECT_EQ(out.transaction_id, "pay-1");
