@@ -11,6 +11,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_media_routes(router, openapi, services.media);
   register_identity_routes(router, openapi, services.identity);
   register_realtime_routes(router, openapi);
+  register_payment_routes(router, openapi, services.payments);
   register_order_routes(router, openapi, services.orders);
   register_cart_routes(router, openapi, services.orders);
   register_notify_routes(router, openapi, services.notify);

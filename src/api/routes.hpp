@@ -8,6 +8,7 @@
 #include "api/inventory_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/identity_routes.hpp"
+#include "api/payment_routes.hpp"
 #include "api/notify_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
@@ -24,6 +25,7 @@ struct AppServices {
   std::shared_ptr<InventoryContext> inventory;
   std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
+  std::shared_ptr<PaymentContext> payments;  ///< checkout, gateway webhooks, refunds
   std::shared_ptr<OrderContext> orders;   ///< orders and the cart
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)

@@ -1,14 +1,19 @@
 #include "app/demo_orders.hpp"
 
 #include <random>
+
+#include <boost/json.hpp>
 #include <stdexcept>
 #include <vector>
 
 #include "app/orders_module.hpp"
+#include "app/payments_module.hpp"
 #include "repo/order_repo.hpp"
+#include "repo/payment_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/order_service.hpp"
+#include "service/payment_service.hpp"
 #include "util/time.hpp"
 #include "util/zoned_date.hpp"
 
@@ -27,6 +32,61 @@ service::Actor actor_for(db::Pool& pool, const char* email, auth::Role role) {
   return service::Actor{p, "127.0.0.1", "seed-demo"};
 }
 
+// The demo's online payments: a stand-in for Stripe that accepts every charge and whose
+// "webhook" is delivered in-process, so the demo's online orders are paid through the same
+// checkout and event path as real ones (no network, no keys).
+class DemoStripe final : public payments::Gateway {
+ public:
+  std::string_view name() const noexcept override { return "stripe"; }
+  bool online() const noexcept override { return true; }
+  bool configured() const noexcept override { return true; }
+  payments::ChargeResult charge(const payments::ChargeRequest& r) override {
+    payments::ChargeResult out;
+    out.outcome = payments::Outcome::pending;
+    out.transaction_id = "pi_demo_" + r.payment_id.substr(r.payment_id.size() - 12);
+    out.raw_response = R"({"object": "payment_intent", "status": "requires_confirmation", "demo": true})";
+    return out;
+  }
+  payments::RefundResult refund(const std::string& txn, const std::string&, std::int64_t,
+                                const std::string&, const std::string&) override {
+    payments::RefundResult out;
+    out.outcome = payments::Outcome::succeeded;
+    out.reference = "re_demo_" + txn.substr(8);
+    out.raw_response = R"({"object": "refund", "status": "succeeded", "demo": true})";
+    return out;
+  }
+  bool recognises(const payments::WebhookRequest& r) const override {
+    return r.header("X-Demo-Event").has_value();
+  }
+  crema::Result<payments::WebhookEvent> verify(const payments::WebhookRequest& r) override {
+    payments::WebhookEvent e;
+    e.gateway = "stripe";
+    e.event_id = "evt_demo_" + std::string(r.body);
+    e.type = "payment_intent.succeeded";
+    e.kind = payments::WebhookEvent::Kind::succeeded;
+    e.transaction_id = std::string(r.body);
+    e.raw = R"({"type": "payment_intent.succeeded", "demo": true})";
+    return e;
+  }
+};
+
+// Pays a demo order: staff at the counter, or the customer online (checkout, then the event).
+bool pay_demo(service::PaymentService& payments, const service::Actor& who,
+              const std::string& order_id, const std::string& method) {
+  auto paid = payments.checkout(who, {order_id, method, {}}, {});
+  if (!paid) return false;
+  if (method != "stripe") return true;
+  auto body = boost::json::parse(paid->body).as_object();
+  const std::string txn(body.at("transaction_id").as_string());
+  payments::WebhookRequest event;
+  event.body = txn;
+  event.header = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "X-Demo-Event") return "1";
+    return std::nullopt;
+  };
+  return payments.webhook(event).ok();
+}
+
 }  // namespace
 
 int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int days) {
@@ -34,6 +94,15 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
   const auto barista = actor_for(pool, "barista@crema.demo", auth::Role::staff);
   const auto baker = actor_for(pool, "baker@crema.demo", auth::Role::staff);
   const auto customer = actor_for(pool, "customer@crema.demo", auth::Role::customer);
+  const auto manager = actor_for(pool, "manager@crema.demo", auth::Role::manager);
+  // Payments go through the payment service, so GET /payments and the reports agree.
+  payments::GatewayRegistry gateways(gateway_settings(config));
+  gateways.set(std::make_unique<DemoStripe>());
+  service::PaymentService payments(pool, orders, gateways);
+  orders.set_paid_cancel_hook(
+      [&payments](db::Transaction& tx, const service::Actor& a, domain::Order& o) {
+        return payments.refund_on_cancel(tx, a, o);
+      });
   // Drinks made to order: the pastries' counted stock stays as seeded (24 croissants…),
   // while the orders draw on milk, beans and syrups.
   std::vector<domain::Product> products;
@@ -79,6 +148,8 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
       if (day > 0) {
         if (chance(12)) {
           path = {S::cancelled};
+        } else if (chance(5)) {
+          path = {S::confirmed, S::cancelled};  // paid, then cancelled: refunded in full
         } else {
           path = {S::confirmed, S::preparing, S::ready, S::completed};
         }
@@ -86,10 +157,29 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
         static const std::vector<S> kFull = {S::confirmed, S::preparing, S::ready, S::completed};
         path.assign(kFull.begin(), kFull.begin() + static_cast<std::ptrdiff_t>(pick(5)));
       }
-      for (S s : path)
-        if (!orders.change_status(barista, id, s, s == S::cancelled ? "changed their mind" : "",
+      bool paid = false;
+      for (S s : path) {
+        if (s == S::confirmed) {
+          // Paid, which confirms it: online by the customer, otherwise at the counter.
+          paid = pay_demo(payments, online ? customer : barista, id, r.payment_method);
+          if (paid) continue;
+        }
+        // A paid order is cancelled by a manager, which refunds it.
+        if (!orders.change_status(paid && s == S::cancelled ? manager : barista, id, s,
+                                  s == S::cancelled ? (paid ? "the oven broke" : "changed their mind")
+                                                    : "",
                                   {}))
           break;
+      }
+      if (paid && day > 0 && chance(8)) {
+        // A complaint: part of a completed order given back.
+        auto rows = payments.list({.order_id = id, .before = {}, .limit = 1});
+        if (!rows.items.empty()) {
+          const std::string pid(rows.items[0].at("id").as_string());
+          auto refunded = payments.refund(manager, pid, {100, "a drink was remade"}, {});
+          (void)refunded.ok();  // a refund the demo could not make is simply left out
+        }
+      }
       if (day > 0) {
         // Moved back to its day, at some hour of its opening (8:00 to 18:00 in the shop's
         // zone), under a number of that day.
@@ -106,10 +196,13 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
           const auto date = orders.business_date(at);
           const auto number = domain::order_number(date, repo::next_order_sequence(tx, date));
           repo::backdate_order(tx, id, shift, date, number);
+          repo::backdate_payments(tx, id, shift);
         });
       }
     }
   }
+  // The refunds of the paid orders it cancelled, sent to the (stand-in) gateway.
+  (void)payments.retry_pending_refunds(util::now_ms() + 1);
   return placed;
 }
 

@@ -20,6 +20,7 @@
 #include "app/orders_module.hpp"
 #include "app/reports_module.hpp"
 #include "app/notify_module.hpp"
+#include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
 #include "db/backup.hpp"
@@ -320,6 +321,8 @@ int run_serve(Config config) {
   catalogue->provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
   orders.provide(services);
+  PaymentsModule payments(*pool, orders.orders(), config, &metrics, &realtime.bus());
+  payments.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {
     fanout->on_link_change(

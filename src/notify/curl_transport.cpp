@@ -114,6 +114,62 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
   return out;
 }
 
+namespace {
+struct Sink {
+  std::string* out;
+  std::size_t max;
+};
+std::size_t collect_up_to(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  const std::size_t bytes = size * n;
+  if (sink->out->size() < sink->max)
+    sink->out->append(data, std::min(bytes, sink->max - sink->out->size()));
+  return bytes;
+}
+}  // namespace
+
+HttpPostResult http_call(const HttpCall& call) {
+  ensure_curl();
+  HttpPostResult out;
+  CurlPtr c(curl_easy_init());
+  if (!c) {
+    out.error = "cannot create a libcurl handle";
+    return out;
+  }
+  char errbuf[CURL_ERROR_SIZE];
+  common_options(c.get(), call.timeout, errbuf, nullptr);
+  curl_easy_setopt(c.get(), CURLOPT_URL, call.url.c_str());
+  curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  if (call.method == "GET") {
+    curl_easy_setopt(c.get(), CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(c.get(), CURLOPT_POST, 1L);
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, call.body.data());
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(call.body.size()));
+    if (call.method != "POST") curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, call.method.c_str());
+  }
+  curl_slist* list = nullptr;
+  for (const auto& [k, v] : call.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+  list = curl_slist_append(list, "Expect:");
+  SlistPtr owned(list);
+  curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
+  if (!call.userpwd.empty()) {
+    curl_easy_setopt(c.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(c.get(), CURLOPT_USERPWD, call.userpwd.c_str());
+  }
+  Sink sink{&out.body, call.max_answer};
+  curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect_up_to);
+  curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &sink);
+  const CURLcode rc = curl_easy_perform(c.get());
+  if (rc != CURLE_OK) {
+    out.error = curl_error(rc, errbuf);
+    return out;
+  }
+  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
+  return out;
+}
+
 std::optional<SmtpSettings> parse_smtp_url(const std::string& url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return std::nullopt;

@@ -28,6 +28,18 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::string& userpwd, std::chrono::milliseconds timeout,
                          const std::atomic<bool>* abort = nullptr);
 
+/// A request to an API (payment gateways): any method, a larger answer kept whole.
+struct HttpCall {
+  std::string method = "POST";
+  std::string url;
+  std::string body;  ///< sent when not empty (or for POST)
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string userpwd;  ///< Basic auth "user:password", "" for none
+  std::chrono::milliseconds timeout{10'000};
+  std::size_t max_answer = 256 * 1024;  ///< an answer beyond this is cut (and so not JSON)
+};
+HttpPostResult http_call(const HttpCall& call);
+
 struct SmtpSettings {
   std::string url;   ///< smtp://host:port or smtps://host:port (no credentials)
   std::string user;  ///< "" for no AUTH

@@ -337,6 +337,23 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
   return std::move(out->placed);
 }
 
+crema::Result<OrderAfterCommit> OrderService::record_payment_in_tx(db::Transaction& tx,
+                                                                   const Actor& actor, Order& o,
+                                                                   bool confirm) {
+  if (confirm && o.status == OrderStatus::pending)
+    return transition(tx, actor, o, OrderStatus::confirmed, "paid");
+  // Only the payment changed: order_updated (SPEC §7: any status or payment change).
+  OrderAfterCommit after;
+  o.version += 1;
+  o.updated_at = util::now_ms();
+  if (o.is_paid()) o.expires_at.reset();
+  repo::update_order(tx, o);
+  auto data = domain::to_json(o);
+  queue_order_messages(tx, o, data, {"order_updated"}, {});
+  after.events.add("order_updated", std::move(data), topics_of(o));
+  return after;
+}
+
 crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id) {
   auto lease = pool_.read();
   auto order = repo::find_order(*lease, id);
@@ -366,8 +383,7 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                                                  std::optional<std::int64_t> expected) {
   struct Out {
     Order order;
-    events::PendingEvents events;
-    StockEffects effects;
+    OrderAfterCommit after;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     auto cur = repo::lock_order(tx, id);
@@ -397,9 +413,27 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                 : "Your role may not move this order to " +
                       std::string(domain::order_status_name(to)) + ".");
     }
+    Out result;
+    auto moved = transition(tx, actor, o, to, reason);
+    if (!moved) return std::move(moved).error();
+    result.after = std::move(*moved);
+    result.order = std::move(o);
+    return result;
+  });
+  if (!out) return std::move(out).error();
+  publish(std::move(out->after));
+  return std::move(out->order);
+}
+
+// The change itself, on a locked order whose move was checked (kept at the indentation it
+// had inside change_status).
+crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, const Actor& actor,
+                                                         Order& o, OrderStatus to,
+                                                         const std::string& reason) {
+  {
     const auto now = util::now_ms();
     const OrderStatus from = o.status;
-    Out result;
+    OrderAfterCommit result;
     const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
     if (to == OrderStatus::confirmed) {
       if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
@@ -410,6 +444,11 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
       o.stock_state = domain::StockState::committed;
       o.confirmed_at = now;
     } else if (to == OrderStatus::cancelled) {
+      if (o.is_paid() && paid_cancel_hook_) {
+        // SPEC §6/§9: cancelling a paid order refunds it, in this transaction.
+        if (auto refunded = paid_cancel_hook_(tx, actor, o); !refunded)
+          return std::move(refunded).error();
+      }
       if (o.stock_state == domain::StockState::reserved) {
         if (!o.stock_needs.empty()) {
           auto done = release_stock(tx, o.stock_needs, context);
@@ -460,14 +499,15 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
     queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
     if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
     if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
-    result.order = std::move(o);
     return result;
-  });
-  if (!out) return std::move(out).error();
-  bus_.publish(std::move(out->events));
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->order);
+  }
 }
+
+void OrderService::publish(OrderAfterCommit&& after) const {
+  bus_.publish(std::move(after.events));
+  publish_stock_effects(bus_, after.effects);
+}
+
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
                                                    const std::optional<std::string>& driver_id) {

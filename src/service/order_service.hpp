@@ -6,6 +6,7 @@
 /// order_cancelled, and the stock's inventory_low/menu_updated) are published after commit.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,9 +16,11 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
+#include "events/pending_events.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
+#include "service/stock.hpp"
 #include "util/error.hpp"
 
 namespace date {
@@ -74,6 +77,12 @@ struct IdempotencyKey {
   std::string fingerprint;
 };
 
+/// Called in the transaction that cancels a paid order (SPEC §6, §9): books the refund of
+/// what is left of its payments and sets the order's payment_status and refunded_amount
+/// (the gateway calls follow after the commit); an error refuses the cancellation.
+using PaidCancelHook =
+    std::function<crema::Result<void>(db::Transaction&, const Actor&, domain::Order&)>;
+
 /// A placed order as answered: the body of the 201 (the first answer, for a replay).
 struct PlacedOrder {
   std::string id;
@@ -82,6 +91,12 @@ struct PlacedOrder {
 };
 
 using OrderCursor = std::pair<std::int64_t, std::string>;
+
+/// What an order change made inside a caller's transaction leaves to do after commit.
+struct OrderAfterCommit {
+  events::PendingEvents events;
+  StockEffects effects;
+};
 
 class OrderService {
  public:
@@ -104,6 +119,23 @@ class OrderService {
   /// 404 for anyone else.
   crema::Result<domain::Order> get(const Actor& actor, const std::string& id);
 
+  /// A payment change (SPEC §9) in the caller's transaction, on the order it locked, whose
+  /// payment_status the caller set: with `confirm`, a pending order is confirmed exactly as
+  /// PUT /status does (reservation committed, history, outbox rows); otherwise the order is
+  /// written with its new payment state. Publish the result with publish() after commit.
+  crema::Result<OrderAfterCommit> record_payment_in_tx(db::Transaction& tx, const Actor& actor,
+                                                       domain::Order& order, bool confirm);
+  /// Whether the actor may see the order (owner, staff+, assigned driver, placing API key).
+  bool may_view(const Actor& actor, const domain::Order& order) const {
+    return domain::may_view(caller_of(actor, order));
+  }
+  /// Whether the actor is the driver assigned to the order.
+  bool is_assigned_driver(const Actor& actor, const domain::Order& order) const {
+    return caller_of(actor, order).assigned_driver;
+  }
+  /// Set once at wiring, before serving (payments).
+  void set_paid_cancel_hook(PaidCancelHook hook) { paid_cancel_hook_ = std::move(hook); }
+
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
   Page<domain::Order, OrderCursor> list(const Actor& actor, repo::OrderFilter filter);
@@ -119,6 +151,9 @@ class OrderService {
   /// earlier, or unassigns with nothing: 404, 409, 422 for someone who is not a driver.
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
+
+  /// Publishes what a committed change left (events, then stock effects).
+  void publish(OrderAfterCommit&& after) const;
 
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
@@ -138,11 +173,17 @@ class OrderService {
 
  private:
   domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
+  /// The status change itself on a locked order whose move was checked: stock, times,
+  /// history, audit, outbox rows; the events to publish after commit.
+  crema::Result<OrderAfterCommit> transition(db::Transaction& tx, const Actor& actor,
+                                             domain::Order& order, domain::OrderStatus to,
+                                             const std::string& reason);
 
   db::Pool& pool_;
   const events::Bus& bus_;
   OrderSettings settings_;
   const date::time_zone* zone_ = nullptr;
+  PaidCancelHook paid_cancel_hook_;
 };
 
 /// How long an Idempotency-Key is remembered (SPEC §2: 24 hours).

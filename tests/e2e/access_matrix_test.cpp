@@ -1,4 +1,4 @@
-// Black-box: every route of the tables of SPEC §3, §4, §5 (and §12's audit log) exists, and
+// Black-box: every route of the tables of SPEC §3, §4, §5, §9 (and §12's audit log) exists, and
 // each caller — nobody, each of the five roles, an API key holding every scope — gets the
 // spec's answer on it: 401 without credentials on a protected route, 403 for a role the
 // route is not for, and past the role check (whatever the handler then says, never 401,
@@ -95,6 +95,12 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/inventory/adjustment", Who::roles, kStaffPlus},
       {"POST", "/api/v1/inventory/adjust", Who::roles, kManagerPlus},
       {"GET", "/api/v1/inventory/{id}/logs", Who::roles, kManagerPlus},
+      // §9 (the webhook is the gateways': unsigned, it is 400 for everyone)
+      {"POST", "/api/v1/payments/checkout", Who::roles,
+       {"customer", "driver", "staff", "manager", "admin"}},
+      {"POST", "/api/v1/payments/webhook", Who::everyone},
+      {"POST", "/api/v1/payments/{transaction_id}/refund", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/payments", Who::roles, kStaffPlus},
   };
 }
 

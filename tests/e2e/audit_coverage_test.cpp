@@ -111,6 +111,25 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
          "product.image", "image/png");
   mutate(admin, "DELETE", "/api/v1/menu/items/" + pid, "", "product.delete");
 
+  // Payments (SPEC §9): a manager's counter payment and refund.
+  auto bun = mutate(manager, "POST", "/api/v1/products",
+                    body({{"name", "Audit bun"}, {"category", "Bakery"}, {"price", 2}}),
+                    "product.create");
+  auto placed = client_->request(
+      "POST", "/api/v1/orders",
+      body({{"type", "takeaway"},
+            {"items", json::array{{{"product_id", json_string(bun.object(), {"id"})},
+                                   {"quantity", 2}}}}}),
+      manager.bearer());
+  ASSERT_EQ(placed.status, 201) << placed.describe();
+  auto paid = mutate(manager, "POST", "/api/v1/payments/checkout",
+                     body({{"order_id", json_string(placed.object(), {"id"})},
+                           {"payment_method", "card"}}),
+                     "payment.checkout");
+  mutate(manager, "POST",
+         "/api/v1/payments/" + json_string(paid.object(), {"transaction_id"}) + "/refund",
+         body({{"amount", 1}, {"reason", "audit"}}), "payment.refund");
+
   // Accounts and keys, by the admin.
   auto staff = mutate(admin, "POST", "/api/v1/auth/register",
                       body({{"name", "Audit Staff"},
