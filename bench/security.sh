@@ -87,9 +87,10 @@ start_crema() {
   exit 1
 }
 
-manager_token() {
+# demo_token ROLE: an access token of the demo café's ROLE account (manager, admin).
+demo_token() {
   curl -sf -H 'Content-Type: application/json' \
-    -d '{"email":"manager@crema.demo","password":"crema-demo-2026"}' \
+    -d "{\"email\":\"$1@crema.demo\",\"password\":\"crema-demo-2026\"}" \
     "http://127.0.0.1:$port/api/v1/auth/login" |
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
 }
@@ -97,9 +98,10 @@ manager_token() {
 run_sqlmap() {
   echo "== sqlmap (level ${SQLMAP_LEVEL:-3}, risk ${SQLMAP_RISK:-2})"
   start_crema http
-  local token base="http://127.0.0.1:$port/api/v1" out="$results/sqlmap-$stamp.txt"
-  token=$(manager_token)
-  [[ -n $token ]] || { echo "security.sh: cannot sign in the demo manager" >&2; exit 1; }
+  local token admin base="http://127.0.0.1:$port/api/v1" out="$results/sqlmap-$stamp.txt"
+  token=$(demo_token manager)
+  admin=$(demo_token admin)
+  [[ -n $token && -n $admin ]] || { echo "security.sh: cannot sign in the demo manager and admin" >&2; exit 1; }
   : >"$out"
   local -a common=(--batch "--level=${SQLMAP_LEVEL:-3}" "--risk=${SQLMAP_RISK:-2}" --threads=4
                    --time-sec=2 --flush-session --disable-coloring
@@ -108,22 +110,36 @@ run_sqlmap() {
     "GET|$base/products?q=latte&category=Coffee&price_min=1&price_max=9&sort=price&in_stock=true|"
     "GET|$base/orders?status=pending&type=takeaway&q=1&payment_status=pending|auth"
     "GET|$base/inventory?q=milk&kind=ingredient|auth"
-    "GET|$base/admin/audit-log?action=product.create&actor_id=x|auth"
+    "GET|$base/admin/audit-log?action=product.create&actor_id=x&from=2026-01-01&to=2026-12-31|admin"
+    "GET|$base/reports/sales/daily?date=2026-12-01|auth"
+    "GET|$base/reports/sales/weekly?week_start=2026-11-30|auth"
+    "GET|$base/reports/products/top?from=2026-11-01&to=2026-12-31&limit=5|auth"
+    "GET|$base/reports/performance?from=2026-11-01&to=2026-12-31|auth"
+    "GET|$base/admin/sales?from=2026-11-01&to=2026-12-31&granularity=week|admin"
+    "GET|$base/admin/customers?from=2026-11-01&to=2026-12-31|admin"
     "POST|$base/auth/login|json"
   )
   local found=0 tested=0 line method url mode code
   for line in "${targets[@]}"; do
     IFS='|' read -r method url mode <<<"$line"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url")
+    local bearer=$token
+    [[ $mode == admin ]] && bearer=$admin
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $bearer" "$url")
     if [[ $method == GET && $code == 404 ]]; then
       echo "  skipped (no such route yet): $url" | tee -a "$out"
       continue
     fi
+    if [[ $method == GET && $code != 200 ]]; then
+      echo "RESULT sqlmap: $url answers $code, not 200 (a refused request tests nothing)"
+      return 1
+    fi
     tested=$((tested + 1))
     local -a args=("${common[@]}" -u "$url")
-    if [[ $mode == auth ]]; then args+=(-H "Authorization: Bearer $token"); fi
+    if [[ $mode == auth || $mode == admin ]]; then args+=(-H "Authorization: Bearer $bearer"); fi
     if [[ $mode == json ]]; then
-      args+=(--data '{"email":"a@b.c","password":"p"}' -H 'Content-Type: application/json')
+      # A wrong password is answered 401, which sqlmap would take for "stop here".
+      args+=(--data '{"email":"a@b.c","password":"p"}' -H 'Content-Type: application/json'
+             --ignore-code=401)
     fi
     echo "  $method $url" | tee -a "$out"
     local before
