@@ -14,6 +14,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_order_routes(router, openapi, services.orders);
   register_cart_routes(router, openapi, services.orders);
   register_notify_routes(router, openapi, services.notify);
+  register_fulfil_routes(router, openapi, services.fulfil);
 }
 
 }  // namespace crema::api

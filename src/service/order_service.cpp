@@ -11,9 +11,11 @@
 #include "events/bus.hpp"
 #include "events/pending_events.hpp"
 #include "obs/log.hpp"
+#include "repo/delivery_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
+#include "service/delivery_service.hpp"
 #include "service/order_lines.hpp"
 #include "service/outbox.hpp"
 #include "service/stock.hpp"
@@ -393,69 +395,12 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                 : "Your role may not move this order to " +
                       std::string(domain::order_status_name(to)) + ".");
     }
-    const auto now = util::now_ms();
-    const OrderStatus from = o.status;
     Out result;
-    const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
-    if (to == OrderStatus::confirmed) {
-      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
-        auto done = commit_stock(tx, o.stock_needs, context);
-        if (!done) return std::move(done).error();
-        result.effects.merge(std::move(*done));
-      }
-      o.stock_state = domain::StockState::committed;
-      o.confirmed_at = now;
-    } else if (to == OrderStatus::cancelled) {
-      if (o.stock_state == domain::StockState::reserved) {
-        if (!o.stock_needs.empty()) {
-          auto done = release_stock(tx, o.stock_needs, context);
-          if (!done) return std::move(done).error();
-          result.effects.merge(std::move(*done));
-        }
-        o.stock_state = domain::StockState::released;
-      } else if (o.stock_state == domain::StockState::committed) {
-        // Once the kitchen has started, what it used is gone (SPEC §5).
-        if (from == OrderStatus::confirmed) {
-          if (!o.stock_needs.empty()) {
-            auto done = restock_stock(tx, o.stock_needs, context);
-            if (!done) return std::move(done).error();
-            result.effects.merge(std::move(*done));
-          }
-          o.stock_state = domain::StockState::restocked;
-        } else {
-          o.stock_state = domain::StockState::consumed;
-        }
-      }
-      o.cancelled_at = now;
-      o.cancel_reason = reason;
-    } else if (domain::counts_as_completed(to)) {
-      o.completed_at = now;
-    }
-    o.status = to;
-    o.expires_at.reset();
-    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
-                           ? domain::estimated_minutes(
-                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
-                                 settings_.kitchen_parallelism)
-                           : 0;
-    o.version += 1;
-    o.updated_at = now;
-    repo::update_order(tx, o);
-    domain::OrderHistory h{to, now, actor.user_id(), reason};
-    repo::insert_history(tx, o.id, h);
-    o.history.push_back(h);
-    record_audit(tx, actor,
-                 {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
-                  "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
-                      " → " + std::string(domain::order_status_name(to))});
-    auto data = domain::to_json(o);
-    const auto topics = topics_of(o);
-    result.events.add("order_updated", data, topics);
-    if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
-    if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
-    queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
-    if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
-    if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+    MoveEffects fx;
+    if (auto moved = apply_status(tx, actor, o, to, reason, fx); !moved)
+      return std::move(moved).error();
+    result.events = std::move(fx.events);
+    result.effects = std::move(fx.stock);
     result.order = std::move(o);
     return result;
   });
@@ -463,6 +408,86 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
   bus_.publish(std::move(out->events));
   publish_stock_effects(bus_, out->effects);
   return std::move(out->order);
+}
+
+crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
+                                               OrderStatus to, const std::string& reason,
+                                               MoveEffects& fx) {
+  const auto now = util::now_ms();
+  const OrderStatus from = o.status;
+  auto& result = fx;
+  const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
+  if (to == OrderStatus::confirmed) {
+    if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+      auto done = commit_stock(tx, o.stock_needs, context);
+      if (!done) return std::move(done).error();
+      result.stock.merge(std::move(*done));
+    }
+    o.stock_state = domain::StockState::committed;
+    o.confirmed_at = now;
+  } else if (to == OrderStatus::cancelled) {
+    if (o.stock_state == domain::StockState::reserved) {
+      if (!o.stock_needs.empty()) {
+        auto done = release_stock(tx, o.stock_needs, context);
+        if (!done) return std::move(done).error();
+        result.stock.merge(std::move(*done));
+      }
+      o.stock_state = domain::StockState::released;
+    } else if (o.stock_state == domain::StockState::committed) {
+      // Once the kitchen has started, what it used is gone (SPEC §5).
+      if (from == OrderStatus::confirmed) {
+        if (!o.stock_needs.empty()) {
+          auto done = restock_stock(tx, o.stock_needs, context);
+          if (!done) return std::move(done).error();
+          result.stock.merge(std::move(*done));
+        }
+        o.stock_state = domain::StockState::restocked;
+      } else {
+        o.stock_state = domain::StockState::consumed;
+      }
+    }
+    o.cancelled_at = now;
+    o.cancel_reason = reason;
+  } else if (domain::counts_as_completed(to)) {
+    o.completed_at = now;
+  }
+  o.status = to;
+  o.expires_at.reset();
+  o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                         ? domain::estimated_minutes(
+                               o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                               settings_.kitchen_parallelism)
+                         : 0;
+  o.version += 1;
+  o.updated_at = now;
+  repo::update_order(tx, o);
+  domain::OrderHistory h{to, now, actor.user_id(), reason};
+  repo::insert_history(tx, o.id, h);
+  o.history.push_back(h);
+  record_audit(tx, actor,
+               {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
+                "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
+                    " → " + std::string(domain::order_status_name(to))});
+  auto data = domain::to_json(o);
+  const auto topics = watchers(o);
+  result.events.add("order_updated", data, topics);
+  if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
+  if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
+  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+  if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
+  if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+  // A delivery in progress ends with its order (SPEC §8).
+  settle_delivery_with_order(tx, o, to, result.events);
+  return {};
+}
+
+void OrderService::publish(MoveEffects&& fx) const {
+  bus_.publish(std::move(fx.events));
+  publish_stock_effects(bus_, fx.stock);
+}
+
+std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {
+  return topics_of(o, previous);
 }
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
@@ -478,6 +503,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     if (!o.is_delivery())
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " is not a delivery order.");
+    std::optional<repo::DriverRow> driver;
     if (driver_id) {
       if (o.status != OrderStatus::pending && o.status != OrderStatus::confirmed &&
           o.status != OrderStatus::preparing && o.status != OrderStatus::ready)
@@ -485,26 +511,56 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
                                   "Order " + o.order_number + " is " +
                                       std::string(domain::order_status_name(o.status)) +
                                       "; a driver is assigned while it is ready or earlier.");
-      auto user = repo::find_user_by_id(tx.connection(), *driver_id);
-      if (!user || user->role != auth::Role::driver || !user->is_active)
+      driver = repo::find_driver(tx.connection(), *driver_id);
+      std::optional<repo::UserRecord> user;
+      if (driver) user = repo::find_user_by_id(tx.connection(), driver->user_id);
+      if (!driver || !driver->is_active || !user || user->role != auth::Role::driver ||
+          !user->is_active)
         return validation({{"driver_id", "is not an active driver"}});
     } else if (o.driver_id.empty()) {
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
     }
+    Out result;
+    const auto now = util::now_ms();
+    // The delivery in progress (only ever `assigned` here: a picked-up order is out for
+    // delivery) is withdrawn; a new one is created for the new driver.
+    if (auto active = repo::active_delivery_of(tx.connection(), o.id)) {
+      repo::delete_delivery(tx, active->id);
+    }
     const std::string previous = o.driver_id;
-    o.driver_id = driver_id.value_or("");
+    json::object info = o.delivery_info.value_or(json::object{});
+    info.erase("eta");
+    std::optional<repo::DeliveryRow> delivery;
+    if (driver) {
+      repo::DeliveryRow d;
+      d.id = util::new_uuid_v7();
+      d.order_id = o.id;
+      d.driver_id = driver->id;
+      d.status = "assigned";
+      d.created_at = d.updated_at = now;
+      repo::insert_delivery(tx, d);
+      o.driver_id = driver->user_id;
+      info["driver_id"] = driver->id;
+      delivery = std::move(d);
+    } else {
+      o.driver_id.clear();
+      info.erase("driver_id");
+    }
+    o.delivery_info = info;
+    repo::set_order_delivery_info(tx, o.id, o.delivery_info);
     o.version += 1;
-    o.updated_at = util::now_ms();
+    o.updated_at = now;
     repo::update_order(tx, o);
     record_audit(tx, actor,
                  {driver_id ? "order.assign_delivery" : "order.unassign_delivery", "order", o.id,
                   driver_id ? "Order " + o.order_number + " assigned to driver " + *driver_id
                             : "Order " + o.order_number + " unassigned"});
-    Out result;
     auto data = domain::to_json(o);
     queue_order_messages(tx, o, data, {"order_updated"}, {});
-    result.events.add("order_updated", std::move(data), topics_of(o, previous));
+    const auto topics = topics_of(o, previous);
+    result.events.add("order_updated", std::move(data), topics);
+    if (delivery) result.events.add("delivery_updated", delivery_json(*delivery), topics);
     result.order = std::move(o);
     return result;
   });

@@ -15,9 +15,11 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
+#include "events/pending_events.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
+#include "service/stock.hpp"
 #include "util/error.hpp"
 
 namespace date {
@@ -115,10 +117,42 @@ class OrderService {
                                              domain::OrderStatus to, const std::string& reason,
                                              std::optional<std::int64_t> expected_version);
 
-  /// Assigns a driver (a user with role driver) to a delivery order that is ready or
-  /// earlier, or unassigns with nothing: 404, 409, 422 for someone who is not a driver.
+  /// Assigns a driver (a driver profile id, SPEC §8) to a delivery order that is ready or
+  /// earlier, creating its delivery (`assigned`), or unassigns with nothing (the delivery
+  /// in progress is withdrawn): 404, 409, 422 for an unknown or inactive driver.
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
+
+  /// What a status move made inside another use case's transaction leaves to publish once
+  /// that transaction commits (order events, stock effects, delivery events).
+  struct MoveEffects {
+    events::PendingEvents events;
+    StockEffects stock;
+  };
+  /// The one place an order changes status (PUT /orders/{id}/status, cancellation,
+  /// deliveries, catering events): stock commit/release/restock, history, audit, outbox
+  /// rows and the order_* events into `fx`. The caller has locked `o` in `tx` and decided
+  /// the move is allowed.
+  crema::Result<void> apply_status(db::Transaction& tx, const Actor& actor, domain::Order& o,
+                                   domain::OrderStatus to, const std::string& reason,
+                                   MoveEffects& fx);
+  /// Publishes what apply_status collected (call after the commit).
+  void publish(MoveEffects&& fx) const;
+  /// Who hears about an order: staff, "order:<id>", its customer, its driver (and a driver
+  /// it was just taken from).
+  static std::vector<std::string> watchers(const domain::Order& o,
+                                           const std::string& previous_driver = {});
+
+  /// A catering event's order (SPEC §11), inside the event's transaction: type event, owned
+  /// by `customer_id`, the lines at catalogue prices, stock reserved (409 out_of_stock with
+  /// the short items), no hold expiry; with a quote, adjustment_amount makes total_amount
+  /// equal it. Events go into `fx`.
+  crema::Result<domain::Order> place_event_order(db::Transaction& tx, const Actor& actor,
+                                                 const std::string& customer_id,
+                                                 const std::optional<boost::json::object>& info,
+                                                 const std::vector<OrderLine>& lines,
+                                                 std::optional<std::int64_t> quote,
+                                                 const std::string& notes, MoveEffects& fx);
 
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
