@@ -27,6 +27,7 @@ class FulfilModule {
   void provide(api::AppServices& services);
 
  private:
+  std::string config_currency_;
   std::unique_ptr<service::ReviewService> reviews_;
   std::unique_ptr<service::DeliveryService> deliveries_;
   std::unique_ptr<service::EventService> events_;

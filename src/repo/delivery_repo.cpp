@@ -113,6 +113,13 @@ std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is
   return rows_of<DriverRow>(res, driver_of);
 }
 
+void anonymise_driver(db::Transaction& tx, std::string_view user_id) {
+  tx.exec(
+      "UPDATE drivers SET name = 'Erased user', phone = NULL, is_active = $2, "
+      "version = version + 1 WHERE user_id = $1",
+      {user_id, false});
+}
+
 void insert_delivery(db::Transaction& tx, const DeliveryRow& d) {
   tx.exec(
       "INSERT INTO deliveries (id, order_id, driver_id, status, eta, version, created_at, "

@@ -43,6 +43,10 @@ std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_v
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
                                     const KeysetBefore& before, int limit);
 
+/// Right to erasure: the profile of an erased user keeps its deliveries' history but loses
+/// name and phone, and gets no new delivery.
+void anonymise_driver(db::Transaction& tx, std::string_view user_id);
+
 // ---- deliveries
 void insert_delivery(db::Transaction& tx, const DeliveryRow& d);
 /// Writes status, eta, failure_reason, version, updated_at.

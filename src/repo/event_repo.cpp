@@ -98,4 +98,13 @@ std::vector<EventRow> list_events(db::Connection& conn, const EventFilter& f) {
   return out;
 }
 
+std::int64_t anonymise_customer_events(db::Transaction& tx, std::string_view customer_id) {
+  return tx
+      .exec(
+          "UPDATE event_requests SET customer_info = $2, notes = NULL, theme = NULL "
+          "WHERE customer_id = $1",
+          {customer_id, std::string_view(R"({"name":"Erased user","phone":null,"email":null})")})
+      .affected();
+}
+
 }  // namespace crema::repo

@@ -40,5 +40,8 @@ std::optional<EventRow> find_event(db::Connection& conn, std::string_view id);
 std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id);
 /// Newest first, up to limit + 1.
 std::vector<EventRow> list_events(db::Connection& conn, const EventFilter& f);
+/// Right to erasure: the requests stay (a confirmed one has an order in the books), whom
+/// and what they said do not. Returns how many rows changed.
+std::int64_t anonymise_customer_events(db::Transaction& tx, std::string_view customer_id);
 
 }  // namespace crema::repo

@@ -744,5 +744,38 @@ TEST_F(CateringEvents, ACustomerCancelsTheirOwnRequestAndManagersDecline) {
                404, "not_found");
 }
 
+TEST_F(CateringEvents, TheDataExportAndErasureCoverEventsReviewsAndDriverProfiles) {
+  const auto pid = product("Event brioche", 2, {{"stock", 50}});
+  auto c = auth_->create("customer");
+  const auto id = id_of(created(c.bearer(), "/api/v1/events", request_body(pid, 4)));
+  created(c.bearer(), "/api/v1/products/" + pid + "/reviews",
+          {{"rating", 4}, {"comment", "lovely"}});
+  auto exported = ok(c.bearer(), "GET", "/api/v1/users/" + c.id + "/export");
+  ASSERT_EQ(exported.at("event_requests").as_array().size(), 1u);
+  EXPECT_EQ(exported.at("event_requests").as_array()[0].at("id"), json::value(id));
+  ASSERT_EQ(exported.at("reviews").as_array().size(), 1u);
+  EXPECT_TRUE(exported.at("driver").is_null());
+
+  auto d = auth_->create("driver");
+  created("manager", "/api/v1/drivers", {{"user_id", d.id}, {"vehicle", "van"}});
+  auto dexp = ok(d.bearer(), "GET", "/api/v1/users/" + d.id + "/export");
+  EXPECT_EQ(dexp.at("driver").at("vehicle"), "van");
+
+  ASSERT_EQ(call(c.bearer(), "DELETE", "/api/v1/users/me").status, 204);
+  auto ev = ok("manager", "GET", "/api/v1/events/" + id);
+  EXPECT_EQ(ev.at("customer_info").at("name"), "Erased user");
+  EXPECT_TRUE(ev.at("customer_info").at("email").is_null());
+  EXPECT_TRUE(ev.at("notes").is_null());
+  auto reviews = ok(RequestHeaders{}, "GET", "/api/v1/products/" + pid + "/reviews");
+  EXPECT_EQ(reviews.at("items").as_array()[0].at("customer_name"), "Erased user");
+  ASSERT_EQ(call(auth_->admin().bearer(), "DELETE", "/api/v1/users/" + d.id).status, 204);
+  bool erased = false;
+  const auto drivers = ok("manager", "GET", "/api/v1/drivers?limit=200");
+  for (const auto& row : drivers.at("items").as_array())
+    if (row.at("user_id") == json::value(d.id))
+      erased = row.at("name") == "Erased user" && row.at("is_active") == false;
+  EXPECT_TRUE(erased);
+}
+
 }  // namespace
 }  // namespace crema::test::e2e
