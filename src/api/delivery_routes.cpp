@@ -105,6 +105,8 @@ Response update_driver(Request& req, FulfilContext& ctx) {
   Input in(req.json);
   auto version = expected_version(req, in);
   auto d = read_driver(in, false);
+  if (in.ok() && !d.name && !d.phone && !d.vehicle && !d.is_active && !version)
+    in.issue("vehicle", "give at least one of name, phone, vehicle, is_active");
   if (!id) return not_found("driver", req);
   if (!in.ok()) return Response::from(in.error());
   auto r = ctx.deliveries->update_driver(actor_of(req), *id, d, version);

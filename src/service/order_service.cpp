@@ -526,6 +526,11 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     // The delivery in progress (only ever `assigned` here: a picked-up order is out for
     // delivery) is withdrawn; a new one is created for the new driver.
     if (auto active = repo::active_delivery_of(tx.connection(), o.id)) {
+      if (active->status != "assigned")
+        return crema::Error::make(ErrorCode::invalid_transition,
+                                  "Order " + o.order_number +
+                                      " is on its way; its driver reports the delivery failed "
+                                      "instead.");
       repo::delete_delivery(tx, active->id);
     }
     const std::string previous = o.driver_id;

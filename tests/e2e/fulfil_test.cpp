@@ -377,6 +377,8 @@ TEST_F(Deliveries, DriversAreProfilesOfUsersWithTheDriverRole) {
   EXPECT_EQ(updated.at("version"), 2);
   EXPECT_ERROR(call("admin", "PUT", "/api/v1/drivers/" + id, {{"name", "X"}, {"version", 1}}),
                409, "version_conflict");
+  EXPECT_ERROR(call("admin", "PUT", "/api/v1/drivers/" + id, json::object{}), 422,
+               "validation_failed");
   EXPECT_EQ(ok("manager", "GET", "/api/v1/drivers/" + id).at("phone"), "+33 6 12 34 56 78");
   bool listed = false;
   const auto drivers = ok("manager", "GET", "/api/v1/drivers?limit=200");
@@ -455,6 +457,12 @@ TEST_F(Deliveries, TheAssignedDriverMovesTheOrderAndBroadcastsLocations) {
   EXPECT_EQ(upd->at("data").at("status"), "picked_up");
   EXPECT_ERROR(move(drv.bearer(), did, {{"status", "picked_up"}}), 409, "invalid_transition");
   EXPECT_ERROR(move(drv.bearer(), did, {{"eta", "tomorrow"}}), 422, "validation_failed");
+  // On its way: no unassigning or reassigning behind the driver's back.
+  EXPECT_ERROR(call("manager", "DELETE", "/api/v1/orders/" + order + "/assign-delivery"), 409,
+               "invalid_transition");
+  EXPECT_ERROR(call("manager", "POST", "/api/v1/orders/" + order + "/assign-delivery",
+                    {{"driver_id", intruder_id}}),
+               409, "invalid_transition");
 
   // Locations: validated, at most one per second, broadcast to the order's watchers only.
   auto bad = locate(drv.bearer(), did, 91, -181);
