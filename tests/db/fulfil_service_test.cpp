@@ -200,6 +200,27 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   ASSERT_EQ(events_of("delivery_location").size(), 1u);
   EXPECT_EQ(events_of("delivery_location")[0].data.at("order_id"), json::value(oid));
 
+  // Racing reports of a fresh delivery: exactly one gets through (the pace lives in the
+  // database, so this holds across instances too).
+  {
+    const auto oid2 = delivery_order(customer, pid);
+    ASSERT_TRUE(orders_->assign_delivery(manager_, oid2, driver->id));
+    repo::DeliveryFilter f;
+    f.order_id = oid2;
+    const auto racing = deliveries_->list(manager_, f).items.at(0).id;
+    std::atomic<int> accepted{0}, paced{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i)
+      threads.emplace_back([&] {
+        auto r = deliveries_->locate(driver_user, racing, 3, 4);
+        if (r) ++accepted;
+        else if (r.error().code == ErrorCode::rate_limited) ++paced;
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(accepted.load(), 1);
+    EXPECT_EQ(paced.load(), 5);
+  }
+
   // failed: back to ready, unassigned.
   auto failed = deliveries_->update(driver_user, did, "failed", {}, "flat tyre");
   ASSERT_TRUE(failed) << failed.error().message;
