@@ -189,7 +189,7 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
   }
   struct Out {
     repo::DeliveryRow delivery;
-    OrderService::MoveEffects fx;
+    OrderAfterCommit fx;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     // The order first, then its delivery: the order paths lock in the same order.

@@ -170,7 +170,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor,
                                                           const EventStatusChange& c) {
   struct Out {
     repo::EventRow event;
-    OrderService::MoveEffects fx;
+    OrderAfterCommit fx;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     auto cur = repo::lock_event(tx, id);

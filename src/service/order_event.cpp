@@ -30,7 +30,7 @@ std::pair<std::int64_t, std::int64_t> split_total(std::int64_t total, int bps) {
 crema::Result<domain::Order> OrderService::place_event_order(
     db::Transaction& tx, const Actor& actor, const std::string& customer_id,
     const std::optional<boost::json::object>& info, const std::vector<OrderLine>& lines,
-    std::optional<std::int64_t> quote, const std::string& notes, MoveEffects& fx) {
+    std::optional<std::int64_t> quote, const std::string& notes, OrderAfterCommit& fx) {
   auto resolved = resolve_lines(tx.connection(), lines, "items");
   if (!resolved.issues.empty())
     return crema::Error::make(ErrorCode::validation_failed,
@@ -90,7 +90,7 @@ crema::Result<domain::Order> OrderService::place_event_order(
   enqueue_webhook_event(tx, "order_created", data);
   enqueue_user_notification(tx, customer_id, "order_placed", data);
   fx.events.add("order_created", std::move(data), watchers(order));
-  fx.stock.merge(std::move(effects));
+  fx.effects.merge(std::move(effects));
   return order;
 }
 

@@ -364,8 +364,7 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                                                  std::optional<std::int64_t> expected) {
   struct Out {
     Order order;
-    events::PendingEvents events;
-    StockEffects effects;
+    OrderAfterCommit after;
   };
   auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
     auto cur = repo::lock_order(tx, id);
@@ -396,94 +395,106 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                       std::string(domain::order_status_name(to)) + ".");
     }
     Out result;
-    MoveEffects fx;
-    if (auto moved = apply_status(tx, actor, o, to, reason, fx); !moved)
-      return std::move(moved).error();
-    result.events = std::move(fx.events);
-    result.effects = std::move(fx.stock);
+    auto moved = transition(tx, actor, o, to, reason);
+    if (!moved) return std::move(moved).error();
+    // A delivery in progress ends with its order (SPEC §8).
+    settle_delivery_with_order(tx, o, to, moved->events);
+    result.after = std::move(*moved);
     result.order = std::move(o);
     return result;
   });
   if (!out) return std::move(out).error();
-  bus_.publish(std::move(out->events));
-  publish_stock_effects(bus_, out->effects);
+  publish(std::move(out->after));
   return std::move(out->order);
+}
+
+// The change itself, on a locked order whose move was checked (kept at the indentation it
+// had inside change_status).
+crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, const Actor& actor,
+                                                         Order& o, OrderStatus to,
+                                                         const std::string& reason) {
+  {
+    const auto now = util::now_ms();
+    const OrderStatus from = o.status;
+    OrderAfterCommit result;
+    const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
+    if (to == OrderStatus::confirmed) {
+      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+        auto done = commit_stock(tx, o.stock_needs, context);
+        if (!done) return std::move(done).error();
+        result.effects.merge(std::move(*done));
+      }
+      o.stock_state = domain::StockState::committed;
+      o.confirmed_at = now;
+    } else if (to == OrderStatus::cancelled) {
+      if (o.stock_state == domain::StockState::reserved) {
+        if (!o.stock_needs.empty()) {
+          auto done = release_stock(tx, o.stock_needs, context);
+          if (!done) return std::move(done).error();
+          result.effects.merge(std::move(*done));
+        }
+        o.stock_state = domain::StockState::released;
+      } else if (o.stock_state == domain::StockState::committed) {
+        // Once the kitchen has started, what it used is gone (SPEC §5).
+        if (from == OrderStatus::confirmed) {
+          if (!o.stock_needs.empty()) {
+            auto done = restock_stock(tx, o.stock_needs, context);
+            if (!done) return std::move(done).error();
+            result.effects.merge(std::move(*done));
+          }
+          o.stock_state = domain::StockState::restocked;
+        } else {
+          o.stock_state = domain::StockState::consumed;
+        }
+      }
+      o.cancelled_at = now;
+      o.cancel_reason = reason;
+    } else if (domain::counts_as_completed(to)) {
+      o.completed_at = now;
+    }
+    o.status = to;
+    o.expires_at.reset();
+    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                           ? domain::estimated_minutes(
+                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                                 settings_.kitchen_parallelism)
+                           : 0;
+    o.version += 1;
+    o.updated_at = now;
+    repo::update_order(tx, o);
+    domain::OrderHistory h{to, now, actor.user_id(), reason};
+    repo::insert_history(tx, o.id, h);
+    o.history.push_back(h);
+    record_audit(tx, actor,
+                 {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
+                  "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
+                      " → " + std::string(domain::order_status_name(to))});
+    auto data = domain::to_json(o);
+    const auto topics = topics_of(o);
+    result.events.add("order_updated", data, topics);
+    if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
+    if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
+    queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+    if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
+    if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+    return result;
+  }
+}
+
+void OrderService::publish(OrderAfterCommit&& after) const {
+  bus_.publish(std::move(after.events));
+  publish_stock_effects(bus_, after.effects);
 }
 
 crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
                                                OrderStatus to, const std::string& reason,
-                                               MoveEffects& fx) {
-  const auto now = util::now_ms();
-  const OrderStatus from = o.status;
-  auto& result = fx;
-  const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
-  if (to == OrderStatus::confirmed) {
-    if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
-      auto done = commit_stock(tx, o.stock_needs, context);
-      if (!done) return std::move(done).error();
-      result.stock.merge(std::move(*done));
-    }
-    o.stock_state = domain::StockState::committed;
-    o.confirmed_at = now;
-  } else if (to == OrderStatus::cancelled) {
-    if (o.stock_state == domain::StockState::reserved) {
-      if (!o.stock_needs.empty()) {
-        auto done = release_stock(tx, o.stock_needs, context);
-        if (!done) return std::move(done).error();
-        result.stock.merge(std::move(*done));
-      }
-      o.stock_state = domain::StockState::released;
-    } else if (o.stock_state == domain::StockState::committed) {
-      // Once the kitchen has started, what it used is gone (SPEC §5).
-      if (from == OrderStatus::confirmed) {
-        if (!o.stock_needs.empty()) {
-          auto done = restock_stock(tx, o.stock_needs, context);
-          if (!done) return std::move(done).error();
-          result.stock.merge(std::move(*done));
-        }
-        o.stock_state = domain::StockState::restocked;
-      } else {
-        o.stock_state = domain::StockState::consumed;
-      }
-    }
-    o.cancelled_at = now;
-    o.cancel_reason = reason;
-  } else if (domain::counts_as_completed(to)) {
-    o.completed_at = now;
-  }
-  o.status = to;
-  o.expires_at.reset();
-  o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
-                         ? domain::estimated_minutes(
-                               o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
-                               settings_.kitchen_parallelism)
-                         : 0;
-  o.version += 1;
-  o.updated_at = now;
-  repo::update_order(tx, o);
-  domain::OrderHistory h{to, now, actor.user_id(), reason};
-  repo::insert_history(tx, o.id, h);
-  o.history.push_back(h);
-  record_audit(tx, actor,
-               {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
-                "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
-                    " → " + std::string(domain::order_status_name(to))});
-  auto data = domain::to_json(o);
-  const auto topics = watchers(o);
-  result.events.add("order_updated", data, topics);
-  if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
-  if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
-  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
-  if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
-  if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
-  // A delivery in progress ends with its order (SPEC §8).
-  settle_delivery_with_order(tx, o, to, result.events);
+                                               OrderAfterCommit& after) {
+  auto moved = transition(tx, actor, o, to, reason);
+  if (!moved) return std::move(moved).error();
+  settle_delivery_with_order(tx, o, to, moved->events);
+  for (auto& e : std::move(moved->events).take()) after.events.add(std::move(e));
+  after.effects.merge(std::move(moved->effects));
   return {};
-}
-
-void OrderService::publish(MoveEffects&& fx) const {
-  bus_.publish(std::move(fx.events));
-  publish_stock_effects(bus_, fx.stock);
 }
 
 std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {

@@ -85,6 +85,12 @@ struct PlacedOrder {
 
 using OrderCursor = std::pair<std::int64_t, std::string>;
 
+/// What an order change made inside a caller's transaction leaves to do after commit.
+struct OrderAfterCommit {
+  events::PendingEvents events;
+  StockEffects effects;
+};
+
 class OrderService {
  public:
   OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings);
@@ -119,40 +125,35 @@ class OrderService {
 
   /// Assigns a driver (a driver profile id, SPEC §8) to a delivery order that is ready or
   /// earlier, creating its delivery (`assigned`), or unassigns with nothing (the delivery
-  /// in progress is withdrawn): 404, 409, 422 for an unknown or inactive driver.
+  /// still `assigned` is withdrawn; one picked up is 409): 404, 409, 422 for an unknown or
+  /// inactive driver.
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
 
-  /// What a status move made inside another use case's transaction leaves to publish once
-  /// that transaction commits (order events, stock effects, delivery events).
-  struct MoveEffects {
-    events::PendingEvents events;
-    StockEffects stock;
-  };
-  /// The one place an order changes status (PUT /orders/{id}/status, cancellation,
-  /// deliveries, catering events): stock commit/release/restock, history, audit, outbox
-  /// rows and the order_* events into `fx`. The caller has locked `o` in `tx` and decided
-  /// the move is allowed.
+  /// Publishes what a committed change left (events, then stock effects).
+  void publish(OrderAfterCommit&& after) const;
+  /// A status move inside another use case's transaction (deliveries, catering events), on
+  /// an order the caller locked and whose move it decided is allowed: the same transition
+  /// as PUT /orders/{id}/status (stock, history, audit, outbox rows, order_* events), its
+  /// delivery settled with it; what to publish is added to `after`.
   crema::Result<void> apply_status(db::Transaction& tx, const Actor& actor, domain::Order& o,
                                    domain::OrderStatus to, const std::string& reason,
-                                   MoveEffects& fx);
-  /// Publishes what apply_status collected (call after the commit).
-  void publish(MoveEffects&& fx) const;
+                                   OrderAfterCommit& after);
   /// Who hears about an order: staff, "order:<id>", its customer, its driver (and a driver
   /// it was just taken from).
   static std::vector<std::string> watchers(const domain::Order& o,
                                            const std::string& previous_driver = {});
-
   /// A catering event's order (SPEC §11), inside the event's transaction: type event, owned
   /// by `customer_id`, the lines at catalogue prices, stock reserved (409 out_of_stock with
   /// the short items), no hold expiry; with a quote, adjustment_amount makes total_amount
-  /// equal it. Events go into `fx`.
+  /// equal it. Events go into `after`.
   crema::Result<domain::Order> place_event_order(db::Transaction& tx, const Actor& actor,
                                                  const std::string& customer_id,
                                                  const std::optional<boost::json::object>& info,
                                                  const std::vector<OrderLine>& lines,
                                                  std::optional<std::int64_t> quote,
-                                                 const std::string& notes, MoveEffects& fx);
+                                                 const std::string& notes,
+                                                 OrderAfterCommit& after);
 
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
@@ -172,6 +173,11 @@ class OrderService {
 
  private:
   domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
+  /// The status change itself on a locked order whose move was checked: stock, times,
+  /// history, audit, outbox rows; the events to publish after commit.
+  crema::Result<OrderAfterCommit> transition(db::Transaction& tx, const Actor& actor,
+                                             domain::Order& order, domain::OrderStatus to,
+                                             const std::string& reason);
 
   db::Pool& pool_;
   const events::Bus& bus_;
