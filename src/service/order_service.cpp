@@ -397,8 +397,6 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
     Out result;
     auto moved = transition(tx, actor, o, to, reason);
     if (!moved) return std::move(moved).error();
-    // A delivery in progress ends with its order (SPEC §8).
-    settle_delivery_with_order(tx, o, to, moved->events);
     result.after = std::move(*moved);
     result.order = std::move(o);
     return result;
@@ -465,6 +463,8 @@ crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, co
     domain::OrderHistory h{to, now, actor.user_id(), reason};
     repo::insert_history(tx, o.id, h);
     o.history.push_back(h);
+    // A delivery in progress ends with its order (SPEC §8).
+    settle_delivery_with_order(tx, o, to, result.events);
     record_audit(tx, actor,
                  {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
                   "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
@@ -486,20 +486,6 @@ void OrderService::publish(OrderAfterCommit&& after) const {
   publish_stock_effects(bus_, after.effects);
 }
 
-crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
-                                               OrderStatus to, const std::string& reason,
-                                               OrderAfterCommit& after) {
-  auto moved = transition(tx, actor, o, to, reason);
-  if (!moved) return std::move(moved).error();
-  settle_delivery_with_order(tx, o, to, moved->events);
-  for (auto& e : std::move(moved->events).take()) after.events.add(std::move(e));
-  after.effects.merge(std::move(moved->effects));
-  return {};
-}
-
-std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {
-  return topics_of(o, previous);
-}
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
                                                    const std::optional<std::string>& driver_id) {
@@ -658,6 +644,21 @@ bool OrderService::may_watch(const auth::Principal& principal, std::string_view 
   if (!order) return false;
   Actor actor{principal, {}, {}};
   return domain::may_view(caller_of(actor, *order));
+}
+
+// Deliveries and catering events move orders inside their own transactions (SPEC §8, §11).
+crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
+                                               OrderStatus to, const std::string& reason,
+                                               OrderAfterCommit& after) {
+  auto moved = transition(tx, actor, o, to, reason);
+  if (!moved) return std::move(moved).error();
+  for (auto& e : std::move(moved->events).take()) after.events.add(std::move(e));
+  after.effects.merge(std::move(moved->effects));
+  return {};
+}
+
+std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {
+  return topics_of(o, previous);
 }
 
 }  // namespace crema::service
