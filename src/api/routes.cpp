@@ -13,8 +13,8 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_realtime_routes(router, openapi);
   register_order_routes(router, openapi, services.orders);
   register_cart_routes(router, openapi, services.orders);
-  register_notify_routes(router, openapi, services.notify);
   register_fulfil_routes(router, openapi, services.fulfil);
+  register_notify_routes(router, openapi, services.notify);
 }
 
 }  // namespace crema::api

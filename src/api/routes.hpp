@@ -25,8 +25,8 @@ struct AppServices {
   std::shared_ptr<MediaContext> media;
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
   std::shared_ptr<OrderContext> orders;   ///< orders and the cart
-  std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
+  std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);

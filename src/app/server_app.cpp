@@ -16,9 +16,9 @@
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
+#include "app/fulfil_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
-#include "app/fulfil_module.hpp"
 #include "app/notify_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
@@ -319,9 +319,9 @@ int run_serve(Config config) {
   }
   catalogue->provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
-  orders.provide(services);
   FulfilModule fulfil(*pool, realtime.bus(), realtime.hub(), orders.orders(), config);
   fulfil.provide(services);
+  orders.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {
     fanout->on_link_change(
