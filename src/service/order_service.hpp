@@ -132,6 +132,13 @@ class OrderService {
 
   /// Publishes what a committed change left (events, then stock effects).
   void publish(OrderAfterCommit&& after) const;
+
+  /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
+  /// stock; returns how many.
+  int expire_due(std::int64_t now_ms);
+  /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
+  std::int64_t prune_idempotency_keys(std::int64_t now_ms);
+
   /// A status move inside another use case's transaction (deliveries, catering events), on
   /// an order the caller locked and whose move it decided is allowed: the same transition
   /// as PUT /orders/{id}/status (stock, history, audit, outbox rows, order_* events), its
@@ -154,12 +161,6 @@ class OrderService {
                                                  std::optional<std::int64_t> quote,
                                                  const std::string& notes,
                                                  OrderAfterCommit& after);
-
-  /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
-  /// stock; returns how many.
-  int expire_due(std::int64_t now_ms);
-  /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
-  std::int64_t prune_idempotency_keys(std::int64_t now_ms);
 
   /// The hub's rule for "order:<id>": staff+ always; a customer for their own order; a
   /// driver for the order they deliver.
