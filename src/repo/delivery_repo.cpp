@@ -136,10 +136,6 @@ void update_delivery(db::Transaction& tx, const DeliveryRow& d) {
        text_or_null(d.failure_reason), d.version, d.updated_at});
 }
 
-void delete_delivery(db::Transaction& tx, std::string_view id) {
-  tx.exec("DELETE FROM deliveries WHERE id = $1", {id});
-}
-
 std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view id) {
   auto res = conn.exec(
       "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE id = $1", {id});

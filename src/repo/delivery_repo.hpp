@@ -51,7 +51,6 @@ void anonymise_driver(db::Transaction& tx, std::string_view user_id);
 void insert_delivery(db::Transaction& tx, const DeliveryRow& d);
 /// Writes status, eta, failure_reason, version, updated_at.
 void update_delivery(db::Transaction& tx, const DeliveryRow& d);
-void delete_delivery(db::Transaction& tx, std::string_view id);
 std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view id);
 std::optional<DeliveryRow> lock_delivery(db::Transaction& tx, std::string_view id);
 /// The order's delivery in progress (assigned or picked_up), if any.

@@ -521,14 +521,20 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     Out result;
     const auto now = util::now_ms();
     // The delivery in progress (only ever `assigned` here: a picked-up order is out for
-    // delivery) is withdrawn; a new one is created for the new driver.
-    if (auto active = repo::active_delivery_of(tx.connection(), o.id)) {
-      if (active->status != "assigned")
+    // delivery) is withdrawn — ended as failed, so its driver hears of it and the record
+    // stays; a new one is created for the new driver.
+    std::optional<repo::DeliveryRow> withdrawn = repo::active_delivery_of(tx.connection(), o.id);
+    if (withdrawn) {
+      if (withdrawn->status != "assigned")
         return crema::Error::make(ErrorCode::invalid_transition,
                                   "Order " + o.order_number +
                                       " is on its way; its driver reports the delivery failed "
                                       "instead.");
-      repo::delete_delivery(tx, active->id);
+      withdrawn->status = "failed";
+      withdrawn->failure_reason = driver_id ? "reassigned" : "unassigned";
+      withdrawn->version += 1;
+      withdrawn->updated_at = now;
+      repo::update_delivery(tx, *withdrawn);
     }
     const std::string previous = o.driver_id;
     json::object info = o.delivery_info.value_or(json::object{});
@@ -562,6 +568,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     queue_order_messages(tx, o, data, {"order_updated"}, {});
     const auto topics = topics_of(o, previous);
     result.events.add("order_updated", std::move(data), topics);
+    if (withdrawn) result.events.add("delivery_updated", delivery_json(*withdrawn), topics);
     if (delivery) result.events.add("delivery_updated", delivery_json(*delivery), topics);
     result.order = std::move(o);
     return result;

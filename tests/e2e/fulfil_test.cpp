@@ -528,12 +528,25 @@ TEST_F(Deliveries, AFailedDeliveryReturnsTheOrderToReadyUnassigned) {
   auto mine = ok(drv.bearer(), "GET", "/api/v1/deliveries?status=failed");
   ASSERT_EQ(mine.at("items").as_array().size(), 1u);
 
-  // Unassigning withdraws the assigned delivery; a cancelled order fails its delivery.
+  // Unassigning withdraws the assigned delivery (it ends as failed, "unassigned", and its
+  // driver hears of it); a cancelled order fails its delivery.
   const auto order2 = delivery_order(c, pid);
+  auto drv_ws = connect(drv.token);
   assign(order2, drv_id);
   const auto did3 = id_of(delivery_of(order2));
   ok("manager", "DELETE", "/api/v1/orders/" + order2 + "/assign-delivery");
-  EXPECT_ERROR(call("manager", "GET", "/api/v1/deliveries/" + did3), 404, "not_found");
+  auto withdrawn = ok("manager", "GET", "/api/v1/deliveries/" + did3);
+  EXPECT_EQ(withdrawn.at("status"), "failed");
+  EXPECT_EQ(withdrawn.at("failure_reason"), "unassigned");
+  std::optional<json::object> heard;
+  while ((heard = drv_ws->read_type("delivery_updated")) &&
+         heard->at("data").at("status") != "failed") {
+  }
+  ASSERT_TRUE(heard);
+  EXPECT_EQ(heard->at("data").at("id"), json::value(did3));
+  EXPECT_ERROR(call(drv.bearer(), "PUT", "/api/v1/deliveries/" + did3 + "/status",
+                    {{"status", "picked_up"}}),
+               409, "invalid_transition");
   assign(order2, second_id);
   const auto did4 = id_of(delivery_of(order2));
   ok(c.bearer(), "DELETE", "/api/v1/orders/" + order2);
