@@ -163,8 +163,8 @@ std::optional<double> coordinate(Input& in, std::string_view name, double limit)
   }
   const double x = v->to_number<double>();
   if (!std::isfinite(x) || x < -limit || x > limit) {
-    in.issue(Field(name), "must be between " + std::to_string(static_cast<int>(-limit)) +
-                              " and " + std::to_string(static_cast<int>(limit)));
+    in.issue(Field(name), "must be between " + std::to_string(static_cast<int>(-limit)) + " and " +
+                              std::to_string(static_cast<int>(limit)));
     return std::nullopt;
   }
   return x;

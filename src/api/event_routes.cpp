@@ -113,7 +113,8 @@ Response list_events(Request& req, FulfilContext& ctx) {
   if (!query.ok()) return Response::from(query.error());
   auto result = ctx.events->list(actor_of(req), std::move(f));
   json::array items;
-  for (const auto& e : result.items) items.push_back(service::event_json(e, ctx.events->currency()));
+  for (const auto& e : result.items)
+    items.push_back(service::event_json(e, ctx.events->currency()));
   std::optional<json::array> next;
   if (result.next)
     next = json::array{json::value(result.next->first), json::value(result.next->second)};
@@ -213,18 +214,18 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "EventRequest",
                       .success_status = 201,
                       .errors = {422}}});
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/events",
-              .handler = with(list_events),
-              .access = owners_and_managers,
-              .doc = {.summary = "Event requests, newest first (customers: their own)",
-                      .tag = kTag,
-                      .response_schema = "EventRequestPage",
-                      .query = {{.name = "status", .description = "one status"},
-                                {.name = "limit", .type = "integer",
-                                 .description = "1 to 200, default 50"},
-                                {.name = "cursor",
-                                 .description = "next_cursor of the previous page"}}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/events",
+       .handler = with(list_events),
+       .access = owners_and_managers,
+       .doc = {
+           .summary = "Event requests, newest first (customers: their own)",
+           .tag = kTag,
+           .response_schema = "EventRequestPage",
+           .query = {{.name = "status", .description = "one status"},
+                     {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/events/{id}",
               .handler = with(get_event),

@@ -61,7 +61,8 @@ Response create_review(Request& req, FulfilContext& ctx) {
   Input in(req.json);
   auto rating = in.integer("rating", Need::required, 1, 5);
   auto comment = in.text("comment", Need::optional, 0, service::kMaxReviewComment);
-  if (!id) return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
   if (!in.ok()) return Response::from(in.error());
   auto r = ctx.reviews->create(actor_of(req), *id, static_cast<int>(*rating), comment.value_or(""));
   if (!r) return Response::from(std::move(r).error());
@@ -75,7 +76,8 @@ Response list_product_reviews(Request& req, FulfilContext& ctx) {
   Query query(req);
   repo::ReviewFilter f;
   read_page(query, f);
-  if (!id) return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
   if (!query.ok()) return Response::from(query.error());
   auto page = ctx.reviews->list_visible(*id, std::move(f));
   if (!page) return Response::from(std::move(page).error());
@@ -102,7 +104,8 @@ Response flag_review(Request& req, FulfilContext& ctx) {
   auto id = path_id(req);
   Input in(req.json);
   auto reason = in.text("reason", Need::required, 1, 500);
-  if (!id) return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
   if (!in.ok()) return Response::from(in.error());
   auto r = ctx.reviews->flag(actor_of(req), *id, *reason);
   if (!r) return Response::from(std::move(r).error());
@@ -114,7 +117,8 @@ Response set_review_status(Request& req, FulfilContext& ctx) {
   Input in(req.json);
   auto version = expected_version(req, in);
   auto status = in.one_of("status", Need::required, {"visible", "flagged", "hidden"});
-  if (!id) return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
   if (!in.ok()) return Response::from(in.error());
   auto r = ctx.reviews->set_status(actor_of(req), *id, *status, version);
   if (!r) return Response::from(std::move(r).error());

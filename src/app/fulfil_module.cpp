@@ -45,20 +45,20 @@ void FulfilModule::provide(api::AppServices& services) {
         out.push_back(service::event_json(e, currency));
       return boost::json::value(std::move(out));
     });
-    exports.add("driver", [](db::Connection& conn,
-                             const std::string& user_id) -> boost::json::value {
-      auto d = repo::find_driver_by_user(conn, user_id);
-      if (!d) return nullptr;
-      auto out = service::driver_json(*d);
-      boost::json::array deliveries;
-      repo::DeliveryFilter f;
-      f.driver_id = d->id;
-      f.limit = 100'000;
-      for (const auto& row : repo::list_deliveries(conn, f))
-        deliveries.push_back(service::delivery_json(row));
-      out["deliveries"] = std::move(deliveries);
-      return out;
-    });
+    exports.add("driver",
+                [](db::Connection& conn, const std::string& user_id) -> boost::json::value {
+                  auto d = repo::find_driver_by_user(conn, user_id);
+                  if (!d) return nullptr;
+                  auto out = service::driver_json(*d);
+                  boost::json::array deliveries;
+                  repo::DeliveryFilter f;
+                  f.driver_id = d->id;
+                  f.limit = 100'000;
+                  for (const auto& row : repo::list_deliveries(conn, f))
+                    deliveries.push_back(service::delivery_json(row));
+                  out["deliveries"] = std::move(deliveries);
+                  return out;
+                });
   }
 }
 

@@ -8,17 +8,17 @@
 #include "db/pool.hpp"
 #include "events/bus.hpp"
 #include "events/hub.hpp"
-#include "service/order_service.hpp"
 #include "service/delivery_service.hpp"
 #include "service/event_service.hpp"
+#include "service/order_service.hpp"
 #include "service/review_service.hpp"
 
 namespace crema::app {
 
 class FulfilModule {
  public:
-  FulfilModule(db::Pool& pool, events::Bus& bus, events::Hub& hub,
-               service::OrderService& orders, const Config& config);
+  FulfilModule(db::Pool& pool, events::Bus& bus, events::Hub& hub, service::OrderService& orders,
+               const Config& config);
   ~FulfilModule();
   FulfilModule(const FulfilModule&) = delete;
   FulfilModule& operator=(const FulfilModule&) = delete;

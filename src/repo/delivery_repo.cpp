@@ -66,8 +66,8 @@ void insert_driver(db::Transaction& tx, const DriverRow& d) {
   tx.exec("INSERT INTO drivers (" + std::string(kDriverColumns) +
               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
           {std::string_view(d.id), std::string_view(d.user_id), std::string_view(d.name),
-           text_or_null(d.phone), std::string_view(d.vehicle), d.is_active, d.version,
-           d.created_at, d.updated_at});
+           text_or_null(d.phone), std::string_view(d.vehicle), d.is_active, d.version, d.created_at,
+           d.updated_at});
 }
 
 void update_driver(db::Transaction& tx, const DriverRow& d) {
@@ -79,15 +79,15 @@ void update_driver(db::Transaction& tx, const DriverRow& d) {
 }
 
 std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id) {
-  auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE id = $1",
-                       {id});
+  auto res =
+      conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE id = $1", {id});
   if (res.empty()) return std::nullopt;
   return driver_of(res.front());
 }
 
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id) {
-  auto res = conn.exec(
-      "SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE user_id = $1", {user_id});
+  auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE user_id = $1",
+                       {user_id});
   if (res.empty()) return std::nullopt;
   return driver_of(res.front());
 }
@@ -137,16 +137,16 @@ void update_delivery(db::Transaction& tx, const DeliveryRow& d) {
 }
 
 std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view id) {
-  auto res = conn.exec(
-      "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE id = $1", {id});
+  auto res =
+      conn.exec("SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE id = $1", {id});
   if (res.empty()) return std::nullopt;
   return delivery_of(res.front());
 }
 
 std::optional<DeliveryRow> lock_delivery(db::Transaction& tx, std::string_view id) {
-  const std::string sql =
-      "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE id = $1" +
-      (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : "");
+  const std::string sql = "SELECT " + std::string(kDeliveryColumns) +
+                          " FROM deliveries WHERE id = $1" +
+                          (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : "");
   auto res = tx.exec(sql, {id});
   if (res.empty()) return std::nullopt;
   return delivery_of(res.front());
@@ -185,8 +185,7 @@ std::vector<DeliveryRow> list_deliveries(db::Connection& conn, const DeliveryFil
 
 bool record_location(db::Connection& conn, std::string_view id, double lat, double lng,
                      std::int64_t at_ms, std::int64_t min_gap_ms) {
-  return conn
-             .exec(
+  return conn.exec(
                  "UPDATE deliveries SET last_lat = $2, last_lng = $3, last_location_at = $4 "
                  "WHERE id = $1 AND status IN ('assigned', 'picked_up') AND "
                  "(last_location_at IS NULL OR last_location_at <= $5)",

@@ -41,14 +41,14 @@ EventRow event_of(const db::Row& r) {
 }  // namespace
 
 void insert_event(db::Transaction& tx, const EventRow& e) {
-  tx.exec("INSERT INTO event_requests (" + std::string(kColumns) +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-          {std::string_view(e.id), std::string_view(e.customer_id),
-           std::string_view(e.customer_info), std::string_view(e.event_type),
-           std::string_view(e.date), e.guests, text_or_null(e.theme), std::string_view(e.items),
-           text_or_null(e.notes), std::string_view(e.status), int_or_null(e.quote_amount),
-           text_or_null(e.assigned_admin), text_or_null(e.order_id), e.version, e.created_at,
-           e.updated_at});
+  tx.exec(
+      "INSERT INTO event_requests (" + std::string(kColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+      {std::string_view(e.id), std::string_view(e.customer_id), std::string_view(e.customer_info),
+       std::string_view(e.event_type), std::string_view(e.date), e.guests, text_or_null(e.theme),
+       std::string_view(e.items), text_or_null(e.notes), std::string_view(e.status),
+       int_or_null(e.quote_amount), text_or_null(e.assigned_admin), text_or_null(e.order_id),
+       e.version, e.created_at, e.updated_at});
 }
 
 void update_event(db::Transaction& tx, const EventRow& e) {
@@ -60,8 +60,8 @@ void update_event(db::Transaction& tx, const EventRow& e) {
 }
 
 std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {
-  auto res = conn.exec(
-      "SELECT " + std::string(kColumns) + " FROM event_requests WHERE id = $1", {id});
+  auto res =
+      conn.exec("SELECT " + std::string(kColumns) + " FROM event_requests WHERE id = $1", {id});
   if (res.empty()) return std::nullopt;
   return event_of(res.front());
 }

@@ -38,8 +38,8 @@ void insert_review(db::Transaction& tx, const ReviewRow& r) {
       "INSERT INTO reviews (id, product_id, customer_id, rating, comment, status, version, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {std::string_view(r.id), std::string_view(r.product_id), std::string_view(r.customer_id),
-       static_cast<std::int64_t>(r.rating), std::string_view(r.comment),
-       std::string_view(r.status), r.version, r.created_at, r.updated_at});
+       static_cast<std::int64_t>(r.rating), std::string_view(r.comment), std::string_view(r.status),
+       r.version, r.created_at, r.updated_at});
 }
 
 std::optional<ReviewRow> find_review(db::Connection& conn, std::string_view id) {
@@ -86,9 +86,8 @@ std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f)
     where += " AND (r.created_at < " + a + " OR (r.created_at = " + a + " AND r.id < " + b + "))";
   }
   const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto res = conn.exec(std::string(kSelect) + where +
-                           " ORDER BY r.created_at DESC, r.id DESC LIMIT " + lim,
-                       params);
+  auto res = conn.exec(
+      std::string(kSelect) + where + " ORDER BY r.created_at DESC, r.id DESC LIMIT " + lim, params);
   std::vector<ReviewRow> out;
   out.reserve(res.size());
   for (std::size_t i = 0; i < res.size(); ++i) out.push_back(review_of(res[i]));

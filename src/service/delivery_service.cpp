@@ -119,7 +119,9 @@ Page<repo::DriverRow, KeysetCursor> DeliveryService::list_drivers(std::optional<
                                                                   int limit) {
   auto lease = pool_.read();
   return make_page(repo::list_drivers(*lease, is_active, before, limit), limit,
-                   [](const repo::DriverRow& d) { return KeysetCursor{d.created_at, d.id}; });
+                   [](const repo::DriverRow& d) {
+                     return KeysetCursor{d.created_at, d.id};
+                   });
 }
 
 crema::Result<repo::DriverRow> DeliveryService::update_driver(
@@ -163,8 +165,9 @@ Page<repo::DeliveryRow, KeysetCursor> DeliveryService::list(const Actor& actor,
     filter.driver_id = mine;
   }
   const int limit = filter.limit;
-  return make_page(repo::list_deliveries(*lease, filter), limit,
-                   [](const repo::DeliveryRow& d) { return KeysetCursor{d.created_at, d.id}; });
+  return make_page(repo::list_deliveries(*lease, filter), limit, [](const repo::DeliveryRow& d) {
+    return KeysetCursor{d.created_at, d.id};
+  });
 }
 
 crema::Result<repo::DeliveryRow> DeliveryService::get(const Actor& actor, const std::string& id) {

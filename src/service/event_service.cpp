@@ -70,8 +70,8 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
       {"items", parse_or(e.items, json::array{})},
       {"notes", text_or_null(e.notes)},
       {"status", e.status},
-      {"quote_amount",
-       e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount)) : json::value(nullptr)},
+      {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
+                                      : json::value(nullptr)},
       {"currency", currency},
       {"assigned_admin", text_or_null(e.assigned_admin)},
       {"order_id", text_or_null(e.order_id)},
@@ -103,9 +103,8 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
             {"items[" + std::to_string(i) + "].product_id", "is not a product on sale"});
         continue;
       }
-      items.push_back(json::object{{"product_id", p->id},
-                                   {"name", p->name},
-                                   {"qty", in.items[i].qty}});
+      items.push_back(
+          json::object{{"product_id", p->id}, {"name", p->name}, {"qty", in.items[i].qty}});
     }
     if (!problems.empty())
       return crema::Error::make(ErrorCode::validation_failed,
@@ -153,8 +152,9 @@ Page<repo::EventRow, EventCursor> EventService::list(const Actor& actor, repo::E
   if (!actor.is_manager_plus()) f.customer_id = actor.user_id();
   auto lease = pool_.read();
   const int limit = f.limit;
-  return make_page(repo::list_events(*lease, f), limit,
-                   [](const repo::EventRow& e) { return EventCursor{e.created_at, e.id}; });
+  return make_page(repo::list_events(*lease, f), limit, [](const repo::EventRow& e) {
+    return EventCursor{e.created_at, e.id};
+  });
 }
 
 crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::string& id) {
@@ -165,8 +165,7 @@ crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::s
   return std::move(*e);
 }
 
-crema::Result<repo::EventRow> EventService::change_status(const Actor& actor,
-                                                          const std::string& id,
+crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, const std::string& id,
                                                           const EventStatusChange& c) {
   struct Out {
     repo::EventRow event;
@@ -218,21 +217,19 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor,
       auto info = parse_or(e.customer_info, json::object{});
       std::optional<json::object> customer_info;
       if (info.is_object()) customer_info = info.as_object();
-      auto order = orders_.place_event_order(tx, actor, e.customer_id, customer_info, lines,
-                                             e.quote_amount,
-                                             "Catering event " + e.date + ": " + e.event_type,
-                                             result.fx);
+      auto order =
+          orders_.place_event_order(tx, actor, e.customer_id, customer_info, lines, e.quote_amount,
+                                    "Catering event " + e.date + ": " + e.event_type, result.fx);
       if (!order) return std::move(order).error();
       e.order_id = order->id;
     } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
       auto order = repo::lock_order(tx, e.order_id);
       if (order && order->status != OrderStatus::cancelled) {
         if (!domain::edge_exists(order->status, OrderStatus::cancelled, order->is_delivery()))
-          return crema::Error::make(
-              ErrorCode::invalid_transition,
-              "The event's order " + order->order_number + " is " +
-                  std::string(domain::order_status_name(order->status)) +
-                  " and can no longer be cancelled.");
+          return crema::Error::make(ErrorCode::invalid_transition,
+                                    "The event's order " + order->order_number + " is " +
+                                        std::string(domain::order_status_name(order->status)) +
+                                        " and can no longer be cancelled.");
         auto moved = orders_.apply_status(tx, actor, *order, OrderStatus::cancelled,
                                           "catering event cancelled", result.fx);
         if (!moved) return std::move(moved).error();
@@ -242,8 +239,9 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor,
     e.version += 1;
     e.updated_at = util::now_ms();
     repo::update_event(tx, e);
-    record_audit(tx, actor, {"event.status", "event_request", e.id,
-                             "Event request " + from + " → " + e.status});
+    record_audit(
+        tx, actor,
+        {"event.status", "event_request", e.id, "Event request " + from + " → " + e.status});
     result.event = std::move(e);
     return result;
   });

@@ -33,8 +33,8 @@ crema::Result<domain::Order> OrderService::place_event_order(
     std::optional<std::int64_t> quote, const std::string& notes, OrderAfterCommit& fx) {
   auto resolved = resolve_lines(tx.connection(), lines, "items");
   if (!resolved.issues.empty())
-    return crema::Error::make(ErrorCode::validation_failed,
-                              "The event's items cannot be ordered.", std::move(resolved.issues));
+    return crema::Error::make(ErrorCode::validation_failed, "The event's items cannot be ordered.",
+                              std::move(resolved.issues));
   const auto now = util::now_ms();
   domain::Order order;
   order.id = util::new_uuid_v7();
@@ -78,8 +78,8 @@ crema::Result<domain::Order> OrderService::place_event_order(
   if (!shortages.empty()) return out_of_stock_error(shortages);
 
   order.business_date = business_date(now);
-  order.order_number = domain::order_number(order.business_date,
-                                            repo::next_order_sequence(tx, order.business_date));
+  order.order_number =
+      domain::order_number(order.business_date, repo::next_order_sequence(tx, order.business_date));
   repo::insert_order(tx, order);
   domain::OrderHistory created{domain::OrderStatus::pending, now, actor.user_id(),
                                "catering event confirmed"};

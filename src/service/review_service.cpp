@@ -74,8 +74,8 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
 crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
     const std::string& product_id, repo::ReviewFilter filter) {
   auto lease = pool_.read();
-  auto res = (*lease).exec("SELECT is_active FROM products WHERE id = $1",
-                           {std::string_view(product_id)});
+  auto res =
+      (*lease).exec("SELECT is_active FROM products WHERE id = $1", {std::string_view(product_id)});
   if (res.empty() || !res.front().boolean(0)) return no_such_product(product_id);
   filter.product_id = product_id;
   filter.status = "visible";
@@ -160,8 +160,7 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
     r->updated_at = util::now_ms();
     repo::update_review_status(tx, *r);
     repo::refresh_product_rating(tx, product_id);
-    record_audit(tx, actor,
-                 {"review.status", "review", r->id, "Review " + from + " → " + status});
+    record_audit(tx, actor, {"review.status", "review", r->id, "Review " + from + " → " + status});
     changed = true;
     return std::move(*r);
   });

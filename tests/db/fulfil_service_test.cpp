@@ -165,7 +165,8 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   auto assigned = orders_->assign_delivery(manager_, oid, driver->id);
   ASSERT_TRUE(assigned) << assigned.error().message;
   EXPECT_EQ(assigned->driver_id, driver_user.user_id());
-  EXPECT_EQ(domain::to_json(*assigned).at("delivery_info").at("driver_id"), json::value(driver->id));
+  EXPECT_EQ(domain::to_json(*assigned).at("delivery_info").at("driver_id"),
+            json::value(driver->id));
   EXPECT_TRUE(orders_->get(driver_user, oid));
   EXPECT_FALSE(orders_->get(other_driver_user, oid));
 
@@ -252,8 +253,8 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   auto ev = events_->create(customer, in);
   ASSERT_TRUE(ev) << ev.error().message;
   ASSERT_EQ(events_of("event_request_created").size(), 1u);
-  auto outbox = pool_->read()->exec(
-      "SELECT COUNT(*) FROM outbox WHERE type = 'event_request_received'");
+  auto outbox =
+      pool_->read()->exec("SELECT COUNT(*) FROM outbox WHERE type = 'event_request_received'");
   EXPECT_EQ(outbox.front().int64(0), 0);  // no admin accounts in this database
   in.date = "2000-01-01";
   EXPECT_EQ(events_->create(customer, in).error().code, ErrorCode::validation_failed);
@@ -272,11 +273,14 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   EXPECT_EQ(count("orders"), orders_before);
   EXPECT_EQ(item(cake).reserved, 0);
 
-  ASSERT_TRUE(catalogue_->update(manager_, tart, [] {
-    service::ProductInput p;
-    p.stock = units(10);
-    return p;
-  }(), {}, "product.stock"));
+  ASSERT_TRUE(catalogue_->update(
+      manager_, tart,
+      [] {
+        service::ProductInput p;
+        p.stock = units(10);
+        return p;
+      }(),
+      {}, "product.stock"));
   auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);

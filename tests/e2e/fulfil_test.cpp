@@ -146,19 +146,19 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
   EXPECT_ERROR(review(c1, pid, 4), 409, "duplicate");
 
   // Roles and bad input.
-  EXPECT_ERROR(call("staff", "POST", "/api/v1/products/" + pid + "/reviews", {{"rating", 4}}),
-               403, "forbidden");
-  EXPECT_ERROR(call(RequestHeaders{}, "POST", "/api/v1/products/" + pid + "/reviews",
-                    {{"rating", 4}}),
-               401, "unauthorized");
+  EXPECT_ERROR(call("staff", "POST", "/api/v1/products/" + pid + "/reviews", {{"rating", 4}}), 403,
+               "forbidden");
+  EXPECT_ERROR(
+      call(RequestHeaders{}, "POST", "/api/v1/products/" + pid + "/reviews", {{"rating", 4}}), 401,
+      "unauthorized");
   auto bad = call(c2.bearer(), "POST", "/api/v1/products/" + pid + "/reviews",
                   {{"rating", 6}, {"comment", std::string(2001, 'x')}});
   EXPECT_ERROR(bad, 422, "validation_failed");
   EXPECT_EQ(bad.object().at("error").at("details").as_array().size(), 2u) << bad.describe();
   EXPECT_ERROR(review(c2, pid, 0), 422, "validation_failed");
-  EXPECT_ERROR(call(c2.bearer(), "POST", "/api/v1/products/" + pid + "/reviews",
-                    {{"comment", "no rating"}}),
-               422, "validation_failed");
+  EXPECT_ERROR(
+      call(c2.bearer(), "POST", "/api/v1/products/" + pid + "/reviews", {{"comment", "no rating"}}),
+      422, "validation_failed");
   EXPECT_ERROR(review(c2, "0190a0a0-0000-7000-8000-000000000000", 3), 404, "not_found");
   EXPECT_ERROR(review(c2, "not-a-uuid", 3), 404, "not_found");
 
@@ -185,8 +185,8 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
   EXPECT_EQ(list.at("items").as_array()[0].at("id"), json::value(r2));
   auto next = str(list.at("next_cursor"));
   ASSERT_FALSE(next.empty());
-  auto page2 = ok(RequestHeaders{}, "GET",
-                  "/api/v1/products/" + pid + "/reviews?limit=1&cursor=" + next);
+  auto page2 =
+      ok(RequestHeaders{}, "GET", "/api/v1/products/" + pid + "/reviews?limit=1&cursor=" + next);
   ASSERT_EQ(page2.at("items").as_array().size(), 1u);
   EXPECT_EQ(page2.at("items").as_array()[0].at("id"), r1.at("id"));
 
@@ -214,9 +214,9 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
     EXPECT_ERROR(call(role, "PUT", "/api/v1/reviews/" + r2 + "/status", {{"status", "visible"}}),
                  403, "forbidden");
   }
-  EXPECT_ERROR(call(c2.bearer(), "PUT", "/api/v1/reviews/" + r2 + "/status",
-                    {{"status", "visible"}}),
-               403, "forbidden");
+  EXPECT_ERROR(
+      call(c2.bearer(), "PUT", "/api/v1/reviews/" + r2 + "/status", {{"status", "visible"}}), 403,
+      "forbidden");
   EXPECT_ERROR(call("manager", "GET", "/api/v1/reviews?status=rude"), 400, "bad_request");
   EXPECT_ERROR(call("manager", "PUT", "/api/v1/reviews/" + r2 + "/status", {{"status", "gone"}}),
                422, "validation_failed");
@@ -224,8 +224,8 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
   auto hidden = ok("manager", "PUT", "/api/v1/reviews/" + r2 + "/status", {{"status", "hidden"}});
   EXPECT_EQ(hidden.at("status"), "hidden");
   // A hidden review is not there for those who may not moderate.
-  EXPECT_ERROR(call(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag", {{"reason", "x"}}),
-               404, "not_found");
+  EXPECT_ERROR(call(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag", {{"reason", "x"}}), 404,
+               "not_found");
   EXPECT_ERROR(call("manager", "PUT", "/api/v1/reviews/" + r2 + "/status",
                     {{"status", "visible"}, {"version", 1}}),
                409, "version_conflict");
@@ -238,8 +238,7 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
   std::set<std::string> targets;
   for (const auto& row : audit_rows("review.status")) targets.insert(str(row.at("target_id")));
   EXPECT_TRUE(targets.count(r2));
-  EXPECT_ERROR(call("manager", "PUT",
-                    "/api/v1/reviews/0190a0a0-0000-7000-8000-000000000000/status",
+  EXPECT_ERROR(call("manager", "PUT", "/api/v1/reviews/0190a0a0-0000-7000-8000-000000000000/status",
                     {{"status", "hidden"}}),
                404, "not_found");
 }
@@ -332,8 +331,7 @@ class Deliveries : public FulfilBase {
     ADD_FAILURE() << "no delivery in progress for " << order_id;
     return {};
   }
-  HttpResponse move(const RequestHeaders& who, const std::string& delivery_id,
-                    json::object body) {
+  HttpResponse move(const RequestHeaders& who, const std::string& delivery_id, json::object body) {
     return call(who, "PUT", "/api/v1/deliveries/" + delivery_id + "/status", body);
   }
   HttpResponse locate(const RequestHeaders& who, const std::string& delivery_id, double lat,
@@ -375,8 +373,8 @@ TEST_F(Deliveries, DriversAreProfilesOfUsersWithTheDriverRole) {
                     {{"vehicle", "cargo bike"}, {"phone", "+33 6 12 34 56 78"}, {"version", 1}});
   EXPECT_EQ(updated.at("vehicle"), "cargo bike");
   EXPECT_EQ(updated.at("version"), 2);
-  EXPECT_ERROR(call("admin", "PUT", "/api/v1/drivers/" + id, {{"name", "X"}, {"version", 1}}),
-               409, "version_conflict");
+  EXPECT_ERROR(call("admin", "PUT", "/api/v1/drivers/" + id, {{"name", "X"}, {"version", 1}}), 409,
+               "version_conflict");
   EXPECT_ERROR(call("admin", "PUT", "/api/v1/drivers/" + id, json::object{}), 422,
                "validation_failed");
   EXPECT_EQ(ok("manager", "GET", "/api/v1/drivers/" + id).at("phone"), "+33 6 12 34 56 78");
@@ -391,9 +389,9 @@ TEST_F(Deliveries, DriversAreProfilesOfUsersWithTheDriverRole) {
   auto c2 = auth_->create("customer");
   const auto pid = product("Delivery quiche inactive", 9, {{"stock", 10}});
   const auto order = delivery_order(c2, pid);
-  EXPECT_ERROR(call("manager", "POST", "/api/v1/orders/" + order + "/assign-delivery",
-                    {{"driver_id", id}}),
-               422, "validation_failed");
+  EXPECT_ERROR(
+      call("manager", "POST", "/api/v1/orders/" + order + "/assign-delivery", {{"driver_id", id}}),
+      422, "validation_failed");
 }
 
 TEST_F(Deliveries, TheAssignedDriverMovesTheOrderAndBroadcastsLocations) {
@@ -468,9 +466,9 @@ TEST_F(Deliveries, TheAssignedDriverMovesTheOrderAndBroadcastsLocations) {
   auto bad = locate(drv.bearer(), did, 91, -181);
   EXPECT_ERROR(bad, 422, "validation_failed");
   EXPECT_EQ(bad.object().at("error").at("details").as_array().size(), 2u);
-  EXPECT_ERROR(call(drv.bearer(), "POST", "/api/v1/deliveries/" + did + "/location",
-                    {{"lat", "north"}}),
-               422, "validation_failed");
+  EXPECT_ERROR(
+      call(drv.bearer(), "POST", "/api/v1/deliveries/" + did + "/location", {{"lat", "north"}}),
+      422, "validation_failed");
   auto first = locate(drv.bearer(), did, 48.8566, 2.3522);
   ASSERT_EQ(first.status, 204) << first.describe();
   auto burst = locate(drv.bearer(), did, 48.8567, 2.3523);
@@ -487,8 +485,8 @@ TEST_F(Deliveries, TheAssignedDriverMovesTheOrderAndBroadcastsLocations) {
   auto seen = ok("manager", "GET", "/api/v1/deliveries/" + did);
   EXPECT_DOUBLE_EQ(num(seen.at("last_location").at("lat")), 48.86);
 
-  auto delivered = ok(drv.bearer(), "PUT", "/api/v1/deliveries/" + did + "/status",
-                      {{"status", "delivered"}});
+  auto delivered =
+      ok(drv.bearer(), "PUT", "/api/v1/deliveries/" + did + "/status", {{"status", "delivered"}});
   EXPECT_EQ(delivered.at("status"), "delivered");
   o = ok(c.bearer(), "GET", "/api/v1/orders/" + order);
   EXPECT_EQ(o.at("status"), "delivered");
@@ -540,8 +538,7 @@ TEST_F(Deliveries, AFailedDeliveryReturnsTheOrderToReadyUnassigned) {
   EXPECT_EQ(withdrawn.at("failure_reason"), "unassigned");
   std::optional<json::object> heard;
   while ((heard = drv_ws->read_type("delivery_updated")) &&
-         heard->at("data").at("status") != "failed") {
-  }
+         heard->at("data").at("status") != "failed") {}
   ASSERT_TRUE(heard);
   EXPECT_EQ(heard->at("data").at("id"), json::value(did3));
   EXPECT_ERROR(call(drv.bearer(), "PUT", "/api/v1/deliveries/" + did3 + "/status",
@@ -639,8 +636,7 @@ TEST_F(CateringEvents, CustomersRequestEventsForAFutureDateFromTheCatalogue) {
   EXPECT_TRUE(ok(other.bearer(), "GET", "/api/v1/events").at("items").as_array().empty());
   bool listed = false;
   const auto all = ok("admin", "GET", "/api/v1/events?status=requested&limit=200");
-  for (const auto& e : all.at("items").as_array())
-    listed = listed || e.at("id") == json::value(id);
+  for (const auto& e : all.at("items").as_array()) listed = listed || e.at("id") == json::value(id);
   EXPECT_TRUE(listed);
 
   // The admins were notified through the outbox.
@@ -669,8 +665,8 @@ TEST_F(CateringEvents, TheFlowQuotesConfirmsIntoAnOrderAndCancelsIt) {
                "invalid_transition");
   EXPECT_ERROR(status(auth_->bearer("manager"), id, {{"status", "quoted"}}), 422,
                "validation_failed");
-  EXPECT_ERROR(status(auth_->bearer("manager"), id, {{"status", "quoted"}, {"quote_amount", 80},
-                                                      {"assigned_admin", c.id}}),
+  EXPECT_ERROR(status(auth_->bearer("manager"), id,
+                      {{"status", "quoted"}, {"quote_amount", 80}, {"assigned_admin", c.id}}),
                422, "validation_failed");
   EXPECT_ERROR(status(c.bearer(), id, {{"status", "quoted"}, {"quote_amount", 1}}), 403,
                "forbidden");
@@ -683,7 +679,8 @@ TEST_F(CateringEvents, TheFlowQuotesConfirmsIntoAnOrderAndCancelsIt) {
   EXPECT_DOUBLE_EQ(num(quoted.at("quote_amount")), 61.37);
   EXPECT_EQ(quoted.at("assigned_admin"), json::value(manager_id));
 
-  auto confirmed = ok("admin", "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
+  auto confirmed =
+      ok("admin", "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
   EXPECT_EQ(confirmed.at("status"), "confirmed");
   const auto order_id = str(confirmed.at("order_id"));
   ASSERT_FALSE(order_id.empty());
@@ -705,7 +702,8 @@ TEST_F(CateringEvents, TheFlowQuotesConfirmsIntoAnOrderAndCancelsIt) {
   EXPECT_ERROR(status(auth_->bearer("admin"), id, {{"status", "confirmed"}}), 409,
                "invalid_transition");
 
-  auto cancelled = ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}});
+  auto cancelled =
+      ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}});
   EXPECT_EQ(cancelled.at("status"), "cancelled");
   o = ok(c.bearer(), "GET", "/api/v1/orders/" + order_id);
   EXPECT_EQ(o.at("status"), "cancelled");
@@ -737,7 +735,8 @@ TEST_F(CateringEvents, ConfirmingReservesStockOrIsRefusedWhole) {
   EXPECT_DOUBLE_EQ(num(inventory(plenty).at("reserved")), 0);
   // Once stock arrives it goes through, and the order holds it with no expiry.
   ok("manager", "PUT", "/api/v1/menu/items/" + scarce + "/stock", {{"stock", 10}});
-  auto confirmed = ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
+  auto confirmed =
+      ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
   EXPECT_DOUBLE_EQ(num(inventory(scarce).at("reserved")), 5);
   EXPECT_DOUBLE_EQ(num(inventory(plenty).at("reserved")), 20);
   auto o = ok("manager", "GET", "/api/v1/orders/" + str(confirmed.at("order_id")));
