@@ -14,6 +14,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_payment_routes(router, openapi, services.payments);
   register_order_routes(router, openapi, services.orders);
   register_cart_routes(router, openapi, services.orders);
+  register_fulfil_routes(router, openapi, services.fulfil);
   register_notify_routes(router, openapi, services.notify);
   register_report_routes(router, openapi, services.reports);
 }

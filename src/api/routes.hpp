@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/catalogue_routes.hpp"
+#include "api/fulfil_routes.hpp"
 #include "api/inventory_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/identity_routes.hpp"
@@ -27,6 +28,7 @@ struct AppServices {
   std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
   std::shared_ptr<PaymentContext> payments;  ///< checkout, gateway webhooks, refunds
   std::shared_ptr<OrderContext> orders;   ///< orders and the cart
+  std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
 };

@@ -9,6 +9,7 @@
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "events/bus.hpp"
+#include "repo/delivery_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/catalogue_service.hpp"
 #include "service/inventory_service.hpp"
@@ -202,6 +203,18 @@ int run_seed_demo(const Config& config) {
                 products.size());
     std::printf("seeded %d demo orders over the last few days\n",
                 seed_demo_orders(*pool, bus, config));
+    // The demo driver gets a driver profile, so deliveries can be assigned (SPEC §8).
+    if (auto dan = repo::find_user_by_email(*pool->read(), "driver@crema.demo");
+        dan && dan->role == auth::Role::driver &&
+        !repo::find_driver_by_user(*pool->read(), dan->id)) {
+      repo::DriverRow d;
+      d.id = util::new_uuid_v7();
+      d.user_id = dan->id;
+      d.name = dan->name;
+      d.vehicle = "cargo bike";
+      d.created_at = d.updated_at = util::now_ms();
+      pool->transact([&](db::Transaction& tx) { repo::insert_driver(tx, d); });
+    }
     std::printf("demo accounts (password \"%s\"):\n", kDemoPassword);
     for (const auto& u : kUsers)
       std::printf("  %-22s %s\n", u.email, std::string(auth::role_name(u.role)).c_str());

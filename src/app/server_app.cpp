@@ -16,6 +16,7 @@
 #include "api/ops_routes.hpp"
 #include "api/routes.hpp"
 #include "app/catalogue_module.hpp"
+#include "app/fulfil_module.hpp"
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
 #include "app/reports_module.hpp"
@@ -320,6 +321,8 @@ int run_serve(Config config) {
   }
   catalogue->provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
+  FulfilModule fulfil(*pool, realtime.bus(), realtime.hub(), orders.orders(), config);
+  fulfil.provide(services);
   orders.provide(services);
   PaymentsModule payments(*pool, orders.orders(), config, &metrics, &realtime.bus());
   payments.provide(services);

@@ -98,7 +98,14 @@ json::object to_json(const Order& o) {
     json::object d = o.delivery_info.value_or(json::object{});
     if (!d.contains("address")) d["address"] = nullptr;
     if (!d.contains("eta")) d["eta"] = nullptr;
-    d["driver_id"] = text_or_null(o.driver_id);
+    // delivery_info.driver_id is the driver profile id (SPEC §8), kept in delivery_info by
+    // the assignment; o.driver_id is that driver's user id (older rows have only that).
+    const json::value* profile = d.if_contains("driver_id");
+    if (o.driver_id.empty()) {
+      d["driver_id"] = nullptr;
+    } else if (!profile || !profile->is_string()) {
+      d["driver_id"] = o.driver_id;
+    }
     delivery = std::move(d);
   }
   json::value customer = nullptr;

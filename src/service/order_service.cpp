@@ -11,9 +11,11 @@
 #include "events/bus.hpp"
 #include "events/pending_events.hpp"
 #include "obs/log.hpp"
+#include "repo/delivery_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
+#include "service/delivery_service.hpp"
 #include "service/order_lines.hpp"
 #include "service/outbox.hpp"
 #include "service/stock.hpp"
@@ -487,6 +489,8 @@ crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, co
     domain::OrderHistory h{to, now, actor.user_id(), reason};
     repo::insert_history(tx, o.id, h);
     o.history.push_back(h);
+    // A delivery in progress ends with its order (SPEC §8).
+    settle_delivery_with_order(tx, o, to, result.events);
     record_audit(tx, actor,
                  {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
                   "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
@@ -522,6 +526,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     if (!o.is_delivery())
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " is not a delivery order.");
+    std::optional<repo::DriverRow> driver;
     if (driver_id) {
       if (o.status != OrderStatus::pending && o.status != OrderStatus::confirmed &&
           o.status != OrderStatus::preparing && o.status != OrderStatus::ready)
@@ -529,26 +534,68 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
                                   "Order " + o.order_number + " is " +
                                       std::string(domain::order_status_name(o.status)) +
                                       "; a driver is assigned while it is ready or earlier.");
-      auto user = repo::find_user_by_id(tx.connection(), *driver_id);
-      if (!user || user->role != auth::Role::driver || !user->is_active)
+      driver = repo::find_driver(tx.connection(), *driver_id);
+      std::optional<repo::UserRecord> user;
+      if (driver) user = repo::find_user_by_id(tx.connection(), driver->user_id);
+      if (!driver || !driver->is_active || !user || user->role != auth::Role::driver ||
+          !user->is_active)
         return validation({{"driver_id", "is not an active driver"}});
     } else if (o.driver_id.empty()) {
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
     }
+    Out result;
+    const auto now = util::now_ms();
+    // The delivery in progress (only ever `assigned` here: a picked-up order is out for
+    // delivery) is withdrawn — ended as failed, so its driver hears of it and the record
+    // stays; a new one is created for the new driver.
+    std::optional<repo::DeliveryRow> withdrawn = repo::active_delivery_of(tx.connection(), o.id);
+    if (withdrawn) {
+      if (withdrawn->status != "assigned")
+        return crema::Error::make(ErrorCode::invalid_transition,
+                                  "Order " + o.order_number +
+                                      " is on its way; its driver reports the delivery failed "
+                                      "instead.");
+      withdrawn->status = "failed";
+      withdrawn->failure_reason = driver_id ? "reassigned" : "unassigned";
+      withdrawn->version += 1;
+      withdrawn->updated_at = now;
+      repo::update_delivery(tx, *withdrawn);
+    }
     const std::string previous = o.driver_id;
-    o.driver_id = driver_id.value_or("");
+    json::object info = o.delivery_info.value_or(json::object{});
+    info.erase("eta");
+    std::optional<repo::DeliveryRow> delivery;
+    if (driver) {
+      repo::DeliveryRow d;
+      d.id = util::new_uuid_v7();
+      d.order_id = o.id;
+      d.driver_id = driver->id;
+      d.status = "assigned";
+      d.created_at = d.updated_at = now;
+      repo::insert_delivery(tx, d);
+      o.driver_id = driver->user_id;
+      info["driver_id"] = driver->id;
+      delivery = std::move(d);
+    } else {
+      o.driver_id.clear();
+      info.erase("driver_id");
+    }
+    o.delivery_info = info;
+    repo::set_order_delivery_info(tx, o.id, o.delivery_info);
     o.version += 1;
-    o.updated_at = util::now_ms();
+    o.updated_at = now;
     repo::update_order(tx, o);
     record_audit(tx, actor,
                  {driver_id ? "order.assign_delivery" : "order.unassign_delivery", "order", o.id,
                   driver_id ? "Order " + o.order_number + " assigned to driver " + *driver_id
                             : "Order " + o.order_number + " unassigned"});
-    Out result;
     auto data = domain::to_json(o);
     queue_order_messages(tx, o, data, {"order_updated"}, {});
-    result.events.add("order_updated", std::move(data), topics_of(o, previous));
+    const auto topics = topics_of(o, previous);
+    result.events.add("order_updated", std::move(data), topics);
+    if (withdrawn) result.events.add("delivery_updated", delivery_json(*withdrawn), topics);
+    if (delivery) result.events.add("delivery_updated", delivery_json(*delivery), topics);
     result.order = std::move(o);
     return result;
   });
@@ -630,6 +677,21 @@ bool OrderService::may_watch(const auth::Principal& principal, std::string_view 
   if (!order) return false;
   Actor actor{principal, {}, {}};
   return domain::may_view(caller_of(actor, *order));
+}
+
+// Deliveries and catering events move orders inside their own transactions (SPEC §8, §11).
+crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
+                                               OrderStatus to, const std::string& reason,
+                                               OrderAfterCommit& after) {
+  auto moved = transition(tx, actor, o, to, reason);
+  if (!moved) return std::move(moved).error();
+  for (auto& e : std::move(moved->events).take()) after.events.add(std::move(e));
+  after.effects.merge(std::move(moved->effects));
+  return {};
+}
+
+std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {
+  return topics_of(o, previous);
 }
 
 }  // namespace crema::service

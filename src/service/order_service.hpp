@@ -147,8 +147,10 @@ class OrderService {
                                              domain::OrderStatus to, const std::string& reason,
                                              std::optional<std::int64_t> expected_version);
 
-  /// Assigns a driver (a user with role driver) to a delivery order that is ready or
-  /// earlier, or unassigns with nothing: 404, 409, 422 for someone who is not a driver.
+  /// Assigns a driver (a driver profile id, SPEC §8) to a delivery order that is ready or
+  /// earlier, creating its delivery (`assigned`), or unassigns with nothing (the delivery
+  /// still `assigned` is withdrawn; one picked up is 409): 404, 409, 422 for an unknown or
+  /// inactive driver.
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
 
@@ -160,6 +162,29 @@ class OrderService {
   int expire_due(std::int64_t now_ms);
   /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
   std::int64_t prune_idempotency_keys(std::int64_t now_ms);
+
+  /// A status move inside another use case's transaction (deliveries, catering events), on
+  /// an order the caller locked and whose move it decided is allowed: the same transition
+  /// as PUT /orders/{id}/status (stock, history, audit, outbox rows, order_* events), its
+  /// delivery settled with it; what to publish is added to `after`.
+  crema::Result<void> apply_status(db::Transaction& tx, const Actor& actor, domain::Order& o,
+                                   domain::OrderStatus to, const std::string& reason,
+                                   OrderAfterCommit& after);
+  /// Who hears about an order: staff, "order:<id>", its customer, its driver (and a driver
+  /// it was just taken from).
+  static std::vector<std::string> watchers(const domain::Order& o,
+                                           const std::string& previous_driver = {});
+  /// A catering event's order (SPEC §11), inside the event's transaction: type event, owned
+  /// by `customer_id`, the lines at catalogue prices, stock reserved (409 out_of_stock with
+  /// the short items), no hold expiry; with a quote, adjustment_amount makes total_amount
+  /// equal it. Events go into `after`.
+  crema::Result<domain::Order> place_event_order(db::Transaction& tx, const Actor& actor,
+                                                 const std::string& customer_id,
+                                                 const std::optional<boost::json::object>& info,
+                                                 const std::vector<OrderLine>& lines,
+                                                 std::optional<std::int64_t> quote,
+                                                 const std::string& notes,
+                                                 OrderAfterCommit& after);
 
   /// The hub's rule for "order:<id>": staff+ always; a customer for their own order; a
   /// driver for the order they deliver.

@@ -1,6 +1,8 @@
 #include "service/user_service.hpp"
 
 #include "auth/crypto.hpp"
+#include "repo/delivery_repo.hpp"
+#include "repo/event_repo.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/session_repo.hpp"
 #include "service/admin_bootstrap.hpp"
@@ -151,6 +153,8 @@ Result<void> UserService::erase(const Actor& actor, std::string_view id) {
     repo::delete_user_sessions(conn, user->id);
     // Orders stay for the books; who placed them and where they went do not.
     repo::anonymise_customer_orders(tx, user->id);
+    repo::anonymise_customer_events(tx, user->id);
+    repo::anonymise_driver(tx, user->id);
     record_audit(tx, actor,
                  {"user.erase", "user", user->id,
                   is_self(actor, id) ? "erased own account" : "erased the account"});

@@ -43,6 +43,23 @@ const std::set<std::string> kAdmin = {"admin"};
 // The spec's tables, row by row.
 std::vector<Row> spec_rows() {
   return {
+      // §8
+      {"POST", "/api/v1/drivers", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/drivers", Who::roles, kManagerPlus},
+      {"PUT", "/api/v1/drivers/{id}", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/deliveries", Who::roles, {"driver", "manager", "admin"}},
+      {"PUT", "/api/v1/deliveries/{id}/status", Who::roles, {"driver", "manager", "admin"}},
+      {"POST", "/api/v1/deliveries/{id}/location", Who::roles, {"driver"}},
+      // §11
+      {"POST", "/api/v1/products/{id}/reviews", Who::roles, {"customer"}},
+      {"GET", "/api/v1/products/{id}/reviews", Who::everyone},
+      {"POST", "/api/v1/reviews/{id}/flag", Who::signed_in},
+      {"PUT", "/api/v1/reviews/{id}/status", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/reviews", Who::roles, kManagerPlus},
+      {"POST", "/api/v1/events", Who::roles, {"customer"}},
+      {"GET", "/api/v1/events", Who::roles, {"customer", "manager", "admin"}},
+      {"GET", "/api/v1/events/{id}", Who::roles, {"customer", "manager", "admin"}},
+      {"PUT", "/api/v1/events/{id}/status", Who::roles, {"customer", "manager", "admin"}},
       // §3
       {"POST", "/api/v1/auth/register", Who::everyone},
       {"POST", "/api/v1/auth/login", Who::everyone},
@@ -113,6 +130,8 @@ std::vector<Row> twin_rows() {
       {"PUT", "/api/v1/products/{id}/recipe", Who::roles, kManagerPlus},
       {"POST", "/api/v1/menu/items/{id}/images", Who::roles, kManagerPlus, "", ""},
       {"GET", "/api/v1/inventory/{id}", Who::roles, kStaffPlus, "inventory:read"},
+      {"GET", "/api/v1/drivers/{id}", Who::roles, kManagerPlus},
+      {"GET", "/api/v1/deliveries/{id}", Who::roles, {"driver", "manager", "admin"}},
   };
 }
 

@@ -171,6 +171,54 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
   Account leaving = helper_->create("manager");
   mutate(leaving, "DELETE", "/api/v1/users/me", "", "user.erase");
 
+  // Delivery, reviews and catering events (SPEC §8, §11), by the manager.
+  {
+    Account driver = helper_->create("driver");
+    Account customer = helper_->create("customer");
+    auto pie = post_json(*client_, "/api/v1/products",
+                         {{"name", "Audit pie"}, {"category", "Pies"}, {"price", 5}, {"stock", 9}},
+                         manager.bearer());
+    ASSERT_EQ(pie.status, 201) << pie.describe();
+    const std::string pie_id = json_string(pie.object(), {"id"});
+    auto profile = mutate(manager, "POST", "/api/v1/drivers",
+                          body({{"user_id", driver.id}, {"vehicle", "van"}}), "driver.create");
+    const std::string driver_id = json_string(profile.object(), {"id"});
+    mutate(manager, "PUT", "/api/v1/drivers/" + driver_id, body({{"vehicle", "bike"}}),
+           "driver.update");
+    auto order = post_json(*client_, "/api/v1/orders",
+                           {{"items", json::array{{{"product_id", pie_id}, {"quantity", 1}}}},
+                            {"is_pickup", false},
+                            {"delivery_info", {{"address", "1 Audit Road"}}}},
+                           customer.bearer());
+    ASSERT_EQ(order.status, 201) << order.describe();
+    const std::string order_id = json_string(order.object(), {"id"});
+    mutate(manager, "POST", "/api/v1/orders/" + order_id + "/assign-delivery",
+           body({{"driver_id", driver_id}}), "order.assign_delivery");
+    auto deliveries = client_->get("/api/v1/deliveries?order_id=" + order_id, manager.bearer());
+    ASSERT_EQ(deliveries.status, 200) << deliveries.describe();
+    const std::string delivery_id =
+        json_string(deliveries.object().at("items").as_array().at(0), {"id"});
+    mutate(manager, "PUT", "/api/v1/deliveries/" + delivery_id + "/status",
+           body({{"eta", "2030-01-01T10:00:00Z"}}), "delivery.update");
+    auto review = post_json(*client_, "/api/v1/products/" + pie_id + "/reviews",
+                            {{"rating", 3}}, customer.bearer());
+    ASSERT_EQ(review.status, 201) << review.describe();
+    const std::string review_id = json_string(review.object(), {"id"});
+    mutate(manager, "POST", "/api/v1/reviews/" + review_id + "/flag", body({{"reason", "check"}}),
+           "review.flag");
+    mutate(manager, "PUT", "/api/v1/reviews/" + review_id + "/status",
+           body({{"status", "visible"}}), "review.status");
+    auto event = post_json(*client_, "/api/v1/events",
+                           {{"event_type", "party"},
+                            {"date", "2999-01-01"},
+                            {"guests", 5},
+                            {"items", json::array{{{"product_id", pie_id}, {"qty", 1}}}}},
+                           customer.bearer());
+    ASSERT_EQ(event.status, 201) << event.describe();
+    mutate(manager, "PUT", "/api/v1/events/" + json_string(event.object(), {"id"}) + "/status",
+           body({{"status", "declined"}}), "event.status");
+  }
+
   auto rows = rows_by_request();
   for (const auto& [rid, want] : expected_) {
     SCOPED_TRACE(want.what);

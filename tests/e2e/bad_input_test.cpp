@@ -25,6 +25,10 @@ constexpr std::string_view kPrefixes[] = {
     "/api/v1/admin/customers"};
 
 bool audited(std::string_view path) {
+  // SPEC §8 and §11: delivery, reviews, catering events.
+  for (std::string_view p : {"/api/v1/drivers", "/api/v1/deliveries", "/api/v1/reviews",
+                             "/api/v1/events"})
+    if (path.substr(0, p.size()) == p) return true;
   for (auto p : kPrefixes)
     if (path.substr(0, p.size()) == p) return true;
   return path.starts_with("/api/v1/payments");  // SPEC §9's routes too

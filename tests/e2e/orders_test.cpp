@@ -444,6 +444,12 @@ TEST_F(Orders, DeliveriesAreAssignedAndDeliveredByTheirDriver) {
   auto c = auth_->create("customer");
   auto driver = auth_->create("driver");
   auto other_driver = auth_->create("driver");
+  // Orders are assigned to driver profiles (SPEC §8), not to user ids.
+  auto profile = [&](const Account& a) {
+    return id_of(created("manager", "/api/v1/drivers", {{"user_id", a.id}, {"vehicle", "bike"}}));
+  };
+  const std::string driver_profile = profile(driver);
+  profile(other_driver);
   auto placed = order(c.bearer(), {line(pie, 1)}, "online",
                       {{"isPickup", false}, {"deliveryInfo", {{"address", "12 Rue de la Paix"}}}});
   ASSERT_EQ(placed.status, 201) << placed.describe();
@@ -451,15 +457,19 @@ TEST_F(Orders, DeliveriesAreAssignedAndDeliveredByTheirDriver) {
   EXPECT_EQ(placed.object().at("delivery_info").at("address"), "12 Rue de la Paix");
   EXPECT_ERROR(call(driver.bearer(), "GET", "/api/v1/orders/" + id), 404, "not_found");
   EXPECT_ERROR(call("staff", "POST", "/api/v1/orders/" + id + "/assign-delivery",
-                    {{"driver_id", driver.id}}),
+                    {{"driver_id", driver_profile}}),
                403, "forbidden");
   EXPECT_ERROR(
       call("manager", "POST", "/api/v1/orders/" + id + "/assign-delivery", {{"driver_id", c.id}}),
       422, "validation_failed");
+  // A driver's user id is not a driver profile id.
+  EXPECT_ERROR(call("manager", "POST", "/api/v1/orders/" + id + "/assign-delivery",
+                    {{"driver_id", driver.id}}),
+               422, "validation_failed");
   auto assigned = call("manager", "POST", "/api/v1/orders/" + id + "/assign-delivery",
-                       {{"driver_id", driver.id}});
+                       {{"driver_id", driver_profile}});
   ASSERT_EQ(assigned.status, 200) << assigned.describe();
-  EXPECT_EQ(assigned.object().at("delivery_info").at("driver_id"), json::value(driver.id));
+  EXPECT_EQ(assigned.object().at("delivery_info").at("driver_id"), json::value(driver_profile));
   EXPECT_EQ(call(driver.bearer(), "GET", "/api/v1/orders/" + id).status, 200);
   EXPECT_EQ(call(driver.bearer(), "GET", "/api/v1/orders").object().at("items").as_array().size(),
             1u);
@@ -479,14 +489,15 @@ TEST_F(Orders, DeliveriesAreAssignedAndDeliveredByTheirDriver) {
   // A takeaway order gets no driver.
   auto t = id_of(order("staff", {line(pie, 1)}).object());
   EXPECT_ERROR(
-      call("admin", "POST", "/api/v1/orders/" + t + "/assign-delivery", {{"driver_id", driver.id}}),
+      call("admin", "POST", "/api/v1/orders/" + t + "/assign-delivery",
+           {{"driver_id", driver_profile}}),
       409, "conflict");
   // Unassigning.
   auto d2 = order(c.bearer(), {line(pie, 1)}, "online",
                   {{"is_pickup", false}, {"delivery_info", {{"address", "1 Rue X"}}}});
   const std::string id2 = id_of(d2.object());
   ASSERT_EQ(call("admin", "POST", "/api/v1/orders/" + id2 + "/assign-delivery",
-                 {{"driver_id", driver.id}})
+                 {{"driver_id", driver_profile}})
                 .status,
             200);
   auto un = call("admin", "DELETE", "/api/v1/orders/" + id2 + "/assign-delivery");

@@ -241,6 +241,16 @@ TEST(OrderJson, ShapeOfTheSpec) {
   EXPECT_EQ(j.at("metadata").at("k"), "v");
   EXPECT_TRUE(j.at("cancelled_at").is_null());
   EXPECT_FALSE(j.contains("stock_needs")) << "internal bookkeeping stays inside";
+
+  // Assigned (SPEC §8): delivery_info.driver_id is the driver profile id kept in
+  // delivery_info; the user id in driver_id (access, topics) shows only for older rows.
+  o.driver_id = "driver-user";
+  EXPECT_EQ(to_json(o).at("delivery_info").at("driver_id"), "driver-user");
+  (*o.delivery_info)["driver_id"] = "driver-profile";
+  EXPECT_EQ(to_json(o).at("delivery_info").at("driver_id"), "driver-profile");
+  // Unassigned: null, whatever delivery_info still says (a client may send one).
+  o.driver_id.clear();
+  EXPECT_TRUE(to_json(o).at("delivery_info").at("driver_id").is_null());
 }
 
 TEST(OrderStock, NeedsRoundTripThroughStorage) {

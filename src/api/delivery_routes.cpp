@@ -1,0 +1,345 @@
+#include <cmath>
+
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/fulfil_routes.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "repo/inventory_repo.hpp"
+#include "service/delivery_service.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kTag = "delivery";
+
+std::optional<std::string> path_id(const Request& req) {
+  std::string id(req.param("id"));
+  if (!util::is_uuid(id)) return std::nullopt;
+  return repo::lower_ascii(id);
+}
+
+Response not_found(std::string_view what, const Request& req) {
+  return Response::from(ErrorCode::not_found,
+                        "No " + std::string(what) + " " + std::string(req.param("id")) + ".");
+}
+
+repo::KeysetBefore read_page(Query& query, int& limit) {
+  auto page = page_request(query);
+  limit = page.limit;
+  if (page.after.empty()) return std::nullopt;
+  if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string())
+    return std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
+  query.issue("cursor", "is not a cursor of this list");
+  return std::nullopt;
+}
+
+template <class Row, class ToJson>
+Response page_response(const service::Page<Row, service::KeysetCursor>& page, ToJson to_json) {
+  json::array items;
+  for (const auto& r : page.items) items.push_back(to_json(r));
+  std::optional<json::array> next;
+  if (page.next) next = json::array{json::value(page.next->first), json::value(page.next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+std::optional<std::string> uuid_query(Query& q, std::string_view name) {
+  auto v = q.text(name, 36);
+  if (!v) return std::nullopt;
+  if (!util::is_uuid(*v)) {
+    q.issue(name, "must be a UUID");
+    return std::nullopt;
+  }
+  return repo::lower_ascii(*v);
+}
+
+service::DriverInput read_driver(Input& in, bool create) {
+  service::DriverInput d;
+  if (create) d.user_id = in.uuid({"user_id", "userId"}, Need::required);
+  d.name = in.text("name", Need::optional, 1, 200);
+  d.phone = in.text("phone", Need::optional, 0, 40);
+  d.vehicle = in.text("vehicle", create ? Need::required : Need::optional, 1, 200);
+  d.is_active = in.boolean({"is_active", "isActive"}, Need::optional);
+  return d;
+}
+
+Response create_driver(Request& req, FulfilContext& ctx) {
+  Input in(req.json);
+  auto d = read_driver(in, true);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.deliveries->create_driver(actor_of(req), d);
+  if (!r) return Response::from(std::move(r).error());
+  auto res = Response::json(201, service::driver_json(*r));
+  res.header("Location", "/api/v1/drivers/" + r->id);
+  return res;
+}
+
+Response list_drivers(Request& req, FulfilContext& ctx) {
+  Query query(req);
+  auto active = query.boolean("is_active");
+  int limit = 0;
+  auto before = read_page(query, limit);
+  if (!query.ok()) return Response::from(query.error());
+  return page_response(ctx.deliveries->list_drivers(active, before, limit), service::driver_json);
+}
+
+Response get_driver(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return not_found("driver", req);
+  auto r = ctx.deliveries->get_driver(*id);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::driver_json(*r));
+}
+
+Response update_driver(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  auto d = read_driver(in, false);
+  if (in.ok() && !d.name && !d.phone && !d.vehicle && !d.is_active && !version)
+    in.issue("vehicle", "give at least one of name, phone, vehicle, is_active");
+  if (!id) return not_found("driver", req);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.deliveries->update_driver(actor_of(req), *id, d, version);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::driver_json(*r));
+}
+
+Response list_deliveries(Request& req, FulfilContext& ctx) {
+  Query query(req);
+  repo::DeliveryFilter f;
+  f.status = query.one_of("status", {"assigned", "picked_up", "delivered", "failed"});
+  f.driver_id = uuid_query(query, "driver_id");
+  f.order_id = uuid_query(query, "order_id");
+  f.before = read_page(query, f.limit);
+  if (!query.ok()) return Response::from(query.error());
+  return page_response(ctx.deliveries->list(actor_of(req), std::move(f)), service::delivery_json);
+}
+
+Response get_delivery(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return not_found("delivery", req);
+  auto r = ctx.deliveries->get(actor_of(req), *id);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::delivery_json(*r));
+}
+
+Response update_delivery(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto status = in.one_of("status", Need::optional, {"picked_up", "delivered", "failed"});
+  std::optional<std::int64_t> eta;
+  if (auto text = in.text("eta", Need::optional, 1, 40)) {
+    eta = util::parse_rfc3339(*text);
+    if (!eta) in.issue("eta", "must be an RFC 3339 time");
+  }
+  auto reason = in.text("reason", Need::optional, 0, 500);
+  if (in.ok() && !status && !eta) in.issue("status", "give status, eta or both");
+  if (!id) return not_found("delivery", req);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.deliveries->update(actor_of(req), *id, status, eta, reason.value_or(""));
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::delivery_json(*r));
+}
+
+std::optional<double> coordinate(Input& in, std::string_view name, double limit) {
+  const auto* v = in.raw(Field(name));
+  if (!v) {
+    in.issue(Field(name), "is required");
+    return std::nullopt;
+  }
+  if (!v->is_number()) {
+    in.issue(Field(name), "must be a number");
+    return std::nullopt;
+  }
+  const double x = v->to_number<double>();
+  if (!std::isfinite(x) || x < -limit || x > limit) {
+    in.issue(Field(name), "must be between " + std::to_string(static_cast<int>(-limit)) + " and " +
+                              std::to_string(static_cast<int>(limit)));
+    return std::nullopt;
+  }
+  return x;
+}
+
+Response locate(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto lat = coordinate(in, "lat", 90);
+  auto lng = coordinate(in, "lng", 180);
+  if (!id) return not_found("delivery", req);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.deliveries->locate(actor_of(req), *id, *lat, *lng);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::no_content();
+}
+
+void add_delivery_schemas(OpenApi& openapi) {
+  openapi.add_schema("Driver", R"json({
+    "type": "object", "required": ["id", "user_id", "name", "vehicle", "is_active"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "user_id": {"type": "string", "format": "uuid"},
+      "name": {"type": "string"},
+      "phone": {"type": ["string", "null"]},
+      "vehicle": {"type": "string"},
+      "is_active": {"type": "boolean"},
+      "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_page_schema("DriverPage", "Driver");
+  openapi.add_schema("DriverInput", R"json({
+    "type": "object", "required": ["user_id", "vehicle"],
+    "properties": {
+      "user_id": {"type": "string", "format": "uuid", "description": "a user with role driver"},
+      "name": {"type": "string", "description": "default: the user's name"},
+      "phone": {"type": "string", "description": "default: the user's phone"},
+      "vehicle": {"type": "string"},
+      "is_active": {"type": "boolean", "default": true}
+    }
+  })json");
+  openapi.add_schema("DriverPatch", R"json({
+    "type": "object",
+    "properties": {
+      "name": {"type": "string"}, "phone": {"type": "string"}, "vehicle": {"type": "string"},
+      "is_active": {"type": "boolean"}, "version": {"type": "integer"}
+    }
+  })json");
+  openapi.add_schema("Delivery", R"json({
+    "type": "object", "required": ["id", "order_id", "driver_id", "status"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "order_id": {"type": "string", "format": "uuid"},
+      "driver_id": {"type": "string", "format": "uuid", "description": "the driver profile"},
+      "status": {"type": "string", "enum": ["assigned", "picked_up", "delivered", "failed"]},
+      "eta": {"type": ["string", "null"], "format": "date-time"},
+      "last_location": {"type": ["object", "null"], "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}, "at": {"type": "string", "format": "date-time"}}},
+      "failure_reason": {"type": "string"},
+      "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_page_schema("DeliveryPage", "Delivery");
+  openapi.add_schema("DeliveryStatusChange", R"json({
+    "type": "object",
+    "properties": {
+      "status": {"type": "string", "enum": ["picked_up", "delivered", "failed"]},
+      "eta": {"type": "string", "format": "date-time"},
+      "reason": {"type": "string", "maxLength": 500}
+    }
+  })json");
+  openapi.add_schema("DeliveryLocation", R"json({
+    "type": "object", "required": ["lat", "lng"],
+    "properties": {
+      "lat": {"type": "number", "minimum": -90, "maximum": 90},
+      "lng": {"type": "number", "minimum": -180, "maximum": 180}
+    }
+  })json");
+}
+
+}  // namespace
+
+void register_delivery_routes(http::Router& router, OpenApi& openapi,
+                              std::shared_ptr<FulfilContext> ctx) {
+  add_delivery_schemas(openapi);
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
+  using auth::Role;
+  const auto drivers_and_managers =
+      auth::Access::roles_of({Role::driver, Role::manager, Role::admin});
+  const std::vector<http::QueryDoc> page_query = {
+      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+      {.name = "cursor", .description = "next_cursor of the previous page"}};
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/drivers",
+              .handler = with(create_driver),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Create a driver profile for a user with role driver",
+                      .tag = kTag,
+                      .request_schema = "DriverInput",
+                      .response_schema = "Driver",
+                      .success_status = 201,
+                      .errors = {409, 422}}});
+  auto driver_query = page_query;
+  driver_query.push_back({.name = "is_active", .type = "boolean", .description = "filter"});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/drivers",
+              .handler = with(list_drivers),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "Drivers, newest first",
+                      .tag = kTag,
+                      .response_schema = "DriverPage",
+                      .query = driver_query}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/drivers/{id}",
+              .handler = with(get_driver),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "A driver", .tag = kTag, .response_schema = "Driver"}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/drivers/{id}",
+              .handler = with(update_driver),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Update a driver (name, phone, vehicle, is_active; versioned)",
+                      .tag = kTag,
+                      .request_schema = "DriverPatch",
+                      .response_schema = "Driver",
+                      .errors = {409, 422}}});
+  auto delivery_query = page_query;
+  delivery_query.push_back(
+      {.name = "status", .description = "assigned, picked_up, delivered or failed"});
+  delivery_query.push_back({.name = "driver_id", .description = "managers and admins"});
+  delivery_query.push_back({.name = "order_id", .description = "one order's deliveries"});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/deliveries",
+              .handler = with(list_deliveries),
+              .access = drivers_and_managers,
+              .doc = {.summary = "Deliveries, newest first (drivers: their own)",
+                      .tag = kTag,
+                      .response_schema = "DeliveryPage",
+                      .query = delivery_query}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/deliveries/{id}",
+              .handler = with(get_delivery),
+              .access = drivers_and_managers,
+              .doc = {.summary = "A delivery (its driver, managers, admins)",
+                      .tag = kTag,
+                      .response_schema = "Delivery"}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/deliveries/{id}/status",
+              .handler = with(update_delivery),
+              .access = drivers_and_managers,
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Report a delivery's status and/or ETA",
+                      .description = "picked_up moves a ready order out for delivery; "
+                                     "delivered delivers it; failed sends it back to ready, "
+                                     "unassigned. Each change is a `delivery_updated` event.",
+                      .tag = kTag,
+                      .request_schema = "DeliveryStatusChange",
+                      .response_schema = "Delivery",
+                      .errors = {409, 422}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/deliveries/{id}/location",
+              .handler = with(locate),
+              .access = auth::Access::roles_of({Role::driver}),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Report the driver's location (at most one per second)",
+                      .description = "Broadcast as `delivery_location` to the order's watchers.",
+                      .tag = kTag,
+                      .request_schema = "DeliveryLocation",
+                      .success_status = 204,
+                      .errors = {409, 422}}});
+}
+
+}  // namespace crema::api

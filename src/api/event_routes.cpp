@@ -1,0 +1,252 @@
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/fulfil_routes.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "repo/inventory_repo.hpp"
+#include "service/event_service.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kTag = "events";
+constexpr std::size_t kMaxItems = 100;
+
+std::optional<std::string> path_id(const Request& req) {
+  std::string id(req.param("id"));
+  if (!util::is_uuid(id)) return std::nullopt;
+  return repo::lower_ascii(id);
+}
+
+Response no_such_event(const Request& req) {
+  return Response::from(ErrorCode::not_found,
+                        "No event request " + std::string(req.param("id")) + ".");
+}
+
+bool valid_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = 0, m = 0, d = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i == 4 || i == 7) continue;
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  y = std::stoi(std::string(s.substr(0, 4)));
+  m = std::stoi(std::string(s.substr(5, 2)));
+  d = std::stoi(std::string(s.substr(8, 2)));
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return !(m == 2 && d == 29 && !leap) && y >= 1970;
+}
+
+std::optional<json::object> read_customer_info(Input& in) {
+  const Field f{"customer_info", "customerInfo"};
+  if (!in.has(f)) return std::nullopt;
+  const auto* raw = in.raw(f);
+  if (!raw->is_object()) {
+    in.issue(f, "must be an object");
+    return std::nullopt;
+  }
+  Input c = in.child(*raw, in.path(f));
+  auto name = c.text("name", Need::optional, 1, 200);
+  auto phone = c.text("phone", Need::optional, 1, 40);
+  auto email = c.text("email", Need::optional, 3, 254);
+  return json::object{{"name", name ? json::value(*name) : json::value(nullptr)},
+                      {"phone", phone ? json::value(*phone) : json::value(nullptr)},
+                      {"email", email ? json::value(*email) : json::value(nullptr)}};
+}
+
+Response create_event(Request& req, FulfilContext& ctx) {
+  Input in(req.json);
+  service::EventInput e;
+  e.event_type = in.text({"event_type", "eventType"}, Need::required, 1, 100).value_or("");
+  if (auto date = in.text("date", Need::required, 1, 10)) {
+    if (valid_date(*date)) {
+      e.date = *date;
+    } else {
+      in.issue("date", "must be a date YYYY-MM-DD");
+    }
+  }
+  e.guests = in.integer("guests", Need::required, 1, 10000).value_or(1);
+  e.theme = in.text("theme", Need::optional, 0, 200).value_or("");
+  e.notes = in.text("notes", Need::optional, 0, 2000).value_or("");
+  e.customer_info = read_customer_info(in);
+  if (const auto* items = in.array("items", Need::required, 1, kMaxItems)) {
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      Input one = in.child((*items)[i], "items[" + std::to_string(i) + "]");
+      const Field pid{"product_id", "productId"};
+      auto id = one.uuid(pid, Need::required);
+      auto qty = one.integer({"qty", "quantity"}, Need::required, 1, 1000);
+      if (id && qty) e.items.push_back({*id, *qty});
+    }
+  }
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.events->create(actor_of(req), e);
+  if (!r) return Response::from(std::move(r).error());
+  auto res = Response::json(201, service::event_json(*r, ctx.events->currency()));
+  res.header("Location", "/api/v1/events/" + r->id);
+  return res;
+}
+
+Response list_events(Request& req, FulfilContext& ctx) {
+  Query query(req);
+  repo::EventFilter f;
+  f.status = query.one_of(
+      "status", {"requested", "quoted", "confirmed", "declined", "completed", "cancelled"});
+  auto page = page_request(query);
+  f.limit = page.limit;
+  if (!page.after.empty()) {
+    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
+      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
+    } else {
+      query.issue("cursor", "is not a cursor of this list");
+    }
+  }
+  if (!query.ok()) return Response::from(query.error());
+  auto result = ctx.events->list(actor_of(req), std::move(f));
+  json::array items;
+  for (const auto& e : result.items)
+    items.push_back(service::event_json(e, ctx.events->currency()));
+  std::optional<json::array> next;
+  if (result.next)
+    next = json::array{json::value(result.next->first), json::value(result.next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+Response get_event(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return no_such_event(req);
+  auto r = ctx.events->get(actor_of(req), *id);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::event_json(*r, ctx.events->currency()));
+}
+
+Response change_event_status(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  service::EventStatusChange c;
+  c.expected_version = expected_version(req, in);
+  c.status = in.one_of("status", Need::required,
+                       {"requested", "quoted", "confirmed", "declined", "completed", "cancelled"})
+                 .value_or("");
+  c.quote_amount = in.money({"quote_amount", "quoteAmount"}, Need::optional, 0);
+  c.assigned_admin = in.uuid({"assigned_admin", "assignedAdmin"}, Need::optional);
+  if (!id) return no_such_event(req);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.events->change_status(actor_of(req), *id, c);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::event_json(*r, ctx.events->currency()));
+}
+
+void add_event_schemas(OpenApi& openapi) {
+  openapi.add_schema("EventRequest", R"json({
+    "type": "object",
+    "required": ["id", "customer_id", "event_type", "date", "guests", "items", "status"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "customer_id": {"type": "string", "format": "uuid"},
+      "customer_info": {"type": "object", "properties": {"name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}},
+      "event_type": {"type": "string"},
+      "date": {"type": "string", "format": "date"},
+      "guests": {"type": "integer"},
+      "theme": {"type": ["string", "null"]},
+      "items": {"type": "array", "items": {"type": "object", "properties": {"product_id": {"type": "string"}, "name": {"type": "string"}, "qty": {"type": "integer"}}}},
+      "notes": {"type": ["string", "null"]},
+      "status": {"type": "string", "enum": ["requested", "quoted", "confirmed", "declined", "completed", "cancelled"]},
+      "quote_amount": {"type": ["number", "null"]},
+      "currency": {"type": "string"},
+      "assigned_admin": {"type": ["string", "null"]},
+      "order_id": {"type": ["string", "null"], "description": "the linked order, once confirmed"},
+      "version": {"type": "integer"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_page_schema("EventRequestPage", "EventRequest");
+  openapi.add_schema("EventRequestInput", R"json({
+    "type": "object", "required": ["event_type", "date", "guests", "items"],
+    "properties": {
+      "event_type": {"type": "string", "maxLength": 100},
+      "date": {"type": "string", "format": "date", "description": "after today"},
+      "guests": {"type": "integer", "minimum": 1, "maximum": 10000},
+      "theme": {"type": "string", "maxLength": 200},
+      "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["product_id", "qty"], "properties": {"product_id": {"type": "string", "format": "uuid"}, "qty": {"type": "integer", "minimum": 1, "maximum": 1000}}}},
+      "notes": {"type": "string", "maxLength": 2000},
+      "customer_info": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}}
+    }
+  })json");
+  openapi.add_schema("EventStatusChange", R"json({
+    "type": "object", "required": ["status"],
+    "properties": {
+      "status": {"type": "string", "enum": ["quoted", "confirmed", "declined", "completed", "cancelled"]},
+      "quote_amount": {"type": "number", "minimum": 0},
+      "assigned_admin": {"type": "string", "format": "uuid"},
+      "version": {"type": "integer"}
+    }
+  })json");
+}
+
+}  // namespace
+
+void register_event_routes(http::Router& router, OpenApi& openapi,
+                           std::shared_ptr<FulfilContext> ctx) {
+  add_event_schemas(openapi);
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
+  using auth::Role;
+  const auto owners_and_managers =
+      auth::Access::roles_of({Role::customer, Role::manager, Role::admin});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/events",
+              .handler = with(create_event),
+              .access = auth::Access::roles_of({Role::customer}),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Request a catering event (customers; a future date)",
+                      .tag = kTag,
+                      .request_schema = "EventRequestInput",
+                      .response_schema = "EventRequest",
+                      .success_status = 201,
+                      .errors = {422}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/events",
+       .handler = with(list_events),
+       .access = owners_and_managers,
+       .doc = {
+           .summary = "Event requests, newest first (customers: their own)",
+           .tag = kTag,
+           .response_schema = "EventRequestPage",
+           .query = {{.name = "status", .description = "one status"},
+                     {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/events/{id}",
+              .handler = with(get_event),
+              .access = owners_and_managers,
+              .doc = {.summary = "An event request (owner, managers, admins)",
+                      .tag = kTag,
+                      .response_schema = "EventRequest"}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/events/{id}/status",
+              .handler = with(change_event_status),
+              .access = owners_and_managers,
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Move an event request along its flow",
+                      .description = "Managers and admins: quote (quote_amount), confirm (creates "
+                                     "the linked event order, stock reserved), decline, "
+                                     "complete, cancel. The customer may cancel their own "
+                                     "request while requested or quoted.",
+                      .tag = kTag,
+                      .request_schema = "EventStatusChange",
+                      .response_schema = "EventRequest",
+                      .errors = {409, 422}}});
+}
+
+}  // namespace crema::api

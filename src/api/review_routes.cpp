@@ -1,0 +1,236 @@
+#include <boost/json.hpp>
+
+#include "api/actor.hpp"
+#include "api/fulfil_routes.hpp"
+#include "api/input.hpp"
+#include "api/pagination.hpp"
+#include "repo/inventory_repo.hpp"
+#include "service/review_service.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::api {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kTag = "reviews";
+
+std::optional<std::string> path_id(const Request& req) {
+  std::string id(req.param("id"));
+  if (!util::is_uuid(id)) return std::nullopt;
+  return repo::lower_ascii(id);
+}
+
+bool moderator(const Request& req) {
+  return req.principal && !req.principal->is_api_key() &&
+         req.principal->role >= auth::Role::manager;
+}
+
+Response review_response(int status, const repo::ReviewRow& r, bool mod) {
+  return Response::json(status, service::review_json(r, mod));
+}
+
+// limit/cursor → filter; problems on `query`.
+void read_page(Query& query, repo::ReviewFilter& f) {
+  auto page = page_request(query);
+  f.limit = page.limit;
+  if (!page.after.empty()) {
+    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
+      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
+    } else {
+      query.issue("cursor", "is not a cursor of this list");
+    }
+  }
+}
+
+Response page_response(const service::Page<repo::ReviewRow, service::ReviewCursor>& page,
+                       bool mod) {
+  json::array items;
+  for (const auto& r : page.items) items.push_back(service::review_json(r, mod));
+  std::optional<json::array> next;
+  if (page.next) next = json::array{json::value(page.next->first), json::value(page.next->second)};
+  return Response::json(200, page_body(std::move(items), std::move(next)));
+}
+
+Response create_review(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto rating = in.integer("rating", Need::required, 1, 5);
+  auto comment = in.text("comment", Need::optional, 0, service::kMaxReviewComment);
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.reviews->create(actor_of(req), *id, static_cast<int>(*rating), comment.value_or(""));
+  if (!r) return Response::from(std::move(r).error());
+  auto res = review_response(201, *r, false);
+  res.header("Location", "/api/v1/reviews/" + r->id);
+  return res;
+}
+
+Response list_product_reviews(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Query query(req);
+  repo::ReviewFilter f;
+  read_page(query, f);
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
+  if (!query.ok()) return Response::from(query.error());
+  auto page = ctx.reviews->list_visible(*id, std::move(f));
+  if (!page) return Response::from(std::move(page).error());
+  return page_response(*page, false);
+}
+
+Response list_reviews(Request& req, FulfilContext& ctx) {
+  Query query(req);
+  repo::ReviewFilter f;
+  f.status = query.one_of("status", {"visible", "flagged", "hidden"});
+  if (auto p = query.text("product_id", 36)) {
+    if (util::is_uuid(*p)) {
+      f.product_id = repo::lower_ascii(*p);
+    } else {
+      query.issue("product_id", "must be a UUID");
+    }
+  }
+  read_page(query, f);
+  if (!query.ok()) return Response::from(query.error());
+  return page_response(ctx.reviews->list(std::move(f)), true);
+}
+
+Response flag_review(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto reason = in.text("reason", Need::required, 1, 500);
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.reviews->flag(actor_of(req), *id, *reason);
+  if (!r) return Response::from(std::move(r).error());
+  return review_response(200, *r, moderator(req));
+}
+
+Response set_review_status(Request& req, FulfilContext& ctx) {
+  auto id = path_id(req);
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  auto status = in.one_of("status", Need::required, {"visible", "flagged", "hidden"});
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.reviews->set_status(actor_of(req), *id, *status, version);
+  if (!r) return Response::from(std::move(r).error());
+  return review_response(200, *r, true);
+}
+
+void add_review_schemas(OpenApi& openapi) {
+  openapi.add_schema("Review", R"json({
+    "type": "object",
+    "required": ["id", "product_id", "customer_id", "customer_name", "rating", "comment", "status", "created_at"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "product_id": {"type": "string", "format": "uuid"},
+      "customer_id": {"type": "string", "format": "uuid"},
+      "customer_name": {"type": "string"},
+      "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+      "comment": {"type": "string", "maxLength": 2000, "description": "free text, returned as given inside JSON only"},
+      "status": {"type": "string", "enum": ["visible", "flagged", "hidden"]},
+      "created_at": {"type": "string", "format": "date-time"},
+      "flag_reason": {"type": ["string", "null"], "description": "managers and admins only"},
+      "flagged_by": {"type": ["string", "null"], "description": "managers and admins only"},
+      "version": {"type": "integer", "description": "managers and admins only"},
+      "updated_at": {"type": "string", "format": "date-time", "description": "managers and admins only"}
+    }
+  })json");
+  openapi.add_page_schema("ReviewPage", "Review");
+  openapi.add_schema("ReviewInput", R"json({
+    "type": "object", "required": ["rating"],
+    "properties": {
+      "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+      "comment": {"type": "string", "maxLength": 2000}
+    }
+  })json");
+  openapi.add_schema("ReviewFlag", R"json({
+    "type": "object", "required": ["reason"],
+    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}
+  })json");
+  openapi.add_schema("ReviewStatusChange", R"json({
+    "type": "object", "required": ["status"],
+    "properties": {
+      "status": {"type": "string", "enum": ["visible", "flagged", "hidden"]},
+      "version": {"type": "integer", "minimum": 1}
+    }
+  })json");
+}
+
+}  // namespace
+
+void register_review_routes(http::Router& router, OpenApi& openapi,
+                            std::shared_ptr<FulfilContext> ctx) {
+  add_review_schemas(openapi);
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
+  using auth::Role;
+  const std::vector<http::QueryDoc> page_query = {
+      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
+      {.name = "cursor", .description = "next_cursor of the previous page"}};
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/products/{id}/reviews",
+              .handler = with(create_review),
+              .access = auth::Access::roles_of({Role::customer}),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Review a product (customers; one review per product)",
+                      .tag = kTag,
+                      .request_schema = "ReviewInput",
+                      .response_schema = "Review",
+                      .success_status = 201,
+                      .errors = {409, 422}}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/products/{id}/reviews",
+              .handler = with(list_product_reviews),
+              .doc = {.summary = "A product's visible reviews, newest first",
+                      .tag = kTag,
+                      .response_schema = "ReviewPage",
+                      .query = page_query}});
+  auto queue_query = page_query;
+  queue_query.push_back({.name = "status", .description = "visible, flagged or hidden"});
+  queue_query.push_back({.name = "product_id", .description = "one product's reviews"});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/reviews",
+              .handler = with(list_reviews),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "Reviews for moderation (`?status=flagged`: the queue)",
+                      .tag = kTag,
+                      .response_schema = "ReviewPage",
+                      .query = queue_query}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/reviews/{id}/flag",
+              .handler = with(flag_review),
+              .access = auth::Access::any_user(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Flag a review for moderation (any signed-in user)",
+                      .tag = kTag,
+                      .request_schema = "ReviewFlag",
+                      .response_schema = "Review",
+                      .errors = {409, 422}}});
+  router.add({.method = Method::put,
+              .pattern = "/api/v1/reviews/{id}/status",
+              .handler = with(set_review_status),
+              .access = auth::Access::manager_plus(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Moderate a review: visible, flagged or hidden",
+                      .tag = kTag,
+                      .request_schema = "ReviewStatusChange",
+                      .response_schema = "Review",
+                      .errors = {409, 422}}});
+}
+
+void register_fulfil_routes(http::Router& router, OpenApi& openapi,
+                            std::shared_ptr<FulfilContext> ctx) {
+  register_review_routes(router, openapi, ctx);
+  register_delivery_routes(router, openapi, ctx);
+  register_event_routes(router, openapi, ctx);
+}
+
+}  // namespace crema::api

@@ -1,0 +1,204 @@
+#include "repo/delivery_repo.hpp"
+
+#include <boost/json.hpp>
+
+namespace crema::repo {
+
+namespace {
+
+constexpr std::string_view kDriverColumns =
+    "id, user_id, name, phone, vehicle, is_active, version, created_at, updated_at";
+constexpr std::string_view kDeliveryColumns =
+    "id, order_id, driver_id, status, eta, last_lat, last_lng, last_location_at, "
+    "failure_reason, version, created_at, updated_at";
+
+db::Param text_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return std::string_view(s);
+}
+db::Param int_or_null(const std::optional<std::int64_t>& v) {
+  if (!v) return nullptr;
+  return *v;
+}
+
+DriverRow driver_of(const db::Row& r) {
+  DriverRow d;
+  d.id = r.text(0);
+  d.user_id = r.text(1);
+  d.name = r.text(2);
+  d.phone = r.opt_text(3).value_or("");
+  d.vehicle = r.text(4);
+  d.is_active = r.boolean(5);
+  d.version = r.int64(6);
+  d.created_at = r.int64(7);
+  d.updated_at = r.int64(8);
+  return d;
+}
+
+DeliveryRow delivery_of(const db::Row& r) {
+  DeliveryRow d;
+  d.id = r.text(0);
+  d.order_id = r.text(1);
+  d.driver_id = r.text(2);
+  d.status = r.text(3);
+  d.eta = r.opt_int64(4);
+  if (!r.is_null(5)) d.lat = r.real(5);
+  if (!r.is_null(6)) d.lng = r.real(6);
+  d.location_at = r.opt_int64(7);
+  d.failure_reason = r.opt_text(8).value_or("");
+  d.version = r.int64(9);
+  d.created_at = r.int64(10);
+  d.updated_at = r.int64(11);
+  return d;
+}
+
+template <class T, class F>
+std::vector<T> rows_of(const db::Result& res, F f) {
+  std::vector<T> out;
+  out.reserve(res.size());
+  for (std::size_t i = 0; i < res.size(); ++i) out.push_back(f(res[i]));
+  return out;
+}
+
+}  // namespace
+
+void insert_driver(db::Transaction& tx, const DriverRow& d) {
+  tx.exec("INSERT INTO drivers (" + std::string(kDriverColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {std::string_view(d.id), std::string_view(d.user_id), std::string_view(d.name),
+           text_or_null(d.phone), std::string_view(d.vehicle), d.is_active, d.version, d.created_at,
+           d.updated_at});
+}
+
+void update_driver(db::Transaction& tx, const DriverRow& d) {
+  tx.exec(
+      "UPDATE drivers SET name = $2, phone = $3, vehicle = $4, is_active = $5, version = $6, "
+      "updated_at = $7 WHERE id = $1",
+      {std::string_view(d.id), std::string_view(d.name), text_or_null(d.phone),
+       std::string_view(d.vehicle), d.is_active, d.version, d.updated_at});
+}
+
+std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id) {
+  auto res =
+      conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE id = $1", {id});
+  if (res.empty()) return std::nullopt;
+  return driver_of(res.front());
+}
+
+std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id) {
+  auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE user_id = $1",
+                       {user_id});
+  if (res.empty()) return std::nullopt;
+  return driver_of(res.front());
+}
+
+std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
+                                    const KeysetBefore& before, int limit) {
+  std::string where = "WHERE 1 = 1";
+  std::vector<db::Param> params;
+  auto add = [&](db::Param p) {
+    params.push_back(p);
+    return "$" + std::to_string(params.size());
+  };
+  if (is_active) where += " AND is_active = " + add(*is_active);
+  if (before) {
+    const auto a = add(before->first);
+    const auto b = add(std::string_view(before->second));
+    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
+  }
+  const auto lim = add(static_cast<std::int64_t>(limit + 1));
+  auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers " + where +
+                           " ORDER BY created_at DESC, id DESC LIMIT " + lim,
+                       params);
+  return rows_of<DriverRow>(res, driver_of);
+}
+
+void anonymise_driver(db::Transaction& tx, std::string_view user_id) {
+  tx.exec(
+      "UPDATE drivers SET name = 'Erased user', phone = NULL, is_active = $2, "
+      "version = version + 1 WHERE user_id = $1",
+      {user_id, false});
+}
+
+void insert_delivery(db::Transaction& tx, const DeliveryRow& d) {
+  tx.exec(
+      "INSERT INTO deliveries (id, order_id, driver_id, status, eta, version, created_at, "
+      "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {std::string_view(d.id), std::string_view(d.order_id), std::string_view(d.driver_id),
+       std::string_view(d.status), int_or_null(d.eta), d.version, d.created_at, d.updated_at});
+}
+
+void update_delivery(db::Transaction& tx, const DeliveryRow& d) {
+  tx.exec(
+      "UPDATE deliveries SET status = $2, eta = $3, failure_reason = $4, version = $5, "
+      "updated_at = $6 WHERE id = $1",
+      {std::string_view(d.id), std::string_view(d.status), int_or_null(d.eta),
+       text_or_null(d.failure_reason), d.version, d.updated_at});
+}
+
+std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view id) {
+  auto res =
+      conn.exec("SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE id = $1", {id});
+  if (res.empty()) return std::nullopt;
+  return delivery_of(res.front());
+}
+
+std::optional<DeliveryRow> lock_delivery(db::Transaction& tx, std::string_view id) {
+  const std::string sql = "SELECT " + std::string(kDeliveryColumns) +
+                          " FROM deliveries WHERE id = $1" +
+                          (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : "");
+  auto res = tx.exec(sql, {id});
+  if (res.empty()) return std::nullopt;
+  return delivery_of(res.front());
+}
+
+std::optional<DeliveryRow> active_delivery_of(db::Connection& conn, std::string_view order_id) {
+  auto res = conn.exec("SELECT " + std::string(kDeliveryColumns) +
+                           " FROM deliveries WHERE order_id = $1 AND status IN ('assigned', "
+                           "'picked_up')",
+                       {order_id});
+  if (res.empty()) return std::nullopt;
+  return delivery_of(res.front());
+}
+
+std::vector<DeliveryRow> list_deliveries(db::Connection& conn, const DeliveryFilter& f) {
+  std::string where = "WHERE 1 = 1";
+  std::vector<db::Param> params;
+  auto add = [&](db::Param p) {
+    params.push_back(p);
+    return "$" + std::to_string(params.size());
+  };
+  if (f.driver_id) where += " AND driver_id = " + add(std::string_view(*f.driver_id));
+  if (f.status) where += " AND status = " + add(std::string_view(*f.status));
+  if (f.order_id) where += " AND order_id = " + add(std::string_view(*f.order_id));
+  if (f.before) {
+    const auto a = add(f.before->first);
+    const auto b = add(std::string_view(f.before->second));
+    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
+  }
+  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
+  auto res = conn.exec("SELECT " + std::string(kDeliveryColumns) + " FROM deliveries " + where +
+                           " ORDER BY created_at DESC, id DESC LIMIT " + lim,
+                       params);
+  return rows_of<DeliveryRow>(res, delivery_of);
+}
+
+bool record_location(db::Connection& conn, std::string_view id, double lat, double lng,
+                     std::int64_t at_ms, std::int64_t min_gap_ms) {
+  return conn.exec(
+                 "UPDATE deliveries SET last_lat = $2, last_lng = $3, last_location_at = $4 "
+                 "WHERE id = $1 AND status IN ('assigned', 'picked_up') AND "
+                 "(last_location_at IS NULL OR last_location_at <= $5)",
+                 {id, lat, lng, at_ms, at_ms - min_gap_ms})
+             .affected() == 1;
+}
+
+void set_order_delivery_info(db::Transaction& tx, std::string_view order_id,
+                             const std::optional<boost::json::object>& info) {
+  std::string text;
+  if (info) text = boost::json::serialize(*info);
+  tx.exec("UPDATE orders SET delivery_info = $2 WHERE id = $1",
+          {order_id, info ? db::Param(std::string_view(text)) : db::Param(nullptr)});
+}
+
+}  // namespace crema::repo

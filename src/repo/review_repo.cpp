@@ -1,0 +1,123 @@
+#include "repo/review_repo.hpp"
+
+namespace crema::repo {
+
+namespace {
+
+constexpr std::string_view kSelect =
+    "SELECT r.id, r.product_id, r.customer_id, COALESCE(u.name, ''), r.rating, r.comment, "
+    "r.status, r.flag_reason, r.flagged_by, r.version, r.created_at, r.updated_at "
+    "FROM reviews r LEFT JOIN users u ON u.id = r.customer_id ";
+
+ReviewRow review_of(const db::Row& row) {
+  ReviewRow r;
+  r.id = row.text(0);
+  r.product_id = row.text(1);
+  r.customer_id = row.text(2);
+  r.customer_name = row.text(3);
+  r.rating = static_cast<int>(row.int64(4));
+  r.comment = row.text(5);
+  r.status = row.text(6);
+  r.flag_reason = row.opt_text(7).value_or("");
+  r.flagged_by = row.opt_text(8).value_or("");
+  r.version = row.int64(9);
+  r.created_at = row.int64(10);
+  r.updated_at = row.int64(11);
+  return r;
+}
+
+db::Param text_or_null(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return std::string_view(s);
+}
+
+}  // namespace
+
+void insert_review(db::Transaction& tx, const ReviewRow& r) {
+  tx.exec(
+      "INSERT INTO reviews (id, product_id, customer_id, rating, comment, status, version, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {std::string_view(r.id), std::string_view(r.product_id), std::string_view(r.customer_id),
+       static_cast<std::int64_t>(r.rating), std::string_view(r.comment), std::string_view(r.status),
+       r.version, r.created_at, r.updated_at});
+}
+
+std::optional<ReviewRow> find_review(db::Connection& conn, std::string_view id) {
+  static const std::string sql = std::string(kSelect) + "WHERE r.id = $1";
+  auto res = conn.exec(sql, {id});
+  if (res.empty()) return std::nullopt;
+  return review_of(res.front());
+}
+
+std::optional<ReviewRow> lock_review(db::Transaction& tx, std::string_view id) {
+  if (tx.dialect() == db::Dialect::postgres)
+    tx.exec("SELECT id FROM reviews WHERE id = $1 FOR UPDATE", {id});
+  return find_review(tx.connection(), id);
+}
+
+bool review_exists(db::Connection& conn, std::string_view product_id,
+                   std::string_view customer_id) {
+  return !conn.exec("SELECT 1 FROM reviews WHERE product_id = $1 AND customer_id = $2",
+                    {product_id, customer_id})
+              .empty();
+}
+
+void update_review_status(db::Transaction& tx, const ReviewRow& r) {
+  tx.exec(
+      "UPDATE reviews SET status = $2, flag_reason = $3, flagged_by = $4, version = $5, "
+      "updated_at = $6 WHERE id = $1",
+      {std::string_view(r.id), std::string_view(r.status), text_or_null(r.flag_reason),
+       text_or_null(r.flagged_by), r.version, r.updated_at});
+}
+
+std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f) {
+  std::string where = "WHERE 1 = 1";
+  std::vector<db::Param> params;
+  auto add = [&](db::Param p) {
+    params.push_back(p);
+    return "$" + std::to_string(params.size());
+  };
+  if (f.product_id) where += " AND r.product_id = " + add(std::string_view(*f.product_id));
+  if (f.status) where += " AND r.status = " + add(std::string_view(*f.status));
+  if (f.customer_id) where += " AND r.customer_id = " + add(std::string_view(*f.customer_id));
+  if (f.before) {
+    const auto a = add(f.before->first);
+    const auto b = add(std::string_view(f.before->second));
+    where += " AND (r.created_at < " + a + " OR (r.created_at = " + a + " AND r.id < " + b + "))";
+  }
+  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
+  auto res = conn.exec(
+      std::string(kSelect) + where + " ORDER BY r.created_at DESC, r.id DESC LIMIT " + lim, params);
+  std::vector<ReviewRow> out;
+  out.reserve(res.size());
+  for (std::size_t i = 0; i < res.size(); ++i) out.push_back(review_of(res[i]));
+  return out;
+}
+
+std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx,
+                                                             std::string_view product_id) {
+  auto res = tx.exec(
+      "SELECT COUNT(*), COALESCE(SUM(rating), 0) FROM reviews "
+      "WHERE product_id = $1 AND status = 'visible'",
+      {product_id});
+  const std::int64_t count = res.front().int64(0);
+  const std::int64_t sum = res.front().int64(1);
+  // Exact integer average × 1000, rounded half up.
+  const std::int64_t avg_milli = count == 0 ? 0 : (sum * 1000 * 2 + count) / (2 * count);
+  tx.exec("UPDATE products SET rating_avg_milli = $2, rating_count = $3 WHERE id = $1",
+          {product_id, avg_milli, count});
+  return {avg_milli, count};
+}
+
+}  // namespace crema::repo
+
+namespace crema::repo {
+std::optional<bool> lock_product_for_rating(db::Transaction& tx, std::string_view product_id) {
+  auto res = tx.exec(tx.dialect() == db::Dialect::postgres
+                         ? "SELECT is_active FROM products WHERE id = $1 FOR UPDATE"
+                         : "SELECT is_active FROM products WHERE id = $1",
+                     {product_id});
+  if (res.empty()) return std::nullopt;
+  return res.front().boolean(0);
+}
+}  // namespace crema::repo

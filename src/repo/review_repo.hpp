@@ -1,0 +1,55 @@
+#pragma once
+/// SQL of product reviews (SPEC §11) and of the product rating they keep.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "db/pool.hpp"
+
+namespace crema::repo {
+
+struct ReviewRow {
+  std::string id, product_id, customer_id, customer_name;
+  int rating = 0;
+  std::string comment;
+  std::string status;  ///< visible | flagged | hidden
+  std::string flag_reason, flagged_by;
+  std::int64_t version = 1;
+  std::int64_t created_at = 0, updated_at = 0;
+};
+
+struct ReviewFilter {
+  std::optional<std::string> product_id;
+  std::optional<std::string> status;
+  std::optional<std::string> customer_id;
+  /// Keyset: rows strictly before (created_at, id), newest first.
+  std::optional<std::pair<std::int64_t, std::string>> before;
+  int limit = 50;
+};
+
+void insert_review(db::Transaction& tx, const ReviewRow& r);
+std::optional<ReviewRow> find_review(db::Connection& conn, std::string_view id);
+/// The review locked for update (PostgreSQL: FOR UPDATE; SQLite's writer is alone).
+std::optional<ReviewRow> lock_review(db::Transaction& tx, std::string_view id);
+/// Whether the customer already reviewed the product.
+bool review_exists(db::Connection& conn, std::string_view product_id, std::string_view customer_id);
+void update_review_status(db::Transaction& tx, const ReviewRow& r);
+/// Up to filter.limit + 1 rows, newest first.
+std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& filter);
+
+/// Recomputes the product's rating_avg_milli / rating_count from its visible reviews (call
+/// with the product row locked); returns {avg_milli, count}.
+std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx,
+                                                             std::string_view product_id);
+
+}  // namespace crema::repo
+
+namespace crema::repo {
+/// Locks the product's row (PostgreSQL: FOR UPDATE) — the order every review change takes,
+/// so the rating recount sees every committed review. Nothing when there is no such
+/// product; otherwise whether it is active.
+std::optional<bool> lock_product_for_rating(db::Transaction& tx, std::string_view product_id);
+}  // namespace crema::repo

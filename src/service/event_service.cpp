@@ -1,0 +1,259 @@
+#include "service/event_service.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "domain/money.hpp"
+#include "events/bus.hpp"
+#include "repo/order_repo.hpp"
+#include "repo/product_repo.hpp"
+#include "repo/user_repo.hpp"
+#include "service/audit.hpp"
+#include "service/order_service.hpp"
+#include "service/outbox.hpp"
+#include "service/write_tx.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace json = boost::json;
+using domain::OrderStatus;
+
+namespace {
+
+crema::Error no_such_event(const std::string& id) {
+  return crema::Error::make(ErrorCode::not_found, "No event request " + id + ".");
+}
+crema::Error invalid_move(const std::string& from, const std::string& to) {
+  return crema::Error::make(ErrorCode::invalid_transition,
+                            "An event request cannot go from " + from + " to " + to + ".");
+}
+crema::Error one_issue(std::string field, std::string issue) {
+  return crema::Error::make(ErrorCode::validation_failed, "One field is invalid.",
+                            {{std::move(field), std::move(issue)}});
+}
+
+// SPEC §11's flow.
+bool edge(const std::string& from, const std::string& to) {
+  if (from == "requested") return to == "quoted" || to == "declined" || to == "cancelled";
+  if (from == "quoted") return to == "confirmed" || to == "declined" || to == "cancelled";
+  if (from == "confirmed") return to == "completed" || to == "cancelled";
+  return false;
+}
+
+json::value parse_or(const std::string& text, json::value fallback) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  return ec ? fallback : v;
+}
+
+std::vector<std::string> topics_of(const repo::EventRow& e) {
+  return {"orders", "user:" + e.customer_id};
+}
+
+}  // namespace
+
+json::object event_json(const repo::EventRow& e, std::string_view currency) {
+  auto text_or_null = [](const std::string& s) {
+    return s.empty() ? json::value(nullptr) : json::value(s);
+  };
+  return json::object{
+      {"id", e.id},
+      {"customer_id", e.customer_id},
+      {"customer_info", parse_or(e.customer_info, json::object{})},
+      {"event_type", e.event_type},
+      {"date", e.date},
+      {"guests", e.guests},
+      {"theme", text_or_null(e.theme)},
+      {"items", parse_or(e.items, json::array{})},
+      {"notes", text_or_null(e.notes)},
+      {"status", e.status},
+      {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
+                                      : json::value(nullptr)},
+      {"currency", currency},
+      {"assigned_admin", text_or_null(e.assigned_admin)},
+      {"order_id", text_or_null(e.order_id)},
+      {"version", e.version},
+      {"created_at", util::format_rfc3339(e.created_at)},
+      {"updated_at", util::format_rfc3339(e.updated_at)}};
+}
+
+const std::string& EventService::currency() const { return orders_.settings().currency; }
+
+crema::Result<repo::EventRow> EventService::create(const Actor& actor, const EventInput& in) {
+  std::vector<FieldIssue> issues;
+  // The date must be after today in the shop's zone.
+  std::string compact = in.date;
+  compact.erase(std::remove(compact.begin(), compact.end(), '-'), compact.end());
+  if (compact <= orders_.business_date(util::now_ms()))
+    issues.push_back({"date", "must be in the future"});
+  struct Out {
+    repo::EventRow event;
+    json::object data;
+  };
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    auto problems = issues;
+    json::array items;
+    for (std::size_t i = 0; i < in.items.size(); ++i) {
+      auto p = repo::find_product(tx.connection(), in.items[i].product_id);
+      if (!p || !p->is_active) {
+        problems.push_back(
+            {"items[" + std::to_string(i) + "].product_id", "is not a product on sale"});
+        continue;
+      }
+      items.push_back(
+          json::object{{"product_id", p->id}, {"name", p->name}, {"qty", in.items[i].qty}});
+    }
+    if (!problems.empty())
+      return crema::Error::make(ErrorCode::validation_failed,
+                                problems.size() == 1
+                                    ? "One field is invalid."
+                                    : std::to_string(problems.size()) + " fields are invalid.",
+                                std::move(problems));
+    json::object info;
+    if (in.customer_info) {
+      info = *in.customer_info;
+    } else if (auto user = repo::find_user_by_id(tx.connection(), actor.user_id())) {
+      info = json::object{{"name", user->name},
+                          {"phone", user->phone ? json::value(*user->phone) : json::value(nullptr)},
+                          {"email", user->email}};
+    }
+    repo::EventRow e;
+    e.id = util::new_uuid_v7();
+    e.customer_id = actor.user_id();
+    e.customer_info = json::serialize(info);
+    e.event_type = in.event_type;
+    e.date = in.date;
+    e.guests = in.guests;
+    e.theme = in.theme;
+    e.items = json::serialize(items);
+    e.notes = in.notes;
+    e.created_at = e.updated_at = util::now_ms();
+    repo::insert_event(tx, e);
+    auto data = event_json(e, currency());
+    json::object payload = data;
+    auto field = [&](const char* k) -> json::value {
+      const auto* v = info.if_contains(k);
+      return v ? *v : json::value(nullptr);
+    };
+    payload["name"] = field("name");
+    payload["email"] = field("email");
+    enqueue_role_notification(tx, {"admin"}, "event_request_received", payload);
+    return Out{std::move(e), std::move(data)};
+  });
+  if (!out) return std::move(out).error();
+  bus_.publish("event_request_created", std::move(out->data), topics_of(out->event));
+  return std::move(out->event);
+}
+
+Page<repo::EventRow, EventCursor> EventService::list(const Actor& actor, repo::EventFilter f) {
+  if (!actor.is_manager_plus()) f.customer_id = actor.user_id();
+  auto lease = pool_.read();
+  const int limit = f.limit;
+  return make_page(repo::list_events(*lease, f), limit, [](const repo::EventRow& e) {
+    return EventCursor{e.created_at, e.id};
+  });
+}
+
+crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::string& id) {
+  auto lease = pool_.read();
+  auto e = repo::find_event(*lease, id);
+  if (!e || (!actor.is_manager_plus() && e->customer_id != actor.user_id()))
+    return no_such_event(id);
+  return std::move(*e);
+}
+
+crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, const std::string& id,
+                                                          const EventStatusChange& c) {
+  struct Out {
+    repo::EventRow event;
+    OrderAfterCommit fx;
+  };
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    auto cur = repo::lock_event(tx, id);
+    const bool manager = actor.is_manager_plus();
+    if (!cur || (!manager && cur->customer_id != actor.user_id())) return no_such_event(id);
+    repo::EventRow& e = *cur;
+    if (e.status == c.status || !edge(e.status, c.status)) return invalid_move(e.status, c.status);
+    if (!manager) {
+      // A customer's one right: cancelling their own request before it is confirmed.
+      if (c.status != "cancelled" || (c.quote_amount || c.assigned_admin))
+        return crema::Error::make(ErrorCode::forbidden,
+                                  "Customers may only cancel their own request.");
+      if (e.status == "confirmed") return invalid_move(e.status, c.status);
+    }
+    if (c.expected_version && *c.expected_version != e.version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The event request is at version " + std::to_string(e.version) +
+                                    ", not " + std::to_string(*c.expected_version) + ".");
+    if (c.assigned_admin) {
+      auto user = repo::find_user_by_id(tx.connection(), *c.assigned_admin);
+      if (!user || !user->is_active ||
+          (user->role != auth::Role::admin && user->role != auth::Role::manager))
+        return one_issue("assigned_admin", "is not an active admin or manager");
+      e.assigned_admin = user->id;
+    }
+    if (c.quote_amount) e.quote_amount = *c.quote_amount;
+    if (c.status == "quoted" && !e.quote_amount)
+      return one_issue("quote_amount", "is required to quote");
+    Out result;
+    const std::string from = e.status;
+    if (c.status == "confirmed") {
+      std::vector<OrderLine> lines;
+      auto items = parse_or(e.items, json::array{});
+      if (items.is_array()) {
+        int i = 0;
+        for (const auto& it : items.as_array()) {
+          const auto& o = it.as_object();
+          OrderLine line;
+          line.product_id = std::string(o.at("product_id").as_string());
+          line.quantity = o.at("qty").to_number<std::int64_t>();
+          line.position = i++;
+          lines.push_back(std::move(line));
+        }
+      }
+      auto info = parse_or(e.customer_info, json::object{});
+      std::optional<json::object> customer_info;
+      if (info.is_object()) customer_info = info.as_object();
+      auto order =
+          orders_.place_event_order(tx, actor, e.customer_id, customer_info, lines, e.quote_amount,
+                                    "Catering event " + e.date + ": " + e.event_type, result.fx);
+      if (!order) return std::move(order).error();
+      e.order_id = order->id;
+    } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
+      auto order = repo::lock_order(tx, e.order_id);
+      if (order && order->status != OrderStatus::cancelled) {
+        // A paid order is refunded when it is cancelled: that is the order route's job
+        // (DELETE /orders/{id}, managers), after which the event may be cancelled.
+        if (order->is_paid())
+          return crema::Error::make(ErrorCode::conflict,
+                                    "The event's order " + order->order_number +
+                                        " is paid; cancel it (which refunds it) first.");
+        if (!domain::edge_exists(order->status, OrderStatus::cancelled, order->is_delivery()))
+          return crema::Error::make(ErrorCode::invalid_transition,
+                                    "The event's order " + order->order_number + " is " +
+                                        std::string(domain::order_status_name(order->status)) +
+                                        " and can no longer be cancelled.");
+        auto moved = orders_.apply_status(tx, actor, *order, OrderStatus::cancelled,
+                                          "catering event cancelled", result.fx);
+        if (!moved) return std::move(moved).error();
+      }
+    }
+    e.status = c.status;
+    e.version += 1;
+    e.updated_at = util::now_ms();
+    repo::update_event(tx, e);
+    record_audit(
+        tx, actor,
+        {"event.status", "event_request", e.id, "Event request " + from + " → " + e.status});
+    result.event = std::move(e);
+    return result;
+  });
+  if (!out) return std::move(out).error();
+  orders_.publish(std::move(out->fx));
+  return std::move(out->event);
+}
+
+}  // namespace crema::service

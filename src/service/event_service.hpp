@@ -1,0 +1,81 @@
+#pragma once
+/// Catering event requests (SPEC §11). Customers ask (a future date, items from the
+/// catalogue); managers and admins quote, assign, confirm, decline, complete. Confirming
+/// creates the linked order (type event, the customer's, stock reserved, total = the quote)
+/// in the same transaction; cancelling a confirmed event cancels that order and releases
+/// its stock. Creation notifies the admins (outbox) and publishes `event_request_created`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "db/pool.hpp"
+#include "repo/event_repo.hpp"
+#include "service/actor.hpp"
+#include "service/page.hpp"
+#include "util/error.hpp"
+
+namespace crema::events {
+class Bus;
+}
+
+namespace crema::service {
+
+class OrderService;
+
+struct EventItem {
+  std::string product_id;
+  std::int64_t qty = 1;
+};
+
+struct EventInput {
+  std::string event_type;
+  std::string date;  ///< YYYY-MM-DD, checked for shape
+  std::int64_t guests = 1;
+  std::string theme;
+  std::vector<EventItem> items;
+  std::string notes;
+  std::optional<boost::json::object> customer_info;
+};
+
+struct EventStatusChange {
+  std::string status;
+  std::optional<std::int64_t> quote_amount;  ///< minor units
+  std::optional<std::string> assigned_admin;
+  std::optional<std::int64_t> expected_version;
+};
+
+using EventCursor = std::pair<std::int64_t, std::string>;
+
+/// The EventRequest resource.
+boost::json::object event_json(const repo::EventRow& e, std::string_view currency);
+
+class EventService {
+ public:
+  EventService(db::Pool& pool, const events::Bus& bus, OrderService& orders)
+      : pool_(pool), bus_(bus), orders_(orders) {}
+
+  /// POST /events (customers): 422 for a date not in the future or unknown products.
+  crema::Result<repo::EventRow> create(const Actor& actor, const EventInput& in);
+  /// GET /events: managers and admins all, customers their own.
+  Page<repo::EventRow, EventCursor> list(const Actor& actor, repo::EventFilter filter);
+  /// GET /events/{id}: managers, admins, the owner; 404 otherwise.
+  crema::Result<repo::EventRow> get(const Actor& actor, const std::string& id);
+  /// PUT /events/{id}/status: the flow of SPEC §11 (anything else 409 invalid_transition);
+  /// customers may only cancel their own while requested or quoted.
+  crema::Result<repo::EventRow> change_status(const Actor& actor, const std::string& id,
+                                              const EventStatusChange& change);
+
+  const std::string& currency() const;
+
+ private:
+  db::Pool& pool_;
+  const events::Bus& bus_;
+  OrderService& orders_;
+};
+
+}  // namespace crema::service

@@ -1,0 +1,171 @@
+#include "service/review_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "events/bus.hpp"
+#include "service/audit.hpp"
+#include "service/write_tx.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace crema::service {
+
+namespace json = boost::json;
+
+namespace {
+
+crema::Error no_such_review(const std::string& id) {
+  return crema::Error::make(ErrorCode::not_found, "No review " + id + ".");
+}
+crema::Error no_such_product(const std::string& id) {
+  return crema::Error::make(ErrorCode::not_found, "No product " + id + ".");
+}
+
+// The menu shows rating_avg/rating_count: its cache (on every instance) is rebuilt.
+void publish_rating_change(const events::Bus& bus, const std::string& product_id) {
+  bus.publish("menu_updated", json::object{{"product_ids", json::array{json::value(product_id)}}});
+}
+
+}  // namespace
+
+json::object review_json(const repo::ReviewRow& r, bool moderator) {
+  json::object o{{"id", r.id},
+                 {"product_id", r.product_id},
+                 {"customer_id", r.customer_id},
+                 {"customer_name", r.customer_name},
+                 {"rating", r.rating},
+                 {"comment", r.comment},
+                 {"status", r.status},
+                 {"created_at", util::format_rfc3339(r.created_at)}};
+  if (moderator) {
+    o["flag_reason"] = r.flag_reason.empty() ? json::value(nullptr) : json::value(r.flag_reason);
+    o["flagged_by"] = r.flagged_by.empty() ? json::value(nullptr) : json::value(r.flagged_by);
+    o["version"] = r.version;
+    o["updated_at"] = util::format_rfc3339(r.updated_at);
+  }
+  return o;
+}
+
+crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
+                                                     const std::string& product_id, int rating,
+                                                     const std::string& comment) {
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
+    auto active = repo::lock_product_for_rating(tx, product_id);
+    if (!active || !*active) return no_such_product(product_id);
+    if (repo::review_exists(tx.connection(), product_id, actor.user_id()))
+      return crema::Error::make(ErrorCode::duplicate, "You have already reviewed this product.");
+    repo::ReviewRow r;
+    r.id = util::new_uuid_v7();
+    r.product_id = product_id;
+    r.customer_id = actor.user_id();
+    r.rating = rating;
+    r.comment = comment;
+    r.status = "visible";
+    r.created_at = r.updated_at = util::now_ms();
+    repo::insert_review(tx, r);
+    repo::refresh_product_rating(tx, product_id);
+    auto stored = repo::find_review(tx.connection(), r.id);
+    return stored ? std::move(*stored) : std::move(r);
+  });
+  if (out) publish_rating_change(bus_, product_id);
+  return out;
+}
+
+crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
+    const std::string& product_id, repo::ReviewFilter filter) {
+  auto lease = pool_.read();
+  auto res =
+      (*lease).exec("SELECT is_active FROM products WHERE id = $1", {std::string_view(product_id)});
+  if (res.empty() || !res.front().boolean(0)) return no_such_product(product_id);
+  filter.product_id = product_id;
+  filter.status = "visible";
+  const int limit = filter.limit;
+  return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
+    return ReviewCursor{r.created_at, r.id};
+  });
+}
+
+Page<repo::ReviewRow, ReviewCursor> ReviewService::list(repo::ReviewFilter filter) {
+  auto lease = pool_.read();
+  const int limit = filter.limit;
+  return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
+    return ReviewCursor{r.created_at, r.id};
+  });
+}
+
+crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std::string& id,
+                                                   const std::string& reason) {
+  std::string product_id;
+  {
+    auto lease = pool_.read();
+    auto r = repo::find_review(*lease, id);
+    if (!r) return no_such_review(id);
+    product_id = r->product_id;
+  }
+  bool changed = false;
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
+    changed = false;
+    repo::lock_product_for_rating(tx, product_id);
+    auto r = repo::lock_review(tx, id);
+    if (!r) return no_such_review(id);
+    if (r->status == "hidden") {
+      if (!actor.is_manager_plus()) return no_such_review(id);
+      return crema::Error::make(ErrorCode::conflict,
+                                "The review is hidden already; change its status instead.");
+    }
+    if (r->status == "flagged") return std::move(*r);
+    r->status = "flagged";
+    r->flag_reason = reason;
+    r->flagged_by = actor.user_id();
+    r->version += 1;
+    r->updated_at = util::now_ms();
+    repo::update_review_status(tx, *r);
+    repo::refresh_product_rating(tx, product_id);
+    record_audit(tx, actor, {"review.flag", "review", r->id, "Review flagged: " + reason});
+    changed = true;
+    return std::move(*r);
+  });
+  if (out && changed) publish_rating_change(bus_, product_id);
+  return out;
+}
+
+crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, const std::string& id,
+                                                         const std::string& status,
+                                                         std::optional<std::int64_t> expected) {
+  std::string product_id;
+  {
+    auto lease = pool_.read();
+    auto r = repo::find_review(*lease, id);
+    if (!r) return no_such_review(id);
+    product_id = r->product_id;
+  }
+  bool changed = false;
+  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
+    changed = false;
+    repo::lock_product_for_rating(tx, product_id);
+    auto r = repo::lock_review(tx, id);
+    if (!r) return no_such_review(id);
+    if (expected && *expected != r->version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The review is at version " + std::to_string(r->version) +
+                                    ", not " + std::to_string(*expected) + ".");
+    if (r->status == status) return std::move(*r);
+    const std::string from = r->status;
+    r->status = status;
+    if (status == "visible") {
+      r->flag_reason.clear();
+      r->flagged_by.clear();
+    }
+    r->version += 1;
+    r->updated_at = util::now_ms();
+    repo::update_review_status(tx, *r);
+    repo::refresh_product_rating(tx, product_id);
+    record_audit(tx, actor, {"review.status", "review", r->id, "Review " + from + " → " + status});
+    changed = true;
+    return std::move(*r);
+  });
+  if (out && changed) publish_rating_change(bus_, product_id);
+  return out;
+}
+
+}  // namespace crema::service

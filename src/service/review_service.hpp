@@ -1,0 +1,60 @@
+#pragma once
+/// Product reviews (SPEC §11): one per customer per product (409 duplicate), rating 1–5, a
+/// comment of at most 2000 characters; flagging by any signed-in user, moderation by
+/// managers and admins (audited). Every change recounts the product's rating_avg /
+/// rating_count over visible reviews in its own transaction, under the product's row lock,
+/// and publishes `menu_updated` after the commit (the menu shows the rating).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <boost/json/object.hpp>
+
+#include "db/pool.hpp"
+#include "repo/review_repo.hpp"
+#include "service/actor.hpp"
+#include "service/page.hpp"
+#include "util/error.hpp"
+
+namespace crema::events {
+class Bus;
+}
+
+namespace crema::service {
+
+using ReviewCursor = std::pair<std::int64_t, std::string>;
+
+/// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by and updated_at.
+boost::json::object review_json(const repo::ReviewRow& r, bool moderator);
+
+inline constexpr std::size_t kMaxReviewComment = 2000;
+
+class ReviewService {
+ public:
+  ReviewService(db::Pool& pool, const events::Bus& bus) : pool_(pool), bus_(bus) {}
+
+  /// POST /products/{id}/reviews (customers): 404 unknown or inactive product, 409 duplicate.
+  crema::Result<repo::ReviewRow> create(const Actor& actor, const std::string& product_id,
+                                        int rating, const std::string& comment);
+  /// GET /products/{id}/reviews: visible ones, newest first; 404 unknown or inactive product.
+  crema::Result<Page<repo::ReviewRow, ReviewCursor>> list_visible(const std::string& product_id,
+                                                                  repo::ReviewFilter filter);
+  /// GET /reviews (managers, admins): the moderation queue and any other status.
+  Page<repo::ReviewRow, ReviewCursor> list(repo::ReviewFilter filter);
+  /// POST /reviews/{id}/flag: visible → flagged (already flagged: unchanged). A hidden review
+  /// is 404 for those who may not moderate, 409 for those who may.
+  crema::Result<repo::ReviewRow> flag(const Actor& actor, const std::string& id,
+                                      const std::string& reason);
+  /// PUT /reviews/{id}/status (managers, admins): 404, 409 version_conflict.
+  crema::Result<repo::ReviewRow> set_status(const Actor& actor, const std::string& id,
+                                            const std::string& status,
+                                            std::optional<std::int64_t> expected_version);
+
+ private:
+  db::Pool& pool_;
+  const events::Bus& bus_;
+};
+
+}  // namespace crema::service
