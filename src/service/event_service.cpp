@@ -225,12 +225,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
       auto order = repo::lock_order(tx, e.order_id);
       if (order && order->status != OrderStatus::cancelled) {
-        // A paid order is refunded when it is cancelled: that is the order route's job
-        // (DELETE /orders/{id}, managers), after which the event may be cancelled.
-        if (order->is_paid())
-          return crema::Error::make(ErrorCode::conflict,
-                                    "The event's order " + order->order_number +
-                                        " is paid; cancel it (which refunds it) first.");
+        // A paid order is refunded by the cancellation itself (the payments feature's
+        // hook in the order's transition), in this transaction.
         if (!domain::edge_exists(order->status, OrderStatus::cancelled, order->is_delivery()))
           return crema::Error::make(ErrorCode::invalid_transition,
                                     "The event's order " + order->order_number + " is " +

@@ -716,6 +716,38 @@ TEST_F(CateringEvents, TheFlowQuotesConfirmsIntoAnOrderAndCancelsIt) {
   EXPECT_TRUE(targets.count(id));
 }
 
+// SPEC §11: cancelling a confirmed event cancels its order; when that order was paid, the
+// cancellation refunds it (SPEC §9) and the stock the kitchen had committed goes back.
+TEST_F(CateringEvents, CancellingAConfirmedEventRefundsItsPaidOrder) {
+  const auto pid = product("Paid event tart", 3, {{"stock", 30}});
+  auto c = auth_->create("customer");
+  const auto id = id_of(created(c.bearer(), "/api/v1/events", request_body(pid, 5)));
+  ok("manager", "PUT", "/api/v1/events/" + id + "/status",
+     {{"status", "quoted"}, {"quote_amount", 20}});
+  const auto order_id =
+      str(ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}})
+              .at("order_id"));
+  auto paid = ok("manager", "POST", "/api/v1/payments/checkout",
+                 {{"order_id", order_id}, {"payment_method", "cash"}});
+  EXPECT_EQ(paid.at("payment_status"), "paid");
+  auto o = ok("manager", "GET", "/api/v1/orders/" + order_id);
+  EXPECT_EQ(o.at("status"), "confirmed");
+  EXPECT_DOUBLE_EQ(num(inventory(pid).at("on_hand")), 25);
+
+  auto cancelled =
+      ok("manager", "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}});
+  EXPECT_EQ(cancelled.at("status"), "cancelled");
+  o = ok("manager", "GET", "/api/v1/orders/" + order_id);
+  EXPECT_EQ(o.at("status"), "cancelled");
+  EXPECT_EQ(o.at("payment_status"), "refunded");
+  EXPECT_DOUBLE_EQ(num(o.at("refunded_amount")), 20);
+  auto payments = ok("manager", "GET", "/api/v1/payments?order_id=" + order_id);
+  ASSERT_EQ(payments.at("items").as_array().size(), 1u);
+  EXPECT_EQ(payments.at("items").as_array()[0].at("status"), "refunded");
+  EXPECT_DOUBLE_EQ(num(inventory(pid).at("on_hand")), 30);
+  EXPECT_DOUBLE_EQ(num(inventory(pid).at("reserved")), 0);
+}
+
 TEST_F(CateringEvents, ConfirmingReservesStockOrIsRefusedWhole) {
   const auto scarce = product("Event pie", 6, {{"stock", 3}});
   const auto plenty = product("Event bun", 1, {{"stock", 100}});
