@@ -4,6 +4,7 @@
 
 #include "events/bus.hpp"
 #include "service/audit.hpp"
+#include "service/outbox.hpp"
 #include "service/write_tx.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -19,6 +20,14 @@ crema::Error no_such_review(const std::string& id) {
 }
 crema::Error no_such_product(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No product " + id + ".");
+}
+
+// The product's rating_avg/rating_count over its visible reviews, recounted in the review's
+// transaction; partners subscribed to `menu_updated` hear of it through the outbox.
+void recount_rating(db::Transaction& tx, const std::string& product_id) {
+  repo::refresh_product_rating(tx, product_id);
+  enqueue_webhook_event(tx, "menu_updated",
+                        json::object{{"product_ids", json::array{json::value(product_id)}}});
 }
 
 // The menu shows rating_avg/rating_count: its cache (on every instance) is rebuilt.
@@ -63,7 +72,7 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
     r.status = "visible";
     r.created_at = r.updated_at = util::now_ms();
     repo::insert_review(tx, r);
-    repo::refresh_product_rating(tx, product_id);
+    recount_rating(tx, product_id);
     auto stored = repo::find_review(tx.connection(), r.id);
     return stored ? std::move(*stored) : std::move(r);
   });
@@ -120,7 +129,7 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
     r->version += 1;
     r->updated_at = util::now_ms();
     repo::update_review_status(tx, *r);
-    repo::refresh_product_rating(tx, product_id);
+    recount_rating(tx, product_id);
     record_audit(tx, actor, {"review.flag", "review", r->id, "Review flagged: " + reason});
     changed = true;
     return std::move(*r);
@@ -159,7 +168,7 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
     r->version += 1;
     r->updated_at = util::now_ms();
     repo::update_review_status(tx, *r);
-    repo::refresh_product_rating(tx, product_id);
+    recount_rating(tx, product_id);
     record_audit(tx, actor, {"review.status", "review", r->id, "Review " + from + " → " + status});
     changed = true;
     return std::move(*r);

@@ -15,6 +15,7 @@
 #include "service/event_service.hpp"
 #include "service/order_service.hpp"
 #include "service/review_service.hpp"
+#include "util/uuid.hpp"
 
 namespace crema::test {
 namespace {
@@ -143,6 +144,35 @@ TEST_F(FulfilServiceTest, ConcurrentReviewsAndModerationKeepTheRatingExact) {
   EXPECT_EQ(reviews_->flag(customers[1], hidden_id, "x").error().code, ErrorCode::not_found);
   EXPECT_EQ(reviews_->flag(manager_, hidden_id, "x").error().code, ErrorCode::conflict);
   EXPECT_FALSE(events_of("menu_updated").empty());
+}
+
+// A rating change reaches partners subscribed to menu_updated through the outbox, written in
+// the review's own transaction (and nothing is queued when the review is refused).
+TEST_F(FulfilServiceTest, RatingChangesQueueMenuUpdatedForPartners) {
+  const auto pid = product("Webhooked bun", 200);
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec(
+        "INSERT INTO webhooks (id, url, events, description, secret_sealed, created_at) "
+        "VALUES ($1, 'https://partner.example/menu', '[\"menu_updated\"]', '', 'sealed', 1)",
+        {util::new_uuid_v7()});
+  });
+  auto queued = [&] {
+    return pool_->read()
+        ->exec(
+            "SELECT COUNT(*) FROM outbox WHERE type = 'menu_updated' AND channel = 'webhook' "
+            "AND payload LIKE $1",
+            {std::string("%" + pid + "%")})
+        .front()
+        .int64(0);
+  };
+  auto customer = user(auth::Role::customer);
+  auto review = reviews_->create(customer, pid, 4, "nice");
+  ASSERT_TRUE(review) << review.error().message;
+  EXPECT_EQ(queued(), 1);
+  EXPECT_FALSE(reviews_->create(customer, pid, 5, "again"));  // duplicate: rolled back
+  EXPECT_EQ(queued(), 1);
+  ASSERT_TRUE(reviews_->set_status(manager_, review->id, "hidden", {}));
+  EXPECT_EQ(queued(), 2);
 }
 
 TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
