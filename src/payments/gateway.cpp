@@ -106,6 +106,44 @@ void log_call(std::string_view gateway, std::string_view what, const notify::Htt
       .str("error", r.error);
 }
 
+// A gateway's answer to a charge: the outcome, the scrubbed body, and when it was accepted
+// the gateway's id for the payment and the answer's JSON object (returned). nullopt when the
+// charge did not go through, with `out` saying why.
+std::optional<json::object> accepted_charge(const notify::HttpPostResult& res,
+                                            std::string_view gateway, std::string_view id_name,
+                                            ChargeResult& out) {
+  out.outcome = classify(res);
+  out.raw_response = scrubbed(res.body);
+  if (out.outcome != Outcome::pending) {
+    out.message = failure_message(gateway, res);
+    return std::nullopt;
+  }
+  auto o = parse_object(res.body);
+  out.transaction_id = o ? str_at(*o, "id") : "";
+  if (out.transaction_id.empty()) {
+    out.outcome = Outcome::unavailable;
+    out.message = std::string(gateway) + " answered without " + std::string(id_name);
+    return std::nullopt;
+  }
+  return o;
+}
+
+// A gateway's answer to a refund: the scrubbed body and, when accepted, the gateway's refund
+// id and the answer's JSON object (an empty one when the body is not JSON); nullopt with
+// `out` saying why when it was not.
+std::optional<json::object> accepted_refund(const notify::HttpPostResult& res,
+                                            std::string_view gateway, RefundResult& out) {
+  out.raw_response = scrubbed(res.body);
+  if (const auto c = classify(res); c != Outcome::pending) {
+    out.outcome = c;
+    out.message = failure_message(gateway, res);
+    return std::nullopt;
+  }
+  auto o = parse_object(res.body);
+  out.reference = o ? str_at(*o, "id") : "";
+  return o ? std::move(*o) : json::object{};
+}
+
 // ---- counter methods ------------------------------------------------------------------------
 
 class CounterGateway final : public Gateway {
@@ -176,19 +214,8 @@ class StripeGateway final : public Gateway {
     auto res = post("/v1/payment_intents", form, r.payment_id);
     log_call("stripe", "payment_intents", res);
     ChargeResult out;
-    out.outcome = classify(res);
-    out.raw_response = scrubbed(res.body);
-    if (out.outcome != Outcome::pending) {
-      out.message = failure_message("Stripe", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.transaction_id = o ? str_at(*o, "id") : "";
-    if (out.transaction_id.empty()) {
-      out.outcome = Outcome::unavailable;
-      out.message = "Stripe answered without a PaymentIntent id";
-      return out;
-    }
+    auto o = accepted_charge(res, "Stripe", "a PaymentIntent id", out);
+    if (!o) return out;
     out.next_action = {{"type", "stripe_confirm"}, {"client_secret", str_at(*o, "client_secret")}};
     return out;
   }
@@ -201,16 +228,9 @@ class StripeGateway final : public Gateway {
                     idempotency_key);
     log_call("stripe", "refunds", res);
     RefundResult out;
-    out.raw_response = scrubbed(res.body);
-    const auto c = classify(res);
-    if (c != Outcome::pending) {
-      out.outcome = c;
-      out.message = failure_message("Stripe", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.reference = o ? str_at(*o, "id") : "";
-    const auto status = o ? str_at(*o, "status") : "";
+    auto o = accepted_refund(res, "Stripe", out);
+    if (!o) return out;
+    const auto status = str_at(*o, "status");
     out.outcome = status == "failed" || status == "canceled" ? Outcome::declined
                   : status == "succeeded"                    ? Outcome::succeeded
                                                              : Outcome::pending;
@@ -308,19 +328,8 @@ class PaypalGateway final : public Gateway {
     json::object body{{"intent", "CAPTURE"}, {"purchase_units", json::array{std::move(unit)}}};
     auto res = call("POST", "/v2/checkout/orders", json::serialize(body), *token, r.payment_id);
     log_call("paypal", "checkout/orders", res);
-    out.outcome = classify(res);
-    out.raw_response = scrubbed(res.body);
-    if (out.outcome != Outcome::pending) {
-      out.message = failure_message("PayPal", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.transaction_id = o ? str_at(*o, "id") : "";
-    if (out.transaction_id.empty()) {
-      out.outcome = Outcome::unavailable;
-      out.message = "PayPal answered without an order id";
-      return out;
-    }
+    auto o = accepted_charge(res, "PayPal", "an order id", out);
+    if (!o) return out;
     std::string approve;
     if (auto* links = o->if_contains("links"); links && links->is_array())
       for (const auto& l : links->get_array())
@@ -351,16 +360,9 @@ class PaypalGateway final : public Gateway {
     auto res = call("POST", "/v2/payments/captures/" + capture_ref + "/refund",
                     json::serialize(body), *token, idempotency_key);
     log_call("paypal", "captures/refund", res);
-    out.raw_response = scrubbed(res.body);
-    const auto c = classify(res);
-    if (c != Outcome::pending) {
-      out.outcome = c;
-      out.message = failure_message("PayPal", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.reference = o ? str_at(*o, "id") : "";
-    const auto status = o ? str_at(*o, "status") : "";
+    auto o = accepted_refund(res, "PayPal", out);
+    if (!o) return out;
+    const auto status = str_at(*o, "status");
     out.outcome = status == "COMPLETED"                         ? Outcome::succeeded
                   : status == "FAILED" || status == "CANCELLED" ? Outcome::declined
                                                                 : Outcome::pending;
@@ -541,19 +543,8 @@ class LocalGateway final : public Gateway {
     auto res = post("/payments", json::serialize(body), r.payment_id);
     log_call("local", "payments", res);
     ChargeResult out;
-    out.outcome = classify(res);
-    out.raw_response = scrubbed(res.body);
-    if (out.outcome != Outcome::pending) {
-      out.message = failure_message("The local gateway", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.transaction_id = o ? str_at(*o, "id") : "";
-    if (out.transaction_id.empty()) {
-      out.outcome = Outcome::unavailable;
-      out.message = "The local gateway answered without an id";
-      return out;
-    }
+    auto o = accepted_charge(res, "The local gateway", "an id", out);
+    if (!o) return out;
     out.next_action = {{"type", "redirect"}, {"redirect_url", str_at(*o, "redirect_url")}};
     return out;
   }
@@ -567,15 +558,8 @@ class LocalGateway final : public Gateway {
     auto res = post("/refunds", json::serialize(body), idempotency_key);
     log_call("local", "refunds", res);
     RefundResult out;
-    out.raw_response = scrubbed(res.body);
-    const auto c = classify(res);
-    if (c != Outcome::pending) {
-      out.outcome = c;
-      out.message = failure_message("The local gateway", res);
-      return out;
-    }
-    auto o = parse_object(res.body);
-    out.reference = o ? str_at(*o, "id") : "";
+    auto o = accepted_refund(res, "The local gateway", out);
+    if (!o) return out;
     out.outcome = Outcome::succeeded;
     return out;
   }
