@@ -165,67 +165,140 @@ std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_
   return r.front().int64(0);
 }
 
-void insert_order(db::Transaction& tx, const domain::Order& o) {
-  const std::string customer = o.customer_info ? json::serialize(*o.customer_info) : "";
-  const std::string delivery = o.delivery_info ? json::serialize(*o.delivery_info) : "";
-  const std::string metadata = json::serialize(o.metadata);
-  const std::string needs = domain::needs_to_storage(o.stock_needs);
+namespace {
+
+// The JSON text columns of an order and of its lines, kept alive while their parameters
+// (string views into them) are used.
+struct OrderTexts {
+  std::string customer, delivery, metadata, needs;
+  std::vector<std::string> modifiers, options;
+  explicit OrderTexts(const domain::Order& o)
+      : customer(o.customer_info ? json::serialize(*o.customer_info) : ""),
+        delivery(o.delivery_info ? json::serialize(*o.delivery_info) : ""),
+        metadata(json::serialize(o.metadata)),
+        needs(domain::needs_to_storage(o.stock_needs)) {
+    for (const auto& it : o.items) {
+      json::array mods;
+      for (const auto& m : it.modifiers) mods.emplace_back(m);
+      modifiers.push_back(json::serialize(mods));
+      options.push_back(json::serialize(it.options));
+    }
+  }
+};
+
+// The 35 parameters of an order row, in kColumns order.
+void add_order_params(std::vector<db::Param>& p, const domain::Order& o, const OrderTexts& t) {
+  p.insert(p.end(), {std::string_view(o.id),
+                     std::string_view(o.order_number),
+                     std::string_view(o.business_date),
+                     domain::order_type_name(o.type),
+                     domain::order_status_name(o.status),
+                     domain::payment_status_name(o.payment_status),
+                     text_or_null(o.payment_method),
+                     text_or_null(o.customer_id),
+                     text_or_null(o.created_by),
+                     text_or_null(o.api_key_id),
+                     o.subtotal,
+                     o.adjustment_amount,
+                     o.tax_amount,
+                     o.total_amount,
+                     o.refunded_amount,
+                     std::string_view(o.currency),
+                     text_or_null(t.customer),
+                     text_or_null(t.delivery),
+                     text_or_null(o.driver_id),
+                     o.is_pickup,
+                     text_or_null(o.table_number),
+                     text_or_null(o.notes),
+                     std::string_view(t.metadata),
+                     static_cast<std::int64_t>(o.prep_minutes),
+                     static_cast<std::int64_t>(o.estimated_time),
+                     std::string_view(t.needs),
+                     domain::stock_state_name(o.stock_state),
+                     o.version,
+                     o.created_at,
+                     o.updated_at,
+                     int_or_null(o.confirmed_at),
+                     int_or_null(o.completed_at),
+                     int_or_null(o.cancelled_at),
+                     text_or_null(o.cancel_reason),
+                     int_or_null(o.expires_at)});
+}
+
+// The parameters of line `i` but its order id: id, position, product, name, unit price,
+// quantity, modifiers, options, instructions, line total, prep minutes.
+void add_item_params(std::vector<db::Param>& p, const domain::Order& o, const OrderTexts& t,
+                     std::size_t i) {
+  const auto& it = o.items[i];
+  p.insert(p.end(), {std::string_view(it.id), static_cast<std::int64_t>(i),
+                     std::string_view(it.product_id), std::string_view(it.name), it.unit_price,
+                     it.quantity, std::string_view(t.modifiers[i]), std::string_view(t.options[i]),
+                     text_or_null(it.special_instructions), it.line_total,
+                     static_cast<std::int64_t>(it.prep_minutes)});
+}
+
+constexpr std::string_view kItemColumns =
+    "id, order_id, position, product_id, name, unit_price, quantity, modifiers, options, "
+    "special_instructions, line_total, prep_minutes";
+
+const std::string& order_insert_sql() {
   static const std::string sql =
       "INSERT INTO orders (" + std::string(kColumns) +
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
       "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)";
-  const std::vector<db::Param> params = {std::string_view(o.id),
-                                         std::string_view(o.order_number),
-                                         std::string_view(o.business_date),
-                                         domain::order_type_name(o.type),
-                                         domain::order_status_name(o.status),
-                                         domain::payment_status_name(o.payment_status),
-                                         text_or_null(o.payment_method),
-                                         text_or_null(o.customer_id),
-                                         text_or_null(o.created_by),
-                                         text_or_null(o.api_key_id),
-                                         o.subtotal,
-                                         o.adjustment_amount,
-                                         o.tax_amount,
-                                         o.total_amount,
-                                         o.refunded_amount,
-                                         std::string_view(o.currency),
-                                         text_or_null(customer),
-                                         text_or_null(delivery),
-                                         text_or_null(o.driver_id),
-                                         o.is_pickup,
-                                         text_or_null(o.table_number),
-                                         text_or_null(o.notes),
-                                         std::string_view(metadata),
-                                         static_cast<std::int64_t>(o.prep_minutes),
-                                         static_cast<std::int64_t>(o.estimated_time),
-                                         std::string_view(needs),
-                                         domain::stock_state_name(o.stock_state),
-                                         o.version,
-                                         o.created_at,
-                                         o.updated_at,
-                                         int_or_null(o.confirmed_at),
-                                         int_or_null(o.completed_at),
-                                         int_or_null(o.cancelled_at),
-                                         text_or_null(o.cancel_reason),
-                                         int_or_null(o.expires_at)};
-  tx.exec(sql, params);
-  std::int64_t position = 0;
-  for (const auto& it : o.items) {
-    json::array mods;
-    for (const auto& m : it.modifiers) mods.emplace_back(m);
-    const std::string mods_text = json::serialize(mods);
-    const std::string options_text = json::serialize(it.options);
-    tx.exec(
-        "INSERT INTO order_items (id, order_id, position, product_id, name, unit_price, "
-        "quantity, modifiers, options, special_instructions, line_total, prep_minutes) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        {std::string_view(it.id), std::string_view(o.id), position++,
-         std::string_view(it.product_id), std::string_view(it.name), it.unit_price, it.quantity,
-         std::string_view(mods_text), std::string_view(options_text),
-         text_or_null(it.special_instructions), it.line_total,
-         static_cast<std::int64_t>(it.prep_minutes)});
+  return sql;
+}
+
+// "($a, $1, $b, …)": a line's VALUES row whose parameters start at `first` (order id: $1).
+std::string item_values(std::size_t first) {
+  std::string v = "($" + std::to_string(first) + ", $1";
+  for (std::size_t k = 1; k < 11; ++k) v += ", $" + std::to_string(first + k);
+  return v + ")";
+}
+
+}  // namespace
+
+void insert_order(db::Transaction& tx, const domain::Order& o) {
+  const OrderTexts texts(o);
+  std::vector<db::Param> params;
+  add_order_params(params, o, texts);
+  tx.exec(order_insert_sql(), params);
+  static const std::string item_sql =
+      "INSERT INTO order_items (" + std::string(kItemColumns) + ") VALUES " + item_values(2);
+  for (std::size_t i = 0; i < o.items.size(); ++i) {
+    std::vector<db::Param> p{std::string_view(o.id)};
+    add_item_params(p, o, texts, i);
+    tx.exec(item_sql, p);
   }
+}
+
+void insert_new_order(db::Transaction& tx, const domain::Order& o,
+                      const domain::OrderHistory& created) {
+  if (tx.dialect() != db::Dialect::postgres || o.items.empty()) {
+    insert_order(tx, o);
+    insert_history(tx, o.id, created);
+    return;
+  }
+  // One statement on PostgreSQL: the order, its history row and every line (the lines' and
+  // the history's foreign keys are checked at the end of the statement, after the order).
+  const OrderTexts texts(o);
+  const std::string history_id = util::new_uuid_v7();
+  std::vector<db::Param> params;
+  params.reserve(40 + 11 * o.items.size());
+  add_order_params(params, o, texts);
+  params.insert(params.end(), {std::string_view(history_id),
+                               domain::order_status_name(created.status), created.at,
+                               text_or_null(created.by), text_or_null(created.reason)});
+  std::string sql = "WITH o AS (" + order_insert_sql() +
+                    "), h AS (INSERT INTO order_history (id, order_id, status, at, by_id, reason) "
+                    "VALUES ($36, $1, $37, $38, $39, $40)) INSERT INTO order_items (" +
+                    std::string(kItemColumns) + ") VALUES ";
+  for (std::size_t i = 0; i < o.items.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += item_values(params.size() + 1);
+    add_item_params(params, o, texts, i);
+  }
+  tx.exec(sql, params);
 }
 
 void insert_history(db::Transaction& tx, std::string_view order_id, const domain::OrderHistory& h) {

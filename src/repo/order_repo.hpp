@@ -24,6 +24,10 @@ std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_
 void insert_order(db::Transaction& tx, const domain::Order& order);
 void insert_history(db::Transaction& tx, std::string_view order_id,
                     const domain::OrderHistory& entry);
+/// A new order: its row, its lines and its first history row (on PostgreSQL in one
+/// statement, so placing an order costs one round trip for all three).
+void insert_new_order(db::Transaction& tx, const domain::Order& order,
+                      const domain::OrderHistory& created);
 
 /// The order with its lines and history.
 std::optional<domain::Order> find_order(db::Connection& conn, std::string_view id);

@@ -80,10 +80,9 @@ crema::Result<domain::Order> OrderService::place_event_order(
   order.business_date = business_date(now);
   order.order_number =
       domain::order_number(order.business_date, repo::next_order_sequence(tx, order.business_date));
-  repo::insert_order(tx, order);
   domain::OrderHistory created{domain::OrderStatus::pending, now, actor.user_id(),
                                "catering event confirmed"};
-  repo::insert_history(tx, order.id, created);
+  repo::insert_new_order(tx, order, created);
   order.history.push_back(created);
 
   auto data = domain::to_json(order);

@@ -302,9 +302,8 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     order.business_date = business_date(now);
     order.order_number = domain::order_number(order.business_date,
                                               repo::next_order_sequence(tx, order.business_date));
-    repo::insert_order(tx, order);
     domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(), {}};
-    repo::insert_history(tx, order.id, created);
+    repo::insert_new_order(tx, order, created);
     order.history.push_back(created);
     if (r.use_cart) repo::delete_cart(tx, actor.user_id());
 
