@@ -127,6 +127,10 @@ store=sqlite
   echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency POST /api/v1/orders ($products product(s))"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$raw"
+# PostgreSQL: start from a clean checkpoint, so dirty pages left by an earlier run (pgbench's
+# million-row load, a dropped database) are not flushed during this one. Same for pgbench.
+checkpoint() { command -v psql >/dev/null && psql -q "$1" -c CHECKPOINT >/dev/null 2>&1 || true; }
+[[ $store == postgresql ]] && checkpoint "$db_url"
 wrk -t"$wrk_threads" -c"$connections" -d"$warmup" -s "$tmp/order.lua" "http://127.0.0.1:$port/api/v1/orders" >/dev/null
 out=$(wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency -s "$tmp/order.lua" \
   "http://127.0.0.1:$port/api/v1/orders")
@@ -144,6 +148,7 @@ if [[ $store == postgresql && -n ${PGBENCH_URL:-} ]]; then
   wait "$crema_pid" 2>/dev/null || true
   crema_pid=''
   "$pgbench" -i -q -s 10 "$PGBENCH_URL" >>"$raw" 2>&1
+  checkpoint "$PGBENCH_URL"
   secs=${duration%s}
   pg_out=$("$pgbench" -c "$connections" -j 2 -T "$secs" "$PGBENCH_URL" 2>&1)
   printf '%s\n' "$pg_out" >>"$raw"
