@@ -27,6 +27,14 @@ class Connection {
 
   /// True when the connection is usable; false once it has seen a connection failure.
   virtual bool healthy() const noexcept = 0;
+
+  /// Opens a transaction with `begin_sql` (BEGIN …). A driver may hold it back and send it
+  /// with the transaction's first statement, in one round trip (PostgreSQL does); the
+  /// default runs it at once (SQLite's BEGIN IMMEDIATE takes the write lock here).
+  virtual void begin(std::string_view begin_sql) { exec(begin_sql, {}); }
+  /// Ends the transaction begin() opened with COMMIT or ROLLBACK (`end_sql`). A transaction
+  /// whose BEGIN was never sent (no statement ran) ends without a round trip.
+  virtual void end(std::string_view end_sql) { exec(end_sql, {}); }
 };
 
 /// Rewrites `$n` placeholders to SQLite's `?n`, leaving string literals, quoted

@@ -24,13 +24,13 @@ std::string_view begin_statement(Dialect dialect, bool writer) {
 }  // namespace
 
 Transaction::Transaction(Lease lease) : lease_(std::move(lease)) {
-  lease_->exec(begin_statement(lease_->dialect(), lease_.writer()));
+  lease_->begin(begin_statement(lease_->dialect(), lease_.writer()));
 }
 
 Transaction::~Transaction() {
   if (done_) return;
   try {
-    lease_->exec("ROLLBACK");
+    lease_->end("ROLLBACK");
   } catch (const Error&) {
     // The connection is broken or the transaction already ended; the pool checks the
     // connection's state when the lease returns it.
@@ -38,7 +38,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  lease_->exec("COMMIT");
+  lease_->end("COMMIT");
   done_ = true;
 }
 

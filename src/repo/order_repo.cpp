@@ -165,6 +165,25 @@ std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_
   return r.front().int64(0);
 }
 
+OrderSlot next_order_slot(db::Transaction& tx, std::string_view business_date) {
+  if (tx.dialect() == db::Dialect::postgres) {
+    auto r = tx.exec(
+        "SELECT (SELECT nextval('order_number_seq') - first_seq + 1 FROM order_day_starts "
+        "WHERE business_date = $1), "
+        "(SELECT COALESCE(SUM(prep_minutes), 0) FROM orders "
+        "WHERE status IN ('confirmed', 'preparing'))",
+        {business_date});
+    OrderSlot slot;
+    slot.queue_minutes = r.front().int64(1);
+    // No row yet: the day's first order takes the path that creates it.
+    slot.sequence = r.front().is_null(0) ? next_order_sequence(tx, business_date)
+                                         : r.front().int64(0);
+    return slot;
+  }
+  // SQLite: two local calls, no round trip to save.
+  return {next_order_sequence(tx, business_date), kitchen_queue_minutes(tx.connection(), {})};
+}
+
 namespace {
 
 // The JSON text columns of an order and of its lines, kept alive while their parameters

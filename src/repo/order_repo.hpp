@@ -20,6 +20,15 @@ namespace crema::repo {
 /// rolled back.
 std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date);
 
+/// A new order's number within its day (as next_order_sequence) and the prep minutes of the
+/// kitchen queue ahead of it (as kitchen_queue_minutes; the new order is not in it yet),
+/// read together: on PostgreSQL in one statement.
+struct OrderSlot {
+  std::int64_t sequence = 0;
+  std::int64_t queue_minutes = 0;
+};
+OrderSlot next_order_slot(db::Transaction& tx, std::string_view business_date);
+
 /// Inserts the order row and its lines (not its history).
 void insert_order(db::Transaction& tx, const domain::Order& order);
 void insert_history(db::Transaction& tx, std::string_view order_id,

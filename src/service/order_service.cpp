@@ -292,16 +292,15 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     order.notes = r.notes;
     order.metadata = r.metadata;
     order.prep_minutes = resolved.prep_minutes;
-    order.estimated_time = domain::estimated_minutes(
-        order.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), order.id),
-        settings_.kitchen_parallelism);
     if (order.type == OrderType::online)
       order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
 
     order.stock_needs = domain::merge_needs(resolved.needs);
     order.business_date = business_date(now);
-    order.order_number = domain::order_number(order.business_date,
-                                              repo::next_order_sequence(tx, order.business_date));
+    const auto slot = repo::next_order_slot(tx, order.business_date);
+    order.order_number = domain::order_number(order.business_date, slot.sequence);
+    order.estimated_time = domain::estimated_minutes(order.prep_minutes, slot.queue_minutes,
+                                                     settings_.kitchen_parallelism);
     domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(), {}};
     repo::insert_new_order(tx, order, created);
     order.history.push_back(created);

@@ -66,6 +66,70 @@ TEST_F(PoolTest, CommittedWritesAreVisibleToReadersAndSnapshotsHold) {
             "two");
 }
 
+// PostgreSQL holds BEGIN back and sends it with the transaction's first statement (one
+// round trip fewer); these pin down that the transaction is still a transaction.
+TEST_F(PoolTest, TheFirstStatementRunsInsideTheTransaction) {
+  pool_->write()->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "first"});
+  {
+    db::Transaction tx(pool_->write());
+    // The transaction's first statement fails: on PostgreSQL the transaction is aborted
+    // (so BEGIN did run first), on SQLite it goes on; either way nothing is kept.
+    EXPECT_THROW(tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "dup"}),
+                 Error);
+    if (is_pg()) {
+      try {
+        tx.exec("SELECT 1");
+        ADD_FAILURE() << "a statement after a failed first statement ran outside a transaction";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.sqlstate(), "25P02");  // in_failed_sql_transaction
+      }
+    }
+  }
+  {
+    db::Transaction tx(pool_->write());
+    tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{2}, "rolled back"});
+  }
+  EXPECT_EQ(count("t"), 1);
+  // A transaction that runs nothing commits (on PostgreSQL without a round trip) and leaves
+  // the connection ready for the next one.
+  {
+    db::Transaction tx(pool_->write());
+    tx.commit();
+  }
+  pool_->transact([](db::Transaction& tx) {
+    tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{3}, "kept"});
+  });
+  EXPECT_EQ(count("t"), 2);
+  EXPECT_EQ(pool_->in_use(), 0);
+}
+
+TEST_F(PoolTest, PostgresReadTransactionsGetTheirIsolationWithTheFirstStatement) {
+  if (!is_pg()) GTEST_SKIP() << "PostgreSQL only: SQLite readers have one snapshot anyway";
+  db::Transaction reader(pool_->read());
+  auto r = reader.exec(
+      "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')");
+  EXPECT_EQ(r.front().text(0), "repeatable read");
+  EXPECT_EQ(r.front().text(1), "on");
+  // Later statements share the transaction the first one opened.
+  auto again = reader.exec("SELECT statement_timestamp() > transaction_timestamp()");
+  EXPECT_TRUE(again.front().boolean(0));
+  reader.commit();
+}
+
+TEST_F(PoolTest, PostgresBeginThatFailsLeavesTheConnectionUsable) {
+  if (!is_pg()) GTEST_SKIP() << "PostgreSQL only: the held-back BEGIN";
+  auto lease = pool_->write();
+  lease->begin("BEGIN ISOLATION LEVEL NO_SUCH_LEVEL");
+  EXPECT_THROW(lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"}), Error);
+  // The statement sent with the failed BEGIN did not run, and the connection is idle.
+  EXPECT_TRUE(lease->healthy());
+  EXPECT_EQ(lease->exec("SELECT COUNT(*) FROM t").front().int64(0), 0);
+  lease->begin("BEGIN");
+  lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "y"});
+  lease->end("ROLLBACK");
+  EXPECT_EQ(lease->exec("SELECT COUNT(*) FROM t").front().int64(0), 0);
+}
+
 TEST_F(PoolTest, ReadTransactionsCannotWrite) {
   EXPECT_THROW(pool_->read_transact([](db::Transaction& tx) {
     tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"});

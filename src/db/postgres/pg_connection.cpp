@@ -246,8 +246,10 @@ Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
                       " parameters but " + std::to_string(n) + " were given (in: " +
                       std::string(sql.substr(0, 200)) + ")");
     const std::string name = prepared.name;
-    ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
-                                 nullptr, nullptr, 0));
+    ResultPtr res(pending_begin_.empty()
+                      ? PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
+                                       nullptr, nullptr, 0)
+                      : exec_after_begin(name, static_cast<int>(n), values.data()));
     if (result_ok(res.get())) return convert_result(res.get());
     if (attempt == 0 && statement_went_stale(res.get())) {
       prepared_.erase(key);
@@ -263,7 +265,70 @@ Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
   }
 }
 
+void PgConnection::begin(std::string_view begin_sql) { pending_begin_ = std::string(begin_sql); }
+
+void PgConnection::end(std::string_view end_sql) {
+  if (!pending_begin_.empty()) {
+    pending_begin_.clear();  // nothing ran: there is no transaction on the server to end
+    return;
+  }
+  exec(end_sql, {});
+}
+
+void PgConnection::flush_begin() {
+  if (pending_begin_.empty()) return;
+  const std::string begin = std::move(pending_begin_);
+  pending_begin_.clear();
+  ResultPtr res(PQexec(conn_, begin.c_str()));
+  if (!result_ok(res.get())) fail(res.release(), begin);
+}
+
+PGresult* PgConnection::exec_after_begin(const std::string& statement, int nparams,
+                                         const char* const* values) {
+  const std::string begin = std::move(pending_begin_);
+  pending_begin_.clear();
+  if (PQenterPipelineMode(conn_) != 1) {
+    // Not idle (cannot happen between statements); fall back to two round trips.
+    ResultPtr res(PQexec(conn_, begin.c_str()));
+    if (!result_ok(res.get())) return res.release();
+    return PQexecPrepared(conn_, statement.c_str(), nparams, values, nullptr, nullptr, 0);
+  }
+  // BEGIN, the statement and a sync in one write. The server answers BEGIN's result, the
+  // statement's (PIPELINE_ABORTED when BEGIN failed) and the sync marker; every answer is
+  // read before leaving pipeline mode, so the connection is idle again whatever happened.
+  const bool sent =
+      PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQsendQueryPrepared(conn_, statement.c_str(), nparams, values, nullptr, nullptr, 0) == 1 &&
+      PQpipelineSync(conn_) == 1;
+  ResultPtr results[2];
+  bool synced = false;
+  if (sent) {
+    for (auto& result : results) {
+      while (PGresult* r = PQgetResult(conn_)) {
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+          PQclear(r);
+          synced = true;
+          break;
+        }
+        if (!result) result.reset(r);
+        else PQclear(r);
+      }
+      if (synced || PQstatus(conn_) == CONNECTION_BAD) break;
+    }
+    while (!synced && PQstatus(conn_) != CONNECTION_BAD) {
+      PGresult* r = PQgetResult(conn_);
+      if (!r) break;
+      synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+    }
+  }
+  if (!synced || PQexitPipelineMode(conn_) != 1) healthy_ = false;
+  if (!result_ok(results[0].get())) return results[0].release();
+  return results[1].release();
+}
+
 void PgConnection::exec_script(std::string_view sql) {
+  flush_begin();
   const std::string text(sql);
   ResultPtr res(PQexec(conn_, text.c_str()));
   if (!result_ok(res.get())) fail(res.release(), {});
@@ -287,6 +352,7 @@ bool PgConnection::idle_alive() noexcept {
 }
 
 void PgConnection::end_lease() noexcept {
+  pending_begin_.clear();
   if (!healthy()) return;
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
     ResultPtr res(PQexec(conn_, "ROLLBACK"));

@@ -28,6 +28,10 @@ class PgConnection final : public Connection {
   Result exec(std::string_view sql, std::span<const Param> params) override;
   void exec_script(std::string_view sql) override;
   bool healthy() const noexcept override;
+  /// Holds BEGIN back and sends it pipelined with the first statement: one round trip
+  /// fewer per transaction, and none at all for a transaction that runs no statement.
+  void begin(std::string_view begin_sql) override;
+  void end(std::string_view end_sql) override;
 
   /// For an idle connection: reads whatever the server sent since the last query, and
   /// says false when that was the server closing the connection (backend terminated,
@@ -45,6 +49,11 @@ class PgConnection final : public Connection {
   const Prepared& prepare(const std::string& key, std::string_view sql,
                           const std::vector<unsigned>& types);
   [[noreturn]] void fail(pg_result* res, std::string_view context);
+  /// Sends the held-back BEGIN on its own (before a statement that cannot be pipelined).
+  void flush_begin();
+  /// The held-back BEGIN and one prepared statement in one pipeline; the statement's result.
+  pg_result* exec_after_begin(const std::string& statement, int nparams,
+                              const char* const* values);
 
   pg_conn* conn_ = nullptr;
   bool healthy_ = true;
@@ -53,6 +62,8 @@ class PgConnection final : public Connection {
   std::unordered_map<std::string, Prepared> prepared_;
   /// Prepared statements to DEALLOCATE once the connection is out of its transaction.
   std::vector<std::string> stale_;
+  /// The BEGIN statement begin() held back; empty once sent (or when none is pending).
+  std::string pending_begin_;
 };
 
 /// The db::Error kind for a SQLSTATE; `connection_bad` when libpq lost the connection.
