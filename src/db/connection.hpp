@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "db/types.hpp"
 
@@ -20,6 +21,21 @@ class Connection {
   virtual Result exec(std::string_view sql, std::span<const Param> params) = 0;
   Result exec(std::string_view sql, std::initializer_list<Param> params = {}) {
     return exec(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+
+  /// Runs independent statements in order and returns each one's rows; the first failure
+  /// throws, as from exec(). PostgreSQL sends them all in one round trip (outside a
+  /// transaction they form one implicit transaction); SQLite runs them one by one. Meant for
+  /// reads a use case needs together, whose parameters do not depend on each other's rows.
+  struct Statement {
+    std::string_view sql;
+    std::span<const Param> params;
+  };
+  virtual std::vector<Result> exec_all(std::span<const Statement> statements) {
+    std::vector<Result> out;
+    out.reserve(statements.size());
+    for (const auto& st : statements) out.push_back(exec(st.sql, st.params));
+    return out;
   }
 
   /// Runs several statements without parameters (migrations, set-up).

@@ -39,6 +39,18 @@ constexpr std::string_view kStoredColumns =
     "id, name, description, category, price, attributes, modifiers, prep_minutes, track_stock, "
     "sale_enabled, is_active, rating_avg_milli, rating_count, version, created_at, updated_at";
 
+// The recipe lines of the products whose ids fill the placeholder list `in`, in order.
+std::string recipes_sql_for(std::string_view in) {
+  return "SELECT product_id, inventory_item_id, quantity FROM product_recipe WHERE product_id "
+         "IN (" + std::string(in) + ") ORDER BY product_id, position";
+}
+
+std::map<std::string, std::vector<domain::RecipeLine>> recipes_from(const db::Result& r) {
+  std::map<std::string, std::vector<domain::RecipeLine>> out;
+  for (auto row : r) out[row.text(0)].push_back({row.text(1), row.int64(2)});
+  return out;
+}
+
 json::object object_of(std::string_view text) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
@@ -217,17 +229,20 @@ std::map<std::string, domain::Product, std::less<>> products_for_order(
   std::map<std::string, domain::Product, std::less<>> out;
   if (ids.empty()) return out;
   std::vector<db::Param> params(ids.begin(), ids.end());
-  auto r = conn.exec("SELECT " + std::string(kStoredColumns) + " FROM products WHERE id IN (" +
-                         placeholders(1, ids.size()) + ")",
-                     params);
-  std::vector<std::string> found;
-  for (auto row : r) {
+  const std::string in = placeholders(1, ids.size());
+  const std::string products_sql =
+      "SELECT " + std::string(kStoredColumns) + " FROM products WHERE id IN (" + in + ")";
+  const std::string recipes_sql = recipes_sql_for(in);
+  // Both keyed by the ids asked for (a recipe of an unknown id does not exist): one round
+  // trip on PostgreSQL.
+  const db::Connection::Statement reads[] = {{products_sql, params}, {recipes_sql, params}};
+  auto results = conn.exec_all(reads);
+  for (auto row : results[0]) {
     auto p = stored_of(row);
-    found.push_back(p.id);
     out.emplace(p.id, std::move(p));
   }
-  if (!found.empty())
-    for (auto& [id, lines] : recipes_of(conn, found)) out.at(id).recipe = std::move(lines);
+  for (auto& [id, lines] : recipes_from(results[1]))
+    if (auto it = out.find(id); it != out.end()) it->second.recipe = std::move(lines);
   return out;
 }
 
@@ -346,15 +361,10 @@ void replace_recipe(db::Transaction& tx, std::string_view product_id,
 
 std::map<std::string, std::vector<domain::RecipeLine>> recipes_of(
     db::Connection& conn, std::span<const std::string> product_ids) {
-  std::map<std::string, std::vector<domain::RecipeLine>> out;
-  if (product_ids.empty()) return out;
+  if (product_ids.empty()) return {};
   std::vector<db::Param> params(product_ids.begin(), product_ids.end());
-  auto r = conn.exec(
-      "SELECT product_id, inventory_item_id, quantity FROM product_recipe WHERE product_id IN (" +
-          placeholders(1, product_ids.size()) + ") ORDER BY product_id, position",
-      params);
-  for (auto row : r) out[row.text(0)].push_back({row.text(1), row.int64(2)});
-  return out;
+  return recipes_from(
+      conn.exec(recipes_sql_for(placeholders(1, product_ids.size())), params));
 }
 
 }  // namespace crema::repo

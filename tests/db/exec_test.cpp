@@ -221,6 +221,49 @@ TEST_F(ExecTest, CachedStatementsSurviveSchemaChanges) {
   EXPECT_EQ(pool_->read()->exec("SELECT * FROM t").columns().size(), 3u);
 }
 
+// exec_all: on PostgreSQL one pipeline (with a transaction's held-back BEGIN in front).
+TEST_F(ExecTest, ExecAllRunsStatementsInOrderAndFailsLikeExec) {
+  pool_->write()->exec_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  const std::string_view insert = "INSERT INTO t (id, v) VALUES ($1, $2)";
+  const db::Param one[] = {std::int64_t{1}, "one"};
+  const db::Param two[] = {std::int64_t{2}, "two"};
+  const db::Param three[] = {std::int64_t{3}, "three"};
+  const db::Param id2[] = {std::int64_t{2}};
+  {
+    db::Transaction tx(pool_->write());
+    const db::Connection::Statement statements[] = {
+        {insert, one},
+        {"INSERT INTO t (id, v) VALUES ($1, $2) RETURNING v", two},
+        {"SELECT v FROM t WHERE id = $1", id2},
+        {"SELECT COUNT(*) FROM t", {}}};
+    auto r = tx.connection().exec_all(statements);
+    ASSERT_EQ(r.size(), 4u);
+    EXPECT_TRUE(r[0].empty());
+    EXPECT_EQ(r[1].front().text(0), "two");
+    EXPECT_EQ(r[2].front().text(0), "two");  // each statement sees the ones before it
+    EXPECT_EQ(r[3].front().int64(0), 2);
+    tx.commit();
+  }
+  EXPECT_EQ(count("t"), 2);
+  {
+    // The second statement breaks a key: that error, and the transaction keeps nothing.
+    db::Transaction tx(pool_->write());
+    const db::Connection::Statement statements[] = {
+        {insert, three}, {insert, one}, {"SELECT COUNT(*) FROM t", {}}};
+    EXPECT_EQ(error_kind([&] { tx.connection().exec_all(statements); }), Kind::unique_violation);
+  }
+  EXPECT_EQ(count("t"), 2);
+  // Outside a transaction PostgreSQL runs a pipeline as one implicit transaction.
+  const db::Connection::Statement statements[] = {{insert, three}, {insert, one}};
+  EXPECT_EQ(error_kind([&] { pool_->write()->exec_all(statements); }), Kind::unique_violation);
+  EXPECT_EQ(count("t"), is_pg() ? 2 : 3);
+  // The connection is idle and usable afterwards.
+  const db::Connection::Statement reads[] = {{"SELECT COUNT(*) FROM t", {}},
+                                             {"SELECT v FROM t WHERE id = $1", id2}};
+  auto r = pool_->write()->exec_all(reads);
+  EXPECT_EQ(r[1].front().text(0), "two");
+}
+
 TEST_F(ExecTest, PostgresDefaultsGiveWayToTheUrl) {
   if (!is_pg()) GTEST_SKIP() << "libpq connection parameters";
   EXPECT_EQ(pool_->read()->exec("SHOW application_name").front().text(0), "crema");

@@ -23,10 +23,7 @@ constexpr Oid kFloat8Oid = 701;
 // Statements come from code; the bound only protects against dynamically built SQL.
 constexpr std::size_t kMaxPreparedStatements = 512;
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+using ResultPtr = PgConnection::ResultHandle;
 
 // libpq messages end with a newline and may span lines; logs want one line.
 std::string one_line(const char* text) {
@@ -154,6 +151,8 @@ PgConnection::PgConnection(const std::string& url) {
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
+void PgConnection::ResultFree::operator()(pg_result* r) const noexcept { PQclear(r); }
+
 bool PgConnection::healthy() const noexcept {
   return healthy_ && PQstatus(conn_) == CONNECTION_OK;
 }
@@ -200,68 +199,106 @@ const PgConnection::Prepared& PgConnection::prepare(const std::string& key,
   return prepared_.emplace(key, Prepared{std::move(name), nparams}).first->second;
 }
 
-Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
+PgConnection::Bound PgConnection::bind(std::string_view sql, std::span<const Param> params) {
   // Parameters go as text with their types, so `$1 + 1`, `SELECT $1` or `$1 IS NULL`
   // mean the same as on SQLite: int64 is bigint, double float8, bool boolean, and strings
   // are text (the portable schema keeps ids, JSON and names in TEXT columns). NULL stays
   // untyped so that it fits any column. The statement cache key includes the type
   // signature, since the same SQL text may be run with different parameter kinds.
   const std::size_t n = params.size();
-  std::vector<std::string> storage(n);
-  std::vector<const char*> values(n, nullptr);
-  std::vector<unsigned> types(n, 0);
-  std::string key(sql);
-  key += '\x1f';
+  Bound b;
+  b.sql = sql;
+  b.storage.resize(n);
+  b.values.assign(n, nullptr);
+  b.types.assign(n, 0);
+  b.key = std::string(sql);
+  b.key += '\x1f';
   for (std::size_t i = 0; i < n; ++i) {
     const Param& p = params[i];
     if (std::holds_alternative<std::nullptr_t>(p)) {
-      key += 'n';
+      b.key += 'n';
       continue;
     }
     if (const auto* v = std::get_if<std::int64_t>(&p)) {
-      storage[i] = std::to_string(*v);
-      types[i] = kInt8Oid;
-      key += 'i';
+      b.storage[i] = std::to_string(*v);
+      b.types[i] = kInt8Oid;
+      b.key += 'i';
     } else if (const auto* d = std::get_if<double>(&p)) {
-      storage[i] = detail::format_double(*d);
-      types[i] = kFloat8Oid;
-      key += 'd';
-    } else if (const auto* b = std::get_if<bool>(&p)) {
-      storage[i] = *b ? "true" : "false";
-      types[i] = kBoolOid;
-      key += 'b';
+      b.storage[i] = detail::format_double(*d);
+      b.types[i] = kFloat8Oid;
+      b.key += 'd';
+    } else if (const auto* v = std::get_if<bool>(&p)) {
+      b.storage[i] = *v ? "true" : "false";
+      b.types[i] = kBoolOid;
+      b.key += 'b';
     } else {
-      storage[i] = std::string(std::get<std::string_view>(p));  // libpq wants NUL-terminated
-      types[i] = kTextOid;
-      key += 's';
+      b.storage[i] = std::string(std::get<std::string_view>(p));  // libpq wants NUL-terminated
+      b.types[i] = kTextOid;
+      b.key += 's';
     }
-    values[i] = storage[i].c_str();
   }
+  // After the loop: the strings no longer move.
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::holds_alternative<std::nullptr_t>(params[i])) b.values[i] = b.storage[i].c_str();
+  return b;
+}
 
+Result PgConnection::exec(std::string_view sql, std::span<const Param> params) {
+  Bound one[] = {bind(sql, params)};
+  return std::move(run(one).front());
+}
+
+std::vector<Result> PgConnection::exec_all(std::span<const Statement> statements) {
+  std::vector<Bound> bound;
+  bound.reserve(statements.size());
+  for (const auto& st : statements) bound.push_back(bind(st.sql, st.params));
+  return run(bound);
+}
+
+std::vector<Result> PgConnection::run(std::span<Bound> statements) {
   for (int attempt = 0;; ++attempt) {
-    const Prepared& prepared = prepare(key, sql, types);
-    if (prepared.params != static_cast<int>(n))
-      throw Error(Error::Kind::other,
-                  "PostgreSQL: statement takes " + std::to_string(prepared.params) +
-                      " parameters but " + std::to_string(n) + " were given (in: " +
-                      std::string(sql.substr(0, 200)) + ")");
-    const std::string name = prepared.name;
-    ResultPtr res(pending_begin_.empty()
-                      ? PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
-                                       nullptr, nullptr, 0)
-                      : exec_after_begin(name, static_cast<int>(n), values.data()));
-    if (result_ok(res.get())) return convert_result(res.get());
-    if (attempt == 0 && statement_went_stale(res.get())) {
-      prepared_.erase(key);
-      stale_.push_back(name);
-      // Outside a transaction the statement can simply be prepared again. Inside one the
-      // transaction is already aborted, so the whole unit of work must start over.
-      if (PQtransactionStatus(conn_) == PQTRANS_IDLE) continue;
-      throw Error(Error::Kind::retryable,
-                  "PostgreSQL: a prepared statement went stale after a schema change",
-                  std::string(sqlstate_of(res.get())));
+    std::vector<std::string> names;
+    names.reserve(statements.size());
+    for (auto& b : statements) {
+      const Prepared& prepared = prepare(b.key, b.sql, b.types);
+      if (prepared.params != static_cast<int>(b.values.size()))
+        throw Error(Error::Kind::other,
+                    "PostgreSQL: statement takes " + std::to_string(prepared.params) +
+                        " parameters but " + std::to_string(b.values.size()) +
+                        " were given (in: " + std::string(b.sql.substr(0, 200)) + ")");
+      names.push_back(prepared.name);
     }
-    fail(res.release(), sql);
+    std::vector<ResultPtr> results;
+    if (statements.size() == 1 && pending_begin_.empty()) {
+      results.emplace_back(PQexecPrepared(conn_, names[0].c_str(),
+                                          static_cast<int>(statements[0].values.size()),
+                                          statements[0].values.data(), nullptr, nullptr, 0));
+    } else {
+      results = pipeline(statements, names);
+    }
+    std::vector<Result> out;
+    out.reserve(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      PGresult* res = results[i].get();
+      if (result_ok(res)) {
+        out.push_back(convert_result(res));
+        continue;
+      }
+      if (attempt == 0 && statement_went_stale(res)) {
+        prepared_.erase(statements[i].key);
+        stale_.push_back(names[i]);
+        // Outside a transaction the statements can simply be prepared and run again (a
+        // pipeline's statements share one implicit transaction, so none of them stayed).
+        // Inside one the transaction is already aborted: the whole unit of work must start
+        // over.
+        if (PQtransactionStatus(conn_) == PQTRANS_IDLE) break;
+        throw Error(Error::Kind::retryable,
+                    "PostgreSQL: a prepared statement went stale after a schema change",
+                    std::string(sqlstate_of(res)));
+      }
+      fail(results[i].release(), statements[i].sql);
+    }
+    if (out.size() == results.size()) return out;
   }
 }
 
@@ -283,27 +320,44 @@ void PgConnection::flush_begin() {
   if (!result_ok(res.get())) fail(res.release(), begin);
 }
 
-PGresult* PgConnection::exec_after_begin(const std::string& statement, int nparams,
-                                         const char* const* values) {
+std::vector<PgConnection::ResultHandle> PgConnection::pipeline(std::span<const Bound> statements,
+                                                               const std::vector<std::string>& names) {
   const std::string begin = std::move(pending_begin_);
   pending_begin_.clear();
+  std::vector<ResultPtr> out(statements.size());
   if (PQenterPipelineMode(conn_) != 1) {
-    // Not idle (cannot happen between statements); fall back to two round trips.
-    ResultPtr res(PQexec(conn_, begin.c_str()));
-    if (!result_ok(res.get())) return res.release();
-    return PQexecPrepared(conn_, statement.c_str(), nparams, values, nullptr, nullptr, 0);
+    // Only possible with results left unread, which never happens between statements;
+    // one round trip per statement then.
+    if (!begin.empty()) {
+      ResultPtr res(PQexec(conn_, begin.c_str()));
+      if (!result_ok(res.get())) {
+        out[0] = std::move(res);
+        return out;
+      }
+    }
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      out[i].reset(PQexecPrepared(conn_, names[i].c_str(),
+                                  static_cast<int>(statements[i].values.size()),
+                                  statements[i].values.data(), nullptr, nullptr, 0));
+      if (!result_ok(out[i].get())) break;
+    }
+    return out;
   }
-  // BEGIN, the statement and a sync in one write. The server answers BEGIN's result, the
-  // statement's (PIPELINE_ABORTED when BEGIN failed) and the sync marker; every answer is
+  // [BEGIN,] the statements and one sync in one write. The server answers each in turn
+  // (PIPELINE_ABORTED for those after a failure) and then the sync marker; every answer is
   // read before leaving pipeline mode, so the connection is idle again whatever happened.
-  const bool sent =
-      PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      PQsendQueryPrepared(conn_, statement.c_str(), nparams, values, nullptr, nullptr, 0) == 1 &&
-      PQpipelineSync(conn_) == 1;
-  ResultPtr results[2];
+  bool sent = begin.empty() || PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr,
+                                                 nullptr, nullptr, 0) == 1;
+  for (std::size_t i = 0; sent && i < statements.size(); ++i)
+    sent = PQsendQueryPrepared(conn_, names[i].c_str(),
+                               static_cast<int>(statements[i].values.size()),
+                               statements[i].values.data(), nullptr, nullptr, 0) == 1;
+  sent = sent && PQpipelineSync(conn_) == 1;
+  const std::size_t answers = statements.size() + (begin.empty() ? 0 : 1);
+  std::vector<ResultPtr> got(answers);
   bool synced = false;
   if (sent) {
-    for (auto& result : results) {
+    for (auto& result : got) {
       while (PGresult* r = PQgetResult(conn_)) {
         if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
           PQclear(r);
@@ -323,8 +377,16 @@ PGresult* PgConnection::exec_after_begin(const std::string& statement, int npara
     }
   }
   if (!synced || PQexitPipelineMode(conn_) != 1) healthy_ = false;
-  if (!result_ok(results[0].get())) return results[0].release();
-  return results[1].release();
+  std::size_t at = 0;
+  if (!begin.empty()) {
+    if (!result_ok(got[0].get())) {
+      out[0] = std::move(got[0]);  // BEGIN failed: report that, not the aborted statements
+      return out;
+    }
+    at = 1;
+  }
+  for (std::size_t i = 0; i < statements.size(); ++i) out[i] = std::move(got[at + i]);
+  return out;
 }
 
 void PgConnection::exec_script(std::string_view sql) {

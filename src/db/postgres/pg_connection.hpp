@@ -3,6 +3,8 @@
 /// sent as text, result cells converted by column type, SQLSTATEs mapped to db::Error kinds.
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +18,12 @@ namespace crema::db {
 
 class PgConnection final : public Connection {
  public:
+  /// A libpq result, cleared when dropped.
+  struct ResultFree {
+    void operator()(pg_result* r) const noexcept;
+  };
+  using ResultHandle = std::unique_ptr<pg_result, ResultFree>;
+
   /// Connects to a `postgresql://` URL, adding connect_timeout=3, TCP keepalives (idle
   /// 30 s, interval 10 s, count 3), tcp_user_timeout=10000 ms, client_encoding=UTF8 and
   /// application_name=crema unless the URL sets them. Throws db::Error(unavailable).
@@ -26,6 +34,8 @@ class PgConnection final : public Connection {
 
   Dialect dialect() const noexcept override { return Dialect::postgres; }
   Result exec(std::string_view sql, std::span<const Param> params) override;
+  /// The statements in one round trip (a libpq pipeline).
+  std::vector<Result> exec_all(std::span<const Statement> statements) override;
   void exec_script(std::string_view sql) override;
   bool healthy() const noexcept override;
   /// Holds BEGIN back and sends it pipelined with the first statement: one round trip
@@ -51,9 +61,24 @@ class PgConnection final : public Connection {
   [[noreturn]] void fail(pg_result* res, std::string_view context);
   /// Sends the held-back BEGIN on its own (before a statement that cannot be pipelined).
   void flush_begin();
-  /// The held-back BEGIN and one prepared statement in one pipeline; the statement's result.
-  pg_result* exec_after_begin(const std::string& statement, int nparams,
-                              const char* const* values);
+
+  /// A statement with its parameters as libpq takes them (text, with type OIDs).
+  struct Bound {
+    std::string_view sql;
+    std::string key;  ///< the prepared-statement cache key: SQL and parameter kinds
+    std::vector<std::string> storage;
+    std::vector<const char*> values;
+    std::vector<unsigned> types;
+  };
+  static Bound bind(std::string_view sql, std::span<const Param> params);
+  /// Prepares (once per connection) and runs the statements: one alone with no BEGIN held
+  /// back in one exchange, otherwise all of them in one pipeline. Throws on the first
+  /// failure; a statement gone stale outside a transaction is prepared and run again.
+  std::vector<Result> run(std::span<Bound> statements);
+  /// The held-back BEGIN (if any) and the prepared statements `names` in one pipeline: each
+  /// statement's answer (the first slot holds BEGIN's error when BEGIN failed).
+  std::vector<ResultHandle> pipeline(std::span<const Bound> statements,
+                                     const std::vector<std::string>& names);
 
   pg_conn* conn_ = nullptr;
   bool healthy_ = true;
