@@ -13,3 +13,9 @@ CREATE INDEX orders_driver_idx ON orders (driver_id, created_at, id) WHERE drive
 -- order_history_status_idx (order_id, status, at, by_id; migration 0120) serves that too,
 -- so every status change writes one history index entry instead of two.
 DROP INDEX order_history_order_idx;
+
+-- The kitchen queue every new order reads for its estimate (repo::ask_order_slot): its own
+-- small index, holding only the orders confirmed or preparing now, instead of two range
+-- probes into orders_status_idx.
+CREATE INDEX orders_kitchen_idx ON orders (prep_minutes)
+  WHERE status IN ('confirmed', 'preparing');

@@ -2,6 +2,7 @@
 /// One database connection, whatever the store. SQL is written once with `$1…$n`
 /// placeholders; the SQLite driver binds them as `?NNN`.
 
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <string_view>
@@ -37,6 +38,17 @@ class Connection {
     for (const auto& st : statements) out.push_back(exec(st.sql, st.params));
     return out;
   }
+
+  /// A read whose parameters are known now and whose rows are wanted later in the same
+  /// unit of work: the driver may send it in front of the next statement, in the same round
+  /// trip (PostgreSQL does; SQLite runs it at once). `done` gets its rows when they come; it
+  /// must only keep them (no statements). flush_soon() makes pending reads come now (one
+  /// round trip of their own). Reads still pending when the transaction ends are dropped.
+  virtual void exec_soon(std::string_view sql, std::span<const Param> params,
+                         std::function<void(Result&&)> done) {
+    done(exec(sql, params));
+  }
+  virtual void flush_soon() {}
 
   /// Runs several statements without parameters (migrations, set-up).
   virtual void exec_script(std::string_view sql) = 0;

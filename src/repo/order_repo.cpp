@@ -165,23 +165,39 @@ std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_
   return r.front().int64(0);
 }
 
-OrderSlot next_order_slot(db::Transaction& tx, std::string_view business_date) {
-  if (tx.dialect() == db::Dialect::postgres) {
-    auto r = tx.exec(
-        "SELECT (SELECT nextval('order_number_seq') - first_seq + 1 FROM order_day_starts "
-        "WHERE business_date = $1), "
-        "(SELECT COALESCE(SUM(prep_minutes), 0) FROM orders "
-        "WHERE status IN ('confirmed', 'preparing'))",
-        {business_date});
-    OrderSlot slot;
-    slot.queue_minutes = r.front().int64(1);
-    // No row yet: the day's first order takes the path that creates it.
-    slot.sequence = r.front().is_null(0) ? next_order_sequence(tx, business_date)
-                                         : r.front().int64(0);
-    return slot;
+void ask_order_slot(db::Transaction& tx, std::string_view business_date, OrderSlot& slot) {
+  slot = {};
+  if (tx.dialect() != db::Dialect::postgres) {
+    // SQLite: two local calls, no round trip to save.
+    slot.sequence = next_order_sequence(tx, business_date);
+    slot.queue_minutes = kitchen_queue_minutes(tx.connection(), {});
+    slot.ready = true;
+    return;
   }
-  // SQLite: two local calls, no round trip to save.
-  return {next_order_sequence(tx, business_date), kitchen_queue_minutes(tx.connection(), {})};
+  // Two statements in the same round trip: the queue's has no parameter, so PostgreSQL
+  // plans it once per connection (with the date's parameter beside it, it chose a fresh
+  // custom plan for most orders).
+  tx.connection().exec_soon(
+      "SELECT COALESCE(SUM(prep_minutes), 0) FROM orders "
+      "WHERE status IN ('confirmed', 'preparing')",
+      {}, [&slot](db::Result&& r) { slot.queue_minutes = r.front().int64(0); });
+  const db::Param params[] = {business_date};
+  tx.connection().exec_soon(
+      "SELECT nextval('order_number_seq') - first_seq + 1 FROM order_day_starts "
+      "WHERE business_date = $1",
+      params, [&slot](db::Result&& r) {
+        if (!r.empty()) slot.sequence = r.front().int64(0);
+        slot.ready = true;
+      });
+}
+
+OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date,
+                          OrderSlot& slot) {
+  if (!slot.ready) tx.connection().flush_soon();
+  if (!slot.ready) throw std::logic_error("take_order_slot without ask_order_slot");
+  // No row yet: the day's first order takes the path that creates it.
+  if (!slot.sequence) slot.sequence = next_order_sequence(tx, business_date);
+  return slot;
 }
 
 namespace {

@@ -21,13 +21,18 @@ namespace crema::repo {
 std::int64_t next_order_sequence(db::Transaction& tx, std::string_view business_date);
 
 /// A new order's number within its day (as next_order_sequence) and the prep minutes of the
-/// kitchen queue ahead of it (as kitchen_queue_minutes; the new order is not in it yet),
-/// read together: on PostgreSQL in one statement.
+/// kitchen queue ahead of it (as kitchen_queue_minutes; the new order is not in it yet).
+/// ask_order_slot asks for both in one statement that PostgreSQL sends with the
+/// transaction's next statement (exec_soon); take_order_slot gives the answer (reading it
+/// then if it has not come yet). `slot` must stay alive until then.
 struct OrderSlot {
-  std::int64_t sequence = 0;
+  bool ready = false;
+  std::optional<std::int64_t> sequence;  ///< none: the day's first order (take_order_slot)
   std::int64_t queue_minutes = 0;
 };
-OrderSlot next_order_slot(db::Transaction& tx, std::string_view business_date);
+void ask_order_slot(db::Transaction& tx, std::string_view business_date, OrderSlot& slot);
+OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date,
+                          OrderSlot& slot);
 
 /// Inserts the order row and its lines (not its history).
 void insert_order(db::Transaction& tx, const domain::Order& order);

@@ -36,7 +36,6 @@ std::vector<WebhookRow> to_webhooks(const db::Result& result) {
 }  // namespace
 
 void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
-  tx.memo("active_webhooks").reset();  // enqueue_webhook_event's per-transaction copy
   boost::json::array events;
   for (const auto& e : w.events) events.emplace_back(e);
   const std::string events_text = boost::json::serialize(events);
@@ -48,6 +47,9 @@ void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
       {std::string_view(w.id), std::string_view(w.url), std::string_view(events_text),
        std::string_view(w.description), std::string_view(w.secret_sealed), created_by,
        w.created_at});
+  // enqueue_webhook_event's per-transaction copy: after the write, which is also what
+  // delivers a read still pending (exec_soon) from before it.
+  tx.memo("active_webhooks").reset();
 }
 
 std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id) {
@@ -73,15 +75,28 @@ std::vector<WebhookRow> select_webhooks(
       {before_at, before_id, static_cast<std::int64_t>(limit + 1)}));
 }
 
+namespace {
+const std::string& active_webhooks_sql() {
+  static const std::string sql =
+      "SELECT " + std::string(kColumns) + " FROM webhooks WHERE deleted_at IS NULL ORDER BY id";
+  return sql;
+}
+}  // namespace
+
 std::vector<WebhookRow> active_webhooks(db::Connection& conn) {
-  return to_webhooks(conn.exec("SELECT " + std::string(kColumns) +
-                               " FROM webhooks WHERE deleted_at IS NULL ORDER BY id"));
+  return to_webhooks(conn.exec(active_webhooks_sql()));
+}
+
+void active_webhooks_soon(db::Connection& conn,
+                          std::function<void(std::vector<WebhookRow>&&)> done) {
+  conn.exec_soon(active_webhooks_sql(), {},
+                 [done = std::move(done)](db::Result&& r) { done(to_webhooks(r)); });
 }
 
 bool delete_webhook(db::Transaction& tx, std::string_view id, std::int64_t now_ms) {
-  tx.memo("active_webhooks").reset();
   auto r = tx.exec("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
                    {id, now_ms});
+  tx.memo("active_webhooks").reset();  // after the write: see insert_webhook
   return r.affected() == 1;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ std::vector<WebhookRow> select_webhooks(
     int limit);
 /// Every endpoint not deleted (the enqueue side; the table is small).
 std::vector<WebhookRow> active_webhooks(db::Connection& conn);
+/// The same read through exec_soon (PostgreSQL: sent with the next statement); `done` gets
+/// the rows then.
+void active_webhooks_soon(db::Connection& conn,
+                          std::function<void(std::vector<WebhookRow>&&)> done);
 /// Marks it deleted; false when it was missing or already deleted.
 bool delete_webhook(db::Transaction& tx, std::string_view id, std::int64_t now_ms);
 

@@ -254,11 +254,18 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
       }
     }
 
+    std::string order_business_date;
+    repo::OrderSlot slot;
     std::vector<OrderLine> lines;
     if (r.use_cart) {
       lines = cart_lines(tx.connection(), actor.user_id());
       if (lines.empty()) return validation({{"use_cart", "the cart is empty"}});
     }
+    // Reads the rest of the use case needs, sent with pricing's reads in one round trip on
+    // PostgreSQL: the order number and kitchen queue, and the partners' subscriptions.
+    order_business_date = business_date(now);
+    repo::ask_order_slot(tx, order_business_date, slot);
+    read_webhooks_soon(tx);
     auto resolved =
         resolve_lines(tx.connection(), r.use_cart ? lines : r.items, r.use_cart ? "cart" : "items");
     if (!resolved.issues.empty()) return validation(std::move(resolved.issues));
@@ -296,10 +303,10 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
       order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
 
     order.stock_needs = domain::merge_needs(resolved.needs);
-    order.business_date = business_date(now);
-    const auto slot = repo::next_order_slot(tx, order.business_date);
-    order.order_number = domain::order_number(order.business_date, slot.sequence);
-    order.estimated_time = domain::estimated_minutes(order.prep_minutes, slot.queue_minutes,
+    order.business_date = order_business_date;
+    const auto taken = repo::take_order_slot(tx, order.business_date, slot);
+    order.order_number = domain::order_number(order.business_date, *taken.sequence);
+    order.estimated_time = domain::estimated_minutes(order.prep_minutes, taken.queue_minutes,
                                                      settings_.kitchen_parallelism);
     domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(), {}};
     repo::insert_new_order(tx, order, created);

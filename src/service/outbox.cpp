@@ -101,10 +101,21 @@ int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string
   return n;
 }
 
+void read_webhooks_soon(db::Transaction& tx) {
+  auto& memo = tx.memo("active_webhooks");
+  if (memo.has_value()) return;
+  // std::map nodes stay put, so the memo's address holds until the transaction ends (a
+  // pending read is dropped then, never delivered).
+  repo::active_webhooks_soon(tx.connection(), [&memo](std::vector<repo::WebhookRow>&& rows) {
+    memo = std::move(rows);
+  });
+}
+
 int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json::value& data) {
   // One look at the subscriptions per transaction, however many event types it raises
   // (an order's creation and the menu change of its reservation, say).
   auto& memo = tx.memo("active_webhooks");
+  if (!memo.has_value()) tx.connection().flush_soon();  // a read_webhooks_soon on its way
   if (!memo.has_value()) memo = repo::active_webhooks(tx.connection());
   const auto& hooks = std::any_cast<const std::vector<repo::WebhookRow>&>(memo);
   if (hooks.empty()) return 0;

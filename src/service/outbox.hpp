@@ -78,6 +78,11 @@ std::optional<std::string> enqueue_user_notification(db::Transaction& tx, std::s
 int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string>& roles,
                               std::string type, const boost::json::object& payload);
 
+/// Asks for the partner subscriptions enqueue_webhook_event will look at, so that
+/// PostgreSQL sends that read with the transaction's next statement instead of on its own.
+/// For a use case that knows it will raise an event after other reads.
+void read_webhooks_soon(db::Transaction& tx);
+
 /// Queues one signed delivery of the event `{id, type, data, at}` to every registered
 /// partner webhook subscribed to `type` (or to "*"); returns how many were queued.
 int enqueue_webhook_event(db::Transaction& tx, std::string_view type,

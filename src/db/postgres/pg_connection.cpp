@@ -207,7 +207,7 @@ PgConnection::Bound PgConnection::bind(std::string_view sql, std::span<const Par
   // signature, since the same SQL text may be run with different parameter kinds.
   const std::size_t n = params.size();
   Bound b;
-  b.sql = sql;
+  b.sql_size = sql.size();
   b.storage.resize(n);
   b.values.assign(n, nullptr);
   b.types.assign(n, 0);
@@ -255,17 +255,43 @@ std::vector<Result> PgConnection::exec_all(std::span<const Statement> statements
   return run(bound);
 }
 
+void PgConnection::exec_soon(std::string_view sql, std::span<const Param> params,
+                             std::function<void(Result&&)> done) {
+  soon_.push_back({bind(sql, params), std::move(done)});
+}
+
+void PgConnection::flush_soon() {
+  if (!soon_.empty()) run_with_soon({});
+}
+
 std::vector<Result> PgConnection::run(std::span<Bound> statements) {
+  return soon_.empty() ? run_now(statements) : run_with_soon(statements);
+}
+
+std::vector<Result> PgConnection::run_with_soon(std::span<Bound> statements) {
+  std::vector<Soon> soon = std::move(soon_);
+  soon_.clear();
+  std::vector<Bound> all;
+  all.reserve(soon.size() + statements.size());
+  for (auto& s : soon) all.push_back(std::move(s.bound));  // the strings stay where they are
+  for (auto& b : statements) all.push_back(std::move(b));
+  auto results = run_now(all);
+  for (std::size_t i = 0; i < soon.size(); ++i) soon[i].done(std::move(results[i]));
+  results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(soon.size()));
+  return results;
+}
+
+std::vector<Result> PgConnection::run_now(std::span<Bound> statements) {
   for (int attempt = 0;; ++attempt) {
     std::vector<std::string> names;
     names.reserve(statements.size());
     for (auto& b : statements) {
-      const Prepared& prepared = prepare(b.key, b.sql, b.types);
+      const Prepared& prepared = prepare(b.key, b.sql(), b.types);
       if (prepared.params != static_cast<int>(b.values.size()))
         throw Error(Error::Kind::other,
                     "PostgreSQL: statement takes " + std::to_string(prepared.params) +
                         " parameters but " + std::to_string(b.values.size()) +
-                        " were given (in: " + std::string(b.sql.substr(0, 200)) + ")");
+                        " were given (in: " + std::string(b.sql().substr(0, 200)) + ")");
       names.push_back(prepared.name);
     }
     std::vector<ResultPtr> results;
@@ -296,7 +322,7 @@ std::vector<Result> PgConnection::run(std::span<Bound> statements) {
                     "PostgreSQL: a prepared statement went stale after a schema change",
                     std::string(sqlstate_of(res)));
       }
-      fail(results[i].release(), statements[i].sql);
+      fail(results[i].release(), statements[i].sql());
     }
     if (out.size() == results.size()) return out;
   }
@@ -305,6 +331,7 @@ std::vector<Result> PgConnection::run(std::span<Bound> statements) {
 void PgConnection::begin(std::string_view begin_sql) { pending_begin_ = std::string(begin_sql); }
 
 void PgConnection::end(std::string_view end_sql) {
+  soon_.clear();
   if (!pending_begin_.empty()) {
     pending_begin_.clear();  // nothing ran: there is no transaction on the server to end
     return;
@@ -415,6 +442,7 @@ bool PgConnection::idle_alive() noexcept {
 
 void PgConnection::end_lease() noexcept {
   pending_begin_.clear();
+  soon_.clear();
   if (!healthy()) return;
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
     ResultPtr res(PQexec(conn_, "ROLLBACK"));

@@ -3,6 +3,7 @@
 /// sent as text, result cells converted by column type, SQLSTATEs mapped to db::Error kinds.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,6 +37,10 @@ class PgConnection final : public Connection {
   Result exec(std::string_view sql, std::span<const Param> params) override;
   /// The statements in one round trip (a libpq pipeline).
   std::vector<Result> exec_all(std::span<const Statement> statements) override;
+  /// Kept until the next statement, then sent in front of it in its pipeline.
+  void exec_soon(std::string_view sql, std::span<const Param> params,
+                 std::function<void(Result&&)> done) override;
+  void flush_soon() override;
   void exec_script(std::string_view sql) override;
   bool healthy() const noexcept override;
   /// Holds BEGIN back and sends it pipelined with the first statement: one round trip
@@ -64,8 +69,9 @@ class PgConnection final : public Connection {
 
   /// A statement with its parameters as libpq takes them (text, with type OIDs).
   struct Bound {
-    std::string_view sql;
-    std::string key;  ///< the prepared-statement cache key: SQL and parameter kinds
+    std::string key;  ///< the prepared-statement cache key: the SQL, then parameter kinds
+    std::size_t sql_size = 0;
+    std::string_view sql() const { return std::string_view(key).substr(0, sql_size); }
     std::vector<std::string> storage;
     std::vector<const char*> values;
     std::vector<unsigned> types;
@@ -75,6 +81,9 @@ class PgConnection final : public Connection {
   /// back in one exchange, otherwise all of them in one pipeline. Throws on the first
   /// failure; a statement gone stale outside a transaction is prepared and run again.
   std::vector<Result> run(std::span<Bound> statements);
+  std::vector<Result> run_now(std::span<Bound> statements);
+  /// run_now with the pending exec_soon reads in front, whose answers go to their callbacks.
+  std::vector<Result> run_with_soon(std::span<Bound> statements);
   /// The held-back BEGIN (if any) and the prepared statements `names` in one pipeline: each
   /// statement's answer (the first slot holds BEGIN's error when BEGIN failed).
   std::vector<ResultHandle> pipeline(std::span<const Bound> statements,
@@ -89,6 +98,12 @@ class PgConnection final : public Connection {
   std::vector<std::string> stale_;
   /// The BEGIN statement begin() held back; empty once sent (or when none is pending).
   std::string pending_begin_;
+  /// exec_soon reads waiting for the next statement.
+  struct Soon {
+    Bound bound;
+    std::function<void(Result&&)> done;
+  };
+  std::vector<Soon> soon_;
 };
 
 /// The db::Error kind for a SQLSTATE; `connection_bad` when libpq lost the connection.
