@@ -49,6 +49,13 @@ class Connection {
     done(exec(sql, params));
   }
   virtual void flush_soon() {}
+  /// A write inside a transaction whose outcome nothing reads before the next statement:
+  /// the driver may send it in front of that statement, or with COMMIT (PostgreSQL does;
+  /// SQLite runs it at once). Its failure is thrown by the exec or commit it travels with and
+  /// aborts the transaction, as any failed statement does; a rollback drops it.
+  virtual void exec_later(std::string_view sql, std::span<const Param> params) {
+    exec(sql, params);
+  }
 
   /// Runs several statements without parameters (migrations, set-up).
   virtual void exec_script(std::string_view sql) = 0;

@@ -324,19 +324,35 @@ std::vector<domain::InventoryLog> list_logs_by_actor(
   return logs_of(conn.exec(sql, {actor_id, static_cast<std::int64_t>(limit + 1)}));
 }
 
-std::vector<std::string> products_depending_on(db::Connection& conn,
-                                               std::span<const std::string> item_ids) {
+namespace {
+std::string products_depending_on_sql(std::size_t n) {
+  const std::string in = placeholders(1, n);
+  return "SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
+         ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" + in +
+         ") ORDER BY 1";
+}
+
+std::vector<std::string> first_column(const db::Result& r) {
   std::vector<std::string> out;
-  if (item_ids.empty()) return out;
-  std::vector<db::Param> params(item_ids.begin(), item_ids.end());
-  const std::string in = placeholders(1, item_ids.size());
-  auto r = conn.exec("SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
-                         ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" +
-                         in + ") ORDER BY 1",
-                     params);
   out.reserve(r.size());
   for (auto row : r) out.push_back(row.text(0));
   return out;
+}
+}  // namespace
+
+std::vector<std::string> products_depending_on(db::Connection& conn,
+                                               std::span<const std::string> item_ids) {
+  if (item_ids.empty()) return {};
+  std::vector<db::Param> params(item_ids.begin(), item_ids.end());
+  return first_column(conn.exec(products_depending_on_sql(item_ids.size()), params));
+}
+
+void products_depending_on_soon(db::Connection& conn, std::span<const std::string> item_ids,
+                                std::function<void(std::vector<std::string>&&)> done) {
+  if (item_ids.empty()) return done({});
+  std::vector<db::Param> params(item_ids.begin(), item_ids.end());
+  conn.exec_soon(products_depending_on_sql(item_ids.size()), params,
+                 [done = std::move(done)](db::Result&& r) { done(first_column(r)); });
 }
 
 std::int64_t count_low_stock(db::Connection& conn) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -97,6 +98,10 @@ std::vector<domain::InventoryLog> list_logs_by_actor(
 /// their recipe, and tracked products that are one of them.
 std::vector<std::string> products_depending_on(db::Connection& conn,
                                                std::span<const std::string> item_ids);
+/// The same read through exec_soon (PostgreSQL: sent in front of the next statement);
+/// `done` gets the ids then.
+void products_depending_on_soon(db::Connection& conn, std::span<const std::string> item_ids,
+                                std::function<void(std::vector<std::string>&&)> done);
 
 /// `$first, $first+1, …` for an IN list of n values.
 std::string placeholders(std::size_t first, std::size_t n);

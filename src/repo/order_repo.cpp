@@ -333,7 +333,9 @@ void insert_new_order(db::Transaction& tx, const domain::Order& o,
     sql += item_values(params.size() + 1);
     add_item_params(params, o, texts, i);
   }
-  tx.exec(sql, params);
+  // Nothing reads it back: it travels with the use case's next statement (the reservation)
+  // or its COMMIT.
+  tx.connection().exec_later(sql, params);
 }
 
 void insert_history(db::Transaction& tx, std::string_view order_id, const domain::OrderHistory& h) {

@@ -38,8 +38,9 @@ OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date,
 void insert_order(db::Transaction& tx, const domain::Order& order);
 void insert_history(db::Transaction& tx, std::string_view order_id,
                     const domain::OrderHistory& entry);
-/// A new order: its row, its lines and its first history row (on PostgreSQL in one
-/// statement, so placing an order costs one round trip for all three).
+/// A new order: its row, its lines and its first history row. On PostgreSQL one statement,
+/// sent with the transaction's next statement or its COMMIT (Connection::exec_later): no
+/// round trip of its own.
 void insert_new_order(db::Transaction& tx, const domain::Order& order,
                       const domain::OrderHistory& created);
 

@@ -111,13 +111,30 @@ void read_webhooks_soon(db::Transaction& tx) {
   });
 }
 
-int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json::value& data) {
-  // One look at the subscriptions per transaction, however many event types it raises
-  // (an order's creation and the menu change of its reservation, say).
+namespace {
+// One look at the subscriptions per transaction, however many event types it raises (an
+// order's creation and the menu change of its reservation, say).
+const std::vector<repo::WebhookRow>& subscriptions(db::Transaction& tx) {
   auto& memo = tx.memo("active_webhooks");
   if (!memo.has_value()) tx.connection().flush_soon();  // a read_webhooks_soon on its way
   if (!memo.has_value()) memo = repo::active_webhooks(tx.connection());
-  const auto& hooks = std::any_cast<const std::vector<repo::WebhookRow>&>(memo);
+  return std::any_cast<const std::vector<repo::WebhookRow>&>(memo);
+}
+
+bool wants(const repo::WebhookRow& h, std::string_view type) {
+  return std::any_of(h.events.begin(), h.events.end(),
+                     [&](const std::string& e) { return e == type || e == "*"; });
+}
+}  // namespace
+
+bool webhook_subscribed(db::Transaction& tx, std::string_view type) {
+  const auto& hooks = subscriptions(tx);
+  return std::any_of(hooks.begin(), hooks.end(),
+                     [&](const repo::WebhookRow& h) { return wants(h, type); });
+}
+
+int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json::value& data) {
+  const auto& hooks = subscriptions(tx);
   if (hooks.empty()) return 0;
   const auto now = util::now_ms();
   // One event id for every endpoint: a partner with two endpoints can tell a repeat.
@@ -126,9 +143,7 @@ int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json
       {"id", event_id}, {"type", type}, {"data", data}, {"at", util::format_rfc3339(now)}});
   int n = 0;
   for (const auto& h : hooks) {
-    const bool wanted = std::any_of(h.events.begin(), h.events.end(),
-                                    [&](const std::string& e) { return e == type || e == "*"; });
-    if (!wanted) continue;
+    if (!wants(h, type)) continue;
     OutboxMessage m;
     m.id = util::new_uuid_v7();
     m.kind = "webhook";

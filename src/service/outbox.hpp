@@ -78,6 +78,10 @@ std::optional<std::string> enqueue_user_notification(db::Transaction& tx, std::s
 int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string>& roles,
                               std::string type, const boost::json::object& payload);
 
+/// Whether enqueue_webhook_event(tx, type, …) would queue anything (a partner subscribed
+/// to `type` or to "*"), from the same per-transaction look at the subscriptions.
+bool webhook_subscribed(db::Transaction& tx, std::string_view type);
+
 /// Asks for the partner subscriptions enqueue_webhook_event will look at, so that
 /// PostgreSQL sends that read with the transaction's next statement instead of on its own.
 /// For a use case that knows it will raise an event after other reads.

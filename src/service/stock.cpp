@@ -125,7 +125,19 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   // and queued before the first conditional update locks an item: from there to the
   // commit, other orders of the same items wait (a refusal rolls this back with the rest).
   for (const auto& n : merged) out.effects.item_ids.push_back(n.item_id);
-  resolve_affected_products(tx, out.effects);
+  if (webhook_subscribed(tx, "menu_updated")) {
+    resolve_affected_products(tx, out.effects);
+  } else {
+    // No partner to queue `menu_updated` for: the ids are wanted only after the commit (the
+    // bus), so the read rides in front of the first reservation (exec_soon) instead of
+    // taking a round trip of its own. Delivered by the end of this function at the latest.
+    sort_unique(out.effects.item_ids);
+    repo::products_depending_on_soon(
+        tx.connection(), out.effects.item_ids, [&effects = out.effects](std::vector<std::string>&& ids) {
+          effects.product_ids.insert(effects.product_ids.end(), ids.begin(), ids.end());
+          sort_unique(effects.product_ids);
+        });
+  }
   struct Reserved {
     domain::InventoryItem after;
     std::int64_t quantity;
@@ -159,6 +171,7 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
                                std::max<std::int64_t>(0, current->available())});
     }
   }
+  tx.connection().flush_soon();  // `out` is returned (moved) below: nothing may point into it
   if (!out.shortages.empty()) {
     for (const auto& r : done) {
       repo::unreserve(tx, r.after.id, r.quantity, now);

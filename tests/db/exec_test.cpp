@@ -1,6 +1,7 @@
 // Statements, values and errors through the Connection interface, on the store under test.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "db_fixture.hpp"
@@ -262,6 +263,79 @@ TEST_F(ExecTest, ExecAllRunsStatementsInOrderAndFailsLikeExec) {
                                              {"SELECT v FROM t WHERE id = $1", id2}};
   auto r = pool_->write()->exec_all(reads);
   EXPECT_EQ(r[1].front().text(0), "two");
+}
+
+// exec_soon / exec_later: on PostgreSQL held back and sent in front of the next statement
+// (or, for writes, with COMMIT); on SQLite run at once. The outcome is the same.
+TEST_F(ExecTest, SoonReadsAndLaterWritesKeepTheirOrderAndOutcome) {
+  pool_->write()->exec_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  const std::string_view insert = "INSERT INTO t (id, v) VALUES ($1, $2)";
+  const db::Param one[] = {std::int64_t{1}, "one"};
+  const db::Param two[] = {std::int64_t{2}, "two"};
+  {
+    db::Transaction tx(pool_->write());
+    std::optional<std::int64_t> before;
+    tx.connection().exec_soon("SELECT COUNT(*) FROM t", {},
+                              [&](db::Result&& r) { before = r.front().int64(0); });
+    tx.connection().exec_later(insert, one);
+    std::optional<std::int64_t> after;
+    tx.connection().exec_soon("SELECT COUNT(*) FROM t", {},
+                              [&](db::Result&& r) { after = r.front().int64(0); });
+    // The next statement delivers both reads, each seeing what came before it.
+    EXPECT_EQ(tx.exec("SELECT v FROM t WHERE id = 1").front().text(0), "one");
+    EXPECT_EQ(before, 0);
+    EXPECT_EQ(after, 1);
+    // A write with nothing after it goes with COMMIT.
+    tx.connection().exec_later(insert, two);
+    tx.commit();
+  }
+  EXPECT_EQ(count("t"), 2);
+  {
+    // A rollback drops a pending write; a pending read is dropped without its callback.
+    db::Transaction tx(pool_->write());
+    tx.exec("DELETE FROM t WHERE id = 2");
+    const db::Param three[] = {std::int64_t{3}, "three"};
+    tx.connection().exec_later(insert, three);
+    bool called = false;
+    if (is_pg())
+      tx.connection().exec_soon("SELECT 1", {}, [&](db::Result&&) { called = true; });
+    EXPECT_FALSE(called);
+  }
+  EXPECT_EQ(count("t"), 2);
+  {
+    // flush_soon delivers what is pending.
+    db::Transaction tx(pool_->write());
+    std::int64_t n = -1;
+    tx.connection().exec_soon("SELECT COUNT(*) FROM t", {},
+                              [&](db::Result&& r) { n = r.front().int64(0); });
+    tx.connection().flush_soon();
+    EXPECT_EQ(n, 2);
+    tx.commit();
+  }
+  {
+    // A failing later write is thrown by the statement it travels with...
+    // (SQLite runs it at once: exec_later throws.)
+    db::Transaction tx(pool_->write());
+    EXPECT_EQ(error_kind([&] {
+                tx.connection().exec_later(insert, one);
+                tx.exec("SELECT COUNT(*) FROM t");
+              }),
+              Kind::unique_violation);
+  }
+  {
+    // ...or by the commit, and nothing of the transaction stays.
+    db::Transaction tx(pool_->write());
+    tx.exec("DELETE FROM t WHERE id = 2");
+    if (is_pg()) {
+      tx.connection().exec_later(insert, one);
+      EXPECT_EQ(error_kind([&] { tx.commit(); }), Kind::unique_violation);
+    } else {
+      EXPECT_EQ(error_kind([&] { tx.connection().exec_later(insert, one); }),
+                Kind::unique_violation);
+    }
+  }
+  EXPECT_EQ(count("t"), 2);
+  EXPECT_EQ(pool_->write()->exec("SELECT COUNT(*) FROM t").front().int64(0), 2);
 }
 
 TEST_F(ExecTest, PostgresDefaultsGiveWayToTheUrl) {

@@ -88,6 +88,9 @@ TEST(BackupCommands, OrdersArrivingDuringTheBackupRestoreAsOneConsistentInstant)
   std::vector<std::string> before_backup;
   std::vector<std::string> acknowledged;
   std::string pid;
+  // Enough stock that the till never runs out before the backup ends (with 500, a fast
+  // store sold out during the copy and no order came after it).
+  constexpr int kStock = 1'000'000;
   std::string manager;
   {
     ServerProcess server(options);
@@ -96,7 +99,7 @@ TEST(BackupCommands, OrdersArrivingDuringTheBackupRestoreAsOneConsistentInstant)
     auto client = client_for(server);
     auto product =
         post_json(*client, "/api/v1/products",
-                  {{"name", "Backup bun"}, {"category", "Backup"}, {"price", 2}, {"stock", 500}},
+                  {{"name", "Backup bun"}, {"category", "Backup"}, {"price", 2}, {"stock", kStock}},
                   auth.bearer("manager"));
     ASSERT_EQ(product.status, 201) << product.describe();
     pid = std::string(product.object().at("id").as_string());
@@ -143,7 +146,7 @@ TEST(BackupCommands, OrdersArrivingDuringTheBackupRestoreAsOneConsistentInstant)
   auto client = client_for(restored);
   std::set<std::string> in_copy;
   std::string cursor;
-  for (int page = 0; page < 50; ++page) {
+  for (int page = 0; page < 10'000; ++page) {
     auto res = client->get("/api/v1/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
                            {{"Authorization", "Bearer " + manager}});
     ASSERT_EQ(res.status, 200) << res.describe();
@@ -162,7 +165,7 @@ TEST(BackupCommands, OrdersArrivingDuringTheBackupRestoreAsOneConsistentInstant)
   auto stock = client->get("/api/v1/inventory/" + pid, {{"Authorization", "Bearer " + manager}});
   ASSERT_EQ(stock.status, 200) << stock.describe();
   EXPECT_EQ(stock.object().at("reserved").to_number<double>(), static_cast<double>(in_copy.size()));
-  EXPECT_EQ(stock.object().at("on_hand").to_number<double>(), 500.0);
+  EXPECT_EQ(stock.object().at("on_hand").to_number<double>(), static_cast<double>(kStock));
   EXPECT_EQ(restored.stop(), 0);
 }
 

@@ -260,6 +260,10 @@ void PgConnection::exec_soon(std::string_view sql, std::span<const Param> params
   soon_.push_back({bind(sql, params), std::move(done)});
 }
 
+void PgConnection::exec_later(std::string_view sql, std::span<const Param> params) {
+  soon_.push_back({bind(sql, params), nullptr});
+}
+
 void PgConnection::flush_soon() {
   if (!soon_.empty()) run_with_soon({});
 }
@@ -276,7 +280,8 @@ std::vector<Result> PgConnection::run_with_soon(std::span<Bound> statements) {
   for (auto& s : soon) all.push_back(std::move(s.bound));  // the strings stay where they are
   for (auto& b : statements) all.push_back(std::move(b));
   auto results = run_now(all);
-  for (std::size_t i = 0; i < soon.size(); ++i) soon[i].done(std::move(results[i]));
+  for (std::size_t i = 0; i < soon.size(); ++i)
+    if (soon[i].done) soon[i].done(std::move(results[i]));
   results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(soon.size()));
   return results;
 }
@@ -331,12 +336,23 @@ std::vector<Result> PgConnection::run_now(std::span<Bound> statements) {
 void PgConnection::begin(std::string_view begin_sql) { pending_begin_ = std::string(begin_sql); }
 
 void PgConnection::end(std::string_view end_sql) {
+  // Reads still pending are dropped (their callbacks may point into scopes already left);
+  // writes go with COMMIT, in its round trip.
+  std::vector<Bound> writes;
+  if (end_sql == "COMMIT")
+    for (auto& s : soon_)
+      if (!s.done) writes.push_back(std::move(s.bound));
   soon_.clear();
-  if (!pending_begin_.empty()) {
-    pending_begin_.clear();  // nothing ran: there is no transaction on the server to end
+  if (writes.empty()) {
+    if (!pending_begin_.empty()) {
+      pending_begin_.clear();  // nothing ran: there is no transaction on the server to end
+      return;
+    }
+    exec(end_sql, {});
     return;
   }
-  exec(end_sql, {});
+  writes.push_back(bind(end_sql, {}));
+  run_now(writes);
 }
 
 void PgConnection::flush_begin() {

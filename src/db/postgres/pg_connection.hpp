@@ -41,6 +41,7 @@ class PgConnection final : public Connection {
   void exec_soon(std::string_view sql, std::span<const Param> params,
                  std::function<void(Result&&)> done) override;
   void flush_soon() override;
+  void exec_later(std::string_view sql, std::span<const Param> params) override;
   void exec_script(std::string_view sql) override;
   bool healthy() const noexcept override;
   /// Holds BEGIN back and sends it pipelined with the first statement: one round trip
@@ -98,7 +99,7 @@ class PgConnection final : public Connection {
   std::vector<std::string> stale_;
   /// The BEGIN statement begin() held back; empty once sent (or when none is pending).
   std::string pending_begin_;
-  /// exec_soon reads waiting for the next statement.
+  /// exec_soon reads and exec_later writes (no `done`) waiting for the next statement.
   struct Soon {
     Bound bound;
     std::function<void(Result&&)> done;
