@@ -208,7 +208,7 @@ std::optional<Response> menu_fast_path(const Request& req, CatalogueContext& ctx
   if (req.header("authorization") || req.header("x-api-key")) return std::nullopt;
   auto e = ctx.menu.fresh();
   if (!e) return std::nullopt;
-  return MenuCache::respond(req, *e);
+  return MenuCache::respond(req, std::move(e));
 }
 
 Response get_menu(Request& req, CatalogueContext& ctx) {
@@ -216,7 +216,7 @@ Response get_menu(Request& req, CatalogueContext& ctx) {
     // The same body for every caller: no recipes (staff read them on the product routes).
     return encode_menu(ctx.catalogue.menu(), ProductView{false, ctx.currency, &ctx.images});
   });
-  return MenuCache::respond(req, *e);
+  return MenuCache::respond(req, std::move(e));
 }
 
 }  // namespace

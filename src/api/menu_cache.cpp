@@ -63,16 +63,19 @@ std::shared_ptr<const MenuCache::Entry> MenuCache::get_or_build(const Builder& b
   return out;
 }
 
-http::Response MenuCache::respond(const http::Request& req, const Entry& entry) {
-  if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, entry.etag)) {
+http::Response MenuCache::respond(const http::Request& req, std::shared_ptr<const Entry> entry) {
+  if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, entry->etag)) {
     http::Response res(304, {}, {});
-    res.header("ETag", entry.etag);
+    res.header("ETag", entry->etag);
     res.header("Cache-Control", "no-cache");
     return res;
   }
-  http::Response res(200, entry.body);
-  res.header("ETag", entry.etag);
+  http::Response res(200, {});
+  res.header("ETag", entry->etag);
   res.header("Cache-Control", "no-cache");
+  // The entry stays alive while the response is written (the aliasing pointer owns it).
+  const std::string* body = &entry->body;
+  res.shared_body = std::shared_ptr<const std::string>(std::move(entry), body);
   return res;
 }
 

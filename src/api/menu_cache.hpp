@@ -44,9 +44,9 @@ class MenuCache {
   /// this caller but not kept.
   std::shared_ptr<const Entry> get_or_build(const Builder& build);
 
-  /// 200 with the body, or 304 when If-None-Match names its ETag; Cache-Control no-cache
-  /// (clients revalidate every time, cheaply).
-  static http::Response respond(const http::Request& req, const Entry& entry);
+  /// 200 with the body (shared with the cache, not copied), or 304 when If-None-Match names
+  /// its ETag; Cache-Control no-cache (clients revalidate every time, cheaply).
+  static http::Response respond(const http::Request& req, std::shared_ptr<const Entry> entry);
 
   /// The quoted ETag of a body (BLAKE2b of its bytes).
   static std::string etag_of(std::string_view body);

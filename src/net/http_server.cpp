@@ -247,9 +247,10 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exc
   if (!res.content_type.empty()) append_header(out, "Content-Type", res.content_type);
   for (const auto& [name, value] : res.headers) append_header(out, name, value);
   const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+  const std::string_view body = res.body_view();
   if (!bodiless) {
     out += "Content-Length: ";
-    out += std::to_string(res.body.size());
+    out += std::to_string(body.size());
     out += "\r\n";
   }
   if (!keep_alive) {
@@ -258,9 +259,9 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exc
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  const bool send_body = !head && !bodiless && !res.body.empty();
+  const bool send_body = !head && !bodiless && !body.empty();
   const std::array<asio::const_buffer, 2> buffers{
-      asio::buffer(out), send_body ? asio::buffer(res.body) : asio::const_buffer()};
+      asio::buffer(out), send_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
   beast::get_lowest_layer(stream).expires_after(options.request_timeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
   co_return !ec;

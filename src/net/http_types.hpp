@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,6 +63,9 @@ class Response {
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;                 ///< close the connection after writing
   std::optional<crema::Error> error;  ///< rendered with the request id by the server
+  /// A body kept by a cache and shared with every response that sends it (not copied);
+  /// when set it is the body sent, instead of `body`.
+  std::shared_ptr<const std::string> shared_body;
 
   Response() = default;
   Response(int s, std::string b, std::string ct = "application/json")
@@ -72,6 +76,10 @@ class Response {
   static Response from(crema::Error e);
   static Response from(crema::ErrorCode code, std::string message = {},
                        std::vector<crema::FieldIssue> details = {});
+  /// The bytes sent: the shared body when there is one, else `body`.
+  std::string_view body_view() const noexcept {
+    return shared_body ? std::string_view(*shared_body) : std::string_view(body);
+  }
   Response& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;

@@ -34,13 +34,14 @@ TEST(MenuCache, ETagMatching) {
 TEST(MenuCache, RespondsWith304OnlyForTheCurrentETag) {
   MenuCache cache;
   auto e = cache.get_or_build([] { return std::string("{\"x\":1}"); });
-  auto plain = MenuCache::respond(http::Request{}, *e);
+  auto plain = MenuCache::respond(http::Request{}, e);
   EXPECT_EQ(plain.status, 200);
-  EXPECT_EQ(plain.body, "{\"x\":1}");
-  auto same = MenuCache::respond(with_header("If-None-Match", e->etag), *e);
+  EXPECT_EQ(plain.body_view(), "{\"x\":1}");
+  EXPECT_EQ(plain.shared_body.get(), &e->body);  // shared with the cache, not copied
+  auto same = MenuCache::respond(with_header("If-None-Match", e->etag), e);
   EXPECT_EQ(same.status, 304);
-  EXPECT_TRUE(same.body.empty());
-  auto other = MenuCache::respond(with_header("if-none-match", "\"old\""), *e);
+  EXPECT_TRUE(same.body_view().empty());
+  auto other = MenuCache::respond(with_header("if-none-match", "\"old\""), e);
   EXPECT_EQ(other.status, 200);
 }
 
