@@ -174,8 +174,7 @@ std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t befo
   return out;
 }
 
-bool claim_refund(db::Transaction& tx, std::string_view id, std::int64_t now,
-                  std::int64_t until) {
+bool claim_refund(db::Transaction& tx, std::string_view id, std::int64_t now, std::int64_t until) {
   auto r = tx.exec(
       "UPDATE payment_refunds SET claimed_until = $3 WHERE id = $1 AND status = 'pending' "
       "AND (claimed_until IS NULL OR claimed_until <= $2)",

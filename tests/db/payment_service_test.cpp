@@ -539,8 +539,9 @@ TEST_F(RefundClaimTest, ARefundClaimedByADeadProcessIsSentOnceItsClaimRunsOut) {
   EXPECT_EQ(fake_->refunded.load(), 450);
   EXPECT_EQ(refund_of_order(id).status, "succeeded");
   auto lease = pool_->read();
-  EXPECT_TRUE(lease->exec("SELECT claimed_until FROM payment_refunds WHERE id = $1",
-                          {std::string_view(x.id)})
+  EXPECT_TRUE(lease
+                  ->exec("SELECT claimed_until FROM payment_refunds WHERE id = $1",
+                         {std::string_view(x.id)})
                   .front()
                   .is_null(0));
 }
@@ -552,7 +553,9 @@ TEST_F(RefundClaimTest, AManagersRefundInFlightIsNotSentByTheJob) {
   // While the gateway works on the manager's refund, a refund job passes (of this or
   // another process): the refund is pending, but it is the request's to send.
   int job_settled = -1;
-  fake_->during_refund = [&] { job_settled = payments_->retry_pending_refunds(util::now_ms() + 1); };
+  fake_->during_refund = [&] {
+    job_settled = payments_->retry_pending_refunds(util::now_ms() + 1);
+  };
   auto r = payments_->refund(manager_, txn_of(started), {300, "burnt"}, {});
   fake_->during_refund = nullptr;
   ASSERT_TRUE(r.ok()) << r.error().message;

@@ -86,10 +86,11 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
     env = server.environment();
     auto client = client_for(server);
     AuthHelper auth(server);
-    auto product = client->post(
-        "/api/v1/products",
-        json::serialize(json::object{{"name", "Worker tart"}, {"category", "Tarts"}, {"price", 6.5}}),
-        auth.bearer("manager"));
+    auto product =
+        client->post("/api/v1/products",
+                     json::serialize(json::object{
+                         {"name", "Worker tart"}, {"category", "Tarts"}, {"price", 6.5}}),
+                     auth.bearer("manager"));
     ASSERT_EQ(product.status, 201) << product.describe();
     auto dora = auth.create("customer");
     auto placed = client->post(
@@ -105,24 +106,24 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
         dora.bearer());
     ASSERT_EQ(checkout.status, 200) << checkout.describe();
     const std::string pi(checkout.object().at("transaction_id").as_string());
-    const std::string event = json::serialize(json::object{
-        {"id", "evt_worker"},
-        {"object", "event"},
-        {"type", "payment_intent.succeeded"},
-        {"data",
-         {{"object",
-           {{"id", pi},
-            {"object", "payment_intent"},
-            {"amount", 1300},
-            {"amount_received", 1300},
-            {"metadata", {{"order_id", order_id}}}}}}}});
-    auto hook = client->request("POST", "/api/v1/payments/webhook", event,
-                                {{"Stripe-Signature", stripe_signature(event)},
-                                 {"Content-Type", "application/json"}});
+    const std::string event =
+        json::serialize(json::object{{"id", "evt_worker"},
+                                     {"object", "event"},
+                                     {"type", "payment_intent.succeeded"},
+                                     {"data",
+                                      {{"object",
+                                        {{"id", pi},
+                                         {"object", "payment_intent"},
+                                         {"amount", 1300},
+                                         {"amount_received", 1300},
+                                         {"metadata", {{"order_id", order_id}}}}}}}});
+    auto hook = client->request(
+        "POST", "/api/v1/payments/webhook", event,
+        {{"Stripe-Signature", stripe_signature(event)}, {"Content-Type", "application/json"}});
     ASSERT_EQ(hook.status, 200) << hook.describe();
     // Cancelled by a manager: 13.00 is owed; the server's job tries at once and is refused.
-    auto cancelled = client->request("DELETE", "/api/v1/orders/" + order_id, "",
-                                     auth.bearer("manager"));
+    auto cancelled =
+        client->request("DELETE", "/api/v1/orders/" + order_id, "", auth.bearer("manager"));
     ASSERT_EQ(cancelled.status, 200) << cancelled.describe();
     EXPECT_EQ(cancelled.object().at("payment_status").as_string(), "refunded");
     ASSERT_TRUE(wait_until([&] { return requests_to(stripe, "/v1/refunds").size() == 1; }));

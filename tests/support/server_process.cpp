@@ -71,9 +71,9 @@ ServerProcess::~ServerProcess() {
   if (!child_.running()) return;
   child_.signal(SIGTERM);
   if (!child_.wait(kTeardownGrace)) {
-    std::fprintf(stderr, "[server_process] crema (pid %d) still ran %lld ms after SIGTERM; killed\n",
-                 static_cast<int>(child_.pid()),
-                 static_cast<long long>(kTeardownGrace.count()));
+    std::fprintf(stderr,
+                 "[server_process] crema (pid %d) still ran %lld ms after SIGTERM; killed\n",
+                 static_cast<int>(child_.pid()), static_cast<long long>(kTeardownGrace.count()));
     child_.kill_and_reap();
   }
 }
