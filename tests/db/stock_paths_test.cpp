@@ -257,5 +257,57 @@ TEST_F(StockPathsTest, TheCartPricesOnlyWhatCanBeBoughtNow) {
   EXPECT_EQ(item(tart).reserved, 0);
 }
 
+TEST_F(StockPathsTest, AnOrderKeyStillRunningReservesNothingAndAnExpiredKeyOrdersAgain) {
+  const auto bun = product("Keyed bun", 200, units(10));
+  service::OrderRequest r;
+  r.items = {line(bun, 2)};
+  r.items_given = true;
+  const service::IdempotencyKey key{"order-key-1", "fingerprint-1"};
+  auto first = orders_->place(customer_, r, key);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(item(bun).reserved, units(2));
+  auto set_key = [&](const std::string& sql) {
+    pool_->transact([&](db::Transaction& tx) {
+      tx.exec(sql + " WHERE idem_key = $1", {std::string_view(key.key)});
+    });
+  };
+  // The first request is (as far as the key says) still running: a conflict, nothing more
+  // reserved.
+  set_key("UPDATE idempotency_keys SET status = 0, response_body = NULL");
+  auto running = orders_->place(customer_, r, key);
+  ASSERT_FALSE(running.ok());
+  EXPECT_EQ(running.error().code, ErrorCode::conflict);
+  EXPECT_EQ(item(bun).reserved, units(2));
+  // A key older than the keeping time is forgotten: the same key orders again.
+  set_key("UPDATE idempotency_keys SET created_at = created_at - " +
+          std::to_string(service::kIdempotencyKeepMs + 60'000));
+  auto again = orders_->place(customer_, r, key);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_NE(again->id, first->id);
+  EXPECT_FALSE(again->replayed);
+  EXPECT_EQ(item(bun).reserved, units(4));
+  // Within the keeping time it replays: one order, nothing more reserved.
+  auto replay = orders_->place(customer_, r, key);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->id, again->id);
+  EXPECT_EQ(item(bun).reserved, units(4));
+}
+
+TEST_F(StockPathsTest, AnotherCustomersOrderCannotBeCancelledAndKeepsItsHold) {
+  const auto bun = product("Guarded bun", 200, units(5));
+  auto placed = place(customer_, {line(bun, 3)});
+  ASSERT_TRUE(placed.ok());
+  const auto other = actor_of_role(auth::Role::customer, "customer-2");
+  auto refused = orders_->change_status(other, placed->id, OrderStatus::cancelled, "", {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::not_found);
+  EXPECT_EQ(order(placed->id).status, OrderStatus::pending);
+  EXPECT_EQ(item(bun).reserved, units(3));
+  // Its owner may: the hold is released.
+  ASSERT_TRUE(orders_->change_status(customer_, placed->id, OrderStatus::cancelled, "", {}).ok());
+  EXPECT_EQ(item(bun).reserved, 0);
+  EXPECT_EQ(item(bun).on_hand, units(5));
+}
+
 }  // namespace
 }  // namespace crema::test
