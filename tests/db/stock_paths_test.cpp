@@ -309,5 +309,37 @@ TEST_F(StockPathsTest, AnotherCustomersOrderCannotBeCancelledAndKeepsItsHold) {
   EXPECT_EQ(item(bun).on_hand, units(5));
 }
 
+TEST_F(StockPathsTest, AQuoteTheTaxCannotSplitExactlyStillTotalsTheQuote) {
+  // With 10 % tax (rounded), some totals are x + tax(x) for no x at all.
+  std::int64_t quote = 0;
+  for (std::int64_t t = 2000; t < 4000 && quote == 0; ++t) {
+    bool reachable = false;
+    for (std::int64_t x = t * 10000 / 11000 - 3; x <= t * 10000 / 11000 + 3; ++x)
+      reachable = reachable || x + domain::tax_on(x, 1000) == t;
+    if (!reachable) quote = t;
+  }
+  ASSERT_NE(quote, 0) << "every total is reachable: the rounding rule changed";
+  const auto cake = product("Quote cake", 900, units(10));
+  auto customer = user(auth::Role::customer);
+  service::EventInput in;
+  in.event_type = "christening";
+  in.date = "2999-09-01";
+  in.guests = 20;
+  in.items = {{cake, 3}};
+  auto ev = events_->create(customer, in);
+  ASSERT_TRUE(ev) << ev.error().message;
+  ASSERT_TRUE(events_->change_status(manager_, ev->id, {"quoted", quote}));
+  auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  auto o = order(confirmed->order_id);
+  EXPECT_EQ(o.total_amount, quote);  // the customer pays what was quoted, to the cent
+  EXPECT_EQ(o.subtotal, 2700);
+  EXPECT_EQ(o.subtotal + o.adjustment_amount + o.tax_amount, quote);
+  const auto pre_tax = o.subtotal + o.adjustment_amount;
+  EXPECT_GE(o.tax_amount, domain::tax_on(pre_tax, 1000));
+  EXPECT_LE(o.tax_amount, domain::tax_on(pre_tax, 1000) + 2);
+  EXPECT_EQ(item(cake).reserved, units(3));
+}
+
 }  // namespace
 }  // namespace crema::test
