@@ -5,9 +5,14 @@
 # src/service, per file and in total.
 #
 #   scripts/coverage.sh
+#   CREMA_COVERAGE_PG_PORT=56640 CREMA_COVERAGE_REDIS_PORT=56641 scripts/coverage.sh
+#
+# Its PostgreSQL and Redis listen on free ports picked at random, or on the ports given
+# (on a machine shared with others, ports of your own). The black-box suites count: their
+# servers are stopped with SIGTERM and write their counters at exit.
 #
 # Output: the table on stdout and build/coverage/coverage.txt; the figures are recorded by
-# hand in docs/PERFORMANCE.md ("Coverage"). A manual job: never part of .ci/run.
+# hand in docs/COVERAGE.md. A manual job: never part of .ci/run.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,8 +35,8 @@ find build/coverage -name '*.gcda' -delete
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-coverage.XXXXXX")
 chmod 755 "$tmp"  # PostgreSQL runs as the postgres user and must reach its data dir
-pg_port=$(free_port)
-redis_port=$(free_port)
+pg_port=${CREMA_COVERAGE_PG_PORT:-$(free_port)}
+redis_port=${CREMA_COVERAGE_REDIS_PORT:-$(free_port)}
 cleanup() {
   bash scripts/pg-cluster.sh stop "$tmp/pg" >/dev/null 2>&1 || true
   bash scripts/redis-server.sh stop "$tmp/redis" >/dev/null 2>&1 || true

@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
                                          "standard input)");
   auto* worker = app.add_subcommand(
       "worker",
-      "Run only the background work: outbox workers (notifications, webhooks) and periodic "
-      "jobs");
+      "Run only the background work: outbox workers (notifications, webhooks), periodic "
+      "jobs and the refund job");
   auto* seed_demo = app.add_subcommand(
       "seed-demo", "Fill an empty database with a demo café-bakery (menu, recipes, stock, staff)");
   auto* backup =

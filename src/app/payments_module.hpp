@@ -36,6 +36,8 @@ class PaymentsModule {
 
   /// Hands the route context to the route table and starts the refund retry job.
   void provide(api::AppServices& services);
+  /// Starts only the refund retry job (`crema worker`, which serves no routes).
+  void start_refund_retry() { retry_.start(); }
   service::PaymentService& payments() noexcept { return payments_; }
 
  private:

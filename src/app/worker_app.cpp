@@ -6,6 +6,8 @@
 #include <cstdio>
 
 #include "app/notify_module.hpp"
+#include "app/orders_module.hpp"
+#include "app/payments_module.hpp"
 #include "app/reports_module.hpp"
 #include "app/secrets.hpp"
 #include "app/server_app.hpp"
@@ -83,6 +85,13 @@ int run_worker(Config config) {
     return kExitConfig;
   }
   reports.schedule(notify->scheduler());
+  // The refund job (jobs/refund_retry): owed refunds are sent from here too; each refund is
+  // claimed by one process at a time (repo::claim_refund), so serve instances running the
+  // same job never send it twice. Its events stay in this process (it has no clients).
+  events::Bus bus;
+  service::OrderService orders(*pool, bus, order_settings(config));
+  PaymentsModule payments(*pool, orders, config);
+  payments.start_refund_retry();
   notify->start();
   obs::Log(obs::Level::info, "worker started")
       .num("threads", std::max(1, config.outbox_workers))

@@ -37,11 +37,15 @@ int RefundRetry::run_once(bool all) {
 }
 
 void RefundRetry::run() {
+  // The first pass right away: refunds owed from before this process started (another
+  // instance died, the gateway was down) do not wait a period more.
+  bool first = true;
   while (true) {
     bool all = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, every_, [&] { return stopping_ || kicked_; });
+      if (!first) wake_.wait_for(lock, every_, [&] { return stopping_ || kicked_; });
+      first = false;
       if (stopping_) return;
       all = kicked_;
       kicked_ = false;

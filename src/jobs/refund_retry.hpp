@@ -2,8 +2,10 @@
 /// The background job that retries automatic refunds the gateway did not take (a cancelled
 /// paid order, a success that arrived for a cancelled or expired order): the money is owed,
 /// so such a refund stays pending and is sent again, with the refund's id as the gateway's
-/// idempotency key, until the gateway accepts it. Every instance may run it: each refund is
-/// settled under its order's row lock, and one settled elsewhere is skipped.
+/// idempotency key, until the gateway accepts it. Every instance runs it (`crema serve` and
+/// `crema worker`): a pass claims each refund before its gateway call (repo::claim_refund),
+/// so one process at a time sends it, and settles it under its order's row lock. The first
+/// pass runs at start(), then one per period or kick().
 
 #include <chrono>
 #include <condition_variable>

@@ -161,15 +161,29 @@ std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id) 
   return refund_of(r[0]);
 }
 
-std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before, int limit) {
+std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before,
+                                         std::int64_t now, int limit) {
   auto r = conn.exec(
       "SELECT id FROM payment_refunds WHERE status = 'pending' AND updated_at < $1 "
+      "AND (claimed_until IS NULL OR claimed_until <= $2) "
       "ORDER BY updated_at, id LIMIT " +
           std::to_string(limit),
-      {before});
+      {before, now});
   std::vector<std::string> out;
   for (std::size_t i = 0; i < r.size(); ++i) out.push_back(r[i].text(0));
   return out;
+}
+
+bool claim_refund(db::Transaction& tx, std::string_view id, std::int64_t now, std::int64_t until) {
+  auto r = tx.exec(
+      "UPDATE payment_refunds SET claimed_until = $3 WHERE id = $1 AND status = 'pending' "
+      "AND (claimed_until IS NULL OR claimed_until <= $2)",
+      {id, now, until});
+  return r.affected() == 1;
+}
+
+void release_refund_claim(db::Transaction& tx, std::string_view id) {
+  tx.exec("UPDATE payment_refunds SET claimed_until = NULL WHERE id = $1", {id});
 }
 
 std::vector<RefundRow> refunds_of(db::Connection& conn, std::string_view payment_id) {

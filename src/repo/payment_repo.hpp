@@ -68,8 +68,16 @@ std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_v
 void insert_refund(db::Transaction& tx, const RefundRow& r);
 void update_refund(db::Transaction& tx, const RefundRow& r);
 std::optional<RefundRow> find_refund(db::Connection& conn, std::string_view id);
-/// Ids of refunds still pending whose last try was before `before`, oldest first.
-std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before, int limit);
+/// Ids of refunds still pending whose last try was before `before` and that no process
+/// holds a claim on at `now`, oldest first.
+std::vector<std::string> pending_refunds(db::Connection& conn, std::int64_t before,
+                                         std::int64_t now, int limit);
+/// Claims a pending refund until `until` (the refund job's gateway call): false when it is
+/// no longer pending or another process holds an unexpired claim at `now`. Exactly one of
+/// racing claimers wins.
+bool claim_refund(db::Transaction& tx, std::string_view id, std::int64_t now, std::int64_t until);
+/// Drops the claim on a refund (in the transaction that settles it).
+void release_refund_claim(db::Transaction& tx, std::string_view id);
 std::vector<RefundRow> refunds_of(db::Connection& conn, std::string_view payment_id);
 
 /// Records a webhook event as applied; false when it was already (a replay, or a racing

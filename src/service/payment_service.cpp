@@ -25,6 +25,9 @@ namespace {
 constexpr std::string_view kCheckoutRoute = "POST /payments/checkout";
 constexpr std::string_view kRefundRoute = "POST /payments/{transaction_id}/refund";
 constexpr std::string_view kPendingPrefix = "pending:";
+// How long a refund's claim holds (repo::claim_refund): far above a gateway call's timeout,
+// so only a process that died mid-call leaves one to run out.
+constexpr std::int64_t kRefundClaimMs = 2 * 60'000;
 
 crema::Error no_such_order(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No order " + id + ".");
@@ -400,6 +403,8 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       auto refund = book_refund(
           tx, system, p, o, p.amount,
           cancelled ? "paid after the order was cancelled" : "order already paid", cancelled);
+      // Sent right after the commit, below: no refund job sends it meanwhile.
+      repo::claim_refund(tx, refund.id, refund.created_at, refund.created_at + kRefundClaimMs);
       if (cancelled) {
         o.payment_method = p.gateway;
         o.payment_status = PaymentStatus::refunded;
@@ -493,6 +498,7 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
     auto p = repo::find_payment(tx.connection(), payment->id);
     auto x = repo::find_refund(tx.connection(), refund_id);
     if (!order || !p || !x) return no_such_payment(refund_id);
+    repo::release_refund_claim(tx, refund_id);
     Out out;
     if (x->status != "pending") {
       out.refund = std::move(*x);
@@ -589,6 +595,8 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     // The order's own payment is the one reports count; another (refunded at once) is not.
     const bool order_counts = o.payment_method == p->gateway && o.is_paid();
     auto x = book_refund(tx, actor, *p, o, amount, r.reason, order_counts);
+    // Sent by this request after the commit: no refund job sends it meanwhile.
+    repo::claim_refund(tx, x.id, x.created_at, x.created_at + kRefundClaimMs);
     if (order_counts) {
       o.payment_status = order_status_after_refunds(o);
       repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
@@ -656,10 +664,18 @@ int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
   std::vector<std::string> due;
   {
     auto lease = pool_.read();
-    due = repo::pending_refunds(*lease, before_ms, limit);
+    due = repo::pending_refunds(*lease, before_ms, util::now_ms(), limit);
   }
   int settled = 0;
   for (const auto& id : due) {
+    // Every instance (each `crema serve`, `crema worker`) runs this job: the claim makes
+    // one of them, and only one, call the gateway for this refund now.
+    bool mine = false;
+    pool_.transact([&](db::Transaction& tx) {
+      const auto now = util::now_ms();
+      mine = repo::claim_refund(tx, id, now, now + kRefundClaimMs);
+    });
+    if (!mine) continue;
     auto r = settle_refund(id, false);
     if (r && r->status == "succeeded") ++settled;
   }

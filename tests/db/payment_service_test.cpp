@@ -5,6 +5,8 @@
 // for an expired order is refunded at once, and the expiry job leaves paid orders alone.
 
 #include <atomic>
+#include <latch>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -43,9 +45,15 @@ class FakeGateway final : public payments::Gateway {
     return out;
   }
   payments::RefundResult refund(const std::string&, const std::string&, std::int64_t amount,
-                                const std::string&, const std::string&) override {
+                                const std::string&, const std::string& key) override {
     ++refunds;
     refunded += amount;
+    {
+      std::lock_guard lock(keys_mutex);
+      refund_keys.insert(key);
+    }
+    if (during_refund) during_refund();
+    if (refund_delay.count() > 0) std::this_thread::sleep_for(refund_delay);
     payments::RefundResult out;
     out.outcome = refuse_refunds ? payments::Outcome::declined : payments::Outcome::succeeded;
     out.reference = "fake_refund";
@@ -67,6 +75,7 @@ class FakeGateway final : public payments::Gateway {
                                    : payments::WebhookEvent::Kind::failed;
     e.transaction_id = std::string(o.at("txn").as_string());
     if (o.contains("pid")) e.payment_id = std::string(o.at("pid").as_string());
+    if (o.contains("order")) e.order_id = std::string(o.at("order").as_string());
     if (o.contains("amount")) e.amount = o.at("amount").as_int64();
     e.raw = std::string(r.body);
     return e;
@@ -76,6 +85,12 @@ class FakeGateway final : public payments::Gateway {
   std::atomic<bool> refuse_refunds{false};
   /// Runs inside charge(), before the gateway's answer reaches Crema (a webhook that races it).
   std::function<void(const payments::ChargeRequest&, const std::string&)> during_charge;
+  /// Runs inside refund(), before the gateway answers.
+  std::function<void()> during_refund;
+  std::chrono::milliseconds refund_delay{0};
+  /// The idempotency key (the refund's id) of every refund call.
+  std::mutex keys_mutex;
+  std::multiset<std::string> refund_keys;
 };
 
 class PaymentServiceTest : public CatalogueDbTest {
@@ -443,6 +458,324 @@ TEST_F(PaymentServiceTest, AWebhookThatOvertakesTheCheckoutStillSettlesIt) {
   EXPECT_EQ(o.status, OrderStatus::confirmed);
   EXPECT_EQ(o.payment_status, PaymentStatus::paid);
   EXPECT_EQ(item(bun).on_hand, units(1));
+}
+
+// ---- the refund job's claim: one process at a time sends an owed refund -------------------
+
+class RefundClaimTest : public PaymentServiceTest {
+ protected:
+  // A paid order (stripe, `amount`) cancelled by a manager: its refund is booked, owed.
+  std::string owed_refund(std::int64_t amount, const std::string& event_id) {
+    auto id = order(customer_, product(amount));
+    auto started = pay(customer_, id, "stripe");
+    EXPECT_TRUE(deliver(event_id, "succeeded", txn_of(started), amount).ok());
+    auto cancelled = orders_->change_status(manager_, id, OrderStatus::cancelled, "closed", {});
+    EXPECT_TRUE(cancelled.ok()) << cancelled.error().message;
+    return id;
+  }
+  repo::RefundRow refund_of_order(const std::string& order_id) {
+    auto lease = pool_->read();
+    auto rows = repo::refunds_of(*lease, payments_of(order_id)[0].id);
+    EXPECT_EQ(rows.size(), 1u);
+    return rows.at(0);
+  }
+  void set_claim(const std::string& refund_id, std::int64_t until) {
+    pool_->transact([&](db::Transaction& tx) {
+      tx.exec("UPDATE payment_refunds SET claimed_until = $2 WHERE id = $1",
+              {std::string_view(refund_id), until});
+    });
+  }
+};
+
+TEST_F(RefundClaimTest, RacingJobsOfTwoProcessesSendEachOwedRefundOnce) {
+  std::vector<std::string> orders;
+  for (int i = 0; i < 4; ++i)
+    orders.push_back(owed_refund(300 + 100 * i, "evt-race-" + std::to_string(i)));
+  EXPECT_EQ(fake_->refunds.load(), 0);  // booked; the job sends them
+  // A second process's payment service on the same database, with the same slow gateway.
+  service::PaymentService other(*pool_, *orders_, *gateways_);
+  fake_->refund_delay = std::chrono::milliseconds(40);
+  std::atomic<int> settled{0};
+  std::latch go(4);
+  std::vector<std::thread> jobs;
+  for (int i = 0; i < 4; ++i)
+    jobs.emplace_back([&, i] {
+      go.arrive_and_wait();
+      auto& job = i % 2 == 0 ? *payments_ : other;
+      settled += job.retry_pending_refunds(util::now_ms() + 1);
+    });
+  for (auto& t : jobs) t.join();
+  EXPECT_EQ(settled.load(), 4);
+  EXPECT_EQ(fake_->refunds.load(), 4);
+  EXPECT_EQ(fake_->refunded.load(), 300 + 400 + 500 + 600);
+  std::int64_t expected = 300;
+  for (const auto& id : orders) {
+    auto x = refund_of_order(id);
+    EXPECT_EQ(x.status, "succeeded");
+    EXPECT_EQ(x.amount, expected);
+    EXPECT_EQ(fake_->refund_keys.count(x.id), 1u) << x.id;
+    EXPECT_EQ(get(id).refunded_amount, expected);
+    EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
+    EXPECT_EQ(payments_of(id)[0].refunded_amount, expected);
+    expected += 100;
+  }
+  // Nothing is left for a later pass of either.
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(other.retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(fake_->refunds.load(), 4);
+}
+
+TEST_F(RefundClaimTest, ARefundClaimedByADeadProcessIsSentOnceItsClaimRunsOut) {
+  auto id = owed_refund(450, "evt-dead");
+  const auto x = refund_of_order(id);
+  // Another process claimed it and died before settling: the claim holds for its lease.
+  set_claim(x.id, util::now_ms() + 60'000);
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(fake_->refunds.load(), 0);
+  EXPECT_EQ(refund_of_order(id).status, "pending");
+  // The lease ran out: sent once, settled, the claim dropped.
+  set_claim(x.id, util::now_ms() - 1);
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
+  EXPECT_EQ(fake_->refunds.load(), 1);
+  EXPECT_EQ(fake_->refunded.load(), 450);
+  EXPECT_EQ(refund_of_order(id).status, "succeeded");
+  auto lease = pool_->read();
+  EXPECT_TRUE(lease
+                  ->exec("SELECT claimed_until FROM payment_refunds WHERE id = $1",
+                         {std::string_view(x.id)})
+                  .front()
+                  .is_null(0));
+}
+
+TEST_F(RefundClaimTest, AManagersRefundInFlightIsNotSentByTheJob) {
+  auto id = order(customer_, product(800));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-manual", "succeeded", txn_of(started), 800).ok());
+  // While the gateway works on the manager's refund, a refund job passes (of this or
+  // another process): the refund is pending, but it is the request's to send.
+  int job_settled = -1;
+  fake_->during_refund = [&] {
+    job_settled = payments_->retry_pending_refunds(util::now_ms() + 1);
+  };
+  auto r = payments_->refund(manager_, txn_of(started), {300, "burnt"}, {});
+  fake_->during_refund = nullptr;
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(job_settled, 0);
+  EXPECT_EQ(fake_->refunds.load(), 1);
+  EXPECT_EQ(fake_->refunded.load(), 300);
+  auto o = get(id);
+  EXPECT_EQ(o.refunded_amount, 300);
+  EXPECT_EQ(o.payment_status, PaymentStatus::partially_refunded);
+  EXPECT_EQ(refund_of_order(id).status, "succeeded");
+}
+
+TEST_F(RefundClaimTest, AnOwedRefundRefusedByTheGatewayIsReleasedForTheNextPass) {
+  auto id = owed_refund(250, "evt-refused");
+  fake_->refuse_refunds = true;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(fake_->refunds.load(), 1);
+  const auto x = refund_of_order(id);
+  EXPECT_EQ(x.status, "pending");  // still owed, the amount not given back
+  EXPECT_EQ(get(id).refunded_amount, 250);
+  // Not claimed any more: the next pass (any process) sends it again, with the same key.
+  fake_->refuse_refunds = false;
+  service::PaymentService other(*pool_, *orders_, *gateways_);
+  EXPECT_EQ(other.retry_pending_refunds(util::now_ms() + 1), 1);
+  EXPECT_EQ(fake_->refunds.load(), 2);
+  EXPECT_EQ(fake_->refund_keys.count(x.id), 2u);
+  EXPECT_EQ(refund_of_order(id).status, "succeeded");
+  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+}
+
+// ---- the remaining branches that move money (issue 10) -----------------------------------
+
+TEST_F(PaymentServiceTest, ACancelledOrderIsNeverCharged) {
+  auto bun = product(300, units(4));
+  auto id = order(customer_, bun);
+  ASSERT_TRUE(orders_->change_status(customer_, id, OrderStatus::cancelled, "", {}).ok());
+  auto paid = pay(customer_, id, "stripe");
+  ASSERT_FALSE(paid.ok());
+  EXPECT_EQ(paid.error().code, ErrorCode::invalid_transition);
+  EXPECT_EQ(fake_->charges.load(), 0);
+  EXPECT_TRUE(payments_of(id).empty());
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::pending);
+  EXPECT_EQ(item(bun).reserved, 0);
+  EXPECT_EQ(item(bun).on_hand, units(4));
+}
+
+TEST_F(PaymentServiceTest, ALateFailureEventNeverUndoesASuccess) {
+  auto bun = product(300, units(4));
+  auto id = order(customer_, bun);
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-ok-first", "succeeded", txn_of(started), 300).ok());
+  EXPECT_EQ(item(bun).on_hand, units(3));
+  auto failed = deliver("evt-fail-late", "failed", txn_of(started));
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  EXPECT_FALSE(failed->applied);
+  auto o = get(id);
+  EXPECT_EQ(o.status, OrderStatus::confirmed);
+  EXPECT_EQ(o.payment_status, PaymentStatus::paid);
+  EXPECT_EQ(payments_of(id)[0].status, "succeeded");
+  EXPECT_EQ(item(bun).on_hand, units(3));  // the sale's stock stays taken
+  EXPECT_EQ(item(bun).reserved, 0);
+}
+
+TEST_F(PaymentServiceTest, AWebhookNamingOnlyTheOrderSettlesItsPendingPayment) {
+  auto bun = product(300, units(2));
+  auto id = order(customer_, bun);
+  ASSERT_TRUE(pay(customer_, id, "stripe").ok());
+  // The gateway's callback carries no id Crema knows, only the order's.
+  json::object body{{"id", "evt-by-order"},
+                    {"kind", "succeeded"},
+                    {"txn", "gw-unknown"},
+                    {"order", id},
+                    {"amount", 300}};
+  payments::WebhookRequest w;
+  const std::string text = json::serialize(body);
+  w.body = text;
+  w.header = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "X-Fake") return std::string("ok");
+    return std::nullopt;
+  };
+  auto applied = payments_->webhook(w);
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_TRUE(applied->applied);
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::paid);
+  EXPECT_EQ(item(bun).on_hand, units(1));
+  // An event for a payment nobody knows changes nothing.
+  auto unknown = deliver("evt-nobody", "succeeded", "gw-nobody", 300);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+  EXPECT_EQ(payments_of(id).size(), 1u);
+  EXPECT_EQ(item(bun).on_hand, units(1));
+}
+
+TEST_F(PaymentServiceTest, ASuccessForACancelledOrderWhoseRefundIsRefusedStaysOwed) {
+  auto bun = product(350, units(2));
+  auto id = order(customer_, bun);
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(orders_->change_status(manager_, id, OrderStatus::cancelled, "sold out", {}).ok());
+  fake_->refuse_refunds = true;
+  auto late = deliver("evt-late-refused", "succeeded", txn_of(started), 350);
+  ASSERT_TRUE(late.ok()) << late.error().message;
+  EXPECT_EQ(fake_->refunds.load(), 1);
+  auto o = get(id);
+  EXPECT_EQ(o.status, OrderStatus::cancelled);
+  EXPECT_EQ(o.payment_status, PaymentStatus::refunded);
+  EXPECT_EQ(o.refunded_amount, 350);
+  std::vector<repo::RefundRow> refunds;
+  {
+    auto lease = pool_->read();
+    refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
+  }
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].status, "pending");  // owed, not given back
+  EXPECT_EQ(refunds[0].amount, 350);
+  EXPECT_EQ(payments_of(id)[0].refunded_amount, 350);
+  // The job sends it once the gateway takes it.
+  fake_->refuse_refunds = false;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
+  EXPECT_EQ(fake_->refunds.load(), 2);
+  EXPECT_EQ(fake_->refunded.load(), 700);  // 350 refused, 350 taken
+  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(item(bun).on_hand, units(2));
+  EXPECT_EQ(item(bun).reserved, 0);
+}
+
+TEST_F(PaymentServiceTest, ARefundSettledElsewhereDuringTheGatewayCallIsNotCountedTwice) {
+  auto id = order(customer_, product(500));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-elsewhere", "succeeded", txn_of(started), 500).ok());
+  fake_->refuse_refunds = true;
+  ASSERT_TRUE(orders_->change_status(manager_, id, OrderStatus::cancelled, "", {}).ok());
+  std::string refund_id;
+  {
+    auto lease = pool_->read();
+    refund_id = repo::refunds_of(*lease, payments_of(id)[0].id).at(0).id;
+  }
+  // Another process settles it while this one waits for the gateway (whose answer is a
+  // refusal): the settled refund is left as it is, nothing is given back or counted again.
+  fake_->during_refund = [&] {
+    pool_->transact([&](db::Transaction& tx) {
+      tx.exec(
+          "UPDATE payment_refunds SET status = 'succeeded', gateway_ref = 'elsewhere' "
+          "WHERE id = $1",
+          {std::string_view(refund_id)});
+    });
+  };
+  payments_->retry_pending_refunds(util::now_ms() + 1);
+  fake_->during_refund = nullptr;
+  auto lease = pool_->read();
+  auto x = repo::find_refund(*lease, refund_id);
+  ASSERT_TRUE(x);
+  EXPECT_EQ(x->status, "succeeded");
+  EXPECT_EQ(x->gateway_ref, "elsewhere");
+  EXPECT_EQ(payments_of(id)[0].refunded_amount, 500);
+  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(get(id).refunded_amount, 500);
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
+}
+
+TEST_F(PaymentServiceTest, AnEmptyRefundIsRefusedAndChangesNothing) {
+  auto id = order(staff_, product(600));
+  auto paid = pay(staff_, id, "cash");
+  ASSERT_TRUE(paid.ok());
+  for (std::int64_t amount : {0, -100}) {
+    auto r = payments_->refund(manager_, txn_of(paid), {amount, "nothing"}, {});
+    ASSERT_FALSE(r.ok()) << amount;
+    EXPECT_EQ(r.error().code, ErrorCode::validation_failed);
+    ASSERT_EQ(r.error().details.size(), 1u);
+    EXPECT_EQ(r.error().details[0].field, "amount");
+  }
+  EXPECT_EQ(payments_of(id)[0].refunded_amount, 0);
+  EXPECT_EQ(payments_of(id)[0].status, "succeeded");
+  EXPECT_EQ(get(id).refunded_amount, 0);
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::paid);
+}
+
+TEST_F(PaymentServiceTest, ARefusedRefundFreesItsIdempotencyKeyForTheRetry) {
+  auto id = order(customer_, product(800));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-key", "succeeded", txn_of(started), 800).ok());
+  const service::IdempotencyKey key{"refund-retry-1", "fingerprint-1"};
+  fake_->refuse_refunds = true;
+  auto refused = payments_->refund(manager_, txn_of(started), {200, "cold"}, key);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(get(id).refunded_amount, 0);
+  // The same key again, once the gateway takes refunds: a real refund, not a replayed error.
+  fake_->refuse_refunds = false;
+  auto taken = payments_->refund(manager_, txn_of(started), {200, "cold"}, key);
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  EXPECT_FALSE(taken->replayed);
+  EXPECT_EQ(fake_->refunds.load(), 2);
+  EXPECT_EQ(get(id).refunded_amount, 200);
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::partially_refunded);
+  EXPECT_EQ(payments_of(id)[0].refunded_amount, 200);
+  // And now it replays, refunding nothing more.
+  auto replay = payments_->refund(manager_, txn_of(started), {200, "cold"}, key);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_EQ(fake_->refunds.load(), 2);
+  EXPECT_EQ(get(id).refunded_amount, 200);
+}
+
+TEST_F(PaymentServiceTest, CancellingAPaidOrderWithNoPaymentOnRecordRefundsNothing) {
+  auto bun = product(400, units(3));
+  auto id = order(staff_, bun);
+  ASSERT_TRUE(pay(staff_, id, "cash").ok());
+  EXPECT_EQ(item(bun).on_hand, units(2));
+  // Data from before payments: the order says paid, no transaction backs it.
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec("DELETE FROM payment_transactions WHERE order_id = $1", {std::string_view(id)});
+  });
+  auto cancelled = orders_->change_status(manager_, id, OrderStatus::cancelled, "", {});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, OrderStatus::cancelled);
+  EXPECT_EQ(cancelled->refunded_amount, 0);  // no refund is claimed
+  EXPECT_EQ(cancelled->payment_status, PaymentStatus::paid);
+  auto lease = pool_->read();
+  EXPECT_EQ(lease->exec("SELECT COUNT(*) FROM payment_refunds").front().int64(0), 0);
+  EXPECT_EQ(item(bun).on_hand, units(3));  // confirmed → cancelled restocks
 }
 
 }  // namespace

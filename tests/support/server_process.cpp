@@ -1,6 +1,7 @@
 #include "support/server_process.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -14,6 +15,9 @@ namespace crema::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long a server torn down by the destructor may take to exit after SIGTERM.
+constexpr std::chrono::milliseconds kTeardownGrace{10000};
 
 std::string tail(const std::string& s, std::size_t n = 4000) {
   return s.size() <= n ? s : "…" + s.substr(s.size() - n);
@@ -60,7 +64,19 @@ ServerProcess::ServerProcess(ServerOptions options)
   wait_listening(options.start_timeout);
 }
 
-ServerProcess::~ServerProcess() { child_.kill_and_reap(); }
+ServerProcess::~ServerProcess() {
+  // Gracefully, as an operator would: the server exits normally, so a coverage build
+  // (gcc --coverage writes its counters at exit) counts what the black-box tests ran.
+  // SIGKILL when it does not stop in time, so no test leaves a server behind.
+  if (!child_.running()) return;
+  child_.signal(SIGTERM);
+  if (!child_.wait(kTeardownGrace)) {
+    std::fprintf(stderr,
+                 "[server_process] crema (pid %d) still ran %lld ms after SIGTERM; killed\n",
+                 static_cast<int>(child_.pid()), static_cast<long long>(kTeardownGrace.count()));
+    child_.kill_and_reap();
+  }
+}
 
 void ServerProcess::wait_listening(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

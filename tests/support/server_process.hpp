@@ -42,7 +42,9 @@ struct ServerOptions {
 /// A running `crema serve`. The constructor returns once the server logged
 /// {"msg":"listening","address":"127.0.0.1:PORT"}; it throws std::runtime_error (with the
 /// captured stdout and stderr) when the process exits first or the timeout passes. The
-/// destructor kills the process if it still runs, so no test leaves a server behind.
+/// destructor stops a server that still runs with SIGTERM (a normal exit, so a coverage
+/// build writes its counters), and SIGKILLs it when it has not exited 10 s later, so no
+/// test leaves a server behind.
 class ServerProcess {
  public:
   explicit ServerProcess(ServerOptions options);
