@@ -54,7 +54,8 @@ TEST(FuzzCorpus, DtoCoversEveryRouteThatTakesABody) {
   obs::Metrics metrics;
   http::Router router;
   api::OpenApi openapi;
-  api::AppServices services{std::make_shared<api::OpsContext>(api::OpsContext{metrics, {}, nullptr})};
+  api::AppServices services{
+      std::make_shared<api::OpsContext>(api::OpsContext{metrics, {}, nullptr})};
   api::register_all_routes(router, openapi, services);
   const auto fuzzed = dto_routes();
   const auto skipped = dto_skipped_routes();
