@@ -6,6 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace crema::fuzz {
 
@@ -17,5 +20,27 @@ int http_target(const std::uint8_t* data, std::size_t size);
 /// A JSON request body: the dispatcher's parse, then the field readers request DTOs are
 /// made of (text, money, quantities, UUIDs, enums, nested items, free objects).
 int json_input(const std::uint8_t* data, std::size_t size);
+
+/// A JSON request body through the real route handler of every route that takes one
+/// (POST/PUT/PATCH/DELETE with a JSON body, found in the real route table), in-process on an
+/// SQLite store seeded with the demo café, dispatched as the server does (route checks,
+/// rate-limit guard, JSON parse, handler, services, SQL). Aborts, printing the call, when
+/// an answer is a 5xx (a 503 only where the route documents it). The input is either
+///   binary:   ROUTE FLAGS PICK BODY...  (ROUTE: index into the table, modulo its size)
+///   readable: "@METHOD /pattern FLAGS PICK\n" BODY...  (FLAGS, PICK: hex; the seeds' form)
+/// FLAGS bits 0-2: the caller (a role the route admits, admin first; 7: a customer
+/// anyway; public routes: nobody or a customer); bit 3: If-Match "1"; bit 4: an
+/// Idempotency-Key. PICK: which id of the store fills the path parameters, from 0xe0 on a
+/// malformed or unknown one. The store is reset to its seeded state every 1,000 inputs.
+int dto(const std::uint8_t* data, std::size_t size);
+/// The status the dto target's call was answered with (nothing for an input too short).
+std::optional<int> dto_status(const std::uint8_t* data, std::size_t size);
+/// Puts the dto target's store back to its seeded state (as it does every 1,000 inputs).
+void dto_reset();
+/// "METHOD /pattern" of every route the dto target calls.
+std::vector<std::string> dto_routes();
+/// "METHOD /pattern" of the mutating routes it leaves out, each for a stated reason (no body,
+/// raw bytes).
+std::vector<std::string> dto_skipped_routes();
 
 }  // namespace crema::fuzz

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer targets of fuzz/ (issue 10): the JWT parser, the request-target path
-# (origin form, /api alias, router, query validators) and JSON request bodies (the parse and
-# the field readers every request DTO is made of).
+# Runs the libFuzzer targets of fuzz/ (issue 10):
+#   jwt          the access-token parser and verifier (auth::JwtCodec::verify)
+#   http_target  the request target: origin form, the /api alias, the router, query validators
+#   json_input   the JSON body parse and the api::Input field readers alone (fast, no store)
+#   dto          every route that takes a JSON body, through its real handler, services and
+#                SQL, in-process on an SQLite store seeded with the demo café (slower, deep)
 #
-#   scripts/fuzz.sh [TARGET...]          TARGET: jwt, http_target, json_input (default: all)
+#   scripts/fuzz.sh [TARGET...]          TARGET: jwt, http_target, json_input, dto (default: all)
 #
 # Environment: FUZZ_SECONDS [300] per target, FUZZ_JOBS [1] parallel fuzzing processes.
-# Builds build/fuzz with clang (ASan + UBSan + libFuzzer), starts each target from the seeds
-# in fuzz/corpus/<target>/ (new inputs it finds stay in build/fuzz/corpus/, not committed),
-# and stops at the first crash, leak or timeout: the input that caused it is copied to
-# fuzz/regressions/<target>/ — fix the bug and commit the input; the unit tests replay every
-# file there on each CI run. A manual job: never part of .ci/run.
+# Builds build/fuzz with clang (ASan + UBSan + libFuzzer; for dto the whole of crema_core
+# is instrumented, so its first build takes a while), starts each target from the seeds in
+# fuzz/corpus/<target>/ (new inputs it finds stay in build/fuzz/corpus/, not committed),
+# and stops at the first crash, leak, timeout or (dto) 5xx answer: the input that caused it
+# is copied to fuzz/regressions/<target>/ — fix the bug and commit the input; the unit tests
+# replay every file there on each CI run. A manual job: never part of .ci/run.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +22,7 @@ cd "$root"
 case ${1:-} in -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;; esac
 
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(jwt http_target json_input)
+[[ ${#targets[@]} -eq 0 ]] && targets=(jwt http_target json_input dto)
 seconds=${FUZZ_SECONDS:-300}
 jobs=${FUZZ_JOBS:-1}
 
@@ -45,9 +49,12 @@ for t in "${targets[@]}"; do
   parallel=()
   # -jobs forks workers that log to ./fuzz-N.log; one job runs in this process instead.
   if (( jobs > 1 )); then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+  # fuzz/<target>.dict, when there is one: tokens libFuzzer splices into its inputs.
+  dict=()
+  if [[ -f fuzz/$t.dict ]]; then dict=(-dict="$root/fuzz/$t.dict"); fi
   if ! (cd build/fuzz && "./fuzz_$t" "corpus/$t" "$root/fuzz/corpus/$t" \
         -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-        "${parallel[@]}" -artifact_prefix="artifacts/$t/" -print_final_stats=1) >"$log" 2>&1; then
+        "${parallel[@]}" "${dict[@]}" -artifact_prefix="artifacts/$t/" -print_final_stats=1) >"$log" 2>&1; then
     status=1
     for a in "$artifacts"/*; do
       [[ -f $a ]] || continue

@@ -400,7 +400,9 @@ LoadResult load_config(const std::map<std::string, std::string>& env,
   Config c;
   c.threads = static_cast<int>(std::clamp(hardware_threads, 1u, 256u));
 
-  for (const auto& [name, value] : env) {
+  for (const auto& entry : env) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 (the fuzz
+                                            // build) cannot capture one in the lambda below
     if (name.rfind("CREMA_", 0) != 0) continue;
     bool known = std::any_of(table().begin(), table().end(),
                              [&](const Setting& s) { return s.info.name == name; });

@@ -62,11 +62,12 @@ crema::Result<void> check_references(db::Transaction& tx, const Product& p, bool
     }
   }
   if (issues.empty()) return {};
-  return crema::Error::make(ErrorCode::validation_failed,
-                            issues.size() == 1
-                                ? "One field is invalid."
-                                : std::to_string(issues.size()) + " fields are invalid.",
-                            std::move(issues));
+  // The message first: the issues are moved into the call, and its arguments are evaluated
+  // in no set order (GCC moved them first: "0 fields are invalid.").
+  std::string message = issues.size() == 1
+                              ? "One field is invalid."
+                              : std::to_string(issues.size()) + " fields are invalid.";
+  return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
 }
 
 void apply(Product& p, const ProductInput& in) {

@@ -106,12 +106,15 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
       items.push_back(
           json::object{{"product_id", p->id}, {"name", p->name}, {"qty", in.items[i].qty}});
     }
-    if (!problems.empty())
-      return crema::Error::make(ErrorCode::validation_failed,
-                                problems.size() == 1
-                                    ? "One field is invalid."
-                                    : std::to_string(problems.size()) + " fields are invalid.",
+    if (!problems.empty()) {
+      // The message first: the issues are moved into the call, and its arguments are evaluated
+      // in no set order (GCC moved them first: "0 fields are invalid.").
+      std::string message = problems.size() == 1
+                                  ? "One field is invalid."
+                                  : std::to_string(problems.size()) + " fields are invalid.";
+      return crema::Error::make(ErrorCode::validation_failed, std::move(message),
                                 std::move(problems));
+    }
     json::object info;
     if (in.customer_info) {
       info = *in.customer_info;

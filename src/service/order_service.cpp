@@ -37,11 +37,12 @@ constexpr std::string_view kPlaceRoute = "POST /orders";
 constexpr int kExpiryBatch = 100;
 
 crema::Error validation(std::vector<FieldIssue> issues) {
-  return crema::Error::make(ErrorCode::validation_failed,
-                            issues.size() == 1
-                                ? "One field is invalid."
-                                : std::to_string(issues.size()) + " fields are invalid.",
-                            std::move(issues));
+  // The message first: the issues are moved into the call, and its arguments are evaluated
+  // in no set order (GCC moved them first: "0 fields are invalid.").
+  std::string message = issues.size() == 1
+                              ? "One field is invalid."
+                              : std::to_string(issues.size()) + " fields are invalid.";
+  return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
 }
 
 crema::Error no_such_order(const std::string& id) {

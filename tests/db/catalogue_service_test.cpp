@@ -176,6 +176,7 @@ TEST_F(CatalogueServiceTest, RecipeAndModifiersMustNameExistingItems) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::validation_failed);
   ASSERT_EQ(r.error().details.size(), 2u);
+  EXPECT_EQ(r.error().message, "2 fields are invalid.");  // not "0 fields are invalid."
   EXPECT_EQ(r.error().details[0].field, "recipe[1].inventory_item_id");
   EXPECT_EQ(r.error().details[1].field, "modifiers[0].consumes[0].inventory_item_id");
   EXPECT_EQ(count("products"), 0);

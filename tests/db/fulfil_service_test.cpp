@@ -288,6 +288,8 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   EXPECT_EQ(outbox.front().int64(0), 0);  // no admin accounts in this database
   in.date = "2000-01-01";
   EXPECT_EQ(events_->create(customer, in).error().code, ErrorCode::validation_failed);
+  // The message counts the issues it lists (it once said "0 fields are invalid.").
+  EXPECT_EQ(events_->create(customer, in).error().message, "One field is invalid.");
 
   EXPECT_EQ(events_->get(other, ev->id).error().code, ErrorCode::not_found);
   EXPECT_EQ(events_->change_status(other, ev->id, {"cancelled"}).error().code,

@@ -149,6 +149,8 @@ TEST_F(OrderServiceTest, UnknownProductsAndModifiersAre422ListingEveryLine) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::validation_failed);
   ASSERT_EQ(r.error().details.size(), 2u);
+  // The message counts the issues it lists (it once said "0 fields are invalid.").
+  EXPECT_EQ(r.error().message, "2 fields are invalid.");
   EXPECT_EQ(r.error().details[0].field, "items[0].modifiers[0]");
   EXPECT_EQ(r.error().details[1].field, "items[1].product_id");
   // The role rules: customers order online only, staff must say which type.
@@ -156,6 +158,7 @@ TEST_F(OrderServiceTest, UnknownProductsAndModifiersAre422ListingEveryLine) {
       orders_->place(customer_, request({line(latte, 1)}, OrderType::dine_in), {});
   ASSERT_FALSE(customer_dine_in.ok());
   EXPECT_EQ(customer_dine_in.error().details.at(0).field, "type");
+  EXPECT_EQ(customer_dine_in.error().message, "One field is invalid.");
   auto delivery = request({line(latte, 1)}, OrderType::online);
   delivery.is_pickup = false;
   auto no_address = orders_->place(customer_, delivery, {});
