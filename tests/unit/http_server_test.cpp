@@ -132,10 +132,13 @@ TEST_F(HttpServerTest, PerRouteBodyLimits) {
   EXPECT_EQ(refused->status, 413);
   EXPECT_TRUE(d.wait_closed(2s));
 
-  // The default 1 MiB applies to the JSON route.
+  // The default 1 MiB applies to the JSON route. Only the head is sent: the refusal comes
+  // from the length alone, and a client still pushing a 2 MiB body when the server closes
+  // could see its send fail or the answer lost to a reset (this flaked under load).
   auto e = connect();
-  ASSERT_TRUE(e.send(make_request("POST", "/api/v1/echo", {"Content-Type: application/json"},
-                                  "\"" + two_mib + "\"")));
+  ASSERT_TRUE(e.send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nContent-Length: " +
+                     std::to_string(two_mib.size() + 2) + "\r\n\r\n"));
   auto json_refused = e.read_response(5s);
   ASSERT_TRUE(json_refused);
   EXPECT_EQ(json_refused->status, 413);
