@@ -480,9 +480,13 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   if (!refund || !payment) return no_such_payment(refund_id);
   auto* gateway = gateways_.find(payment->gateway);
   payments::RefundResult result;
-  if (gateway) {
+  if (gateway && gateway->configured()) {
     result = gateway->refund(payment->transaction_id, payment->capture_ref, refund->amount,
                              payment->currency, refund->id);
+  } else if (gateway) {
+    // Its keys were removed since the payment: nothing to call (an owed refund waits for
+    // them; a manager's refund is refused with this reason).
+    result.message = payment->gateway + " is not configured";
   } else {
     result.message = "no adapter for " + payment->gateway;
   }

@@ -4,6 +4,7 @@
 // checkout races charge once, refunds (racing too) never exceed what was paid, a success
 // for an expired order is refunded at once, and the expiry job leaves paid orders alone.
 
+#include <algorithm>
 #include <atomic>
 #include <latch>
 #include <mutex>
@@ -32,7 +33,7 @@ class FakeGateway final : public payments::Gateway {
  public:
   std::string_view name() const noexcept override { return "stripe"; }
   bool online() const noexcept override { return true; }
-  bool configured() const noexcept override { return true; }
+  bool configured() const noexcept override { return keys_set; }
   payments::ChargeResult charge(const payments::ChargeRequest& r) override {
     const int n = ++charges;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a gateway takes a while
@@ -83,6 +84,7 @@ class FakeGateway final : public payments::Gateway {
   std::atomic<int> charges{0}, refunds{0};
   std::atomic<std::int64_t> refunded{0};
   std::atomic<bool> refuse_refunds{false};
+  std::atomic<bool> keys_set{true};  ///< false: as if its settings were removed
   /// Runs inside charge(), before the gateway's answer reaches Crema (a webhook that races it).
   std::function<void(const payments::ChargeRequest&, const std::string&)> during_charge;
   /// Runs inside refund(), before the gateway answers.
@@ -420,6 +422,38 @@ TEST_F(PaymentServiceTest, AnAutomaticRefundTheGatewayRefusedStaysOwedAndIsRetri
   }
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   EXPECT_EQ(fake_->refunds.load(), 2);
+}
+
+TEST_F(PaymentServiceTest, ARefundThroughAGatewayNoLongerConfiguredCallsNothingAndStaysOwed) {
+  auto id = order(customer_, product(300));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-keys", "succeeded", txn_of(started), 300).ok());
+  fake_->keys_set = false;  // the operator removed the gateway's keys since
+  // A manager's refund is answered 503 (the gateway is unavailable here) and gives
+  // everything back, without calling the gateway.
+  auto r = payments_->refund(manager_, txn_of(started), {100, "x"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(payments_of(id)[0].refunded_amount, 0);
+  EXPECT_EQ(fake_->refunds.load(), 0);
+  // The refund a cancellation owes stays owed (retried, still without a call) until the
+  // keys are back.
+  auto cancelled = orders_->change_status(manager_, id, OrderStatus::cancelled, "closed", {});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error().message;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(fake_->refunds.load(), 0);
+  {
+    auto lease = pool_->read();
+    const auto refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
+    ASSERT_EQ(refunds.size(), 2u);  // the manager's failed one and the owed one
+    EXPECT_EQ(std::count_if(refunds.begin(), refunds.end(),
+                            [](const repo::RefundRow& x) { return x.status == "pending"; }),
+              1);
+  }
+  fake_->keys_set = true;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
+  EXPECT_EQ(fake_->refunds.load(), 1);
+  EXPECT_EQ(fake_->refunded.load(), 300);
 }
 
 TEST_F(PaymentServiceTest, AWebhookThatOvertakesTheCheckoutStillSettlesIt) {
