@@ -11,6 +11,7 @@
 #include "domain/money.hpp"
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/user_repo.hpp"
 #include "service/actor.hpp"
 #include "service/catalogue_service.hpp"
 #include "service/inventory_service.hpp"
@@ -24,6 +25,20 @@ inline service::Actor actor_of_role(auth::Role role, std::string id = "user-1") 
   p.user_id = std::move(id);
   p.role = role;
   return service::Actor{p, "203.0.113.9", "req-t"};
+}
+
+/// A new account of `role` in the database (the orders and reviews need real users), as an
+/// actor.
+inline service::Actor insert_user_of_role(db::Pool& pool, auth::Role role) {
+  repo::UserRecord u;
+  u.id = util::new_uuid_v7();
+  u.name = "User " + u.id.substr(30);
+  u.email = u.id + "@example.com";
+  u.password_hash = "not-a-hash";
+  u.role = role;
+  u.created_at = u.updated_at = util::now_ms();
+  pool.transact([&](db::Transaction& tx) { repo::insert_user(tx.connection(), u); });
+  return actor_of_role(role, u.id);
 }
 
 /// Whole units → thousandths.

@@ -37,17 +37,7 @@ class FulfilServiceTest : public CatalogueDbTest {
     events_.emplace(*pool_, bus_, *orders_);
   }
 
-  service::Actor user(auth::Role role) {
-    repo::UserRecord u;
-    u.id = util::new_uuid_v7();
-    u.name = "User " + u.id.substr(30);
-    u.email = u.id + "@example.com";
-    u.password_hash = "not-a-hash";
-    u.role = role;
-    u.created_at = u.updated_at = util::now_ms();
-    pool_->transact([&](db::Transaction& tx) { repo::insert_user(tx.connection(), u); });
-    return actor_of_role(role, u.id);
-  }
+  service::Actor user(auth::Role role) { return insert_user_of_role(*pool_, role); }
 
   std::string product(const std::string& name, std::int64_t price,
                       std::optional<std::int64_t> stock = std::nullopt) {
