@@ -28,14 +28,6 @@ ProductView view_for(const Request& req, const CatalogueContext& ctx) {
   return ProductView{staff_plus(req), ctx.currency, &ctx.images};
 }
 
-// A product id from the path: a UUID (lower-cased), or nothing (→ 404: no such product).
-std::optional<std::string> product_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  for (auto& c : id) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-  return id;
-}
-
 Response no_such_product(const Request& req) {
   return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
 }
@@ -114,7 +106,7 @@ Response list_products(Request& req, CatalogueContext& ctx) {
 }
 
 Response get_product(Request& req, CatalogueContext& ctx) {
-  auto id = product_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_product(req);
   auto p = ctx.catalogue.get(*id, staff_plus(req));
   if (!p) return Response::from(std::move(p).error());
@@ -136,7 +128,7 @@ Response create_product(Request& req, CatalogueContext& ctx) {
 enum class PutKind { product, stock, recipe };
 
 Response put_product(Request& req, CatalogueContext& ctx, PutKind kind) {
-  auto id = product_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
   service::ProductInput input;
@@ -162,7 +154,7 @@ Response put_product(Request& req, CatalogueContext& ctx, PutKind kind) {
 }
 
 Response delete_product(Request& req, CatalogueContext& ctx) {
-  auto id = product_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_product(req);
   auto r = ctx.catalogue.remove(actor_of(req), *id);
   if (!r) return Response::from(std::move(r).error());
@@ -171,7 +163,7 @@ Response delete_product(Request& req, CatalogueContext& ctx) {
 
 // POST …/images: a multipart form with the file in field `image`, or the image as the body.
 Response upload_image(Request& req, CatalogueContext& ctx) {
-  auto id = product_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_product(req);
   if (!ctx.image_uploads)
     return Response::from(ErrorCode::unavailable, "Image uploads are not available here.");

@@ -22,12 +22,6 @@ namespace {
 
 constexpr std::string_view kTag = "delivery";
 
-std::optional<std::string> path_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  return repo::lower_ascii(id);
-}
-
 Response not_found(std::string_view what, const Request& req) {
   return Response::from(ErrorCode::not_found,
                         "No " + std::string(what) + " " + std::string(req.param("id")) + ".");
@@ -93,7 +87,7 @@ Response list_drivers(Request& req, FulfilContext& ctx) {
 }
 
 Response get_driver(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   if (!id) return not_found("driver", req);
   auto r = ctx.deliveries->get_driver(*id);
   if (!r) return Response::from(std::move(r).error());
@@ -101,7 +95,7 @@ Response get_driver(Request& req, FulfilContext& ctx) {
 }
 
 Response update_driver(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
   auto d = read_driver(in, false);
@@ -126,7 +120,7 @@ Response list_deliveries(Request& req, FulfilContext& ctx) {
 }
 
 Response get_delivery(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   if (!id) return not_found("delivery", req);
   auto r = ctx.deliveries->get(actor_of(req), *id);
   if (!r) return Response::from(std::move(r).error());
@@ -134,7 +128,7 @@ Response get_delivery(Request& req, FulfilContext& ctx) {
 }
 
 Response update_delivery(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto status = in.one_of("status", Need::optional, {"picked_up", "delivered", "failed"});
   std::optional<std::int64_t> eta;
@@ -171,7 +165,7 @@ std::optional<double> coordinate(Input& in, std::string_view name, double limit)
 }
 
 Response locate(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto lat = coordinate(in, "lat", 90);
   auto lng = coordinate(in, "lng", 180);

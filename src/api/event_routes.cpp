@@ -20,12 +20,6 @@ namespace {
 constexpr std::string_view kTag = "events";
 constexpr std::size_t kMaxItems = 100;
 
-std::optional<std::string> path_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  return repo::lower_ascii(id);
-}
-
 Response no_such_event(const Request& req) {
   return Response::from(ErrorCode::not_found,
                         "No event request " + std::string(req.param("id")) + ".");
@@ -122,7 +116,7 @@ Response list_events(Request& req, FulfilContext& ctx) {
 }
 
 Response get_event(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_event(req);
   auto r = ctx.events->get(actor_of(req), *id);
   if (!r) return Response::from(std::move(r).error());
@@ -130,7 +124,7 @@ Response get_event(Request& req, FulfilContext& ctx) {
 }
 
 Response change_event_status(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   service::EventStatusChange c;
   c.expected_version = expected_version(req, in);

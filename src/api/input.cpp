@@ -291,6 +291,13 @@ crema::Error Input::error() const {
                             *issues_);
 }
 
+std::optional<std::string> path_uuid(const http::Request& req, std::string_view name) {
+  std::string id(req.param(name));
+  if (!util::is_uuid(id)) return std::nullopt;
+  for (auto& c : id) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+  return id;
+}
+
 std::optional<std::int64_t> expected_version(const http::Request& req, Input& body) {
   if (auto h = req.header("if-match")) {
     std::string_view s = *h;

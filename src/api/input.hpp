@@ -85,6 +85,10 @@ class Input {
   std::shared_ptr<std::vector<FieldIssue>> issues_;
 };
 
+/// A resource id from the path parameter `name`: a UUID, lower-cased; nothing when the
+/// parameter is not one (the route answers 404: no such resource).
+std::optional<std::string> path_uuid(const http::Request& req, std::string_view name = "id");
+
 /// The version a PUT expects: `If-Match: "<version>"` (or W/"…") or a `version` field.
 /// Nothing when neither is given; an issue (version) when malformed.
 std::optional<std::int64_t> expected_version(const http::Request& req, Input& body);

@@ -20,12 +20,6 @@ namespace {
 constexpr std::string_view kTag = "inventory";
 constexpr std::int64_t kMaxQuantity = 1'000'000'000'000;  // thousandths: a billion units
 
-std::optional<std::string> item_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  return repo::lower_ascii(id);
-}
-
 Response no_such_item(const Request& req) {
   return Response::from(ErrorCode::not_found,
                         "No inventory item " + std::string(req.param("id")) + ".");
@@ -66,7 +60,7 @@ Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
 }
 
 Response get_item(Request& req, InventoryContext& ctx) {
-  auto id = item_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_item(req);
   auto item = ctx.inventory.get(*id);
   if (!item) return Response::from(std::move(item).error());
@@ -96,7 +90,7 @@ Response create_item(Request& req, InventoryContext& ctx) {
 }
 
 Response update_item(Request& req, InventoryContext& ctx) {
-  auto id = item_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
   service::InventoryItemPatch patch;
@@ -167,7 +161,7 @@ Response adjust_batch(Request& req, InventoryContext& ctx) {
 }
 
 Response item_logs(Request& req, InventoryContext& ctx) {
-  auto id = item_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_item(req);
   Query query(req);
   auto page = page_request(query);

@@ -24,12 +24,6 @@ constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 Ki
 constexpr std::size_t kMaxLines = 100;
 constexpr std::size_t kMaxIdempotencyKey = 255;
 
-std::optional<std::string> order_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  return repo::lower_ascii(id);
-}
-
 Response no_such_order(const Request& req) {
   return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
 }
@@ -123,7 +117,7 @@ Response place_order(Request& req, OrderContext& ctx) {
 }
 
 Response get_order(Request& req, OrderContext& ctx) {
-  auto id = order_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_order(req);
   auto order = ctx.orders.get(actor_of(req), *id);
   if (!order) return Response::from(std::move(order).error());
@@ -186,7 +180,7 @@ Response list_orders(Request& req, OrderContext& ctx) {
 }
 
 Response change_status(Request& req, OrderContext& ctx) {
-  auto id = order_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
   auto status = in.one_of("status", Need::required,
@@ -202,7 +196,7 @@ Response change_status(Request& req, OrderContext& ctx) {
 }
 
 Response cancel_order(Request& req, OrderContext& ctx) {
-  auto id = order_id(req);
+  auto id = path_uuid(req);
   // DELETE carries no body: the version comes from If-Match, the reason from ?reason=.
   const json::value none = json::object{};
   Input in(none);
@@ -219,7 +213,7 @@ Response cancel_order(Request& req, OrderContext& ctx) {
 }
 
 Response assign_delivery(Request& req, OrderContext& ctx) {
-  auto id = order_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto driver = in.uuid({"driver_id", "driverId"}, Need::required);
   if (!id) return no_such_order(req);
@@ -230,7 +224,7 @@ Response assign_delivery(Request& req, OrderContext& ctx) {
 }
 
 Response unassign_delivery(Request& req, OrderContext& ctx) {
-  auto id = order_id(req);
+  auto id = path_uuid(req);
   if (!id) return no_such_order(req);
   auto order = ctx.orders.assign_delivery(actor_of(req), *id, std::nullopt);
   if (!order) return Response::from(std::move(order).error());

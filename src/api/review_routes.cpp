@@ -19,12 +19,6 @@ namespace {
 
 constexpr std::string_view kTag = "reviews";
 
-std::optional<std::string> path_id(const Request& req) {
-  std::string id(req.param("id"));
-  if (!util::is_uuid(id)) return std::nullopt;
-  return repo::lower_ascii(id);
-}
-
 bool moderator(const Request& req) {
   return req.principal && !req.principal->is_api_key() &&
          req.principal->role >= auth::Role::manager;
@@ -57,7 +51,7 @@ Response page_response(const service::Page<repo::ReviewRow, service::ReviewCurso
 }
 
 Response create_review(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto rating = in.integer("rating", Need::required, 1, 5);
   auto comment = in.text("comment", Need::optional, 0, service::kMaxReviewComment);
@@ -72,7 +66,7 @@ Response create_review(Request& req, FulfilContext& ctx) {
 }
 
 Response list_product_reviews(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Query query(req);
   repo::ReviewFilter f;
   read_page(query, f);
@@ -101,7 +95,7 @@ Response list_reviews(Request& req, FulfilContext& ctx) {
 }
 
 Response flag_review(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto reason = in.text("reason", Need::required, 1, 500);
   if (!id)
@@ -113,7 +107,7 @@ Response flag_review(Request& req, FulfilContext& ctx) {
 }
 
 Response set_review_status(Request& req, FulfilContext& ctx) {
-  auto id = path_id(req);
+  auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
   auto status = in.one_of("status", Need::required, {"visible", "flagged", "hidden"});
