@@ -132,11 +132,12 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
     // bus), so the read rides in front of the first reservation (exec_soon) instead of
     // taking a round trip of its own. Delivered by the end of this function at the latest.
     sort_unique(out.effects.item_ids);
-    repo::products_depending_on_soon(
-        tx.connection(), out.effects.item_ids, [&effects = out.effects](std::vector<std::string>&& ids) {
-          effects.product_ids.insert(effects.product_ids.end(), ids.begin(), ids.end());
-          sort_unique(effects.product_ids);
-        });
+    repo::products_depending_on_soon(tx.connection(), out.effects.item_ids,
+                                     [&effects = out.effects](std::vector<std::string>&& ids) {
+                                       effects.product_ids.insert(effects.product_ids.end(),
+                                                                  ids.begin(), ids.end());
+                                       sort_unique(effects.product_ids);
+                                     });
   }
   struct Reserved {
     domain::InventoryItem after;

@@ -363,8 +363,8 @@ void PgConnection::flush_begin() {
   if (!result_ok(res.get())) fail(res.release(), begin);
 }
 
-std::vector<PgConnection::ResultHandle> PgConnection::pipeline(std::span<const Bound> statements,
-                                                               const std::vector<std::string>& names) {
+std::vector<PgConnection::ResultHandle> PgConnection::pipeline(
+    std::span<const Bound> statements, const std::vector<std::string>& names) {
   const std::string begin = std::move(pending_begin_);
   pending_begin_.clear();
   std::vector<ResultPtr> out(statements.size());
