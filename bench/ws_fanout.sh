@@ -14,7 +14,7 @@
 #   FANOUT_BIN [build/release/bench/crema_ws_fanout]  the load client (built likewise)
 #
 # What it does: starts crema on a temporary SQLite database (rate limits off,
-# CREMA_LOG_LEVEL=warn, default threads), creates an admin with `crema create-admin`, signs
+# CREMA_WS_PER_USER=CLIENTS, CREMA_LOG_LEVEL=warn, default threads), creates an admin with `crema create-admin`, signs
 # in, creates one product, then runs the load client (bench/tools/ws_fanout.cpp), which
 # connects CLIENTS WebSocket clients with the admin's token and, EVENTS times, places a
 # takeaway order of that product with POST /api/v1/orders (published as `order_created`
@@ -82,10 +82,12 @@ trap 'exit 143' TERM
 
 port=$(free_port)
 mkdir -p "$tmp/crema"
+# Every client uses the admin's token: the per-user socket cap (CREMA_WS_PER_USER, 10 by
+# default) is raised to the number of clients, or all but the newest 10 would be closed.
 crema_env=("CREMA_LISTEN=127.0.0.1:$port" "CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db"
            "CREMA_DATA_DIR=$tmp/crema/var" "CREMA_MEDIA_DIR=$tmp/crema/var/media"
            CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
-           CREMA_LOG_LEVEL=warn)
+           "CREMA_WS_PER_USER=$clients" CREMA_LOG_LEVEL=warn)
 email=bench-admin@example.com
 password='bench password 0123456789'
 (cd "$tmp/crema" && printf '%s\n' "$password" |

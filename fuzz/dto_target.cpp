@@ -151,8 +151,8 @@ struct App {
   obs::Metrics metrics;
   http::Router router;
   api::OpenApi openapi;
-  std::unique_ptr<app::IdentityModule> identity;
   std::unique_ptr<app::RealtimeModule> realtime;
+  std::unique_ptr<app::IdentityModule> identity;
   std::unique_ptr<app::CatalogueModule> catalogue;
   std::unique_ptr<app::OrdersModule> orders;
   std::unique_ptr<app::FulfilModule> fulfil;
@@ -166,8 +166,9 @@ struct App {
     options.size = config.db_pool_size;
     pool = db::Pool::open(config.database_url, options);
     auto ops = std::make_shared<api::OpsContext>(api::OpsContext{metrics, {}, nullptr});
-    identity = std::make_unique<app::IdentityModule>(config, *pool);
-    realtime = std::make_unique<app::RealtimeModule>(std::nullopt, metrics);
+    realtime = std::make_unique<app::RealtimeModule>(std::nullopt, metrics,
+                                                     static_cast<std::size_t>(config.ws_per_user));
+    identity = std::make_unique<app::IdentityModule>(config, *pool, &realtime->bus());
     api::AppServices services{ops};
     services.identity = identity->api();
     catalogue = std::make_unique<app::CatalogueModule>(*pool, realtime->bus(), config);

@@ -286,6 +286,10 @@ const std::vector<Setting>& table() {
       {{"CREMA_KITCHEN_PARALLELISM", "2",
         "how many orders the kitchen prepares at once, for estimated_time"},
        int_in(&Config::kitchen_parallelism, 1, 1000)},
+      {{"CREMA_WS_PER_USER", "10",
+        "WebSockets one user may hold at once on one instance; one more closes the oldest "
+        "(4002)"},
+       int_in(&Config::ws_per_user, 1, 1000000)},
       {{"CREMA_S3_ENDPOINT", "(none)", "S3-compatible object store for images (instead of "
                                        "CREMA_MEDIA_DIR)"},
        url_with(&Config::s3_endpoint, {"http://", "https://"})},

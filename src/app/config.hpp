@@ -52,6 +52,7 @@ struct Config {
   int tax_rate_bps = 0;
   int order_hold_minutes = 15;
   int kitchen_parallelism = 2;
+  int ws_per_user = 10;  ///< WebSockets one user may hold at once (per instance)
 
   // rate limits per minute; 0 turns one off
   int auth_rate_per_min = 30;

@@ -29,7 +29,7 @@ struct IdentityModule::Parts {
   std::unique_ptr<api::IdentityAuthenticator> authenticator;
 };
 
-IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
+IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const events::Bus* bus)
     : parts_(std::make_unique<Parts>()) {
   if (config.jwt_secret.size() < 32)
     throw std::runtime_error("CREMA_JWT_SECRET must be at least 32 bytes");
@@ -57,12 +57,14 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool)
       limits, *parts_->limiter, *parts_->local_limiter, config.require_admin_2fa);
 
   auto api = std::make_shared<api::IdentityApi>();
-  api->auth = std::make_shared<service::AuthService>(
-      pool, *parts_->jwt, *parts_->secrets, *parts_->denylist, *parts_->limiter, config.argon2);
+  const service::SocketRevoker sockets(bus);
+  api->auth = std::make_shared<service::AuthService>(pool, *parts_->jwt, *parts_->secrets,
+                                                     *parts_->denylist, *parts_->limiter,
+                                                     config.argon2, sockets);
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);
-  api->users = std::make_shared<service::UserService>(pool, *api->exports);
+  api->users = std::make_shared<service::UserService>(pool, *api->exports, sockets);
   api->pool = &pool;
   api->timezone = config.timezone;
   parts_->api = api;

@@ -14,12 +14,17 @@ namespace crema::auth {
 class TokenDenylist;
 }
 
+namespace crema::events {
+class Bus;
+}
+
 namespace crema::app {
 
 class IdentityModule {
  public:
   /// Throws std::runtime_error when a secret is unusable (the JWT secret or data key).
-  IdentityModule(const Config& config, db::Pool& pool);
+  /// `bus`: where revocations of live WebSocket sessions are published (SPEC §15.4).
+  IdentityModule(const Config& config, db::Pool& pool, const events::Bus* bus);
   ~IdentityModule();
   IdentityModule(const IdentityModule&) = delete;
   IdentityModule& operator=(const IdentityModule&) = delete;

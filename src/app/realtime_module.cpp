@@ -5,8 +5,9 @@
 namespace crema::app {
 
 RealtimeModule::RealtimeModule(const std::optional<events::RedisEndpoint>& redis,
-                               obs::Metrics& metrics) {
+                               obs::Metrics& metrics, std::size_t ws_per_user) {
   hub_.attach(bus_);
+  hub_.set_max_per_user(ws_per_user);
   // The menu is public (GET /menu needs no account), so anyone signed in may follow its
   // changes; every other channel follows the hub's rules.
   hub_.register_channel(
@@ -17,7 +18,15 @@ RealtimeModule::RealtimeModule(const std::optional<events::RedisEndpoint>& redis
     events::RedisFanoutOptions options;
     options.endpoint = *redis;
     fanout_ = std::make_unique<events::RedisFanout>(bus_, std::move(options));
+    fanout_->on_link_change([this](bool up) {
+      if (link_listener_) link_listener_(up);
+      if (up) hub_.recheck_all();
+    });
   }
+}
+
+void RealtimeModule::on_link_change(std::function<void(bool up)> listener) {
+  link_listener_ = std::move(listener);
 }
 
 RealtimeModule::~RealtimeModule() { stop(); }

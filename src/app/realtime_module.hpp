@@ -3,6 +3,7 @@
 /// WebSocket hub listening on it, and — with CREMA_REDIS_URL — the Redis fan-out that
 /// carries events between instances.
 
+#include <functional>
 #include <memory>
 
 #include "app/config.hpp"
@@ -18,8 +19,10 @@ namespace crema::app {
 
 class RealtimeModule {
  public:
-  /// `redis`: the parsed CREMA_REDIS_URL, when set. Registers websocket_connections.
-  RealtimeModule(const std::optional<events::RedisEndpoint>& redis, obs::Metrics& metrics);
+  /// `redis`: the parsed CREMA_REDIS_URL, when set. `ws_per_user`: CREMA_WS_PER_USER.
+  /// Registers websocket_connections.
+  RealtimeModule(const std::optional<events::RedisEndpoint>& redis, obs::Metrics& metrics,
+                 std::size_t ws_per_user);
   ~RealtimeModule();
   RealtimeModule(const RealtimeModule&) = delete;
   RealtimeModule& operator=(const RealtimeModule&) = delete;
@@ -28,6 +31,10 @@ class RealtimeModule {
   events::Hub& hub() noexcept { return hub_; }
   /// The Redis fan-out, when configured (nullptr otherwise).
   events::RedisFanout* fanout() noexcept { return fanout_.get(); }
+  /// Called with the fan-out's link state (true: subscribed) on its subscriber thread; set
+  /// before start(). Whenever the link comes up, the hub also has every WebSocket check its
+  /// credentials again (revocations published while it was down never arrive).
+  void on_link_change(std::function<void(bool up)> listener);
 
   /// Starts the Redis fan-out (when configured).
   void start();
@@ -38,6 +45,7 @@ class RealtimeModule {
   events::Bus bus_;
   events::Hub hub_;
   std::unique_ptr<events::RedisFanout> fanout_;
+  std::function<void(bool)> link_listener_;
 };
 
 }  // namespace crema::app

@@ -301,15 +301,15 @@ int run_serve(Config config) {
       return outcome == "ok";
     });
   }
+  // The event bus and the WebSocket hub; with Redis, the fan-out between instances.
+  RealtimeModule realtime(redis, metrics, static_cast<std::size_t>(config.ws_per_user));
   std::unique_ptr<IdentityModule> identity;
   try {
-    identity = std::make_unique<IdentityModule>(config, *pool);
+    identity = std::make_unique<IdentityModule>(config, *pool, &realtime.bus());
   } catch (const std::exception& e) {
     fail_line(e.what());
     return kExitConfig;
   }
-  // The event bus and the WebSocket hub; with Redis, the fan-out between instances.
-  RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   services.identity = identity->api();
   std::unique_ptr<CatalogueModule> catalogue;
@@ -327,10 +327,8 @@ int run_serve(Config config) {
   PaymentsModule payments(*pool, orders.orders(), config, &metrics, &realtime.bus());
   payments.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
-  if (auto* fanout = realtime.fanout()) {
-    fanout->on_link_change(
-        [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
-  }
+  realtime.on_link_change(
+      [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
   // Reports (SPEC §12); declared before the scheduler that runs its daily summary job.
   ReportsModule reports(*pool, config);
   reports.provide(services);

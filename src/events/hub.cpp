@@ -22,7 +22,13 @@ bool matches(std::string_view prefix, std::string_view channel) noexcept {
 }  // namespace
 
 void Hub::attach(Bus& bus) {
-  bus.subscribe_frames([this](const Event& e, const Frame& f) { fan_out(e.topics, f); });
+  bus.subscribe_frames([this](const Event& e, const Frame& f) {
+    if (e.type == kRevocationEvent) {
+      if (auto r = revocation_of(e)) revoke(*r);
+      return;
+    }
+    fan_out(e.topics, f);
+  });
 }
 
 void Hub::register_channel(std::string prefix, ChannelCheck check, bool blocking) {
@@ -96,6 +102,66 @@ void Hub::fan_out(const std::vector<std::string>& topics, const Frame& frame) co
     }
   }
   for (const auto& s : targets) s->deliver(frame);
+}
+
+void Hub::add_user_session(const std::string& user_id, const std::shared_ptr<Subscriber>& session) {
+  std::vector<std::shared_ptr<Subscriber>> evicted;
+  {
+    std::lock_guard lock(users_mutex_);
+    auto& list = users_[user_id];
+    list.emplace_back(session.get(), session);
+    const std::size_t max = max_per_user_.load();
+    // Sessions remove themselves when they end; one that is gone without doing so must not
+    // cost a live one its place.
+    if (max > 0 && list.size() > max)
+      std::erase_if(list, [](const auto& e) { return e.second.expired(); });
+    while (max > 0 && list.size() > max) {
+      if (auto oldest = list.front().second.lock()) evicted.push_back(std::move(oldest));
+      list.erase(list.begin());
+    }
+  }
+  // Told outside the lock: evict() posts to the session's own thread.
+  for (const auto& s : evicted) s->evict();
+}
+
+void Hub::remove_user_session(const std::string& user_id, const Subscriber* session) {
+  std::lock_guard lock(users_mutex_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return;
+  std::erase_if(it->second, [session](const auto& e) { return e.first == session; });
+  if (it->second.empty()) users_.erase(it);
+}
+
+void Hub::revoke(const Revocation& r) const {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(users_mutex_);
+    auto it = users_.find(r.user_id);
+    if (it == users_.end()) return;
+    for (const auto& [key, weak] : it->second)
+      if (auto s = weak.lock()) targets.push_back(std::move(s));
+  }
+  for (const auto& s : targets) s->revoke(r);
+}
+
+void Hub::recheck_all() const {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(users_mutex_);
+    for (const auto& [user, list] : users_)
+      for (const auto& [key, weak] : list)
+        if (auto s = weak.lock()) targets.push_back(std::move(s));
+  }
+  for (const auto& s : targets) s->recheck();
+}
+
+std::size_t Hub::user_sessions(std::string_view user_id) const {
+  std::lock_guard lock(users_mutex_);
+  auto it = users_.find(std::string(user_id));
+  if (it == users_.end()) return 0;
+  std::size_t n = 0;
+  for (const auto& [key, weak] : it->second) n += weak.expired() ? 0 : 1;
+  return n;
 }
 
 std::size_t Hub::listeners(std::string_view topic) const {

@@ -12,11 +12,17 @@
 ///     check that a customer owns the order — and such a rule may query the database: it
 ///     is then run on the worker pool, never on an I/O thread;
 ///   * any other channel: staff, managers and admins yes, customers and drivers no.
+///
+/// The hub also knows each user's sessions, in the order they opened (SPEC §15.4): a user
+/// holds at most max_per_user() of them on this instance (one more evicts the oldest), and a
+/// revocation (events/revocation.hpp) — published on the bus, so from any instance — reaches
+/// every session of its user here.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -25,6 +31,7 @@
 
 #include "auth/roles.hpp"
 #include "events/event.hpp"
+#include "events/revocation.hpp"
 
 namespace crema::events {
 
@@ -36,6 +43,16 @@ class Subscriber {
   virtual ~Subscriber() = default;
   /// Queues a frame for the client. Called from any thread; must never block.
   virtual void deliver(const Frame& frame) = 0;
+  /// Its user's credentials changed: the session closes (4001) when `r` concerns the
+  /// session it is authenticated for now. Called from any thread; must never block.
+  virtual void revoke(const Revocation& r) = 0;
+  /// Its user opened more sessions than allowed and this is the oldest: it closes. Called
+  /// from any thread; must never block.
+  virtual void evict() = 0;
+  /// Revocations may have been missed (the Redis link was down): the session checks its
+  /// credentials again and closes (4001) when they are no longer valid. Called from any
+  /// thread; must never block.
+  virtual void recheck() = 0;
 };
 
 class Hub {
@@ -60,7 +77,8 @@ class Hub {
   Hub& operator=(const Hub&) = delete;
 
   /// Delivers every event of `bus` to the sessions on any of its topics (once per session,
-  /// however many of its topics a session listens on).
+  /// however many of its topics a session listens on), and every revocation to the sessions
+  /// of its user.
   void attach(Bus& bus);
 
   /// The rule for channels starting with `prefix` when it ends in ':' ("order:"), or for
@@ -90,6 +108,24 @@ class Hub {
   /// Live sessions on a topic (for tests and diagnostics).
   std::size_t listeners(std::string_view topic) const;
 
+  /// The most sessions one user may hold at once (CREMA_WS_PER_USER); 0: no limit.
+  void set_max_per_user(std::size_t n) noexcept { max_per_user_.store(n); }
+  std::size_t max_per_user() const noexcept { return max_per_user_.load(); }
+  /// Registers a new session of `user_id` (weakly). When the user then holds more than
+  /// max_per_user() live sessions, the oldest are evicted (Subscriber::evict) and forgotten.
+  void add_user_session(const std::string& user_id, const std::shared_ptr<Subscriber>& session);
+  /// Forgets a session of `user_id` (no-op when it is not there, e.g. evicted).
+  void remove_user_session(const std::string& user_id, const Subscriber* session);
+  /// Hands `r` to every live session of its user on this instance (each decides whether it
+  /// is concerned). Publish revocation_event(r) on the bus to reach every instance.
+  void revoke(const Revocation& r) const;
+  /// Asks every session on this instance to check its credentials again: the Redis fan-out
+  /// delivers at most once while linked, so after its link was down, revocations published
+  /// meanwhile on other instances never arrive here.
+  void recheck_all() const;
+  /// Live sessions of a user on this instance (for tests and diagnostics).
+  std::size_t user_sessions(std::string_view user_id) const;
+
   /// The websocket_connections gauge: sessions open now.
   void session_opened() noexcept { connections_.fetch_add(1); }
   void session_closed() noexcept { connections_.fetch_sub(1); }
@@ -108,6 +144,11 @@ class Hub {
   mutable std::shared_mutex rules_mutex_;
   std::vector<Rule> rules_;
   std::atomic<std::int64_t> connections_{0};
+  /// Each user's sessions, oldest first (a handful each: CREMA_WS_PER_USER).
+  using UserSessions = std::vector<std::pair<const Subscriber*, std::weak_ptr<Subscriber>>>;
+  mutable std::mutex users_mutex_;  ///< guards users_; never held with mutex_
+  std::unordered_map<std::string, UserSessions> users_;
+  std::atomic<std::size_t> max_per_user_{0};
 };
 
 }  // namespace crema::events

@@ -1,5 +1,7 @@
 #include "events/redis_client.hpp"
 
+#include <cerrno>
+
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
@@ -116,15 +118,17 @@ RedisClient::Context RedisClient::connect() {
   return c;
 }
 
-RedisClient::Context RedisClient::acquire() {
+RedisClient::Context RedisClient::acquire(bool& reused) {
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       Context c = std::move(idle_.back());
       idle_.pop_back();
+      reused = true;
       return c;
     }
   }
+  reused = false;
   return connect();
 }
 
@@ -134,7 +138,8 @@ void RedisClient::release(Context c) {
 }
 
 RedisReply RedisClient::command(std::span<const std::string_view> argv) {
-  Context c = acquire();
+  bool reused = false;
+  Context c = acquire(reused);
   std::vector<const char*> ptrs;
   std::vector<std::size_t> lens;
   ptrs.reserve(argv.size());
@@ -143,8 +148,20 @@ RedisReply RedisClient::command(std::span<const std::string_view> argv) {
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c.get(), static_cast<int>(ptrs.size()), ptrs.data(), lens.data()));
+  auto run = [&] {
+    return static_cast<redisReply*>(
+        redisCommandArgv(c.get(), static_cast<int>(ptrs.size()), ptrs.data(), lens.data()));
+  };
+  auto* r = run();
+  // An idle connection the server closed meanwhile (Redis restarted): the command never
+  // reached a live server, so it is sent once more on a new connection instead of failing
+  // (and holding every call off for the backoff).
+  if (!r && reused &&
+      (c->err == REDIS_ERR_EOF ||
+       (c->err == REDIS_ERR_IO && (errno == ECONNRESET || errno == EPIPE)))) {
+    c = connect();
+    r = run();
+  }
   if (!r) fail(std::string("command failed: ") + (c->errstr[0] ? c->errstr : "no reply"));
   RedisReply out = convert(r);
   freeReplyObject(r);

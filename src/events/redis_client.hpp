@@ -69,7 +69,8 @@ class RedisClient {
     void operator()(redisContext* c) const noexcept;
   };
   using Context = std::unique_ptr<redisContext, ContextDeleter>;
-  Context acquire();
+  /// An idle connection (`reused` set) or a new one.
+  Context acquire(bool& reused);
   void release(Context c);
   Context connect();
   [[noreturn]] void fail(const std::string& what);

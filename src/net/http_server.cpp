@@ -137,7 +137,7 @@ struct HttpServer::Impl {
   asio::awaitable<std::optional<WsStart>> upgrade(Stream& stream, http::Exchange& ex,
                                                   bhttp::request_parser<bhttp::string_body>& parser,
                                                   InFlight& in_flight);
-  WsEnvironment websocket_environment() { return {*hub, workers, options.websocket}; }
+  WsEnvironment websocket_environment() { return {*hub, workers, options.websocket, dispatcher}; }
   template <class Stream>
   asio::awaitable<bool> write_response(Stream& stream, http::Exchange& ex, http::Response& res,
                                        unsigned version, bool keep_alive, bool head);
@@ -453,6 +453,7 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
   const unsigned version = parser.get().version();
   std::optional<http::Response> refusal = dispatcher.prepare(ex);
   UpgradeToken token;
+  WsAdmission admission;
   std::optional<auth::Principal> principal;
   if (!refusal) {
     auto ws_version = req.header("sec-websocket-version");
@@ -476,21 +477,12 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
     // Authenticator, the rate limits, the route's access rule. It may block (a database or
     // Redis lookup), so it runs on the worker pool.
     token = upgrade_token(req);
-    const std::string authorization = "Bearer " + token.token;
-    http::Request probe;
-    probe.method = req.method;
-    probe.path = req.path;
-    probe.target = req.path;  // never the query: it holds the token
-    probe.route = req.route;
-    probe.client_ip = req.client_ip;
-    probe.secure = req.secure;
-    probe.request_id = req.request_id;
-    if (!token.token.empty()) probe.headers.emplace_back("authorization", authorization);
+    admission = WsAdmission{ex.match.route, req.path, req.client_ip, req.secure};
     using Outcome = std::optional<std::optional<http::Response>>;
     Outcome outcome = co_await asio::co_spawn(
         workers,
         [&]() -> asio::awaitable<Outcome> {
-          co_return dispatcher.admit(probe, *ex.match.route);
+          co_return admit_token(dispatcher, admission, token.token, req.request_id, principal);
         },
         asio::use_awaitable);
     refusal = std::move(*outcome);
@@ -498,10 +490,7 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
       refusal = http::Response::from(
           ErrorCode::unauthorized,
           "Send the access token as ?token= or as the Sec-WebSocket-Protocol bearer.<token>.");
-    } else if (!refusal && !probe.principal) {
-      refusal = http::Response::from(ErrorCode::unauthorized, "Sign in first.");
     } else if (!refusal) {
-      principal = std::move(probe.principal);
       req.principal = principal;  // for the access log's user_id
     }
   }
@@ -513,8 +502,9 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
   http::Response switching(101, {}, {});
   dispatcher.finish(ex, switching);  // request id, security headers, access log, metrics
   in_flight.release();
-  co_return WsStart{parser.release(), WsUpgrade{std::move(*principal), std::move(token.protocol),
-                                                std::move(switching.headers)}};
+  co_return WsStart{parser.release(),
+                    WsUpgrade{std::move(*principal), std::move(admission), std::move(token.token),
+                              std::move(token.protocol), std::move(switching.headers)}};
 }
 
 // ---- accepting ----------------------------------------------------------------------------

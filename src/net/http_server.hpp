@@ -41,8 +41,13 @@ struct WebSocketOptions {
   std::size_t queue_bytes = 4 * 1024 * 1024;
   /// How long a closing handshake (1001, 1008) may take before the connection is cut.
   std::chrono::milliseconds close_timeout{3000};
-  /// The largest message a client may send (subscribe commands are tiny).
+  /// The largest message a client may send (subscribe commands are tiny); one byte more
+  /// closes the client with 1008 (SPEC §15.4).
   std::size_t max_message = 4096;
+  /// More than this many messages (pings included) within `message_window` close the client
+  /// with 1008; 0: no limit.
+  std::size_t max_messages = 20;
+  std::chrono::milliseconds message_window{1000};
   /// Channels one client may listen on at once.
   std::size_t max_channels = 64;
 };

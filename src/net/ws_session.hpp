@@ -1,11 +1,14 @@
 #pragma once
-/// WebSocket sessions (SPEC §7), run by the HTTP server once it has authenticated an upgrade
-/// request: the handshake answer, the hello frame, the role's channels, the client's
-/// subscribe/unsubscribe messages, one writer per socket with a bounded queue of shared
-/// frames, and pings. Internal to src/net: only http_server.cpp and ws_session.cpp include
-/// it (Beast stays in those two translation units).
+/// WebSocket sessions (SPEC §7, §15.4), run by the HTTP server once it has authenticated an
+/// upgrade request: the handshake answer, the hello frame, the role's channels, the client's
+/// subscribe/unsubscribe/reauth messages and their limits, one writer per socket with a
+/// bounded queue of shared frames, pings, and the life of the credentials (closed with 4001
+/// when the access token expires or is revoked). Internal to src/net: only http_server.cpp
+/// and ws_session.cpp include it (Beast stays in those two translation units).
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +20,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "auth/roles.hpp"
+#include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
 
 namespace crema::events {
@@ -35,9 +39,29 @@ class WsControl {
   ~WsControl() = default;
 };
 
+/// Where a session's credentials are checked: its route and client, as the upgrade request
+/// presented them. A `reauth` token is checked exactly as the upgrade's was.
+struct WsAdmission {
+  const http::Route* route = nullptr;
+  std::string path;
+  std::string client_ip;
+  bool secure = false;
+};
+
+/// Checks an access token as a request to `admission.route` carrying it as
+/// `Authorization: Bearer` would be: the installed Authenticator, the rate-limit guard, the
+/// route's access rule. Returns the refusal (401, 403, 429, 503…), or nothing and sets
+/// `principal`. May block (database, Redis): call it on the worker pool. Never throws.
+std::optional<http::Response> admit_token(http::Dispatcher& dispatcher,
+                                          const WsAdmission& admission, std::string_view token,
+                                          std::string request_id,
+                                          std::optional<auth::Principal>& principal);
+
 /// The outcome of the checks before the upgrade.
 struct WsUpgrade {
   auth::Principal principal;
+  WsAdmission admission;
+  std::string token;     ///< the access token, checked again after a Redis outage
   std::string protocol;  ///< the Sec-WebSocket-Protocol to echo ("" when none was offered)
   /// Headers for the 101 answer (request id, security headers), from the middleware chain.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -46,8 +70,9 @@ struct WsUpgrade {
 /// What sessions share.
 struct WsEnvironment {
   events::Hub& hub;
-  boost::asio::thread_pool& workers;  ///< channel checks that need the database run here
+  boost::asio::thread_pool& workers;  ///< channel checks and reauths (the database) run here
   const WebSocketOptions& options;
+  http::Dispatcher& dispatcher;  ///< checks the token of a reauth
 };
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;

@@ -40,13 +40,14 @@ std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
 
 AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::SecretBox& secrets,
                          auth::TokenDenylist& denylist, auth::RateLimiter& limiter,
-                         auth::Argon2Profile argon2)
+                         auth::Argon2Profile argon2, SocketRevoker sockets)
     : pool_(pool),
       jwt_(jwt),
       secrets_(secrets),
       denylist_(denylist),
       limiter_(limiter),
       argon2_(argon2),
+      sockets_(sockets),
       dummy_hash_(auth::hash_password(auth::random_token(24), argon2)) {}
 
 std::string AuthService::login_key(std::string_view email) {
@@ -188,7 +189,7 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
   if (token.empty() || token.size() > kMaxRefreshTokenChars) return not_valid_refresh();
   const std::string hash = auth::sha256_hex(token);
   bool reuse = false;
-  std::string reuse_session;
+  std::string reuse_session, reuse_user;
   auto out = pool_.transact([&](db::Transaction& tx) -> Result<TokenPair> {
     auto& conn = tx.connection();
     const std::int64_t now = util::now_ms();
@@ -204,6 +205,7 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
       repo::revoke_session(conn, session.id, "refresh token reuse", now);
       reuse = true;
       reuse_session = session.id;
+      reuse_user = session.user_id;
       return Error::make(ErrorCode::unauthorized,
                          "This refresh token was already used; the session has been revoked. "
                          "Sign in again.");
@@ -228,9 +230,11 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
     pair.access_token = issue_access_token(user->id, user->role, session.id, now);
     return pair;
   });
-  if (reuse)
+  if (reuse) {
     obs::Log(obs::Level::warn, "refresh token reuse; session revoked")
         .str("session_id", reuse_session);
+    sockets_.session(reuse_user, reuse_session, "session revoked");
+  }
   return out;
 }
 
@@ -239,21 +243,27 @@ Result<void> AuthService::logout(const Actor& actor,
   if (!actor.principal || actor.principal->is_api_key())
     return Error::make(ErrorCode::unauthorized, "Sign in first.");
   const auto& p = *actor.principal;
+  std::string other_session;  // the refresh token's session, when it is another of theirs
   pool_.transact([&](db::Transaction& tx) {
     auto& conn = tx.connection();
     const std::int64_t now = util::now_ms();
+    other_session.clear();
     if (!p.session_id.empty()) repo::revoke_session(conn, p.session_id, "logout", now);
     if (refresh_token && !refresh_token->empty() &&
         refresh_token->size() <= kMaxRefreshTokenChars) {
       auto found = repo::find_refresh_token(conn, auth::sha256_hex(*refresh_token));
       // Someone else's token is ignored rather than revoked: a logout must not end
       // another user's session.
-      if (found && found->session.user_id == p.user_id)
+      if (found && found->session.user_id == p.user_id) {
         repo::revoke_session(conn, found->session.id, "logout", now);
+        if (found->session.id != p.session_id) other_session = found->session.id;
+      }
     }
     record_audit(tx, actor, {"user.logout", "user", p.user_id, "signed out"});
   });
   if (!p.token_id.empty()) denylist_.deny(p.token_id, p.token_expires_ms, util::now_ms());
+  sockets_.session(p.user_id, p.session_id, "signed out");
+  sockets_.session(p.user_id, other_session, "signed out");
   return {};
 }
 
@@ -297,6 +307,7 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
                                "password changed", now);
     record_audit(tx, actor, {"user.password_change", "user", user->id, "changed own password"});
   });
+  sockets_.all_but(user->id, actor.principal->session_id, "password changed");
   limiter_.clear_failures(key);
   return {};
 }

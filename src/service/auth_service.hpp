@@ -16,6 +16,7 @@
 #include "db/pool.hpp"
 #include "repo/user_repo.hpp"
 #include "service/actor.hpp"
+#include "service/socket_revoker.hpp"
 #include "util/error.hpp"
 
 namespace crema::service {
@@ -68,9 +69,11 @@ struct TotpSetup {
 
 class AuthService {
  public:
+  /// `sockets`: how logout, password change and a replayed refresh token end the live
+  /// WebSocket sessions they concern (SPEC §15.4).
   AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::SecretBox& secrets,
-              auth::TokenDenylist& denylist, auth::RateLimiter& limiter,
-              auth::Argon2Profile argon2);
+              auth::TokenDenylist& denylist, auth::RateLimiter& limiter, auth::Argon2Profile argon2,
+              SocketRevoker sockets = SocketRevoker());
 
   /// Creates an account and signs it in. Without a role, or by anyone but an admin asking
   /// for another role than customer: forbidden. Taken email: duplicate.
@@ -82,19 +85,19 @@ class AuthService {
   /// minutes lock the email: rate_limited (with retry_after_s) before any hashing.
   Result<SignedIn> login(const LoginInput& in, const ClientInfo& client);
 
-  /// Rotates a refresh token. An already-rotated token revokes its whole session
-  /// (theft detection); unknown, expired and revoked tokens are unauthorized.
+  /// Rotates a refresh token. An already-rotated token revokes its whole session and closes
+  /// its WebSockets (theft detection); unknown, expired and revoked tokens are unauthorized.
   Result<TokenPair> refresh(std::string_view refresh_token, const ClientInfo& client);
 
-  /// Ends the caller's session (and the session of `refresh_token` when it is theirs) and
-  /// denylists the access token until it expires.
+  /// Ends the caller's session (and the session of `refresh_token` when it is theirs),
+  /// denylists the access token until it expires and closes those sessions' WebSockets.
   Result<void> logout(const Actor& actor, const std::optional<std::string>& refresh_token);
 
   /// The caller's account.
   Result<repo::UserRecord> me(const Actor& actor);
 
   /// Changes the caller's password after checking the current one (failures count toward
-  /// the lockout), then revokes every other session of theirs.
+  /// the lockout), then revokes every other session of theirs and closes their WebSockets.
   Result<void> change_password(const Actor& actor, std::string_view current_password,
                                std::string_view new_password);
 
@@ -130,6 +133,7 @@ class AuthService {
   auth::TokenDenylist& denylist_;
   auth::RateLimiter& limiter_;
   auth::Argon2Profile argon2_;
+  SocketRevoker sockets_;
   std::string dummy_hash_;  ///< verified for unknown emails, so they cost the same time
 };
 

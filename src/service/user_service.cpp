@@ -36,8 +36,8 @@ std::string erased_email(std::string_view user_id) {
   return "erased-" + std::string(user_id) + "@users.invalid";
 }
 
-UserService::UserService(db::Pool& pool, const UserExportRegistry& exports)
-    : pool_(pool), exports_(exports) {}
+UserService::UserService(db::Pool& pool, const UserExportRegistry& exports, SocketRevoker sockets)
+    : pool_(pool), exports_(exports), sockets_(sockets) {}
 
 Result<repo::UserRecord> UserService::visible(const Actor& actor, db::Connection& conn,
                                               std::string_view id) {
@@ -64,7 +64,9 @@ Result<repo::UserRecord> UserService::update(const Actor& actor, std::string_vie
                                              const UserUpdate& in,
                                              std::optional<std::int64_t> expected_version) {
   const bool admin = actor.is_role(auth::Role::admin);
-  return pool_.transact([&](db::Transaction& tx) -> Result<repo::UserRecord> {
+  const char* close_sockets = nullptr;  // why the user's WebSockets close, once committed
+  auto out = pool_.transact([&](db::Transaction& tx) -> Result<repo::UserRecord> {
+    close_sockets = nullptr;
     auto& conn = tx.connection();
     auto found = visible(actor, conn, id);
     if (!found) return std::move(found).error();
@@ -116,6 +118,9 @@ Result<repo::UserRecord> UserService::update(const Actor& actor, std::string_vie
     after.updated_at = now;
     if (activity_changes && !after.is_active)
       repo::revoke_user_sessions(conn, after.id, "", "account deactivated", now);
+    // A socket's identity is its user and role at connect time: either change ends it.
+    if (activity_changes && !after.is_active) close_sockets = "account deactivated";
+    else if (role_changes) close_sockets = "role changed";
 
     if (!changed.empty()) {
       std::string fields;
@@ -133,12 +138,16 @@ Result<repo::UserRecord> UserService::update(const Actor& actor, std::string_vie
                     after.is_active ? "reactivated the account" : "deactivated the account"});
     return after;
   });
+  if (out && close_sockets) sockets_.user(out->id, close_sockets);
+  return out;
 }
 
 Result<void> UserService::erase(const Actor& actor, std::string_view id) {
   if (!is_self(actor, id) && !actor.is_role(auth::Role::admin))
     return Error::make(ErrorCode::forbidden, "Only an admin may erase another account.");
-  return pool_.transact([&](db::Transaction& tx) -> Result<void> {
+  bool erased = false;
+  auto out = pool_.transact([&](db::Transaction& tx) -> Result<void> {
+    erased = false;
     auto& conn = tx.connection();
     auto user = repo::find_user_by_id(conn, id);
     if (!user) return no_such_user();
@@ -158,8 +167,11 @@ Result<void> UserService::erase(const Actor& actor, std::string_view id) {
     record_audit(tx, actor,
                  {"user.erase", "user", user->id,
                   is_self(actor, id) ? "erased own account" : "erased the account"});
+    erased = true;
     return {};
   });
+  if (out && erased) sockets_.user(id, "account erased");
+  return out;
 }
 
 Result<boost::json::object> UserService::export_user(const Actor& actor, std::string_view id) {

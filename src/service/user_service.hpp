@@ -16,6 +16,7 @@
 #include "db/pool.hpp"
 #include "repo/user_repo.hpp"
 #include "service/actor.hpp"
+#include "service/socket_revoker.hpp"
 #include "service/user_export.hpp"
 #include "util/error.hpp"
 
@@ -40,7 +41,10 @@ std::string erased_email(std::string_view user_id);
 
 class UserService {
  public:
-  UserService(db::Pool& pool, const UserExportRegistry& exports);
+  /// `sockets`: how deactivation, erasure and role changes close the user's live
+  /// WebSockets (SPEC §15.4).
+  UserService(db::Pool& pool, const UserExportRegistry& exports,
+              SocketRevoker sockets = SocketRevoker());
 
   struct Page {
     std::vector<repo::UserRecord> items;  ///< up to filter.limit + 1
@@ -53,11 +57,13 @@ class UserService {
 
   /// The caller themself or an admin. Role and is_active: admin only (forbidden otherwise).
   /// `expected_version` (If-Match or version): version_conflict when stale. Keeps at least
-  /// one active admin (conflict). Deactivating ends every session.
+  /// one active admin (conflict). Deactivating ends every session; deactivating or changing
+  /// the role closes every WebSocket of the user.
   Result<repo::UserRecord> update(const Actor& actor, std::string_view id, const UserUpdate& in,
                                   std::optional<std::int64_t> expected_version);
 
-  /// Erases an account: the admin for anyone, or a user for themself. Idempotent.
+  /// Erases an account: the admin for anyone, or a user for themself; its sessions end and its
+  /// WebSockets close. Idempotent.
   Result<void> erase(const Actor& actor, std::string_view id);
 
   /// Every record about the user: themself or an admin.
@@ -69,6 +75,7 @@ class UserService {
 
   db::Pool& pool_;
   const UserExportRegistry& exports_;
+  SocketRevoker sockets_;
 };
 
 }  // namespace crema::service

@@ -7,6 +7,7 @@
 
 #include "auth/redis_stores.hpp"
 #include "db/types.hpp"
+#include "support/redis_process.hpp"
 #include "support/test_db.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -104,6 +105,26 @@ TEST_F(RedisStores, AnUnreachableRedisFailsFastAsUnavailable) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_THROW(deny.denied("x", util::now_ms()), db::Error);  // inside the back-off: at once
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+}
+
+// After Redis restarts, the connections kept idle are dead: the next call must not fail (and
+// hold every call off for the backoff) because of them — the first request after the
+// restart, and the WebSocket credential checks a relinked instance runs, are answered.
+TEST(RedisClientRecovery, ARestartedRedisIsUsedAgainAtOnce) {
+  CREMA_REQUIRE_REDIS();
+  RedisProcess redis;
+  auto endpoint = events::RedisEndpoint::parse(redis.url());
+  ASSERT_TRUE(endpoint);
+  auto client = std::make_shared<events::RedisClient>(*endpoint);
+  auth::RedisTokenDenylist deny(client);
+  const std::int64_t now = util::now_ms();
+  deny.deny("before", now + 60'000, now);
+  EXPECT_TRUE(deny.denied("before", now));
+  redis.stop();
+  redis.start();  // empty again: no persistence
+  EXPECT_FALSE(deny.denied("before", util::now_ms())) << "answered by the new server";
+  deny.deny("after", util::now_ms() + 60'000, util::now_ms());
+  EXPECT_TRUE(deny.denied("after", util::now_ms()));
 }
 
 }  // namespace

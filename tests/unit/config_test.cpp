@@ -30,6 +30,7 @@ TEST(Config, DefaultsFollowTheSpec) {
   EXPECT_EQ(c.user_rate_per_min, 1200);
   EXPECT_EQ(c.order_hold_minutes, 15);
   EXPECT_EQ(c.kitchen_parallelism, 2);
+  EXPECT_EQ(c.ws_per_user, 10);
   EXPECT_EQ(c.backup_keep, 14);
   EXPECT_EQ(c.env, Environment::development);
   EXPECT_TRUE(c.auto_migrate);
@@ -45,7 +46,8 @@ TEST(Config, ReadsEnvironment) {
                  {"CREMA_TRUSTED_PROXY", "10.0.0.0/8,::1"},
                  {"CREMA_ENV", "production"},
                  {"CREMA_TIMEZONE", "Africa/Cairo"},
-                 {"CREMA_REQUIRE_ADMIN_2FA", "1"}});
+                 {"CREMA_REQUIRE_ADMIN_2FA", "1"},
+                 {"CREMA_WS_PER_USER", "3"}});
   ASSERT_TRUE(r.config) << r.error;
   const Config& c = *r.config;
   EXPECT_EQ(c.listen_host, "0.0.0.0");
@@ -61,6 +63,7 @@ TEST(Config, ReadsEnvironment) {
   EXPECT_TRUE(c.production());
   EXPECT_EQ(c.timezone, "Africa/Cairo");
   EXPECT_TRUE(c.require_admin_2fa);
+  EXPECT_EQ(c.ws_per_user, 3);
 }
 
 TEST(Config, FlagsOverrideEnvironment) {
@@ -84,7 +87,8 @@ TEST(Config, MalformedValueIsOneLineNamingTheVariable) {
                                        {"CREMA_TRUSTED_PROXY", "10.0.0.0/33"},
                                        {"CREMA_AUTO_MIGRATE", "yes"},
                                        {"CREMA_REDIS_URL", "http://x"},
-                                       {"CREMA_ARGON2", "fast"}}) {
+                                       {"CREMA_ARGON2", "fast"},
+                                       {"CREMA_WS_PER_USER", "0"}}) {
     auto r = load({{name, value}});
     EXPECT_FALSE(r.config) << name << "=" << value;
     EXPECT_EQ(r.error.rfind(name + " ", 0), 0u) << r.error;
@@ -151,7 +155,7 @@ TEST(Config, EverySpecSettingIsKnown) {
       "CREMA_STRIPE_API_BASE", "CREMA_STRIPE_SECRET_KEY", "CREMA_STRIPE_WEBHOOK_SECRET",
       "CREMA_PAYPAL_API_BASE", "CREMA_PAYPAL_CLIENT_ID", "CREMA_PAYPAL_SECRET",
       "CREMA_PAYPAL_WEBHOOK_ID", "CREMA_LOCAL_GATEWAY_URL", "CREMA_LOCAL_GATEWAY_SECRET",
-      "CREMA_AUTO_MIGRATE"};
+      "CREMA_AUTO_MIGRATE", "CREMA_WS_PER_USER"};
   for (const char* name : spec) {
     bool found = false;
     for (const auto& s : settings()) found = found || s.name == name;

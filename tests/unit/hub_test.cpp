@@ -7,6 +7,7 @@
 
 #include "events/bus.hpp"
 #include "events/hub.hpp"
+#include "events/redis_fanout.hpp"
 
 namespace crema::events {
 namespace {
@@ -16,9 +17,24 @@ using Kind = Hub::Decision::Kind;
 struct Recorder : Subscriber {
   std::mutex m;
   std::vector<std::string> frames;
+  std::vector<Revocation> revocations;
+  int evictions = 0;
   void deliver(const Frame& f) override {
     std::lock_guard lock(m);
     frames.push_back(*f);
+  }
+  void revoke(const Revocation& r) override {
+    std::lock_guard lock(m);
+    revocations.push_back(r);
+  }
+  void evict() override {
+    std::lock_guard lock(m);
+    ++evictions;
+  }
+  int rechecks = 0;
+  void recheck() override {
+    std::lock_guard lock(m);
+    ++rechecks;
   }
   std::size_t count() {
     std::lock_guard lock(m);
@@ -160,6 +176,135 @@ TEST(Hub, ConcurrentSubscribersAndFanOut) {
   stop = true;
   churn.join();
   for (auto& r : keep) EXPECT_EQ(r->count(), 200u);
+}
+
+// ---- the users' sessions (SPEC §15.4) -------------------------------------------------------
+
+TEST(Revocation, WhichSocketsItConcerns) {
+  const auto all = Revocation::user("u1", "account deactivated");
+  EXPECT_TRUE(all.concerns("u1", "s1"));
+  EXPECT_TRUE(all.concerns("u1", ""));
+  EXPECT_FALSE(all.concerns("u2", "s1"));
+  const auto one = Revocation::session("u1", "s1", "signed out");
+  EXPECT_TRUE(one.concerns("u1", "s1"));
+  EXPECT_FALSE(one.concerns("u1", "s2"));
+  EXPECT_FALSE(one.concerns("u2", "s1")) << "a session id of another user's never matches";
+  const auto others = Revocation::all_but("u1", "s1", "password changed");
+  EXPECT_FALSE(others.concerns("u1", "s1"));
+  EXPECT_TRUE(others.concerns("u1", "s2"));
+  EXPECT_FALSE(others.concerns("u2", "s2"));
+  EXPECT_FALSE(Revocation::user("", "x").concerns("", "")) << "nobody is not everybody";
+}
+
+TEST(Revocation, TravelsAsAnEventWithoutTopics) {
+  for (const auto& r :
+       {Revocation::user("u1", "role changed"), Revocation::session("u1", "s1", "signed out"),
+        Revocation::all_but("u1", "s9", "password changed")}) {
+    Event e = revocation_event(r);
+    EXPECT_EQ(e.type, kRevocationEvent);
+    EXPECT_TRUE(e.topics.empty()) << "no client may ever receive it";
+    // As another instance reads it: from the frame this one serialised.
+    auto back = revocation_of(*event_from_frame(*make_frame(e), {}));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->user_id, r.user_id);
+    EXPECT_EQ(back->session_id, r.session_id);
+    EXPECT_EQ(back->keep_session_id, r.keep_session_id);
+    EXPECT_EQ(back->reason, r.reason);
+  }
+  Event other{"order_created", boost::json::object{{"user_id", "u1"}}, {}, 0, false};
+  EXPECT_FALSE(revocation_of(other));
+  Event nobody = revocation_event(Revocation::user("", "x"));
+  EXPECT_FALSE(revocation_of(nobody)) << "a revocation must name its user";
+}
+
+TEST(Hub, ARevocationOnTheBusReachesEverySessionOfItsUserOnly) {
+  Bus bus;
+  Hub hub;
+  hub.attach(bus);
+  auto a1 = std::make_shared<Recorder>();
+  auto a2 = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  hub.add_user_session("a", a1);
+  hub.add_user_session("a", a2);
+  hub.add_user_session("b", b);
+  hub.subscribe("orders", a1);
+  bus.publish(revocation_event(Revocation::session("a", "s1", "signed out")));
+  EXPECT_EQ(a1->revocations.size(), 1u);
+  EXPECT_EQ(a2->revocations.size(), 1u) << "each session decides whether its session matches";
+  EXPECT_TRUE(b->revocations.empty());
+  EXPECT_EQ(a1->count(), 0u) << "a revocation is never delivered as a frame";
+  // Also from another instance (through Redis).
+  Event remote = revocation_event(Revocation::user("b", "account erased"));
+  bus.deliver_remote(remote, make_frame(remote));
+  EXPECT_EQ(b->revocations.size(), 1u);
+  EXPECT_EQ(b->revocations[0].reason, "account erased");
+  // A closed session is forgotten.
+  hub.remove_user_session("a", a1.get());
+  EXPECT_EQ(hub.user_sessions("a"), 1u);
+  hub.revoke(Revocation::user("a", "role changed"));
+  EXPECT_EQ(a1->revocations.size(), 1u);
+  EXPECT_EQ(a2->revocations.size(), 2u);
+}
+
+TEST(Hub, OneSessionMoreThanAllowedEvictsTheUsersOldest) {
+  Hub hub;
+  hub.set_max_per_user(3);
+  std::vector<std::shared_ptr<Recorder>> s;
+  for (int i = 0; i < 3; ++i) {
+    s.push_back(std::make_shared<Recorder>());
+    hub.add_user_session("u", s.back());
+  }
+  auto other = std::make_shared<Recorder>();
+  hub.add_user_session("v", other);
+  for (const auto& r : s) EXPECT_EQ(r->evictions, 0);
+  s.push_back(std::make_shared<Recorder>());
+  hub.add_user_session("u", s.back());
+  EXPECT_EQ(s[0]->evictions, 1) << "the oldest goes";
+  for (std::size_t i = 1; i < s.size(); ++i) EXPECT_EQ(s[i]->evictions, 0) << i;
+  EXPECT_EQ(other->evictions, 0) << "another user's sessions do not count";
+  EXPECT_EQ(hub.user_sessions("u"), 3u);
+  // The evicted one is forgotten at once: the next newcomer evicts the next oldest.
+  s.push_back(std::make_shared<Recorder>());
+  hub.add_user_session("u", s.back());
+  EXPECT_EQ(s[0]->evictions, 1);
+  EXPECT_EQ(s[1]->evictions, 1);
+  // A session that closed by itself frees its place.
+  hub.remove_user_session("u", s[2].get());
+  s.push_back(std::make_shared<Recorder>());
+  hub.add_user_session("u", s.back());
+  EXPECT_EQ(s[3]->evictions, 0);
+  EXPECT_EQ(hub.user_sessions("u"), 3u);
+  // So does one that is gone without saying so (a weak reference).
+  s[3].reset();
+  s.push_back(std::make_shared<Recorder>());
+  hub.add_user_session("u", s.back());
+  EXPECT_EQ(s[4]->evictions, 0);
+}
+
+TEST(Hub, RecheckAllAsksEverySessionOfEveryUser) {
+  Hub hub;
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  auto gone = std::make_shared<Recorder>();
+  hub.add_user_session("a", a);
+  hub.add_user_session("b", b);
+  hub.add_user_session("b", gone);
+  hub.remove_user_session("b", gone.get());
+  hub.recheck_all();
+  EXPECT_EQ(a->rechecks, 1);
+  EXPECT_EQ(b->rechecks, 1);
+  EXPECT_EQ(gone->rechecks, 0);
+}
+
+TEST(Hub, WithoutALimitNobodyIsEvicted) {
+  Hub hub;  // max_per_user 0
+  std::vector<std::shared_ptr<Recorder>> s;
+  for (int i = 0; i < 50; ++i) {
+    s.push_back(std::make_shared<Recorder>());
+    hub.add_user_session("u", s.back());
+  }
+  for (const auto& r : s) EXPECT_EQ(r->evictions, 0);
+  EXPECT_EQ(hub.user_sessions("u"), 50u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The WebSocket feed in-process, over real loopback sockets: HttpServer with a test
 // Authenticator (tokens "role:user_id"), the route table's /ws rows, a bus and its hub.
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
@@ -9,6 +10,7 @@
 
 #include "api/openapi.hpp"
 #include "api/realtime_routes.hpp"
+#include "db/types.hpp"
 #include "events/bus.hpp"
 #include "events/hub.hpp"
 #include "net/dispatcher.hpp"
@@ -16,6 +18,7 @@
 #include "obs/metrics.hpp"
 #include "support/tls_files.hpp"
 #include "support/ws_client.hpp"
+#include "util/time.hpp"
 
 namespace crema::net {
 namespace {
@@ -23,9 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 using test::WsClient;
+using test::WsMessage;
 using test::WsOptions;
 
-/// Tokens are "role:user_id"; anything else is a bad token.
+/// Tokens are "role:user_id[:session_id[:expires_ms]]"; anything else is a bad token. A
+/// token whose expiry has passed is refused, as a real one would be.
 class TestAuthenticator final : public http::Authenticator {
  public:
   crema::Result<std::optional<auth::Principal>> authenticate(const http::Request& req) override {
@@ -42,10 +47,31 @@ class TestAuthenticator final : public http::Authenticator {
       return Error::make(ErrorCode::unauthorized, "The access token is not valid.");
     auth::Principal p;
     p.role = *role;
-    p.user_id = std::string(token.substr(colon + 1));
+    auto rest = token.substr(colon + 1);
+    auto next = [&rest] {
+      auto c = rest.find(':');
+      auto part = rest.substr(0, c);
+      rest = c == std::string_view::npos ? std::string_view{} : rest.substr(c + 1);
+      return std::string(part);
+    };
+    p.user_id = next();
+    p.session_id = next();
+    if (!rest.empty()) p.token_expires_ms = std::stoll(next());
+    if (p.token_expires_ms > 0 && p.token_expires_ms <= util::now_ms())
+      return Error::make(ErrorCode::unauthorized, "The access token has expired.");
+    if (unavailable > 0) {
+      --unavailable;
+      throw db::Error(db::Error::Kind::unavailable, "the test database is down");
+    }
+    std::lock_guard lock(mutex);
+    if (revoked.count(p.user_id) != 0)
+      return Error::make(ErrorCode::unauthorized, "This account is not active.");
     return std::optional<auth::Principal>{p};
   }
   std::atomic<int> calls{0};
+  std::atomic<int> unavailable{0};  ///< this many calls fail as if the database were down
+  std::mutex mutex;
+  std::set<std::string> revoked;  ///< users whose tokens are refused
 };
 
 class WsServerTest : public ::testing::Test {
@@ -364,11 +390,218 @@ TEST_F(WsServerTest, BadMessagesGetErrorFramesAndKeepTheConnection) {
   EXPECT_EQ(e->at("type"), "order_created");
 }
 
-TEST_F(WsServerTest, OversizedClientMessagesCloseWith1009) {
+// ---- message limits (SPEC §15.4) -----------------------------------------------------------
+
+TEST_F(WsServerTest, AMessageOverFourKibClosesWith1008) {
   start();
   auto s = connected("staff:s1");
+  // Exactly the limit is a message (not JSON here: an error frame, and the session goes on).
+  ASSERT_TRUE(s->send_text(std::string(options_.websocket.max_message, 'x')));
+  auto e = s->read_json();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->at("data").at("code"), "bad_request");
   ASSERT_TRUE(s->send_text(std::string(options_.websocket.max_message + 1, 'x')));
-  EXPECT_EQ(s->wait_close(3s), 1009);
+  EXPECT_EQ(s->wait_close(3s), 1008);
+  // Far over it: the same (at most one byte past the limit is ever buffered).
+  auto t = connected("staff:s2");
+  ASSERT_TRUE(t->send_text(std::string(256 * 1024, 'y')));
+  EXPECT_EQ(t->wait_close(3s), 1008);
+}
+
+TEST_F(WsServerTest, MessagesSplitIntoFragmentsCountWhole) {
+  start();
+  auto s = connected("staff:s1");
+  // 3 KiB + 3 KiB in two fragments of one message: over the limit together.
+  ASSERT_TRUE(s->send_frame(0x1, std::string(3072, 'a'), false));
+  ASSERT_TRUE(s->send_frame(0x0, std::string(3072, 'b'), true));
+  EXPECT_EQ(s->wait_close(3s), 1008);
+}
+
+TEST_F(WsServerTest, MoreThanTwentyMessagesASecondCloseWith1008) {
+  start();
+  auto s = connected("staff:s1");
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(s->send_json(json::object{{"action", "subscribe"}, {"channel", "menu"}}));
+  for (int i = 0; i < 20; ++i) {
+    auto a = s->read_json();
+    ASSERT_TRUE(a) << i;
+    EXPECT_EQ(a->at("type"), "subscribed") << i;
+  }
+  ASSERT_TRUE(s->send_json(json::object{{"action", "subscribe"}, {"channel", "menu"}}));
+  EXPECT_EQ(s->wait_close(3s), 1008);
+  // Pings count too.
+  auto p = connected("staff:s2");
+  for (int i = 0; i < 21; ++i) ASSERT_TRUE(p->send_ping("x"));
+  EXPECT_EQ(p->wait_close(3s), 1008);
+}
+
+TEST_F(WsServerTest, TwentyMessagesEverySecondAreFine) {
+  start();
+  auto s = connected("staff:s1");
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(s->send_json(json::object{{"action", "subscribe"}, {"channel", "menu"}}));
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(s->read_json()) << round << "/" << i;
+    std::this_thread::sleep_for(1100ms);
+  }
+  EXPECT_FALSE(s->closed());
+  bus_.publish("order_created", json::object{{"id", "still"}}, {"orders"});
+  auto e = s->read_json();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->at("data").at("id"), "still");
+}
+
+// ---- the life of the credentials (SPEC §15.4) -----------------------------------------------
+
+std::string token_until(std::string_view who, std::int64_t expires_ms) {
+  return std::string(who) + ":" + std::to_string(expires_ms);
+}
+
+TEST_F(WsServerTest, TheSocketClosesWith4001WhenItsTokenExpires) {
+  start();
+  const std::int64_t exp = util::now_ms() + 1500;
+  auto c = connect(token_until("staff:u1:s1", exp));
+  ASSERT_TRUE(c->upgraded());
+  auto hello = c->read_json();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->at("data").at("expires_at").as_string(), util::format_rfc3339(exp));
+  EXPECT_TRUE(c->quiet_for(1000ms)) << "alive while the token is";
+  const auto code = c->wait_close(2s);
+  const std::int64_t closed_at = util::now_ms();
+  EXPECT_EQ(code, 4001);
+  EXPECT_GE(closed_at, exp) << "not a moment before exp";
+  EXPECT_LT(closed_at, exp + 500);
+}
+
+TEST_F(WsServerTest, AReauthRenewsTheCredentialsWithoutAGap) {
+  start();
+  auto c = connect(token_until("staff:u1:s1", util::now_ms() + 1500));
+  ASSERT_TRUE(c->read_type("hello"));
+  const std::int64_t later = util::now_ms() + 60'000;
+  ASSERT_TRUE(c->send_json(
+      json::object{{"action", "reauth"}, {"token", token_until("staff:u1:s2", later)}}));
+  auto ok = c->read_json();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->at("type"), "reauthenticated");
+  EXPECT_EQ(ok->at("data").at("expires_at").as_string(), util::format_rfc3339(later));
+  EXPECT_TRUE(c->quiet_for(2000ms)) << "still open past the first token's expiry";
+  bus_.publish("order_created", json::object{{"id", "after"}}, {"orders"});
+  auto e = c->read_json();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->at("data").at("id"), "after") << "and still subscribed";
+  // The session now belongs to s2: revoking s1 leaves it, revoking s2 closes it.
+  hub_.revoke(events::Revocation::session("u1", "s1", "signed out"));
+  EXPECT_TRUE(c->quiet_for(300ms));
+  hub_.revoke(events::Revocation::session("u1", "s2", "signed out"));
+  EXPECT_EQ(c->wait_close(1s), 4001);
+}
+
+TEST_F(WsServerTest, AReauthWithABadTokenOrAnotherUsersCloses4001) {
+  start();
+  struct Case {
+    const char* what;
+    std::string token;
+  };
+  const std::int64_t later = util::now_ms() + 60'000;
+  for (const auto& [what, token] :
+       {Case{"garbage", "not a token"}, Case{"empty", ""},
+        Case{"expired", token_until("staff:u1:s1", util::now_ms() - 1000)},
+        Case{"another user's", token_until("staff:u2:s9", later)},
+        Case{"another role", token_until("customer:u1:s1", later)}}) {
+    auto c = connected("staff:u1:s1");
+    ASSERT_TRUE(c->send_json(json::object{{"action", "reauth"}, {"token", token}}));
+    EXPECT_EQ(c->wait_close(2s), 4001) << what;
+  }
+  // A reauth without a token string is a malformed message, not a refused token.
+  auto c = connected("staff:u1:s1");
+  ASSERT_TRUE(c->send_json(json::object{{"action", "reauth"}}));
+  auto e = c->read_json();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->at("data").at("code"), "bad_request");
+}
+
+TEST_F(WsServerTest, ARevocationClosesTheSocketsItConcernsWithinASecond) {
+  start();
+  auto a1 = connected("customer:c1:sA");
+  auto a2 = connected("customer:c1:sB");
+  auto b = connected("customer:c2:sA");
+  const auto t0 = std::chrono::steady_clock::now();
+  bus_.publish(events::revocation_event(events::Revocation::session("c1", "sA", "signed out")));
+  EXPECT_EQ(a1->wait_close(1s), 4001);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_TRUE(a2->quiet_for(200ms)) << "another session of the same user stays";
+  EXPECT_TRUE(b->quiet_for(50ms)) << "the same session id of another user is not it";
+  // All but sB: nothing left to close; then the whole user.
+  bus_.publish(
+      events::revocation_event(events::Revocation::all_but("c1", "sB", "password changed")));
+  EXPECT_TRUE(a2->quiet_for(200ms));
+  bus_.publish(events::revocation_event(events::Revocation::user("c1", "account erased")));
+  EXPECT_EQ(a2->wait_close(1s), 4001);
+  EXPECT_FALSE(b->closed());
+  // The server forgets them once their closing handshakes are over.
+  for (int i = 0; i < 100 && hub_.user_sessions("c1") != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(hub_.user_sessions("c1"), 0u);
+  EXPECT_EQ(hub_.user_sessions("c2"), 1u);
+}
+
+TEST_F(WsServerTest, ARevokedSocketGetsNothingMoreBeforeItsClose) {
+  start();
+  auto s = connected("staff:u1:s1");
+  hub_.revoke(events::Revocation::user("u1", "account deactivated"));
+  // Published after the revocation: never sent.
+  std::this_thread::sleep_for(100ms);
+  bus_.publish("order_created", json::object{{"id", "late"}}, {"orders"});
+  auto frame = s->read_frame(2s);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->kind, WsMessage::Kind::close);
+  EXPECT_EQ(frame->close_code, 4001);
+  EXPECT_EQ(frame->payload, "account deactivated");
+}
+
+TEST_F(WsServerTest, ARecheckClosesTheSocketsWhoseTokensAreNoLongerValid) {
+  start();
+  auto gone = connected("staff:u1:s1");
+  auto fine = connected("staff:u2:s1");
+  {
+    std::lock_guard lock(auth_.mutex);
+    auth_.revoked.insert("u1");  // deactivated while this instance heard nothing
+  }
+  const int before = auth_.calls.load();
+  hub_.recheck_all();
+  EXPECT_EQ(gone->wait_close(1s), 4001);
+  EXPECT_TRUE(fine->quiet_for(300ms));
+  EXPECT_EQ(auth_.calls.load() - before, 2) << "one check per socket";
+}
+
+TEST_F(WsServerTest, ARecheckThatCannotBeMadeIsTriedAgain) {
+  start();
+  auto gone = connected("staff:u1:s1");
+  {
+    std::lock_guard lock(auth_.mutex);
+    auth_.revoked.insert("u1");
+  }
+  auth_.unavailable = 2;  // the database is still coming back
+  const auto t0 = std::chrono::steady_clock::now();
+  hub_.recheck_all();
+  EXPECT_EQ(gone->wait_close(5s), 4001);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 1900ms) << "two retries, a second apart";
+}
+
+TEST_F(WsServerTest, OneSocketMoreThanAllowedClosesTheUsersOldestWith4002) {
+  hub_.set_max_per_user(2);
+  start();
+  auto first = connected("driver:d1:s1");
+  auto second = connected("driver:d1:s2");
+  auto someone_else = connected("driver:d2:s1");
+  auto third = connected("driver:d1:s3");
+  EXPECT_EQ(first->wait_close(1s), 4002);
+  EXPECT_TRUE(second->quiet_for(200ms));
+  EXPECT_FALSE(third->closed());
+  EXPECT_FALSE(someone_else->closed());
+  EXPECT_EQ(hub_.user_sessions("d1"), 2u);
+  bus_.publish("delivery_updated", json::object{{"id", "x"}}, {"driver:d1"});
+  EXPECT_EQ(second->read_json()->at("type"), "delivery_updated");
+  EXPECT_EQ(third->read_json()->at("type"), "delivery_updated");
 }
 
 TEST_F(WsServerTest, ChannelRulesThatNeedTheDatabaseRunOnTheWorkerPool) {
