@@ -1,9 +1,9 @@
 # Unity builds (docs/ARCHITECTURE.md, "Build"): the .cpp files of one directory are compiled in
 # batches of about CREMA_UNITY_BATCH_SIZE, each batch as one translation unit, so the headers
 # and the inline code they share (Boost.JSON, the standard library, GoogleTest) are compiled
-# once per batch instead of once per file. A file's batch depends only on its directory, its
-# name and how many files the directory has (a hash of the name picks one of
-# ceil(files / batch size) batches), so adding a file changes one batch, not all that follow.
+# once per batch instead of once per file. A hash of the file's name picks one of its
+# directory's ceil(files / batch size) batches (the next one when that one is full), so adding
+# a file usually changes one batch, not all that follow it.
 #
 # Files of one batch see each other's file-local names; cmake/unity_names.py (run on every
 # build of the target, whatever CREMA_UNITY_BUILD says) keeps that harmless: no file-local name
@@ -49,22 +49,38 @@ function(crema_unity_build target)
   if(NOT CREMA_UNITY_BUILD)
     return()
   endif()
+  set(_dirs "")
   foreach(_f IN LISTS _files)
     cmake_path(GET _f PARENT_PATH _dir)
     string(MD5 _key "${_dir}")
-    math(EXPR _count_${_key} "${_count_${_key}}+1")
+    list(APPEND _dirs "${_dir}")
+    list(APPEND _files_${_key} "${_f}")
   endforeach()
-  foreach(_f IN LISTS _files)
-    cmake_path(GET _f PARENT_PATH _dir)
-    cmake_path(GET _f FILENAME _name)
+  list(REMOVE_DUPLICATES _dirs)
+  foreach(_dir IN LISTS _dirs)
     string(MD5 _key "${_dir}")
-    math(EXPR _batches "(${_count_${_key}} + ${CREMA_UNITY_BATCH_SIZE} - 1) / ${CREMA_UNITY_BATCH_SIZE}")
-    string(MD5 _hash "${_name}")
-    string(SUBSTRING "${_hash}" 0 7 _hash)
-    math(EXPR _batch "0x${_hash} % ${_batches}")
+    set(_dir_files ${_files_${_key}})
+    list(SORT _dir_files)
+    list(LENGTH _dir_files _n)
+    math(EXPR _batches "(${_n} + ${CREMA_UNITY_BATCH_SIZE} - 1) / ${CREMA_UNITY_BATCH_SIZE}")
+    math(EXPR _cap "(${_n} + ${_batches} - 1) / ${_batches} + 1")
     cmake_path(RELATIVE_PATH _dir BASE_DIRECTORY "${PROJECT_SOURCE_DIR}" OUTPUT_VARIABLE _rel)
-    string(MAKE_C_IDENTIFIER "${_rel}_${_batch}" _group)
-    set_source_files_properties("${_f}" PROPERTIES UNITY_GROUP "${_group}")
+    foreach(_i RANGE ${_batches})
+      set(_size_${_i} 0)
+    endforeach()
+    # The batch a hash of the file name picks, or the next one with room (at most _cap files).
+    foreach(_f IN LISTS _dir_files)
+      cmake_path(GET _f FILENAME _name)
+      string(MD5 _hash "${_name}")
+      string(SUBSTRING "${_hash}" 0 7 _hash)
+      math(EXPR _batch "0x${_hash} % ${_batches}")
+      while(_size_${_batch} GREATER_EQUAL _cap)
+        math(EXPR _batch "(${_batch} + 1) % ${_batches}")
+      endwhile()
+      math(EXPR _size_${_batch} "${_size_${_batch}} + 1")
+      string(MAKE_C_IDENTIFIER "${_rel}_${_batch}" _group)
+      set_source_files_properties("${_f}" PROPERTIES UNITY_GROUP "${_group}")
+    endforeach()
   endforeach()
   set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE GROUP)
 endfunction()
