@@ -7,8 +7,9 @@ its batch. This check keeps that harmless whatever the batches are:
 
   * a file-local name (in an anonymous namespace, or `static` at namespace scope, or a
     namespace-scope constant or type of a .cpp file) must not be declared by two .cpp files of
-    the same directory: the compiler would stop at a redefinition, or worse, silently take a
-    function of the other file as an overload;
+    the same directory, nor be the name of a function another .cpp file of the directory
+    defines: the compiler would stop at a redefinition or an ambiguous call, or worse,
+    silently take a function of the other file as an overload;
   * a macro a .cpp file #defines must be #undef'd in that file;
   * no `using namespace` at namespace scope of a .cpp file (inside a function is fine), except
     the standard literal namespaces.
@@ -167,8 +168,10 @@ def declared_name(stmt, anonymous):
             if k == 1:
                 return None  # no type before it: a macro call such as TEST(...)
             kind = "function" if w == "(" else "variable"
-            if kind == "function" and w == "(" and not (anonymous or is_static):
-                return None  # external linkage: the linker already reports duplicates
+            if kind == "function" and not (anonymous or is_static):
+                # External linkage: two of them are the linker's business, but one file's
+                # local helper of the same name would become its overload.
+                return ("external function", name, s[k - 1][2])
             if kind == "variable" and not (anonymous or is_static or is_const):
                 return None
             return (kind, name, s[k - 1][2])
@@ -274,12 +277,19 @@ def main(argv):
                 continue  # overloads or a declaration and its definition in one file
             seen.add(name)
             by_dir[os.path.dirname(path)][name].append((rel(path), line, kind))
+            if kind == "external function":
+                seen.discard(name)  # overloads in one file: still one entry per file
+                if any(p == rel(path) for p, _, _ in by_dir[os.path.dirname(path)][name][:-1]):
+                    by_dir[os.path.dirname(path)][name].pop()
+                seen.add(name)
     for directory in sorted(by_dir):
         for name, where in sorted(by_dir[directory].items()):
+            if all(kind == "external function" for _, _, kind in where):
+                continue
             if len(where) > 1:
-                places = ", ".join(f"{p}:{ln}" for p, ln, _ in where)
-                problems.append(f"`{name}` ({where[0][2]}) is file-local in more than one file of "
-                                f"{rel(directory)}/: {places}")
+                places = ", ".join(f"{p}:{ln} ({kind})" for p, ln, kind in where)
+                problems.append(f"`{name}` is declared by more than one file of "
+                                f"{rel(directory)}/, file-locally in at least one: {places}")
     if problems:
         print("unity build: file-local names must be unique among the .cpp files of a directory "
               "(docs/ARCHITECTURE.md, \"Build\"):", file=sys.stderr)
