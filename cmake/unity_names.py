@@ -12,7 +12,9 @@ its batch. This check keeps that harmless whatever the batches are:
     silently take a function of the other file as an overload;
   * a macro a .cpp file #defines must be #undef'd in that file;
   * no `using namespace` at namespace scope of a .cpp file (inside a function is fine), except
-    the standard literal namespaces.
+    the standard literal namespaces;
+  * a using-declaration at namespace scope (`using db::Error;`) only when no other .cpp file
+    of the directory uses that name unqualified without the same using-declaration.
 
 Usage: unity_names.py [--root DIR] FILE.cpp...   (exit 1 and a list when the rule is broken)
 The parser is a small C++ tokenizer, not a compiler: it looks at namespace scope only.
@@ -187,9 +189,17 @@ def scan(path):
     """Returns (names, problems): names is a list of (kind, name, line)."""
     with open(path, encoding="utf-8", errors="replace") as f:
         tokens = tokenize(f.read())
-    names, problems = [], []
+    names, problems, brought = [], [], []
     defined = {}
+    # Identifiers used unqualified (not after ::, . or ->): what a using-declaration of an
+    # earlier file in the batch could take over.
+    unqualified = {t for k, (t, _, _) in enumerate(tokens)
+                   if re.fullmatch(r"[A-Za-z_]\w*", t) and
+                   (k == 0 or tokens[k - 1][0] not in ("::", ".", "->"))}
     stack = []  # 'anon', 'ns' or 'block' for each open brace
+    ns_path = []  # the named namespaces open, e.g. ['crema', 'test']
+    ns_pushed = []  # how many names each open brace added to ns_path
+    namespaces = set()
     stmt = []
 
     def at_namespace_scope():
@@ -208,8 +218,10 @@ def scan(path):
         if not at_namespace_scope():
             if t == "{":
                 stack.append("block")
+                ns_pushed.append(0)
             elif t == "}":
                 stack.pop()
+                ns_pushed.pop()
             continue
         anonymous = "anon" in stack
         if t == "{":
@@ -225,16 +237,26 @@ def scan(path):
                 if found:
                     names.append(found)
                 kind = "block"
+            added = [w for w in words[1:] if w != "::"] if kind == "ns" and words[0] == "namespace" else []
+            ns_path += added
+            ns_pushed.append(len(added))
+            namespaces.add("::".join(ns_path))
             stack.append(kind)
             stmt = []
             continue
         if t == "}":
             if stack:
                 stack.pop()
+                n = ns_pushed.pop()
+                if n:
+                    del ns_path[-n:]
             stmt = []
             continue
         if t == ";":
             words = [w[0] for w in stmt]
+            if (len(words) >= 4 and words[0] == "using" and words[1] != "namespace" and
+                    "=" not in words and words[-2] == "::"):
+                brought.append((words[-1], "".join(words[1:]), line, "::".join(ns_path)))
             if words[:2] == ["using", "namespace"]:
                 target = "".join(words[2:])
                 if target not in ALLOWED_USING:
@@ -251,7 +273,7 @@ def scan(path):
     for macro, line in defined.items():
         problems.append(f"{path}:{line}: macro `{macro}` is not #undef'd at the end of the file: "
                         "it would reach into the next files of its unity batch")
-    return names, problems
+    return names, problems, brought, unqualified, namespaces
 
 
 def main(argv):
@@ -266,11 +288,13 @@ def main(argv):
     rel = (lambda p: os.path.relpath(p, root)) if root else (lambda p: p)
     by_dir = collections.defaultdict(lambda: collections.defaultdict(list))
     problems = []
+    scans = {}
     for path in files:
         if not path.endswith(".cpp"):
             continue
-        names, found = scan(path)
+        names, found, brought, unqualified, namespaces = scan(path)
         problems += [p.replace(path, rel(path)) for p in found]
+        scans[path] = (brought, unqualified, namespaces)
         seen = set()
         for kind, name, line in names:
             if name in seen or name in ADL_HOOKS:
@@ -290,6 +314,22 @@ def main(argv):
                 places = ", ".join(f"{p}:{ln} ({kind})" for p, ln, kind in where)
                 problems.append(f"`{name}` is declared by more than one file of "
                                 f"{rel(directory)}/, file-locally in at least one: {places}")
+    # A using-declaration at namespace scope (`using db::Error;`) changes what the name means
+    # in the files after it in the batch: another file of the directory that uses the name
+    # unqualified, without bringing the same thing in itself, could silently get it.
+    for path, (brought, _, _) in scans.items():
+        for name, what, line, where in brought:
+            for other, (other_brought, other_used, other_ns) in scans.items():
+                if other == path or os.path.dirname(other) != os.path.dirname(path):
+                    continue
+                if where not in other_ns:
+                    continue  # the other file's code is in other namespaces
+                if name in other_used and (name, what) not in {(n, w) for n, w, _, _ in other_brought}:
+                    problems.append(f"{rel(path)}:{line}: `using {what};` at namespace scope "
+                                    f"would change what `{name}` means in {rel(other)}, which "
+                                    "uses it without that using-declaration: move it into the "
+                                    "functions that need it, or qualify the name")
+                    break
     if problems:
         print("unity build: file-local names must be unique among the .cpp files of a directory "
               "(docs/ARCHITECTURE.md, \"Build\"):", file=sys.stderr)
