@@ -110,13 +110,13 @@ TEST_F(MigrationsTest, UsersTableEnforcesItsRules) {
     w->exec(insert, {"id2", "B", "a@example.com", "h", "staff", std::int64_t{1}, std::int64_t{1}});
     FAIL() << "duplicate email accepted";
   } catch (const DbError& e) {
-    EXPECT_EQ(e.kind(), Error::Kind::unique_violation);
+    EXPECT_EQ(e.kind(), DbError::Kind::unique_violation);
   }
   try {
     w->exec(insert, {"id3", "C", "c@example.com", "h", "owner", std::int64_t{1}, std::int64_t{1}});
     FAIL() << "unknown role accepted";
   } catch (const DbError& e) {
-    EXPECT_EQ(e.kind(), Error::Kind::check_violation);
+    EXPECT_EQ(e.kind(), DbError::Kind::check_violation);
   }
   EXPECT_FALSE(w->exec("SELECT 1 FROM users WHERE role = $1", {"admin"}).empty());
 }

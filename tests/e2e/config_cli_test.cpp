@@ -252,7 +252,7 @@ TEST(Migrate, AppliesOnceThenNothing) {
   o.env["CREMA_AUTO_MIGRATE"] = "0";
   ServerProcess server(std::move(o));
   auto r = client_for(server)->get("/ready");
-  EXPECT_EQ(r.status, 200) << r.describe_run();
+  EXPECT_EQ(r.status, 200) << r.describe();
 }
 
 TEST(Migrate, UnmigratedStoreIsNotReadyButAlive) {
@@ -264,22 +264,22 @@ TEST(Migrate, UnmigratedStoreIsNotReadyButAlive) {
   ServerProcess server(std::move(o));
   auto client = client_for(server);
   auto ready = client->get("/ready");
-  EXPECT_EQ(ready.status, 503) << ready.describe_run();
-  ASSERT_TRUE(ready.json) << ready.describe_run();
+  EXPECT_EQ(ready.status, 503) << ready.describe();
+  ASSERT_TRUE(ready.json) << ready.describe();
   const auto* checks = ready.object().if_contains("checks");
-  ASSERT_TRUE(checks && checks->is_object()) << ready.describe_run();
-  EXPECT_EQ(json_string(*checks, {"database"}), "ok") << ready.describe_run();
-  ASSERT_TRUE(checks->get_object().contains("migrations")) << ready.describe_run();
-  EXPECT_NE(json_string(*checks, {"migrations"}), "ok") << ready.describe_run();
-  EXPECT_NE(json_string(ready.json.value(), {"status"}), "ready") << ready.describe_run();
+  ASSERT_TRUE(checks && checks->is_object()) << ready.describe();
+  EXPECT_EQ(json_string(*checks, {"database"}), "ok") << ready.describe();
+  ASSERT_TRUE(checks->get_object().contains("migrations")) << ready.describe();
+  EXPECT_NE(json_string(*checks, {"migrations"}), "ok") << ready.describe();
+  EXPECT_NE(json_string(ready.json.value(), {"status"}), "ready") << ready.describe();
   auto health = client->get("/health");
-  EXPECT_EQ(health.status, 200) << health.describe_run();
+  EXPECT_EQ(health.status, 200) << health.describe();
 
   // After `crema migrate` (while serving), the same process becomes ready.
   auto m = run_crema({"migrate"}, {{"CREMA_DATABASE_URL", db->url()}});
   ASSERT_EQ(m.exit_code, 0) << describe_run(m);
   auto again = client->get("/ready");
-  EXPECT_EQ(again.status, 200) << again.describe_run();
+  EXPECT_EQ(again.status, 200) << again.describe();
 }
 
 // ---- create-admin ----------------------------------------------------------------------------
