@@ -230,7 +230,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                .tag = kTag,
                .request_schema = "CheckoutInput",
                .response_schema = "CheckoutResult",
-               .errors = {409, 422, 503},
+               .errors = {404, 409, 422, 503},
                .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::post,

@@ -62,7 +62,9 @@ void ExchangeLog::record(std::string_view method, std::string_view target,
   line["content_type"] = content_type;
   line["content_encoding"] = coding;
   line["body_bytes"] = response.body.size();
-  if (textual(content_type)) {
+  if (response.body.empty()) {
+    line["body"] = "";  // HEAD, 204, 304: nothing to decode
+  } else if (textual(content_type)) {
     if (auto plain = decode_body(coding, response.body)) {
       line["body"] = std::move(*plain);
     } else {
