@@ -5,7 +5,9 @@
 #
 #   1. installs missing Debian packages (scripts/deps.sh build test)
 #   2. builds build/release (Release) and build/asan (Debug, -O1, ASan + UBSan)
-#   3. installs the OpenAPI linter (@redocly/cli, pinned by tests/tools) under build/tools
+#   3. installs the npm test tools pinned by tests/tools (the OpenAPI linter @redocly/cli; ajv,
+#      which checks every e2e answer against the OpenAPI document; openapi-typescript,
+#      openapi-fetch and typescript for the typed-client drift guard) under build/tools
 #   4. starts a throwaway PostgreSQL 15 and Redis on free loopback ports, data in a temp dir
 #   5. runs ctest in build/release, then in build/asan; both always run
 #   6. stops PostgreSQL and Redis and removes the temp dir, also on failure or Ctrl-C
@@ -15,7 +17,7 @@
 #
 # Environment: CREMA_BUILD_JOBS (default: nproc), CREMA_TEST_JOBS (ctest -j, default 2),
 # CI=true (no colour). The tests receive CREMA_TEST_PG_URL, CREMA_TEST_REDIS_URL,
-# CREMA_TEST_REQUIRE_PG=1, CREMA_TEST_SCRIPTS_DIR and CREMA_TEST_REDOCLY.
+# CREMA_TEST_REQUIRE_PG=1, CREMA_TEST_SCRIPTS_DIR, CREMA_TEST_REDOCLY and CREMA_TEST_TOOLS.
 # Exits non-zero when a build or any test fails.
 set -euo pipefail
 
@@ -147,17 +149,18 @@ if (( ! quick )); then
   cmake --build build/asan --parallel "$build_jobs"
 fi
 
-phase "OpenAPI linter (@redocly/cli into build/tools)"
+phase "npm test tools (tests/tools into build/tools)"
 tools=$root/build/tools
 mkdir -p "$tools"
 if ! cmp -s tests/tools/package-lock.json "$tools/package-lock.json" ||
-   [[ ! -x $tools/node_modules/.bin/redocly ]]; then
+   [[ ! -x $tools/node_modules/.bin/redocly ]] || [[ ! -x $tools/node_modules/.bin/tsc ]]; then
   cp tests/tools/package.json tests/tools/package-lock.json "$tools/"
   (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 else
   echo "already installed"
 fi
 export CREMA_TEST_REDOCLY=$tools/node_modules/.bin/redocly
+export CREMA_TEST_TOOLS=$tools
 # No telemetry and no update check: the tests must not reach out.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 

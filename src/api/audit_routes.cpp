@@ -27,7 +27,7 @@ constexpr std::string_view kEntrySchema = R"json({
   "properties": {
     "id": {"type": "string"},
     "actor_id": {"type": ["string", "null"]},
-    "actor_role": {"type": ["string", "null"]},
+    "actor_role": {"type": ["string", "null"], "description": "the actor's role; \"system\" (with actor_id null) for the server's own jobs, such as an unpaid order's expiry"},
     "action": {"type": "string", "examples": ["user.role_change"]},
     "target_type": {"type": "string"},
     "target_id": {"type": ["string", "null"]},
@@ -118,23 +118,25 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
        .doc = {.summary = "Every admin and manager mutation, newest first (JSON pages or CSV)",
                .tag = "admin",
                .response_schema = "AuditLog",
-               .query = {
-                   {.name = "actor_id", .description = "the user who acted"},
-                   {.name = "action", .description = "e.g. user.role_change"},
-                   {.name = "from",
-                    .description =
-                        "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
-                   {.name = "to",
-                    .description =
-                        "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
-                   {.name = "format",
-                    .description =
-                        "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)"},
-                   {.name = "limit",
-                    .type = "integer",
-                    .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
-                   {.name = "cursor",
-                    .description = "next_cursor (or X-Next-Cursor) of the previous page"}}}});
+               .query = {{.name = "actor_id", .description = "the user who acted"},
+                         {.name = "action", .description = "e.g. user.role_change"},
+                         {.name = "from",
+                          .description =
+                              "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
+                         {.name = "to",
+                          .description =
+                              "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
+                         {.name = "format",
+                          .description =
+                              "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)",
+                          .values = {"json", "csv"}},
+                         {.name = "limit",
+                          .type = "integer",
+                          .description =
+                              "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
+                         {.name = "cursor",
+                          .description = "next_cursor (or X-Next-Cursor) of the previous page"}},
+               .csv = true}});
 }
 
 }  // namespace crema::api

@@ -32,7 +32,7 @@ constexpr std::string_view kRegisterSchema = R"json({
     "password": {"type": "string", "minLength": 10, "description": "at least 10 characters, not the email"},
     "role": {"type": "string", "enum": ["admin", "manager", "staff", "driver", "customer"],
              "description": "only an admin may ask for another role than customer"},
-    "marketing_opt_in": {"type": "boolean", "default": false}
+    "marketing_opt_in": {"type": "boolean", "description": "false when left out"}
   }
 })json";
 

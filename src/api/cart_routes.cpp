@@ -51,7 +51,7 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
     "properties": {
       "items": {"type": "array", "items": {"type": "object", "properties": {
         "product_id": {"type": "string"}, "name": {"type": "string"}, "quantity": {"type": "integer"},
-        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object"},
+        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object", "additionalProperties": true},
         "unit_price": {"type": ["number", "null"]}, "line_total": {"type": ["number", "null"]},
         "available": {"type": "boolean", "description": "false when the product is gone or a modifier no longer exists"},
         "in_stock": {"type": "boolean"}}}},

@@ -254,7 +254,8 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "The menu: active products grouped by category, with in_stock "
                                  "(ETag; If-None-Match → 304)",
                       .tag = kCatalogueTag,
-                      .response_schema = "Menu"}});
+                      .response_schema = "Menu",
+                      .headers = {"If-None-Match"}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/products",
               .handler = with(list_products),
@@ -294,7 +295,8 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                         .tag = kCatalogueTag,
                         .request_schema = "ProductPatch",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
     router.add({.method = Method::del,
                 .pattern = b + "/{id}",
                 .handler = with(delete_product),
@@ -313,7 +315,8 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                         .tag = kCatalogueTag,
                         .request_schema = "ProductStockInput",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
     router.add({.method = Method::post,
                 .pattern = b + "/{id}/images",
                 .handler = with(upload_image),
@@ -338,7 +341,8 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                         .tag = kCatalogueTag,
                         .request_schema = "RecipeInput",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
   }
 }
 

@@ -199,7 +199,7 @@ void add_delivery_schemas(OpenApi& openapi) {
       "name": {"type": "string", "description": "default: the user's name"},
       "phone": {"type": "string", "description": "default: the user's phone"},
       "vehicle": {"type": "string"},
-      "is_active": {"type": "boolean", "default": true}
+      "is_active": {"type": "boolean", "description": "true when left out"}
     }
   })json");
   openapi.add_schema("DriverPatch", R"json({
@@ -289,7 +289,8 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
                       .tag = kDeliveryTag,
                       .request_schema = "DriverPatch",
                       .response_schema = "Driver",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
   auto delivery_query = page_query;
   delivery_query.push_back(
       {.name = "status", .description = "assigned, picked_up, delivered or failed"});

@@ -240,7 +240,8 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
                       .tag = kEventTag,
                       .request_schema = "EventStatusChange",
                       .response_schema = "EventRequest",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
 }
 
 }  // namespace crema::api

@@ -210,9 +210,9 @@ void add_inventory_schemas(OpenApi& openapi) {
     "properties": {
       "name": {"type": "string", "minLength": 1, "maxLength": 200},
       "unit": {"type": "string", "minLength": 1, "maxLength": 20},
-      "kind": {"type": "string", "enum": ["ingredient", "product"], "default": "ingredient"},
-      "on_hand": {"type": "number", "minimum": 0, "default": 0},
-      "low_stock_threshold": {"type": "number", "minimum": 0, "default": 0}
+      "kind": {"type": "string", "enum": ["ingredient", "product"], "description": "ingredient when left out"},
+      "on_hand": {"type": "number", "minimum": 0, "description": "0 when left out"},
+      "low_stock_threshold": {"type": "number", "minimum": 0, "description": "0 when left out"}
     }
   })json");
   openapi.add_schema("InventoryItemPatch", R"json({
@@ -232,7 +232,7 @@ void add_inventory_schemas(OpenApi& openapi) {
       "inventory_item_id": {"type": "string", "format": "uuid"},
       "delta": {"type": "number", "description": "change of on_hand, not 0; on_hand may not go below reserved"},
       "reason": {"type": "string", "maxLength": 500},
-      "kind": {"type": "string", "enum": ["adjust", "receive", "waste"], "default": "adjust"}
+      "kind": {"type": "string", "enum": ["adjust", "receive", "waste"], "description": "adjust when left out"}
     }
   })json");
   openapi.add_schema("AdjustmentBatch", R"json({
@@ -352,7 +352,8 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
            .tag = kInventoryTag,
            .request_schema = "InventoryItemPatch",
            .response_schema = "InventoryItem",
-           .errors = {409}}});
+           .errors = {409},
+           .headers = {"If-Match"}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/inventory/{id}/logs",
               .handler = with(item_logs),

@@ -55,6 +55,18 @@ Response checkout(Request& req, PaymentContext& ctx) {
     if (r.payment_details.contains(k))
       in.issue_at(std::string("payment_details.") + k,
                   "card data is not accepted; send the gateway's token");
+  // Where the gateway sends the customer back after a redirect (Stripe's 3-D Secure, the
+  // local gateway's page): an absolute http(s) URL.
+  if (const auto* ret = r.payment_details.if_contains("return_url")) {
+    const bool ok =
+        ret->is_string() && ret->get_string().size() <= 2048 &&
+        (ret->get_string().starts_with("https://") || ret->get_string().starts_with("http://")) &&
+        ret->get_string().find_first_of(" \r\n\t") == json::string::npos;
+    if (!ok) in.issue_at("payment_details.return_url", "must be an absolute http(s) URL");
+  }
+  if (const auto* pm = r.payment_details.if_contains("payment_method");
+      pm && (!pm->is_string() || pm->get_string().empty() || pm->get_string().size() > 255))
+    in.issue_at("payment_details.payment_method", "must be the gateway's payment method id");
   auto idem = idempotency(req, in);
   if (!in.ok()) return Response::from(in.error());
   r.order_id = repo::lower_ascii(r.order_id);
@@ -130,7 +142,13 @@ void add_schemas(OpenApi& openapi) {
     "properties": {
       "order_id": {"type": "string", "format": "uuid", "description": "alias orderId"},
       "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "cash, card and mobile are counter methods recorded by staff+ (a driver: cash on their delivery); customers pay online (stripe, paypal, local). Alias paymentMethod"},
-      "payment_details": {"type": "object", "description": "gateway tokens only (stripe: payment_method pm_…; local: return_url; counter: reference, tendered); never card numbers. Alias paymentDetails"}
+      "payment_details": {"type": "object", "additionalProperties": true,
+        "description": "gateway tokens only, never card numbers. Alias paymentDetails",
+        "properties": {
+          "payment_method": {"type": "string", "maxLength": 255, "description": "stripe: a saved payment method (pm_…): the PaymentIntent is confirmed at once"},
+          "return_url": {"type": "string", "format": "uri", "maxLength": 2048, "description": "stripe (with payment_method) and local: where the customer comes back after a redirect (3-D Secure, the gateway's page); without it Stripe is told to use no redirecting method"},
+          "reference": {"type": "string", "maxLength": 100, "description": "counter methods: the terminal's receipt or the wallet's id"},
+          "tendered": {"type": "number", "minimum": 0, "description": "cash: what the customer handed over"}}}
     }
   })json");
   openapi.add_schema("CheckoutResult", R"json({
@@ -142,7 +160,14 @@ void add_schemas(OpenApi& openapi) {
       "order_id": {"type": "string", "format": "uuid"},
       "amount": {"type": "number", "description": "the server's order total"},
       "currency": {"type": "string"},
-      "next_action": {"type": "object", "description": "stripe: {client_secret}; paypal: {approve_url}; local: {redirect_url}"}
+      "next_action": {"type": "object", "required": ["type"],
+        "description": "what the client does next, for online gateways",
+        "properties": {
+          "type": {"type": "string", "enum": ["stripe_confirm", "paypal_approve", "redirect"]},
+          "client_secret": {"type": "string", "description": "stripe_confirm: for Stripe.js (confirmPayment / handleNextAction)"},
+          "approve_url": {"type": "string", "description": "paypal_approve: where the payer approves"},
+          "paypal_order_id": {"type": "string"},
+          "redirect_url": {"type": "string", "description": "redirect: the local gateway's payment page"}}}
     }
   })json");
   openapi.add_schema("PaymentTransaction", R"json({
@@ -158,7 +183,7 @@ void add_schemas(OpenApi& openapi) {
       "transaction_id": {"type": ["string", "null"], "description": "null until the gateway gave its id"},
       "status": {"type": "string", "enum": ["pending", "succeeded", "failed", "refunded", "partially_refunded"]},
       "refunded_amount": {"type": "number"},
-      "raw_response": {"type": "object", "description": "the gateway's last answer or event, secrets removed"},
+      "raw_response": {"type": "object", "additionalProperties": true, "description": "the gateway's last answer or event, secrets removed"},
       "refunds": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
@@ -205,7 +230,8 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                .tag = kPaymentTag,
                .request_schema = "CheckoutInput",
                .response_schema = "CheckoutResult",
-               .errors = {409, 422, 503}}});
+               .errors = {404, 409, 422, 503},
+               .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::post,
        .pattern = "/api/v1/payments/webhook",
@@ -234,7 +260,8 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                       .tag = kPaymentTag,
                       .request_schema = "RefundInput",
                       .response_schema = "PaymentTransaction",
-                      .errors = {409, 422, 503}}});
+                      .errors = {409, 422, 503},
+                      .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/payments",

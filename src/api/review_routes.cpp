@@ -217,7 +217,8 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
                       .tag = kReviewTag,
                       .request_schema = "ReviewStatusChange",
                       .response_schema = "Review",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
 }
 
 void register_fulfil_routes(http::Router& router, OpenApi& openapi,

@@ -60,6 +60,9 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
   auto db = fresh_database();
   std::atomic<bool> refuse{true};
   FakeHttpEndpoint stripe([&](const RecordedRequest& r, int n) -> FakeHttpEndpoint::Answer {
+    // As Stripe would be told: the API version the adapter is written against.
+    if (r.header("stripe-version") != "2024-06-20")
+      return {400, R"({"error": {"message": "unexpected Stripe-Version"}})"};
     if (r.target == "/v1/payment_intents")
       return {200, json::serialize(json::object{{"id", "pi_worker" + std::to_string(n)},
                                                 {"object", "payment_intent"},

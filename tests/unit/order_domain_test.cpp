@@ -194,12 +194,18 @@ TEST(OrderPricing, TotalsAreExactMinorUnitsWithTaxRoundedOnce) {
   EXPECT_EQ(adjusted.total, 2200);
 }
 
-TEST(OrderEstimate, OwnPlusQueueOverParallelismRoundedUp) {
-  EXPECT_EQ(estimated_minutes(5, 0, 2), 3);
-  EXPECT_EQ(estimated_minutes(5, 12, 2), 9);
-  EXPECT_EQ(estimated_minutes(4, 4, 2), 4);
+TEST(OrderEstimate, OwnPrepPlusTheQueueSharedOutRoundedUp) {
+  // A lone 5-minute latte takes 5 minutes, however many cooks there are.
+  EXPECT_EQ(estimated_minutes(5, 0, 2), 5);
+  EXPECT_EQ(estimated_minutes(5, 0, 4), 5);
+  EXPECT_EQ(estimated_minutes(5, 12, 2), 11);
+  EXPECT_EQ(estimated_minutes(4, 5, 2), 7);  // 5 / 2 rounded up
   EXPECT_EQ(estimated_minutes(0, 0, 2), 0);
-  EXPECT_EQ(estimated_minutes(7, 0, 1), 7);
+  EXPECT_EQ(estimated_minutes(7, 3, 1), 10);
+  EXPECT_EQ(estimated_minutes(3, 10, 0), 13);  // parallelism below 1 counts as 1
+  for (int own : {1, 5, 30})
+    for (int queue : {0, 1, 7, 100})
+      for (int par : {1, 2, 3, 8}) EXPECT_GE(estimated_minutes(own, queue, par), own);
 }
 
 TEST(OrderNumbers, DateAndFourDigitSequence) {
