@@ -31,7 +31,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kWsUseTuple = asio::as_tuple(asio::use_awaitable);
 
 /// The longest close reason a close frame can carry (RFC 6455 §5.5: 125 bytes of payload).
 constexpr std::size_t kMaxCloseReason = 123;
@@ -344,12 +344,12 @@ asio::awaitable<void> write_loop(Ws& ws, std::shared_ptr<Session> s) {
     if (s->finished_) co_return;
     if (s->ping_due_) {
       s->ping_due_ = false;
-      auto [ec] = co_await ws.async_ping({}, kUseTuple);
+      auto [ec] = co_await ws.async_ping({}, kWsUseTuple);
       if (ec) co_return;
       continue;
     }
     if (auto frame = s->front()) {
-      auto [ec, n] = co_await ws.async_write(asio::buffer(*frame), kUseTuple);
+      auto [ec, n] = co_await ws.async_write(asio::buffer(*frame), kWsUseTuple);
       if (ec) co_return;
       s->pop(frame);
       continue;
@@ -359,11 +359,11 @@ asio::awaitable<void> write_loop(Ws& ws, std::shared_ptr<Session> s) {
       // Application codes (4001, 4002) are not in Beast's enum, whose type is uint16_t.
       websocket::close_reason reason(static_cast<std::uint16_t>(*s->close_code_));
       reason.reason = s->close_reason_;
-      co_await ws.async_close(reason, kUseTuple);
+      co_await ws.async_close(reason, kWsUseTuple);
       co_return;
     }
     s->wake_.expires_at(asio::steady_timer::time_point::max());
-    co_await s->wake_.async_wait(kUseTuple);
+    co_await s->wake_.async_wait(kWsUseTuple);
   }
 }
 
@@ -373,7 +373,7 @@ asio::awaitable<void> ping_loop(std::shared_ptr<Session> s) {
   HelperGuard guard{*s};
   for (;;) {
     s->ping_timer_.expires_after(s->options_.ping_interval);
-    auto [ec] = co_await s->ping_timer_.async_wait(kUseTuple);
+    auto [ec] = co_await s->ping_timer_.async_wait(kWsUseTuple);
     if (ec || s->finished_) co_return;
     if (s->missed_pongs_ >= s->options_.missed_pongs) {
       obs::Log(obs::Level::info, "websocket client missed its pongs; dropping it")
@@ -606,7 +606,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
   ws.auto_fragment(false);  // one frame per message: frames are small JSON
   ws.text(true);
 
-  auto [accept_ec] = co_await ws.async_accept(request, kUseTuple);
+  auto [accept_ec] = co_await ws.async_accept(request, kWsUseTuple);
   if (accept_ec) co_return;
   // Needed for the handshake only: free them for the life of the session.
   request = {};
@@ -660,7 +660,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
     // At most one byte past the limit is read into the buffer, however long the frame says
     // it is.
     const std::size_t room = max_message + 1 - std::min(buffer.size(), max_message);
-    auto [ec, n] = co_await ws.async_read_some(buffer, room, kUseTuple);
+    auto [ec, n] = co_await ws.async_read_some(buffer, room, kWsUseTuple);
     if (ec) break;
     if (session->close_code_) {
       // Closing: what the client still sends is read (to reach its close frame) and dropped.
@@ -693,7 +693,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
   if (session->helpers_ > 0) session->abort();
   while (session->helpers_ > 0) {
     session->done_.expires_at(asio::steady_timer::time_point::max());
-    co_await session->done_.async_wait(kUseTuple);
+    co_await session->done_.async_wait(kWsUseTuple);
   }
   session->abort_ = nullptr;
   env.hub.session_closed();

@@ -34,6 +34,8 @@ TEST(Config, DefaultsFollowTheSpec) {
   EXPECT_EQ(c.backup_keep, 14);
   EXPECT_EQ(c.env, Environment::development);
   EXPECT_TRUE(c.auto_migrate);
+  EXPECT_EQ(c.stripe_api_version,
+            "2024-06-20");  // the version the Stripe adapter is written against
   EXPECT_TRUE(r.warnings.empty());
 }
 
@@ -47,6 +49,7 @@ TEST(Config, ReadsEnvironment) {
                  {"CREMA_ENV", "production"},
                  {"CREMA_TIMEZONE", "Africa/Cairo"},
                  {"CREMA_REQUIRE_ADMIN_2FA", "1"},
+                 {"CREMA_STRIPE_API_VERSION", "2024-09-30.acacia"},
                  {"CREMA_WS_PER_USER", "3"}});
   ASSERT_TRUE(r.config) << r.error;
   const Config& c = *r.config;
@@ -63,6 +66,7 @@ TEST(Config, ReadsEnvironment) {
   EXPECT_TRUE(c.production());
   EXPECT_EQ(c.timezone, "Africa/Cairo");
   EXPECT_TRUE(c.require_admin_2fa);
+  EXPECT_EQ(c.stripe_api_version, "2024-09-30.acacia");
   EXPECT_EQ(c.ws_per_user, 3);
 }
 
@@ -88,6 +92,10 @@ TEST(Config, MalformedValueIsOneLineNamingTheVariable) {
                                        {"CREMA_AUTO_MIGRATE", "yes"},
                                        {"CREMA_REDIS_URL", "http://x"},
                                        {"CREMA_ARGON2", "fast"},
+                                       {"CREMA_STRIPE_API_VERSION", "latest"},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-6-20"},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-06-20."},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-06-20\r\nX: y"},
                                        {"CREMA_WS_PER_USER", "0"}}) {
     auto r = load({{name, value}});
     EXPECT_FALSE(r.config) << name << "=" << value;
