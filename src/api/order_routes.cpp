@@ -242,7 +242,8 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
   f.q = query.text("q", 40);
   PageRequest page;
   if (csv) {
-    page.limit = static_cast<int>(query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxCsvRows));
+    page.limit = static_cast<int>(
+        query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxOrderCsvRows));
     if (auto c = query.text("cursor", 2048)) {
       if (auto key = decode_cursor(*c)) {
         page.after = std::move(*key);
