@@ -11,7 +11,8 @@ if (!existsSync(chromium)) {
 
 export default defineConfig({
   testDir: './tests',
-  testMatch: /.*\.spec\.ts/,
+  // CREMA_SCREENSHOTS=DIR: the screenshots for the docs instead of the tests.
+  testMatch: process.env.CREMA_SCREENSHOTS ? /screenshots\.ts/ : /.*\.spec\.ts/,
   globalSetup: './tests/global-setup.ts',
   fullyParallel: false,
   workers: 1,

@@ -19,7 +19,8 @@ export default defineConfig({
   server: {
     // `npm run dev` beside a running crema: the API and WebSocket go to it.
     proxy: {
-      '/api': { target: process.env.CREMA_URL || 'http://127.0.0.1:8080', ws: true },
+      '/api': { target: process.env.CREMA_URL || 'http://127.0.0.1:8080' },
+      '/ws': { target: process.env.CREMA_URL || 'http://127.0.0.1:8080', ws: true },
     },
   },
 });
