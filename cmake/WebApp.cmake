@@ -57,21 +57,19 @@ add_custom_command(
   VERBATIM)
 
 # 3. The OpenAPI document of this very build, and the types generated from it. The document
-#    is rewritten only when it changed (a byproduct is restat'ed by Ninja), so relinking
-#    `crema` without an API change does not rebuild the app.
+#    is rewritten only when it changed (Ninja re-stats a custom command's outputs), so
+#    relinking `crema` without an API change does not rebuild the app.
 add_custom_command(
-  OUTPUT ${_stage}/.openapi.stamp
-  BYPRODUCTS ${_stage}/openapi.json
+  OUTPUT ${_stage}/openapi.json
   COMMAND ${CMAKE_COMMAND} -DCREMA=$<TARGET_FILE:crema> -DOUT=${_stage}/openapi.json
           -P ${CMAKE_SOURCE_DIR}/cmake/WebAppOpenApi.cmake
-  COMMAND ${CMAKE_COMMAND} -E touch ${_stage}/.openapi.stamp
   DEPENDS crema ${CMAKE_SOURCE_DIR}/cmake/WebAppOpenApi.cmake
   COMMENT "Printing the served OpenAPI document (crema openapi)"
   VERBATIM)
 add_custom_command(
   OUTPUT ${_stage}/src/api/schema.d.ts
   COMMAND ${NODE_PROGRAM} node_modules/openapi-typescript/bin/cli.js openapi.json
-          -o src/api/schema.d.ts --silent
+          -o src/api/schema.d.ts --default-non-nullable=false --silent
   DEPENDS ${_stage}/openapi.json ${_stage}/.sources.stamp
           ${_stage}/node_modules/.crema-lock.json
   WORKING_DIRECTORY ${_stage}

@@ -59,6 +59,9 @@ export function App() {
     // The start screen, the sign-in path or an unknown path: the kitchen board.
     if (staffRole && !screens.some((sc) => sc.path === path)) navigate('/kitchen', true);
   }, [staffRole, path]);
+  // One live connection for all the staff screens while signed in (the top bar shows its
+  // state); each screen subscribes to what it needs.
+  useEffect(() => (staffRole ? feed.acquire() : undefined), [staffRole]);
 
   if (!s) {
     if (isRestoring())

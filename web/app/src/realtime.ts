@@ -24,6 +24,7 @@ class Feed {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private users = 0;
   private unToken: (() => void) | null = null;
+  private pausedUntil = 0;
   state: FeedState = 'offline';
 
   private setState(s: FeedState) {
@@ -72,7 +73,7 @@ class Feed {
       this.setState('offline');
       // 4001: the token expired or the session ended; renew before reconnecting.
       const needsToken = ev.code === 4001 || (session()?.expiresAt ?? 0) < Date.now() + 5_000;
-      const delay = Math.min(10_000, 500 * 2 ** this.retry++);
+      const delay = Math.max(Math.min(10_000, 500 * 2 ** this.retry++), this.pausedUntil - Date.now());
       this.timer = setTimeout(async () => {
         if (needsToken && !(await renew())) return;
         this.open();
@@ -98,8 +99,9 @@ class Feed {
     this.setState('offline');
   }
 
-  /** Drops the connection as a network failure would (tests and the "reconnect" button). */
-  drop() {
+  /** Drops the connection as a network failure would, staying away `pauseMs` at least. */
+  drop(pauseMs = 0) {
+    this.pausedUntil = Date.now() + pauseMs;
     this.ws?.close(4000);
   }
 

@@ -99,7 +99,9 @@ export function Stock() {
                     <span class="muted small"> {tx('kind.' + i.kind, i.kind)}</span>
                   </th>
                   <td class="num">
-                    {num(i.on_hand)} {i.unit}
+                    <bdi>
+                      {num(i.on_hand)} {i.unit}
+                    </bdi>
                   </td>
                   <td class="num">{num(i.reserved)}</td>
                   <td class="num">{num(i.available)}</td>
