@@ -71,7 +71,9 @@ export function t(key: MessageKey, vars?: Record<string, string | number>): stri
   let text = catalogues[current][key] ?? en[key] ?? key;
   if (vars) {
     for (const [k, v] of Object.entries(vars)) {
-      const shown = typeof v === 'number' ? num(v) : v;
+      // A text value (an order number, a name) is isolated in right-to-left text (U+2068…
+      // U+2069), or "20261207-0038" would be shown as "0038-20261207".
+      const shown = typeof v === 'number' ? num(v) : current === 'ar' ? `\u2068${v}\u2069` : v;
       text = text.split(`{${k}}`).join(shown);
     }
   }
@@ -98,8 +100,13 @@ export function num(n: number, maxDigits = 3): string {
   return nf({ maximumFractionDigits: maxDigits }).format(n);
 }
 
-export function money(amount: number, currency: string): string {
-  return nf({ style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(amount);
+export function money(amount: number, currency: string, signed = false): string {
+  // The currency sign is isolated (U+2066…U+2069) so that a Latin sign such as "US$" keeps
+  // its own order inside right-to-left text instead of being split by the bidi algorithm.
+  return nf({ style: 'currency', currency, currencyDisplay: 'narrowSymbol', signDisplay: signed ? 'exceptZero' : 'auto' })
+    .formatToParts(amount)
+    .map((p) => (p.type === 'currency' ? `\u2066${p.value}\u2069` : p.value))
+    .join('');
 }
 
 export function time(iso: string): string {

@@ -1,6 +1,6 @@
 // The staff app end to end in Chromium, against a real crema on SQLite with the demo café.
 import { expect, test } from '@playwright/test';
-import { base, dollars, live, signIn, watchErrors } from './helpers';
+import { base, dollars, live, signIn, usd, watchErrors } from './helpers';
 
 test('counter to kitchen to dashboard: an order rung up, paid in cash, made and handed over', async ({ browser }) => {
   // The manager watches the dashboard in another browser.
@@ -88,15 +88,15 @@ test('counter to kitchen to dashboard: an order rung up, paid in cash, made and 
 
   // Cash: the change due, then the receipt.
   await expect(counter.getByRole('heading', { name: `Payment for order ${order.order_number}` })).toBeVisible();
-  await expect(counter.locator('[data-total]')).toHaveText(`$${order.total_amount.toFixed(2)}`);
+  await expect(counter.locator('[data-total]')).toHaveText(usd(order.total_amount));
   await counter.getByLabel('Cash received').fill('20');
-  await expect(counter.locator('.payment .change')).toContainText(`$${(20 - order.total_amount).toFixed(2)}`);
+  await expect(counter.locator('.payment .change')).toContainText(usd(20 - order.total_amount));
   await counter.getByRole('button', { name: 'Record cash payment' }).click();
   await expect(counter.getByRole('heading', { name: `Order ${order.order_number} is paid` })).toBeVisible();
   const receipt = counter.getByRole('article', { name: 'Receipt' });
   await expect(receipt).toContainText(order.order_number);
   await expect(receipt).toContainText('Oat milk');
-  await expect(receipt).toContainText(`$${order.total_amount.toFixed(2)}`);
+  await expect(receipt).toContainText(usd(order.total_amount));
   await expect(receipt).toContainText('Cash');
 
   // Paid, so confirmed: the board moved it by itself. Then one tap per step to handed over.
@@ -183,7 +183,10 @@ test('Arabic: right-to-left, Arabic texts and numerals, remembered after a reloa
   const [orders, sales] = await page.evaluate(
     ([n, s, c]) => [
       new Intl.NumberFormat('ar', { maximumFractionDigits: 3 }).format(n as number),
-      new Intl.NumberFormat('ar', { style: 'currency', currency: c as string, currencyDisplay: 'narrowSymbol' }).format(s as number),
+      new Intl.NumberFormat('ar', { style: 'currency', currency: c as string, currencyDisplay: 'narrowSymbol' })
+        .formatToParts(s as number)
+        .map((p) => (p.type === 'currency' ? `\u2066${p.value}\u2069` : p.value))
+        .join(''),
     ],
     [daily.order_count, daily.total_sales, daily.currency],
   );

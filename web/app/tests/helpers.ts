@@ -25,6 +25,11 @@ export async function live(page: Page) {
   await expect(page.locator('[data-feed="live"]')).toBeVisible();
 }
 
+/** Money as the app shows it in English: the sign isolated for right-to-left text. */
+export function usd(n: number): string {
+  return '\u2066$\u2069' + n.toFixed(2);
+}
+
 /** Money as the English locale writes it ("$12.30") → 12.3 */
 export function dollars(text: string): number {
   return Number(text.replace(/[^0-9.]/g, ''));

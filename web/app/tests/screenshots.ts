@@ -57,14 +57,14 @@ for (const lang of ['en', 'ar'] as const) {
     await shot(page, 'kitchen');
 
     await page.goto(base() + '/app/counter');
-    await page.locator('.tabs button').first().click();
+    await page.getByRole('button', { name: 'Coffee', exact: true }).click();
     await page.locator('.tile').nth(3).click();
     const dialog = page.getByRole('dialog');
     await dialog.locator('input[type=checkbox]').nth(2).check();
     await dialog.locator('input[type=checkbox]').nth(4).check();
     await shot(page, 'counter-options');
     await dialog.locator('button[type=submit]').click();
-    await page.locator('.tabs button').nth(2).click();
+    await page.getByRole('button', { name: 'Pastries', exact: true }).click();
     await page.locator('.tile').first().click();
     await page.locator('.tile').nth(1).click();
     await page.locator('input[name=order-type]').nth(1).check();

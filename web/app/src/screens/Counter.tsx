@@ -295,7 +295,7 @@ function LineEditor(props: { product: Product; onClose: () => void; onAdd: (mods
                 }
               />
               <span>{m.name}</span>
-              {m.price_delta ? <span class="delta">{(m.price_delta > 0 ? '+' : '') + money(m.price_delta, p.currency)}</span> : null}
+              {m.price_delta ? <span class="delta">{money(m.price_delta, p.currency, true)}</span> : null}
             </label>
           ))}
         </fieldset>
