@@ -81,8 +81,7 @@ bool plain_segment(std::string_view seg) {
 
 std::shared_ptr<const StaticSite> StaticSite::load(const fs::path& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw std::runtime_error(dir.string() + " is not a directory");
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir.string() + " is not a directory");
   auto site = std::make_shared<StaticSite>();
   std::size_t total = 0;
   std::map<std::string, std::shared_ptr<const std::string>, std::less<>> raw;
@@ -112,8 +111,7 @@ std::shared_ptr<const StaticSite> StaticSite::load(const fs::path& dir) {
     if (auto gz = raw.find(rel + ".gz"); gz != raw.end()) f.gzip = gz->second;
     site->files_.emplace(rel, std::move(f));
   }
-  if (!site->find("index.html"))
-    throw std::runtime_error(dir.string() + " has no index.html");
+  if (!site->find("index.html")) throw std::runtime_error(dir.string() + " has no index.html");
   return site;
 }
 
@@ -225,22 +223,21 @@ void register_static_routes(http::Router& router, OpenApi& openapi, std::string 
   if (!site) site = std::make_shared<const StaticSite>();
   auto add = [&](std::string pattern, std::string_view summary,
                  std::function<std::string(const http::Request&)> rel) {
-    router.add({.method = http::Method::get,
-                .pattern = std::move(pattern),
-                .handler = [site, rel = std::move(rel)](http::Request& req) {
-                  return site->respond(req, rel(req));
-                },
-                .offload = false,
-                .rate_limited = false,
-                .doc = {.summary = summary,
-                        .description =
-                            "Static files built from web/app, served from memory: Brotli or "
-                            "gzip by Accept-Encoding, ETag and 304, hashed assets cached as "
-                            "immutable. A path without an extension is a screen of the app "
-                            "and answers index.html.",
-                        .tag = "app",
-                        .response_schema = R"({"type": "string"})",
-                        .response_type = "text/html"}});
+    router.add(
+        {.method = http::Method::get,
+         .pattern = std::move(pattern),
+         .handler = [site, rel = std::move(rel)](
+                        http::Request& req) { return site->respond(req, rel(req)); },
+         .offload = false,
+         .rate_limited = false,
+         .doc = {.summary = summary,
+                 .description = "Static files built from web/app, served from memory: Brotli or "
+                                "gzip by Accept-Encoding, ETag and 304, hashed assets cached as "
+                                "immutable. A path without an extension is a screen of the app "
+                                "and answers index.html.",
+                 .tag = "app",
+                 .response_schema = R"({"type": "string"})",
+                 .response_type = "text/html"}});
   };
   add(mount, "The staff web app (index.html)", [](const http::Request&) { return std::string(); });
   add(mount + "/{page}", "A screen of the staff web app, or one of its top-level files",

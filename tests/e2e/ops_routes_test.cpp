@@ -205,9 +205,11 @@ TEST_F(OpsRoutes, OpenApiCommandPrintsTheServedDocument) {
 TEST_F(OpsRoutes, AppDirThatHoldsNoAppStopsTheStart) {
   ScratchDir dir("crema-noapp-");
   dir.write("readme.txt", "not an app");
-  auto r = run_crema({"serve"}, {{"CREMA_APP_DIR", dir.path().string()}, {"CREMA_LISTEN", "127.0.0.1:0"},
-                                 {"CREMA_DATABASE_URL", "sqlite://" + dir.path().string() + "/x.db"},
-                                 {"CREMA_DATA_DIR", dir.path().string()}},
+  auto r = run_crema({"serve"},
+                     {{"CREMA_APP_DIR", dir.path().string()},
+                      {"CREMA_LISTEN", "127.0.0.1:0"},
+                      {"CREMA_DATABASE_URL", "sqlite://" + dir.path().string() + "/x.db"},
+                      {"CREMA_DATA_DIR", dir.path().string()}},
                      {}, std::chrono::seconds(30));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("CREMA_APP_DIR"), std::string::npos) << r.err;

@@ -28,7 +28,8 @@ struct TempSite {
     std::ofstream(dir / rel, std::ios::binary) << bytes;
   }
   void write_app() const {
-    write("index.html", "<!doctype html><script type=module src=/app/assets/main-1a2b.js></script>");
+    write("index.html",
+          "<!doctype html><script type=module src=/app/assets/main-1a2b.js></script>");
     write("index.html.br", "BROTLI-INDEX");
     write("index.html.gz", "GZIP-INDEX");
     write("assets/main-1a2b.js", "console.log(1)");
@@ -123,8 +124,8 @@ TEST(StaticSite, AppRoutesFallBackToIndexAndNothingElseIsServed) {
   }
   // A missing file is a 404, not the app: a broken asset link must show as one.
   for (std::string_view missing :
-       {"missing.png", "assets/nope.js", "assets/gone", "../index.html", ".hidden",
-        "index.html.br", "a/../index.html", "kit chen", "%2e%2e"}) {
+       {"missing.png", "assets/nope.js", "assets/gone", "../index.html", ".hidden", "index.html.br",
+        "a/../index.html", "kit chen", "%2e%2e"}) {
     auto res = site->respond(request({}), missing);
     EXPECT_EQ(res.status, 404) << missing;
     ASSERT_TRUE(res.error.has_value()) << missing;
@@ -151,7 +152,8 @@ TEST(StaticSite, MountsThreeGetRoutesServedFromMemory) {
   http::Router router;
   OpenApi openapi;
   register_static_routes(router, openapi, "/app", StaticSite::load(t.dir));
-  for (std::string_view path : {"/app", "/app/kitchen", "/app/favicon.svg", "/app/assets/main-1a2b.js"}) {
+  for (std::string_view path :
+       {"/app", "/app/kitchen", "/app/favicon.svg", "/app/assets/main-1a2b.js"}) {
     auto m = router.match(http::Method::get, path);
     ASSERT_NE(m.route, nullptr) << path;
     EXPECT_FALSE(m.route->offload) << path;
