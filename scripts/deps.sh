@@ -3,8 +3,9 @@
 #
 #   scripts/deps.sh [GROUP...]      GROUP: build (default), test, bench, lint, security, all
 #
-#   build  compiler, CMake/Ninja/ccache and every library the binary links, plus node/npm
-#          (the build fetches swagger-ui-dist from npm for GET /docs)
+#   build  compiler, CMake/Ninja/ccache, lld (faster links) and every library the binary links,
+#          python3 (the unity build's name check, cmake/unity_names.py), plus node/npm (the
+#          build fetches swagger-ui-dist from npm for GET /docs)
 #   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself),
 #          the openssl command (the TLS tests make throwaway certificates with it), and
 #          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests), and nginx
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 readonly build_pkgs=(
-  build-essential g++ cmake ninja-build ccache pkg-config
+  build-essential g++ cmake ninja-build ccache pkg-config lld python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libhiredis-dev libsqlite3-dev libpq-dev libcli11-dev libcurl4-openssl-dev

@@ -46,20 +46,33 @@ export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_fi
 t_start=$SECONDS
 phase_names=()
 phase_secs=()
+phase_cpus=()
 phase_name=''
 phase_t0=0
+phase_cpu0=0
+# The processor time (user + system) of everything this script has run and waited for, in
+# seconds: on a shared machine the wall-clock time of a phase says as much about the other
+# users as about this run; its CPU time much less.
+cpu_secs() {
+  local stat
+  read -ra stat <"/proc/$$/stat" 2>/dev/null || { echo 0; return; }
+  echo $(((stat[15] + stat[16]) / ${clk_tck:=$(getconf CLK_TCK 2>/dev/null || echo 100)}))
+}
 phase() {  # ends the running phase (recording its time) and starts the next one
   phase_end
   phase_name=$1
   phase_t0=$SECONDS
+  phase_cpu0=$(cpu_secs)
   printf '\n%s==> %s%s\n' "$c_bold" "$1" "$c_off"
 }
 phase_end() {
   [[ -n $phase_name ]] || return 0
-  local took=$((SECONDS - phase_t0))
+  local took=$((SECONDS - phase_t0)) cpu=$(($(cpu_secs) - phase_cpu0))
   phase_names+=("$phase_name")
   phase_secs+=("$took")
-  printf '%s--- %s: %s%s\n' "$c_bold" "$phase_name" "$(fmt_secs "$took")" "$c_off"
+  phase_cpus+=("$cpu")
+  printf '%s--- %s: %s (CPU %s)%s\n' "$c_bold" "$phase_name" "$(fmt_secs "$took")" \
+    "$(fmt_secs "$cpu")" "$c_off"
   phase_name=''
 }
 
@@ -80,12 +93,15 @@ cleanup() {
   if [[ -n $redis_dir ]]; then bash scripts/redis-server.sh stop "$redis_dir" || true; fi
   [[ -n $tmp ]] && rm -rf "$tmp"
   (( rc == 0 && status != 0 )) && rc=$status
-  printf '\n%sSummary%s\n' "$c_bold" "$c_off"
+  printf '\n%sSummary%s (wall clock, then processor time: user + system)\n' "$c_bold" "$c_off"
   local i
   for i in "${!phase_names[@]}"; do
-    printf '  %-48s %s\n' "${phase_names[$i]}" "$(fmt_secs "${phase_secs[$i]}")"
+    printf '  %-48s %8s  CPU %8s\n' "${phase_names[$i]}" "$(fmt_secs "${phase_secs[$i]}")" \
+      "$(fmt_secs "${phase_cpus[$i]}")"
   done
-  printf '  %-48s %s\n' total "$(fmt_secs $((SECONDS - t_start)))"
+  printf '  %-48s %8s  CPU %8s\n' total "$(fmt_secs $((SECONDS - t_start)))" \
+    "$(fmt_secs "$(cpu_secs)")"
+  printf '  load average at the end: %s (%s cores)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
   for i in "${results[@]}"; do printf '  %s\n' "$i"; done
   if (( rc == 0 )); then
     printf '%stest.sh: all passed%s\n' "$c_green" "$c_off"
@@ -101,6 +117,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 printf 'crema test run: %s cores, %s, %s\n' "$(nproc)" "$(uname -sr)" "$(g++ --version 2>/dev/null | head -n1 || echo 'no g++ yet')"
+printf 'load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 phase "dependencies (scripts/deps.sh build test)"
 bash scripts/deps.sh build test

@@ -40,7 +40,7 @@ constexpr std::string_view kEntrySchema = R"json({
 
 // `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
 // start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
-std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view name, bool end,
+std::optional<std::int64_t> audit_bound(const Request& req, Query& q, std::string_view name, bool end,
                                   const std::string& zone) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
@@ -70,8 +70,8 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
              service::AuditFilter f;
              f.actor_id = q.text("actor_id", 64);
              f.action = q.text("action", 100);
-             f.from_ms = bound(req, q, "from", false, api->timezone);
-             f.to_ms = bound(req, q, "to", true, api->timezone);
+             f.from_ms = audit_bound(req, q, "from", false, api->timezone);
+             f.to_ms = audit_bound(req, q, "to", true, api->timezone);
              int limit = kDefaultPageSize;
              json::array after;
              if (csv) {

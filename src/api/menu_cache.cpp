@@ -8,14 +8,14 @@ namespace crema::api {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_header_value(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
 std::string_view opaque(std::string_view tag) {
-  tag = trim(tag);
+  tag = trim_header_value(tag);
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
   return tag;
 }
@@ -96,7 +96,7 @@ std::string MenuCache::etag_of(std::string_view body) {
 }
 
 bool MenuCache::etag_matches(std::string_view header, std::string_view etag) noexcept {
-  if (trim(header) == "*") return true;
+  if (trim_header_value(header) == "*") return true;
   const auto want = opaque(etag);
   while (!header.empty()) {
     auto comma = header.find(',');

@@ -34,7 +34,7 @@ constexpr std::string_view kErrorSchema = R"({
   }
 })";
 
-std::string lower(std::string_view s) {
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
   return out;
@@ -42,7 +42,7 @@ std::string lower(std::string_view s) {
 
 // "/api/v1/orders/{id}/status" + PUT → "putApiV1OrdersIdStatus"
 std::string operation_id(http::Method method, std::string_view pattern) {
-  std::string out = lower(http::method_name(method));
+  std::string out = ascii_lower(http::method_name(method));
   bool upper = true;
   for (char c : pattern) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -179,7 +179,7 @@ json::object OpenApi::document(const http::Router& router) const {
 
     auto& item = paths[r.pattern];
     if (!item.is_object()) item = json::object{};
-    item.as_object()[lower(http::method_name(r.method))] = std::move(op);
+    item.as_object()[ascii_lower(http::method_name(r.method))] = std::move(op);
   }
 
   json::object schemas;

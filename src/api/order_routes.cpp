@@ -18,11 +18,11 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "orders";
+constexpr std::string_view kOrderTag = "orders";
 constexpr std::size_t kOptionsLimit = 2048;   // SPEC §6: options at most 2 KiB
 constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 KiB
-constexpr std::size_t kMaxLines = 100;
-constexpr std::size_t kMaxIdempotencyKey = 255;
+constexpr std::size_t kMaxOrderLines = 100;
+constexpr std::size_t kMaxOrderIdempotencyKey = 255;
 
 Response no_such_order(const Request& req) {
   return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
@@ -72,7 +72,7 @@ Response place_order(Request& req, OrderContext& ctx) {
     r.type = domain::parse_order_type(*t);
   r.use_cart = in.boolean({"use_cart", "useCart"}, Need::optional).value_or(false);
   r.items_given = in.has("items");
-  if (const auto* arr = in.array("items", Need::optional, 1, kMaxLines))
+  if (const auto* arr = in.array("items", Need::optional, 1, kMaxOrderLines))
     r.items = read_order_lines(in, *arr, "items");
   r.customer_info = read_customer_info(in);
   r.delivery_info = read_delivery_info(in);
@@ -90,7 +90,7 @@ Response place_order(Request& req, OrderContext& ctx) {
   r.metadata = in.object("metadata", Need::optional, kMetadataLimit).value_or(json::object{});
   std::optional<service::IdempotencyKey> idem;
   if (auto key = req.header("Idempotency-Key")) {
-    if (key->empty() || key->size() > kMaxIdempotencyKey) {
+    if (key->empty() || key->size() > kMaxOrderIdempotencyKey) {
       in.issue_at("Idempotency-Key", "must be 1 to 255 characters");
     } else {
       idem = service::IdempotencyKey{std::string(*key), auth::sha256_hex(req.body)};
@@ -125,7 +125,7 @@ Response get_order(Request& req, OrderContext& ctx) {
 }
 
 // `from`/`to`: a business date (YYYY-MM-DD, `to` inclusive) or an RFC 3339 time.
-std::optional<std::int64_t> bound(Query& q, const Request& req, std::string_view name,
+std::optional<std::int64_t> order_bound(Query& q, const Request& req, std::string_view name,
                                   const std::string& zone, bool end) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
@@ -150,8 +150,8 @@ Response list_orders(Request& req, OrderContext& ctx) {
   f.payment_status = query.one_of("payment_status",
                                   {"pending", "paid", "failed", "refunded", "partially_refunded"});
   const auto& zone = ctx.orders.settings().timezone;
-  f.from_ms = bound(query, req, "from", zone, false);
-  f.to_ms = bound(query, req, "to", zone, true);
+  f.from_ms = order_bound(query, req, "from", zone, false);
+  f.to_ms = order_bound(query, req, "to", zone, true);
   if (auto c = query.text("customer_id", 36)) {
     if (util::is_uuid(*c)) {
       f.customer_id = repo::lower_ascii(*c);
@@ -392,7 +392,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
                                      "and API keys (orders:write) online ones. A repeat with the "
                                      "same Idempotency-Key and body within 24 h replays the first "
                                      "answer; another body → 409.",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .request_schema = "OrderInput",
                       .response_schema = "Order",
                       .success_status = 201,
@@ -403,7 +403,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
        .handler = with(list_orders),
        .access = readers,
        .doc = {.summary = "Orders, newest first (customers: their own; drivers: their deliveries)",
-               .tag = kTag,
+               .tag = kOrderTag,
                .response_schema = "OrderPage",
                .query = list_query}});
   // SPEC §12: GET /admin/orders is GET /orders as staff see it, for admins.
@@ -420,7 +420,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
               .handler = with(get_order),
               .access = readers,
               .doc = {.summary = "An order (owner, staff+, assigned driver)",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .response_schema = "Order"}});
   router.add(
       {.method = Method::del,
@@ -431,7 +431,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
                .description = "A soft state change: pending orders release their stock, "
                               "confirmed ones put it back. `?reason=`; If-Match for the "
                               "version.",
-               .tag = kTag,
+               .tag = kOrderTag,
                .response_schema = "Order",
                .query = {{.name = "reason", .description = "why, kept as cancel_reason"}},
                .errors = {409}}});
@@ -444,7 +444,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
        .doc = {.summary = "Move an order along its status machine",
                .description = "staff+; a driver only out_for_delivery → delivered on "
                               "their own delivery. If-Match or version.",
-               .tag = kTag,
+               .tag = kOrderTag,
                .request_schema = "OrderStatusChange",
                .response_schema = "Order",
                .errors = {409, 422}}});
@@ -454,7 +454,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Assign a driver to a delivery order (ready or earlier)",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .request_schema = "DeliveryAssignment",
                       .response_schema = "Order",
                       .errors = {409, 422}}});
@@ -463,7 +463,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
               .handler = with(unassign_delivery),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Unassign the driver of a delivery order",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .response_schema = "Order",
                       .errors = {409}}});
 }

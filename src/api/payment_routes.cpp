@@ -19,8 +19,8 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "payments";
-constexpr std::size_t kMaxIdempotencyKey = 255;
+constexpr std::string_view kPaymentTag = "payments";
+constexpr std::size_t kMaxPaymentIdempotencyKey = 255;
 constexpr std::size_t kDetailsLimit = 4096;
 
 Response answer(service::PaymentAnswer a) {
@@ -33,7 +33,7 @@ Response answer(service::PaymentAnswer a) {
 std::optional<service::IdempotencyKey> idempotency(const Request& req, Input& in) {
   auto key = req.header("Idempotency-Key");
   if (!key) return std::nullopt;
-  if (key->empty() || key->size() > kMaxIdempotencyKey) {
+  if (key->empty() || key->size() > kMaxPaymentIdempotencyKey) {
     in.issue_at("Idempotency-Key", "must be 1 to 255 characters");
     return std::nullopt;
   }
@@ -202,7 +202,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                    "paid at once and confirm the order; online gateways answer `pending` with "
                    "`next_action` until their webhook settles the payment. Paying a paid order "
                    "→ 409; an unconfigured gateway → 422; the gateway unreachable → 503.",
-               .tag = kTag,
+               .tag = kPaymentTag,
                .request_schema = "CheckoutInput",
                .response_schema = "CheckoutResult",
                .errors = {409, 422, 503}}});
@@ -220,7 +220,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                    "PayPal: checked with PayPal's verify-webhook-signature API. A bad or stale "
                    "signature → 400 and nothing changes; a repeated event id → 200, nothing "
                    "changes twice.",
-               .tag = kTag,
+               .tag = kPaymentTag,
                .response_schema = "WebhookReceipt",
                .errors = {400, 404}}});
   router.add({.method = Method::post,
@@ -231,7 +231,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "Refund a payment, in full or in part (Idempotency-Key)",
                       .description = "`{transaction_id}` is the payment's id or the gateway's "
                                      "transaction id. Never more than is left of the payment.",
-                      .tag = kTag,
+                      .tag = kPaymentTag,
                       .request_schema = "RefundInput",
                       .response_schema = "PaymentTransaction",
                       .errors = {409, 422, 503}}});
@@ -242,7 +242,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
        .access = auth::Access::staff_plus(),
        .doc = {
            .summary = "Payment transactions, newest first",
-           .tag = kTag,
+           .tag = kPaymentTag,
            .response_schema = "PaymentTransactionPage",
            .query = {{.name = "order_id", .description = "one order's payments"},
                      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},

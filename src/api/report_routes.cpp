@@ -17,7 +17,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "reports";
+constexpr std::string_view kReportTag = "reports";
 constexpr int kDefaultRangeDays = 30;  // from/to left out: the 30 days up to today
 constexpr int kMaxRangeDays = 3660;    // about ten years
 constexpr int kDefaultTop = 10;
@@ -262,7 +262,7 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
               .handler = with(daily),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Sales of one business day, by payment method and order type",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "DailySalesReport",
                       .query = {{.name = "date",
                                  .description = "YYYY-MM-DD business date (default: today)"},
@@ -272,7 +272,7 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
               .handler = with(weekly),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Sales of the seven business days from week_start",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "WeeklySalesReport",
                       .query = {{.name = "week_start",
                                  .description = "YYYY-MM-DD (default: this week's Monday)"},
@@ -282,7 +282,7 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
               .handler = with(top_products),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Products sold, most units first",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "TopProductsReport",
                       .query = {kFrom, kTo, limit, kFormat}}});
   router.add({.method = Method::get,
@@ -293,7 +293,7 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                       .description = "An order is credited to the staff member who created "
                                      "it, or, for orders created by customers or API keys, to "
                                      "the one who moved it to ready.",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "StaffPerformanceReport",
                       .query = {kFrom, kTo, kFormat}}});
   router.add(

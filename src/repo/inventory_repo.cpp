@@ -1,12 +1,13 @@
 #include "repo/inventory_repo.hpp"
 
+#include "repo/params.hpp"
 #include "util/text_case.hpp"
 
 namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kInventoryColumns =
     "id, name, unit, kind, on_hand, reserved, low_stock_threshold, tracked, low_alerted, "
     "version, created_at, updated_at";
 
@@ -34,7 +35,7 @@ std::optional<domain::InventoryItem> first_item(const db::Result& r) {
 
 std::string select_sql(std::string_view where) {
   std::string sql = "SELECT ";
-  sql += kColumns;
+  sql += kInventoryColumns;
   sql += " FROM inventory_items ";
   sql += where;
   return sql;
@@ -47,13 +48,8 @@ std::string update_sql(std::string_view set, std::string_view where) {
   sql += " WHERE ";
   sql += where;
   sql += " RETURNING ";
-  sql += kColumns;
+  sql += kInventoryColumns;
   return sql;
-}
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
 }
 
 }  // namespace
@@ -178,7 +174,7 @@ std::optional<domain::InventoryItem> reserve_logged(db::Transaction& tx, std::st
       "), l AS (INSERT INTO inventory_logs (id, inventory_item_id, delta, kind, reason, "
       "order_id, actor_id, on_hand_after, reserved_after, created_at) "
       "SELECT $4, id, $5, $6, $7, $8, $9, on_hand, reserved, $3 FROM u) "
-      "SELECT " + std::string(kColumns) + " FROM u";
+      "SELECT " + std::string(kInventoryColumns) + " FROM u";
   return first_item(tx.exec(sql, {id, q, now, std::string_view(log.id), log.delta,
                                   domain::log_kind_name(log.kind), std::string_view(log.reason),
                                   text_or_null(log.order_id), text_or_null(log.actor_id)}));

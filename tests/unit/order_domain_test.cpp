@@ -136,7 +136,7 @@ TEST(OrderMachine, WhoMaySeeAnOrder) {
   EXPECT_FALSE(may_view({Role::admin, true, false, false, false})) << "an API key sees its own";
 }
 
-Product latte() {
+Product order_latte() {
   Product p;
   p.id = "p1";
   p.name = "Latte";
@@ -147,7 +147,7 @@ Product latte() {
 }
 
 TEST(OrderPricing, UnitPriceAddsEachModifierDelta) {
-  const auto p = latte();
+  const auto p = order_latte();
   EXPECT_EQ(*unit_price(p, {}), 450);
   std::vector<std::string> mods = {"oat", "large"};
   EXPECT_EQ(*unit_price(p, mods), 610);
@@ -156,7 +156,7 @@ TEST(OrderPricing, UnitPriceAddsEachModifierDelta) {
 }
 
 TEST(OrderPricing, UnknownRepeatedOrNegativeModifiersAre422WithTheirIndex) {
-  const auto p = latte();
+  const auto p = order_latte();
   std::vector<std::string> mods = {"oat", "whipped", "oat"};
   auto r = unit_price(p, mods);
   ASSERT_FALSE(r);
@@ -164,7 +164,7 @@ TEST(OrderPricing, UnknownRepeatedOrNegativeModifiersAre422WithTheirIndex) {
   ASSERT_EQ(r.error().details.size(), 2u);
   EXPECT_EQ(r.error().details[0].field, "modifiers[1]");
   EXPECT_EQ(r.error().details[1].field, "modifiers[2]");
-  auto cheap = latte();
+  auto cheap = order_latte();
   cheap.price = 20;
   std::vector<std::string> minus = {"no-syrup"};
   auto neg = unit_price(cheap, minus);
