@@ -17,13 +17,13 @@ namespace {
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kRevalidate = "no-cache";
 
-std::string_view trim(std::string_view s) {
+std::string_view encoding_trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
+bool encoding_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
     if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
@@ -129,10 +129,10 @@ std::string_view StaticSite::choose_encoding(std::string_view accept, bool has_b
     std::string_view item = accept.substr(0, comma);
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     auto semi = item.find(';');
-    std::string_view coding = trim(item.substr(0, semi));
+    std::string_view coding = encoding_trim(item.substr(0, semi));
     double q = 1;
     if (semi != std::string_view::npos) {
-      std::string_view param = trim(item.substr(semi + 1));
+      std::string_view param = encoding_trim(item.substr(semi + 1));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         // q = 0, 0.x, 1, 1.0 (RFC 9110 §12.4.2): three decimals at most.
         std::string_view v = param.substr(2);
@@ -147,10 +147,10 @@ std::string_view StaticSite::choose_encoding(std::string_view accept, bool has_b
         }
       }
     }
-    if (iequals(coding, "br")) {
+    if (encoding_iequals(coding, "br")) {
       q_br = q;
       named_br = true;
-    } else if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    } else if (encoding_iequals(coding, "gzip") || encoding_iequals(coding, "x-gzip")) {
       q_gzip = q;
       named_gzip = true;
     } else if (coding == "*") {
