@@ -130,7 +130,7 @@ json::object OpenApi::document(const http::Router& router) const {
 
     if (r.body == http::BodyKind::json && !r.doc.request_schema.empty()) {
       op["requestBody"] = {
-          {"required", true},
+          {"required", !r.doc.body_optional},
           {"content",
            {{"application/json", {{"schema", schema_ref_or_inline(r.doc.request_schema)}}}}}};
     } else if (r.body == http::BodyKind::raw) {
@@ -145,6 +145,11 @@ json::object OpenApi::document(const http::Router& router) const {
     if (!r.doc.response_schema.empty()) {
       ok["content"] = {{std::string(r.doc.response_type),
                         {{"schema", schema_ref_or_inline(r.doc.response_schema)}}}};
+    }
+    for (int status : r.doc.also_success) {
+      json::object also = ok;
+      also["description"] = status_text(status);
+      responses[std::to_string(status)] = std::move(also);
     }
     responses[std::to_string(r.doc.success_status)] = std::move(ok);
     auto add_error = [&](int status, std::string_view why) {

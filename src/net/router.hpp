@@ -46,6 +46,10 @@ struct RouteDoc {
   std::string_view response_schema;   ///< likewise; empty for 204
   std::string_view response_type = "application/json";
   int success_status = 200;
+  /// Other success statuses answering the same schema (a refund still pending: 202).
+  std::vector<int> also_success;
+  /// The JSON body may be left out (DELETE /users/me's confirmation).
+  bool body_optional = false;
   std::vector<QueryDoc> query;
   std::vector<int> errors;            ///< extra error statuses beyond the ones derived
 };
@@ -68,6 +72,9 @@ struct Route {
   bool offload = true;
   /// Counted by the per-IP / per-user rate limits (false for /health, /ready, /metrics).
   bool rate_limited = true;
+  /// false: the dispatcher reads no credentials for this route (the route checks its own:
+  /// /metrics' CREMA_METRICS_TOKEN, which is not a user's token).
+  bool credentials = true;
   /// A GET that upgrades to a WebSocket (net/ws_session.cpp): the server authenticates and
   /// upgrades an upgrade request itself; the handler answers only plain requests.
   bool websocket = false;
