@@ -1,5 +1,7 @@
 #include "repo/review_repo.hpp"
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -26,11 +28,6 @@ ReviewRow review_of(const db::Row& row) {
   r.updated_at = row.int64(11);
   r.open_flags = row.int64(12);
   return r;
-}
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
 }
 
 }  // namespace

@@ -43,13 +43,13 @@ bool edge(const std::string& from, const std::string& to) {
   return false;
 }
 
-json::value parse_or(const std::string& text, json::value fallback) {
+json::value event_parse_or(const std::string& text, json::value fallback) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
   return ec ? fallback : v;
 }
 
-std::vector<std::string> topics_of(const repo::EventRow& e) {
+std::vector<std::string> event_topics_of(const repo::EventRow& e) {
   return {"orders", "user:" + e.customer_id};
 }
 
@@ -62,12 +62,12 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
   return json::object{
       {"id", e.id},
       {"customer_id", e.customer_id},
-      {"customer_info", parse_or(e.customer_info, json::object{})},
+      {"customer_info", event_parse_or(e.customer_info, json::object{})},
       {"event_type", e.event_type},
       {"date", e.date},
       {"guests", e.guests},
       {"theme", text_or_null(e.theme)},
-      {"items", parse_or(e.items, json::array{})},
+      {"items", event_parse_or(e.items, json::array{})},
       {"notes", text_or_null(e.notes)},
       {"status", e.status},
       {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
@@ -147,7 +147,7 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
     return Out{std::move(e), std::move(data)};
   });
   if (!out) return std::move(out).error();
-  bus_.publish("event_request_created", std::move(out->data), topics_of(out->event));
+  bus_.publish("event_request_created", std::move(out->data), event_topics_of(out->event));
   return std::move(out->event);
 }
 
@@ -205,7 +205,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     const std::string from = e.status;
     if (c.status == "confirmed") {
       std::vector<OrderLine> lines;
-      auto items = parse_or(e.items, json::array{});
+      auto items = event_parse_or(e.items, json::array{});
       if (items.is_array()) {
         int i = 0;
         for (const auto& it : items.as_array()) {
@@ -217,7 +217,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
           lines.push_back(std::move(line));
         }
       }
-      auto info = parse_or(e.customer_info, json::object{});
+      auto info = event_parse_or(e.customer_info, json::object{});
       std::optional<json::object> customer_info;
       if (info.is_object()) customer_info = info.as_object();
       auto order =

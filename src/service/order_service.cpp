@@ -215,7 +215,8 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
-  if (auto issues = rule_issues(actor, r); !issues.empty()) return validation(std::move(issues));
+  // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
+  if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
   const bool customer = is_customer(actor);
   const std::string scope = idempotency_scope(actor);
   struct Out {
@@ -616,53 +617,25 @@ int OrderService::expire_due(std::int64_t now_ms) {
     auto lease = pool_.read();
     due = repo::orders_due_for_expiry(*lease, now_ms, kExpiryBatch);
   }
+  // The server itself cancels: through the one transition every cancellation takes (stock,
+  // history, audit, outbox rows, its delivery withdrawn, events).
+  Actor expiry;
+  expiry.system = true;
+  const std::string reason =
+      "expired: not paid within " + std::to_string(settings_.hold_minutes) + " minutes";
   int expired = 0;
   for (const auto& id : due) {
-    struct Out {
-      events::PendingEvents events;
-      StockEffects effects;
-    };
-    auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+    auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<OrderAfterCommit> {
       auto cur = repo::lock_order(tx, id);
       // Confirmed, paid or cancelled meanwhile: nothing to do.
       if (!cur || cur->status != OrderStatus::pending || !cur->expires_at ||
           *cur->expires_at > now_ms || cur->is_paid())
         return crema::Error::make(ErrorCode::conflict, "not due");
-      Order& o = *cur;
-      Out result;
-      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
-        auto done =
-            release_stock(tx, o.stock_needs, {o.id, {}, "order " + o.order_number + " expired"});
-        if (!done) return std::move(done).error();
-        result.effects = std::move(*done);
-      }
-      const auto now = util::now_ms();
-      const std::string reason =
-          "expired: not paid within " + std::to_string(settings_.hold_minutes) + " minutes";
-      o.stock_state = domain::StockState::released;
-      o.status = OrderStatus::cancelled;
-      o.cancelled_at = now;
-      o.cancel_reason = reason;
-      o.expires_at.reset();
-      o.estimated_time = 0;
-      o.version += 1;
-      o.updated_at = now;
-      repo::update_order(tx, o);
-      domain::OrderHistory h{OrderStatus::cancelled, now, {}, reason};
-      repo::insert_history(tx, o.id, h);
-      o.history.push_back(h);
-      auto data = domain::to_json(o);
-      const auto topics = topics_of(o);
-      result.events.add("order_updated", data, topics);
-      result.events.add("order_cancelled", data, topics);
-      queue_order_messages(tx, o, data, {"order_updated", "order_cancelled"},
-                           "order_status_changed");
-      return result;
+      return transition(tx, expiry, *cur, OrderStatus::cancelled, reason);
     });
     if (!out) continue;
     ++expired;
-    bus_.publish(std::move(out->events));
-    publish_stock_effects(bus_, out->effects);
+    publish(std::move(*out));
   }
   return expired;
 }

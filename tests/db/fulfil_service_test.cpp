@@ -207,6 +207,48 @@ TEST_F(FulfilServiceTest, RatingChangesQueueMenuUpdatedForPartners) {
   EXPECT_EQ(queued(), 2);
 }
 
+// An unpaid delivery order that expires is cancelled through the one transition path: its
+// history says why, the cancellation is audited (by the server: role "system"), and the
+// delivery assigned to it is withdrawn like any cancelled order's.
+TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderIsCancelledLikeAnyOtherWithItsDelivery) {
+  const auto pid = product("Expiring pie", 900, units(5));
+  auto customer = user(auth::Role::customer);
+  auto driver_user = user(auth::Role::driver);
+  service::DriverInput in;
+  in.user_id = driver_user.user_id();
+  in.vehicle = "bike";
+  auto driver = deliveries_->create_driver(manager_, in);
+  ASSERT_TRUE(driver) << driver.error().message;
+  const auto oid = delivery_order(customer, pid);
+  ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
+  ASSERT_EQ(deliveries_->list(driver_user, {}).items.at(0).status, "assigned");
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec("UPDATE orders SET expires_at = $2 WHERE id = $1", {oid, util::now_ms() - 1});
+  });
+  clear_events();
+
+  EXPECT_EQ(orders_->expire_due(util::now_ms()), 1);
+  const auto o = order(oid);
+  EXPECT_EQ(o.status, OrderStatus::cancelled);
+  ASSERT_FALSE(o.history.empty());
+  EXPECT_EQ(o.history.back().status, OrderStatus::cancelled);
+  EXPECT_NE(o.history.back().reason.find("expired"), std::string::npos) << o.history.back().reason;
+  EXPECT_EQ(item(pid).reserved, 0);
+  auto delivery = deliveries_->list(driver_user, {});
+  ASSERT_EQ(delivery.items.size(), 1u);
+  EXPECT_EQ(delivery.items.at(0).status, "failed");
+  EXPECT_EQ(events_of("delivery_updated").size(), 1u);
+  EXPECT_EQ(events_of("order_cancelled").size(), 1u);
+  auto audit = pool_->read()->exec(
+      "SELECT actor_id, actor_role, summary FROM audit_log WHERE action = 'order.cancel' AND "
+      "target_id = $1",
+      {oid});
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_TRUE(audit.front().is_null(0));
+  EXPECT_EQ(audit.front().text(1), "system");
+  EXPECT_EQ(orders_->expire_due(util::now_ms()), 0);  // once
+}
+
 TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   const auto pid = product("Delivered pie", 900, units(5));
   auto customer = user(auth::Role::customer);

@@ -19,7 +19,7 @@ namespace {
 
 namespace json = boost::json;
 
-std::string lower(std::string s) {
+std::string lowered(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -36,7 +36,7 @@ std::vector<std::pair<std::string, std::string>> text_columns(db::Pool& pool) {
       // Virtual FTS tables are read through their shadow tables (also listed here).
       auto cols = lease->exec("SELECT name, type FROM pragma_table_info($1)", {table});
       for (const auto& c : cols) {
-        const std::string type = lower(c.text(1));
+        const std::string type = lowered(c.text(1));
         if (type.empty() || type.find("text") != std::string::npos ||
             type.find("char") != std::string::npos || type.find("blob") != std::string::npos)
           out.emplace_back(table, c.text(0));
@@ -64,7 +64,7 @@ std::vector<std::string> where_found(db::Pool& pool, const std::string& needle) 
     try {
       auto r = lease->exec("SELECT COUNT(*) FROM \"" + table + "\" WHERE LOWER(" + cell +
                                ") LIKE $1",
-                           {std::string_view("%" + lower(needle) + "%")});
+                           {std::string_view("%" + lowered(needle) + "%")});
       if (r.front().int64(0) > 0) hits.push_back(table + "." + column);
     } catch (const std::exception& e) {
       // A virtual table that cannot be scanned this way is read through its shadow tables.
@@ -168,7 +168,7 @@ TEST(Privacy, ErasureLeavesTheEmailAndPhoneNowhereInTheDatabase) {
   ASSERT_EQ(event.status, 201) << event.describe();
   auto exported = call(me, "GET", "/api/v1/users/" + uid + "/export");
   ASSERT_EQ(exported.status, 200);
-  EXPECT_NE(lower(exported.body).find(lower(email)), std::string::npos);
+  EXPECT_NE(lowered(exported.body).find(lowered(email)), std::string::npos);
 
   // The partner got the order (with the customer's details) and the outbox has worked.
   ASSERT_TRUE(partner.wait_for(1));
