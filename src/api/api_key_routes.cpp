@@ -28,14 +28,17 @@ constexpr std::string_view kCreateSchema = R"json({
     "scopes": {"type": "array", "minItems": 1, "uniqueItems": true,
                "items": {"type": "string",
                          "enum": ["menu:read", "orders:read", "orders:write", "inventory:read"]}},
-    "tier": {"type": "string", "enum": ["standard", "partner"], 
-             "description": "standard (when left out): 600 requests per minute; partner: 6000"}
+    "tier": {"type": "string", "enum": ["standard", "partner"],
+             "description": "standard (when left out): 600 requests per minute; partner: 6000"},
+    "expires_at": {"type": "string", "format": "date-time",
+                   "description": "optional; in the future: from then on the key answers 401"}
   }
 })json";
 
 constexpr std::string_view kKeySchema = R"json({
   "type": "object",
-  "required": ["id", "name", "prefix", "scopes", "tier", "created_by", "created_at", "revoked_at"],
+  "required": ["id", "name", "prefix", "scopes", "tier", "created_by", "created_at", "revoked_at",
+               "expires_at", "last_used_at"],
   "properties": {
     "id": {"type": "string", "format": "uuid"},
     "name": {"type": "string"},
@@ -44,7 +47,10 @@ constexpr std::string_view kKeySchema = R"json({
     "tier": {"type": "string", "enum": ["standard", "partner"]},
     "created_by": {"type": ["string", "null"]},
     "created_at": {"type": "string", "format": "date-time"},
-    "revoked_at": {"type": ["string", "null"], "format": "date-time"}
+    "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+    "expires_at": {"type": ["string", "null"], "format": "date-time"},
+    "last_used_at": {"type": ["string", "null"], "format": "date-time",
+                     "description": "the last request made with the key, to the minute"}
   }
 })json";
 
@@ -93,9 +99,18 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
                       }
                     }
                     auto tier = in.one_of("tier", Need::optional, {"standard", "partner"});
+                    std::optional<std::int64_t> expires_at;
+                    if (auto text = in.text("expires_at", Need::optional, 1, 64)) {
+                      expires_at = util::parse_rfc3339(*text);
+                      if (!expires_at) {
+                        in.issue("expires_at", "must be an RFC 3339 time");
+                      } else if (*expires_at <= util::now_ms()) {
+                        in.issue("expires_at", "must be in the future");
+                      }
+                    }
                     if (!in.ok()) return Response::from(in.error());
                     auto out = api->api_keys->create(actor_of(req), *name, scopes,
-                                                     tier.value_or("standard"));
+                                                     tier.value_or("standard"), expires_at);
                     if (!out) return Response::from(std::move(out).error());
                     json::object body = api_key_json(out->record);
                     body["key"] = out->key;

@@ -170,7 +170,7 @@ json::object OpenApi::document(const http::Router& router) const {
 
     if (r.body == http::BodyKind::json && !r.doc.request_schema.empty()) {
       op["requestBody"] = {
-          {"required", true},
+          {"required", !r.doc.body_optional},
           {"content",
            {{"application/json", {{"schema", schema_ref_or_inline(r.doc.request_schema)}}}}}};
     } else if (r.body == http::BodyKind::raw) {

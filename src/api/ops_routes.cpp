@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/crypto.hpp"
 #include "obs/metrics.hpp"
 
 #if defined(CREMA_HAVE_DOCS_UI)
@@ -62,23 +63,69 @@ constexpr std::string_view kReadySchema = R"({
   }
 })";
 
+http::Route health_route() {
+  return {.method = http::Method::get,
+          .pattern = "/health",
+          .handler = [](http::Request&) { return http::Response(200, R"({"status":"ok"})"); },
+          .offload = false,
+          .rate_limited = false,
+          .doc = {.summary = "Liveness: 200 while the process serves",
+                  .tag = "operations",
+                  .response_schema = "Health"}};
+}
+
+// SPEC §13: not for the public. With a token, only `Authorization: Bearer <token>` reads
+// it (compared in constant time); the dispatcher reads no credentials here (the token is
+// not a user's JWT).
+http::Route metrics_route(std::shared_ptr<OpsContext> ctx) {
+  return {.method = http::Method::get,
+          .pattern = "/metrics",
+          .handler =
+              [ctx](http::Request& req) {
+                if (!ctx->metrics_token.empty()) {
+                  const auto header = req.header("authorization").value_or("");
+                  constexpr std::string_view kBearer = "Bearer ";
+                  const bool ok = header.size() > kBearer.size() &&
+                                  header.substr(0, kBearer.size()) == kBearer &&
+                                  auth::constant_time_equal(header.substr(kBearer.size()),
+                                                            ctx->metrics_token);
+                  if (!ok) {
+                    auto res = http::Response::from(
+                        ErrorCode::unauthorized,
+                        "The metrics need Authorization: Bearer <CREMA_METRICS_TOKEN>.");
+                    res.header("WWW-Authenticate", "Bearer realm=\"metrics\"");
+                    return res;
+                  }
+                }
+                return http::Response(200, ctx->metrics.render(),
+                                      "text/plain; version=0.0.4; charset=utf-8");
+              },
+          .offload = false,
+          .rate_limited = false,
+          .credentials = false,
+          .doc = {.summary = "Prometheus metrics",
+                  .description = "With CREMA_METRICS_TOKEN set: `Authorization: Bearer "
+                                 "<token>` (401 otherwise). With CREMA_METRICS_LISTEN set it is "
+                                 "served on that listener only (here: 404).",
+                  .tag = "operations",
+                  .response_schema = R"({"type": "string"})",
+                  .response_type = "text/plain",
+                  .errors = {401}}};
+}
+
 }  // namespace
+
+void register_metrics_routes(http::Router& router, std::shared_ptr<OpsContext> ctx) {
+  router.add(health_route());
+  router.add(metrics_route(std::move(ctx)));
+}
 
 void register_ops_routes(http::Router& router, OpenApi& openapi,
                          std::shared_ptr<OpsContext> ctx) {
   openapi.add_schema("Health", kHealthSchema);
   openapi.add_schema("Readiness", kReadySchema);
 
-  router.add({.method = http::Method::get,
-              .pattern = "/health",
-              .handler = [](http::Request&) {
-                return http::Response(200, R"({"status":"ok"})");
-              },
-              .offload = false,
-              .rate_limited = false,
-              .doc = {.summary = "Liveness: 200 while the process serves",
-                      .tag = "operations",
-                      .response_schema = "Health"}});
+  router.add(health_route());
 
   router.add({.method = http::Method::get,
               .pattern = "/ready",
@@ -100,18 +147,7 @@ void register_ops_routes(http::Router& router, OpenApi& openapi,
                                      .schema = "Readiness",
                                      .description = "Not ready: the checks say which failed"}}}});
 
-  router.add({.method = http::Method::get,
-              .pattern = "/metrics",
-              .handler =
-                  [ctx](http::Request&) {
-                    return http::Response(200, ctx->metrics.render(),
-                                          "text/plain; version=0.0.4; charset=utf-8");
-                  },
-              .rate_limited = false,
-              .doc = {.summary = "Prometheus metrics",
-                      .tag = "operations",
-                      .response_schema = R"({"type": "string"})",
-                      .response_type = "text/plain"}});
+  if (!ctx->metrics_elsewhere) router.add(metrics_route(ctx));
 
   router.add({.method = http::Method::get,
               .pattern = "/openapi.json",

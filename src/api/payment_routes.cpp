@@ -255,13 +255,24 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Refund a payment, in full or in part (Idempotency-Key)",
-                      .description = "`{transaction_id}` is the payment's id or the gateway's "
-                                     "transaction id. Never more than is left of the payment.",
+                      .description =
+                          "`{transaction_id}` is the payment's id or the gateway's transaction "
+                          "id. Never more than is left of the payment. 200: the gateway "
+                          "accepted the refund. 202: its answer is unknown (a timeout or a 5xx; "
+                          "the gateway may have refunded): the refund stays `pending` and is "
+                          "sent again with the same idempotency key until the gateway answers, "
+                          "and a repeat of this request replays the 202. 422: the gateway "
+                          "declined it (the amount is not refunded). 503: the gateway is not "
+                          "configured (nothing was sent).",
                       .tag = kPaymentTag,
                       .request_schema = "RefundInput",
                       .response_schema = "PaymentTransaction",
                       .errors = {409, 422, 503},
-                      .headers = {"Idempotency-Key"}}});
+                      .headers = {"Idempotency-Key"},
+                      .responses = {{.status = 202,
+                                     .schema = "PaymentTransaction",
+                                     .description = "Accepted: the gateway's answer is unknown; "
+                                                    "the refund stays pending and is retried"}}}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/payments",

@@ -10,11 +10,6 @@ namespace crema::api {
 
 namespace {
 
-struct Budget {
-  std::string key;
-  int limit = 0;
-};
-
 bool is_auth_route(std::string_view pattern) {
   return std::find(kAuthRoutes.begin(), kAuthRoutes.end(), pattern) != kAuthRoutes.end();
 }
@@ -39,16 +34,8 @@ bool RequestGuard::admin_without_2fa_mutating(const http::Request& req, const ht
   return std::find(std::begin(kAllowed), std::end(kAllowed), route.pattern) == std::end(kAllowed);
 }
 
-// A conditional GET may be answered 304, and 304 answers are never limited: it is charged
-// after the handler, once the answer is known.
-bool RequestGuard::conditional(const http::Request& req) {
-  return (req.method == http::Method::get || req.method == http::Method::head) &&
-         (req.header("if-none-match") || req.header("if-modified-since"));
-}
-
-std::optional<http::Response> RequestGuard::charge(const http::Request& req,
-                                                   const http::Route& route, bool may_block) {
-  Budget budgets[2];
+std::size_t RequestGuard::budgets_of(const http::Request& req, const http::Route& route,
+                                     Budget (&budgets)[2]) const {
   std::size_t n = 0;
   // A budget that is off costs nothing (benchmarks run with the limits off).
   auto add = [&](std::string_view prefix, const std::string& id, int limit) {
@@ -72,9 +59,26 @@ std::optional<http::Response> RequestGuard::charge(const http::Request& req,
   } else {
     add("ip:", req.client_ip, limits_.public_per_min);
   }
+  return n;
+}
+
+auth::RateLimiter& RequestGuard::limiter_for(bool may_block) {
+  return may_block || !shared_.blocking() ? shared_ : local_;
+}
+
+void RequestGuard::log_limiter_failure(const std::exception& e, std::int64_t now) {
+  std::int64_t last = last_failure_log_ms_.load();
+  if (now - last > 10'000 && last_failure_log_ms_.compare_exchange_strong(last, now))
+    obs::Log(obs::Level::warn, "rate limiter unavailable; not limiting").str("error", e.what());
+}
+
+std::optional<http::Response> RequestGuard::charge(http::Request& req, const http::Route& route,
+                                                   bool may_block) {
+  Budget budgets[2];
+  const std::size_t n = budgets_of(req, route, budgets);
   if (n == 0) return std::nullopt;
 
-  auth::RateLimiter& limiter = may_block || !shared_.blocking() ? shared_ : local_;
+  auth::RateLimiter& limiter = limiter_for(may_block);
   const std::int64_t now = util::now_ms();
   for (std::size_t i = 0; i < n; ++i) {
     auth::RateDecision d;
@@ -83,9 +87,7 @@ std::optional<http::Response> RequestGuard::charge(const http::Request& req,
     } catch (const std::exception& e) {
       // A shared limiter that cannot answer lets the request through: the service stays up
       // (the login lockout and the denylist, which fail closed, still protect accounts).
-      std::int64_t last = last_failure_log_ms_.load();
-      if (now - last > 10'000 && last_failure_log_ms_.compare_exchange_strong(last, now))
-        obs::Log(obs::Level::warn, "rate limiter unavailable; not limiting").str("error", e.what());
+      log_limiter_failure(e, now);
       continue;
     }
     if (!d.allowed) {
@@ -95,12 +97,29 @@ std::optional<http::Response> RequestGuard::charge(const http::Request& req,
           "Too many requests; retry in " + std::to_string(seconds) + " s.", seconds));
     }
   }
+  req.rate_charged_ms = now;
   return std::nullopt;
+}
+
+// 304 answers are never limited, but a conditional GET is charged before its handler runs
+// like any request (so a flood of them, or of bad credentials on them, is limited): the
+// charge is given back once the answer is known to be 304.
+void RequestGuard::refund(const http::Request& req, const http::Route& route, bool may_block) {
+  Budget budgets[2];
+  const std::size_t n = budgets_of(req, route, budgets);
+  auth::RateLimiter& limiter = limiter_for(may_block);
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      limiter.refund(budgets[i].key, kWindowMs, req.rate_charged_ms);
+    } catch (const std::exception& e) {
+      log_limiter_failure(e, util::now_ms());
+    }
+  }
 }
 
 std::optional<http::Response> RequestGuard::before(http::Request& req, const http::Route& route,
                                                    bool may_block) {
-  if (route.rate_limited && !conditional(req)) {
+  if (route.rate_limited && req.rate_charged_ms == 0) {
     if (auto refused = charge(req, route, may_block)) return refused;
   }
   if (require_admin_2fa_ && admin_without_2fa_mutating(req, route))
@@ -113,8 +132,9 @@ std::optional<http::Response> RequestGuard::before(http::Request& req, const htt
 
 void RequestGuard::after(http::Request& req, const http::Route& route, http::Response& res,
                          bool may_block) {
-  if (!route.rate_limited || !conditional(req) || res.status == 304) return;
-  if (auto refused = charge(req, route, may_block)) res = std::move(*refused);
+  if (!route.rate_limited || res.status != 304 || req.rate_charged_ms == 0) return;
+  refund(req, route, may_block);
+  req.rate_charged_ms = 0;
 }
 
 }  // namespace crema::api

@@ -6,7 +6,8 @@
 ///  * per user: authenticated requests (CREMA_USER_RATE_PER_MIN);
 ///  * per API key: 600 (standard) or 6,000 (partner) per minute.
 /// Routes with rate_limited=false (/health, /ready, /metrics) and 304 answers are never
-/// counted; a limit of 0 is off. Refusals are 429 with Retry-After.
+/// counted: every request is charged before its handler (bad credentials included), and a
+/// 304 is given back once answered. A limit of 0 is off. Refusals are 429 with Retry-After.
 ///
 /// With Redis configured the counters are shared by every instance; Redis is only called
 /// where blocking is allowed (the worker pool). Routes served on the I/O thread (static,
@@ -22,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -57,10 +59,21 @@ class RequestGuard final : public http::Guard {
   static constexpr std::int64_t kWindowMs = 60'000;
 
  private:
-  /// Charges the request to its budgets; a 429 when one is spent.
-  std::optional<http::Response> charge(const http::Request& req, const http::Route& route,
+  struct Budget {
+    std::string key;
+    int limit = 0;
+  };
+  /// The budgets a request is charged to (at most two).
+  std::size_t budgets_of(const http::Request& req, const http::Route& route,
+                         Budget (&budgets)[2]) const;
+  auth::RateLimiter& limiter_for(bool may_block);
+  void log_limiter_failure(const std::exception& e, std::int64_t now);
+  /// Charges the request to its budgets (and stamps req.rate_charged_ms); a 429 when one is
+  /// spent.
+  std::optional<http::Response> charge(http::Request& req, const http::Route& route,
                                        bool may_block);
-  static bool conditional(const http::Request& req);
+  /// Gives a charged request back (a 304).
+  void refund(const http::Request& req, const http::Route& route, bool may_block);
 
   static bool admin_without_2fa_mutating(const http::Request& req, const http::Route& route);
 

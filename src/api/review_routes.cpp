@@ -82,6 +82,7 @@ Response list_reviews(Request& req, FulfilContext& ctx) {
   Query query(req);
   repo::ReviewFilter f;
   f.status = query.one_of("status", {"visible", "flagged", "hidden"});
+  f.reported = query.boolean("reported").value_or(false);
   if (auto p = query.text("product_id", 36)) {
     if (util::is_uuid(*p)) {
       f.product_id = repo::lower_ascii(*p);
@@ -134,6 +135,7 @@ void add_review_schemas(OpenApi& openapi) {
       "created_at": {"type": "string", "format": "date-time"},
       "flag_reason": {"type": ["string", "null"], "description": "managers and admins only"},
       "flagged_by": {"type": ["string", "null"], "description": "managers and admins only"},
+      "open_flags": {"type": "integer", "minimum": 0, "description": "managers and admins only: users' flags no moderator has settled yet (three hide the review)"},
       "version": {"type": "integer", "description": "managers and admins only"},
       "updated_at": {"type": "string", "format": "date-time", "description": "managers and admins only"}
     }
@@ -190,6 +192,9 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
   auto queue_query = page_query;
   queue_query.push_back({.name = "status", .description = "visible, flagged or hidden"});
   queue_query.push_back({.name = "product_id", .description = "one product's reviews"});
+  queue_query.push_back({.name = "reported",
+                         .type = "boolean",
+                         .description = "true: only reviews with flags no moderator has settled"});
   router.add({.method = Method::get,
               .pattern = "/api/v1/reviews",
               .handler = with(list_reviews),
@@ -204,6 +209,10 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::any_user(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Flag a review for moderation (any signed-in user)",
+                      .description =
+                          "Each user flags a review once (again: 409 duplicate). The review "
+                          "stays visible until three different users have flagged it or a "
+                          "moderator acts; a manager's or admin's flag hides it at once.",
                       .tag = kReviewTag,
                       .request_schema = "ReviewFlag",
                       .response_schema = "Review",

@@ -7,6 +7,7 @@
 #include "api/pagination.hpp"
 #include "api/user_fields.hpp"
 #include "api/user_json.hpp"
+#include "service/auth_service.hpp"
 #include "service/user_service.hpp"
 #include "util/uuid.hpp"
 
@@ -112,6 +113,18 @@ Response handle_update(IdentityApi& api, Request& req) {
 
 Response erase(IdentityApi& api, Request& req, const std::string& id) {
   if (!util::is_uuid(id)) return no_such_user();
+  // Erasing one's own account (the right to erasure, or an admin leaving) needs the current
+  // password in the body, unless the sign-in is under 5 minutes old.
+  if (req.principal && !req.principal->is_api_key() && req.principal->user_id == id) {
+    std::optional<std::string> password;
+    if (!req.json.is_null()) {
+      Input in(req.json);
+      password = in.text("password", Need::optional, 1, 1024);
+      if (!in.ok()) return Response::from(in.error());
+    }
+    auto confirmed = api.auth->confirm_identity(actor_of(req), password);
+    if (!confirmed) return Response::from(std::move(confirmed).error());
+  }
   auto out = api.users->erase(actor_of(req), id);
   if (!out) return Response::from(std::move(out).error());
   return Response::no_content();
@@ -124,6 +137,11 @@ void register_user_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("UserUpdate", kUserUpdateSchema);
   openapi.add_page_schema("UserList", "User");
   openapi.add_schema("UserExport", kExportSchema);
+  openapi.add_schema("EraseConfirmation", R"json({
+    "type": "object",
+    "description": "optional body: needed when the sign-in is more than 5 minutes old",
+    "properties": {"password": {"type": "string", "minLength": 1, "maxLength": 1024}}
+  })json");
 
   router.add(
       {.method = Method::get,
@@ -171,18 +189,30 @@ void register_user_routes(http::Router& router, OpenApi& openapi,
        .pattern = "/api/v1/users/{id}",
        .handler = [api](Request& req) { return erase(*api, req, target_id(req)); },
        .access = auth::Access::admin(),
+       .body = http::BodyKind::json,
        .doc = {.summary = "Erase an account: deactivate, anonymise, end its sessions (orders "
                           "are kept for the books)",
+               .description = "An admin erasing their own account confirms it as DELETE "
+                              "/users/me does.",
                .tag = "users",
+               .request_schema = "EraseConfirmation",
                .success_status = 204,
+               .body_optional = true,
                .errors = {409}}});
   router.add({.method = Method::del,
               .pattern = "/api/v1/users/me",
               .handler = [api](Request& req) { return erase(*api, req, req.principal->user_id); },
               .access = auth::Access::any_user(),
+              .body = http::BodyKind::json,
               .doc = {.summary = "Erase your own account (right to erasure)",
+                      .description =
+                          "Needs `{\"password\": <current password>}` (a wrong one counts toward "
+                          "the sign-in lockout), unless this session signed in within the last "
+                          "5 minutes; otherwise 422 on `password`.",
                       .tag = "users",
+                      .request_schema = "EraseConfirmation",
                       .success_status = 204,
+                      .body_optional = true,
                       .errors = {409}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/users/{id}/export",

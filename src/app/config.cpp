@@ -1,10 +1,14 @@
 #include "app/config.hpp"
 
+#include <array>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 
 #include "events/redis_endpoint.hpp"
+#include "util/secret_text.hpp"
 
 extern char** environ;
 
@@ -110,7 +114,9 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
-std::optional<std::string> apply_listen(std::string_view s, Config& c) {
+// host:port (an IP address or localhost; IPv6 in brackets) into `host` and `port`.
+std::optional<std::string> parse_host_port(std::string_view s, std::string& host_out,
+                                           std::uint16_t& port_out) {
   const std::string_view why = "must be host:port, e.g. 127.0.0.1:8080 or [::]:8080";
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return std::string(why);
@@ -122,8 +128,28 @@ std::optional<std::string> apply_listen(std::string_view s, Config& c) {
     host = host.substr(1, host.size() - 2);
   }
   if (host != "localhost" && !util::IpAddress::parse(host)) return std::string(why);
-  c.listen_host = host == "localhost" ? "127.0.0.1" : std::string(host);
-  c.listen_port = static_cast<std::uint16_t>(*port);
+  host_out = host == "localhost" ? "127.0.0.1" : std::string(host);
+  port_out = static_cast<std::uint16_t>(*port);
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_listen(std::string_view s, Config& c) {
+  return parse_host_port(s, c.listen_host, c.listen_port);
+}
+
+std::optional<std::string> apply_metrics_listen(std::string_view s, Config& c) {
+  if (s.empty()) {
+    c.metrics_listen_host.clear();
+    c.metrics_listen_port = 0;
+    return std::nullopt;
+  }
+  return parse_host_port(s, c.metrics_listen_host, c.metrics_listen_port);
+}
+
+std::optional<std::string> apply_metrics_token(std::string_view s, Config& c) {
+  if (!s.empty() && s.size() < 16) return "must be at least 16 characters";
+  if (s.find_first_of(" \t\r\n") != std::string_view::npos) return "must not contain spaces";
+  c.metrics_token = std::string(s);
   return std::nullopt;
 }
 
@@ -386,6 +412,21 @@ const std::vector<Setting>& table() {
         "HMAC secret of the regional gateway's "
         "callbacks"},
        text(&Config::local_gateway_secret)},
+      {{"CREMA_ALLOW_PRIVATE_WEBHOOKS", "0",
+        "1: partner webhooks may point at private, loopback and other non-public addresses "
+        "(tests, private networks)"},
+       flag(&Config::allow_private_webhooks)},
+      {{"CREMA_METRICS_TOKEN", "(none)",
+        "GET /metrics needs Authorization: Bearer <this token> (at least 16 characters)"},
+       apply_metrics_token},
+      {{"CREMA_METRICS_LISTEN", "(none)",
+        "host:port of a second listener that alone serves /metrics (the public one answers "
+        "404 for it); production needs this or CREMA_METRICS_TOKEN"},
+       apply_metrics_listen},
+      {{"CREMA_SESSION_MAX_DAYS", "30",
+        "a session (its refresh tokens) ends this many days after the sign-in, however often "
+        "it is refreshed"},
+       int_in(&Config::session_max_days, 1, 365)},
       {{"CREMA_DATA_DIR", "./var", "where development secrets are generated and kept"},
        [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::data_dir, s, c); }},
       {{"CREMA_LOG_LEVEL", "info", "debug, info, warn or error (info logs every request)"},
@@ -459,10 +500,13 @@ LoadResult load_config(const std::map<std::string, std::string>& env,
     if (!value) continue;
     if (auto why = s.apply(*value, c)) {
       std::string shown = *value;
-      const bool secret = key.find("SECRET") != std::string::npos ||
-                          key.find("KEY") != std::string::npos ||
-                          key.find("DSN") != std::string::npos;
+      const bool secret =
+          key.find("SECRET") != std::string::npos || key.find("KEY") != std::string::npos ||
+          key.find("DSN") != std::string::npos || key.find("TOKEN") != std::string::npos ||
+          key.find("PASSWORD") != std::string::npos;
       if (secret) shown = "…";
+      // A URL's password never appears (CREMA_DATABASE_URL, CREMA_REDIS_URL, …).
+      if (key.ends_with("_URL")) shown = util::mask_url_password(shown);
       if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
       out.error = key + " " + *why + " (got \"" + shown + "\")";
       return out;
@@ -477,6 +521,51 @@ LoadResult load_config(const std::map<std::string, std::string>& env,
   return out;
 }
 
+namespace {
+
+// Words that mark a value as the example it was copied from (deploy/k8s's sample secret,
+// documentation), compared without regard to case.
+bool placeholder(std::string_view value) {
+  std::string lower(value);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (std::string_view word : {"change-me", "changeme", "change_me", "replace-me", "replaceme",
+                                "replace_me", "placeholder", "example", "xxxxxxxx"})
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
+// An estimate of the entropy of a secret in bits: its length times the Shannon entropy of
+// its own character frequencies. A random 32-byte key written in hex or base64 has more
+// than 200; a word repeated, a run of one character or a keyboard walk has far less.
+double estimated_bits(std::string_view s) {
+  if (s.empty()) return 0;
+  std::array<int, 256> counts{};
+  for (unsigned char ch : s) ++counts[ch];
+  double bits = 0;
+  for (int n : counts) {
+    if (n == 0) continue;
+    const double p = static_cast<double>(n) / static_cast<double>(s.size());
+    bits -= p * std::log2(p);
+  }
+  return bits * static_cast<double>(s.size());
+}
+
+int distinct_key_bytes(std::string_view hex) {
+  std::array<bool, 256> seen{};
+  int distinct = 0;
+  auto nibble = [](char ch) { return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int b = nibble(hex[i]) * 16 + nibble(hex[i + 1]);
+    if (!seen[static_cast<std::size_t>(b)]) {
+      seen[static_cast<std::size_t>(b)] = true;
+      ++distinct;
+    }
+  }
+  return distinct;
+}
+
+}  // namespace
+
 std::optional<std::string> check_production(const Config& c) {
   if (!c.production()) return std::nullopt;
   if (!c.tls() && c.trusted_proxies.empty())
@@ -484,8 +573,28 @@ std::optional<std::string> check_production(const Config& c) {
            "that terminates it (CREMA_TRUSTED_PROXY)";
   if (c.jwt_secret.empty())
     return "CREMA_JWT_SECRET must be set in production (at least 32 bytes)";
+  if (placeholder(c.jwt_secret))
+    return "CREMA_JWT_SECRET is a placeholder from an example; set a random value "
+           "(openssl rand -base64 48)";
+  if (estimated_bits(c.jwt_secret) < 128)
+    return "CREMA_JWT_SECRET is too predictable (repeated or patterned characters); set a random "
+           "value (openssl rand -base64 48)";
   if (c.data_key_hex.empty())
     return "CREMA_DATA_KEY must be set in production (64 hexadecimal digits)";
+  if (distinct_key_bytes(c.data_key_hex) < 20)
+    return "CREMA_DATA_KEY is a placeholder or not random (a random key has about 30 different "
+           "bytes of its 32); set one from openssl rand -hex 32";
+  if (c.metrics_token.empty() && c.metrics_listen_host.empty())
+    return "CREMA_ENV=production needs CREMA_METRICS_TOKEN or CREMA_METRICS_LISTEN: /metrics is "
+           "not for the public";
+  if (!c.metrics_token.empty() &&
+      (placeholder(c.metrics_token) || estimated_bits(c.metrics_token) < 64))
+    return "CREMA_METRICS_TOKEN is a placeholder or too predictable; set a random value "
+           "(openssl rand -hex 24)";
+  if (placeholder(util::url_password(c.database_url)))
+    return "CREMA_DATABASE_URL's password is a placeholder from an example; set the real one";
+  if (placeholder(util::url_password(c.redis_url)))
+    return "CREMA_REDIS_URL's password is a placeholder from an example; set the real one";
   return std::nullopt;
 }
 

@@ -31,6 +31,12 @@ struct Config {
   int request_timeout_seconds = 10;
   int shutdown_grace_seconds = 20;
   LogLevel log_level = LogLevel::info;
+  /// /metrics: a bearer token it needs, and/or a second listener that alone serves it.
+  std::string metrics_token;
+  std::string metrics_listen_host;  ///< "" : no second listener
+  std::uint16_t metrics_listen_port = 0;
+  /// A session's absolute lifetime: its refresh tokens end this long after the sign-in.
+  int session_max_days = 30;
 
   // storage
   std::string database_url = "sqlite://./var/crema.db";
@@ -81,6 +87,7 @@ struct Config {
   std::string paypal_api_base = "https://api-m.paypal.com";
   std::string paypal_client_id, paypal_secret, paypal_webhook_id;
   std::string local_gateway_url, local_gateway_secret;
+  bool allow_private_webhooks = false;  ///< partner webhooks may call private addresses
 
   bool production() const noexcept { return env == Environment::production; }
   bool tls() const noexcept { return !tls_cert.empty(); }
@@ -111,8 +118,11 @@ LoadResult load_config(const std::map<std::string, std::string>& env,
                        const std::map<std::string, std::string>& overrides,
                        unsigned hardware_threads);
 
-/// Checks what production mode forbids (no TLS and no trusted proxy, missing secrets).
-/// Returns one line naming the problem, or nothing.
+/// Checks what production mode forbids: no TLS and no trusted proxy; a missing,
+/// placeholder (`CHANGE-ME…`, an example's value) or low-entropy CREMA_JWT_SECRET or
+/// CREMA_DATA_KEY (all zeros, a pattern); /metrics open to the public (neither
+/// CREMA_METRICS_TOKEN nor CREMA_METRICS_LISTEN); a placeholder password in the database
+/// or Redis URL. Returns one line naming the problem, or nothing.
 std::optional<std::string> check_production(const Config& config);
 
 /// The process environment as a map.

@@ -58,9 +58,9 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const event
 
   auto api = std::make_shared<api::IdentityApi>();
   const service::SocketRevoker sockets(bus);
-  api->auth = std::make_shared<service::AuthService>(pool, *parts_->jwt, *parts_->secrets,
-                                                     *parts_->denylist, *parts_->limiter,
-                                                     config.argon2, sockets);
+  api->auth = std::make_shared<service::AuthService>(
+      pool, *parts_->jwt, *parts_->secrets, *parts_->denylist, *parts_->limiter, config.argon2,
+      sockets, static_cast<std::int64_t>(config.session_max_days) * 24 * 3600 * 1000);
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);

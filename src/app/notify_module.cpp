@@ -27,6 +27,8 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
   channels.sms_url = config.sms_url;
   channels.sms_from = config.sms_from;
   channels.templates_dir = config.templates_dir;
+  channels.allow_private_webhooks = config.allow_private_webhooks;
+  allow_private_webhooks_ = config.allow_private_webhooks;
   channels_ = std::make_unique<notify::Channels>(channels, &pool_, secrets_.get());
 
   jobs::OutboxWorkerOptions options;
@@ -73,7 +75,8 @@ NotifyModule::~NotifyModule() { stop(); }
 void NotifyModule::provide(api::AppServices& services) {
   services.notify = std::make_shared<api::NotifyContext>(
       api::NotifyContext{std::make_shared<service::NotificationService>(pool_),
-                         std::make_shared<service::WebhookService>(pool_, *secrets_)});
+                         std::make_shared<service::WebhookService>(
+                             pool_, *secrets_, allow_private_webhooks_, resolver_)});
 }
 
 void NotifyModule::start() {

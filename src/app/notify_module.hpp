@@ -38,6 +38,10 @@ class NotifyModule {
   /// Hands the notification and webhook services to the routes.
   void provide(api::AppServices& services);
 
+  /// Replaces the resolver of webhook hosts (the fuzz target's, which never leaves the
+  /// process); call before provide().
+  void use_resolver(util::HostResolver resolver) { resolver_ = std::move(resolver); }
+
   /// Periodic jobs of other features (idempotency keys, order expiry…): add before start().
   jobs::Scheduler& scheduler() noexcept { return scheduler_; }
   /// The key that seals webhook secrets (CREMA_DATA_KEY).
@@ -56,6 +60,8 @@ class NotifyModule {
   std::shared_ptr<std::atomic<std::int64_t>> backlog_;
   std::shared_ptr<std::atomic<std::int64_t>> low_stock_;
   bool started_ = false;
+  bool allow_private_webhooks_ = false;
+  util::HostResolver resolver_;
 };
 
 }  // namespace crema::app

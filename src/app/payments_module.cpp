@@ -37,7 +37,7 @@ PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, co
                        .Name("payments_total")
                        .Help(
                            "Payment outcomes by gateway: succeeded, failed, declined, "
-                           "unavailable, refunded, refund_failed")
+                           "unavailable, refunded, refund_failed, refund_pending")
                        .Register(metrics->registry());
     payments_.set_observer([&family](std::string_view gateway, std::string_view outcome) {
       family.Add({{"gateway", std::string(gateway)}, {"outcome", std::string(outcome)}})

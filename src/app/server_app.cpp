@@ -25,6 +25,7 @@
 #include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/secrets.hpp"
+#include "auth/password.hpp"
 #include "db/backup.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -236,6 +237,14 @@ int run_serve(Config config) {
     fail_line(e.what());
     return kExitConfig;
   }
+  // SPEC §10: the log provider writes each message in full, links and tokens included (the
+  // one exception to §13's no-token rule); a shop serving customers configures real
+  // channels, so production says so when it has none.
+  if (config.production() && (config.smtp_url.empty() || config.sms_url.empty()))
+    obs::Log(obs::Level::warn,
+             "notifications without a provider go to the log in full (tokens included)")
+        .boolean("email_provider", !config.smtp_url.empty())
+        .boolean("sms_provider", !config.sms_url.empty());
 
   // 10,000 WebSocket clients need more descriptors than the usual soft limit of 1,024: take
   // what the hard limit allows (SPEC §14), and say so when it is still low.
@@ -298,10 +307,19 @@ int run_serve(Config config) {
   obs::Metrics metrics;
   metrics.add_sampled_gauge("db_pool_in_use", "Database connections leased now",
                             [p = pool.get()] { return static_cast<double>(p->in_use()); });
+  metrics.add_sampled_counter("password_verifications_total",
+                              "Passwords checked against a stored hash (Argon2id)",
+                              [] { return static_cast<double>(auth::password_verifications()); });
+  metrics.add_sampled_counter(
+      "password_hash_queue_refusals_total",
+      "Sign-ins answered 503 because the password-hashing queue was full",
+      [] { return static_cast<double>(auth::hash_queue_refusals()); });
 
   http::Router router;
   api::OpenApi openapi;
   auto ops = std::make_shared<api::OpsContext>(api::OpsContext{metrics, {}, nullptr});
+  ops->metrics_token = config.metrics_token;
+  ops->metrics_elsewhere = !config.metrics_listen_host.empty();
   ops->ready_checks.push_back([p = pool.get()](boost::json::object& checks) {
     try {
       auto status = db::migration_status(*p);
@@ -399,6 +417,30 @@ int run_serve(Config config) {
 
   // Blocking work (the database) runs here, never on an I/O thread.
   boost::asio::thread_pool workers(static_cast<std::size_t>(config.db_pool_size));
+  // A flood of sign-ins never takes more than half of those threads: the rest keep serving
+  // the menu and orders (more are answered 503 with Retry-After, SPEC §3).
+  auth::set_hash_queue_limit(
+      std::max<std::size_t>(1, static_cast<std::size_t>(config.db_pool_size) / 2));
+
+  // CREMA_METRICS_LISTEN: /metrics (and /health) on a second address only (SPEC §13).
+  http::Router metrics_router;
+  std::unique_ptr<http::Dispatcher> metrics_dispatcher;
+  std::unique_ptr<net::HttpServer> metrics_server;
+  if (ops->metrics_elsewhere) {
+    api::register_metrics_routes(metrics_router, ops);
+    std::vector<std::unique_ptr<http::Middleware>> metrics_chain;
+    metrics_chain.push_back(std::make_unique<http::RequestIdMiddleware>());
+    metrics_chain.push_back(std::make_unique<http::SecurityHeadersMiddleware>());
+    metrics_dispatcher =
+        std::make_unique<http::Dispatcher>(metrics_router, std::move(metrics_chain));
+    net::ServerOptions m;
+    m.host = config.metrics_listen_host;
+    m.port = config.metrics_listen_port;
+    m.threads = 1;
+    m.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+    metrics_server =
+        std::make_unique<net::HttpServer>(m, *metrics_dispatcher, workers, nullptr);
+  }
 
   net::ServerOptions options;
   options.host = config.listen_host;
@@ -413,6 +455,7 @@ int run_serve(Config config) {
   try {
     realtime.start();
     server.start();
+    if (metrics_server) metrics_server->start();
     notify->start();
   } catch (const std::exception& e) {
     notify->stop();
@@ -427,6 +470,8 @@ int run_serve(Config config) {
                                                 config.backup_keep);
     backups->start();
   }
+  if (metrics_server)
+    obs::Log(obs::Level::info, "metrics listening").str("address", metrics_server->address());
   obs::Log(obs::Level::info, "listening")
       .str("address", server.address())
       .str("store", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgres")
@@ -440,6 +485,7 @@ int run_serve(Config config) {
       .str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT")
       .num("connections", server.connections());
   const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
+  if (metrics_server) metrics_server->shutdown(std::chrono::seconds(1));
   if (backups) backups->stop();
   workers.join();
   notify->stop();  // hands back outbox rows claimed but not sent

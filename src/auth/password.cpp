@@ -45,11 +45,21 @@ std::counting_semaphore<kSemaphoreCeiling>& hash_slots() {
 
 std::atomic<std::size_t> running{0};
 std::atomic<std::size_t> peak{0};
+std::atomic<std::uint64_t> verifications{0};
+std::atomic<std::size_t> inside{0};        // hashing or waiting for a slot
+std::atomic<std::size_t> inside_limit{0};  // 0: unbounded
+std::atomic<std::uint64_t> refusals{0};
 
 // Holds one hashing slot for its lifetime and keeps the running/peak counters.
 class HashSlot {
  public:
   HashSlot() {
+    const std::size_t limit = inside_limit.load(std::memory_order_relaxed);
+    if (inside.fetch_add(1) >= limit && limit > 0) {
+      inside.fetch_sub(1);
+      refusals.fetch_add(1, std::memory_order_relaxed);
+      throw crema::Busy("Too many sign-ins are being checked right now; retry in a second.", 1);
+    }
     hash_slots().acquire();
     const std::size_t now = ++running;
     std::size_t seen = peak.load();
@@ -59,6 +69,7 @@ class HashSlot {
   ~HashSlot() {
     --running;
     hash_slots().release();
+    inside.fetch_sub(1);
   }
   HashSlot(const HashSlot&) = delete;
   HashSlot& operator=(const HashSlot&) = delete;
@@ -137,6 +148,7 @@ bool verify_password(std::string_view hash, std::string_view password) {
   if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
   const std::string h(hash);  // libsodium wants it NUL-terminated
   HashSlot slot;
+  verifications.fetch_add(1, std::memory_order_relaxed);
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
@@ -168,5 +180,11 @@ std::vector<FieldIssue> check_password_rules(std::string_view password, std::str
 std::size_t max_concurrent_hashes() noexcept { return hardware_threads(); }
 
 std::size_t peak_concurrent_hashes() noexcept { return peak.load(); }
+
+std::uint64_t password_verifications() noexcept { return verifications.load(); }
+
+void set_hash_queue_limit(std::size_t limit) noexcept { inside_limit.store(limit); }
+
+std::uint64_t hash_queue_refusals() noexcept { return refusals.load(); }
 
 }  // namespace crema::auth

@@ -2,6 +2,7 @@
 /// Password hashing (Argon2id via libsodium) and the password rules of SPEC §3.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,12 +19,14 @@ enum class Argon2Profile { interactive, moderate };
 std::optional<Argon2Profile> parse_argon2_profile(std::string_view text) noexcept;
 
 /// An Argon2id hash string (`$argon2id$v=19$m=…`) of the password. At most
-/// max_concurrent_hashes() hashes or verifications run at once; callers beyond that wait.
-/// Throws std::runtime_error when the memory for the hash cannot be had.
+/// max_concurrent_hashes() hashes or verifications run at once; callers beyond that wait,
+/// and at most set_hash_queue_limit() callers are running or waiting: one more throws
+/// crema::Busy at once (answered 503 with Retry-After) instead of taking a worker thread
+/// that other routes need. Throws std::runtime_error when the memory cannot be had.
 std::string hash_password(std::string_view password, Argon2Profile profile);
 
 /// True when the password matches the hash; false for a wrong password or a malformed
-/// hash. Bounded like hash_password.
+/// hash. Bounded like hash_password (crema::Busy when the queue is full).
 bool verify_password(std::string_view hash, std::string_view password);
 
 /// True when the hash was made with other limits than the profile's (rehash on login).
@@ -36,6 +39,15 @@ std::vector<FieldIssue> check_password_rules(std::string_view password, std::str
 
 /// How many hashes may run at once: the number of hardware threads (at least 1).
 std::size_t max_concurrent_hashes() noexcept;
+/// How many callers may be inside hash_password/verify_password at once, hashing or
+/// waiting for a slot (`crema serve`: half its blocking worker threads, at least 1).
+/// 0: no bound (the default, for tools and tests).
+void set_hash_queue_limit(std::size_t limit) noexcept;
+/// Hashes and verifications refused because the queue was full (tests, metrics).
+std::uint64_t hash_queue_refusals() noexcept;
+/// How many passwords verify_password has checked against a hash since the process started
+/// (the metric password_verifications_total; the lockout test counts with it).
+std::uint64_t password_verifications() noexcept;
 /// The most hashes seen running at once since the process started (tests, metrics).
 std::size_t peak_concurrent_hashes() noexcept;
 

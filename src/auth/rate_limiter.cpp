@@ -76,24 +76,48 @@ RateDecision MemoryRateLimiter::take(std::string_view key, int limit, std::int64
   return d;
 }
 
-std::optional<std::int64_t> MemoryRateLimiter::locked_for(std::string_view key, int threshold,
-                                                          std::int64_t now_ms) {
+void MemoryRateLimiter::refund(std::string_view key, std::int64_t window_ms,
+                               std::int64_t charged_ms) {
+  Shard& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.counts.find(std::string(key));
+  if (it == s.counts.end() || it->second.window_ms != window_ms) return;
+  Counts& c = it->second;
+  constexpr std::int64_t kSlots = kSubWindows + 1;
+  // take() counted it in its own sub-window, or in a newer one when another thread had
+  // already moved the head on: the first of those still holding a count.
+  const std::int64_t first = charged_ms / sub_window_ms(window_ms);
+  if (c.head - first >= kSlots) return;  // left the window
+  for (std::int64_t i = first; i <= c.head; ++i) {
+    auto& n = c.ring[static_cast<std::size_t>(i % kSlots)];
+    if (n > 0) {
+      --n;
+      return;
+    }
+  }
+}
+
+std::optional<std::int64_t> MemoryRateLimiter::reserve_attempt(std::string_view key,
+                                                               int threshold,
+                                                               std::int64_t window_ms,
+                                                               std::int64_t now_ms) {
+  Shard& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  auto [it, fresh] = s.failures.try_emplace(std::string(key));
+  Failures& f = it->second;
+  if (fresh || f.expires_ms <= now_ms) f = Failures{0, now_ms + window_ms};
+  if (f.count >= threshold) return f.expires_ms - now_ms;
+  ++f.count;
+  if (fresh && s.counts.size() + s.failures.size() >= s.sweep_at) sweep(s, now_ms);
+  return std::nullopt;
+}
+
+void MemoryRateLimiter::release_attempt(std::string_view key, std::int64_t now_ms) {
   Shard& s = shard(key);
   std::lock_guard lock(s.mutex);
   auto it = s.failures.find(std::string(key));
-  if (it == s.failures.end() || it->second.expires_ms <= now_ms) return std::nullopt;
-  if (it->second.count < threshold) return std::nullopt;
-  return it->second.expires_ms - now_ms;
-}
-
-void MemoryRateLimiter::add_failure(std::string_view key, std::int64_t window_ms,
-                                    std::int64_t now_ms) {
-  Shard& s = shard(key);
-  std::lock_guard lock(s.mutex);
-  auto& f = s.failures[std::string(key)];
-  if (f.expires_ms <= now_ms) f = Failures{0, now_ms + window_ms};
-  ++f.count;
-  if (s.counts.size() + s.failures.size() >= s.sweep_at) sweep(s, now_ms);
+  if (it == s.failures.end() || it->second.expires_ms <= now_ms) return;
+  if (it->second.count > 0) --it->second.count;
 }
 
 void MemoryRateLimiter::clear_failures(std::string_view key) {

@@ -7,9 +7,13 @@
 ///    `window`, so the limit is never exceeded, and a slot is given back at most one
 ///    sub-window (5 s of a minute) later than an exact log would. A refusal says when the
 ///    next request will pass (Retry-After). Memory: 13 counters per active key.
-///  * failures: a counter that starts with the first failure and lasts `window`; once it
+///  * attempts: a counter that starts with the first attempt and lasts `window`; once it
 ///    reaches a threshold every attempt is refused until the window has passed (the login
-///    lockout: 5 failures in 15 minutes).
+///    lockout: 5 failures in 15 minutes). An attempt is reserved — counted as a failure —
+///    in the same atomic step that checks the threshold, before the password is hashed, so
+///    N concurrent guesses cannot all pass a check made before any of them is counted; a
+///    success clears the counter, an attempt that turned out not to be a guess is given
+///    back.
 
 #include <array>
 #include <cstdint>
@@ -36,13 +40,21 @@ class RateLimiter {
   virtual RateDecision take(std::string_view key, int limit, std::int64_t window_ms,
                             std::int64_t now_ms) = 0;
 
-  /// When `key` has `threshold` failures or more within its window: the milliseconds left
-  /// in the window; otherwise nothing.
-  virtual std::optional<std::int64_t> locked_for(std::string_view key, int threshold,
-                                                 std::int64_t now_ms) = 0;
-  /// Records a failure; the first one starts a window of `window_ms`.
-  virtual void add_failure(std::string_view key, std::int64_t window_ms, std::int64_t now_ms) = 0;
-  /// Forgets the failures of `key` (a successful sign-in).
+  /// Gives back one request counted by take() at `charged_ms` (a conditional GET answered
+  /// 304, which is never limited). Nothing when that count has left the window already.
+  virtual void refund(std::string_view key, std::int64_t window_ms, std::int64_t charged_ms) = 0;
+
+  /// One atomic step: when `key` has `threshold` attempts or more counted within its window,
+  /// the milliseconds left in the window (refused; nothing is counted); otherwise counts this
+  /// attempt as a failure (the first one starts a window of `window_ms`) and returns nothing.
+  virtual std::optional<std::int64_t> reserve_attempt(std::string_view key, int threshold,
+                                                      std::int64_t window_ms,
+                                                      std::int64_t now_ms) = 0;
+  /// Gives back one reserved attempt that was not a guess (nothing was checked, or the
+  /// answer was neither a success nor a failure). Never goes below zero; a no-op once the
+  /// window has ended.
+  virtual void release_attempt(std::string_view key, std::int64_t now_ms) = 0;
+  /// Forgets the attempts of `key` (a successful sign-in).
   virtual void clear_failures(std::string_view key) = 0;
 
   /// True when calls do network I/O (must not run on an I/O thread).
@@ -75,9 +87,10 @@ class MemoryRateLimiter final : public RateLimiter {
  public:
   RateDecision take(std::string_view key, int limit, std::int64_t window_ms,
                     std::int64_t now_ms) override;
-  std::optional<std::int64_t> locked_for(std::string_view key, int threshold,
-                                         std::int64_t now_ms) override;
-  void add_failure(std::string_view key, std::int64_t window_ms, std::int64_t now_ms) override;
+  void refund(std::string_view key, std::int64_t window_ms, std::int64_t charged_ms) override;
+  std::optional<std::int64_t> reserve_attempt(std::string_view key, int threshold,
+                                              std::int64_t window_ms, std::int64_t now_ms) override;
+  void release_attempt(std::string_view key, std::int64_t now_ms) override;
   void clear_failures(std::string_view key) override;
   bool blocking() const noexcept override { return false; }
 

@@ -41,20 +41,39 @@ return out
   return kScript;
 }
 
-const events::RedisScript& add_failure_script() {
+// A count given back to the sub-window it was taken in, if that is still kept.
+const events::RedisScript& refund_script() {
   static const events::RedisScript kScript(R"lua(
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
+local n = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if n > 0 then redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end
+return 0
 )lua");
   return kScript;
 }
 
-const events::RedisScript& locked_script() {
+// The check and the count in one step: no two instances (or threads) can both see room for
+// the last attempt. Returns -1 when the attempt is counted, else the window's time left.
+const events::RedisScript& reserve_script() {
   static const events::RedisScript kScript(R"lua(
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n < tonumber(ARGV[1]) then return -1 end
-return redis.call('PTTL', KEYS[1])
+if n >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then left = tonumber(ARGV[2]) end
+  return left
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return -1
+)lua");
+  return kScript;
+}
+
+// DECR keeps the key's expiry; a key that expired meanwhile is not brought back.
+const events::RedisScript& release_script() {
+  static const events::RedisScript kScript(R"lua(
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 0
 )lua");
   return kScript;
 }
@@ -99,24 +118,33 @@ RateDecision RedisRateLimiter::take(std::string_view key, int limit, std::int64_
   return d;
 }
 
-std::optional<std::int64_t> RedisRateLimiter::locked_for(std::string_view key, int threshold,
-                                                         std::int64_t /*now_ms*/) {
+void RedisRateLimiter::refund(std::string_view key, std::int64_t window_ms,
+                              std::int64_t charged_ms) {
+  const std::string k = redis_key("rl", std::string(key) + "|" + std::to_string(window_ms));
+  const std::string index = std::to_string(charged_ms / sub_window_ms(window_ms));
+  const std::string_view keys[] = {k};
+  const std::string_view args[] = {index};
+  redis_->eval(refund_script(), keys, args);
+}
+
+std::optional<std::int64_t> RedisRateLimiter::reserve_attempt(std::string_view key,
+                                                              int threshold,
+                                                              std::int64_t window_ms,
+                                                              std::int64_t /*now_ms*/) {
   const std::string k = redis_key("fail", key);
   const std::string t = std::to_string(threshold);
+  const std::string w = std::to_string(window_ms);
   const std::string_view keys[] = {k};
-  const std::string_view args[] = {t};
-  const std::int64_t ms = to_int(redis_->eval(locked_script(), keys, args));
-  if (ms < 0) return std::nullopt;  // under the threshold, or no expiry (cannot happen)
+  const std::string_view args[] = {t, w};
+  const std::int64_t ms = to_int(redis_->eval(reserve_script(), keys, args));
+  if (ms < 0) return std::nullopt;
   return ms;
 }
 
-void RedisRateLimiter::add_failure(std::string_view key, std::int64_t window_ms,
-                                   std::int64_t /*now_ms*/) {
+void RedisRateLimiter::release_attempt(std::string_view key, std::int64_t /*now_ms*/) {
   const std::string k = redis_key("fail", key);
-  const std::string w = std::to_string(window_ms);
   const std::string_view keys[] = {k};
-  const std::string_view args[] = {w};
-  redis_->eval(add_failure_script(), keys, args);
+  redis_->eval(release_script(), keys, {});
 }
 
 void RedisRateLimiter::clear_failures(std::string_view key) {

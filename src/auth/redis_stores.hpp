@@ -16,9 +16,10 @@ class RedisRateLimiter final : public RateLimiter {
   explicit RedisRateLimiter(std::shared_ptr<events::RedisClient> redis);
   RateDecision take(std::string_view key, int limit, std::int64_t window_ms,
                     std::int64_t now_ms) override;
-  std::optional<std::int64_t> locked_for(std::string_view key, int threshold,
-                                         std::int64_t now_ms) override;
-  void add_failure(std::string_view key, std::int64_t window_ms, std::int64_t now_ms) override;
+  void refund(std::string_view key, std::int64_t window_ms, std::int64_t charged_ms) override;
+  std::optional<std::int64_t> reserve_attempt(std::string_view key, int threshold,
+                                              std::int64_t window_ms, std::int64_t now_ms) override;
+  void release_attempt(std::string_view key, std::int64_t now_ms) override;
   void clear_failures(std::string_view key) override;
   bool blocking() const noexcept override { return true; }
 

@@ -20,6 +20,7 @@
 #include <boost/url/url.hpp>
 
 #include "db/pool.hpp"
+#include "util/private_file.hpp"
 
 extern char** environ;
 
@@ -105,6 +106,7 @@ BackupInfo backup_sqlite(const std::string& path, const std::string& out) {
   if (!fs::exists(path)) fail("no SQLite database at " + path);
   const std::string partial = out + ".partial";
   fs::remove(partial);
+  util::create_private_file(partial);  // a backup holds everything: 0600
   {
     auto source = open_sqlite(path, SQLITE_OPEN_READONLY);
     auto copy = open_sqlite(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -124,6 +126,7 @@ void restore_sqlite(const std::string& path, const std::string& in, bool force) 
   }
   if (fs::path parent = fs::path(path).parent_path(); !parent.empty())
     fs::create_directories(parent);
+  util::create_private_file(path);  // a new database file: 0600
   auto target = open_sqlite(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!force &&
       sqlite_scalar(target.get(), "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") > 0)
@@ -242,6 +245,7 @@ BackupInfo backup_postgres(const std::string& url, const std::string& out) {
   const auto [bare_url, password] = split_password(url);
   const std::string partial = out + ".partial";
   fs::remove(partial);
+  util::create_private_file(partial);  // 0600; pg_dump keeps the mode of the file it opens
   // --no-owner / --no-privileges: the restore may run as another role.
   run_tool({find_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
             "--file=" + partial, "--dbname=" + bare_url},

@@ -53,7 +53,8 @@ BackupJob::BackupJob(std::string database_url, std::string dir, int keep, std::c
 
 void BackupJob::start() {
   std::error_code ec;
-  fs::create_directories(dir_, ec);
+  // A directory made here is the owner's alone (the backups in it are 0600 too).
+  if (fs::create_directories(dir_, ec)) fs::permissions(dir_, fs::perms::owner_all, ec);
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -100,7 +100,7 @@ std::optional<Response> Dispatcher::check_access(Request& req, const Route& rout
   // Routes served on the I/O thread (offload=false) are public and read only memory;
   // authenticating there could block the thread (a database or Redis lookup), and they
   // have no use for the caller's identity.
-  if (authenticator_ && (route.offload || !route.access.is_public)) {
+  if (authenticator_ && route.credentials && (route.offload || !route.access.is_public)) {
     auto who = authenticator_->authenticate(req);
     if (!who) {
       // Bad credentials are charged like any anonymous request, so guessing tokens or
@@ -138,6 +138,10 @@ void add_trace(obs::Log& line, const Request& req) {
 Response Dispatcher::fault(const Request& req, const Route& route) noexcept {
   try {
     throw;
+  } catch (const crema::Busy& e) {
+    Error busy = Error::make(ErrorCode::unavailable, e.what());
+    busy.retry_after_s = e.retry_after_s;
+    return Response::from(std::move(busy));
   } catch (const db::Error& e) {
     if (e.kind() == db::Error::Kind::unavailable) {
       obs::Log(obs::Level::warn, "database unavailable")

@@ -46,6 +46,9 @@ class Request {
   std::string route;                ///< the matched route template, e.g. /api/v1/orders/{id}
   std::optional<auth::Principal> principal;  ///< set by authentication
   boost::json::value json;          ///< the parsed body of a JSON route (null when empty)
+  /// When the rate-limit guard charged this request (unix ms; 0: not charged), so a 304
+  /// answer can be given back to the same sub-window.
+  std::int64_t rate_charged_ms = 0;
 
   /// The first header with this name (compared without regard to case).
   std::optional<std::string_view> header(std::string_view name) const noexcept;

@@ -58,6 +58,8 @@ struct RouteDoc {
   /// types GET /media/{key} serves).
   std::vector<std::string_view> more_response_types;
   int success_status = 200;
+  /// The JSON body may be left out (DELETE /users/me's confirmation).
+  bool body_optional = false;
   std::vector<QueryDoc> query;
   std::vector<int> errors;            ///< extra error statuses beyond the ones derived
   /// Request headers the route reads, documented as header parameters: any of
@@ -87,6 +89,9 @@ struct Route {
   bool offload = true;
   /// Counted by the per-IP / per-user rate limits (false for /health, /ready, /metrics).
   bool rate_limited = true;
+  /// false: the dispatcher reads no credentials for this route (the route checks its own:
+  /// /metrics' CREMA_METRICS_TOKEN, which is not a user's token).
+  bool credentials = true;
   /// A GET that upgrades to a WebSocket (net/ws_session.cpp): the server authenticates and
   /// upgrades an upgrade request itself; the handler answers only plain requests.
   bool websocket = false;

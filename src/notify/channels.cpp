@@ -264,6 +264,20 @@ Delivery Channels::to_webhook(const service::OutboxMessage& m) {
     d.permanent = true;
     return d;
   }
+  // SPEC §10: the URL was checked at registration; DNS may have changed since, so it is
+  // checked again now and the call pinned to the address checked (no second lookup).
+  std::optional<util::OutboundTarget> pin;
+  if (!settings_.allow_private_webhooks) {
+    auto check = util::check_outbound_url(
+        hook->url, false, settings_.resolver ? settings_.resolver : util::HostResolver(util::resolve_host));
+    if (!check.target) {
+      obs::Log(obs::Level::warn, "webhook refused: not a public address")
+          .str("outbox_id", m.id)
+          .str("webhook_id", hook->id);
+      return failure("not sent: " + check.refusal);
+    }
+    pin = std::move(check.target);
+  }
   const auto t = util::now_ms() / 1000;
   auto res = http_post(hook->url, m.payload,
                        {{"Content-Type", "application/json"},
@@ -271,8 +285,10 @@ Delivery Channels::to_webhook(const service::OutboxMessage& m) {
                         {"X-Crema-Event", m.type},
                         {"X-Crema-Delivery", m.id},
                         {"X-Crema-Signature", sign_payload(*secret, t, m.payload)}},
-                       "", settings_.timeout, &aborting_);
+                       "", settings_.timeout, &aborting_, pin ? &*pin : nullptr);
   if (!res.error.empty()) return failure(res.error);
+  // The answer's body is never kept: only its status (an endpoint's answer is not ours to
+  // show, and a redirect is not followed).
   if (res.status < 200 || res.status >= 300)
     return failure("the endpoint answered " + std::to_string(res.status), res.status);
   return success(res.status);

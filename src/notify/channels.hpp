@@ -27,6 +27,10 @@ struct ChannelSettings {
   std::string sms_url;        ///< CREMA_SMS_URL; "" → SMS go to the log
   std::string sms_from;       ///< CREMA_SMS_FROM
   std::string templates_dir;  ///< CREMA_TEMPLATES_DIR
+  /// CREMA_ALLOW_PRIVATE_WEBHOOKS: partner webhooks may call private addresses.
+  bool allow_private_webhooks = false;
+  /// How webhook hosts are resolved (the system's resolver when empty).
+  util::HostResolver resolver;
   std::chrono::milliseconds timeout{std::chrono::seconds(20)};
 };
 

@@ -4,6 +4,9 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <boost/url/parse.hpp>
 #include <curl/curl.h>
 
@@ -65,6 +68,33 @@ void common_options(CURL* c, std::chrono::milliseconds timeout, char* errbuf,
   errbuf[0] = '\0';
 }
 
+// Opens a socket only to the pinned address: whatever libcurl was about to connect to (a
+// lookup it should not have made, a proxy, an address added after the check) is refused.
+curl_socket_t open_pinned(void* clientp, curlsocktype purpose, curl_sockaddr* a) {
+  const auto* pin = static_cast<const util::IpAddress*>(clientp);
+  if (purpose != CURLSOCKTYPE_IPCXN || !pin) return CURL_SOCKET_BAD;
+  util::IpAddress ip;
+  const auto* raw = reinterpret_cast<const unsigned char*>(&a->addr);
+  if (a->family == AF_INET && a->addrlen >= sizeof(sockaddr_in)) {
+    sockaddr_in in{};
+    std::memcpy(&in, raw, sizeof in);
+    ip.is_v4 = true;
+    ip.bytes[10] = 0xff;
+    ip.bytes[11] = 0xff;
+    std::memcpy(ip.bytes.data() + 12, &in.sin_addr, 4);
+  } else if (a->family == AF_INET6 && a->addrlen >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 in6{};
+    std::memcpy(&in6, raw, sizeof in6);
+    std::memcpy(ip.bytes.data(), &in6.sin6_addr, 16);
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    ip.is_v4 = std::memcmp(ip.bytes.data(), kMapped, 12) == 0;
+  } else {
+    return CURL_SOCKET_BAD;
+  }
+  if (!(ip == *pin)) return CURL_SOCKET_BAD;
+  return ::socket(a->family, a->socktype, a->protocol);
+}
+
 std::string curl_error(CURLcode code, const char* errbuf) {
   return errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(code));
 }
@@ -79,7 +109,7 @@ void ensure_curl() {
 HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::vector<std::pair<std::string, std::string>>& headers,
                          const std::string& userpwd, std::chrono::milliseconds timeout,
-                         const std::atomic<bool>* abort) {
+                         const std::atomic<bool>* abort, const util::OutboundTarget* pin) {
   ensure_curl();
   HttpPostResult out;
   CurlPtr c(curl_easy_init());
@@ -102,6 +132,22 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
   if (!userpwd.empty()) {
     curl_easy_setopt(c.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(c.get(), CURLOPT_USERPWD, userpwd.c_str());
+  }
+  curl_easy_setopt(c.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  SlistPtr resolve;
+  util::IpAddress pinned;
+  if (pin) {
+    pinned = pin->address;
+    if (!pin->literal) {
+      const std::string address =
+          pin->address.is_v4 ? pin->address.to_string() : "[" + pin->address.to_string() + "]";
+      resolve.reset(curl_slist_append(
+          nullptr, (pin->host + ":" + std::to_string(pin->port) + ":" + address).c_str()));
+      curl_easy_setopt(c.get(), CURLOPT_RESOLVE, resolve.get());
+    }
+    curl_easy_setopt(c.get(), CURLOPT_PROXY, "");
+    curl_easy_setopt(c.get(), CURLOPT_OPENSOCKETFUNCTION, open_pinned);
+    curl_easy_setopt(c.get(), CURLOPT_OPENSOCKETDATA, &pinned);
   }
   curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &out.body);

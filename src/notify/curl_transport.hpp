@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/outbound_url.hpp"
+
 namespace crema::notify {
 
 /// Calls curl_global_init once (thread-safe); every transport function calls it.
@@ -22,11 +24,19 @@ struct HttpPostResult {
 };
 
 /// POSTs `body` to `url`. `userpwd` ("user:password", may be empty) is sent as Basic auth.
-/// The transfer is abandoned soon after `*abort` becomes true (when given).
+/// The transfer is abandoned soon after `*abort` becomes true (when given). Redirects are
+/// never followed.
+///
+/// With `pin` (a URL that came through the API, checked by util::check_outbound_url) the
+/// connection goes to the checked address and nowhere else: the host name is pre-resolved
+/// to it (CURLOPT_RESOLVE, so libcurl does no lookup of its own), no proxy is used, and a
+/// socket is opened only to that address (CURLOPT_OPENSOCKETFUNCTION); anything else fails
+/// the call as a transport error.
 HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::vector<std::pair<std::string, std::string>>& headers,
                          const std::string& userpwd, std::chrono::milliseconds timeout,
-                         const std::atomic<bool>* abort = nullptr);
+                         const std::atomic<bool>* abort = nullptr,
+                         const util::OutboundTarget* pin = nullptr);
 
 /// A request to an API (payment gateways): any method, a larger answer kept whole.
 struct HttpCall {

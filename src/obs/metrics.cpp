@@ -164,6 +164,13 @@ void Metrics::add_sampled_gauge(const std::string& name, const std::string& help
   sampled_.push_back({&gauge, std::move(sample)});
 }
 
+void Metrics::add_sampled_counter(const std::string& name, const std::string& help,
+                                  std::function<double()> sample) {
+  auto& counter = prometheus::BuildCounter().Name(name).Help(help).Register(*registry_).Add({});
+  std::lock_guard lock(sampled_mutex_);
+  sampled_counters_.push_back({&counter, std::move(sample)});
+}
+
 std::string Metrics::render() {
   std::lock_guard lock(render_mutex_);
   const auto p = sample_process();
@@ -176,6 +183,10 @@ std::string Metrics::render() {
   {
     std::lock_guard sl(sampled_mutex_);
     for (auto& s : sampled_) s.gauge->Set(s.sample());
+    for (auto& s : sampled_counters_) {
+      const double total = s.sample();
+      if (total > s.counter->Value()) s.counter->Increment(total - s.counter->Value());
+    }
   }
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }

@@ -36,6 +36,11 @@ class Metrics {
   void add_sampled_gauge(const std::string& name, const std::string& help,
                          std::function<double()> sample);
 
+  /// A counter whose total is read at scrape time from a monotonic source (a process-wide
+  /// tally such as password_verifications_total).
+  void add_sampled_counter(const std::string& name, const std::string& help,
+                           std::function<double()> sample);
+
   /// Prometheus text exposition (version 0.0.4) of everything, sampled now.
   std::string render();
 
@@ -56,6 +61,11 @@ class Metrics {
   prometheus::Gauge* start_time_;
   std::mutex sampled_mutex_;
   std::vector<Sampled> sampled_;
+  struct SampledCounter {
+    prometheus::Counter* counter;
+    std::function<double()> sample;
+  };
+  std::vector<SampledCounter> sampled_counters_;
   std::mutex render_mutex_;
 };
 

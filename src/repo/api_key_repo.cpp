@@ -5,7 +5,8 @@ namespace crema::repo {
 namespace {
 
 constexpr std::string_view kApiKeyColumns =
-    "id, name, key_hash, key_prefix, scopes, tier, created_by, created_at, revoked_at";
+    "id, name, key_hash, key_prefix, scopes, tier, created_by, created_at, revoked_at, "
+    "expires_at, last_used_at";
 
 ApiKeyRecord read_key(const db::Row& r) {
   ApiKeyRecord k;
@@ -18,6 +19,8 @@ ApiKeyRecord read_key(const db::Row& r) {
   k.created_by = r.opt_text(6);
   k.created_at = r.int64(7);
   k.revoked_at = r.opt_int64(8);
+  k.expires_at = r.opt_int64(9);
+  k.last_used_at = r.opt_int64(10);
   return k;
 }
 
@@ -33,10 +36,11 @@ std::vector<ApiKeyRecord> read_all(const db::Result& res) {
 void insert_api_key(db::Connection& conn, const ApiKeyRecord& k) {
   conn.exec(
       "INSERT INTO api_keys (id, name, key_hash, key_prefix, scopes, tier, created_by, "
-      "created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      "created_at, revoked_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       {k.id, k.name, k.key_hash, k.key_prefix, k.scopes_json, k.tier,
        k.created_by ? db::Param(std::string_view(*k.created_by)) : db::Param(nullptr), k.created_at,
-       k.revoked_at ? db::Param(*k.revoked_at) : db::Param(nullptr)});
+       k.revoked_at ? db::Param(*k.revoked_at) : db::Param(nullptr),
+       k.expires_at ? db::Param(*k.expires_at) : db::Param(nullptr)});
 }
 
 std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_view key_hash) {
@@ -53,6 +57,16 @@ std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view 
   auto res = conn.exec(kSql, {id});
   if (res.empty()) return std::nullopt;
   return read_key(res.front());
+}
+
+bool touch_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms,
+                   std::int64_t every_ms) {
+  return conn
+             .exec(
+                 "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND "
+                 "(last_used_at IS NULL OR last_used_at <= $3)",
+                 {id, now_ms, now_ms - every_ms})
+             .affected() == 1;
 }
 
 bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms) {

@@ -22,6 +22,8 @@ struct ApiKeyRecord {
   std::optional<std::string> created_by;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> revoked_at;
+  std::optional<std::int64_t> expires_at;    ///< unusable from then on
+  std::optional<std::int64_t> last_used_at;  ///< to the minute
 };
 
 void insert_api_key(db::Connection& conn, const ApiKeyRecord& key);
@@ -30,6 +32,11 @@ void insert_api_key(db::Connection& conn, const ApiKeyRecord& key);
 std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_view key_hash);
 
 std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view id);
+
+/// Records a use of the key at `now_ms` unless one was recorded within `every_ms` (so a
+/// busy key costs one write a minute, not one per request). True when written.
+bool touch_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms,
+                   std::int64_t every_ms);
 
 /// Revokes the key; false when it was revoked already (or does not exist).
 bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms);

@@ -499,7 +499,8 @@ void delete_cart(db::Transaction& tx, std::string_view user_id) {
 std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id) {
   delete_cart(tx, customer_id);
   // delivery_info keeps what the books and the driver history need (eta, driver) and loses
-  // where and whom: rewritten here rather than in SQL, whose JSON functions differ by store.
+  // everything else — where, whom, and any key a client put there: rewritten here rather
+  // than in SQL, whose JSON functions differ by store.
   std::int64_t changed = 0;
   auto rows = tx.exec("SELECT id, delivery_info FROM orders WHERE customer_id = $1",
                       {customer_id});
@@ -509,20 +510,24 @@ std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view cus
       boost::system::error_code ec;
       auto v = json::parse(*text, ec);
       if (!ec && v.is_object()) {
-        auto& o = v.as_object();
-        for (const char* personal : {"address", "phone", "contact", "name", "notes", "lat", "lng"})
-          o.erase(personal);
-        delivery = json::serialize(o);
+        json::object kept;
+        for (const char* allowed : {"eta", "driver_id"})
+          if (const auto* x = v.as_object().if_contains(allowed)) kept[allowed] = *x;
+        delivery = json::serialize(kept);
       }
     }
     changed += tx.exec(
-                     "UPDATE orders SET customer_info = $1, delivery_info = $2, notes = NULL "
-                     "WHERE id = $3",
+                     "UPDATE orders SET customer_info = $1, delivery_info = $2, notes = NULL, "
+                     "metadata = '{}' WHERE id = $3",
                      {std::string_view(R"({"name":"Erased user","phone":null,"email":null})"),
                       delivery.empty() ? db::Param(nullptr) : db::Param(std::string_view(delivery)),
                       row.text_view(0)})
                    .affected();
   }
+  tx.exec(
+      "UPDATE order_items SET options = '{}', special_instructions = NULL "
+      "WHERE order_id IN (SELECT id FROM orders WHERE customer_id = $1)",
+      {customer_id});
   return changed;
 }
 

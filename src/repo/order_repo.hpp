@@ -110,8 +110,10 @@ void save_cart(db::Transaction& tx, std::string_view user_id, std::string_view i
 void delete_cart(db::Transaction& tx, std::string_view user_id);
 
 /// GDPR erasure (SPEC §3): the customer's orders stay for the books, but their personal
-/// fields go — customer_info becomes {"name": "Erased user"} and the delivery address,
-/// contact and notes are removed — and the cart is deleted. Returns the orders changed.
+/// fields go — customer_info becomes {"name": "Erased user"}, delivery_info keeps only
+/// `eta` and `driver_id` (address, contact and any key a client added are removed), notes
+/// and metadata are cleared, and every line loses its options and special instructions —
+/// and the cart is deleted. Returns the orders changed.
 std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id);
 
 }  // namespace crema::repo

@@ -11,7 +11,7 @@ constexpr std::string_view kPaymentColumns =
     "raw_response, capture_ref, created_by, created_at, updated_at";
 constexpr std::string_view kRefundColumns =
     "id, payment_id, amount, reason, status, gateway_ref, raw_response, created_by, created_at, "
-    "updated_at";
+    "updated_at, requested";
 
 PaymentRow payment_of(const db::Row& r) {
   PaymentRow p;
@@ -43,6 +43,7 @@ RefundRow refund_of(const db::Row& r) {
   x.created_by = r.opt_text(7).value_or("");
   x.created_at = r.int64(8);
   x.updated_at = r.int64(9);
+  x.requested = r.boolean(10);
   return x;
 }
 
@@ -137,10 +138,10 @@ std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_v
 void insert_refund(db::Transaction& tx, const RefundRow& x) {
   tx.exec(
       "INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
       {std::string_view(x.id), std::string_view(x.payment_id), x.amount, text_or_null(x.reason),
        std::string_view(x.status), text_or_null(x.gateway_ref), std::string_view(x.raw_response),
-       text_or_null(x.created_by), x.created_at, x.updated_at});
+       text_or_null(x.created_by), x.created_at, x.updated_at, x.requested});
 }
 
 void update_refund(db::Transaction& tx, const RefundRow& x) {

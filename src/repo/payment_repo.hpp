@@ -40,6 +40,8 @@ struct RefundRow {
   std::string created_by;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  /// A manager asked for it (a declined one is given back); otherwise the system owes it.
+  bool requested = false;
 };
 
 void insert_payment(db::Transaction& tx, const PaymentRow& p);

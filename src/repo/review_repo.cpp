@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::string_view kSelect =
     "SELECT r.id, r.product_id, r.customer_id, COALESCE(u.name, ''), r.rating, r.comment, "
-    "r.status, r.flag_reason, r.flagged_by, r.version, r.created_at, r.updated_at "
+    "r.status, r.flag_reason, r.flagged_by, r.version, r.created_at, r.updated_at, "
+    "r.open_flags "
     "FROM reviews r LEFT JOIN users u ON u.id = r.customer_id ";
 
 ReviewRow review_of(const db::Row& row) {
@@ -25,6 +26,7 @@ ReviewRow review_of(const db::Row& row) {
   r.version = row.int64(9);
   r.created_at = row.int64(10);
   r.updated_at = row.int64(11);
+  r.open_flags = row.int64(12);
   return r;
 }
 
@@ -67,6 +69,29 @@ void update_review_status(db::Transaction& tx, const ReviewRow& r) {
        text_or_null(r.flagged_by), r.version, r.updated_at});
 }
 
+bool add_review_flag(db::Transaction& tx, std::string_view review_id, std::string_view user_id,
+                     std::string_view reason, std::int64_t now_ms) {
+  // The review's row is locked: the same user's concurrent flags are serialised here.
+  if (!tx.exec("SELECT 1 FROM review_flags WHERE review_id = $1 AND user_id = $2",
+               {review_id, user_id})
+           .empty())
+    return false;
+  tx.exec(
+      "INSERT INTO review_flags (review_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4)",
+      {review_id, user_id, reason, now_ms});
+  tx.exec(
+      "UPDATE reviews SET open_flags = open_flags + 1, flag_reason = $2, flagged_by = $3 "
+      "WHERE id = $1",
+      {review_id, reason, user_id});
+  return true;
+}
+
+void settle_review_flags(db::Transaction& tx, std::string_view review_id, std::int64_t now_ms) {
+  tx.exec("UPDATE review_flags SET resolved_at = $2 WHERE review_id = $1 AND resolved_at IS NULL",
+          {review_id, now_ms});
+  tx.exec("UPDATE reviews SET open_flags = 0 WHERE id = $1", {review_id});
+}
+
 std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f) {
   std::string where = "WHERE 1 = 1";
   std::vector<db::Param> params;
@@ -77,6 +102,7 @@ std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f)
   if (f.product_id) where += " AND r.product_id = " + add(std::string_view(*f.product_id));
   if (f.status) where += " AND r.status = " + add(std::string_view(*f.status));
   if (f.customer_id) where += " AND r.customer_id = " + add(std::string_view(*f.customer_id));
+  if (f.reported) where += " AND r.open_flags > 0";
   if (f.before) {
     const auto a = add(f.before->first);
     const auto b = add(std::string_view(f.before->second));

@@ -16,7 +16,8 @@ struct ReviewRow {
   int rating = 0;
   std::string comment;
   std::string status;  ///< visible | flagged | hidden
-  std::string flag_reason, flagged_by;
+  std::string flag_reason, flagged_by;  ///< the latest flag's
+  std::int64_t open_flags = 0;          ///< flags a moderator has not settled yet
   std::int64_t version = 1;
   std::int64_t created_at = 0, updated_at = 0;
 };
@@ -25,6 +26,7 @@ struct ReviewFilter {
   std::optional<std::string> product_id;
   std::optional<std::string> status;
   std::optional<std::string> customer_id;
+  bool reported = false;  ///< only reviews with open flags
   /// Keyset: rows strictly before (created_at, id), newest first.
   std::optional<std::pair<std::int64_t, std::string>> before;
   int limit = 50;
@@ -37,6 +39,12 @@ std::optional<ReviewRow> lock_review(db::Transaction& tx, std::string_view id);
 /// Whether the customer already reviewed the product.
 bool review_exists(db::Connection& conn, std::string_view product_id, std::string_view customer_id);
 void update_review_status(db::Transaction& tx, const ReviewRow& r);
+/// Records `user_id`'s flag on the review and counts it (open_flags, and the latest reason
+/// and flagger); false, changing nothing, when that user flagged it before.
+bool add_review_flag(db::Transaction& tx, std::string_view review_id, std::string_view user_id,
+                     std::string_view reason, std::int64_t now_ms);
+/// A moderator acted: the review's open flags are settled (and no longer counted).
+void settle_review_flags(db::Transaction& tx, std::string_view review_id, std::int64_t now_ms);
 /// Up to filter.limit + 1 rows, newest first.
 std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& filter);
 

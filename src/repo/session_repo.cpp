@@ -109,6 +109,14 @@ std::vector<SessionRecord> list_user_sessions(db::Connection& conn, std::string_
   return out;
 }
 
+std::optional<SessionRecord> find_session(db::Connection& conn, std::string_view id) {
+  static const std::string kSql =
+      "SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE id = $1";
+  auto res = conn.exec(kSql, {id});
+  if (res.empty()) return std::nullopt;
+  return read_session(res.front(), 0);
+}
+
 void delete_user_sessions(db::Connection& conn, std::string_view user_id) {
   conn.exec(
       "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",

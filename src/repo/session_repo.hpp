@@ -63,6 +63,9 @@ std::int64_t revoke_user_sessions(db::Connection& conn, std::string_view user_id
 /// The user's sessions, newest first.
 std::vector<SessionRecord> list_user_sessions(db::Connection& conn, std::string_view user_id);
 
+/// One session by id (revoked or not).
+std::optional<SessionRecord> find_session(db::Connection& conn, std::string_view id);
+
 /// Forgets the user's sessions and refresh tokens entirely (erasure).
 void delete_user_sessions(db::Connection& conn, std::string_view user_id);
 

@@ -33,9 +33,11 @@ class ApiKeyService {
  public:
   explicit ApiKeyService(db::Pool& pool);
 
-  /// Admins only. `scopes` are valid and distinct; `tier` is standard or partner.
+  /// Admins only. `scopes` are valid and distinct; `tier` is standard or partner;
+  /// `expires_at` (optional) must be in the future (validation_failed otherwise).
   Result<NewApiKey> create(const Actor& actor, std::string_view name,
-                           const std::vector<std::string>& scopes, std::string_view tier);
+                           const std::vector<std::string>& scopes, std::string_view tier,
+                           std::optional<std::int64_t> expires_at = std::nullopt);
 
   struct Page {
     std::vector<repo::ApiKeyRecord> items;  ///< up to limit + 1
@@ -46,7 +48,8 @@ class ApiKeyService {
   /// Admins only. Unknown id: not_found; already revoked: nothing to do.
   Result<void> revoke(const Actor& actor, std::string_view id);
 
-  /// The principal of a live key; unauthorized otherwise.
+  /// The principal of a live key (not revoked, not expired); unauthorized otherwise. Records
+  /// the use (last_used_at, at most once a minute per key).
   Result<auth::Principal> authenticate(std::string_view key);
 
   /// The key text prefix, so keys are recognisable in configuration ("crema_").

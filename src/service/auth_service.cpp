@@ -31,6 +31,40 @@ Error locked(std::int64_t ms) {
                          static_cast<int>((ms + 999) / 1000));
 }
 
+// One attempt reserved against a lockout key (RateLimiter::reserve_attempt): counted as a
+// failure from the start, so concurrent guesses cannot all pass the check. Unless the
+// attempt is kept as a failure (fail) or ends in a success (succeed, which clears the
+// key), it is given back when the reservation goes out of scope: a request that never
+// reached the check (an exception, a full hashing queue) or was not a guess costs nothing.
+class Attempt {
+ public:
+  Attempt(auth::RateLimiter& limiter, std::string key) : limiter_(limiter), key_(std::move(key)) {}
+  ~Attempt() {
+    if (settled_) return;
+    try {
+      limiter_.release_attempt(key_, util::now_ms());
+    } catch (const std::exception& e) {
+      // The attempt stays counted: the safe side.
+      obs::Log(obs::Level::warn, "lockout: an attempt could not be given back")
+          .str("error", e.what());
+    }
+  }
+  Attempt(const Attempt&) = delete;
+  Attempt& operator=(const Attempt&) = delete;
+  /// The attempt failed: it stays counted.
+  void fail() noexcept { settled_ = true; }
+  /// The attempt succeeded: the key's count is cleared.
+  void succeed() {
+    settled_ = true;
+    limiter_.clear_failures(key_);
+  }
+
+ private:
+  auth::RateLimiter& limiter_;
+  std::string key_;
+  bool settled_ = false;
+};
+
 std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
   if (s.empty()) return std::nullopt;
   return s.size() > max ? s.substr(0, max) : s;
@@ -40,7 +74,8 @@ std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
 
 AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::SecretBox& secrets,
                          auth::TokenDenylist& denylist, auth::RateLimiter& limiter,
-                         auth::Argon2Profile argon2, SocketRevoker sockets)
+                         auth::Argon2Profile argon2, SocketRevoker sockets,
+                         std::int64_t session_max_ms)
     : pool_(pool),
       jwt_(jwt),
       secrets_(secrets),
@@ -48,6 +83,7 @@ AuthService::AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::
       limiter_(limiter),
       argon2_(argon2),
       sockets_(sockets),
+      session_max_ms_(session_max_ms),
       dummy_hash_(auth::hash_password(auth::random_token(24), argon2)) {}
 
 std::string AuthService::login_key(std::string_view email) {
@@ -60,13 +96,13 @@ std::string AuthService::login_key(std::string_view email) {
 }
 
 std::string AuthService::issue_access_token(const std::string& user_id, auth::Role role,
-                                            const std::string& session_id,
-                                            std::int64_t now_ms) const {
+                                            const std::string& session_id, std::int64_t now_ms,
+                                            std::int64_t session_end_ms) const {
   auth::AccessClaims c;
   c.sub = user_id;
   c.role = role;
   c.iat = now_ms / 1000;
-  c.exp = c.iat + auth::kAccessTokenSeconds;
+  c.exp = std::max(c.iat + 1, std::min(c.iat + auth::kAccessTokenSeconds, session_end_ms / 1000));
   c.jti = auth::random_token(16);
   c.sid = session_id;
   return jwt_.sign(c);
@@ -80,7 +116,7 @@ TokenPair AuthService::start_session(db::Transaction& tx, const repo::UserRecord
   s.id = util::new_uuid_v7();
   s.user_id = user.id;
   s.created_at = s.last_used_at = now_ms;
-  s.expires_at = now_ms + kRefreshTokenMs;
+  s.expires_at = now_ms + std::min(kRefreshTokenMs, session_max_ms_);
   s.ip = opt_text(client.ip, 64);
   s.user_agent = opt_text(client.user_agent, kMaxUserAgent);
   repo::insert_session(conn, s);
@@ -93,7 +129,8 @@ TokenPair AuthService::start_session(db::Transaction& tx, const repo::UserRecord
   t.issued_at = now_ms;
   t.expires_at = s.expires_at;
   repo::insert_refresh_token(conn, t);
-  out.access_token = issue_access_token(user.id, user.role, s.id, now_ms);
+  out.access_token = issue_access_token(user.id, user.role, s.id, now_ms,
+                                        s.created_at + session_max_ms_);
   return out;
 }
 
@@ -129,7 +166,7 @@ Result<SignedIn> AuthService::register_user(const Actor& actor, const RegisterIn
       repo::insert_user(tx.connection(), user);
       record_audit(tx, actor,
                    {"user.create", "user", user.id,
-                    "created " + std::string(auth::role_name(role)) + " account " + user.email});
+                    "created " + std::string(auth::role_name(role)) + " account " + user.id});
       SignedIn out{user, start_session(tx, user, client, now)};
       return out;
     });
@@ -142,7 +179,9 @@ Result<SignedIn> AuthService::register_user(const Actor& actor, const RegisterIn
 Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& client) {
   const std::string key = login_key(in.email);
   const std::int64_t start = util::now_ms();
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, start)) return locked(*wait);
+  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, start))
+    return locked(*wait);
+  Attempt attempt(limiter_, key);
 
   auto email = normalize_email(in.email);
   std::optional<repo::UserRecord> user;
@@ -151,10 +190,11 @@ Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& clie
   const bool password_ok =
       auth::verify_password(user ? user->password_hash : dummy_hash_, in.password);
   if (!user || !password_ok || !user->is_active) {
-    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    attempt.fail();
     return bad_credentials();
   }
   if (user->two_factor_enabled) {
+    // The right password without a code is not a guess: the attempt is given back.
     if (!in.otp || in.otp->empty())
       return Error::make(ErrorCode::unauthorized,
                          "This account has two-factor authentication: send the 6-digit code "
@@ -178,10 +218,10 @@ Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& clie
     return s;
   });
   if (!out) {
-    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    attempt.fail();
     return out;
   }
-  limiter_.clear_failures(key);
+  attempt.succeed();
   return out;
 }
 
@@ -212,6 +252,13 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
     }
     if (expired)
       return Error::make(ErrorCode::unauthorized, "The refresh token has expired; sign in again.");
+    // However often it is refreshed, a session ends session_max_ms after the sign-in.
+    const std::int64_t session_end = session.created_at + session_max_ms_;
+    if (now >= session_end) {
+      repo::revoke_session(conn, session.id, "maximum lifetime reached", now);
+      return Error::make(ErrorCode::unauthorized,
+                         "This session has reached its maximum lifetime; sign in again.");
+    }
     auto user = repo::find_user_by_id(conn, session.user_id);
     if (!user || !user->is_active) {
       repo::revoke_session(conn, session.id, "account inactive", now);
@@ -223,11 +270,13 @@ Result<TokenPair> AuthService::refresh(std::string_view token, const ClientInfo&
     t.token_hash = auth::sha256_hex(pair.refresh_token);
     t.session_id = session.id;
     t.issued_at = now;
-    t.expires_at = now + kRefreshTokenMs;
+    t.expires_at = std::min(now + kRefreshTokenMs, session_end);
     repo::insert_refresh_token(conn, t);
     repo::touch_session(conn, session.id, now, t.expires_at);
     (void)client;
-    pair.access_token = issue_access_token(user->id, user->role, session.id, now);
+    pair.access_token = issue_access_token(user->id, user->role, session.id, now, session_end);
+    pair.expires_in = std::max<std::int64_t>(
+        1, std::min<std::int64_t>(auth::kAccessTokenSeconds, (session_end - now) / 1000));
     return pair;
   });
   if (reuse) {
@@ -284,15 +333,17 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
   auto user = current_user(actor, *pool_.read());
   if (!user) return std::move(user).error();
   const std::string key = login_key(user->email);
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
+                                           util::now_ms()))
     return locked(*wait);
+  Attempt attempt(limiter_, key);
   std::vector<FieldIssue> issues =
       auth::check_password_rules(new_password, user->email, "new_password");
   if (!issues.empty())
     return Error::make(ErrorCode::validation_failed, "The new password is not acceptable.",
                        std::move(issues));
   if (!auth::verify_password(user->password_hash, current_password)) {
-    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    attempt.fail();
     return Error::make(ErrorCode::validation_failed, "The current password is not correct.",
                        {{"current_password", "is not correct"}});
   }
@@ -308,7 +359,33 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
     record_audit(tx, actor, {"user.password_change", "user", user->id, "changed own password"});
   });
   sockets_.all_but(user->id, actor.principal->session_id, "password changed");
-  limiter_.clear_failures(key);
+  attempt.succeed();
+  return {};
+}
+
+Result<void> AuthService::confirm_identity(const Actor& actor,
+                                          const std::optional<std::string>& password) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (!password) {
+    const auto session = repo::find_session(*pool_.read(), actor.principal->session_id);
+    if (session && !session->revoked_at && session->created_at >= util::now_ms() - kFreshSignInMs)
+      return {};
+    return Error::make(ErrorCode::validation_failed,
+                       "Confirm with your password: the sign-in is more than 5 minutes old.",
+                       {{"password", "is required (or sign in again)"}});
+  }
+  const std::string key = login_key(user->email);
+  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
+                                           util::now_ms()))
+    return locked(*wait);
+  Attempt attempt(limiter_, key);
+  if (!auth::verify_password(user->password_hash, *password)) {
+    attempt.fail();
+    return Error::make(ErrorCode::validation_failed, "The password is not correct.",
+                       {{"password", "is not correct"}});
+  }
+  attempt.succeed();
   return {};
 }
 
@@ -358,8 +435,10 @@ Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) 
     return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
   if (!user->totp_secret) return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
+                                           util::now_ms()))
     return locked(*wait);
+  Attempt attempt(limiter_, key);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
@@ -371,11 +450,11 @@ Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) 
     return true;
   });
   if (!ok) {
-    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    attempt.fail();
     return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
                        {{"otp", "is not valid"}});
   }
-  limiter_.clear_failures(key);
+  attempt.succeed();
   return {};
 }
 
@@ -385,8 +464,10 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
   if (!user->two_factor_enabled)
     return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.locked_for(key, kLoginFailureLimit, util::now_ms()))
+  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
+                                           util::now_ms()))
     return locked(*wait);
+  Attempt attempt(limiter_, key);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
@@ -396,11 +477,11 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
     return true;
   });
   if (!ok) {
-    limiter_.add_failure(key, kLoginFailureWindowMs, util::now_ms());
+    attempt.fail();
     return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
                        {{"otp", "is not valid"}});
   }
-  limiter_.clear_failures(key);
+  attempt.succeed();
   return {};
 }
 

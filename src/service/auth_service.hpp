@@ -23,9 +23,15 @@ namespace crema::service {
 
 /// Refresh tokens live 7 days; every use replaces them.
 inline constexpr std::int64_t kRefreshTokenMs = 7LL * 24 * 3600 * 1000;
+/// A session's absolute lifetime by default (CREMA_SESSION_MAX_DAYS): refreshing never
+/// carries it past this many days after the sign-in.
+inline constexpr std::int64_t kDefaultSessionMaxMs = 30LL * 24 * 3600 * 1000;
 /// The per-account lockout: this many failed logins within the window lock the email.
 inline constexpr int kLoginFailureLimit = 5;
 inline constexpr std::int64_t kLoginFailureWindowMs = 15LL * 60 * 1000;
+
+/// How recent a sign-in must be to stand in for the password (confirm_identity).
+inline constexpr std::int64_t kFreshSignInMs = 5LL * 60 * 1000;
 
 /// Where a sign-in comes from (kept with the session, shown in the data export).
 struct ClientInfo {
@@ -73,7 +79,8 @@ class AuthService {
   /// WebSocket sessions they concern (SPEC §15.4).
   AuthService(db::Pool& pool, const auth::JwtCodec& jwt, const auth::SecretBox& secrets,
               auth::TokenDenylist& denylist, auth::RateLimiter& limiter, auth::Argon2Profile argon2,
-              SocketRevoker sockets = SocketRevoker());
+              SocketRevoker sockets = SocketRevoker(),
+              std::int64_t session_max_ms = kDefaultSessionMaxMs);
 
   /// Creates an account and signs it in. Without a role, or by anyone but an admin asking
   /// for another role than customer: forbidden. Taken email: duplicate.
@@ -86,7 +93,9 @@ class AuthService {
   Result<SignedIn> login(const LoginInput& in, const ClientInfo& client);
 
   /// Rotates a refresh token. An already-rotated token revokes its whole session and closes
-  /// its WebSockets (theft detection); unknown, expired and revoked tokens are unauthorized.
+  /// its WebSockets (theft detection); unknown, expired and revoked tokens are unauthorized,
+  /// and so is a session past its absolute lifetime (session_max_ms after the sign-in): the
+  /// new tokens never outlive it.
   Result<TokenPair> refresh(std::string_view refresh_token, const ClientInfo& client);
 
   /// Ends the caller's session (and the session of `refresh_token` when it is theirs),
@@ -100,6 +109,12 @@ class AuthService {
   /// the lockout), then revokes every other session of theirs and closes their WebSockets.
   Result<void> change_password(const Actor& actor, std::string_view current_password,
                                std::string_view new_password);
+
+  /// A sensitive step by the caller themself (erasing their own account) needs proof it is
+  /// still them: their current password (a wrong one counts toward the lockout), or a
+  /// sign-in (the session's start) within the last kFreshSignInMs. validation_failed on
+  /// the `password` field otherwise.
+  Result<void> confirm_identity(const Actor& actor, const std::optional<std::string>& password);
 
   /// Starts TOTP enrolment: a new secret, stored encrypted, not yet required.
   Result<TotpSetup> totp_setup(const Actor& actor);
@@ -119,8 +134,10 @@ class AuthService {
  private:
   TokenPair start_session(db::Transaction& tx, const repo::UserRecord& user,
                           const ClientInfo& client, std::int64_t now_ms);
+  /// An access token, expiring in 15 minutes or at `session_end_ms`, whichever is first.
   std::string issue_access_token(const std::string& user_id, auth::Role role,
-                                 const std::string& session_id, std::int64_t now_ms) const;
+                                 const std::string& session_id, std::int64_t now_ms,
+                                 std::int64_t session_end_ms) const;
   /// Checks a TOTP code against the user's secret and burns its step; nothing when wrong.
   bool check_otp(db::Connection& conn, const repo::UserRecord& user, std::string_view otp,
                  std::int64_t now_ms);
@@ -134,6 +151,7 @@ class AuthService {
   auth::RateLimiter& limiter_;
   auth::Argon2Profile argon2_;
   SocketRevoker sockets_;
+  std::int64_t session_max_ms_;
   std::string dummy_hash_;  ///< verified for unknown emails, so they cost the same time
 };
 

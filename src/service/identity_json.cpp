@@ -56,6 +56,8 @@ json::object api_key_json(const repo::ApiKeyRecord& k) {
   o["created_by"] = opt(k.created_by);
   o["created_at"] = util::format_rfc3339(k.created_at);
   o["revoked_at"] = opt_time(k.revoked_at);
+  o["expires_at"] = opt_time(k.expires_at);
+  o["last_used_at"] = opt_time(k.last_used_at);
   return o;
 }
 

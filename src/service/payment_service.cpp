@@ -431,7 +431,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
   if (done->outcome.applied)
     observe(gw, e.kind == payments::WebhookEvent::Kind::failed ? "failed" : "succeeded");
   if (!done->refund_id.empty()) {
-    auto settled = settle_refund(done->refund_id, false);
+    auto settled = settle_refund(done->refund_id);
     if (!settled)
       obs::Log(obs::Level::error, "automatic refund failed")
           .str("refund_id", done->refund_id)
@@ -449,7 +449,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
 
 RefundRow PaymentService::book_refund(db::Transaction& tx, const Actor& actor, PaymentRow& p,
                                       Order& o, std::int64_t amount, const std::string& reason,
-                                      bool order_counts) {
+                                      bool order_counts, bool requested) {
   const auto now = util::now_ms();
   RefundRow x;
   x.id = util::new_uuid_v7();
@@ -459,6 +459,7 @@ RefundRow PaymentService::book_refund(db::Transaction& tx, const Actor& actor, P
   x.status = "pending";
   x.created_by = actor.user_id();
   x.created_at = x.updated_at = now;
+  x.requested = requested;
   repo::insert_refund(tx, x);
   p.refunded_amount += amount;
   p.status = status_after_refunds(p.amount, p.refunded_amount);
@@ -468,8 +469,7 @@ RefundRow PaymentService::book_refund(db::Transaction& tx, const Actor& actor, P
   return x;
 }
 
-crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund_id,
-                                                       bool give_back) {
+crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund_id) {
   std::optional<RefundRow> refund;
   std::optional<PaymentRow> payment;
   {
@@ -480,7 +480,8 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   if (!refund || !payment) return no_such_payment(refund_id);
   auto* gateway = gateways_.find(payment->gateway);
   payments::RefundResult result;
-  if (gateway && gateway->configured()) {
+  const bool called = gateway && gateway->configured();
+  if (called) {
     result = gateway->refund(payment->transaction_id, payment->capture_ref, refund->amount,
                              payment->currency, refund->id);
   } else if (gateway) {
@@ -492,9 +493,13 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   }
   const bool ok = result.outcome == payments::Outcome::succeeded ||
                   result.outcome == payments::Outcome::pending;
+  // Given back only when it is certain no money moved: the gateway said no, or was never
+  // called. A timeout or a 5xx may have refunded: the refund stays pending.
+  const bool definite_no = result.outcome == payments::Outcome::declined || !called;
   struct Out {
     RefundRow refund;
     OrderAfterCommit after;
+    bool given_back = false;
   };
   const Actor system{};
   auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
@@ -513,22 +518,23 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
     x->raw_response = result.raw_response.empty() ? "{}" : payments::scrub_raw(result.raw_response);
     x->updated_at = now;
     if (ok) {
-      x->status = result.outcome == payments::Outcome::succeeded ? "succeeded" : "pending";
       // A gateway that is still working on it (pending) is settled as accepted.
-      if (x->status == "pending") x->status = "succeeded";
+      x->status = "succeeded";
       repo::update_refund(tx, *x);
       out.refund = std::move(*x);
       return out;
     }
-    if (!give_back) {
-      // Owed to the customer: stays pending, retried by the refund job.
+    if (!x->requested || !definite_no) {
+      // Owed to the customer, or an unknown outcome: stays pending, retried by the refund
+      // job with the same idempotency key.
       repo::update_refund(tx, *x);
       out.refund = std::move(*x);
       return out;
     }
-    // Refused or unanswered: the amount goes back to the payment and the order.
+    // Refused, or never sent: the amount goes back to the payment and the order.
     x->status = "failed";
     repo::update_refund(tx, *x);
+    out.given_back = true;
     p->refunded_amount -= x->amount;
     p->status = status_after_refunds(p->amount, p->refunded_amount);
     p->updated_at = now;
@@ -548,8 +554,15 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   });
   if (!done) return std::move(done).error();
   orders_.publish(std::move(done->after));
-  observe(payment->gateway, ok ? "refunded" : "refund_failed");
-  if (!ok) return gateway_error(result.message, result.outcome);
+  observe(payment->gateway, ok                  ? "refunded"
+                            : done->given_back  ? "refund_failed"
+                                                : "refund_pending");
+  if (done->given_back) return gateway_error(result.message, result.outcome);
+  if (!ok && done->refund.status == "pending")
+    obs::Log(obs::Level::warn, "refund outcome unknown; kept pending for a retry")
+        .str("refund_id", refund_id)
+        .str("gateway", payment->gateway)
+        .str("reason", result.message);
   return std::move(done->refund);
 }
 
@@ -598,7 +611,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     Order& o = *order;
     // The order's own payment is the one reports count; another (refunded at once) is not.
     const bool order_counts = o.payment_method == p->gateway && o.is_paid();
-    auto x = book_refund(tx, actor, *p, o, amount, r.reason, order_counts);
+    auto x = book_refund(tx, actor, *p, o, amount, r.reason, order_counts, /*requested=*/true);
     // Sent by this request after the commit: no refund job sends it meanwhile.
     repo::claim_refund(tx, x.id, x.created_at, x.created_at + kRefundClaimMs);
     if (order_counts) {
@@ -618,18 +631,22 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   if (!first) return std::move(first).error();
   if (first->replay) return std::move(*first->replay);
   orders_.publish(std::move(first->after));
-  auto settled = settle_refund(first->refund_id, true);
+  auto settled = settle_refund(first->refund_id);
   if (!settled) {
+    // Given back (declined, or the gateway is not configured): the same key may try again.
     release_key(pool_, scope, kRefundRoute, idem);
     return std::move(settled).error();
   }
-  // The answer: the payment transaction as it now stands.
+  // The answer: the payment transaction as it now stands — 202 while the gateway's answer is
+  // unknown (the refund is pending and retried; a repeat with the same key replays this,
+  // never books a second refund).
   PaymentAnswer answer;
+  answer.status = settled->status == "pending" ? 202 : 200;
   pool_.transact([&](db::Transaction& tx) {
     auto p = repo::find_payment(tx.connection(), found->id);
     auto body = to_json(*p, repo::refunds_of(tx.connection(), p->id));
     answer.body = util::to_json(body);
-    if (idem) repo::complete_key(tx, scope, kRefundRoute, idem->key, 200, answer.body);
+    if (idem) repo::complete_key(tx, scope, kRefundRoute, idem->key, answer.status, answer.body);
   });
   return answer;
 }
@@ -680,7 +697,7 @@ int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
       mine = repo::claim_refund(tx, id, now, now + kRefundClaimMs);
     });
     if (!mine) continue;
-    auto r = settle_refund(id, false);
+    auto r = settle_refund(id);
     if (r && r->status == "succeeded") ++settled;
   }
   if (!due.empty())

@@ -102,14 +102,21 @@ class PaymentService {
  private:
   struct Booked;
   /// Books a refund of `amount` from `payment` inside tx (payment and order amounts).
+  /// `requested`: a manager's refund (a definite decline gives it back), not an owed one.
   repo::RefundRow book_refund(db::Transaction& tx, const Actor& actor, repo::PaymentRow& payment,
                               domain::Order& order, std::int64_t amount, const std::string& reason,
-                              bool order_counts);
-  /// Calls the gateway for a booked refund and settles it. On a refusal or no answer a
-  /// requested refund (`give_back`) gives the amount back and fails; an automatic one stays
-  /// pending (the money is owed) for retry_pending_refunds. Returns the refund as settled,
-  /// or the gateway's error.
-  crema::Result<repo::RefundRow> settle_refund(const std::string& refund_id, bool give_back);
+                              bool order_counts, bool requested = false);
+  /// Calls the gateway for a booked refund and settles it:
+  ///  * accepted → succeeded;
+  ///  * a definite decline (a 4xx) → a requested refund fails and gives its amount back (the
+  ///    gateway's error is returned); an owed one stays pending;
+  ///  * no answer, a timeout or a 5xx → the outcome is unknown (the gateway may have
+  ///    refunded): the refund stays pending, and retry_pending_refunds calls again with the
+  ///    same idempotency key (the refund's id), never a second refund;
+  ///  * a gateway that is not configured (nothing was called) → a requested refund fails
+  ///    and gives back (503); an owed one waits.
+  /// Returns the refund as it now stands, or the error to answer.
+  crema::Result<repo::RefundRow> settle_refund(const std::string& refund_id);
 
   db::Pool& pool_;
   OrderService& orders_;

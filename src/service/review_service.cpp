@@ -49,6 +49,7 @@ json::object review_json(const repo::ReviewRow& r, bool moderator) {
   if (moderator) {
     o["flag_reason"] = r.flag_reason.empty() ? json::value(nullptr) : json::value(r.flag_reason);
     o["flagged_by"] = r.flagged_by.empty() ? json::value(nullptr) : json::value(r.flagged_by);
+    o["open_flags"] = r.open_flags;
     o["version"] = r.version;
     o["updated_at"] = util::format_rfc3339(r.updated_at);
   }
@@ -122,15 +123,31 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
       return crema::Error::make(ErrorCode::conflict,
                                 "The review is hidden already; change its status instead.");
     }
-    if (r->status == "flagged") return std::move(*r);
+    const std::int64_t now = util::now_ms();
+    if (!actor.is_manager_plus()) {
+      // A customer's flag is one report: the review stays visible until a moderator acts or
+      // kFlagsToHide different users have flagged it.
+      if (!repo::add_review_flag(tx, id, actor.user_id(), reason, now))
+        return crema::Error::make(ErrorCode::duplicate, "You have already flagged this review.");
+      r = repo::find_review(tx.connection(), id);
+      if (r->status != "visible" || r->open_flags < kFlagsToHide) return std::move(*r);
+    } else if (r->status == "flagged") {
+      return std::move(*r);
+    } else {
+      r->flag_reason = reason;
+      r->flagged_by = actor.user_id();
+    }
     r->status = "flagged";
-    r->flag_reason = reason;
-    r->flagged_by = actor.user_id();
     r->version += 1;
-    r->updated_at = util::now_ms();
+    r->updated_at = now;
     repo::update_review_status(tx, *r);
     recount_rating(tx, product_id);
-    record_audit(tx, actor, {"review.flag", "review", r->id, "Review flagged: " + reason});
+    record_audit(tx, actor,
+                 {"review.flag", "review", r->id,
+                  actor.is_manager_plus()
+                      ? "Review flagged by a moderator: " + reason
+                      : "Review flagged by " + std::to_string(r->open_flags) +
+                            " users; latest reason: " + reason});
     changed = true;
     return std::move(*r);
   });
@@ -158,6 +175,11 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
       return crema::Error::make(ErrorCode::version_conflict,
                                 "The review is at version " + std::to_string(r->version) +
                                     ", not " + std::to_string(*expected) + ".");
+    // A moderator's decision settles the flags so far, whatever it is.
+    if (r->open_flags > 0) {
+      repo::settle_review_flags(tx, id, util::now_ms());
+      r->open_flags = 0;
+    }
     if (r->status == status) return std::move(*r);
     const std::string from = r->status;
     r->status = status;

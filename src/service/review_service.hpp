@@ -26,10 +26,13 @@ namespace crema::service {
 
 using ReviewCursor = std::pair<std::int64_t, std::string>;
 
-/// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by and updated_at.
+/// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by, open_flags, version
+/// and updated_at.
 boost::json::object review_json(const repo::ReviewRow& r, bool moderator);
 
 inline constexpr std::size_t kMaxReviewComment = 2000;
+/// How many different users' flags hide a review until a moderator looks at it.
+inline constexpr std::int64_t kFlagsToHide = 3;
 
 class ReviewService {
  public:
@@ -43,11 +46,15 @@ class ReviewService {
                                                                   repo::ReviewFilter filter);
   /// GET /reviews (managers, admins): the moderation queue and any other status.
   Page<repo::ReviewRow, ReviewCursor> list(repo::ReviewFilter filter);
-  /// POST /reviews/{id}/flag: visible → flagged (already flagged: unchanged). A hidden review
-  /// is 404 for those who may not moderate, 409 for those who may.
+  /// POST /reviews/{id}/flag. A customer's (or staff's, or driver's) flag is counted once per
+  /// user (a second one: 409 duplicate); the review stays visible until kFlagsToHide
+  /// different users have flagged it (then visible → flagged) or a moderator acts. A
+  /// manager's or admin's flag is a moderator's: visible → flagged at once (already flagged:
+  /// unchanged). A hidden review is 404 for those who may not moderate, 409 for those who may.
   crema::Result<repo::ReviewRow> flag(const Actor& actor, const std::string& id,
                                       const std::string& reason);
-  /// PUT /reviews/{id}/status (managers, admins): 404, 409 version_conflict.
+  /// PUT /reviews/{id}/status (managers, admins): 404, 409 version_conflict. Settles the
+  /// review's open flags, whatever the status.
   crema::Result<repo::ReviewRow> set_status(const Actor& actor, const std::string& id,
                                             const std::string& status,
                                             std::optional<std::int64_t> expected_version);

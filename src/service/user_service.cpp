@@ -2,11 +2,13 @@
 
 #include "auth/crypto.hpp"
 #include "repo/delivery_repo.hpp"
+#include "repo/erasure_repo.hpp"
 #include "repo/event_repo.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/session_repo.hpp"
 #include "service/admin_bootstrap.hpp"
 #include "service/audit.hpp"
+#include "service/erasure.hpp"
 #include "util/time.hpp"
 
 namespace crema::service {
@@ -164,6 +166,10 @@ Result<void> UserService::erase(const Actor& actor, std::string_view id) {
     repo::anonymise_customer_orders(tx, user->id);
     repo::anonymise_customer_events(tx, user->id);
     repo::anonymise_driver(tx, user->id);
+    // Their messages are not sent any more, and copies of their contact details elsewhere
+    // (a partner's webhook delivery, a replayable answer) are rewritten.
+    repo::redact_user_outbox(tx, user->id, erased_email(user->id));
+    erase_contact_copies(tx, contact_needles(user->email, user->phone.value_or("")));
     record_audit(tx, actor,
                  {"user.erase", "user", user->id,
                   is_self(actor, id) ? "erased own account" : "erased the account"});

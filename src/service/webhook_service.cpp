@@ -64,6 +64,13 @@ json::object WebhookDelivery::to_json() const {
 crema::Result<WebhookCreated> WebhookService::create(const Actor& actor, std::string url,
                                                      std::vector<std::string> events,
                                                      std::string description) {
+  if (!allow_private_) {
+    auto check = util::check_outbound_url(url, false, resolver_);
+    if (!check.target && !check.unresolved)
+      return crema::Error::make(
+          ErrorCode::validation_failed, "The webhook URL is not a public address.",
+          {{"url", "must point at a public address: " + check.refusal}});
+  }
   WebhookCreated out;
   out.secret = "whsec_" + auth::random_token(32);
   auto& w = out.webhook;

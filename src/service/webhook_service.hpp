@@ -16,6 +16,7 @@
 #include "service/actor.hpp"
 #include "service/outbox.hpp"
 #include "util/error.hpp"
+#include "util/outbound_url.hpp"
 
 namespace crema::auth {
 class SecretBox;
@@ -44,8 +45,17 @@ struct WebhookDelivery {
 
 class WebhookService {
  public:
-  WebhookService(db::Pool& pool, const auth::SecretBox& secrets) : pool_(pool), secrets_(secrets) {}
+  /// `allow_private`: CREMA_ALLOW_PRIVATE_WEBHOOKS. `resolver`: how hosts are looked up
+  /// (the system's when empty).
+  WebhookService(db::Pool& pool, const auth::SecretBox& secrets, bool allow_private = false,
+                 util::HostResolver resolver = {})
+      : pool_(pool),
+        secrets_(secrets),
+        allow_private_(allow_private),
+        resolver_(resolver ? std::move(resolver) : util::HostResolver(util::resolve_host)) {}
 
+  /// 422 when the URL's host is, or resolves to, a non-public address (SPEC §10); a name
+  /// that does not resolve yet is accepted (every delivery checks it again).
   crema::Result<WebhookCreated> create(const Actor& actor, std::string url,
                                        std::vector<std::string> events, std::string description);
   /// Newest first; up to limit + 1 rows.
@@ -61,6 +71,8 @@ class WebhookService {
  private:
   db::Pool& pool_;
   const auth::SecretBox& secrets_;
+  bool allow_private_ = false;
+  util::HostResolver resolver_;
 };
 
 }  // namespace crema::service

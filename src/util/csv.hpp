@@ -1,9 +1,11 @@
 #pragma once
 /// CSV text (RFC 4180) for `?format=csv` answers: comma-separated, CRLF line ends, a field
-/// quoted when it holds a comma, a quote, CR or LF (quotes doubled). A field that a
-/// spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a leading
-/// apostrophe, so an exported value can never execute in Excel or LibreOffice (OWASP's
-/// advice on CSV injection).
+/// quoted when it holds a comma, a quote, CR or LF (quotes doubled). Wherever a spreadsheet
+/// could start a cell — the field's start, and after a `,`, `;`, tab, CR or LF inside it
+/// (a locale splitting on `;`, a tab import, a parser ignoring quotes), past any spaces —
+/// a formula lead (= + - @, tab, CR, or their full-width forms) gets an apostrophe before
+/// it, so an exported value never executes in Excel, LibreOffice or Sheets (OWASP's advice
+/// on CSV injection, applied to every cell start, not only the first).
 
 #include <initializer_list>
 #include <string>

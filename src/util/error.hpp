@@ -1,6 +1,7 @@
 #pragma once
 /// Domain errors as values, and the one table that maps them to HTTP statuses (SPEC §2).
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,16 @@ struct Error {
     e.retry_after_s = retry_after_seconds < 1 ? 1 : retry_after_seconds;
     return e;
   }
+};
+
+/// Thrown where a bounded resource is full and the request must not wait for it (the
+/// password-hashing queue): nothing was done, and the dispatcher answers 503 unavailable
+/// with Retry-After.
+class Busy : public std::runtime_error {
+ public:
+  Busy(const std::string& what, int retry_after_seconds)
+      : std::runtime_error(what), retry_after_s(retry_after_seconds < 1 ? 1 : retry_after_seconds) {}
+  int retry_after_s;
 };
 
 /// The wire name of a code, e.g. "validation_failed".

@@ -1,5 +1,11 @@
 // Registration, login, lockout, refresh rotation, logout, password change and bearer
 // authentication, on the store under test.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
 #include "db/identity_fixture.hpp"
 #include "repo/session_repo.hpp"
 #include "service/audit.hpp"
@@ -19,6 +25,16 @@ service::RegisterInput registration(std::string email, std::optional<Role> role 
 }
 
 class AuthServiceTest : public IdentityTest {};
+
+// The `sid` claim of an access token.
+std::string jwt_payload_sid(const std::string& token) {
+  auto d1 = token.find('.');
+  auto d2 = token.find('.', d1 + 1);
+  auto raw = auth::base64url_decode(std::string_view(token).substr(d1 + 1, d2 - d1 - 1));
+  if (!raw) return {};
+  auto v = boost::json::parse(*raw);
+  return std::string(v.at("sid").as_string());
+}
 
 TEST_F(AuthServiceTest, RegistrationIsCustomerUnlessAnAdminAsks) {
   const service::Actor anonymous;
@@ -125,6 +141,84 @@ TEST_F(AuthServiceTest, FiveFailuresLockTheEmailWhateverComesNext) {
   for (int i = 0; i < 4; ++i) (void)auth_->login({other.email, "wrong guess..", std::nullopt}, {});
   EXPECT_TRUE(auth_->login({other.email, std::string(kPassword), std::nullopt}, {}));
   (void)user;
+}
+
+// The lockout reserves each attempt before hashing: of twenty concurrent wrong logins for
+// one email at most five reach the password check (counted by password_verifications(),
+// the tally behind the password_verifications_total metric), the rest are 429.
+TEST_F(AuthServiceTest, ConcurrentGuessesAreLockedOutBeforeHashing) {
+  auto user = make_user(Role::customer, "race@example.com");
+  const auto before = auth::password_verifications();
+  std::atomic<int> unauthorized{0}, limited{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      auto out = auth_->login({"race@example.com", "guess number " + std::to_string(i),
+                               std::nullopt},
+                              {});
+      if (!out && out.error().code == ErrorCode::unauthorized) ++unauthorized;
+      if (!out && out.error().code == ErrorCode::rate_limited) ++limited;
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_LE(auth::password_verifications() - before, 5u);
+  EXPECT_EQ(unauthorized.load(), service::kLoginFailureLimit);
+  EXPECT_EQ(limited.load(), 20 - service::kLoginFailureLimit);
+  // Locked now, right password or not.
+  auto right = auth_->login({user.email, std::string(kPassword), std::nullopt}, {});
+  ASSERT_FALSE(right);
+  EXPECT_EQ(right.error().code, ErrorCode::rate_limited);
+}
+
+// The right password without the second factor is not a guess: it costs no attempt.
+TEST_F(AuthServiceTest, AMissingOtpDoesNotCountTowardTheLockout) {
+  auto user = make_user(Role::customer, "otp@example.com");
+  pool_->transact([&](db::Transaction& tx) {
+    repo::set_totp(tx.connection(), user.id, box_->seal(auth::random_bytes(20)), true,
+                   std::nullopt, util::now_ms());
+  });
+  for (int i = 0; i < 2 * service::kLoginFailureLimit; ++i) {
+    auto out = auth_->login({user.email, std::string(kPassword), std::nullopt}, {});
+    ASSERT_FALSE(out);
+    ASSERT_EQ(out.error().code, ErrorCode::unauthorized) << i;
+    ASSERT_EQ(out.error().details.size(), 1u);
+    EXPECT_EQ(out.error().details[0].field, "otp");
+  }
+}
+
+// CREMA_SESSION_MAX_DAYS: refreshing slides the refresh token's 7 days, never the
+// session's end, counted from the sign-in.
+TEST_F(AuthServiceTest, ASessionEndsAtItsAbsoluteLifetimeHoweverOftenItIsRefreshed) {
+  const std::int64_t day = 24LL * 3600 * 1000;
+  service::AuthService svc(*pool_, *jwt_, *box_, denylist_, limiter_,
+                           auth::Argon2Profile::interactive, 10 * day);
+  auto user = make_user(Role::customer);
+  auto in = svc.login({user.email, std::string(kPassword), std::nullopt}, {});
+  ASSERT_TRUE(in) << in.error().message;
+  const std::string sid = std::string(jwt_payload_sid(in->tokens.access_token));
+  // Eight days later (a refresh every few days kept it going): refreshes stop at day 10.
+  auto backdate = [&](std::int64_t by) {
+    pool_->transact([&](db::Transaction& tx) {
+      tx.exec("UPDATE sessions SET created_at = created_at - $2 WHERE id = $1",
+              {std::string_view(sid), by});
+    });
+  };
+  backdate(8 * day);
+  auto near_end = svc.refresh(in->tokens.refresh_token, {});
+  ASSERT_TRUE(near_end) << near_end.error().message;
+  auto token = repo::find_refresh_token(*pool_->read(), auth::sha256_hex(near_end->refresh_token));
+  ASSERT_TRUE(token);
+  EXPECT_LE(token->token.expires_at, token->session.created_at + 10 * day)
+      << "the new refresh token outlives the session";
+  EXPECT_GT(token->token.expires_at, util::now_ms() + day);
+  backdate(3 * day);  // now past day 10
+  auto ended = svc.refresh(near_end->refresh_token, {});
+  ASSERT_FALSE(ended);
+  EXPECT_EQ(ended.error().code, ErrorCode::unauthorized);
+  EXPECT_NE(ended.error().message.find("maximum lifetime"), std::string::npos);
+  EXPECT_FALSE(svc.authenticate_bearer(near_end->access_token)) << "the session was revoked";
 }
 
 TEST_F(AuthServiceTest, RefreshRotatesAndAReplayRevokesTheWholeSession) {

@@ -114,9 +114,10 @@ TEST_F(FulfilServiceTest, ConcurrentReviewsAndModerationKeepTheRatingExact) {
         EXPECT_TRUE(reviews_->set_status(manager_, ids[static_cast<std::size_t>(i)], "hidden", {}));
       });
     if (r == 2)
-      threads.emplace_back([&, i] {
-        EXPECT_TRUE(reviews_->flag(customers[0], ids[static_cast<std::size_t>(i)], "spam"));
-      });
+      for (std::size_t who = 0; who < 3; ++who)  // three different users hide a review
+        threads.emplace_back([&, i, who] {
+          EXPECT_TRUE(reviews_->flag(customers[who], ids[static_cast<std::size_t>(i)], "spam"));
+        });
   }
   for (auto& t : threads) t.join();
   // Left visible: 3,4,5,3,4,5 → 24 / 6 = 4.000.
@@ -134,6 +135,47 @@ TEST_F(FulfilServiceTest, ConcurrentReviewsAndModerationKeepTheRatingExact) {
   EXPECT_EQ(reviews_->flag(customers[1], hidden_id, "x").error().code, ErrorCode::not_found);
   EXPECT_EQ(reviews_->flag(manager_, hidden_id, "x").error().code, ErrorCode::conflict);
   EXPECT_FALSE(events_of("menu_updated").empty());
+}
+
+// One customer cannot hide someone's review: each user flags once, the review stays
+// visible until three different users flagged it, and a moderator's decision settles the
+// flags (three new flaggers are then needed again).
+TEST_F(FulfilServiceTest, AReviewStaysVisibleUntilThreeUsersFlagItOrAModeratorActs) {
+  const auto pid = product("Flagged bun", 300);
+  auto author = user(auth::Role::customer);
+  auto review = reviews_->create(author, pid, 5, "best bun in town");
+  ASSERT_TRUE(review) << review.error().message;
+  const std::string id = review->id;
+  auto a = user(auth::Role::customer), b = user(auth::Role::customer);
+  auto c = user(auth::Role::driver), d = user(auth::Role::customer);
+  auto one = reviews_->flag(a, id, "spam");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, "visible");
+  EXPECT_EQ(one->open_flags, 1);
+  for (int i = 0; i < 5; ++i) {
+    auto again = reviews_->flag(a, id, "spam!");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::duplicate);
+  }
+  EXPECT_EQ(rating(pid), (std::pair<std::int64_t, std::int64_t>(5000, 1)));
+  EXPECT_EQ(reviews_->flag(b, id, "fake")->status, "visible");
+  auto third = reviews_->flag(c, id, "rude");
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, "flagged");
+  EXPECT_EQ(rating(pid), (std::pair<std::int64_t, std::int64_t>(0, 0)));
+  repo::ReviewFilter reported;
+  reported.reported = true;
+  EXPECT_EQ(reviews_->list(reported).items.size(), 1u);
+  // The moderator puts it back: the flags are settled; old flaggers cannot flag again, and a
+  // new one alone does not hide it.
+  auto back = reviews_->set_status(manager_, id, "visible", {});
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->open_flags, 0);
+  EXPECT_TRUE(reviews_->list(reported).items.empty());
+  EXPECT_EQ(reviews_->flag(b, id, "still fake").error().code, ErrorCode::duplicate);
+  EXPECT_EQ(reviews_->flag(d, id, "hmm")->status, "visible");
+  // A moderator's own flag hides it at once.
+  EXPECT_EQ(reviews_->flag(manager_, id, "checking")->status, "flagged");
 }
 
 // A rating change reaches partners subscribed to menu_updated through the outbox, written in

@@ -56,7 +56,9 @@ class FakeGateway final : public payments::Gateway {
     if (during_refund) during_refund();
     if (refund_delay.count() > 0) std::this_thread::sleep_for(refund_delay);
     payments::RefundResult out;
-    out.outcome = refuse_refunds ? payments::Outcome::declined : payments::Outcome::succeeded;
+    out.outcome = refuse_refunds    ? payments::Outcome::declined
+                  : unknown_refunds ? payments::Outcome::unavailable
+                                    : payments::Outcome::succeeded;
     out.reference = "fake_refund";
     out.message = "refused";
     return out;
@@ -84,6 +86,8 @@ class FakeGateway final : public payments::Gateway {
   std::atomic<int> charges{0}, refunds{0};
   std::atomic<std::int64_t> refunded{0};
   std::atomic<bool> refuse_refunds{false};
+  /// A timeout or a 5xx: the gateway's answer is unknown.
+  std::atomic<bool> unknown_refunds{false};
   std::atomic<bool> keys_set{true};  ///< false: as if its settings were removed
   /// Runs inside charge(), before the gateway's answer reaches Crema (a webhook that races it).
   std::function<void(const payments::ChargeRequest&, const std::string&)> during_charge;
@@ -327,6 +331,65 @@ TEST_F(PaymentServiceTest, ARefusedRefundGivesTheAmountBack) {
   auto p = payments_of(id)[0];
   EXPECT_EQ(p.status, "succeeded");
   EXPECT_EQ(p.refunded_amount, 0);
+}
+
+// A timeout or a 5xx may have refunded: the manager's refund stays pending and booked
+// (answered 202), a new refund finds nothing left, and the job sends it again with the
+// same idempotency key; a later definite decline gives it back.
+TEST_F(PaymentServiceTest, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWithItsKey) {
+  auto id = order(customer_, product(500));
+  auto started = pay(customer_, id, "stripe");
+  ASSERT_TRUE(deliver("evt-unknown", "succeeded", txn_of(started), 500).ok());
+  fake_->unknown_refunds = true;
+  auto r = payments_->refund(manager_, txn_of(started), {std::nullopt, "late"},
+                             service::IdempotencyKey{"k-unknown", "f"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 202);
+  auto p = payments_of(id)[0];
+  EXPECT_EQ(p.refunded_amount, 500);
+  EXPECT_EQ(p.status, "refunded");
+  auto refunds = repo::refunds_of(*pool_->read(), p.id);
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].status, "pending");
+  EXPECT_TRUE(refunds[0].requested);
+  EXPECT_EQ(get(id).refunded_amount, 500);
+  // A retry under another key refunds nothing twice.
+  auto twice = payments_->refund(manager_, txn_of(started), {std::nullopt, "late"},
+                                 service::IdempotencyKey{"k-other", "f"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  // Still unknown on the next pass: still pending, same key.
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  EXPECT_EQ(repo::refunds_of(*pool_->read(), p.id)[0].status, "pending");
+  // The gateway answers at last.
+  fake_->unknown_refunds = false;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
+  EXPECT_EQ(repo::refunds_of(*pool_->read(), p.id)[0].status, "succeeded");
+  EXPECT_EQ(fake_->refunds.load(), 3);
+  {
+    std::lock_guard lock(fake_->keys_mutex);
+    EXPECT_EQ(fake_->refund_keys.count(refunds[0].id), 3u);
+  }
+  EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
+
+  // Another payment: unknown first, then a definite decline on the retry gives it back.
+  auto id2 = order(customer_, product(300));
+  auto started2 = pay(customer_, id2, "stripe");
+  ASSERT_TRUE(deliver("evt-unknown-2", "succeeded", txn_of(started2), 300).ok());
+  fake_->unknown_refunds = true;
+  auto r2 = payments_->refund(manager_, txn_of(started2), {100, "half"}, {});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->status, 202);
+  EXPECT_EQ(get(id2).refunded_amount, 100);
+  fake_->unknown_refunds = false;
+  fake_->refuse_refunds = true;
+  EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
+  auto p2 = payments_of(id2)[0];
+  EXPECT_EQ(repo::refunds_of(*pool_->read(), p2.id)[0].status, "failed");
+  EXPECT_EQ(p2.refunded_amount, 0);
+  EXPECT_EQ(p2.status, "succeeded");
+  EXPECT_EQ(get(id2).refunded_amount, 0);
+  EXPECT_EQ(get(id2).payment_status, PaymentStatus::paid);
 }
 
 TEST_F(PaymentServiceTest, ASuccessForAnExpiredOrderIsRecordedAndRefunded) {

@@ -1,7 +1,9 @@
 // The Redis-backed limiter and denylist (CREMA_TEST_REDIS_URL; scripts/test.sh starts a
 // Redis). Two clients stand for two instances: they must see one shared state.
+#include <atomic>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -66,16 +68,43 @@ TEST_F(RedisStores, LockoutIsShared) {
   auth::RedisRateLimiter one(a_), two(b_);
   const std::string key = prefix_ + "login:a@example.com";
   const std::int64_t now = util::now_ms();
-  for (int i = 0; i < 4; ++i) (i % 2 ? one : two).add_failure(key, 900'000, now);
-  EXPECT_FALSE(one.locked_for(key, 5, now));
-  two.add_failure(key, 900'000, now);
-  auto left = one.locked_for(key, 5, now);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE((i % 2 ? one : two).reserve_attempt(key, 5, 900'000, now)) << i;
+  auto left = one.reserve_attempt(key, 5, 900'000, now);
   ASSERT_TRUE(left);
   EXPECT_GT(*left, 890'000);
   EXPECT_LE(*left, 900'000);
-  EXPECT_TRUE(two.locked_for(key, 5, now));
+  EXPECT_TRUE(two.reserve_attempt(key, 5, 900'000, now));
+  // An attempt given back frees its place for the other instance too.
+  one.release_attempt(key, now);
+  EXPECT_FALSE(two.reserve_attempt(key, 5, 900'000, now));
+  EXPECT_TRUE(one.reserve_attempt(key, 5, 900'000, now));
   two.clear_failures(key);
-  EXPECT_FALSE(one.locked_for(key, 5, now));
+  EXPECT_FALSE(one.reserve_attempt(key, 5, 900'000, now));
+  // Giving back never goes below zero, nor brings back a key that is gone.
+  two.clear_failures(key);
+  one.release_attempt(key, now);
+  EXPECT_EQ(a_->command({"EXISTS", auth::redis_key("fail", key)}).integer, 0);
+}
+
+// Twenty concurrent attempts from two instances: the check and the count are one script,
+// so exactly five get through.
+TEST_F(RedisStores, ConcurrentAttemptsNeverExceedTheThreshold) {
+  const std::string key = prefix_ + "login:race@example.com";
+  auto endpoint = events::RedisEndpoint::parse(std::getenv("CREMA_TEST_REDIS_URL"));
+  std::atomic<int> admitted{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&] {
+      // A client per thread: twenty instances asking at once.
+      auth::RedisRateLimiter limiter(std::make_shared<events::RedisClient>(*endpoint));
+      while (!go.load()) std::this_thread::yield();
+      if (!limiter.reserve_attempt(key, 5, 900'000, util::now_ms())) ++admitted;
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 5);
 }
 
 TEST_F(RedisStores, DenylistIsSharedAndExpires) {

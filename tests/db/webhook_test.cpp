@@ -1,6 +1,8 @@
 // Partner webhooks on both stores: registration (secret sealed, shown once), events fanned
 // out to subscribed endpoints through the outbox, signed deliveries received and verified on
 // a local endpoint, retries, the deliveries log, and deletion.
+#include <atomic>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -13,6 +15,7 @@
 #include "service/stock.hpp"
 #include "service/webhook_service.hpp"
 #include "support/fake_endpoint.hpp"
+#include "util/net_address.hpp"
 
 namespace crema::test {
 namespace {
@@ -25,7 +28,14 @@ class WebhookTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     box_.emplace(*auth::SecretBox::from_hex(auth::hex_encode(auth::random_bytes(32))));
-    svc_.emplace(*pool_, *box_);
+    // The partners here are fake endpoints on loopback: CREMA_ALLOW_PRIVATE_WEBHOOKS=1.
+    svc_.emplace(*pool_, *box_, /*allow_private=*/true);
+  }
+
+  static notify::ChannelSettings loopback_ok() {
+    notify::ChannelSettings s;
+    s.allow_private_webhooks = true;
+    return s;
   }
 
   // Delivers what is due until nothing is left queued (or the tries run out).
@@ -83,7 +93,7 @@ TEST_F(WebhookTest, SubscribedEndpointsReceiveSignedEventsAndOthersDoNot) {
   pool_->transact([&](db::Transaction& tx) {
     ASSERT_TRUE(service::reserve_stock(tx, {{flour, units(6)}}, {}).ok());
   });
-  notify::Channels channels({}, pool_.get(), &*box_);
+  notify::Channels channels(loopback_ok(), pool_.get(), &*box_);
   drain(channels);
   ASSERT_EQ(partner.requests().size(), 1u);
   const auto r = partner.requests()[0];
@@ -125,7 +135,7 @@ TEST_F(WebhookTest, FailedDeliveriesAreRetriedAndLogged) {
   pool_->transact([&](db::Transaction& tx) {
     EXPECT_EQ(service::enqueue_webhook_event(tx, "order_created", json::object{{"id", "o1"}}), 1);
   });
-  notify::Channels channels({}, pool_.get(), &*box_);
+  notify::Channels channels(loopback_ok(), pool_.get(), &*box_);
   drain(channels);
   ASSERT_EQ(partner.requests().size(), 3u);
   // Every retry carries the same event (and delivery) id, freshly signed.
@@ -157,7 +167,7 @@ TEST_F(WebhookTest, DeletedEndpointsGetNothingMore) {
   });
   ASSERT_TRUE(svc_->remove(admin_, hook->webhook.id));
   EXPECT_EQ(svc_->remove(admin_, hook->webhook.id).error().code, ErrorCode::not_found);
-  notify::Channels channels({}, pool_.get(), &*box_);
+  notify::Channels channels(loopback_ok(), pool_.get(), &*box_);
   drain(channels);
   EXPECT_TRUE(partner.requests().empty());
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
@@ -172,6 +182,74 @@ TEST_F(WebhookTest, DeletedEndpointsGetNothingMore) {
   EXPECT_TRUE(svc_->list(std::nullopt, 50).empty());
   EXPECT_EQ(svc_->deliveries("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", std::nullopt, 50).error().code,
             ErrorCode::not_found);
+}
+
+// SPEC §10: a webhook URL whose host is, or resolves to, a non-public address is refused
+// at registration (the resolver here is the test's: names map to what it says).
+TEST_F(WebhookTest, RegistrationRefusesPrivateLoopbackAndOtherNonPublicAddresses) {
+  auto resolver = [](const std::string& host) -> std::vector<util::IpAddress> {
+    auto ip = [](const char* t) { return *util::IpAddress::parse(t); };
+    if (host == "internal.test") return {ip("10.1.2.3")};
+    if (host == "metadata.test") return {ip("169.254.169.254")};
+    if (host == "mixed.test") return {ip("93.184.216.34"), ip("127.0.0.1")};
+    if (host == "v6local.test") return {ip("fd00::1")};
+    if (host == "public.test") return {ip("93.184.216.34"), ip("2606:2800:220:1::1")};
+    return {};
+  };
+  service::WebhookService strict(*pool_, *box_, /*allow_private=*/false, resolver);
+  for (const char* url :
+       {"http://127.0.0.1/hook", "http://127.1.2.3:8080/hook", "http://[::1]/hook",
+        "http://[::ffff:10.0.0.1]/hook", "http://[::ffff:127.0.0.1]:9/x",
+        "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/x", "http://172.16.4.4/x",
+        "http://192.168.1.1/x", "http://100.64.0.1/x", "http://0.0.0.0/x", "http://[::]/x",
+        "http://[fe80::1]/x", "http://[fc00::1]/x", "http://224.0.0.1/x", "http://[ff02::1]/x",
+        "http://255.255.255.255/x", "http://internal.test/hook", "http://metadata.test/x",
+        "http://mixed.test/hook", "https://v6local.test/hook"}) {
+    auto out = strict.create(admin_, url, {"*"}, "");
+    ASSERT_FALSE(out) << url;
+    EXPECT_EQ(out.error().code, ErrorCode::validation_failed) << url;
+    ASSERT_EQ(out.error().details.size(), 1u) << url;
+    EXPECT_EQ(out.error().details[0].field, "url");
+  }
+  EXPECT_TRUE(strict.list(std::nullopt, 50).empty());
+  // Public addresses, by name or literally, are accepted; so is a name that does not resolve
+  // yet (every delivery checks it again).
+  for (const char* url : {"https://public.test/hook", "https://93.184.216.34/hook",
+                          "https://[2606:2800:220:1::1]/hook", "https://nowhere.test/hook"})
+    EXPECT_TRUE(strict.create(admin_, url, {"*"}, "")) << url;
+}
+
+// DNS can change after registration (rebinding): each delivery checks the host again and
+// never calls an address that is not public; the attempt log says why and shows no answer.
+TEST_F(WebhookTest, DeliveriesCheckTheAddressAgainAndNeverCallAPrivateOne) {
+  FakeHttpEndpoint partner;  // on 127.0.0.1: where the rebound name now points
+  std::atomic<bool> rebound{false};
+  auto resolver = [&](const std::string& host) -> std::vector<util::IpAddress> {
+    if (host != "partner.test") return {};
+    return {*util::IpAddress::parse(rebound ? "127.0.0.1" : "93.184.216.34")};
+  };
+  service::WebhookService strict(*pool_, *box_, /*allow_private=*/false, resolver);
+  auto hook = strict.create(
+      admin_, "http://partner.test:" + std::to_string(partner.port()) + "/h", {"*"}, "");
+  ASSERT_TRUE(hook) << hook.error().message;
+  rebound = true;
+  pool_->transact([&](db::Transaction& tx) {
+    EXPECT_EQ(service::enqueue_webhook_event(tx, "order_created", json::object{{"id", "o1"}}), 1);
+  });
+  notify::ChannelSettings settings;
+  settings.resolver = resolver;
+  notify::Channels channels(settings, pool_.get(), &*box_);
+  drain(channels, 3);
+  EXPECT_TRUE(partner.requests().empty()) << "a private address was called";
+  auto log = strict.deliveries(hook->webhook.id, std::nullopt, 50);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 1u);
+  ASSERT_FALSE((*log)[0].attempts.empty());
+  const auto& a = (*log)[0].attempts[0];
+  EXPECT_FALSE(a.ok);
+  EXPECT_NE(a.error.find("loopback"), std::string::npos) << a.error;
+  EXPECT_EQ(a.error.find("127.0.0.1"), std::string::npos) << a.error;
+  EXPECT_FALSE(a.status_code);
 }
 
 }  // namespace

@@ -6,8 +6,14 @@ No Docker engine or Kubernetes cluster runs here, so this validates what can be 
     Deployment's pods, the Ingress and the probes name real ports, the HPA scales the
     Deployment, envFrom names the ConfigMap and Secret, resources have requests and limits);
   * every CREMA_ variable they set is a setting of the README, and the real binary accepts
-    the manifests' settings: `crema serve` starts with the ConfigMap and the example Secret
-    (production mode included), and the liveness, readiness and HEALTHCHECK paths answer 200;
+    the manifests' settings: `crema serve` in production refuses the example Secret's
+    placeholder values (secret.env.example), starts with the ConfigMap and real random
+    secrets, the liveness, readiness and HEALTHCHECK paths answer 200, and /metrics is
+    served on the metrics listener only (the public port answers 404);
+  * no placeholder secret is applied: the Secret is generated from secret.env, which git
+    ignores, and no manifest holds a CHANGE-ME value; the Prometheus annotations name the
+    metrics port, which the Service (and so the Ingress) does not expose;
+  * the systemd unit creates files readable by the service alone (UMask=0077);
   * the Dockerfile builds with the README's command (scripts/run.sh --build-only), copies the
     binary from where that command puts it, and installs the Debian package of every shared
     library the binary needs;
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import secrets as random_secrets
 import select
 import shutil
 import subprocess
@@ -105,14 +112,16 @@ def needed_packages(binary):
 
 
 def start_server(binary, env, timeout=20):
+    """(process, public address, metrics address or None, error text)."""
     proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + timeout
     buf = ""
+    metrics = None
     while time.time() < deadline:
         ready, _, _ = select.select([proc.stdout], [], [], 0.5)
         if proc.poll() is not None:
-            return proc, None, proc.stderr.read()
+            return proc, None, None, proc.stderr.read()
         if not ready:
             continue
         line = proc.stdout.readline()
@@ -121,9 +130,24 @@ def start_server(binary, env, timeout=20):
             record = json.loads(line)
         except ValueError:
             continue
+        if record.get("msg") == "metrics listening":
+            metrics = record["address"]
         if record.get("msg") == "listening":
-            return proc, record["address"], ""
-    return proc, None, buf
+            return proc, record["address"], metrics, ""
+    return proc, None, metrics, buf
+
+
+def read_env_file(path):
+    """KEY=VALUE lines (comments and blank lines skipped), as kustomize's envs read them."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, _, value = line.partition("=")
+            out[key.strip()] = value.strip()
+    return out
 
 
 def http_get(url):
@@ -175,9 +199,24 @@ def main():
             objects.setdefault(d.get("kind"), []).append(d)
     for name in listed:
         check(os.path.exists(os.path.join(k8s_dir, name)), f"kustomization lists missing {name}")
-    for kind in ("Namespace", "ConfigMap", "Secret", "Job", "Deployment", "Service", "Ingress",
+    for kind in ("Namespace", "ConfigMap", "Job", "Deployment", "Service", "Ingress",
                  "HorizontalPodAutoscaler"):
         check(kind in objects, f"no {kind} in deploy/k8s")
+    # The Secret: generated from secret.env (git-ignored), never a manifest with values.
+    check("Secret" not in objects,
+          "a Secret manifest is applied by kustomization.yaml: its values would be committed")
+    generators = kustomization.get("secretGenerator", [])
+    check(len(generators) == 1 and generators[0].get("envs") == ["secret.env"],
+          "kustomization.yaml must generate the Secret from secret.env")
+    example_path = os.path.join(k8s_dir, "secret.env.example")
+    check(os.path.exists(example_path), "deploy/k8s/secret.env.example is missing")
+    with open(os.path.join(root, ".gitignore"), encoding="utf-8") as f:
+        check("/deploy/k8s/secret.env" in f.read().split(),
+              ".gitignore does not keep deploy/k8s/secret.env out of git")
+    for path in docs:
+        if path.startswith(k8s_dir):
+            with open(path, encoding="utf-8") as f:
+                check("CHANGE-ME" not in f.read(), f"{path} holds a CHANGE-ME placeholder")
     if failures:
         return report()
 
@@ -186,7 +225,8 @@ def main():
     ingress = objects["Ingress"][0]
     hpa = objects["HorizontalPodAutoscaler"][0]
     configmap = objects["ConfigMap"][0]
-    secret = objects["Secret"][0]
+    secret_name = generators[0]["name"]
+    example_secret = read_env_file(example_path)
     job = objects["Job"][0]
     pod = deployment["spec"]["template"]
     pod_labels = pod["metadata"]["labels"]
@@ -232,8 +272,8 @@ def main():
             refs = {k: v["name"] for e in c.get("envFrom", []) for k, v in e.items()}
             check(refs.get("configMapRef") == configmap["metadata"]["name"],
                   f"{workload}: envFrom does not name the ConfigMap")
-            check(refs.get("secretRef") == secret["metadata"]["name"],
-                  f"{workload}: envFrom does not name the Secret")
+            check(refs.get("secretRef") == secret_name,
+                  f"{workload}: envFrom does not name the generated Secret {secret_name}")
     job_args = job["spec"]["template"]["spec"]["containers"][0].get("args", [])
     check(job_args == ["migrate"], f"the migration Job runs {job_args}, not `crema migrate`")
     r = subprocess.run([binary, "migrate", "--help"], capture_output=True, text=True)
@@ -245,7 +285,7 @@ def main():
     runtime = stages[-1]
     used = {
         "ConfigMap": configmap["data"],
-        "Secret": secret["stringData"],
+        "Secret": example_secret,
         "compose": compose["services"]["crema"]["environment"],
         "Dockerfile": dockerfile_env(runtime),
     }
@@ -253,8 +293,31 @@ def main():
         for name in env:
             if name.startswith("CREMA_"):
                 check(name in settings, f"{where} sets {name}, which the README does not list")
-    check(not (set(configmap["data"]) & set(secret["stringData"])),
+    check(not (set(configmap["data"]) & set(example_secret)),
           "a setting is both in the ConfigMap and in the Secret")
+
+    # --- /metrics: a port of its own, scraped by Prometheus, never behind the Ingress ----
+    annotations = pod["metadata"].get("annotations", {})
+    metrics_listen = str(configmap["data"].get("CREMA_METRICS_LISTEN", ""))
+    check(metrics_listen or "CREMA_METRICS_TOKEN" in example_secret,
+          "production needs CREMA_METRICS_LISTEN or CREMA_METRICS_TOKEN (SPEC §13)")
+    if metrics_listen:
+        metrics_port = int(metrics_listen.rsplit(":", 1)[1])
+        check(ports.get("metrics") == metrics_port,
+              f"the container does not name port {metrics_port} (CREMA_METRICS_LISTEN) metrics")
+        check(str(annotations.get("prometheus.io/port")) == str(metrics_port),
+              "the Prometheus scrape annotation does not name the metrics port")
+        check(annotations.get("prometheus.io/path") == "/metrics",
+              "the Prometheus scrape annotation does not name /metrics")
+        for p in service["spec"]["ports"]:
+            check(p["targetPort"] not in ("metrics", metrics_port),
+                  "the Service exposes the metrics port (the Ingress could reach /metrics)")
+
+    # --- the systemd unit --------------------------------------------------------------
+    with open(os.path.join(root, "deploy", "systemd", "crema.service"), encoding="utf-8") as f:
+        unit = f.read()
+    check(re.search(r"^UMask=0077$", unit, re.M),
+          "the systemd unit does not set UMask=0077 (database and backups readable by others)")
 
     # --- the Dockerfile builds with the README's command ------------------------------
     with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
@@ -299,8 +362,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CREMA_")}
         env.update({k: str(v) for k, v in configmap["data"].items()})
-        env.update({k: str(v) for k, v in secret["stringData"].items()})
-        # Only what cannot exist here is replaced: the database, Redis and the paths.
+        env.update(example_secret)
+        # Only what cannot exist here is replaced: the database, Redis, the paths, ports.
         env.pop("CREMA_REDIS_URL", None)
         env.update({
             "CREMA_DATABASE_URL": "sqlite://" + os.path.join(tmp, "crema.db"),
@@ -308,11 +371,26 @@ def main():
             "CREMA_MEDIA_DIR": os.path.join(tmp, "media"),
             "CREMA_LISTEN": "127.0.0.1:0",
         })
+        if "CREMA_METRICS_LISTEN" in env:
+            env["CREMA_METRICS_LISTEN"] = "127.0.0.1:0"
         r = subprocess.run([binary, "migrate"], env=env, capture_output=True, text=True)
         check(r.returncode == 0, f"`crema migrate` with the manifests' settings: {r.stderr}")
         check("unknown setting" not in r.stdout + r.stderr,
               f"the binary does not know a manifest setting: {r.stdout}{r.stderr}")
-        proc, address, err = start_server(binary, env)
+        # The example's placeholders are refused in production…
+        proc, address, _, err = start_server(binary, env)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        check(address is None and proc.returncode not in (0, None),
+              "`crema serve` in production started with the example Secret's placeholders")
+        check("CREMA_" in err, f"the refusal does not name the setting: {err}")
+        # …real random secrets are accepted.
+        env.update({
+            "CREMA_JWT_SECRET": random_secrets.token_urlsafe(48),
+            "CREMA_DATA_KEY": random_secrets.token_hex(32),
+        })
+        proc, address, metrics_address, err = start_server(binary, env)
         try:
             if check(address, f"`crema serve` with the ConfigMap and Secret did not start: {err}"):
                 paths = list(probes.values())
@@ -322,6 +400,12 @@ def main():
                 for path in paths:
                     status = http_get(f"http://{address}{path}")
                     check(status == 200, f"GET {path} (a probe) answered {status}, not 200")
+                if "CREMA_METRICS_LISTEN" in env:
+                    status = http_get(f"http://{address}/metrics")
+                    check(status == 404, f"the public port answers /metrics with {status}")
+                    if check(metrics_address, "no \"metrics listening\" line"):
+                        status = http_get(f"http://{metrics_address}/metrics")
+                        check(status == 200, f"the metrics port answers /metrics with {status}")
         finally:
             if proc.poll() is None:
                 proc.terminate()

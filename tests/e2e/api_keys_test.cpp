@@ -1,9 +1,12 @@
 // Black-box tests of partner API keys: admin-only management, the key shown once, X-API-Key
 // authentication (valid, unknown, revoked), the per-tier rate limit.
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "e2e/identity_support.hpp"
+#include "util/time.hpp"
 
 namespace crema::test::e2e {
 namespace {
@@ -105,6 +108,40 @@ TEST_F(ApiKeys, KeysAuthenticateUntilRevokedAndOpenNoUserRoutes) {
                404, "not_found");
   EXPECT_ERROR(client_->request("DELETE", "/api/v1/api-keys/nope", "", helper_->admin().bearer()),
                404, "not_found");
+}
+
+// A key may carry an end of life; the list shows when each key was last used.
+TEST_F(ApiKeys, KeysMayExpireAndAreListedWithTheirLastUse) {
+  const auto in = [](std::int64_t ms) { return util::format_rfc3339(util::now_ms() + ms); };
+  EXPECT_ERROR(create({{"name", "Old"}, {"scopes", json::array{"inventory:read"}},
+                       {"expires_at", in(-60'000)}}),
+               422, "validation_failed");
+  EXPECT_ERROR(create({{"name", "Bad"}, {"scopes", json::array{"inventory:read"}},
+                       {"expires_at", "tomorrow"}}),
+               422, "validation_failed");
+  auto made = create({{"name", "Short-lived"},
+                      {"scopes", json::array{"inventory:read"}},
+                      {"expires_at", in(3000)}});
+  ASSERT_EQ(made.status, 201) << made.describe();
+  const std::string id = json_string(made.object(), {"id"});
+  EXPECT_FALSE(made.object().at("expires_at").is_null());
+  EXPECT_TRUE(made.object().at("last_used_at").is_null());
+  const RequestHeaders key{{"X-API-Key", json_string(made.object(), {"key"})}};
+  EXPECT_EQ(client_->get("/api/v1/inventory", key).status, 200);
+  auto listed = [&] {
+    auto list = client_->get("/api/v1/api-keys?limit=200", helper_->admin().bearer());
+    for (const auto& item : list.object().at("items").as_array())
+      if (json_string(item, {"id"}) == id) return item.as_object();
+    return json::object{};
+  };
+  auto item = listed();
+  ASSERT_FALSE(item.empty());
+  EXPECT_FALSE(item.at("last_used_at").is_null()) << json::serialize(item);
+  EXPECT_EQ(item.at("expires_at"), made.object().at("expires_at"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+  auto expired = client_->get("/api/v1/inventory", key);
+  EXPECT_ERROR(expired, 401, "unauthorized");
+  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
 }
 
 // A route that declares a scope (GET /inventory: staff+ or inventory:read) takes the keys

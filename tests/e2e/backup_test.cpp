@@ -57,6 +57,18 @@ TEST(BackupCommands, BackupWhileServingThenRestoreIntoAFreshStoreServesTheSameMe
   }
   EXPECT_EQ(db::backup_kind(file),
             store_is_postgres() ? db::BackupKind::postgres_custom : db::BackupKind::sqlite);
+  // A backup holds every customer's details and password hash: its owner's alone.
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  if (!store_is_postgres()) {
+    const std::string db_file = source->url().substr(std::string_view("sqlite://").size());
+    EXPECT_EQ(fs::status(db_file).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << "the database file " << db_file;
+    if (fs::exists(db_file + "-wal"))
+      EXPECT_EQ(fs::status(db_file + "-wal").permissions() & fs::perms::all,
+                fs::perms::owner_read | fs::perms::owner_write);
+  }
 
   auto target = fresh_database();
   auto restore =
@@ -215,6 +227,8 @@ TEST(DailyBackup, TheServerWritesOneWhenDueAndKeepsTheNewest) {
   const std::string file(written->at("file").as_string());
   EXPECT_EQ(db::backup_kind(file),
             store_is_postgres() ? db::BackupKind::postgres_custom : db::BackupKind::sqlite);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   // Pruning follows the write in the same pass.
   ASSERT_TRUE(server.wait_for_log(
       [](const boost::json::object& o) {

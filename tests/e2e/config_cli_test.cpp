@@ -39,7 +39,8 @@ RunResult serve_expecting_failure(const Database& db, EnvOverrides env,
 }
 
 const std::string kSecret = "0123456789abcdef0123456789abcdef-jwt-secret";
-const std::string kDataKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+const std::string kDataKey = "f69b53c990c6faf53c53acb71e8dae6e144c20021b7d9a4e58c3f0a6d2e87b15";
+const std::string kMetricsToken = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
 
 // ---- malformed and unknown settings ----------------------------------------------------------
 
@@ -218,7 +219,8 @@ TEST(Production, ServesWithEverythingSet) {
   o.env = {{"CREMA_ENV", "production"},
            {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
            {"CREMA_JWT_SECRET", kSecret},
-           {"CREMA_DATA_KEY", kDataKey}};
+           {"CREMA_DATA_KEY", kDataKey},
+           {"CREMA_METRICS_TOKEN", kMetricsToken}};
   std::unique_ptr<ServerProcess> server;
   ASSERT_NO_THROW(server = std::make_unique<ServerProcess>(std::move(o)));
   EXPECT_EQ(client_for(*server)->get("/health").status, 200);
@@ -226,6 +228,75 @@ TEST(Production, ServesWithEverythingSet) {
   const std::string logs = server->stdout_text() + server->stderr_text();
   EXPECT_FALSE(contains(logs, kSecret)) << "the JWT secret was logged";
   EXPECT_FALSE(contains(logs, kDataKey)) << "the data key was logged";
+  EXPECT_FALSE(contains(logs, kMetricsToken)) << "the metrics token was logged";
+}
+
+// The values of deploy/k8s's example Secret (and values like them) never run a shop.
+TEST(Production, RefusesThePlaceholderSecretsOfTheExamples) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  const EnvOverrides base{{"CREMA_ENV", "production"},
+                          {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+                          {"CREMA_JWT_SECRET", kSecret},
+                          {"CREMA_DATA_KEY", kDataKey},
+                          {"CREMA_METRICS_TOKEN", kMetricsToken}};
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (const Case& c :
+       {Case{"CREMA_JWT_SECRET", "CHANGE-ME-to-at-least-32-random-bytes-xxxxxxxxxxxx"},
+        Case{"CREMA_JWT_SECRET", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+        Case{"CREMA_DATA_KEY", "0000000000000000000000000000000000000000000000000000000000000000"},
+        Case{"CREMA_METRICS_TOKEN", "CHANGE-ME-metrics-token"}}) {
+    EnvOverrides env = base;
+    env[c.name] = c.value;
+    auto r = serve_expecting_failure(*db, env);
+    EXPECT_FALSE(r.timed_out) << "production served with " << c.name << "=" << c.value;
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    auto lines = r.err_lines();
+    ASSERT_EQ(lines.size(), 1u) << describe(r);
+    EXPECT_TRUE(contains(lines[0], c.name)) << lines[0];
+    EXPECT_FALSE(contains(r.out + r.err, c.value)) << "the value was printed";
+  }
+}
+
+// SPEC §13: /metrics is not for the public; production needs a token or a second listener.
+TEST(Production, RefusesToServeMetricsToThePublic) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto r = serve_expecting_failure(*db, {{"CREMA_ENV", "production"},
+                                         {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
+                                         {"CREMA_JWT_SECRET", kSecret},
+                                         {"CREMA_DATA_KEY", kDataKey}});
+  EXPECT_FALSE(r.timed_out) << "production served /metrics to everyone";
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  EXPECT_TRUE(contains(lines[0], "CREMA_METRICS_TOKEN")) << lines[0];
+  EXPECT_TRUE(contains(lines[0], "CREMA_METRICS_LISTEN")) << lines[0];
+}
+
+// Configuration and connection errors name the variable, never the password in its URL.
+TEST(ConfigErrors, NeverEchoThePasswordOfADatabaseOrRedisUrl) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  auto bad_scheme =
+      serve_expecting_failure(*db, {{"CREMA_DATABASE_URL", "mysql://crema:Hunter2Secret@db/crema"}});
+  EXPECT_NE(bad_scheme.exit_code, 0) << describe(bad_scheme);
+  EXPECT_TRUE(contains(bad_scheme.err, "CREMA_DATABASE_URL")) << describe(bad_scheme);
+  EXPECT_FALSE(contains(bad_scheme.out + bad_scheme.err, "Hunter2Secret")) << describe(bad_scheme);
+  auto bad_redis = serve_expecting_failure(
+      *db, {{"CREMA_REDIS_URL", "redis://:Hunter2Secret@cache:notaport/0"}});
+  EXPECT_NE(bad_redis.exit_code, 0) << describe(bad_redis);
+  EXPECT_TRUE(contains(bad_redis.err, "CREMA_REDIS_URL")) << describe(bad_redis);
+  EXPECT_FALSE(contains(bad_redis.out + bad_redis.err, "Hunter2Secret")) << describe(bad_redis);
+  // A URL libpq cannot parse: its message would quote it whole.
+  auto r = run_crema({"migrate"},
+                     {{"CREMA_DATABASE_URL",
+                       "postgresql://crema:Hunter2Secret@[::1/crema?connect_timeout=1"}});
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_FALSE(contains(r.out + r.err, "Hunter2Secret")) << describe(r);
 }
 
 // ---- migrate ---------------------------------------------------------------------------------

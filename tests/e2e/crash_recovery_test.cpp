@@ -69,6 +69,8 @@ TEST(CrashRecovery, KillNineUnderOrderLoadLosesNoAcknowledgedOrderAndTheOutboxRe
   auto options = identity_server({{"CREMA_USER_RATE_PER_MIN", "0"},
                                   {"CREMA_AUTH_RATE_PER_MIN", "0"},
                                   {"CREMA_OUTBOX_POLL_MS", "50"},
+                                  // the partner is a fake endpoint on loopback
+                                  {"CREMA_ALLOW_PRIVATE_WEBHOOKS", "1"},
                                   // the killed process's claims come back after this
                                   {"CREMA_OUTBOX_LEASE_SECONDS", "2"}});
   options.database_url = db->url();

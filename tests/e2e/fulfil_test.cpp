@@ -190,12 +190,29 @@ TEST_F(Reviews, OnePerCustomerPerProductAndTheRatingCountsVisibleReviews) {
   ASSERT_EQ(page2.at("items").as_array().size(), 1u);
   EXPECT_EQ(page2.at("items").as_array()[0].at("id"), r1.at("id"));
 
-  // Any signed-in user flags; the review leaves the public list and the rating.
-  auto flagged = ok(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag",
-                    {{"reason", "rude about the baker"}});
-  EXPECT_EQ(flagged.at("status"), "flagged");
+  // Any signed-in user flags, once; one user cannot hide a review: it stays public until
+  // three different users have flagged it (then it leaves the public list and the rating).
+  auto first_flag = ok(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag",
+                       {{"reason", "rude about the baker"}});
+  EXPECT_EQ(first_flag.at("status"), "visible");
+  EXPECT_ERROR(call(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag", {{"reason", "again"}}),
+               409, "duplicate");
   EXPECT_ERROR(call(c1.bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag", {}), 422,
                "validation_failed");
+  EXPECT_EQ(ok(RequestHeaders{}, "GET", "/api/v1/products/" + pid + "/reviews")
+                .at("items")
+                .as_array()
+                .size(),
+            2u);
+  auto reported = ok("manager", "GET", "/api/v1/reviews?reported=true&product_id=" + pid);
+  ASSERT_EQ(reported.at("items").as_array().size(), 1u);
+  EXPECT_EQ(reported.at("items").as_array()[0].at("open_flags"), 1);
+  auto second_flag = ok(auth_->create("customer").bearer(), "POST",
+                        "/api/v1/reviews/" + r2 + "/flag", {{"reason", "rude"}});
+  EXPECT_EQ(second_flag.at("status"), "visible");
+  auto flagged = ok(auth_->create("driver").bearer(), "POST", "/api/v1/reviews/" + r2 + "/flag",
+                    {{"reason", "rude about the baker"}});
+  EXPECT_EQ(flagged.at("status"), "flagged");
   p = product_json(pid);
   EXPECT_EQ(num(p.at("rating_count")), 1);
   EXPECT_DOUBLE_EQ(num(p.at("rating_avg")), 5.0);

@@ -83,6 +83,8 @@ class NotificationsE2e : public ::testing::Test {
     auto o = identity_server(
         {{"CREMA_AUTH_RATE_PER_MIN", "0"},
          {"CREMA_OUTBOX_POLL_MS", "50"},
+         // the partner is a fake endpoint on loopback (SPEC §10 refuses it otherwise)
+         {"CREMA_ALLOW_PRIVATE_WEBHOOKS", "1"},
          {"CREMA_SMTP_URL", "smtp://mailer:s3cret@127.0.0.1:" + std::to_string(sink_->port())},
          {"CREMA_SMTP_FROM", "shop@example.com"},
          {"CREMA_SMTP_CA_FILE", tls_->cert()},
@@ -576,6 +578,41 @@ TEST(NotificationsLifecycle, AHungProviderDoesNotHoldTheShutdownAndItsRowIsHande
   EXPECT_EQ(r.front().text(0), "queued");
   EXPECT_EQ(r.front().int64(1), 0);  // the abandoned send is not a try
   EXPECT_TRUE(r.front().is_null(2));
+}
+
+// SPEC §10: without CREMA_ALLOW_PRIVATE_WEBHOOKS a webhook may not point inside the shop's
+// network (loopback, private, link-local, cloud metadata, names resolving there).
+TEST(WebhookSsrf, NonPublicUrlsAreRefusedAtRegistration) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  FakeHttpEndpoint inside;
+  auto o = identity_server({{"CREMA_AUTH_RATE_PER_MIN", "0"}});
+  o.database_url = db->url();
+  ServerProcess server(o);
+  auto c = client_for(server);
+  AuthHelper auth(server);
+  for (const std::string& url :
+       {inside.url("/x"), std::string("http://localhost:") + std::to_string(inside.port()) + "/x",
+        std::string("http://169.254.169.254/latest/meta-data/"), std::string("http://10.0.0.7/x"),
+        std::string("http://[::1]/x"), std::string("http://[::ffff:192.168.0.1]/x"),
+        std::string("http://100.64.1.1/x"), std::string("http://0.0.0.0:8080/x")}) {
+    auto r = post_json(*c, "/api/v1/webhooks", {{"url", url}, {"events", json::array{"*"}}},
+                       auth.admin().bearer());
+    SCOPED_TRACE(url);
+    EXPECT_ERROR(r, 422, "validation_failed");
+    if (r.status != 422) continue;
+    const auto details = body_of(r).at("error").at("details").as_array();
+    ASSERT_EQ(details.size(), 1u) << r.body;
+    EXPECT_EQ(details[0].at("field").as_string(), "url") << r.body;
+  }
+  auto list = c->get("/api/v1/webhooks", auth.admin().bearer());
+  EXPECT_TRUE(body_of(list).at("items").as_array().empty());
+  // A public address is accepted (nothing is called at registration).
+  auto ok = post_json(*c, "/api/v1/webhooks",
+                      {{"url", "https://93.184.216.34/hooks"}, {"events", json::array{"*"}}},
+                      auth.admin().bearer());
+  EXPECT_EQ(ok.status, 201) << ok.describe();
+  EXPECT_TRUE(inside.requests().empty());
 }
 
 }  // namespace

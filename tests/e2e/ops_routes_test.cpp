@@ -248,5 +248,52 @@ TEST_F(OpsRoutes, DocsServeSwaggerUi) {
   EXPECT_GT(css.body.size(), 1000u);
 }
 
+// SPEC §13: /metrics is not for the public. CREMA_METRICS_TOKEN: only the bearer of the
+// token reads it.
+TEST(MetricsAccess, ATokenGuardsMetrics) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  const std::string token = "metrics-e2e-token-7f3a9c1b2d";
+  ServerProcess server({.database_url = db->url(), .env = {{"CREMA_METRICS_TOKEN", token}}});
+  auto c = client_for(server);
+  auto none = c->get("/metrics");
+  EXPECT_EQ(none.status, 401) << none.describe();
+  EXPECT_EQ(none.header("WWW-Authenticate").rfind("Bearer", 0), 0u);
+  EXPECT_EQ(none.body.find("http_requests_total"), std::string::npos);
+  EXPECT_EQ(c->get("/metrics", {{"Authorization", "Bearer wrong-token-0000000000"}}).status, 401);
+  EXPECT_EQ(c->get("/metrics", {{"Authorization", "Basic " + token}}).status, 401);
+  auto ok = c->get("/metrics", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_NE(ok.body.find("http_requests_total"), std::string::npos);
+  EXPECT_EQ(server.stdout_text().find(token), std::string::npos) << "the token was logged";
+}
+
+// CREMA_METRICS_LISTEN: a second listener serves /metrics; the public one answers 404.
+TEST(MetricsAccess, ASecondListenerServesMetricsAndThePublicOneDoesNot) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto db = fresh_database();
+  ServerProcess server(
+      {.database_url = db->url(), .env = {{"CREMA_METRICS_LISTEN", "127.0.0.1:0"}}});
+  auto line = server.wait_for_log([](const boost::json::object& o) {
+    auto* msg = o.if_contains("msg");
+    return msg && msg->is_string() && msg->as_string() == "metrics listening";
+  });
+  ASSERT_TRUE(line) << server.stdout_text();
+  const std::string address(line->at("address").as_string());
+  auto pub = client_for(server);
+  EXPECT_EQ(pub->get("/metrics").status, 404);
+  EXPECT_EQ(pub->get("/health").status, 200);
+  HttpClient metrics("http://" + address);
+  auto ok = metrics.get("/metrics");
+  ASSERT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_NE(ok.body.find("http_requests_total"), std::string::npos);
+  EXPECT_EQ(metrics.get("/health").status, 200);
+  EXPECT_EQ(metrics.get("/api/v1/menu").status, 404) << "the metrics listener serves the API";
+  // The public document no longer lists /metrics.
+  auto doc = pub->get("/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_FALSE(doc.object().at("paths").as_object().contains("/metrics"));
+}
+
 }  // namespace
 }  // namespace crema::test::e2e

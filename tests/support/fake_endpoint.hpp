@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace crema::test {
@@ -37,6 +38,8 @@ class FakeHttpEndpoint {
     int status = 200;
     std::string body = "{}";
     std::string content_type = "application/json";
+    /// More header lines (a redirect's Location).
+    std::vector<std::pair<std::string, std::string>> headers;
     /// Never answer: hold the connection until the client goes away or the endpoint stops
     /// (a hung provider).
     bool hang = false;

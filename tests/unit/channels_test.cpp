@@ -1,5 +1,7 @@
 // The delivery channels against local stand-ins: a Twilio-style SMS endpoint and an SMTP
 // sink with STARTTLS and AUTH, both started by the test.
+#include <thread>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -154,6 +156,53 @@ TEST(EmailChannel, RefusesToSendInClearTextAndReportsServerRefusals) {
   notify::Channels strict(untrusted, nullptr, nullptr);
   EXPECT_FALSE(strict.deliver(message("email", "c@example.com")).outcome.ok);
   EXPECT_EQ(sink.messages().size(), 1u);
+}
+
+// A call to an API-supplied URL is pinned to the address that was checked: the host name is
+// never looked up again (".invalid" never resolves, yet the call arrives), and a socket to
+// any other address is refused.
+TEST(PinnedCalls, ConnectToTheCheckedAddressOnly) {
+  FakeHttpEndpoint partner;
+  util::OutboundTarget pin;
+  pin.host = "partner.invalid";
+  pin.port = partner.port();
+  pin.address = *util::IpAddress::parse("127.0.0.1");
+  auto res = notify::http_post("http://partner.invalid:" + std::to_string(partner.port()) + "/h",
+                               "{}", {{"Content-Type", "application/json"}}, "",
+                               std::chrono::seconds(5), nullptr, &pin);
+  EXPECT_TRUE(res.error.empty()) << res.error;
+  EXPECT_EQ(res.status, 200);
+  ASSERT_EQ(partner.requests().size(), 1u);
+  EXPECT_EQ(partner.requests()[0].header("host"),
+            "partner.invalid:" + std::to_string(partner.port()));
+
+  // The URL names one address, the check allowed another: nothing is sent.
+  util::OutboundTarget other = pin;
+  other.host = "127.0.0.1";
+  other.literal = true;
+  other.address = *util::IpAddress::parse("127.0.0.2");
+  auto refused = notify::http_post(partner.url("/h"), "{}", {}, "", std::chrono::seconds(5),
+                                   nullptr, &other);
+  EXPECT_FALSE(refused.error.empty());
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_EQ(partner.requests().size(), 1u);
+}
+
+TEST(PinnedCalls, RedirectsAreNotFollowed) {
+  FakeHttpEndpoint partner([](const RecordedRequest& r, int) {
+    FakeHttpEndpoint::Answer a;
+    if (r.target == "/h") {
+      a.status = 302;
+      a.body = "internal secrets";
+      a.headers = {{"Location", "/elsewhere"}};
+    }
+    return a;
+  });
+  auto res = notify::http_post(partner.url("/h"), "{}", {}, "", std::chrono::seconds(5));
+  EXPECT_EQ(res.status, 302);
+  ASSERT_TRUE(partner.wait_for(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(partner.requests().size(), 1u);
 }
 
 }  // namespace

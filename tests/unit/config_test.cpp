@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "app/config.hpp"
+#include "util/secret_text.hpp"
 
 namespace crema::app {
 namespace {
@@ -133,15 +134,94 @@ TEST(Config, ProductionRefusesInsecureDefaults) {
   why = check_production(c);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("CREMA_JWT_SECRET"), std::string::npos);
-  c.jwt_secret = std::string(32, 'x');
+  c.jwt_secret = "Rl3h2BcntkjvGY3yO1WH0B9pZ2ixAHNxbnjXJOaEq8w=";
   why = check_production(c);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("CREMA_DATA_KEY"), std::string::npos);
-  c.data_key_hex = std::string(64, 'a');
+  c.data_key_hex = "f69b53c990c6faf53c53acb71e8dae6e144c20021b7d9a4e58c3f0a6d2e87b15";
+  why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_METRICS_TOKEN"), std::string::npos);
+  c.metrics_listen_host = "0.0.0.0";
+  c.metrics_listen_port = 9090;
+  EXPECT_FALSE(check_production(c));
+  c.metrics_listen_host.clear();
+  c.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
   EXPECT_FALSE(check_production(c));
   c.env = Environment::development;
   c.trusted_proxies.clear();
   EXPECT_FALSE(check_production(c));
+}
+
+// The example values shipped in deploy/ (and their like) never run a production shop.
+TEST(Config, ProductionRefusesPlaceholderAndLowEntropySecrets) {
+  Config good;
+  good.env = Environment::production;
+  good.trusted_proxies.push_back(*util::Cidr::parse("10.0.0.0/8"));
+  good.jwt_secret = "Rl3h2BcntkjvGY3yO1WH0B9pZ2ixAHNxbnjXJOaEq8w=";
+  good.data_key_hex = "f69b53c990c6faf53c53acb71e8dae6e144c20021b7d9a4e58c3f0a6d2e87b15";
+  good.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
+  good.database_url = "postgresql://crema:v3ry-s3cret-Pa55@db:5432/crema";
+  ASSERT_FALSE(check_production(good));
+  auto refused = [&](auto change, std::string_view names) {
+    Config c = good;
+    change(c);
+    auto why = check_production(c);
+    EXPECT_TRUE(why) << names;
+    if (why) {
+      EXPECT_NE(why->find(names), std::string::npos) << *why;
+    }
+  };
+  for (const char* jwt : {"CHANGE-ME-to-at-least-32-random-bytes-xxxxxxxxxxxx",
+                          "changeme-changeme-changeme-changeme-12",
+                          "an-example-secret-for-the-docs-0123456789",
+                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                          "abababababababababababababababababababab"})
+    refused([&](Config& c) { c.jwt_secret = jwt; }, "CREMA_JWT_SECRET");
+  for (const char* key : {"0000000000000000000000000000000000000000000000000000000000000000",
+                          "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})
+    refused([&](Config& c) { c.data_key_hex = key; }, "CREMA_DATA_KEY");
+  refused([](Config& c) { c.metrics_token = "CHANGE-ME-metrics-token"; }, "CREMA_METRICS_TOKEN");
+  refused([](Config& c) { c.metrics_token = "aaaaaaaaaaaaaaaaaaaa"; }, "CREMA_METRICS_TOKEN");
+  refused([](Config& c) { c.database_url = "postgresql://crema:CHANGE-ME@postgres:5432/crema"; },
+          "CREMA_DATABASE_URL");
+  refused([](Config& c) { c.redis_url = "redis://:changeme@redis:6379/0"; }, "CREMA_REDIS_URL");
+}
+
+// A malformed URL's error line names the variable, never the password inside it.
+TEST(Config, ErrorsNeverEchoAUrlsPassword) {
+  auto db = load({{"CREMA_DATABASE_URL", "mysql://crema:hunter2-db@db.local/crema"}});
+  ASSERT_FALSE(db.config);
+  EXPECT_NE(db.error.find("CREMA_DATABASE_URL"), std::string::npos);
+  EXPECT_EQ(db.error.find("hunter2"), std::string::npos) << db.error;
+  EXPECT_NE(db.error.find("db.local"), std::string::npos) << "the rest still helps: " << db.error;
+  auto redis = load({{"CREMA_REDIS_URL", "redis://:hunter2-redis@cache:notaport/0"}});
+  ASSERT_FALSE(redis.config);
+  EXPECT_NE(redis.error.find("CREMA_REDIS_URL"), std::string::npos);
+  EXPECT_EQ(redis.error.find("hunter2"), std::string::npos) << redis.error;
+  auto token = load({{"CREMA_METRICS_TOKEN", "short-secret"}});
+  ASSERT_FALSE(token.config);
+  EXPECT_EQ(token.error.find("short-secret"), std::string::npos) << token.error;
+  EXPECT_EQ(util::mask_url_password("postgresql://u:p%40ss@h:5432/d"), "postgresql://u:…@h:5432/d");
+  EXPECT_EQ(util::mask_url_password("redis://cache:6379/0"), "redis://cache:6379/0");
+  EXPECT_EQ(util::hide("bad URI postgresql://u:p@ss@h", "p%40ss"), "bad URI postgresql://u:…@h");
+}
+
+TEST(Config, MetricsAndSessionSettings) {
+  auto r = load({{"CREMA_METRICS_LISTEN", "0.0.0.0:9090"},
+                 {"CREMA_METRICS_TOKEN", "0123456789abcdef0123"},
+                 {"CREMA_SESSION_MAX_DAYS", "7"},
+                 {"CREMA_ALLOW_PRIVATE_WEBHOOKS", "1"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->metrics_listen_host, "0.0.0.0");
+  EXPECT_EQ(r.config->metrics_listen_port, 9090);
+  EXPECT_EQ(r.config->metrics_token, "0123456789abcdef0123");
+  EXPECT_EQ(r.config->session_max_days, 7);
+  EXPECT_TRUE(r.config->allow_private_webhooks);
+  EXPECT_EQ(load({}).config->session_max_days, 30);
+  EXPECT_FALSE(load({{"CREMA_METRICS_LISTEN", "nowhere"}}).config);
+  EXPECT_FALSE(load({{"CREMA_SESSION_MAX_DAYS", "0"}}).config);
 }
 
 TEST(Config, FlagNames) {

@@ -30,6 +30,25 @@ TEST(Csv, FormulasAreDefused) {
   EXPECT_EQ(CsvWriter::field("2026-11-22T09:15:00Z"), "2026-11-22T09:15:00Z");
 }
 
+// A spreadsheet may start a cell inside one field: after `;` (its locale's separator), a
+// tab, a line break, or a comma; leading spaces do not hide a formula either.
+TEST(Csv, FormulasAreDefusedWhereverACellMayStart) {
+  EXPECT_EQ(CsvWriter::field("ok;=cmd|' /C calc'!A0"), "ok;'=cmd|' /C calc'!A0");
+  EXPECT_EQ(CsvWriter::field("a\t+1"), "a\t'+1");
+  EXPECT_EQ(CsvWriter::field("line\n@SUM(A1)"), "\"line\n'@SUM(A1)\"");
+  EXPECT_EQ(CsvWriter::field("one\r\n-2+3"), "\"one\r\n'-2+3\"");
+  EXPECT_EQ(CsvWriter::field("x, =1+1"), "\"x, '=1+1\"");
+  EXPECT_EQ(CsvWriter::field("  =1+1"), "  '=1+1");
+  EXPECT_EQ(CsvWriter::field("a;; =2"), "a;; '=2");
+  EXPECT_EQ(CsvWriter::field("\t=1"), "'\t'=1");
+  EXPECT_EQ(CsvWriter::field("\xef\xbc\x9dSUM(1)"), "'\xef\xbc\x9dSUM(1)");
+  // Nothing else changes.
+  EXPECT_EQ(CsvWriter::field("a;b\tc"), "a;b\tc");
+  EXPECT_EQ(CsvWriter::field("2 + 2 = 4"), "2 + 2 = 4");
+  EXPECT_EQ(CsvWriter::field("mail@example.com"), "mail@example.com");
+  EXPECT_EQ(CsvWriter::field(""), "");
+}
+
 TEST(ZonedDate, StartOfABusinessDay) {
   EXPECT_EQ(day_start_ms("2026-11-22", "UTC"), parse_rfc3339("2026-11-22T00:00:00Z"));
   EXPECT_EQ(day_start_ms("2026-11-22", "UTC", 1), parse_rfc3339("2026-11-23T00:00:00Z"));

@@ -1,5 +1,9 @@
 // The rate limiter (sliding window and the failure lockout), the token denylist, and the request
 // guard that applies SPEC §3's budgets through the dispatcher.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "api/request_guard.hpp"
@@ -74,22 +78,53 @@ TEST(SlidingWindow, PureDecision) {
 TEST(FailureLockout, LocksAtTheThresholdUntilTheWindowEnds) {
   auth::MemoryRateLimiter rl;
   const std::int64_t window = 15 * 60'000;
-  for (int i = 0; i < 4; ++i) {
-    rl.add_failure("login:a@example.com", window, kT0 + i * 1000);
-    EXPECT_FALSE(rl.locked_for("login:a@example.com", 5, kT0 + i * 1000)) << i;
-  }
-  rl.add_failure("login:a@example.com", window, kT0 + 4000);
-  auto left = rl.locked_for("login:a@example.com", 5, kT0 + 5000);
+  const std::string key = "login:a@example.com";
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(rl.reserve_attempt(key, 5, window, kT0 + i * 1000)) << i;
+  auto left = rl.reserve_attempt(key, 5, window, kT0 + 5000);
   ASSERT_TRUE(left);
-  EXPECT_EQ(*left, window - 5000);  // the window started with the first failure
-  EXPECT_TRUE(rl.locked_for("login:a@example.com", 5, kT0 + window - 1));
-  EXPECT_FALSE(rl.locked_for("login:a@example.com", 5, kT0 + window));
-  // A new window starts with the next failure after it.
-  rl.add_failure("login:a@example.com", window, kT0 + window + 1);
-  EXPECT_FALSE(rl.locked_for("login:a@example.com", 1 + 1, kT0 + window + 2));
-  EXPECT_TRUE(rl.locked_for("login:a@example.com", 1, kT0 + window + 2));
-  rl.clear_failures("login:a@example.com");
-  EXPECT_FALSE(rl.locked_for("login:a@example.com", 1, kT0 + window + 2));
+  EXPECT_EQ(*left, window - 5000);  // the window started with the first attempt
+  EXPECT_TRUE(rl.reserve_attempt(key, 5, window, kT0 + window - 1));
+  // A new window starts with the next attempt after it.
+  EXPECT_FALSE(rl.reserve_attempt(key, 5, window, kT0 + window));
+  EXPECT_TRUE(rl.reserve_attempt(key, 1, window, kT0 + window + 2));
+  EXPECT_FALSE(rl.reserve_attempt(key, 2, window, kT0 + window + 2));
+  rl.clear_failures(key);
+  EXPECT_FALSE(rl.reserve_attempt(key, 1, window, kT0 + window + 3));
+}
+
+TEST(FailureLockout, AnAttemptGivenBackFreesItsPlace) {
+  auth::MemoryRateLimiter rl;
+  const std::int64_t window = 15 * 60'000;
+  for (int i = 0; i < 5; ++i) ASSERT_FALSE(rl.reserve_attempt("k", 5, window, kT0));
+  ASSERT_TRUE(rl.reserve_attempt("k", 5, window, kT0));
+  rl.release_attempt("k", kT0 + 1);
+  EXPECT_FALSE(rl.reserve_attempt("k", 5, window, kT0 + 2));
+  EXPECT_TRUE(rl.reserve_attempt("k", 5, window, kT0 + 3));
+  // Never below zero, and nothing once the window is over.
+  rl.clear_failures("k");
+  rl.release_attempt("k", kT0 + 4);
+  rl.release_attempt("k", kT0 + 4);
+  for (int i = 0; i < 5; ++i) ASSERT_FALSE(rl.reserve_attempt("k", 5, window, kT0 + 5)) << i;
+  EXPECT_TRUE(rl.reserve_attempt("k", 5, window, kT0 + 5));
+  rl.release_attempt("k", kT0 + window + 10);
+  EXPECT_FALSE(rl.reserve_attempt("k", 5, window, kT0 + window + 10));
+}
+
+// The check and the count are one step: twenty concurrent attempts, five places.
+TEST(FailureLockout, ConcurrentAttemptsNeverExceedTheThreshold) {
+  auth::MemoryRateLimiter rl;
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      if (!rl.reserve_attempt("login:x@example.com", 5, 900'000, kT0)) ++admitted;
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 5);
 }
 
 TEST(MemoryStores, ExpiredEntriesAreSweptAsTheyGrow) {
@@ -158,13 +193,19 @@ class RecordingLimiter : public auth::RateLimiter {
     if (fail) throw std::runtime_error("redis down");
     return inner_.take(key, limit, window, now);
   }
-  std::optional<std::int64_t> locked_for(std::string_view, int, std::int64_t) override {
+  void refund(std::string_view key, std::int64_t window, std::int64_t charged) override {
+    ++refunds;
+    inner_.refund(key, window, charged);
+  }
+  std::optional<std::int64_t> reserve_attempt(std::string_view, int, std::int64_t,
+                                              std::int64_t) override {
     return std::nullopt;
   }
-  void add_failure(std::string_view, std::int64_t, std::int64_t) override {}
+  void release_attempt(std::string_view, std::int64_t) override {}
   void clear_failures(std::string_view) override {}
   bool blocking() const noexcept override { return blocking_; }
   int calls = 0;
+  int refunds = 0;
   bool fail = false;
 
  private:
@@ -184,7 +225,8 @@ class GuardTest : public ::testing::Test {
       r.offload = offload;
       r.rate_limited = limited;
       r.doc.summary = "test";
-      r.handler = [](Request& req) {
+      r.handler = [this](Request& req) {
+        ++handled_;
         if (auto tag = req.header("if-none-match"); tag && *tag == "\"v1\"")
           return Response(304, "", "");
         return Response(200, "{}");
@@ -238,6 +280,7 @@ class GuardTest : public ::testing::Test {
   std::unique_ptr<api::RequestGuard> guard_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  int handled_ = 0;
 };
 
 TEST_F(GuardTest, AuthRoutesShareOnePerIpBudget) {
@@ -300,6 +343,44 @@ TEST_F(GuardTest, HealthAnd304AnswersAreNeverLimitedAndZeroIsOff) {
   // Zero turns a budget off.
   EXPECT_EQ(statuses(100, Method::post, "/api/v1/auth/login"), 100);
   EXPECT_EQ(statuses(100, Method::get, "/api/v1/mine", {{"X-Test-User", "u1"}}), 100);
+}
+
+// A conditional GET is charged before its handler runs, like any request: once the budget
+// is spent the handler is not even called; a 304 is given back afterwards.
+TEST_F(GuardTest, ConditionalGetsAreChargedBeforeTheHandlerAndRefundedOn304) {
+  build({.auth_per_min = 0, .public_per_min = 2, .user_per_min = 0});
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"v1\""}}).status, 304);
+  EXPECT_EQ(shared_.refunds, 1);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 200);
+  const int handled = handled_;
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"old\""}}).status, 429);
+  EXPECT_EQ(run(Method::get, "/api/v1/menu", {{"If-None-Match", "\"v1\""}}).status, 429);
+  EXPECT_EQ(handled_, handled) << "the handler ran for a request over its budget";
+}
+
+// Bad credentials always cost the IP a request, conditional GET or not.
+TEST_F(GuardTest, BadCredentialsOnConditionalGetsAreCounted) {
+  build({.auth_per_min = 100, .public_per_min = 2, .user_per_min = 100});
+  const std::vector<std::pair<std::string, std::string>> h = {{"X-Test-Bad", "1"},
+                                                              {"If-None-Match", "\"v1\""}};
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", h, "198.51.100.10").status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", h, "198.51.100.10").status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/mine", h, "198.51.100.10").status, 429);
+}
+
+TEST(SlidingWindow, ARefundGivesBackTheCountedRequest) {
+  auth::MemoryRateLimiter rl;
+  EXPECT_TRUE(rl.take("k", 2, 60'000, kT0).allowed);
+  EXPECT_TRUE(rl.take("k", 2, 60'000, kT0 + 7000).allowed);
+  EXPECT_FALSE(rl.take("k", 2, 60'000, kT0 + 8000).allowed);
+  rl.refund("k", 60'000, kT0);
+  EXPECT_TRUE(rl.take("k", 2, 60'000, kT0 + 9000).allowed);
+  EXPECT_FALSE(rl.take("k", 2, 60'000, kT0 + 9000).allowed);
+  // A count that left the window is not given back twice, nor another key's.
+  rl.refund("other", 60'000, kT0);
+  rl.refund("k", 60'000, kT0 - 120'000);
+  EXPECT_FALSE(rl.take("k", 2, 60'000, kT0 + 9000).allowed);
 }
 
 TEST_F(GuardTest, BlockingLimitersAreNeverCalledOnTheIoThread) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "db/number_text.hpp"
+#include "util/secret_text.hpp"
 
 namespace crema::db {
 
@@ -139,7 +140,9 @@ PgConnection::PgConnection(const std::string& url) {
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) throw Error(Error::Kind::unavailable, "PostgreSQL: out of memory while connecting");
   if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = "PostgreSQL: " + one_line(PQerrorMessage(conn_));
+    // libpq quotes a malformed URL whole in some messages: never its password.
+    std::string msg =
+        util::hide("PostgreSQL: " + one_line(PQerrorMessage(conn_)), util::url_password(url));
     PQfinish(conn_);
     conn_ = nullptr;
     throw Error(Error::Kind::unavailable, std::move(msg));

@@ -5,6 +5,7 @@
 
 #include "db/connection_slots.hpp"
 #include "db/sqlite/sqlite_connection.hpp"
+#include "util/private_file.hpp"
 
 namespace crema::db {
 
@@ -83,6 +84,15 @@ std::unique_ptr<Pool> open_sqlite_pool(std::string_view path_text, const PoolOpt
       if (ec)
         throw Error(Error::Kind::unavailable,
                     "cannot create directory " + parent.string() + ": " + ec.message());
+    }
+    // A new database is created 0600; SQLite gives its -wal and -shm files the database
+    // file's mode.
+    if (path.rfind("file:", 0) != 0) {
+      try {
+        util::create_private_file(path);
+      } catch (const std::exception& e) {
+        throw Error(Error::Kind::unavailable, e.what());
+      }
     }
   }
   return std::make_unique<SqlitePool>(path, options);
