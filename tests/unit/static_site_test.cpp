@@ -44,7 +44,7 @@ http::Request request(std::initializer_list<std::pair<std::string_view, std::str
   return req;
 }
 
-std::string header(const http::Response& res, std::string_view name) {
+std::string site_header(const http::Response& res, std::string_view name) {
   for (const auto& [k, v] : res.headers)
     if (k == name) return v;
   return {};
@@ -75,41 +75,41 @@ TEST(StaticSite, ServesPrecompressedCopiesWithValidators) {
   auto br = site->respond(request({{"accept-encoding", "gzip, br"}}), "");
   EXPECT_EQ(br.status, 200);
   EXPECT_EQ(br.body_view(), "BROTLI-INDEX");
-  EXPECT_EQ(header(br, "Content-Encoding"), "br");
-  EXPECT_EQ(header(br, "Vary"), "Accept-Encoding");
-  EXPECT_EQ(header(br, "Cache-Control"), "no-cache");
+  EXPECT_EQ(site_header(br, "Content-Encoding"), "br");
+  EXPECT_EQ(site_header(br, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(site_header(br, "Cache-Control"), "no-cache");
   EXPECT_EQ(br.content_type, "text/html; charset=utf-8");
-  const auto csp = header(br, "Content-Security-Policy");
+  const auto csp = site_header(br, "Content-Security-Policy");
   EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
   EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
   EXPECT_EQ(csp.find("unsafe-eval"), std::string::npos);
 
   auto gz = site->respond(request({{"accept-encoding", "gzip"}}), "");
   EXPECT_EQ(gz.body_view(), "GZIP-INDEX");
-  EXPECT_EQ(header(gz, "Content-Encoding"), "gzip");
+  EXPECT_EQ(site_header(gz, "Content-Encoding"), "gzip");
   auto plain = site->respond(request({}), "index.html");
   EXPECT_EQ(plain.body_view().substr(0, 15), "<!doctype html>");
-  EXPECT_EQ(header(plain, "Content-Encoding"), "");
+  EXPECT_EQ(site_header(plain, "Content-Encoding"), "");
 
-  const auto etag = header(plain, "ETag");
+  const auto etag = site_header(plain, "ETag");
   ASSERT_FALSE(etag.empty());
-  EXPECT_EQ(header(br, "ETag"), etag);
+  EXPECT_EQ(site_header(br, "ETag"), etag);
   auto again = site->respond(request({{"if-none-match", etag}, {"accept-encoding", "br"}}), "");
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body_view().empty());
-  EXPECT_EQ(header(again, "ETag"), etag);
+  EXPECT_EQ(site_header(again, "ETag"), etag);
   EXPECT_EQ(site->respond(request({{"if-none-match", "\"other\""}}), "").status, 200);
 
   // Hashed assets are cached for good; a file without a .br copy is sent gzip or plain.
   auto js = site->respond(request({{"accept-encoding", "br, gzip"}}), "assets/main-1a2b.js");
   EXPECT_EQ(js.body_view(), "GZIP-JS");
-  EXPECT_EQ(header(js, "Content-Encoding"), "gzip");
-  EXPECT_EQ(header(js, "Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(site_header(js, "Content-Encoding"), "gzip");
+  EXPECT_EQ(site_header(js, "Cache-Control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
   auto svg = site->respond(request({{"accept-encoding", "br"}}), "favicon.svg");
   EXPECT_EQ(svg.body_view(), "<svg/>");
   EXPECT_EQ(svg.content_type, "image/svg+xml");
-  EXPECT_EQ(header(svg, "Vary"), "");  // nothing to vary on
+  EXPECT_EQ(site_header(svg, "Vary"), "");  // nothing to vary on
 }
 
 TEST(StaticSite, AppRoutesFallBackToIndexAndNothingElseIsServed) {
@@ -120,7 +120,7 @@ TEST(StaticSite, AppRoutesFallBackToIndexAndNothingElseIsServed) {
     auto res = site->respond(request({}), route);
     EXPECT_EQ(res.status, 200) << route;
     EXPECT_EQ(res.content_type, "text/html; charset=utf-8") << route;
-    EXPECT_EQ(header(res, "Cache-Control"), "no-cache") << route;
+    EXPECT_EQ(site_header(res, "Cache-Control"), "no-cache") << route;
   }
   // A missing file is a 404, not the app: a broken asset link must show as one.
   for (std::string_view missing :
