@@ -193,7 +193,7 @@ TEST_F(AuthServiceTest, AMissingOtpDoesNotCountTowardTheLockout) {
 TEST_F(AuthServiceTest, ASessionEndsAtItsAbsoluteLifetimeHoweverOftenItIsRefreshed) {
   const std::int64_t day = 24LL * 3600 * 1000;
   service::AuthService svc(*pool_, *jwt_, *box_, denylist_, limiter_,
-                           auth::Argon2Profile::interactive, 10 * day);
+                           auth::Argon2Profile::interactive, service::SocketRevoker(), 10 * day);
   auto user = make_user(Role::customer);
   auto in = svc.login({user.email, std::string(kPassword), std::nullopt}, {});
   ASSERT_TRUE(in) << in.error().message;

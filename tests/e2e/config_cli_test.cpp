@@ -253,9 +253,9 @@ TEST(Production, RefusesThePlaceholderSecretsOfTheExamples) {
     env[c.name] = c.value;
     auto r = serve_expecting_failure(*db, env);
     EXPECT_FALSE(r.timed_out) << "production served with " << c.name << "=" << c.value;
-    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_EQ(r.exit_code, 2) << describe_run(r);
     auto lines = r.err_lines();
-    ASSERT_EQ(lines.size(), 1u) << describe(r);
+    ASSERT_EQ(lines.size(), 1u) << describe_run(r);
     EXPECT_TRUE(contains(lines[0], c.name)) << lines[0];
     EXPECT_FALSE(contains(r.out + r.err, c.value)) << "the value was printed";
   }
@@ -270,9 +270,9 @@ TEST(Production, RefusesToServeMetricsToThePublic) {
                                          {"CREMA_JWT_SECRET", kSecret},
                                          {"CREMA_DATA_KEY", kDataKey}});
   EXPECT_FALSE(r.timed_out) << "production served /metrics to everyone";
-  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(r.exit_code, 2) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], "CREMA_METRICS_TOKEN")) << lines[0];
   EXPECT_TRUE(contains(lines[0], "CREMA_METRICS_LISTEN")) << lines[0];
 }
@@ -283,20 +283,20 @@ TEST(ConfigErrors, NeverEchoThePasswordOfADatabaseOrRedisUrl) {
   auto db = fresh_database();
   auto bad_scheme =
       serve_expecting_failure(*db, {{"CREMA_DATABASE_URL", "mysql://crema:Hunter2Secret@db/crema"}});
-  EXPECT_NE(bad_scheme.exit_code, 0) << describe(bad_scheme);
-  EXPECT_TRUE(contains(bad_scheme.err, "CREMA_DATABASE_URL")) << describe(bad_scheme);
-  EXPECT_FALSE(contains(bad_scheme.out + bad_scheme.err, "Hunter2Secret")) << describe(bad_scheme);
+  EXPECT_NE(bad_scheme.exit_code, 0) << describe_run(bad_scheme);
+  EXPECT_TRUE(contains(bad_scheme.err, "CREMA_DATABASE_URL")) << describe_run(bad_scheme);
+  EXPECT_FALSE(contains(bad_scheme.out + bad_scheme.err, "Hunter2Secret")) << describe_run(bad_scheme);
   auto bad_redis = serve_expecting_failure(
       *db, {{"CREMA_REDIS_URL", "redis://:Hunter2Secret@cache:notaport/0"}});
-  EXPECT_NE(bad_redis.exit_code, 0) << describe(bad_redis);
-  EXPECT_TRUE(contains(bad_redis.err, "CREMA_REDIS_URL")) << describe(bad_redis);
-  EXPECT_FALSE(contains(bad_redis.out + bad_redis.err, "Hunter2Secret")) << describe(bad_redis);
+  EXPECT_NE(bad_redis.exit_code, 0) << describe_run(bad_redis);
+  EXPECT_TRUE(contains(bad_redis.err, "CREMA_REDIS_URL")) << describe_run(bad_redis);
+  EXPECT_FALSE(contains(bad_redis.out + bad_redis.err, "Hunter2Secret")) << describe_run(bad_redis);
   // A URL libpq cannot parse: its message would quote it whole.
   auto r = run_crema({"migrate"},
                      {{"CREMA_DATABASE_URL",
                        "postgresql://crema:Hunter2Secret@[::1/crema?connect_timeout=1"}});
-  EXPECT_NE(r.exit_code, 0) << describe(r);
-  EXPECT_FALSE(contains(r.out + r.err, "Hunter2Secret")) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
+  EXPECT_FALSE(contains(r.out + r.err, "Hunter2Secret")) << describe_run(r);
 }
 
 // ---- migrate ---------------------------------------------------------------------------------

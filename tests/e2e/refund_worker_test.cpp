@@ -251,7 +251,7 @@ TEST(RefundWorker, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWithTheSam
       {"CREMA_CURRENCY", "EUR"},
       {"CREMA_TAX_RATE_BPS", "0"},
       {"CREMA_STRIPE_API_BASE", stripe.url("")},
-      {"CREMA_STRIPE_SECRET_KEY", kStripeKey},
+      {"CREMA_STRIPE_SECRET_KEY", kRefundStripeKey},
       {"CREMA_STRIPE_WEBHOOK_SECRET", kWebhookSecret},
   });
   options.database_url = db->url();
