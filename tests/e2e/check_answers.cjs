@@ -63,11 +63,16 @@ const templates = Object.keys(doc.paths || {})
   })
   .sort((a, b) => a.params - b.params || b.literal - a.literal);
 
-function templateOf(target) {
+// The most specific template matching the path that has `method`, else the most specific
+// matching one: like the router, a literal segment wins only for the methods it has
+// (`PUT /users/me` is `PUT /users/{id}`, since only `DELETE /users/me` is a route of its own).
+function templateOf(target, method) {
   let path = target.split('?')[0];
   if (path.startsWith('/api/') && !path.startsWith('/api/v1/') && path !== '/api/v1')
     path = '/api/v1/' + path.slice('/api/'.length);
-  const hit = templates.find((t) => t.regex.test(path));
+  const hits = templates.filter((t) => t.regex.test(path));
+  const withMethod = hits.find((t) => doc.paths[t.template][method]);
+  const hit = withMethod || hits[0];
   return hit ? hit.template : null;
 }
 
@@ -135,9 +140,9 @@ for (const line of fs.readFileSync(exchangesPath, 'utf8').split('\n')) {
   }
   const method = ex.method.toLowerCase();
   if (method === 'options') continue; // CORS preflights are not operations
-  const template = templateOf(ex.target);
-  const item = template ? doc.paths[template] : null;
   const opMethod = method === 'head' ? 'get' : method;
+  const template = templateOf(ex.target, opMethod);
+  const item = template ? doc.paths[template] : null;
   const op = item ? item[opMethod] : null;
   if (!op) {
     // Not an operation of the document: an error in the one shape, never a success.

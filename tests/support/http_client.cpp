@@ -125,7 +125,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
   response.new_connections = connects;
   attach_json(response);
-  if (auto* log = ExchangeLog::active()) log->record(method_s, path, headers, response);
+  if (auto* log = recorded_ ? ExchangeLog::active() : nullptr)
+    log->record(method_s, path, headers, response);
   return response;
 }
 

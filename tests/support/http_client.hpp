@@ -52,11 +52,16 @@ class HttpClient {
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
   /// The base URL.
   const std::string& base_url() const noexcept { return base_url_; }
+  /// false: this client's exchanges are not recorded for the OpenAPI answer check
+  /// (support/exchange_log.hpp) — for a client of something that is not the public API the
+  /// document describes (a fake S3 bucket, the CREMA_METRICS_LISTEN listener).
+  void set_recorded(bool recorded) noexcept { recorded_ = recorded; }
 
  private:
   std::string base_url_;
   TlsOptions tls_;
   std::chrono::milliseconds timeout_{10000};
+  bool recorded_ = true;
   void* curl_ = nullptr;  // CURL*, kept out of the header
 };
 
