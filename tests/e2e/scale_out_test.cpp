@@ -136,6 +136,9 @@ TEST(ScaleOut, TwoInstancesBehindAProxySurviveOneBeingKilledMidLoad) {
   std::atomic<int> retries{0};
   auto till = [&](int t) {
     HttpClient client(proxy_url);
+    // The proxy answers 502/504 itself while an instance dies: not Crema's answers, so not
+    // checked against its document (the other e2e tests check POST /orders' answers).
+    client.set_recorded(false);
     for (int i = 0; i < kPerThread; ++i) {
       const std::string key = "scale-" + std::to_string(t) + "-" + std::to_string(i);
       const std::string body = json::serialize(
