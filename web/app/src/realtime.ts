@@ -71,6 +71,10 @@ class Feed {
       this.ws = null;
       if (this.users === 0) return;
       this.setState('offline');
+      // 4002: this user opened more sockets than CREMA_WS_PER_USER (another tab or device) and
+      // this was the oldest. Reconnecting at once would only close the next-oldest in turn;
+      // the feed stays offline until the next token renewal (or the screen is opened again).
+      if (ev.code === 4002) return;
       // 4001: the token expired or the session ended; renew before reconnecting.
       const needsToken = ev.code === 4001 || (session()?.expiresAt ?? 0) < Date.now() + 5_000;
       const delay = Math.max(Math.min(10_000, 500 * 2 ** this.retry++), this.pausedUntil - Date.now());
