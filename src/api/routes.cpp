@@ -17,6 +17,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_fulfil_routes(router, openapi, services.fulfil);
   register_notify_routes(router, openapi, services.notify);
   register_report_routes(router, openapi, services.reports);
+  register_settings_routes(router, openapi, services.settings);
 }
 
 }  // namespace crema::api

@@ -15,6 +15,7 @@
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
 #include "api/report_routes.hpp"
+#include "api/settings_routes.hpp"
 #include "net/router.hpp"
 
 namespace crema::api {
@@ -31,6 +32,7 @@ struct AppServices {
   std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
+  std::shared_ptr<SettingsContext> settings;  ///< the shop's settings (SPEC §15.3)
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);

@@ -52,6 +52,8 @@ struct Config {
   int tax_rate_bps = 0;
   int order_hold_minutes = 15;
   int kitchen_parallelism = 2;
+  int slot_minutes = 15;      ///< scheduled orders: length of a slot (SPEC §15.3)
+  int max_schedule_days = 7;  ///< scheduled orders: how far ahead
 
   // rate limits per minute; 0 turns one off
   int auth_rate_per_min = 30;

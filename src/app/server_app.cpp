@@ -20,6 +20,7 @@
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
 #include "app/reports_module.hpp"
+#include "app/settings_module.hpp"
 #include "app/notify_module.hpp"
 #include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
@@ -320,6 +321,9 @@ int run_serve(Config config) {
     return 1;
   }
   catalogue->provide(services);
+  // The shop's settings (SPEC §15.3), read by orders and pricing.
+  SettingsModule settings(*pool, realtime.bus(), config);
+  settings.provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
   FulfilModule fulfil(*pool, realtime.bus(), realtime.hub(), orders.orders(), config);
   fulfil.provide(services);
@@ -328,8 +332,10 @@ int run_serve(Config config) {
   payments.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
   if (auto* fanout = realtime.fanout()) {
-    fanout->on_link_change(
-        [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
+    fanout->on_link_change([&catalogue, &settings](bool up) {
+      catalogue->set_cross_instance_invalidation(up);
+      settings.set_cross_instance_invalidation(up);
+    });
   }
   // Reports (SPEC §12); declared before the scheduler that runs its daily summary job.
   ReportsModule reports(*pool, config);
