@@ -16,6 +16,7 @@
 #include "api/order_routes.hpp"
 #include "api/report_routes.hpp"
 #include "api/settings_routes.hpp"
+#include "api/static_site.hpp"
 #include "net/router.hpp"
 
 namespace crema::api {
@@ -33,8 +34,14 @@ struct AppServices {
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
   std::shared_ptr<SettingsContext> settings;  ///< the shop's settings (SPEC §15.3)
+  /// The static files served at /app (SPEC §16); none: /app answers 404.
+  std::shared_ptr<const StaticSite> app_site;
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);
+
+/// The OpenAPI document of every route, as `GET /openapi.json` serves it (the routes do not
+/// depend on the services, so none are needed to describe them).
+std::string openapi_document_json();
 
 }  // namespace crema::api
