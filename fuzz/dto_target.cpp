@@ -28,6 +28,7 @@
 #include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
 #include "app/reports_module.hpp"
+#include "app/settings_module.hpp"
 #include "db/pool.hpp"
 #include "net/dispatcher.hpp"
 #include "net/middleware.hpp"
@@ -157,6 +158,7 @@ struct App {
   std::unique_ptr<app::PaymentsModule> payments;
   std::unique_ptr<app::ReportsModule> reports;
   std::unique_ptr<app::NotifyModule> notify;
+  std::unique_ptr<app::SettingsModule> settings;
   std::unique_ptr<http::Dispatcher> dispatcher;
 
   explicit App(app::Config c) : config(std::move(c)) {
@@ -171,6 +173,8 @@ struct App {
     services.identity = identity->api();
     catalogue = std::make_unique<app::CatalogueModule>(*pool, realtime->bus(), config);
     catalogue->provide(services);
+    settings = std::make_unique<app::SettingsModule>(*pool, realtime->bus(), config);
+    settings->provide(services);
     orders = std::make_unique<app::OrdersModule>(*pool, realtime->bus(), realtime->hub(), metrics,
                                                  config);
     fulfil = std::make_unique<app::FulfilModule>(*pool, realtime->bus(), realtime->hub(),

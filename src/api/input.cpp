@@ -90,6 +90,11 @@ bool Input::has(const Field& f) const {
   return v && !v->is_null();
 }
 
+bool Input::given_null(const Field& f) const {
+  auto* v = find(f);
+  return v && v->is_null();
+}
+
 const json::value* Input::raw(const Field& f) const {
   auto* v = find(f);
   return v && !v->is_null() ? v : nullptr;

@@ -37,6 +37,8 @@ class Input {
 
   /// Present and not null.
   bool has(const Field& f) const;
+  /// Present and null (a nullable field cleared, in a partial update).
+  bool given_null(const Field& f) const;
   /// The raw value (nullptr when absent or null).
   const boost::json::value* raw(const Field& f) const;
 

@@ -20,6 +20,7 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_fulfil_routes(router, openapi, services.fulfil);
   register_notify_routes(router, openapi, services.notify);
   register_report_routes(router, openapi, services.reports);
+  register_settings_routes(router, openapi, services.settings);
   register_static_routes(router, openapi, "/app", services.app_site);
 }
 

@@ -15,6 +15,7 @@
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
 #include "api/report_routes.hpp"
+#include "api/settings_routes.hpp"
 #include "api/static_site.hpp"
 #include "net/router.hpp"
 
@@ -32,6 +33,7 @@ struct AppServices {
   std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
+  std::shared_ptr<SettingsContext> settings;  ///< the shop's settings (SPEC §15.3)
   /// The static files served at /app (SPEC §16); none: /app answers 404.
   std::shared_ptr<const StaticSite> app_site;
 };

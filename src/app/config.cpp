@@ -342,6 +342,11 @@ const std::vector<Setting>& table() {
         "WebSockets one user may hold at once on one instance; one more closes the oldest "
         "(4002)"},
        int_in(&Config::ws_per_user, 1, 1000000)},
+      {{"CREMA_SLOT_MINUTES", "15",
+        "length of a slot of scheduled orders; each takes max_orders_per_slot (settings)"},
+       int_in(&Config::slot_minutes, 1, 1440)},
+      {{"CREMA_MAX_SCHEDULE_DAYS", "7", "how many days ahead an order may be scheduled"},
+       int_in(&Config::max_schedule_days, 1, 365)},
       {{"CREMA_S3_ENDPOINT", "(none)",
         "S3-compatible object store for images (instead of "
         "CREMA_MEDIA_DIR)"},

@@ -61,6 +61,8 @@ struct Config {
   int order_hold_minutes = 15;
   int kitchen_parallelism = 2;
   int ws_per_user = 10;  ///< WebSockets one user may hold at once (per instance)
+  int slot_minutes = 15;      ///< scheduled orders: length of a slot (SPEC §15.3)
+  int max_schedule_days = 7;  ///< scheduled orders: how far ahead
 
   // rate limits per minute; 0 turns one off
   int auth_rate_per_min = 30;

@@ -21,6 +21,7 @@
 #include "app/identity_module.hpp"
 #include "app/orders_module.hpp"
 #include "app/reports_module.hpp"
+#include "app/settings_module.hpp"
 #include "app/notify_module.hpp"
 #include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
@@ -376,6 +377,9 @@ int run_serve(Config config) {
     return 1;
   }
   catalogue->provide(services);
+  // The shop's settings (SPEC §15.3), read by orders and pricing.
+  SettingsModule settings(*pool, realtime.bus(), config);
+  settings.provide(services);
   OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
   FulfilModule fulfil(*pool, realtime.bus(), realtime.hub(), orders.orders(), config);
   fulfil.provide(services);
@@ -383,8 +387,10 @@ int run_serve(Config config) {
   PaymentsModule payments(*pool, orders.orders(), config, &metrics, &realtime.bus());
   payments.provide(services);
   // With Redis, events (and so menu cache invalidations) reach every instance.
-  realtime.on_link_change(
-      [&catalogue](bool up) { catalogue->set_cross_instance_invalidation(up); });
+  realtime.on_link_change([&catalogue, &settings](bool up) {
+    catalogue->set_cross_instance_invalidation(up);
+    settings.set_cross_instance_invalidation(up);
+  });
   // Reports (SPEC §12); declared before the scheduler that runs its daily summary job.
   ReportsModule reports(*pool, config);
   reports.provide(services);

@@ -29,7 +29,7 @@ bool is_hyphen_position(std::size_t i) noexcept { return i == 8 || i == 13 || i 
 // Monotonic state: RFC 9562 §6.2 method 1, a 12-bit counter in rand_a seeded randomly
 // each new millisecond with its top bit clear, so at least 2048 ids fit in one
 // millisecond; when it runs out the timestamp moves one millisecond ahead.
-struct Clock {
+struct UuidClock {
   std::mutex mutex;
   std::int64_t last_ms = 0;
   std::uint32_t counter = 0;
@@ -39,7 +39,7 @@ struct Clock {
 
 std::string new_uuid_v7() {
   ensure_sodium();
-  static Clock clock;
+  static UuidClock clock;
   std::array<unsigned char, 10> random{};
   randombytes_buf(random.data(), random.size());
 

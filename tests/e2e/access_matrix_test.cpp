@@ -118,6 +118,10 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/payments/webhook", Who::everyone},
       {"POST", "/api/v1/payments/{transaction_id}/refund", Who::roles, kManagerPlus},
       {"GET", "/api/v1/payments", Who::roles, kStaffPlus},
+      // §15.3
+      {"GET", "/api/v1/settings", Who::everyone},
+      {"PUT", "/api/v1/settings", Who::roles, kAdmin},
+      {"PUT", "/api/v1/settings/online-ordering", Who::roles, kManagerPlus},
   };
 }
 

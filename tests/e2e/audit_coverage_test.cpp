@@ -219,6 +219,17 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
            body({{"status", "declined"}}), "event.status");
   }
 
+  // The shop's settings (SPEC §15.3): the admin's changes, the manager's pause.
+  mutate(admin, "PUT", "/api/v1/settings",
+         body({{"name", "Audit café"},
+               {"hours", json::array{{{"day", "mon"}, {"open", "07:00"}, {"close", "19:00"}}}}}),
+         "settings.update");
+  mutate(manager, "PUT", "/api/v1/settings/online-ordering",
+         body({{"paused", true}, {"reason", "audit"}}), "settings.online_ordering");
+  mutate(manager, "PUT", "/api/v1/settings/online-ordering", body({{"paused", false}}),
+         "settings.online_ordering");
+  mutate(admin, "PUT", "/api/v1/settings", body({{"hours", json::array{}}}), "settings.update");
+
   auto rows = rows_by_request();
   for (const auto& [rid, want] : expected_) {
     SCOPED_TRACE(want.what);
