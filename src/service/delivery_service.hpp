@@ -14,7 +14,6 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
-#include "events/pending_events.hpp"
 #include "repo/delivery_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
@@ -27,15 +26,16 @@ class Bus;
 namespace crema::service {
 
 class OrderService;
+class UnitOfWork;
 
 /// The Driver and Delivery resources of SPEC §8.
 boost::json::object driver_json(const repo::DriverRow& d);
 boost::json::object delivery_json(const repo::DeliveryRow& d);
 
 /// Ends the order's delivery in progress when the order itself ends (delivered →
-/// delivered; cancelled → failed), inside the order's transaction; adds delivery_updated.
-void settle_delivery_with_order(db::Transaction& tx, const domain::Order& order,
-                                domain::OrderStatus to, events::PendingEvents& events);
+/// delivered; cancelled → failed), inside the order's unit of work; adds delivery_updated.
+void settle_delivery_with_order(UnitOfWork& work, const domain::Order& order,
+                                domain::OrderStatus to);
 
 struct DriverInput {
   std::optional<std::string> user_id;

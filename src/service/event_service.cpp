@@ -89,11 +89,8 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
   compact.erase(std::remove(compact.begin(), compact.end(), '-'), compact.end());
   if (compact <= orders_.business_date(util::now_ms()))
     issues.push_back({"date", "must be in the future"});
-  struct Out {
-    repo::EventRow event;
-    json::object data;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::EventRow> {
+    auto& tx = work.tx();
     auto problems = issues;
     json::array items;
     for (std::size_t i = 0; i < in.items.size(); ++i) {
@@ -144,11 +141,9 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
     payload["name"] = field("name");
     payload["email"] = field("email");
     enqueue_role_notification(tx, {"admin"}, "event_request_received", payload);
-    return Out{std::move(e), std::move(data)};
+    work.publish("event_request_created", std::move(data), topics_of(e));
+    return e;
   });
-  if (!out) return std::move(out).error();
-  bus_.publish("event_request_created", std::move(out->data), topics_of(out->event));
-  return std::move(out->event);
 }
 
 Page<repo::EventRow, EventCursor> EventService::list(const Actor& actor, repo::EventFilter f) {
@@ -170,11 +165,8 @@ crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::s
 
 crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, const std::string& id,
                                                           const EventStatusChange& c) {
-  struct Out {
-    repo::EventRow event;
-    OrderAfterCommit fx;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::EventRow> {
+    auto& tx = work.tx();
     auto cur = repo::lock_event(tx, id);
     const bool manager = actor.is_manager_plus();
     if (!cur || (!manager && cur->customer_id != actor.user_id())) return no_such_event(id);
@@ -201,7 +193,6 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     if (c.quote_amount) e.quote_amount = *c.quote_amount;
     if (c.status == "quoted" && !e.quote_amount)
       return one_issue("quote_amount", "is required to quote");
-    Out result;
     const std::string from = e.status;
     if (c.status == "confirmed") {
       std::vector<OrderLine> lines;
@@ -220,9 +211,9 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
       auto info = parse_or(e.customer_info, json::object{});
       std::optional<json::object> customer_info;
       if (info.is_object()) customer_info = info.as_object();
-      auto order =
-          orders_.place_event_order(tx, actor, e.customer_id, customer_info, lines, e.quote_amount,
-                                    "Catering event " + e.date + ": " + e.event_type, result.fx);
+      auto order = orders_.place_event_order(work, actor, e.customer_id, customer_info, lines,
+                                             e.quote_amount,
+                                             "Catering event " + e.date + ": " + e.event_type);
       if (!order) return std::move(order).error();
       e.order_id = order->id;
     } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
@@ -235,8 +226,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
                                     "The event's order " + order->order_number + " is " +
                                         std::string(domain::order_status_name(order->status)) +
                                         " and can no longer be cancelled.");
-        auto moved = orders_.apply_status(tx, actor, *order, OrderStatus::cancelled,
-                                          "catering event cancelled", result.fx);
+        auto moved = orders_.apply_status(work, actor, *order, OrderStatus::cancelled,
+                                          "catering event cancelled");
         if (!moved) return std::move(moved).error();
       }
     }
@@ -247,12 +238,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     record_audit(
         tx, actor,
         {"event.status", "event_request", e.id, "Event request " + from + " → " + e.status});
-    result.event = std::move(e);
-    return result;
+    return std::move(e);
   });
-  if (!out) return std::move(out).error();
-  orders_.publish(std::move(out->fx));
-  return std::move(out->event);
 }
 
 }  // namespace crema::service

@@ -169,9 +169,9 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     std::optional<PaymentAnswer> answer;  // counter payments and replays end here
     PaymentRow payment;
     std::string order_number;
-    OrderAfterCommit after;
   };
-  auto first = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Phase1> {
+  auto first = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Phase1> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
     if (auto replay = claim(tx, scope, kCheckoutRoute, idem, now)) {
@@ -215,9 +215,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     o.payment_status = PaymentStatus::paid;
     o.payment_method = r.payment_method;
     repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-    auto moved = orders_.record_payment_in_tx(tx, actor, o, true);
-    if (!moved) return std::move(moved).error();
-    out.after = std::move(*moved);
+    if (auto moved = orders_.record_payment(work, actor, o, true); !moved)
+      return std::move(moved).error();
     record_audit(tx, actor,
                  {"payment.checkout", "payment", p.id,
                   "Order " + o.order_number + " paid " + money_text(p.amount, p.currency) + " by " +
@@ -235,7 +234,6 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   });
   if (!first) return std::move(first).error();
   if (first->answer) {
-    orders_.publish(std::move(first->after));
     if (!first->answer->replayed) observe(r.payment_method, "succeeded");
     return std::move(*first->answer);
   }
@@ -343,11 +341,11 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
 
   struct Out {
     WebhookOutcome outcome;
-    OrderAfterCommit after;
     std::string refund_id;
   };
   const Actor system{};
-  auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Out> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     auto order = repo::lock_order(tx, found->order_id);
     auto cur = repo::find_payment(tx.connection(), found->id);
@@ -377,9 +375,8 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       if (!o.is_paid() && o.status != OrderStatus::cancelled &&
           o.payment_status != PaymentStatus::refunded) {
         o.payment_status = PaymentStatus::failed;
-        auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-        if (!moved) return std::move(moved).error();
-        out.after = std::move(*moved);
+        if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+          return std::move(moved).error();
       }
       out.outcome = {true, "payment " + p.id + " failed"};
       return out;
@@ -409,9 +406,8 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
         o.payment_method = p.gateway;
         o.payment_status = PaymentStatus::refunded;
         repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-        auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-        if (!moved) return std::move(moved).error();
-        out.after = std::move(*moved);
+        if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+          return std::move(moved).error();
       }
       out.refund_id = refund.id;
       out.outcome = {true, "payment " + p.id + " recorded and refunded"};
@@ -420,14 +416,12 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     o.payment_status = PaymentStatus::paid;
     o.payment_method = p.gateway;
     repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-    auto moved = orders_.record_payment_in_tx(tx, system, o, true);
-    if (!moved) return std::move(moved).error();
-    out.after = std::move(*moved);
+    if (auto moved = orders_.record_payment(work, system, o, true); !moved)
+      return std::move(moved).error();
     out.outcome = {true, "payment " + p.id + " succeeded"};
     return out;
   });
   if (!done) return std::move(done).error();
-  orders_.publish(std::move(done->after));
   if (done->outcome.applied)
     observe(gw, e.kind == payments::WebhookEvent::Kind::failed ? "failed" : "succeeded");
   if (!done->refund_id.empty()) {
@@ -492,22 +486,15 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   }
   const bool ok = result.outcome == payments::Outcome::succeeded ||
                   result.outcome == payments::Outcome::pending;
-  struct Out {
-    RefundRow refund;
-    OrderAfterCommit after;
-  };
   const Actor system{};
-  auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<RefundRow> {
+    auto& tx = work.tx();
     auto order = repo::lock_order(tx, payment->order_id);
     auto p = repo::find_payment(tx.connection(), payment->id);
     auto x = repo::find_refund(tx.connection(), refund_id);
     if (!order || !p || !x) return no_such_payment(refund_id);
     repo::release_refund_claim(tx, refund_id);
-    Out out;
-    if (x->status != "pending") {
-      out.refund = std::move(*x);
-      return out;
-    }
+    if (x->status != "pending") return std::move(*x);
     const auto now = util::now_ms();
     x->gateway_ref = result.reference;
     x->raw_response = result.raw_response.empty() ? "{}" : payments::scrub_raw(result.raw_response);
@@ -517,14 +504,12 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       // A gateway that is still working on it (pending) is settled as accepted.
       if (x->status == "pending") x->status = "succeeded";
       repo::update_refund(tx, *x);
-      out.refund = std::move(*x);
-      return out;
+      return std::move(*x);
     }
     if (!give_back) {
       // Owed to the customer: stays pending, retried by the refund job.
       repo::update_refund(tx, *x);
-      out.refund = std::move(*x);
-      return out;
+      return std::move(*x);
     }
     // Refused or unanswered: the amount goes back to the payment and the order.
     x->status = "failed";
@@ -539,18 +524,15 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       o.refunded_amount -= x->amount;
       o.payment_status = order_status_after_refunds(o);
       repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-      auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-      if (!moved) return std::move(moved).error();
-      out.after = std::move(*moved);
+      if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+        return std::move(moved).error();
     }
-    out.refund = std::move(*x);
-    return out;
+    return std::move(*x);
   });
   if (!done) return std::move(done).error();
-  orders_.publish(std::move(done->after));
   observe(payment->gateway, ok ? "refunded" : "refund_failed");
   if (!ok) return gateway_error(result.message, result.outcome);
-  return std::move(done->refund);
+  return std::move(*done);
 }
 
 crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
@@ -567,9 +549,9 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   struct Phase1 {
     std::optional<PaymentAnswer> replay;
     std::string refund_id;
-    OrderAfterCommit after;
   };
-  auto first = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Phase1> {
+  auto first = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Phase1> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
     if (auto replay = claim(tx, scope, kRefundRoute, idem, now)) {
@@ -604,9 +586,8 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     if (order_counts) {
       o.payment_status = order_status_after_refunds(o);
       repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-      auto moved = orders_.record_payment_in_tx(tx, actor, o, false);
-      if (!moved) return std::move(moved).error();
-      out.after = std::move(*moved);
+      if (auto moved = orders_.record_payment(work, actor, o, false); !moved)
+        return std::move(moved).error();
     }
     record_audit(tx, actor,
                  {"payment.refund", "payment", p->id,
@@ -617,7 +598,6 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   });
   if (!first) return std::move(first).error();
   if (first->replay) return std::move(*first->replay);
-  orders_.publish(std::move(first->after));
   auto settled = settle_refund(first->refund_id, true);
   if (!settled) {
     release_key(pool_, scope, kRefundRoute, idem);

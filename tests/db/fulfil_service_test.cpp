@@ -3,6 +3,7 @@
 // through the order service's transitions, locations are paced per delivery, and a
 // confirmed event's order totals the quote and reserves its stock — or nothing is written.
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -260,6 +261,51 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   EXPECT_EQ(deliveries_->get(manager_, did2)->status, "delivered");
 }
 
+// The expiry of an unpaid order is the same transition as any cancellation: a delivery
+// already assigned to a driver ends with it, and the driver hears of it.
+TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderEndsItsAssignedDelivery) {
+  const auto pid = product("Expiring pie", 900, units(5));
+  auto customer = user(auth::Role::customer);
+  auto driver_user = user(auth::Role::driver);
+  service::DriverInput in;
+  in.user_id = driver_user.user_id();
+  auto driver = deliveries_->create_driver(manager_, in);
+  ASSERT_TRUE(driver) << driver.error().message;
+  const auto oid = delivery_order(customer, pid);
+  ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
+  const auto did = deliveries_->list(driver_user, {}).items.at(0).id;
+  EXPECT_EQ(item(pid).reserved, units(1));
+  clear_events();
+
+  ASSERT_EQ(orders_->expire_due(util::now_ms() + 24LL * 3'600'000), 1);
+  auto o = order(oid);
+  EXPECT_EQ(o.status, OrderStatus::cancelled);
+  EXPECT_EQ(o.stock_state, domain::StockState::released);
+  EXPECT_TRUE(o.cancel_reason.starts_with("expired: not paid within"));
+  EXPECT_EQ(o.history.back().status, OrderStatus::cancelled);
+  EXPECT_EQ(o.history.back().by, "");
+  EXPECT_EQ(item(pid).reserved, 0);
+  auto d = deliveries_->get(manager_, did);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->status, "failed");
+  EXPECT_EQ(d->failure_reason, "order cancelled");
+  auto updated = events_of("delivery_updated");
+  ASSERT_EQ(updated.size(), 1u);
+  EXPECT_NE(std::find(updated[0].topics.begin(), updated[0].topics.end(),
+                      "driver:" + driver_user.user_id()),
+            updated[0].topics.end());
+  EXPECT_EQ(events_of("order_cancelled").size(), 1u);
+  EXPECT_EQ(events_of("order_updated").size(), 1u);
+  EXPECT_EQ(events_of("menu_updated").size(), 1u);
+  // The release is logged as the expiry's, by nobody.
+  auto logs = repo::list_logs(*pool_->read(), pid, std::nullopt, 10);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs.front().kind, domain::LogKind::release);
+  EXPECT_EQ(logs.front().reason, "order " + o.order_number + " expired");
+  EXPECT_EQ(logs.front().actor_id, "");
+  EXPECT_EQ(orders_->expire_due(util::now_ms() + 24LL * 3'600'000), 0) << "nothing twice";
+}
+
 TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing) {
   const auto cake = product("Event cake", 450, units(20));
   const auto tart = product("Event tart", 300, units(2));
@@ -303,10 +349,30 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
         return p;
       }(),
       {}, "product.stock"));
+  clear_events();
   auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);
+  // Built like any order: the day's number, its first history row, order_created after the
+  // commit with the stock's menu_updated, the customer's order_placed message.
   EXPECT_EQ(o.type, domain::OrderType::event);
+  EXPECT_TRUE(o.order_number.starts_with(o.business_date + "-")) << o.order_number;
+  ASSERT_EQ(o.history.size(), 1u);
+  EXPECT_EQ(o.history[0].reason, "catering event confirmed");
+  EXPECT_EQ(o.history[0].by, manager_.user_id());
+  ASSERT_EQ(events_of("order_created").size(), 1u);
+  EXPECT_EQ(events_of("order_created")[0].data.at("id"), json::value(o.id));
+  EXPECT_EQ(events_of("menu_updated").size(), 1u);
+  EXPECT_EQ(pool_->read()
+                ->exec("SELECT COUNT(*) FROM outbox WHERE type = 'order_placed'")
+                .front()
+                .int64(0),
+            1);
+  auto logs = repo::list_logs(*pool_->read(), cake, std::nullopt, 10);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs.front().kind, domain::LogKind::reserve);
+  EXPECT_EQ(logs.front().reason, "catering event");
+  EXPECT_EQ(logs.front().order_id, o.id);
   EXPECT_EQ(o.customer_id, customer.user_id());
   EXPECT_EQ(o.subtotal, 5400);
   EXPECT_EQ(o.total_amount, 5101);

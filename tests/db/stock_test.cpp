@@ -5,6 +5,7 @@
 
 #include "db/catalogue_fixture.hpp"
 #include "service/stock.hpp"
+#include "service/write_tx.hpp"
 
 namespace crema::test {
 namespace {
@@ -149,8 +150,11 @@ TEST_F(StockTest, LowStockAlertsOncePerCrossing) {
   ASSERT_TRUE(r4.ok());
   EXPECT_EQ(r4.effects.low_alerts.size(), 1u);
 
-  // Published after the commit: one inventory_low event per alert, carrying the item.
-  service::publish_stock_effects(bus_, r4.effects);
+  // Published after the commit (by the unit of work): one inventory_low event per alert,
+  // carrying the item.
+  service::AfterCommit after;
+  after.stock_changed(r4.effects);
+  std::move(after).run(bus_);
   auto low = events_of("inventory_low");
   ASSERT_EQ(low.size(), 1u);
   EXPECT_EQ(low[0].data.at("id").as_string(), milk);
@@ -172,7 +176,9 @@ TEST_F(StockTest, EffectsNameTheProductsThatDependOnTheItems) {
   ASSERT_EQ(r.effects.product_ids.size(), 1u);
   EXPECT_EQ(r.effects.product_ids[0], p->id);
   clear_events();
-  service::publish_stock_effects(bus_, r.effects);
+  service::AfterCommit after;
+  after.stock_changed(r.effects);
+  std::move(after).run(bus_);
   auto updated = events_of("menu_updated");
   ASSERT_EQ(updated.size(), 1u);
   EXPECT_EQ(updated[0].data.at("product_ids").as_array().at(0).as_string(), p->id);
