@@ -21,10 +21,8 @@
 # This is a manual job: it is never part of .ci/run.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 help_or_no_args "$0" "$@"
 
@@ -33,43 +31,18 @@ connections=${CONNECTIONS:-64}
 rounds=${ROUNDS:-5}
 wrk_threads=${WRK_THREADS:-1}
 warmup=${WARMUP:-3s}
-crema_bin=${CREMA_BIN:-build/release/crema}
 
 bash scripts/deps.sh build bench
 
-if [[ -z ${CREMA_BIN:-} ]]; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
-  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-  gen=()
-  if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-  cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' build/release/CMakeCache.txt ||
-    { echo "health.sh: build/release is not a Release build" >&2; exit 1; }
-  cmake --build build/release --target crema
-fi
-[[ -x $crema_bin ]] || { echo "health.sh: no crema binary at $crema_bin" >&2; exit 1; }
-crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+[[ -n ${CREMA_BIN:-} ]] || bench_build build/release crema
+crema_bin=$(bench_bin "${CREMA_BIN:-build/release/crema}")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-bench.XXXXXX")
-chmod 755 "$tmp"  # nginx workers run as an unprivileged user and read the file from here
-crema_pid=''
+bench_tmp crema-bench  # mode 755: nginx workers run as an unprivileged user and read from it
 nginx_started=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $crema_pid ]]; then
-    kill -TERM "$crema_pid" 2>/dev/null || true
-    wait "$crema_pid" 2>/dev/null || true
-  fi
-  if (( nginx_started )); then
-    nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
+stop_nginx() {
+  if (( nginx_started )); then nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_at_exit stop_nginx
 
 cores=$(nproc)
 
@@ -109,48 +82,11 @@ nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
 nginx_started=1
 
 # --- crema: Release, SQLite in the temp dir, rate limits off, no access log ----------------
-crema_port=$(free_port)
-mkdir -p "$tmp/crema"
-(
-  cd "$tmp/crema"
-  export CREMA_LISTEN=127.0.0.1:$crema_port
-  export CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db
-  export CREMA_DATA_DIR=$tmp/crema/var
-  export CREMA_MEDIA_DIR=$tmp/crema/var/media
-  export CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
-  export CREMA_LOG_LEVEL=warn
-  exec "$crema_bin" serve
-) >"$tmp/crema.log" 2>&1 &
-crema_pid=$!
+bench_crema_env "$(free_port)" ''
+bench_serve
+bench_wait_ready nginx "$nginx_port"
 
-# http_status PORT PATH: the status code of one GET, over bash's /dev/tcp (no curl needed).
-http_status() {
-  local line
-  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
-  IFS=' ' read -r -t 5 _ line _ <&3 || line=''
-  exec 3>&-
-  echo "$line"
-}
-wait_ready() {  # NAME PORT
-  local _
-  for _ in $(seq 200); do
-    [[ $(http_status "$2" /health 2>/dev/null) == 200 ]] && return 0
-    if [[ $1 == crema ]] && ! kill -0 "$crema_pid" 2>/dev/null; then
-      echo "health.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; return 1
-    fi
-    sleep 0.05
-  done
-  echo "health.sh: $1 did not answer GET /health with 200 on port $2" >&2
-  return 1
-}
-wait_ready nginx "$nginx_port"
-wait_ready crema "$crema_port"
-
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-raw=$results_dir/health-$stamp.txt
+bench_results health
 
 # to_ms "1.23ms" → 1.23 (wrk prints us, ms or s)
 to_ms() {

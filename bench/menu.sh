@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmark: crema's GET /api/v1/menu (the demo café of `crema seed-demo`) against
 # nginx serving the identical JSON body from a file, on this machine, in one run (SPEC §14:
-# GET /api/v1/menu at ≥ 70% of nginx's requests/s, p99 < 5 ms at 64 connections).
+# GET /api/v1/menu at ≥ 70% of nginx's requests/s, p99 < 5 ms at 64 connections) — once per
+# content coding (SPEC §13): uncompressed (no Accept-Encoding), gzip and Brotli. nginx
+# serves the compressed copies with gzip_static and brotli_static (Debian's
+# libnginx-mod-http-brotli-static), from the very bytes crema sends for that coding, so both
+# put the same bytes on the wire.
 #
 #   bench/menu.sh
 #
@@ -10,6 +14,7 @@
 #   ROUNDS [5]       measured rounds per server, alternated (nginx, crema, nginx, ...); the
 #                    median of each figure is reported
 #   WRK_THREADS [1]  wrk threads                          WARMUP [3s]       unmeasured first run
+#   ENCODINGS ["identity gzip br"]  the codings measured, each as Accept-Encoding
 #   CREMA_BIN [build/release/crema]  the binary to measure; built (Release) when it is the
 #                    default and missing or stale
 #
@@ -25,10 +30,8 @@
 # This is a manual job: it is never part of .ci/run.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 help_or_no_args "$0" "$@"
 
@@ -37,65 +40,33 @@ connections=${CONNECTIONS:-64}
 rounds=${ROUNDS:-5}
 wrk_threads=${WRK_THREADS:-1}
 warmup=${WARMUP:-3s}
-crema_bin=${CREMA_BIN:-build/release/crema}
+read -r -a encodings <<<"${ENCODINGS:-identity gzip br}"
+brotli_module=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
 bash scripts/deps.sh build bench
 
-if [[ -z ${CREMA_BIN:-} ]]; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
-  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-  gen=()
-  if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-  cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' build/release/CMakeCache.txt ||
-    { echo "menu.sh: build/release is not a Release build" >&2; exit 1; }
-  cmake --build build/release --target crema
-fi
-[[ -x $crema_bin ]] || { echo "menu.sh: no crema binary at $crema_bin" >&2; exit 1; }
-crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+[[ -n ${CREMA_BIN:-} ]] || bench_build build/release crema
+crema_bin=$(bench_bin "${CREMA_BIN:-build/release/crema}")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-bench.XXXXXX")
-chmod 755 "$tmp"  # nginx workers run as an unprivileged user and read the file from here
-crema_pid=''
+bench_tmp crema-bench  # mode 755: nginx workers run as an unprivileged user and read from it
 nginx_started=0
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $crema_pid ]]; then
-    kill -TERM "$crema_pid" 2>/dev/null || true
-    wait "$crema_pid" 2>/dev/null || true
-  fi
-  if (( nginx_started )); then
-    nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
+stop_nginx() {
+  if (( nginx_started )); then nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -s stop 2>/dev/null; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_at_exit stop_nginx
 
 cores=$(nproc)
 
 # --- crema first: the demo menu, whose body nginx will serve too ---------------------------
-crema_port=$(free_port)
-mkdir -p "$tmp/crema"
-crema_env=("CREMA_LISTEN=127.0.0.1:$crema_port" "CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db"
-           "CREMA_DATA_DIR=$tmp/crema/var" "CREMA_MEDIA_DIR=$tmp/crema/var/media"
-           CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
-           CREMA_LOG_LEVEL=warn)
-(cd "$tmp/crema" && env "${crema_env[@]}" "$crema_bin" seed-demo) >"$tmp/seed.log" 2>&1 ||
-  { echo "menu.sh: seed-demo failed:" >&2; cat "$tmp/seed.log" >&2; exit 1; }
-(
-  cd "$tmp/crema"
-  exec env "${crema_env[@]}" "$crema_bin" serve
-) >"$tmp/crema.log" 2>&1 &
-crema_pid=$!
+bench_crema_env "$(free_port)" ''
+bench_crema seed-demo
+bench_serve
 
 # --- nginx: one worker per core, the same menu body as a file, access log off -------------
 nginx_port=$(free_port)
 mkdir -p "$tmp/nginx/www/api/v1" "$tmp/nginx/logs"
 cat >"$tmp/nginx/nginx.conf" <<EOF
+load_module $brotli_module;
 worker_processes $cores;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/logs/error.log warn;
@@ -118,58 +89,46 @@ http {
     listen 127.0.0.1:$nginx_port;
     root $tmp/nginx/www;
     location = /health { }
-    location = /api/v1/menu { }
+    # gzip_http_version 1.0: the script's own checks fetch with HTTP/1.0 (wrk speaks 1.1).
+    location = /api/v1/menu { gzip_static on; gzip_http_version 1.0; brotli_static on; }
   }
 }
 EOF
 
-# http_status PORT PATH: the status code of one GET, over bash's /dev/tcp (no curl needed).
-http_status() {
-  local line
-  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
-  IFS=' ' read -r -t 5 _ line _ <&3 || line=''
-  exec 3>&-
-  echo "$line"
-}
-wait_ready() {  # NAME PORT
-  local _
-  for _ in $(seq 200); do
-    [[ $(http_status "$2" /health 2>/dev/null) == 200 ]] && return 0
-    if [[ $1 == crema ]] && ! kill -0 "$crema_pid" 2>/dev/null; then
-      echo "menu.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; return 1
-    fi
-    sleep 0.05
-  done
-  echo "menu.sh: $1 did not answer GET /health with 200 on port $2" >&2
-  return 1
-}
-wait_ready crema "$crema_port"
-
-# body PORT PATH: the body of one GET (HTTP/1.0, so the server closes after it).
+# body PORT PATH [CODING]: the raw body of one GET (HTTP/1.0, so the server closes after it),
+# asked with Accept-Encoding: CODING; binary-safe (bash reads the head from the socket one
+# byte at a time, cat takes the rest).
 body() {
-  local response
+  local ask='' line
+  [[ -n ${3:-} && $3 != identity ]] && ask="Accept-Encoding: $3"$'\r\n'
   exec 3<>"/dev/tcp/127.0.0.1/$1"
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-  response=$(cat <&3)
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s\r\n' "$2" "$ask" >&3
+  while IFS= read -r line <&3; do [[ $line == $'\r' || -z $line ]] && break; done
+  cat <&3
   exec 3>&-
-  printf '%s' "${response#*$'\r\n\r\n'}"
 }
 body "$crema_port" /api/v1/menu >"$tmp/nginx/www/api/v1/menu"
+# The compressed copies crema sends, for nginx's gzip_static and brotli_static.
+body "$crema_port" /api/v1/menu gzip >"$tmp/nginx/www/api/v1/menu.gz"
+body "$crema_port" /api/v1/menu br >"$tmp/nginx/www/api/v1/menu.br"
+gzip -dc "$tmp/nginx/www/api/v1/menu.gz" | cmp -s - "$tmp/nginx/www/api/v1/menu" ||
+  bench_fail "crema's gzip copy does not decode to the menu"
+declare -A wire_bytes=(
+  [identity]=$(wc -c <"$tmp/nginx/www/api/v1/menu")
+  [gzip]=$(wc -c <"$tmp/nginx/www/api/v1/menu.gz")
+  [br]=$(wc -c <"$tmp/nginx/www/api/v1/menu.br")
+)
 printf '{"status":"ok"}' >"$tmp/nginx/www/health"
 menu_bytes=$(wc -c <"$tmp/nginx/www/api/v1/menu")
 grep -q '"categories"' "$tmp/nginx/www/api/v1/menu" ||
-  { echo "menu.sh: GET /api/v1/menu did not answer a menu" >&2; exit 1; }
+  bench_fail "GET /api/v1/menu did not answer a menu"
 chmod -R a+rX "$tmp/nginx"
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -t -q
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
 nginx_started=1
-wait_ready nginx "$nginx_port"
+bench_wait_ready nginx "$nginx_port"
 
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-raw=$results_dir/menu-$stamp.txt
+bench_results menu
 
 # to_ms "1.23ms" → 1.23 (wrk prints us, ms or s)
 to_ms() {
@@ -179,21 +138,27 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# run_wrk NAME PORT DURATION → appends "rps p50 p99 errors" to $tmp/NAME.txt
+# run_wrk NAME PORT DURATION CODING [warmup] → appends "rps p50 p99 errors transfer/s" to
+# $tmp/NAME-CODING.txt
 run_wrk() {
-  local name=$1 port=$2 dur=$3 out
-  out=$(wrk -t"$wrk_threads" -c"$connections" -d"$dur" --latency "http://127.0.0.1:$port/api/v1/menu")
-  printf '### %s %s\n%s\n\n' "$name" "$dur" "$out" >>"$raw"
-  [[ ${4:-} == warmup ]] && return 0
-  local rps p50 p99 errs
+  local name=$1 port=$2 dur=$3 coding=$4 out
+  local header=()
+  [[ $coding != identity ]] && header=(-H "Accept-Encoding: $coding")
+  out=$(wrk -t"$wrk_threads" -c"$connections" -d"$dur" --latency "${header[@]}" \
+    "http://127.0.0.1:$port/api/v1/menu")
+  printf '### %s %s %s\n%s\n\n' "$name" "$coding" "$dur" "$out" >>"$raw"
+  [[ ${5:-} == warmup ]] && return 0
+  local rps p50 p99 errs transfer
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  transfer=$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
   errs=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { for (i = 3; i <= NF; i += 2) n += $(i + 1) } END { print n + 0 }' <<<"$out")
-  echo "$rps $p50 $p99 $errs" >>"$tmp/$name.txt"
+  echo "$rps $p50 $p99 $errs $transfer" >>"$tmp/$name-$coding.txt"
   local note=''
   if (( errs > 0 )); then note="   ($errs errors)"; fi
-  printf '  %-6s round: %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms%s\n' "$name" "$rps" "$p50" "$p99" "$note"
+  printf '  %-6s %-8s round: %10.0f req/s   p50 %7.3f ms   p99 %7.3f ms   %s/s%s\n' \
+    "$name" "$coding" "$rps" "$p50" "$p99" "$transfer" "$note"
 }
 
 median() {  # median of column $1 of file $2
@@ -208,8 +173,11 @@ os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
   echo "machine: $cores cores ($model), $mem, $os, kernel $(uname -r)"
   echo "crema:   $("$crema_bin" --version 2>/dev/null | head -n1 || echo '?'), $crema_bin"
   echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //'), $cores workers, access_log off"
-  echo "body:    the demo menu, $menu_bytes bytes of JSON (the same file for nginx)"
-  echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds each, alternated"
+  echo "body:    the demo menu, $menu_bytes bytes of JSON (the same file for nginx);" \
+       "gzip ${wire_bytes[gzip]} bytes, br ${wire_bytes[br]} bytes (crema's copies, made once" \
+       "per cache refresh; nginx serves the same files with gzip_static/brotli_static)"
+  echo "load:    wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds each," \
+       "alternated, per coding: ${encodings[*]}"
 } | tee "$raw"
 echo "note:    wrk and the server share the same $cores cores; compare the ratio, not absolute figures"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -219,26 +187,43 @@ if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 0.5) }'; then
 fi
 echo
 
-echo "warm-up ($warmup each)"
-run_wrk nginx "$nginx_port" "$warmup" warmup
-run_wrk crema "$crema_port" "$warmup" warmup
-echo "measuring"
-for _ in $(seq "$rounds"); do
-  run_wrk nginx "$nginx_port" "$duration"
-  run_wrk crema "$crema_port" "$duration"
+# Every answer must really come in the coding asked for (and nginx must serve its copy).
+for coding in "${encodings[@]}"; do
+  for port in "$crema_port" "$nginx_port"; do
+    got=$(body "$port" /api/v1/menu "$coding" | wc -c)
+    if [[ $got != "${wire_bytes[$coding]}" ]]; then
+      echo "menu.sh: port $port answered $got bytes for $coding, not ${wire_bytes[$coding]}" >&2
+      exit 1
+    fi
+  done
 done
 
-n_rps=$(median 1 "$tmp/nginx.txt"); c_rps=$(median 1 "$tmp/crema.txt")
-n_p50=$(median 2 "$tmp/nginx.txt"); c_p50=$(median 2 "$tmp/crema.txt")
-n_p99=$(median 3 "$tmp/nginx.txt"); c_p99=$(median 3 "$tmp/crema.txt")
-errors=$(awk '{ n += $4 } END { print n + 0 }' "$tmp/nginx.txt" "$tmp/crema.txt")
-ratio=$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.1f", 100 * a / b }')
+errors=0
+summary=()
+for coding in "${encodings[@]}"; do
+  echo "$coding: warm-up ($warmup each)"
+  run_wrk nginx "$nginx_port" "$warmup" "$coding" warmup
+  run_wrk crema "$crema_port" "$warmup" "$coding" warmup
+  echo "$coding: measuring"
+  for _ in $(seq "$rounds"); do
+    run_wrk nginx "$nginx_port" "$duration" "$coding"
+    run_wrk crema "$crema_port" "$duration" "$coding"
+  done
+  n="$tmp/nginx-$coding.txt"
+  c="$tmp/crema-$coding.txt"
+  n_rps=$(median 1 "$n"); c_rps=$(median 1 "$c")
+  n_p50=$(median 2 "$n"); c_p50=$(median 2 "$c")
+  n_p99=$(median 3 "$n"); c_p99=$(median 3 "$c")
+  errors=$((errors + $(awk '{ n += $4 } END { print n + 0 }' "$n" "$c")))
+  ratio=$(awk -v a="$c_rps" -v b="$n_rps" 'BEGIN { printf "%.1f", 100 * a / b }')
+  summary+=("$(printf '%-8s %7d B  nginx %8.0f req/s p50 %6.3f p99 %6.3f ms   crema %8.0f req/s p50 %6.3f p99 %6.3f ms   %5s%%' \
+    "$coding" "${wire_bytes[$coding]}" "$n_rps" "$n_p50" "$n_p99" "$c_rps" "$c_p50" "$c_p99" "$ratio")")
+  echo
+done
 
-echo
-printf 'median of %d rounds          req/s     p50 ms    p99 ms\n' "$rounds"
-printf '  nginx (static file)  %10.0f  %9.3f %9.3f\n' "$n_rps" "$n_p50" "$n_p99"
-printf '  crema GET /api/v1/menu %8.0f  %9.3f %9.3f\n' "$c_rps" "$c_p50" "$c_p99"
-printf 'crema / nginx: %s%% of the requests/s (SPEC §14 asks for at least 70%%; p99 under 5 ms)\n' "$ratio"
+echo "median of $rounds rounds, per coding (bytes: the menu's body on the wire)"
+for line in "${summary[@]}"; do echo "  $line"; done
+echo "crema / nginx: the last column (SPEC §14 asks for at least 70% of the requests/s; p99 under 5 ms)"
 if (( errors > 0 )); then
   printf 'WARNING: %d non-2xx responses or socket errors; the figures are suspect\n' "$errors"
 fi
@@ -246,7 +231,5 @@ echo "raw wrk output: ${raw#"$root"/}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$raw"
 {
   echo
-  echo "median nginx: $n_rps req/s, p50 $n_p50 ms, p99 $n_p99 ms"
-  echo "median crema: $c_rps req/s, p50 $c_p50 ms, p99 $c_p99 ms"
-  echo "ratio crema/nginx: $ratio%"
+  for line in "${summary[@]}"; do echo "$line"; done
 } >>"$raw"

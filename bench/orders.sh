@@ -27,10 +27,8 @@
 # This is a manual job: it is never part of .ci/run.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 help_or_no_args "$0" "$@"
 
@@ -38,69 +36,29 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 wrk_threads=${WRK_THREADS:-1}
 warmup=${WARMUP:-3s}
-crema_bin=${CREMA_BIN:-build/release/crema}
 
 bash scripts/deps.sh build bench
 
-if [[ -z ${CREMA_BIN:-} ]]; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
-  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-  gen=()
-  if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-  cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build/release --target crema
-fi
-[[ -x $crema_bin ]] || { echo "orders.sh: no crema binary at $crema_bin" >&2; exit 1; }
-crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+[[ -n ${CREMA_BIN:-} ]] || bench_build build/release crema
+crema_bin=$(bench_bin "${CREMA_BIN:-build/release/crema}")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-bench.XXXXXX")
-crema_pid=''
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $crema_pid ]]; then
-    kill -TERM "$crema_pid" 2>/dev/null || true
-    wait "$crema_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+bench_tmp crema-bench
 port=$(free_port)
-db_url=${DATABASE_URL:-sqlite://$tmp/crema.db}
-crema_env=("CREMA_LISTEN=127.0.0.1:$port" "CREMA_DATABASE_URL=$db_url" "CREMA_DATA_DIR=$tmp/var"
-           "CREMA_MEDIA_DIR=$tmp/var/media" CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0
-           CREMA_AUTH_RATE_PER_MIN=0 CREMA_LOG_LEVEL=warn)
+db_url=${DATABASE_URL:-sqlite://$tmp/crema/crema.db}
+bench_crema_env "$port" "$db_url"
 password='bench password 0123456789'
-printf '%s' "$password" | env "${crema_env[@]}" "$crema_bin" create-admin \
-  --email bench@crema.test --password-stdin >"$tmp/admin.log" 2>&1 ||
-  { echo "orders.sh: create-admin failed:" >&2; cat "$tmp/admin.log" >&2; exit 1; }
-env "${crema_env[@]}" "$crema_bin" serve >"$tmp/crema.log" 2>&1 &
-crema_pid=$!
-for _ in $(seq 200); do
-  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  kill -0 "$crema_pid" 2>/dev/null || { echo "orders.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; exit 1; }
-  sleep 0.05
-done
-
-api() {  # METHOD PATH BODY → the JSON answer
-  curl -fsS -X "$1" "http://127.0.0.1:$port$2" -H 'Content-Type: application/json' \
-    ${token:+-H "Authorization: Bearer $token"} --data "$3"
-}
-json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-token=''
-token=$(api POST /api/v1/auth/login "{\"email\":\"bench@crema.test\",\"password\":\"$password\"}" |
-  json_field token)
+bench_create_admin bench@crema.test "$password"
+bench_serve
+token=$(bench_login bench@crema.test "$password")
 products=${PRODUCTS:-1}
 [[ $products =~ ^[1-9][0-9]*$ ]] || { echo "orders.sh: PRODUCTS must be a positive integer" >&2; exit 2; }
 bodies=''
 for i in $(seq "$products"); do
-  product=$(api POST /api/v1/products \
-    "{\"name\":\"Bench croissant $i\",\"category\":\"Bench\",\"price\":1.8,\"prep_minutes\":3,\"stock\":1000000000}" |
-    json_field id)
+  made=$(bench_request POST /api/v1/products \
+    "{\"name\":\"Bench croissant $i\",\"category\":\"Bench\",\"price\":1.8,\"prep_minutes\":3,\"stock\":1000000000}" \
+    "$token")
+  product=$(bench_json_field "$made" id)
+  [[ -n $product ]] || bench_fail "product creation failed: $made"
   bodies+="  '{\"type\":\"takeaway\",\"items\":[{\"product_id\":\"$product\",\"quantity\":1}]}',"$'\n'
 done
 
@@ -116,9 +74,7 @@ request = function()
 end
 LUA
 
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-raw=$results_dir/orders-$(date -u +%Y%m%dT%H%M%SZ).txt
+bench_results orders
 store=sqlite
 [[ $db_url == postgres* ]] && store=postgresql
 {
@@ -144,9 +100,7 @@ echo "POST /api/v1/orders: $rps orders/s, p50 $p50, p99 $p99, non-2xx $errs" | t
 if [[ $store == postgresql && -n ${PGBENCH_URL:-} ]]; then
   pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)
   [[ -x $pgbench ]] || { echo "orders.sh: pgbench not found" >&2; exit 1; }
-  kill -TERM "$crema_pid" 2>/dev/null || true  # the cores are pgbench's now
-  wait "$crema_pid" 2>/dev/null || true
-  crema_pid=''
+  bench_stop_crema  # the cores are pgbench's now
   "$pgbench" -i -q -s 10 "$PGBENCH_URL" >>"$raw" 2>&1
   checkpoint "$PGBENCH_URL"
   secs=${duration%s}

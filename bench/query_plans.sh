@@ -13,10 +13,8 @@
 # minutes (mostly the build and the 100,000 inserts); never part of CI.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case ${1:-} in
   -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -24,27 +22,12 @@ esac
 products=${1:-100000}
 
 bash scripts/deps.sh build test
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-gen=()
-if [[ ! -f build/bench/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-cmake -S . -B build/bench "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCREMA_BUILD_BENCH=ON \
-  -DCREMA_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench --parallel "${CREMA_BUILD_JOBS:-$(nproc)}" --target crema_query_plans
+bench_build build/bench -DCREMA_BUILD_BENCH=ON -DCREMA_BUILD_TESTS=OFF crema_query_plans
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-plans.XXXXXX")
-chmod 755 "$tmp"  # the cluster runs as the postgres user, which must reach $tmp/pg
+bench_tmp crema-plans  # mode 755: the cluster runs as the postgres user, which must reach $tmp/pg
 pg_dir=$tmp/pg
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  bash scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_pg() { bash scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1; }
+bench_at_exit stop_pg
 
 pg_url=$(PG_FSYNC=on bash scripts/pg-cluster.sh start "$pg_dir" "$(free_port)")
 pg_db=${pg_url%/postgres}/crema_plans

@@ -18,10 +18,8 @@
 # when missing (scripts/deps.sh security). A manual job: never part of .ci/run.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 what=${1:-all}
 case $what in
@@ -31,60 +29,23 @@ case $what in
 esac
 
 bash scripts/deps.sh build security
-crema_bin=${CREMA_BIN:-build/release/crema}
 if [[ -z ${CREMA_BIN:-} ]]; then
   bash scripts/run.sh --build-only >/dev/null
 fi
-[[ -x $crema_bin ]] || { echo "security.sh: no crema binary at $crema_bin" >&2; exit 1; }
-crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+crema_bin=$(bench_bin "${CREMA_BIN:-build/release/crema}")
 
 results=$root/bench/results
 mkdir -p "$results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-security.XXXXXX")
-crema_pid=''
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_crema
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-stop_crema() {
-  if [[ -n $crema_pid ]]; then
-    kill -TERM "$crema_pid" 2>/dev/null || true
-    wait "$crema_pid" 2>/dev/null || true
-    crema_pid=''
-  fi
-}
+bench_tmp crema-security
 
 # start_crema SCHEME [EXTRA_ENV...]: the seeded demo café on a free port; sets $port.
 start_crema() {
-  local scheme=$1
-  shift
-  port=$(free_port)
-  mkdir -p "$tmp/crema"
-  local env_vars=("CREMA_LISTEN=127.0.0.1:$port" "CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db"
-                  "CREMA_DATA_DIR=$tmp/crema/var" "CREMA_MEDIA_DIR=$tmp/crema/var/media"
-                  CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
-                  CREMA_LOG_LEVEL=warn "$@")
-  if [[ ! -f $tmp/crema/crema.db ]]; then
-    env "${env_vars[@]}" "$crema_bin" seed-demo >"$tmp/seed.log" 2>&1 ||
-      { cat "$tmp/seed.log" >&2; exit 1; }
-  fi
-  env "${env_vars[@]}" "$crema_bin" serve >"$tmp/crema.log" 2>&1 &
-  crema_pid=$!
-  for _ in $(seq 100); do
-    curl -ksf "$scheme://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "security.sh: crema did not start:" >&2
-  cat "$tmp/crema.log" >&2
-  exit 1
+  shift  # the scheme: bench_serve asks over HTTPS when CREMA_TLS_CERT is set
+  bench_crema_env "$(free_port)" '' "$@"
+  port=$crema_port
+  if [[ ! -f $tmp/crema/crema.db ]]; then bench_crema seed-demo; fi
+  bench_serve
 }
 
 # demo_token ROLE: an access token of the demo café's ROLE account (manager, admin).
@@ -153,7 +114,7 @@ run_sqlmap() {
       found=1
     fi
   done
-  stop_crema
+  bench_stop_crema
   if (( found )); then
     echo "RESULT sqlmap: INJECTION FOUND (see $out)"
     return 1
@@ -175,7 +136,7 @@ run_testssl() {
     "https://127.0.0.1:$port/health" >"$out" 2>&1 || true
   local hsts
   hsts=$(curl -ksI "https://127.0.0.1:$port/health" | tr -d '\r' | grep -i '^strict-transport-security:' || true)
-  stop_crema
+  bench_stop_crema
   # Weak protocols offered, weak cipher categories, or vulnerabilities. The certificate
   # section is left out: it grades the throwaway self-signed certificate made above (no
   # chain of trust, no CRL/OCSP), not Crema's TLS configuration.
@@ -226,7 +187,7 @@ run_slowhttp() {
     sleep 2
     probe_loop "$((secs - 4))" "$probes"
     wait "$attack" || true
-    stop_crema
+    bench_stop_crema
     local total ok worst
     total=$(wc -l <"$probes")
     ok=$(grep -c '^200 ' "$probes" || true)

@@ -26,10 +26,8 @@
 # bench/results/ (not committed). This is a manual job: it is never part of .ci/run.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 help_or_no_args "$0" "$@"
 
@@ -38,99 +36,36 @@ events=${EVENTS:-20}
 event=${EVENT:-order_created}
 gap_ms=${GAP_MS:-200}
 parallel=${PARALLEL:-256}
-crema_bin=${CREMA_BIN:-build/release/crema}
-fanout_bin=${FANOUT_BIN:-build/release/bench/crema_ws_fanout}
 
 # Every client is a file descriptor, on both sides.
 want_fds=$((clients + 1024))
 if (( $(ulimit -n) < want_fds )); then
   ulimit -n "$want_fds" 2>/dev/null ||
-    { echo "ws_fanout.sh: cannot raise ulimit -n to $want_fds (now $(ulimit -n))" >&2; exit 1; }
+    bench_fail "cannot raise ulimit -n to $want_fds (now $(ulimit -n))"
 fi
 
 if [[ -z ${CREMA_BIN:-} || -z ${FANOUT_BIN:-} ]]; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
-  export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-  gen=()
-  if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
-  cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCREMA_BUILD_BENCH=ON >/dev/null
-  grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' build/release/CMakeCache.txt ||
-    { echo "ws_fanout.sh: build/release is not a Release build" >&2; exit 1; }
-  cmake --build build/release --target crema crema_ws_fanout
+  bench_build build/release -DCREMA_BUILD_BENCH=ON crema crema_ws_fanout
 fi
-for b in "$crema_bin" "$fanout_bin"; do
-  [[ -x $b ]] || { echo "ws_fanout.sh: no executable at $b" >&2; exit 1; }
-done
-crema_bin=$(cd "$(dirname "$crema_bin")" && pwd)/$(basename "$crema_bin")
+crema_bin=$(bench_bin "${CREMA_BIN:-build/release/crema}")
+fanout_bin=$(bench_bin "${FANOUT_BIN:-build/release/bench/crema_ws_fanout}")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crema-bench.XXXXXX")
-crema_pid=''
-# shellcheck disable=SC2317  # reached through the EXIT trap
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $crema_pid ]]; then
-    kill -TERM "$crema_pid" 2>/dev/null || true
-    wait "$crema_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port=$(free_port)
-mkdir -p "$tmp/crema"
-crema_env=("CREMA_LISTEN=127.0.0.1:$port" "CREMA_DATABASE_URL=sqlite://$tmp/crema/crema.db"
-           "CREMA_DATA_DIR=$tmp/crema/var" "CREMA_MEDIA_DIR=$tmp/crema/var/media"
-           CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
-           CREMA_LOG_LEVEL=warn)
+bench_tmp crema-bench
+bench_crema_env "$(free_port)" ''
 email=bench-admin@example.com
 password='bench password 0123456789'
-(cd "$tmp/crema" && printf '%s\n' "$password" |
-   env "${crema_env[@]}" "$crema_bin" create-admin --email "$email" --password-stdin) \
-  >"$tmp/admin.log" 2>&1 || { echo "ws_fanout.sh: create-admin failed:" >&2; cat "$tmp/admin.log" >&2; exit 1; }
-(
-  cd "$tmp/crema"
-  exec env "${crema_env[@]}" "$crema_bin" serve
-) >"$tmp/crema.log" 2>&1 &
-crema_pid=$!
+bench_create_admin "$email" "$password"
+bench_serve
+token=$(bench_login "$email" "$password")
+made=$(bench_request POST /api/v1/products '{"name":"Fan-out bun","category":"Bench","price":2}' "$token")
+product=$(bench_json_field "$made" id)
+[[ -n $product ]] || bench_fail "product creation failed: $made"
 
-# request METHOD PATH [BODY] [TOKEN]: the body of one answer (HTTP/1.0, bash's /dev/tcp).
-request() {
-  local method=$1 path=$2 body=${3:-} token=${4:-} response auth=''
-  [[ -n $token ]] && auth="Authorization: Bearer $token"$'\r\n'
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-    "$method" "$path" "$auth" "${#body}" "$body" >&3
-  response=$(cat <&3)
-  exec 3>&-
-  printf '%s' "${response#*$'\r\n\r\n'}"
-}
-json_field() {  # JSON FIELD: a top-level string field (the bodies here are flat enough)
-  sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$1"
-}
-
-for _ in $(seq 200); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  kill -0 "$crema_pid" 2>/dev/null || { echo "ws_fanout.sh: crema exited:" >&2; cat "$tmp/crema.log" >&2; exit 1; }
-  sleep 0.05
-done
-login=$(request POST /api/v1/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}")
-token=$(json_field "$login" token)
-[[ -n $token ]] || { echo "ws_fanout.sh: login failed: $login" >&2; exit 1; }
-made=$(request POST /api/v1/products '{"name":"Fan-out bun","category":"Bench","price":2}' "$token")
-product=$(json_field "$made" id)
-[[ -n $product ]] || { echo "ws_fanout.sh: product creation failed: $made" >&2; exit 1; }
-
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-raw=$results_dir/ws_fanout-$(date -u +%Y%m%dT%H%M%SZ).txt
+bench_results ws_fanout
 echo "machine: $(nproc) cores, $(uname -sr); load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$raw"
-echo "crema: $crema_bin (pid $crema_pid), port $port; $clients clients, $events $event events, ${gap_ms} ms apart" | tee -a "$raw"
+echo "crema: $crema_bin (pid $crema_pid), port $crema_port; $clients clients, $events $event events, ${gap_ms} ms apart" | tee -a "$raw"
 rc=0
-"$fanout_bin" --port "$port" --token "$token" --product "$product" --clients "$clients" \
+"$fanout_bin" --port "$crema_port" --token "$token" --product "$product" --clients "$clients" \
   --events "$events" --gap-ms "$gap_ms" --parallel "$parallel" --server-pid "$crema_pid" \
   --event "$event" 2>&1 | tee -a "$raw" || rc=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$raw"

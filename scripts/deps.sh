@@ -3,13 +3,14 @@
 #
 #   scripts/deps.sh [GROUP...]      GROUP: build (default), test, bench, lint, security, all
 #
-#   build  compiler, CMake/Ninja/ccache and every library the binary links, plus node/npm
-#          (the build fetches swagger-ui-dist from npm for GET /docs)
+#   build  compiler, CMake/Ninja/ccache, lld (faster links) and every library the binary links,
+#          python3 (the unity build's name check, cmake/unity_names.py), plus node/npm (the
+#          build fetches swagger-ui-dist from npm for GET /docs)
 #   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself),
 #          the openssl command (the TLS tests make throwaway certificates with it), and
 #          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests), and nginx
 #          (the scale-out test puts two instances behind it)
-#   bench  wrk and nginx-light (bench/health.sh)
+#   bench  wrk, nginx-light and its brotli_static module (bench/health.sh, bench/menu.sh)
 #   lint   clang-format, clang-tidy and shellcheck
 #   security  sqlmap, testssl.sh and slowhttptest (bench/security.sh)
 #
@@ -19,11 +20,11 @@
 set -euo pipefail
 
 readonly build_pkgs=(
-  build-essential g++ cmake ninja-build ccache pkg-config
+  build-essential g++ cmake ninja-build ccache pkg-config lld python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libspdlog-dev libfmt-dev prometheus-cpp-dev
   libhiredis-dev libsqlite3-dev libpq-dev libcli11-dev libcurl4-openssl-dev
-  libhowardhinnant-date-dev libvips-dev
+  libhowardhinnant-date-dev libvips-dev libbrotli-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata ca-certificates
 )
@@ -31,7 +32,7 @@ readonly build_pkgs=(
 # may upgrade postgresql-15 in place under a running server. test.sh installs both groups
 # in one go before starting anything.
 readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml nginx-light)
-readonly bench_pkgs=(wrk nginx-light)
+readonly bench_pkgs=(wrk nginx-light libnginx-mod-http-brotli-static)
 readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 readonly security_pkgs=(sqlmap testssl.sh slowhttptest curl openssl)
 

@@ -5,7 +5,9 @@
 #
 #   1. installs missing Debian packages (scripts/deps.sh build test)
 #   2. builds build/release (Release) and build/asan (Debug, -O1, ASan + UBSan)
-#   3. installs the OpenAPI linter (@redocly/cli, pinned by tests/tools) under build/tools
+#   3. installs the npm test tools pinned by tests/tools (the OpenAPI linter @redocly/cli; ajv,
+#      which checks every e2e answer against the OpenAPI document; openapi-typescript,
+#      openapi-fetch and typescript for the typed-client drift guard) under build/tools
 #   4. starts a throwaway PostgreSQL 15 and Redis on free loopback ports, data in a temp dir
 #   5. runs ctest in build/release, then in build/asan; both always run
 #   6. stops PostgreSQL and Redis and removes the temp dir, also on failure or Ctrl-C
@@ -15,7 +17,7 @@
 #
 # Environment: CREMA_BUILD_JOBS (default: nproc), CREMA_TEST_JOBS (ctest -j, default 2),
 # CI=true (no colour). The tests receive CREMA_TEST_PG_URL, CREMA_TEST_REDIS_URL,
-# CREMA_TEST_REQUIRE_PG=1, CREMA_TEST_SCRIPTS_DIR and CREMA_TEST_REDOCLY.
+# CREMA_TEST_REQUIRE_PG=1, CREMA_TEST_SCRIPTS_DIR, CREMA_TEST_REDOCLY and CREMA_TEST_TOOLS.
 # Exits non-zero when a build or any test fails.
 set -euo pipefail
 
@@ -46,20 +48,33 @@ export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_fi
 t_start=$SECONDS
 phase_names=()
 phase_secs=()
+phase_cpus=()
 phase_name=''
 phase_t0=0
+phase_cpu0=0
+# The processor time (user + system) of everything this script has run and waited for, in
+# seconds: on a shared machine the wall-clock time of a phase says as much about the other
+# users as about this run; its CPU time much less.
+cpu_secs() {
+  local stat
+  read -ra stat <"/proc/$$/stat" 2>/dev/null || { echo 0; return; }
+  echo $(((stat[15] + stat[16]) / ${clk_tck:=$(getconf CLK_TCK 2>/dev/null || echo 100)}))
+}
 phase() {  # ends the running phase (recording its time) and starts the next one
   phase_end
   phase_name=$1
   phase_t0=$SECONDS
+  phase_cpu0=$(cpu_secs)
   printf '\n%s==> %s%s\n' "$c_bold" "$1" "$c_off"
 }
 phase_end() {
   [[ -n $phase_name ]] || return 0
-  local took=$((SECONDS - phase_t0))
+  local took=$((SECONDS - phase_t0)) cpu=$(($(cpu_secs) - phase_cpu0))
   phase_names+=("$phase_name")
   phase_secs+=("$took")
-  printf '%s--- %s: %s%s\n' "$c_bold" "$phase_name" "$(fmt_secs "$took")" "$c_off"
+  phase_cpus+=("$cpu")
+  printf '%s--- %s: %s (CPU %s)%s\n' "$c_bold" "$phase_name" "$(fmt_secs "$took")" \
+    "$(fmt_secs "$cpu")" "$c_off"
   phase_name=''
 }
 
@@ -80,12 +95,15 @@ cleanup() {
   if [[ -n $redis_dir ]]; then bash scripts/redis-server.sh stop "$redis_dir" || true; fi
   [[ -n $tmp ]] && rm -rf "$tmp"
   (( rc == 0 && status != 0 )) && rc=$status
-  printf '\n%sSummary%s\n' "$c_bold" "$c_off"
+  printf '\n%sSummary%s (wall clock, then processor time: user + system)\n' "$c_bold" "$c_off"
   local i
   for i in "${!phase_names[@]}"; do
-    printf '  %-48s %s\n' "${phase_names[$i]}" "$(fmt_secs "${phase_secs[$i]}")"
+    printf '  %-48s %8s  CPU %8s\n' "${phase_names[$i]}" "$(fmt_secs "${phase_secs[$i]}")" \
+      "$(fmt_secs "${phase_cpus[$i]}")"
   done
-  printf '  %-48s %s\n' total "$(fmt_secs $((SECONDS - t_start)))"
+  printf '  %-48s %8s  CPU %8s\n' total "$(fmt_secs $((SECONDS - t_start)))" \
+    "$(fmt_secs "$(cpu_secs)")"
+  printf '  load average at the end: %s (%s cores)\n' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
   for i in "${results[@]}"; do printf '  %s\n' "$i"; done
   if (( rc == 0 )); then
     printf '%stest.sh: all passed%s\n' "$c_green" "$c_off"
@@ -101,6 +119,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 printf 'crema test run: %s cores, %s, %s\n' "$(nproc)" "$(uname -sr)" "$(g++ --version 2>/dev/null | head -n1 || echo 'no g++ yet')"
+printf 'load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 phase "dependencies (scripts/deps.sh build test)"
 bash scripts/deps.sh build test
@@ -130,17 +149,18 @@ if (( ! quick )); then
   cmake --build build/asan --parallel "$build_jobs"
 fi
 
-phase "OpenAPI linter (@redocly/cli into build/tools)"
+phase "npm test tools (tests/tools into build/tools)"
 tools=$root/build/tools
 mkdir -p "$tools"
 if ! cmp -s tests/tools/package-lock.json "$tools/package-lock.json" ||
-   [[ ! -x $tools/node_modules/.bin/redocly ]]; then
+   [[ ! -x $tools/node_modules/.bin/redocly ]] || [[ ! -x $tools/node_modules/.bin/tsc ]]; then
   cp tests/tools/package.json tests/tools/package-lock.json "$tools/"
   (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 else
   echo "already installed"
 fi
 export CREMA_TEST_REDOCLY=$tools/node_modules/.bin/redocly
+export CREMA_TEST_TOOLS=$tools
 # No telemetry and no update check: the tests must not reach out.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 

@@ -28,8 +28,8 @@ constexpr std::string_view kCreateSchema = R"json({
     "scopes": {"type": "array", "minItems": 1, "uniqueItems": true,
                "items": {"type": "string",
                          "enum": ["menu:read", "orders:read", "orders:write", "inventory:read"]}},
-    "tier": {"type": "string", "enum": ["standard", "partner"], "default": "standard",
-             "description": "standard: 600 requests per minute; partner: 6000"}
+    "tier": {"type": "string", "enum": ["standard", "partner"], 
+             "description": "standard (when left out): 600 requests per minute; partner: 6000"}
   }
 })json";
 

@@ -27,7 +27,7 @@ constexpr std::string_view kEntrySchema = R"json({
   "properties": {
     "id": {"type": "string"},
     "actor_id": {"type": ["string", "null"]},
-    "actor_role": {"type": ["string", "null"]},
+    "actor_role": {"type": ["string", "null"], "description": "the actor's role; \"system\" (with actor_id null) for the server's own jobs, such as an unpaid order's expiry"},
     "action": {"type": "string", "examples": ["user.role_change"]},
     "target_type": {"type": "string"},
     "target_id": {"type": ["string", "null"]},
@@ -40,7 +40,7 @@ constexpr std::string_view kEntrySchema = R"json({
 
 // `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
 // start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
-std::optional<std::int64_t> bound(const Request& req, Query& q, std::string_view name, bool end,
+std::optional<std::int64_t> audit_bound(const Request& req, Query& q, std::string_view name, bool end,
                                   const std::string& zone) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
@@ -70,8 +70,8 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
              service::AuditFilter f;
              f.actor_id = q.text("actor_id", 64);
              f.action = q.text("action", 100);
-             f.from_ms = bound(req, q, "from", false, api->timezone);
-             f.to_ms = bound(req, q, "to", true, api->timezone);
+             f.from_ms = audit_bound(req, q, "from", false, api->timezone);
+             f.to_ms = audit_bound(req, q, "to", true, api->timezone);
              int limit = kDefaultPageSize;
              json::array after;
              if (csv) {
@@ -118,23 +118,25 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
        .doc = {.summary = "Every admin and manager mutation, newest first (JSON pages or CSV)",
                .tag = "admin",
                .response_schema = "AuditLog",
-               .query = {
-                   {.name = "actor_id", .description = "the user who acted"},
-                   {.name = "action", .description = "e.g. user.role_change"},
-                   {.name = "from",
-                    .description =
-                        "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
-                   {.name = "to",
-                    .description =
-                        "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
-                   {.name = "format",
-                    .description =
-                        "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)"},
-                   {.name = "limit",
-                    .type = "integer",
-                    .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
-                   {.name = "cursor",
-                    .description = "next_cursor (or X-Next-Cursor) of the previous page"}}}});
+               .query = {{.name = "actor_id", .description = "the user who acted"},
+                         {.name = "action", .description = "e.g. user.role_change"},
+                         {.name = "from",
+                          .description =
+                              "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"},
+                         {.name = "to",
+                          .description =
+                              "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
+                         {.name = "format",
+                          .description =
+                              "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)",
+                          .values = {"json", "csv"}},
+                         {.name = "limit",
+                          .type = "integer",
+                          .description =
+                              "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
+                         {.name = "cursor",
+                          .description = "next_cursor (or X-Next-Cursor) of the previous page"}},
+               .csv = true}});
 }
 
 }  // namespace crema::api

@@ -32,7 +32,7 @@ constexpr std::string_view kRegisterSchema = R"json({
     "password": {"type": "string", "minLength": 10, "description": "at least 10 characters, not the email"},
     "role": {"type": "string", "enum": ["admin", "manager", "staff", "driver", "customer"],
              "description": "only an admin may ask for another role than customer"},
-    "marketing_opt_in": {"type": "boolean", "default": false}
+    "marketing_opt_in": {"type": "boolean", "description": "false when left out"}
   }
 })json";
 
@@ -100,7 +100,7 @@ constexpr std::string_view kOtpSchema = R"json({
   "properties": {"otp": {"type": "string", "pattern": "^[0-9]{6}$"}}
 })json";
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_cookie_part(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -115,10 +115,10 @@ std::optional<std::string> cookie_value(const Request& req, std::string_view nam
     std::string_view rest = value;
     while (!rest.empty()) {
       const auto semi = rest.find(';');
-      std::string_view pair = trim(rest.substr(0, semi));
+      std::string_view pair = trim_cookie_part(rest.substr(0, semi));
       const auto eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-        auto v = trim(pair.substr(eq + 1));
+      if (eq != std::string_view::npos && trim_cookie_part(pair.substr(0, eq)) == name) {
+        auto v = trim_cookie_part(pair.substr(eq + 1));
         if (!v.empty() && v.size() <= kMaxTokenChars) return std::string(v);
       }
       if (semi == std::string_view::npos) break;

@@ -14,7 +14,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "cart";
+constexpr std::string_view kCartTag = "cart";
 
 const std::string& user_of(const Request& req) { return req.principal->user_id; }
 
@@ -51,7 +51,7 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
     "properties": {
       "items": {"type": "array", "items": {"type": "object", "properties": {
         "product_id": {"type": "string"}, "name": {"type": "string"}, "quantity": {"type": "integer"},
-        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object"},
+        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object", "additionalProperties": true},
         "unit_price": {"type": ["number", "null"]}, "line_total": {"type": ["number", "null"]},
         "available": {"type": "boolean", "description": "false when the product is gone or a modifier no longer exists"},
         "in_stock": {"type": "boolean"}}}},
@@ -68,7 +68,7 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
               .handler = with(get_cart),
               .access = customers,
               .doc = {.summary = "The caller's cart, priced with current prices and stock",
-                      .tag = kTag,
+                      .tag = kCartTag,
                       .response_schema = "Cart"}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/cart",
@@ -76,7 +76,7 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
               .access = customers,
               .body = http::BodyKind::json,
               .doc = {.summary = "Replace the cart",
-                      .tag = kTag,
+                      .tag = kCartTag,
                       .request_schema = "CartInput",
                       .response_schema = "Cart",
                       .errors = {422}}});
@@ -84,7 +84,7 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
               .pattern = "/api/v1/cart",
               .handler = with(clear_cart),
               .access = customers,
-              .doc = {.summary = "Empty the cart", .tag = kTag, .success_status = 204}});
+              .doc = {.summary = "Empty the cart", .tag = kCartTag, .success_status = 204}});
 }
 
 }  // namespace crema::api

@@ -13,9 +13,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::int64_t kMaxQuantity = 1'000'000'000'000;  // thousandths: a billion units
+constexpr std::int64_t kMaxRecipeQuantity = 1'000'000'000'000;  // thousandths: a billion units
 constexpr std::int64_t kMinPriceDelta = -1'000'000;       // -10,000.00
-constexpr std::size_t kMaxLines = 50;
+constexpr std::size_t kMaxRecipeLines = 50;
 
 json::array lines_json(const std::vector<domain::RecipeLine>& lines) {
   json::array out;
@@ -35,7 +35,7 @@ std::optional<std::vector<domain::RecipeLine>> read_lines(Input& in, const Field
   for (std::size_t i = 0; i < arr->size(); ++i) {
     Input line = in.child((*arr)[i], in.path(f) + "[" + std::to_string(i) + "]");
     auto id = line.uuid({"inventory_item_id", "inventoryItemId"}, Need::required);
-    auto q = line.quantity("quantity", Need::required, 1, kMaxQuantity);
+    auto q = line.quantity("quantity", Need::required, 1, kMaxRecipeQuantity);
     if (id && !seen.insert(*id).second) line.issue({"inventory_item_id"}, "appears twice");
     if (id && q) out.push_back({*id, *q});
   }
@@ -43,7 +43,7 @@ std::optional<std::vector<domain::RecipeLine>> read_lines(Input& in, const Field
 }
 
 std::optional<std::vector<domain::Modifier>> read_modifiers(Input& in) {
-  const json::array* arr = in.array("modifiers", Need::optional, 0, kMaxLines);
+  const json::array* arr = in.array("modifiers", Need::optional, 0, kMaxRecipeLines);
   if (!arr) return std::nullopt;
   std::vector<domain::Modifier> out;
   std::set<std::string> codes;
@@ -127,12 +127,12 @@ service::ProductInput read_product_input(Input& in, bool create) {
   if (auto m = in.integer({"prep_minutes", "prepMinutes"}, Need::optional, 0, 24 * 60))
     p.prep_minutes = static_cast<int>(*m);
   p.track_stock = in.boolean({"track_stock", "trackStock"}, Need::optional);
-  p.stock = in.quantity("stock", Need::optional, 0, kMaxQuantity);
+  p.stock = in.quantity("stock", Need::optional, 0, kMaxRecipeQuantity);
   p.stock_threshold =
-      in.quantity({"stock_threshold", "stockThreshold"}, Need::optional, 0, kMaxQuantity);
+      in.quantity({"stock_threshold", "stockThreshold"}, Need::optional, 0, kMaxRecipeQuantity);
   p.in_stock = in.boolean({"in_stock", "inStock"}, Need::optional);
   p.is_active = in.boolean({"is_active", "isActive"}, Need::optional);
-  p.recipe = read_lines(in, "recipe", kMaxLines);
+  p.recipe = read_lines(in, "recipe", kMaxRecipeLines);
   if (p.track_stock && !*p.track_stock && (p.stock || p.stock_threshold))
     in.issue({"track_stock"}, "must be true when stock or stock_threshold is given");
   return p;
@@ -141,9 +141,9 @@ service::ProductInput read_product_input(Input& in, bool create) {
 service::ProductInput read_stock_input(Input& in) {
   service::ProductInput p;
   p.in_stock = in.boolean({"in_stock", "inStock"}, Need::optional);
-  p.stock = in.quantity("stock", Need::optional, 0, kMaxQuantity);
+  p.stock = in.quantity("stock", Need::optional, 0, kMaxRecipeQuantity);
   p.stock_threshold =
-      in.quantity({"stock_threshold", "stockThreshold"}, Need::optional, 0, kMaxQuantity);
+      in.quantity({"stock_threshold", "stockThreshold"}, Need::optional, 0, kMaxRecipeQuantity);
   if (in.ok() && !p.in_stock && !p.stock && !p.stock_threshold)
     in.issue({"in_stock"}, "give in_stock, stock or both");
   return p;
@@ -157,7 +157,7 @@ service::ProductInput read_recipe_input(Input& in) {
     in.issue(f, "is required");
     return p;
   }
-  p.recipe = read_lines(in, f, kMaxLines);
+  p.recipe = read_lines(in, f, kMaxRecipeLines);
   return p;
 }
 
@@ -204,7 +204,7 @@ void add_catalogue_schemas(OpenApi& openapi) {
       "price": {"type": "number", "description": "major units, at most two decimals"},
       "currency": {"type": "string", "examples": ["USD"]},
       "images": {"type": "array", "items": {"$ref": "#/components/schemas/ProductImage"}},
-      "attributes": {"type": "object", "description": "free JSON: sizes, flavours…"},
+      "attributes": {"type": "object", "additionalProperties": true, "description": "free JSON: sizes, flavours…"},
       "modifiers": {"type": "array", "items": {"$ref": "#/components/schemas/Modifier"}},
       "prep_minutes": {"type": "integer"},
       "track_stock": {"type": "boolean"},
@@ -226,7 +226,7 @@ void add_catalogue_schemas(OpenApi& openapi) {
       "description": {"type": "string", "maxLength": 4000},
       "category": {"type": "string", "minLength": 1, "maxLength": 100},
       "price": {"type": "number", "minimum": 0},
-      "attributes": {"type": "object"},
+      "attributes": {"type": "object", "additionalProperties": true, "description": "free JSON: sizes, flavours… (at most 16 KiB)"},
       "modifiers": {"type": "array", "items": {"$ref": "#/components/schemas/Modifier"}},
       "prep_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
       "track_stock": {"type": "boolean"},

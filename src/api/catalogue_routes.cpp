@@ -18,7 +18,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "catalogue";
+constexpr std::string_view kCatalogueTag = "catalogue";
 
 bool staff_plus(const Request& req) {
   return req.principal && !req.principal->is_api_key() && req.principal->role >= auth::Role::staff;
@@ -253,13 +253,14 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
               .fast_path = [ctx](const Request& req) { return menu_fast_path(req, *ctx); },
               .doc = {.summary = "The menu: active products grouped by category, with in_stock "
                                  "(ETag; If-None-Match → 304)",
-                      .tag = kTag,
-                      .response_schema = "Menu"}});
+                      .tag = kCatalogueTag,
+                      .response_schema = "Menu",
+                      .headers = {"If-None-Match"}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/products",
               .handler = with(list_products),
               .doc = {.summary = "Search and page through the products",
-                      .tag = kTag,
+                      .tag = kCatalogueTag,
                       .response_schema = "ProductPage",
                       .query = list_query}});
 
@@ -271,7 +272,7 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .pattern = b + "/{id}",
                 .handler = with(get_product),
                 .doc = {.summary = bakery ? "A product" : "A menu item (the same product)",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .response_schema = "Product"}});
     router.add({.method = Method::post,
                 .pattern = b,
@@ -279,7 +280,7 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .access = auth::Access::manager_plus(),
                 .body = http::BodyKind::json,
                 .doc = {.summary = bakery ? "Create a product" : "Create a menu item",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .request_schema = "ProductInput",
                         .response_schema = "Product",
                         .success_status = 201}});
@@ -291,16 +292,17 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .access = auth::Access::manager_plus(),
                 .body = http::BodyKind::json,
                 .doc = {.summary = "Change a product (partial; If-Match or version)",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .request_schema = "ProductPatch",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
     router.add({.method = Method::del,
                 .pattern = b + "/{id}",
                 .handler = with(delete_product),
                 .access = auth::Access::admin(),
                 .doc = {.summary = "Delete (hide) a product; past orders keep their snapshot",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .success_status = 204}});
     router.add({.method = Method::put,
                 .pattern = b + "/{id}/stock",
@@ -310,10 +312,11 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .access = auth::Access::staff_plus(),
                 .body = http::BodyKind::json,
                 .doc = {.summary = "Switch a product on or off for sale and/or set its stock",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .request_schema = "ProductStockInput",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
     router.add({.method = Method::post,
                 .pattern = b + "/{id}/images",
                 .handler = with(upload_image),
@@ -324,7 +327,7 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .doc = {.summary = "Upload an image (multipart field `image`, or the raw image); "
                                    "its type is checked by its bytes; a 320 px thumbnail and a "
                                    "1600 px WebP copy are made in the background",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .response_schema = "ProductImage",
                         .success_status = 201}});
     router.add({.method = Method::put,
@@ -335,10 +338,11 @@ void register_catalogue_routes(http::Router& router, OpenApi& openapi,
                 .access = auth::Access::manager_plus(),
                 .body = http::BodyKind::json,
                 .doc = {.summary = "Replace a product's recipe (what one unit consumes)",
-                        .tag = kTag,
+                        .tag = kCatalogueTag,
                         .request_schema = "RecipeInput",
                         .response_schema = "Product",
-                        .errors = {409}}});
+                        .errors = {409},
+                        .headers = {"If-Match"}}});
   }
 }
 

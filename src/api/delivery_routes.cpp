@@ -20,7 +20,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "delivery";
+constexpr std::string_view kDeliveryTag = "delivery";
 
 Response not_found(std::string_view what, const Request& req) {
   return Response::from(ErrorCode::not_found,
@@ -199,7 +199,7 @@ void add_delivery_schemas(OpenApi& openapi) {
       "name": {"type": "string", "description": "default: the user's name"},
       "phone": {"type": "string", "description": "default: the user's phone"},
       "vehicle": {"type": "string"},
-      "is_active": {"type": "boolean", "default": true}
+      "is_active": {"type": "boolean", "description": "true when left out"}
     }
   })json");
   openapi.add_schema("DriverPatch", R"json({
@@ -260,7 +260,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Create a driver profile for a user with role driver",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .request_schema = "DriverInput",
                       .response_schema = "Driver",
                       .success_status = 201,
@@ -272,24 +272,25 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .handler = with(list_drivers),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Drivers, newest first",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .response_schema = "DriverPage",
                       .query = driver_query}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/drivers/{id}",
               .handler = with(get_driver),
               .access = auth::Access::manager_plus(),
-              .doc = {.summary = "A driver", .tag = kTag, .response_schema = "Driver"}});
+              .doc = {.summary = "A driver", .tag = kDeliveryTag, .response_schema = "Driver"}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/drivers/{id}",
               .handler = with(update_driver),
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Update a driver (name, phone, vehicle, is_active; versioned)",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .request_schema = "DriverPatch",
                       .response_schema = "Driver",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
   auto delivery_query = page_query;
   delivery_query.push_back(
       {.name = "status", .description = "assigned, picked_up, delivered or failed"});
@@ -300,7 +301,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .handler = with(list_deliveries),
               .access = drivers_and_managers,
               .doc = {.summary = "Deliveries, newest first (drivers: their own)",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .response_schema = "DeliveryPage",
                       .query = delivery_query}});
   router.add({.method = Method::get,
@@ -308,7 +309,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .handler = with(get_delivery),
               .access = drivers_and_managers,
               .doc = {.summary = "A delivery (its driver, managers, admins)",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .response_schema = "Delivery"}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/deliveries/{id}/status",
@@ -319,7 +320,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
                       .description = "picked_up moves a ready order out for delivery; "
                                      "delivered delivers it; failed sends it back to ready, "
                                      "unassigned. Each change is a `delivery_updated` event.",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .request_schema = "DeliveryStatusChange",
                       .response_schema = "Delivery",
                       .errors = {409, 422}}});
@@ -330,7 +331,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .body = http::BodyKind::json,
               .doc = {.summary = "Report the driver's location (at most one per second)",
                       .description = "Broadcast as `delivery_location` to the order's watchers.",
-                      .tag = kTag,
+                      .tag = kDeliveryTag,
                       .request_schema = "DeliveryLocation",
                       .success_status = 204,
                       .errors = {409, 422}}});

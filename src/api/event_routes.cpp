@@ -17,7 +17,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "events";
+constexpr std::string_view kEventTag = "events";
 constexpr std::size_t kMaxItems = 100;
 
 Response no_such_event(const Request& req) {
@@ -41,7 +41,7 @@ bool valid_date(std::string_view s) {
   return !(m == 2 && d == 29 && !leap) && y >= 1970;
 }
 
-std::optional<json::object> read_customer_info(Input& in) {
+std::optional<json::object> read_event_customer_info(Input& in) {
   const Field f{"customer_info", "customerInfo"};
   if (!in.has(f)) return std::nullopt;
   const auto* raw = in.raw(f);
@@ -72,7 +72,7 @@ Response create_event(Request& req, FulfilContext& ctx) {
   e.guests = in.integer("guests", Need::required, 1, 10000).value_or(1);
   e.theme = in.text("theme", Need::optional, 0, 200).value_or("");
   e.notes = in.text("notes", Need::optional, 0, 2000).value_or("");
-  e.customer_info = read_customer_info(in);
+  e.customer_info = read_event_customer_info(in);
   if (const auto* items = in.array("items", Need::required, 1, kMaxItems)) {
     for (std::size_t i = 0; i < items->size(); ++i) {
       Input one = in.child((*items)[i], "items[" + std::to_string(i) + "]");
@@ -203,7 +203,7 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::roles_of({Role::customer}),
               .body = http::BodyKind::json,
               .doc = {.summary = "Request a catering event (customers; a future date)",
-                      .tag = kTag,
+                      .tag = kEventTag,
                       .request_schema = "EventRequestInput",
                       .response_schema = "EventRequest",
                       .success_status = 201,
@@ -215,7 +215,7 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
        .access = owners_and_managers,
        .doc = {
            .summary = "Event requests, newest first (customers: their own)",
-           .tag = kTag,
+           .tag = kEventTag,
            .response_schema = "EventRequestPage",
            .query = {{.name = "status", .description = "one status"},
                      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
@@ -225,7 +225,7 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
               .handler = with(get_event),
               .access = owners_and_managers,
               .doc = {.summary = "An event request (owner, managers, admins)",
-                      .tag = kTag,
+                      .tag = kEventTag,
                       .response_schema = "EventRequest"}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/events/{id}/status",
@@ -237,10 +237,11 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
                                      "the linked event order, stock reserved), decline, "
                                      "complete, cancel. The customer may cancel their own "
                                      "request while requested or quoted.",
-                      .tag = kTag,
+                      .tag = kEventTag,
                       .request_schema = "EventStatusChange",
                       .response_schema = "EventRequest",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
 }
 
 }  // namespace crema::api

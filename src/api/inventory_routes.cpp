@@ -17,8 +17,8 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "inventory";
-constexpr std::int64_t kMaxQuantity = 1'000'000'000'000;  // thousandths: a billion units
+constexpr std::string_view kInventoryTag = "inventory";
+constexpr std::int64_t kMaxStockQuantity = 1'000'000'000'000;  // thousandths: a billion units
 
 Response no_such_item(const Request& req) {
   return Response::from(ErrorCode::not_found,
@@ -73,9 +73,9 @@ Response create_item(Request& req, InventoryContext& ctx) {
   auto name = in.text("name", Need::required, 1, 200);
   auto unit = in.text("unit", Need::required, 1, 20);
   auto kind = in.one_of("kind", Need::optional, {"ingredient", "product"});
-  auto on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
+  auto on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxStockQuantity);
   auto threshold =
-      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxQuantity);
+      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxStockQuantity);
   if (!in.ok()) return Response::from(in.error());
   item.name = *name;
   item.unit = *unit;
@@ -97,8 +97,8 @@ Response update_item(Request& req, InventoryContext& ctx) {
   patch.name = in.text("name", Need::optional, 1, 200);
   patch.unit = in.text("unit", Need::optional, 1, 20);
   patch.low_stock_threshold =
-      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxQuantity);
-  patch.on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxQuantity);
+      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxStockQuantity);
+  patch.on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxStockQuantity);
   patch.reason = in.text("reason", Need::optional, 0, 500);
   if (!id) return no_such_item(req);
   if (!in.ok()) return Response::from(in.error());
@@ -110,7 +110,7 @@ Response update_item(Request& req, InventoryContext& ctx) {
 // One adjustment object; issues go to `in`.
 std::optional<service::Adjustment> read_adjustment(Input& in) {
   auto id = in.uuid({"inventory_item_id", "inventoryItemId"}, Need::required);
-  auto delta = in.quantity("delta", Need::required, -kMaxQuantity, kMaxQuantity);
+  auto delta = in.quantity("delta", Need::required, -kMaxStockQuantity, kMaxStockQuantity);
   auto reason = in.text("reason", Need::optional, 0, 500);
   auto kind = in.one_of("kind", Need::optional, {"adjust", "receive", "waste"});
   if (delta && *delta == 0) {
@@ -210,9 +210,9 @@ void add_inventory_schemas(OpenApi& openapi) {
     "properties": {
       "name": {"type": "string", "minLength": 1, "maxLength": 200},
       "unit": {"type": "string", "minLength": 1, "maxLength": 20},
-      "kind": {"type": "string", "enum": ["ingredient", "product"], "default": "ingredient"},
-      "on_hand": {"type": "number", "minimum": 0, "default": 0},
-      "low_stock_threshold": {"type": "number", "minimum": 0, "default": 0}
+      "kind": {"type": "string", "enum": ["ingredient", "product"], "description": "ingredient when left out"},
+      "on_hand": {"type": "number", "minimum": 0, "description": "0 when left out"},
+      "low_stock_threshold": {"type": "number", "minimum": 0, "description": "0 when left out"}
     }
   })json");
   openapi.add_schema("InventoryItemPatch", R"json({
@@ -232,7 +232,7 @@ void add_inventory_schemas(OpenApi& openapi) {
       "inventory_item_id": {"type": "string", "format": "uuid"},
       "delta": {"type": "number", "description": "change of on_hand, not 0; on_hand may not go below reserved"},
       "reason": {"type": "string", "maxLength": 500},
-      "kind": {"type": "string", "enum": ["adjust", "receive", "waste"], "default": "adjust"}
+      "kind": {"type": "string", "enum": ["adjust", "receive", "waste"], "description": "adjust when left out"}
     }
   })json");
   openapi.add_schema("AdjustmentBatch", R"json({
@@ -290,7 +290,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
        .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, false); }),
        .access = read,
        .doc = {.summary = "Inventory items by name",
-               .tag = kTag,
+               .tag = kInventoryTag,
                .response_schema = "InventoryItemPage",
                .query = list_query}});
   router.add({.method = Method::post,
@@ -299,7 +299,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Create an inventory item",
-                      .tag = kTag,
+                      .tag = kInventoryTag,
                       .request_schema = "InventoryItemInput",
                       .response_schema = "InventoryItem",
                       .success_status = 201}});
@@ -311,7 +311,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
          .access = read,
          .doc = {.summary = path.ends_with("/low") ? "Low stock (alias of /inventory/low-stock)"
                                                    : "Items with available below their threshold",
-                 .tag = kTag,
+                 .tag = kInventoryTag,
                  .response_schema = "InventoryItemPage",
                  .query = list_query}});
   }
@@ -321,7 +321,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::staff_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "One manual stock adjustment (on_hand may not go below reserved)",
-                      .tag = kTag,
+                      .tag = kInventoryTag,
                       .request_schema = "Adjustment",
                       .response_schema = "InventoryItem",
                       .errors = {404, 409}}});
@@ -331,7 +331,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "A batch of adjustments, all or nothing",
-                      .tag = kTag,
+                      .tag = kInventoryTag,
                       .request_schema = "AdjustmentBatch",
                       .response_schema = "InventoryItemList",
                       .errors = {409}}});
@@ -340,7 +340,7 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
        .pattern = "/api/v1/inventory/{id}",
        .handler = with(get_item),
        .access = read,
-       .doc = {.summary = "An inventory item", .tag = kTag, .response_schema = "InventoryItem"}});
+       .doc = {.summary = "An inventory item", .tag = kInventoryTag, .response_schema = "InventoryItem"}});
   router.add(
       {.method = Method::put,
        .pattern = "/api/v1/inventory/{id}",
@@ -349,16 +349,17 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
        .body = http::BodyKind::json,
        .doc = {
            .summary = "Change an inventory item (on_hand logged as adjust; If-Match or version)",
-           .tag = kTag,
+           .tag = kInventoryTag,
            .request_schema = "InventoryItemPatch",
            .response_schema = "InventoryItem",
-           .errors = {409}}});
+           .errors = {409},
+           .headers = {"If-Match"}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/inventory/{id}/logs",
               .handler = with(item_logs),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "An item's stock log, newest first",
-                      .tag = kTag,
+                      .tag = kInventoryTag,
                       .response_schema = "InventoryLogPage",
                       .query = page_query}});
 }

@@ -41,8 +41,11 @@ void register_media_routes(http::Router& router, OpenApi&, std::shared_ptr<Media
               .doc = {.summary = "An image, by the signed URL a product gave out (403 when the "
                                  "signature is bad or expired)",
                       .tag = "catalogue",
-                      .response_schema = R"({"type": "string", "contentMediaType": "image/*"})",
+                      .response_schema = R"({"type": "string", "format": "binary"})",
+                      // The upload as it came (its type checked by its bytes) and the WebP
+                      // thumbnail and web copy made from it.
                       .response_type = "image/webp",
+                      .more_response_types = {"image/jpeg", "image/png"},
                       .query = {{.name = "exp",
                                  .type = "integer",
                                  .description = "expiry, Unix seconds",

@@ -2,20 +2,21 @@
 
 #include <sodium.h>
 
+#include "net/compression.hpp"
 #include "util/time.hpp"
 
 namespace crema::api {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_header_value(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
 std::string_view opaque(std::string_view tag) {
-  tag = trim(tag);
+  tag = trim_header_value(tag);
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
   return tag;
 }
@@ -52,6 +53,10 @@ std::shared_ptr<const MenuCache::Entry> MenuCache::get_or_build(const Builder& b
   auto entry = std::make_shared<Entry>();
   entry->body = build();
   entry->etag = etag_of(entry->body);
+  if (entry->body.size() >= http::kCompressMinBytes) {
+    entry->br = http::compress(entry->body, http::Encoding::br, http::Effort::best);
+    entry->gzip = http::compress(entry->body, http::Encoding::gzip, http::Effort::best);
+  }
   entry->generation = generation;
   const auto max_age = max_age_ms_.load();
   entry->expires_ms = max_age > 0 ? read_at + max_age : 0;
@@ -64,17 +69,30 @@ std::shared_ptr<const MenuCache::Entry> MenuCache::get_or_build(const Builder& b
 }
 
 http::Response MenuCache::respond(const http::Request& req, std::shared_ptr<const Entry> entry) {
+  const bool variants = !entry->br.empty();
+  auto encoding = http::Encoding::identity;
+  if (variants)
+    if (auto accept = req.header("accept-encoding")) encoding = http::choose_encoding(*accept);
+  // A compressed copy is another representation: its validator is the weak form.
+  const std::string etag = encoding == http::Encoding::identity ? entry->etag : "W/" + entry->etag;
+  auto headers = [&](http::Response& res) {
+    res.header("ETag", etag);
+    res.header("Cache-Control", "no-cache");
+    if (variants) res.header("Vary", "Accept-Encoding");
+  };
   if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, entry->etag)) {
     http::Response res(304, {}, {});
-    res.header("ETag", entry->etag);
-    res.header("Cache-Control", "no-cache");
+    headers(res);
     return res;
   }
   http::Response res(200, {});
-  res.header("ETag", entry->etag);
-  res.header("Cache-Control", "no-cache");
-  // The entry stays alive while the response is written (the aliasing pointer owns it).
+  headers(res);
   const std::string* body = &entry->body;
+  if (encoding == http::Encoding::br) body = &entry->br;
+  if (encoding == http::Encoding::gzip) body = &entry->gzip;
+  if (encoding != http::Encoding::identity)
+    res.header("Content-Encoding", std::string(http::encoding_name(encoding)));
+  // The entry stays alive while the response is written (the aliasing pointer owns it).
   res.shared_body = std::shared_ptr<const std::string>(std::move(entry), body);
   return res;
 }
@@ -96,7 +114,7 @@ std::string MenuCache::etag_of(std::string_view body) {
 }
 
 bool MenuCache::etag_matches(std::string_view header, std::string_view etag) noexcept {
-  if (trim(header) == "*") return true;
+  if (trim_header_value(header) == "*") return true;
   const auto want = opaque(etag);
   while (!header.empty()) {
     auto comma = header.find(',');

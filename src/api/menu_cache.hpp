@@ -5,7 +5,8 @@
 /// it can get when such a message could be lost (no Redis, or Redis unreachable).
 ///
 /// A hit costs a mutex and a shared_ptr copy, so it is answered on the I/O thread (the
-/// route's fast path); a miss is rebuilt by one worker while the others wait for it.
+/// route's fast path); a miss is rebuilt by one worker while the others wait for it. The
+/// rebuild also compresses the body (Brotli and gzip) once, so no request compresses it.
 
 #include <atomic>
 #include <cstdint>
@@ -23,7 +24,10 @@ class MenuCache {
  public:
   struct Entry {
     std::string body;
-    std::string etag;  ///< quoted strong validator, e.g. "\"m-3f2a…\""
+    /// The body compressed once, when it is built (SPEC §13), for clients that ask; empty
+    /// when the body is under 1 KiB (sent as it is).
+    std::string br, gzip;
+    std::string etag;  ///< quoted strong validator of `body`, e.g. "\"m-3f2a…\""
     std::uint64_t generation = 0;
     std::int64_t expires_ms = 0;  ///< 0: only an invalidation ends it
   };
@@ -44,8 +48,10 @@ class MenuCache {
   /// this caller but not kept.
   std::shared_ptr<const Entry> get_or_build(const Builder& build);
 
-  /// 200 with the body (shared with the cache, not copied), or 304 when If-None-Match names
-  /// its ETag; Cache-Control no-cache (clients revalidate every time, cheaply).
+  /// 200 with the body (shared with the cache, not copied) — Brotli or gzip as the client's
+  /// Accept-Encoding asks, with Vary: Accept-Encoding and a weak ETag (W/"m-…", as nginx
+  /// does for what it compresses) — or 304 when If-None-Match names its ETag (either form);
+  /// Cache-Control no-cache (clients revalidate every time, cheaply).
   static http::Response respond(const http::Request& req, std::shared_ptr<const Entry> entry);
 
   /// The quoted ETag of a body (BLAKE2b of its bytes).

@@ -28,7 +28,7 @@ constexpr std::string_view kSendSchema = R"json({
   "required": ["subject", "body"],
   "description": "Either recipients or segment.",
   "properties": {
-    "channel": {"type": "string", "enum": ["email", "sms", "log"], "default": "email"},
+    "channel": {"type": "string", "enum": ["email", "sms", "log"], "description": "email when left out"},
     "recipients": {"type": "array", "minItems": 1, "maxItems": 1000,
                    "items": {"type": "string", "description": "a user id, an email address or a phone number"}},
     "segment": {"type": "string", "enum": ["all_customers"],
@@ -56,7 +56,7 @@ constexpr std::string_view kNotificationSchema = R"json({
     "recipient": {"type": "string"},
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
-    "payload": {"type": "object"},
+    "payload": {"type": "object", "additionalProperties": true, "description": "the data the message is made from (the order, the item…)"},
     "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
     "attempts": {"type": "integer"},
     "last_error": {"type": ["string", "null"]},

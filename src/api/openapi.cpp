@@ -1,5 +1,6 @@
 #include "api/openapi.hpp"
 
+#include <set>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -34,7 +35,7 @@ constexpr std::string_view kErrorSchema = R"({
   }
 })";
 
-std::string lower(std::string_view s) {
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
   return out;
@@ -42,7 +43,7 @@ std::string lower(std::string_view s) {
 
 // "/api/v1/orders/{id}/status" + PUT → "putApiV1OrdersIdStatus"
 std::string operation_id(http::Method method, std::string_view pattern) {
-  std::string out = lower(http::method_name(method));
+  std::string out = ascii_lower(http::method_name(method));
   bool upper = true;
   for (char c : pattern) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -59,6 +60,30 @@ std::string operation_id(http::Method method, std::string_view pattern) {
 json::value schema_ref_or_inline(std::string_view s) {
   if (!s.empty() && s.front() == '{') return json::parse(s);
   return json::object{{"$ref", "#/components/schemas/" + std::string(s)}};
+}
+
+// The request headers a route may declare (RouteDoc::headers), as components/parameters.
+struct HeaderParam {
+  std::string_view header, component;
+  std::string_view schema;
+  std::string_view description;
+};
+constexpr HeaderParam kHeaderParams[] = {
+    {"Idempotency-Key", "IdempotencyKey", R"({"type": "string", "minLength": 1, "maxLength": 255})",
+     "Any unique text (a UUID): a repeat with the same key and body within 24 hours answers "
+     "the first response again (Idempotent-Replayed: true) without doing the work twice; the "
+     "same key with another body → 409."},
+    {"If-Match", "IfMatch", R"({"type": "string", "examples": ["\"3\""]})",
+     "The version the change is based on, as the resource's ETag (\"<version>\"), instead of "
+     "a version field; another version → 409 version_conflict."},
+    {"If-None-Match", "IfNoneMatch", R"({"type": "string"})",
+     "The ETag of the copy the client holds: 304 without a body while it is current."},
+};
+
+const HeaderParam& header_param(std::string_view header) {
+  for (const auto& h : kHeaderParams)
+    if (h.header == header) return h;
+  throw std::logic_error("RouteDoc names an unknown request header: " + std::string(header));
 }
 
 json::object error_response(std::string_view description) {
@@ -99,6 +124,7 @@ void OpenApi::add_page_schema(std::string name, std::string_view item_schema) {
 json::object OpenApi::document(const http::Router& router) const {
   json::object paths;
   bool any_protected = false;
+  std::set<std::string> used_headers;  // components/parameters in use
   for (const auto& route_ptr : router.routes()) {
     const http::Route& r = *route_ptr;
     if (r.doc.summary.empty())
@@ -119,12 +145,26 @@ json::object OpenApi::document(const http::Router& router) const {
                         {"schema", {{"type", "string"}}}});
     }
     for (const auto& q : r.doc.query) {
+      json::object schema{{"type", q.type}};
+      if (!q.values.empty()) {
+        json::array values;
+        for (auto v : q.values) values.emplace_back(v);
+        schema["enum"] = std::move(values);
+      }
       json::object qp{{"name", q.name},
                       {"in", "query"},
                       {"required", q.required},
-                      {"schema", {{"type", q.type}}}};
+                      {"schema", std::move(schema)}};
       if (!q.description.empty()) qp["description"] = q.description;
       params.push_back(std::move(qp));
+    }
+    bool conditional = false;
+    for (auto h : r.doc.headers) {
+      const auto& hp = header_param(h);
+      used_headers.insert(std::string(hp.component));
+      conditional = conditional || h == "If-None-Match";
+      params.push_back(
+          json::object{{"$ref", "#/components/parameters/" + std::string(hp.component)}});
     }
     if (!params.empty()) op["parameters"] = std::move(params);
 
@@ -143,10 +183,32 @@ json::object OpenApi::document(const http::Router& router) const {
     json::object responses;
     json::object ok{{"description", status_text(r.doc.success_status)}};
     if (!r.doc.response_schema.empty()) {
-      ok["content"] = {{std::string(r.doc.response_type),
-                        {{"schema", schema_ref_or_inline(r.doc.response_schema)}}}};
+      json::object content{{std::string(r.doc.response_type),
+                            {{"schema", schema_ref_or_inline(r.doc.response_schema)}}}};
+      for (auto t : r.doc.more_response_types)
+        content[t] = {{"schema", schema_ref_or_inline(r.doc.response_schema)}};
+      if (r.doc.csv) {
+        content["text/csv"] = {
+            {"schema", {{"type", "string"}, {"description", "RFC 4180 CSV, with a header row"}}}};
+        ok["description"] = "OK: JSON, or CSV with ?format=csv";
+      }
+      ok["content"] = std::move(content);
+    }
+    if (conditional) {
+      ok["headers"] = {{"ETag",
+                        {{"description", "the validator to send as If-None-Match"},
+                         {"schema", {{"type", "string"}}}}}};
+      responses["304"] = {
+          {"description", "Not Modified: the copy named by If-None-Match is current"},
+          {"headers", {{"ETag", {{"schema", {{"type", "string"}}}}}}}};
     }
     responses[std::to_string(r.doc.success_status)] = std::move(ok);
+    for (const auto& other : r.doc.responses) {
+      json::object answer{{"description", other.description.empty() ? status_text(other.status)
+                                                                    : other.description}};
+      answer["content"] = {{"application/json", {{"schema", schema_ref_or_inline(other.schema)}}}};
+      responses[std::to_string(other.status)] = std::move(answer);
+    }
     auto add_error = [&](int status, std::string_view why) {
       auto key = std::to_string(status);
       if (!responses.contains(key)) responses[key] = error_response(why);
@@ -179,7 +241,7 @@ json::object OpenApi::document(const http::Router& router) const {
 
     auto& item = paths[r.pattern];
     if (!item.is_object()) item = json::object{};
-    item.as_object()[lower(http::method_name(r.method))] = std::move(op);
+    item.as_object()[ascii_lower(http::method_name(r.method))] = std::move(op);
   }
 
   json::object schemas;
@@ -193,6 +255,18 @@ json::object OpenApi::document(const http::Router& router) const {
           {"content",
            {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
   // Declared only once a route uses them: unused components are lint warnings.
+  if (!used_headers.empty()) {
+    json::object parameters;
+    for (const auto& h : kHeaderParams) {
+      if (!used_headers.contains(std::string(h.component))) continue;
+      parameters[h.component] = {{"name", h.header},
+                                 {"in", "header"},
+                                 {"required", false},
+                                 {"description", h.description},
+                                 {"schema", json::parse(h.schema)}};
+    }
+    components["parameters"] = std::move(parameters);
+  }
   if (any_protected) {
     components["securitySchemes"] = {
         {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},

@@ -95,7 +95,10 @@ void register_ops_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "Readiness: database reachable, migrations current, Redis "
                                  "reachable when configured",
                       .tag = "operations",
-                      .response_schema = "Readiness"}});
+                      .response_schema = "Readiness",
+                      .responses = {{.status = 503,
+                                     .schema = "Readiness",
+                                     .description = "Not ready: the checks say which failed"}}}});
 
   router.add({.method = http::Method::get,
               .pattern = "/metrics",
@@ -121,7 +124,9 @@ void register_ops_routes(http::Router& router, OpenApi& openapi,
               .offload = false,
               .doc = {.summary = "This OpenAPI 3.1 document",
                       .tag = "operations",
-                      .response_schema = R"({"type": "object"})"}});
+                      .response_schema =
+                          R"({"type": "object", "additionalProperties": true,
+                              "description": "an OpenAPI 3.1 document"})"}});
 
 #if defined(CREMA_HAVE_DOCS_UI)
   router.add({.method = http::Method::get,

@@ -5,7 +5,10 @@
 #include "api/actor.hpp"
 #include "api/pagination.hpp"
 #include "auth/crypto.hpp"
+#include "domain/report.hpp"
 #include "repo/inventory_repo.hpp"
+#include "util/csv.hpp"
+#include "util/time.hpp"
 #include "util/uuid.hpp"
 #include "util/zoned_date.hpp"
 
@@ -18,11 +21,12 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "orders";
+constexpr std::string_view kOrderTag = "orders";
 constexpr std::size_t kOptionsLimit = 2048;   // SPEC §6: options at most 2 KiB
 constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 KiB
-constexpr std::size_t kMaxLines = 100;
-constexpr std::size_t kMaxIdempotencyKey = 255;
+constexpr std::size_t kMaxOrderLines = 100;
+constexpr std::size_t kMaxOrderIdempotencyKey = 255;
+constexpr int kMaxOrderCsvRows = 10000;  // GET /admin/orders?format=csv, per call (as the audit log)
 
 Response no_such_order(const Request& req) {
   return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
@@ -72,7 +76,7 @@ Response place_order(Request& req, OrderContext& ctx) {
     r.type = domain::parse_order_type(*t);
   r.use_cart = in.boolean({"use_cart", "useCart"}, Need::optional).value_or(false);
   r.items_given = in.has("items");
-  if (const auto* arr = in.array("items", Need::optional, 1, kMaxLines))
+  if (const auto* arr = in.array("items", Need::optional, 1, kMaxOrderLines))
     r.items = read_order_lines(in, *arr, "items");
   r.customer_info = read_customer_info(in);
   r.delivery_info = read_delivery_info(in);
@@ -90,7 +94,7 @@ Response place_order(Request& req, OrderContext& ctx) {
   r.metadata = in.object("metadata", Need::optional, kMetadataLimit).value_or(json::object{});
   std::optional<service::IdempotencyKey> idem;
   if (auto key = req.header("Idempotency-Key")) {
-    if (key->empty() || key->size() > kMaxIdempotencyKey) {
+    if (key->empty() || key->size() > kMaxOrderIdempotencyKey) {
       in.issue_at("Idempotency-Key", "must be 1 to 255 characters");
     } else {
       idem = service::IdempotencyKey{std::string(*key), auth::sha256_hex(req.body)};
@@ -125,7 +129,7 @@ Response get_order(Request& req, OrderContext& ctx) {
 }
 
 // `from`/`to`: a business date (YYYY-MM-DD, `to` inclusive) or an RFC 3339 time.
-std::optional<std::int64_t> bound(Query& q, const Request& req, std::string_view name,
+std::optional<std::int64_t> order_bound(Query& q, const Request& req, std::string_view name,
                                   const std::string& zone, bool end) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
@@ -139,8 +143,84 @@ std::optional<std::int64_t> bound(Query& q, const Request& req, std::string_view
   return q.time(name);
 }
 
-Response list_orders(Request& req, OrderContext& ctx) {
+// An export of orders (GET /admin/orders?format=csv, SPEC §12): one row per order, its lines
+// in one cell; money with two decimals as every report's CSV writes it.
+Response orders_csv(const std::vector<domain::Order>& orders,
+                    const std::optional<json::array>& next) {
+  util::CsvWriter out;
+  out.row({"id",
+           "order_number",
+           "created_at",
+           "type",
+           "status",
+           "payment_status",
+           "payment_method",
+           "customer_id",
+           "customer_name",
+           "created_by",
+           "items",
+           "subtotal",
+           "adjustment_amount",
+           "tax_amount",
+           "total_amount",
+           "refunded_amount",
+           "currency",
+           "is_pickup",
+           "table_number",
+           "estimated_time",
+           "confirmed_at",
+           "completed_at",
+           "cancelled_at",
+           "cancel_reason"});
+  auto time_or_empty = [](const std::optional<std::int64_t>& t) {
+    return t ? util::format_rfc3339(*t) : std::string();
+  };
+  for (const auto& o : orders) {
+    std::string lines;
+    for (const auto& it : o.items) {
+      if (!lines.empty()) lines += "; ";
+      lines += std::to_string(it.quantity) + " x " + it.name;
+      for (const auto& m : it.modifiers) lines += " +" + m;
+    }
+    std::string customer;
+    if (o.customer_info)
+      if (const auto* n = o.customer_info->if_contains("name"); n && n->is_string())
+        customer = n->get_string();
+    out.row({o.id,
+             o.order_number,
+             util::format_rfc3339(o.created_at),
+             std::string(domain::order_type_name(o.type)),
+             std::string(domain::order_status_name(o.status)),
+             std::string(domain::payment_status_name(o.payment_status)),
+             o.payment_method,
+             o.customer_id,
+             customer,
+             o.created_by,
+             lines,
+             domain::money_text(o.subtotal),
+             domain::money_text(o.adjustment_amount),
+             domain::money_text(o.tax_amount),
+             domain::money_text(o.total_amount),
+             domain::money_text(o.refunded_amount),
+             o.currency,
+             o.is_pickup ? "true" : "false",
+             o.table_number,
+             std::to_string(o.estimated_time),
+             time_or_empty(o.confirmed_at),
+             time_or_empty(o.completed_at),
+             time_or_empty(o.cancelled_at),
+             o.cancel_reason});
+  }
+  Response res(200, out.take(), "text/csv; charset=utf-8");
+  res.header("Content-Disposition", "attachment; filename=\"orders.csv\"");
+  if (next) res.header("X-Next-Cursor", encode_cursor(*next));
+  return res;
+}
+
+// GET /orders, and GET /admin/orders (`report`: also `?format=csv`, up to 10,000 rows a call).
+Response list_orders(Request& req, OrderContext& ctx, bool report) {
   Query query(req);
+  const bool csv = report && query.one_of("format", {"json", "csv"}).value_or("json") == "csv";
   repo::OrderFilter f;
   for (auto& s :
        query.list_of("status", {"pending", "confirmed", "preparing", "in-progress", "ready",
@@ -150,8 +230,8 @@ Response list_orders(Request& req, OrderContext& ctx) {
   f.payment_status = query.one_of("payment_status",
                                   {"pending", "paid", "failed", "refunded", "partially_refunded"});
   const auto& zone = ctx.orders.settings().timezone;
-  f.from_ms = bound(query, req, "from", zone, false);
-  f.to_ms = bound(query, req, "to", zone, true);
+  f.from_ms = order_bound(query, req, "from", zone, false);
+  f.to_ms = order_bound(query, req, "to", zone, true);
   if (auto c = query.text("customer_id", 36)) {
     if (util::is_uuid(*c)) {
       f.customer_id = repo::lower_ascii(*c);
@@ -160,7 +240,19 @@ Response list_orders(Request& req, OrderContext& ctx) {
     }
   }
   f.q = query.text("q", 40);
-  auto page = page_request(query);
+  PageRequest page;
+  if (csv) {
+    page.limit = static_cast<int>(query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxCsvRows));
+    if (auto c = query.text("cursor", 2048)) {
+      if (auto key = decode_cursor(*c)) {
+        page.after = std::move(*key);
+      } else {
+        query.issue("cursor", "is not a cursor this API returned");
+      }
+    }
+  } else {
+    page = page_request(query);
+  }
   f.limit = page.limit;
   if (!page.after.empty()) {
     if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
@@ -171,11 +263,12 @@ Response list_orders(Request& req, OrderContext& ctx) {
   }
   if (!query.ok()) return Response::from(query.error());
   auto result = ctx.orders.list(actor_of(req), std::move(f));
-  json::array items;
-  for (const auto& o : result.items) items.push_back(domain::to_json(o));
   std::optional<json::array> next;
   if (result.next)
     next = json::array{json::value(result.next->first), json::value(result.next->second)};
+  if (csv) return orders_csv(result.items, next);
+  json::array items;
+  for (const auto& o : result.items) items.push_back(domain::to_json(o));
   return Response::json(200, page_body(std::move(items), std::move(next)));
 }
 
@@ -239,7 +332,7 @@ void add_order_schemas(OpenApi& openapi) {
       "menu_item_id": {"type": "string", "format": "uuid"},
       "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
       "modifiers": {"type": "array", "maxItems": 20, "items": {"type": "string"}, "description": "codes of the product's modifiers"},
-      "options": {"type": "object", "description": "free JSON kept with the line, at most 2 KiB"},
+      "options": {"type": "object", "additionalProperties": true, "description": "free JSON kept with the line (a flavour, a cake's inscription), at most 2 KiB"},
       "special_instructions": {"type": "string", "maxLength": 500}
     }
   })json");
@@ -249,20 +342,23 @@ void add_order_schemas(OpenApi& openapi) {
       "type": {"type": "string", "enum": ["dine-in", "takeaway", "online"], "description": "required for staff; customers and API keys place online orders"},
       "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/OrderLineInput"}},
       "use_cart": {"type": "boolean", "description": "customers: take the cart (and empty it) instead of items"},
-      "customer_info": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}, "description": "required for API keys (name)"},
-      "delivery_info": {"type": "object", "properties": {"address": {"type": "string"}, "notes": {"type": "string"}}, "description": "address required for a delivery (online, is_pickup false)"},
-      "is_pickup": {"type": "boolean", "default": true},
+      "customer_info": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 200}, "phone": {"type": "string", "maxLength": 40}, "email": {"type": "string", "maxLength": 254}}, "description": "required for API keys (name); customers: their account's by default"},
+      "delivery_info": {"type": "object", "additionalProperties": true, "properties": {"address": {"type": "string", "maxLength": 500}, "notes": {"type": "string", "maxLength": 500}}, "description": "address required for a delivery (online, is_pickup false); kept as given, at most 4 KiB"},
+      "is_pickup": {"type": "boolean", "description": "true when left out: false makes an online order a delivery"},
       "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "the intended method; pays nothing by itself"},
       "notes": {"type": "string", "maxLength": 1000},
       "table_number": {"type": ["string", "integer"]},
-      "metadata": {"type": "object", "description": "free JSON, at most 4 KiB"}
+      "metadata": {"type": "object", "additionalProperties": true, "description": "free JSON for the client's own use, at most 4 KiB"}
     }
   })json");
   openapi.add_schema("Order", R"json({
     "type": "object",
-    "required": ["id", "order_number", "type", "status", "payment_status", "items", "subtotal",
-                 "tax_amount", "total_amount", "currency", "estimated_time", "history", "version",
-                 "created_at", "updated_at"],
+    "required": ["id", "order_number", "type", "status", "payment_status", "payment_method",
+                 "customer_id", "created_by", "items", "subtotal", "adjustment_amount",
+                 "tax_amount", "total_amount", "refunded_amount", "currency", "customer_info",
+                 "delivery_info", "is_pickup", "table_number", "notes", "metadata",
+                 "estimated_time", "history", "version", "created_at", "updated_at",
+                 "confirmed_at", "completed_at", "cancelled_at", "cancel_reason"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
       "order_number": {"type": "string", "examples": ["20261122-0042"]},
@@ -272,10 +368,13 @@ void add_order_schemas(OpenApi& openapi) {
       "payment_method": {"type": ["string", "null"]},
       "customer_id": {"type": ["string", "null"]},
       "created_by": {"type": ["string", "null"]},
-      "items": {"type": "array", "items": {"type": "object", "properties": {
+      "items": {"type": "array", "items": {"type": "object",
+        "required": ["id", "product_id", "name", "unit_price", "quantity", "modifiers", "options", "special_instructions", "line_total"],
+        "properties": {
         "id": {"type": "string"}, "product_id": {"type": "string"}, "name": {"type": "string"},
         "unit_price": {"type": "number"}, "quantity": {"type": "integer"},
-        "modifiers": {"type": "array", "items": {"type": "string"}}, "options": {"type": "object"},
+        "modifiers": {"type": "array", "items": {"type": "string"}},
+        "options": {"type": "object", "additionalProperties": true, "description": "the line's free JSON, as given"},
         "special_instructions": {"type": ["string", "null"]}, "line_total": {"type": "number"}}}},
       "subtotal": {"type": "number"},
       "adjustment_amount": {"type": "number"},
@@ -283,15 +382,23 @@ void add_order_schemas(OpenApi& openapi) {
       "total_amount": {"type": "number"},
       "refunded_amount": {"type": "number"},
       "currency": {"type": "string"},
-      "customer_info": {"type": ["object", "null"]},
-      "delivery_info": {"type": ["object", "null"], "description": "{address, eta, driver_id}"},
+      "customer_info": {"type": ["object", "null"], "properties": {
+        "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}},
+      "delivery_info": {"type": ["object", "null"], "additionalProperties": true, "properties": {
+        "address": {"type": ["string", "null"]},
+        "eta": {"type": ["string", "null"], "format": "date-time", "description": "the driver's estimate"},
+        "driver_id": {"type": ["string", "null"], "description": "the assigned driver's profile id (GET /drivers), as POST /orders/{id}/assign-delivery took it"},
+        "notes": {"type": "string"}},
+        "description": "as given at creation (address, notes…), with eta and driver_id; null for orders that are not deliveries"},
       "is_pickup": {"type": "boolean"},
       "table_number": {"type": ["string", "null"]},
       "notes": {"type": ["string", "null"]},
-      "metadata": {"type": "object"},
-      "estimated_time": {"type": "integer", "description": "minutes"},
-      "history": {"type": "array", "items": {"type": "object", "properties": {
-        "status": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "by": {"type": ["string", "null"]}}}},
+      "metadata": {"type": "object", "additionalProperties": true},
+      "estimated_time": {"type": "integer", "minimum": 0, "description": "minutes until ready: the order's own prep time (its longest item) plus the prep times of the orders already confirmed or preparing divided by CREMA_KITCHEN_PARALLELISM, rounded up; recomputed on each status change; 0 once ready, completed or cancelled"},
+      "history": {"type": "array", "items": {"type": "object", "required": ["status", "at", "by"], "properties": {
+        "status": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+        "by": {"type": ["string", "null"], "description": "the user who moved it; null for the server itself (an expiry) or an API key"},
+        "reason": {"type": "string", "description": "why, when one was given (a cancellation's reason, an expiry)"}}}},
       "version": {"type": "integer"},
       "created_at": {"type": "string", "format": "date-time"},
       "updated_at": {"type": "string", "format": "date-time"},
@@ -312,7 +419,7 @@ void add_order_schemas(OpenApi& openapi) {
   })json");
   openapi.add_schema("DeliveryAssignment", R"json({
     "type": "object", "required": ["driver_id"],
-    "properties": {"driver_id": {"type": "string", "format": "uuid", "description": "the user id of a driver"}}
+    "properties": {"driver_id": {"type": "string", "format": "uuid", "description": "a driver profile id (the id GET /drivers lists, not the driver's user id)"}}
   })json");
 }
 
@@ -341,6 +448,9 @@ std::vector<service::OrderLine> read_order_lines(Input& in, const json::array& i
         if (!m.is_string() || !domain::valid_modifier_code(m.get_string())) {
           one.issue_at(one.path("modifiers") + "[" + std::to_string(k) + "]",
                        "must be a modifier code");
+          // Kept in its place (the request is refused anyway), so the catalogue's issues of
+          // the codes after it name the right index.
+          line.modifiers.emplace_back(m.is_string() ? std::string(m.get_string()) : "");
           continue;
         }
         line.modifiers.emplace_back(m.get_string());
@@ -349,9 +459,11 @@ std::vector<service::OrderLine> read_order_lines(Input& in, const json::array& i
     auto options = one.object("options", Need::optional, kOptionsLimit);
     auto special =
         one.text({"special_instructions", "specialInstructions"}, Need::optional, 0, 500);
-    if (!id || !quantity) continue;
+    if (!id) continue;
     line.product_id = *id;
-    line.quantity = *quantity;
+    // A line whose quantity is wrong is still checked against the catalogue (SPEC §6: one
+    // 422 lists every problem); it is never placed, as the request is refused.
+    line.quantity = quantity.value_or(1);
     line.options = options.value_or(json::object{});
     line.special_instructions = special.value_or("");
     line.position = static_cast<int>(i);
@@ -392,35 +504,49 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
                                      "and API keys (orders:write) online ones. A repeat with the "
                                      "same Idempotency-Key and body within 24 h replays the first "
                                      "answer; another body → 409.",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .request_schema = "OrderInput",
                       .response_schema = "Order",
                       .success_status = 201,
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/orders",
-       .handler = with(list_orders),
+       .handler = with([](Request& req, OrderContext& c) { return list_orders(req, c, false); }),
        .access = readers,
        .doc = {.summary = "Orders, newest first (customers: their own; drivers: their deliveries)",
-               .tag = kTag,
+               .tag = kOrderTag,
                .response_schema = "OrderPage",
                .query = list_query}});
   // SPEC §12: GET /admin/orders is GET /orders as staff see it, for admins.
-  router.add({.method = Method::get,
-              .pattern = "/api/v1/admin/orders",
-              .handler = with(list_orders),
-              .access = auth::Access::admin(),
-              .doc = {.summary = "Every order, newest first (as GET /orders for staff)",
-                      .tag = "admin",
-                      .response_schema = "OrderPage",
-                      .query = list_query}});
+  auto admin_query = list_query;
+  admin_query.back() = {.name = "cursor",
+                        .description = "next_cursor (CSV: X-Next-Cursor) of the previous page"};
+  admin_query[admin_query.size() - 2] = {
+      .name = "limit",
+      .type = "integer",
+      .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"};
+  admin_query.push_back({.name = "format",
+                         .description = "json (default) or csv (text/csv, one row per order; "
+                                        "the next page's cursor in X-Next-Cursor)",
+                         .values = {"json", "csv"}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/admin/orders",
+       .handler = with([](Request& req, OrderContext& c) { return list_orders(req, c, true); }),
+       .access = auth::Access::admin(),
+       .doc = {.summary = "Every order, newest first (as GET /orders for staff; CSV too)",
+               .tag = "admin",
+               .response_schema = "OrderPage",
+               .query = admin_query,
+               .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/orders/{id}",
               .handler = with(get_order),
               .access = readers,
               .doc = {.summary = "An order (owner, staff+, assigned driver)",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .response_schema = "Order"}});
   router.add(
       {.method = Method::del,
@@ -431,10 +557,11 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
                .description = "A soft state change: pending orders release their stock, "
                               "confirmed ones put it back. `?reason=`; If-Match for the "
                               "version.",
-               .tag = kTag,
+               .tag = kOrderTag,
                .response_schema = "Order",
                .query = {{.name = "reason", .description = "why, kept as cancel_reason"}},
-               .errors = {409}}});
+               .errors = {409},
+               .headers = {"If-Match"}}});
   router.add(
       {.method = Method::put,
        .pattern = "/api/v1/orders/{id}/status",
@@ -444,17 +571,18 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
        .doc = {.summary = "Move an order along its status machine",
                .description = "staff+; a driver only out_for_delivery → delivered on "
                               "their own delivery. If-Match or version.",
-               .tag = kTag,
+               .tag = kOrderTag,
                .request_schema = "OrderStatusChange",
                .response_schema = "Order",
-               .errors = {409, 422}}});
+               .errors = {409, 422},
+               .headers = {"If-Match"}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/orders/{id}/assign-delivery",
               .handler = with(assign_delivery),
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Assign a driver to a delivery order (ready or earlier)",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .request_schema = "DeliveryAssignment",
                       .response_schema = "Order",
                       .errors = {409, 422}}});
@@ -463,7 +591,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
               .handler = with(unassign_delivery),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Unassign the driver of a delivery order",
-                      .tag = kTag,
+                      .tag = kOrderTag,
                       .response_schema = "Order",
                       .errors = {409}}});
 }

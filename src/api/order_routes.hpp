@@ -30,7 +30,9 @@ void register_cart_routes(http::Router& router, OpenApi& openapi,
                           std::shared_ptr<OrderContext> ctx);
 
 /// Reads order lines (`items[i]`: product_id or menu_item_id, quantity 1–100, modifier
-/// codes, options ≤ 2 KiB, special_instructions); issues go to `in`.
+/// codes, options ≤ 2 KiB, special_instructions); issues go to `in`. While `in` has issues
+/// the lines are only fit for a catalogue check (a bad quantity reads as 1, a bad modifier
+/// code stays in its place): never place or store them then.
 std::vector<service::OrderLine> read_order_lines(Input& in, const boost::json::array& items,
                                                  std::string_view field);
 

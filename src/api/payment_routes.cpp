@@ -19,8 +19,8 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "payments";
-constexpr std::size_t kMaxIdempotencyKey = 255;
+constexpr std::string_view kPaymentTag = "payments";
+constexpr std::size_t kMaxPaymentIdempotencyKey = 255;
 constexpr std::size_t kDetailsLimit = 4096;
 
 Response answer(service::PaymentAnswer a) {
@@ -33,7 +33,7 @@ Response answer(service::PaymentAnswer a) {
 std::optional<service::IdempotencyKey> idempotency(const Request& req, Input& in) {
   auto key = req.header("Idempotency-Key");
   if (!key) return std::nullopt;
-  if (key->empty() || key->size() > kMaxIdempotencyKey) {
+  if (key->empty() || key->size() > kMaxPaymentIdempotencyKey) {
     in.issue_at("Idempotency-Key", "must be 1 to 255 characters");
     return std::nullopt;
   }
@@ -55,6 +55,18 @@ Response checkout(Request& req, PaymentContext& ctx) {
     if (r.payment_details.contains(k))
       in.issue_at(std::string("payment_details.") + k,
                   "card data is not accepted; send the gateway's token");
+  // Where the gateway sends the customer back after a redirect (Stripe's 3-D Secure, the
+  // local gateway's page): an absolute http(s) URL.
+  if (const auto* ret = r.payment_details.if_contains("return_url")) {
+    const bool ok =
+        ret->is_string() && ret->get_string().size() <= 2048 &&
+        (ret->get_string().starts_with("https://") || ret->get_string().starts_with("http://")) &&
+        ret->get_string().find_first_of(" \r\n\t") == json::string::npos;
+    if (!ok) in.issue_at("payment_details.return_url", "must be an absolute http(s) URL");
+  }
+  if (const auto* pm = r.payment_details.if_contains("payment_method");
+      pm && (!pm->is_string() || pm->get_string().empty() || pm->get_string().size() > 255))
+    in.issue_at("payment_details.payment_method", "must be the gateway's payment method id");
   auto idem = idempotency(req, in);
   if (!in.ok()) return Response::from(in.error());
   r.order_id = repo::lower_ascii(r.order_id);
@@ -130,7 +142,13 @@ void add_schemas(OpenApi& openapi) {
     "properties": {
       "order_id": {"type": "string", "format": "uuid", "description": "alias orderId"},
       "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "cash, card and mobile are counter methods recorded by staff+ (a driver: cash on their delivery); customers pay online (stripe, paypal, local). Alias paymentMethod"},
-      "payment_details": {"type": "object", "description": "gateway tokens only (stripe: payment_method pm_…; local: return_url; counter: reference, tendered); never card numbers. Alias paymentDetails"}
+      "payment_details": {"type": "object", "additionalProperties": true,
+        "description": "gateway tokens only, never card numbers. Alias paymentDetails",
+        "properties": {
+          "payment_method": {"type": "string", "maxLength": 255, "description": "stripe: a saved payment method (pm_…): the PaymentIntent is confirmed at once"},
+          "return_url": {"type": "string", "format": "uri", "maxLength": 2048, "description": "stripe (with payment_method) and local: where the customer comes back after a redirect (3-D Secure, the gateway's page); without it Stripe is told to use no redirecting method"},
+          "reference": {"type": "string", "maxLength": 100, "description": "counter methods: the terminal's receipt or the wallet's id"},
+          "tendered": {"type": "number", "minimum": 0, "description": "cash: what the customer handed over"}}}
     }
   })json");
   openapi.add_schema("CheckoutResult", R"json({
@@ -142,7 +160,14 @@ void add_schemas(OpenApi& openapi) {
       "order_id": {"type": "string", "format": "uuid"},
       "amount": {"type": "number", "description": "the server's order total"},
       "currency": {"type": "string"},
-      "next_action": {"type": "object", "description": "stripe: {client_secret}; paypal: {approve_url}; local: {redirect_url}"}
+      "next_action": {"type": "object", "required": ["type"],
+        "description": "what the client does next, for online gateways",
+        "properties": {
+          "type": {"type": "string", "enum": ["stripe_confirm", "paypal_approve", "redirect"]},
+          "client_secret": {"type": "string", "description": "stripe_confirm: for Stripe.js (confirmPayment / handleNextAction)"},
+          "approve_url": {"type": "string", "description": "paypal_approve: where the payer approves"},
+          "paypal_order_id": {"type": "string"},
+          "redirect_url": {"type": "string", "description": "redirect: the local gateway's payment page"}}}
     }
   })json");
   openapi.add_schema("PaymentTransaction", R"json({
@@ -158,7 +183,7 @@ void add_schemas(OpenApi& openapi) {
       "transaction_id": {"type": ["string", "null"], "description": "null until the gateway gave its id"},
       "status": {"type": "string", "enum": ["pending", "succeeded", "failed", "refunded", "partially_refunded"]},
       "refunded_amount": {"type": "number"},
-      "raw_response": {"type": "object", "description": "the gateway's last answer or event, secrets removed"},
+      "raw_response": {"type": "object", "additionalProperties": true, "description": "the gateway's last answer or event, secrets removed"},
       "refunds": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
@@ -202,10 +227,11 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                    "paid at once and confirm the order; online gateways answer `pending` with "
                    "`next_action` until their webhook settles the payment. Paying a paid order "
                    "→ 409; an unconfigured gateway → 422; the gateway unreachable → 503.",
-               .tag = kTag,
+               .tag = kPaymentTag,
                .request_schema = "CheckoutInput",
                .response_schema = "CheckoutResult",
-               .errors = {409, 422, 503}}});
+               .errors = {404, 409, 422, 503},
+               .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::post,
        .pattern = "/api/v1/payments/webhook",
@@ -220,7 +246,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
                    "PayPal: checked with PayPal's verify-webhook-signature API. A bad or stale "
                    "signature → 400 and nothing changes; a repeated event id → 200, nothing "
                    "changes twice.",
-               .tag = kTag,
+               .tag = kPaymentTag,
                .response_schema = "WebhookReceipt",
                .errors = {400, 404}}});
   router.add({.method = Method::post,
@@ -231,10 +257,11 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "Refund a payment, in full or in part (Idempotency-Key)",
                       .description = "`{transaction_id}` is the payment's id or the gateway's "
                                      "transaction id. Never more than is left of the payment.",
-                      .tag = kTag,
+                      .tag = kPaymentTag,
                       .request_schema = "RefundInput",
                       .response_schema = "PaymentTransaction",
-                      .errors = {409, 422, 503}}});
+                      .errors = {409, 422, 503},
+                      .headers = {"Idempotency-Key"}}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/payments",
@@ -242,7 +269,7 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
        .access = auth::Access::staff_plus(),
        .doc = {
            .summary = "Payment transactions, newest first",
-           .tag = kTag,
+           .tag = kPaymentTag,
            .response_schema = "PaymentTransactionPage",
            .query = {{.name = "order_id", .description = "one order's payments"},
                      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},

@@ -6,6 +6,7 @@
 
 #include "api/input.hpp"
 #include "util/csv.hpp"
+#include "util/json_text.hpp"
 #include "util/time.hpp"
 
 namespace crema::api {
@@ -17,7 +18,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "reports";
+constexpr std::string_view kReportTag = "reports";
 constexpr int kDefaultRangeDays = 30;  // from/to left out: the 30 days up to today
 constexpr int kMaxRangeDays = 3660;    // about ten years
 constexpr int kDefaultTop = 10;
@@ -127,9 +128,10 @@ Response performance(Request& req, ReportsContext& ctx) {
     out.row({"user_id", "name", "orders_handled", "total_sales", "avg_prep_minutes"});
     for (const auto& s : staff) {
       auto avg = s.avg_prep_minutes();
+      // As the JSON answer writes it (util::to_json: 0, 12.5), never Boost's "0E0".
       out.row({s.user_id, s.name, std::to_string(s.orders_handled),
                domain::money_text(s.total_sales),
-               avg ? json::serialize(json::value(*avg)) : std::string()});
+               avg ? util::to_json(json::value(*avg)) : std::string()});
     }
     return csv_response(out, "performance");
   }
@@ -243,7 +245,8 @@ void add_report_schemas(OpenApi& openapi) {
   })json");
 }
 
-const http::QueryDoc kFormat{.name = "format", .description = "json (default) or csv (text/csv)"};
+const http::QueryDoc kFormat{
+    .name = "format", .description = "json (default) or csv (text/csv)", .values = {"json", "csv"}};
 const http::QueryDoc kFrom{
     .name = "from", .description = "YYYY-MM-DD business date, included (default: to − 29 days)"};
 const http::QueryDoc kTo{.name = "to",
@@ -262,29 +265,32 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
               .handler = with(daily),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Sales of one business day, by payment method and order type",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "DailySalesReport",
                       .query = {{.name = "date",
                                  .description = "YYYY-MM-DD business date (default: today)"},
-                                kFormat}}});
+                                kFormat},
+                      .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/reports/sales/weekly",
               .handler = with(weekly),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Sales of the seven business days from week_start",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "WeeklySalesReport",
                       .query = {{.name = "week_start",
                                  .description = "YYYY-MM-DD (default: this week's Monday)"},
-                                kFormat}}});
+                                kFormat},
+                      .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/reports/products/top",
               .handler = with(top_products),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Products sold, most units first",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "TopProductsReport",
-                      .query = {kFrom, kTo, limit, kFormat}}});
+                      .query = {kFrom, kTo, limit, kFormat},
+                      .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/reports/performance",
               .handler = with(performance),
@@ -293,9 +299,10 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                       .description = "An order is credited to the staff member who created "
                                      "it, or, for orders created by customers or API keys, to "
                                      "the one who moved it to ready.",
-                      .tag = kTag,
+                      .tag = kReportTag,
                       .response_schema = "StaffPerformanceReport",
-                      .query = {kFrom, kTo, kFormat}}});
+                      .query = {kFrom, kTo, kFormat},
+                      .csv = true}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/admin/sales",
@@ -307,7 +314,8 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                .query = {kFrom,
                          kTo,
                          {.name = "granularity", .description = "day (default), week or month"},
-                         kFormat}}});
+                         kFormat},
+               .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/admin/top-products",
               .handler = with(top_products),
@@ -315,7 +323,8 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "Products sold, most units first (as /reports/products/top)",
                       .tag = "admin",
                       .response_schema = "TopProductsReport",
-                      .query = {kFrom, kTo, limit, kFormat}}});
+                      .query = {kFrom, kTo, limit, kFormat},
+                      .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/admin/customers",
               .handler = with(admin_customers),
@@ -325,7 +334,8 @@ void register_report_routes(http::Router& router, OpenApi& openapi,
                                      "first.",
                       .tag = "admin",
                       .response_schema = "CustomersReport",
-                      .query = {kFrom, kTo, limit, kFormat}}});
+                      .query = {kFrom, kTo, limit, kFormat},
+                      .csv = true}});
 }
 
 }  // namespace crema::api

@@ -17,7 +17,7 @@ using http::Response;
 
 namespace {
 
-constexpr std::string_view kTag = "reviews";
+constexpr std::string_view kReviewTag = "reviews";
 
 bool moderator(const Request& req) {
   return req.principal && !req.principal->is_api_key() &&
@@ -29,7 +29,7 @@ Response review_response(int status, const repo::ReviewRow& r, bool mod) {
 }
 
 // limit/cursor → filter; problems on `query`.
-void read_page(Query& query, repo::ReviewFilter& f) {
+void read_review_page(Query& query, repo::ReviewFilter& f) {
   auto page = page_request(query);
   f.limit = page.limit;
   if (!page.after.empty()) {
@@ -41,7 +41,7 @@ void read_page(Query& query, repo::ReviewFilter& f) {
   }
 }
 
-Response page_response(const service::Page<repo::ReviewRow, service::ReviewCursor>& page,
+Response review_page_response(const service::Page<repo::ReviewRow, service::ReviewCursor>& page,
                        bool mod) {
   json::array items;
   for (const auto& r : page.items) items.push_back(service::review_json(r, mod));
@@ -69,13 +69,13 @@ Response list_product_reviews(Request& req, FulfilContext& ctx) {
   auto id = path_uuid(req);
   Query query(req);
   repo::ReviewFilter f;
-  read_page(query, f);
+  read_review_page(query, f);
   if (!id)
     return Response::from(ErrorCode::not_found, "No product " + std::string(req.param("id")) + ".");
   if (!query.ok()) return Response::from(query.error());
   auto page = ctx.reviews->list_visible(*id, std::move(f));
   if (!page) return Response::from(std::move(page).error());
-  return page_response(*page, false);
+  return review_page_response(*page, false);
 }
 
 Response list_reviews(Request& req, FulfilContext& ctx) {
@@ -89,9 +89,9 @@ Response list_reviews(Request& req, FulfilContext& ctx) {
       query.issue("product_id", "must be a UUID");
     }
   }
-  read_page(query, f);
+  read_review_page(query, f);
   if (!query.ok()) return Response::from(query.error());
-  return page_response(ctx.reviews->list(std::move(f)), true);
+  return review_page_response(ctx.reviews->list(std::move(f)), true);
 }
 
 Response flag_review(Request& req, FulfilContext& ctx) {
@@ -175,7 +175,7 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::roles_of({Role::customer}),
               .body = http::BodyKind::json,
               .doc = {.summary = "Review a product (customers; one review per product)",
-                      .tag = kTag,
+                      .tag = kReviewTag,
                       .request_schema = "ReviewInput",
                       .response_schema = "Review",
                       .success_status = 201,
@@ -184,7 +184,7 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .pattern = "/api/v1/products/{id}/reviews",
               .handler = with(list_product_reviews),
               .doc = {.summary = "A product's visible reviews, newest first",
-                      .tag = kTag,
+                      .tag = kReviewTag,
                       .response_schema = "ReviewPage",
                       .query = page_query}});
   auto queue_query = page_query;
@@ -195,7 +195,7 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .handler = with(list_reviews),
               .access = auth::Access::manager_plus(),
               .doc = {.summary = "Reviews for moderation (`?status=flagged`: the queue)",
-                      .tag = kTag,
+                      .tag = kReviewTag,
                       .response_schema = "ReviewPage",
                       .query = queue_query}});
   router.add({.method = Method::post,
@@ -204,7 +204,7 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::any_user(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Flag a review for moderation (any signed-in user)",
-                      .tag = kTag,
+                      .tag = kReviewTag,
                       .request_schema = "ReviewFlag",
                       .response_schema = "Review",
                       .errors = {409, 422}}});
@@ -214,10 +214,11 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Moderate a review: visible, flagged or hidden",
-                      .tag = kTag,
+                      .tag = kReviewTag,
                       .request_schema = "ReviewStatusChange",
                       .response_schema = "Review",
-                      .errors = {409, 422}}});
+                      .errors = {409, 422},
+                      .headers = {"If-Match"}}});
 }
 
 void register_fulfil_routes(http::Router& router, OpenApi& openapi,

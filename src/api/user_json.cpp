@@ -30,7 +30,7 @@ constexpr std::string_view kUserSchema = R"json({
     "marketing_opt_in": {"type": "boolean"},
     "is_active": {"type": "boolean"},
     "two_factor_enabled": {"type": "boolean"},
-    "metadata": {"type": "object"},
+    "metadata": {"type": "object", "additionalProperties": true, "description": "the client's own free JSON"},
     "version": {"type": "integer"},
     "created_at": {"type": "string", "format": "date-time"},
     "updated_at": {"type": "string", "format": "date-time"}

@@ -27,7 +27,7 @@ constexpr std::string_view kUserUpdateSchema = R"json({
     "phone": {"type": ["string", "null"], "maxLength": 32},
     "addresses": {"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/Address"}},
     "marketing_opt_in": {"type": "boolean"},
-    "metadata": {"type": "object", "description": "free JSON object, at most 4 KiB"},
+    "metadata": {"type": "object", "additionalProperties": true, "description": "free JSON object, at most 4 KiB"},
     "role": {"type": "string", "enum": ["admin", "manager", "staff", "driver", "customer"]},
     "is_active": {"type": "boolean"},
     "version": {"type": "integer", "description": "or send If-Match: \"<version>\""}
@@ -41,10 +41,10 @@ constexpr std::string_view kExportSchema = R"json({
     "format": {"type": "string", "const": "crema.user-export.v1"},
     "exported_at": {"type": "string", "format": "date-time"},
     "user_id": {"type": "string"},
-    "user": {"type": "object"},
-    "sessions": {"type": "array", "items": {"type": "object"}},
+    "user": {"type": "object", "additionalProperties": true, "description": "the account as stored, with its addresses and metadata"},
+    "sessions": {"type": "array", "items": {"type": "object", "additionalProperties": true}},
     "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}},
-    "audit_log": {"type": "array", "items": {"type": "object"}}
+    "audit_log": {"type": "array", "items": {"type": "object", "additionalProperties": true}}
   },
   "additionalProperties": {"description": "one section per feature holding data about the user"}
 })json";
@@ -164,7 +164,8 @@ void register_user_routes(http::Router& router, OpenApi& openapi,
                       .tag = "users",
                       .request_schema = "UserUpdate",
                       .response_schema = "User",
-                      .errors = {409}}});
+                      .errors = {409},
+                      .headers = {"If-Match"}}});
   router.add(
       {.method = Method::del,
        .pattern = "/api/v1/users/{id}",

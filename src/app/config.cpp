@@ -76,6 +76,26 @@ Apply url_with(std::string Config::*field, std::initializer_list<std::string_vie
   };
 }
 
+// A Stripe API version: YYYY-MM-DD, optionally with its release name (2024-09-30.acacia).
+Apply stripe_version(std::string Config::*field) {
+  return [=](std::string_view s, Config& c) -> std::optional<std::string> {
+    auto digits = [&](std::size_t from, std::size_t n) {
+      for (std::size_t i = from; i < from + n; ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+      return true;
+    };
+    bool ok = s.size() >= 10 && digits(0, 4) && s[4] == '-' && digits(5, 2) && s[7] == '-' &&
+              digits(8, 2) && s.size() <= 40;
+    if (ok && s.size() > 10) {
+      ok = s[10] == '.' && s.size() > 11;
+      for (std::size_t i = 11; ok && i < s.size(); ++i) ok = s[i] >= 'a' && s[i] <= 'z';
+    }
+    if (!ok) return "must be a Stripe API version, e.g. 2024-06-20 or 2024-09-30.acacia";
+    c.*field = std::string(s);
+    return std::nullopt;
+  };
+}
+
 std::vector<std::string> split_list(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
@@ -247,8 +267,9 @@ const std::vector<Setting>& table() {
       {{"CREMA_ENV", "development",
         "production refuses insecure defaults (no TLS and no trusted proxy, default secrets)"},
        apply_env},
-      {{"CREMA_TLS_CERT", "(none)", "PEM certificate chain; with CREMA_TLS_KEY, serve HTTPS and "
-                                    "send HSTS"},
+      {{"CREMA_TLS_CERT", "(none)",
+        "PEM certificate chain; with CREMA_TLS_KEY, serve HTTPS and "
+        "send HSTS"},
        text(&Config::tls_cert)},
       {{"CREMA_TLS_KEY", "(none)", "PEM private key for CREMA_TLS_CERT"}, text(&Config::tls_key)},
       {{"CREMA_TRUSTED_PROXY", "(none)",
@@ -270,11 +291,13 @@ const std::vector<Setting>& table() {
       {{"CREMA_DATA_KEY", "(development: generated once, kept in CREMA_DATA_DIR)",
         "32-byte key (64 hex digits) that encrypts secrets at rest; required in production"},
        apply_data_key},
-      {{"CREMA_AUTH_RATE_PER_MIN", "30", "login, register and refresh requests per IP per minute "
-                                         "(0: off)"},
+      {{"CREMA_AUTH_RATE_PER_MIN", "30",
+        "login, register and refresh requests per IP per minute "
+        "(0: off)"},
        int_in(&Config::auth_rate_per_min, 0, 1000000)},
-      {{"CREMA_PUBLIC_RATE_PER_MIN", "600", "other unauthenticated requests per IP per minute "
-                                            "(0: off)"},
+      {{"CREMA_PUBLIC_RATE_PER_MIN", "600",
+        "other unauthenticated requests per IP per minute "
+        "(0: off)"},
        int_in(&Config::public_rate_per_min, 0, 100000000)},
       {{"CREMA_USER_RATE_PER_MIN", "1200", "authenticated requests per user per minute (0: off)"},
        int_in(&Config::user_rate_per_min, 0, 100000000)},
@@ -286,8 +309,9 @@ const std::vector<Setting>& table() {
       {{"CREMA_KITCHEN_PARALLELISM", "2",
         "how many orders the kitchen prepares at once, for estimated_time"},
        int_in(&Config::kitchen_parallelism, 1, 1000)},
-      {{"CREMA_S3_ENDPOINT", "(none)", "S3-compatible object store for images (instead of "
-                                       "CREMA_MEDIA_DIR)"},
+      {{"CREMA_S3_ENDPOINT", "(none)",
+        "S3-compatible object store for images (instead of "
+        "CREMA_MEDIA_DIR)"},
        url_with(&Config::s3_endpoint, {"http://", "https://"})},
       {{"CREMA_S3_BUCKET", "(none)", "bucket of the object store"}, text(&Config::s3_bucket)},
       {{"CREMA_S3_REGION", "(none)", "region of the object store"}, text(&Config::s3_region)},
@@ -301,8 +325,9 @@ const std::vector<Setting>& table() {
        int_in(&Config::backup_keep, 1, 3650)},
       {{"CREMA_SENTRY_DSN", "(none)", "errors are reported to this Sentry-compatible endpoint"},
        url_with(&Config::sentry_dsn, {"http://", "https://"})},
-      {{"CREMA_SMTP_URL", "(none)", "smtp://user:pass@host:587 (STARTTLS) or smtps://…; email "
-                                    "channel"},
+      {{"CREMA_SMTP_URL", "(none)",
+        "smtp://user:pass@host:587 (STARTTLS) or smtps://…; email "
+        "channel"},
        url_with(&Config::smtp_url, {"smtp://", "smtps://"})},
       {{"CREMA_SMTP_FROM", "(none)", "sender address of emails"}, text(&Config::smtp_from)},
       {{"CREMA_SMS_URL", "(none)",
@@ -337,6 +362,10 @@ const std::vector<Setting>& table() {
        text(&Config::stripe_secret_key)},
       {{"CREMA_STRIPE_WEBHOOK_SECRET", "(none)", "Stripe webhook signing secret"},
        text(&Config::stripe_webhook_secret)},
+      {{"CREMA_STRIPE_API_VERSION", "2024-06-20",
+        "Stripe-Version sent with every Stripe call (the API version the adapter is written "
+        "against; docs/PAYMENTS.md)"},
+       stripe_version(&Config::stripe_api_version)},
       {{"CREMA_PAYPAL_API_BASE", "https://api-m.paypal.com", "PayPal API base URL"},
        url_with(&Config::paypal_api_base, {"http://", "https://"})},
       {{"CREMA_PAYPAL_CLIENT_ID", "(none)", "PayPal OAuth client id"},
@@ -346,22 +375,25 @@ const std::vector<Setting>& table() {
        text(&Config::paypal_webhook_id)},
       {{"CREMA_LOCAL_GATEWAY_URL", "(none)", "base URL of the regional redirect gateway"},
        url_with(&Config::local_gateway_url, {"http://", "https://"})},
-      {{"CREMA_LOCAL_GATEWAY_SECRET", "(none)", "HMAC secret of the regional gateway's "
-                                                "callbacks"},
+      {{"CREMA_LOCAL_GATEWAY_SECRET", "(none)",
+        "HMAC secret of the regional gateway's "
+        "callbacks"},
        text(&Config::local_gateway_secret)},
       {{"CREMA_DATA_DIR", "./var", "where development secrets are generated and kept"},
        [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::data_dir, s, c); }},
       {{"CREMA_LOG_LEVEL", "info", "debug, info, warn or error (info logs every request)"},
        apply_log_level},
-      {{"CREMA_AUTO_MIGRATE", "1", "0: serve does not apply migrations at start (run crema "
-                                   "migrate)"},
+      {{"CREMA_AUTO_MIGRATE", "1",
+        "0: serve does not apply migrations at start (run crema "
+        "migrate)"},
        flag(&Config::auto_migrate)},
       {{"CREMA_DURABILITY", "normal",
         "SQLite synchronous mode: normal (WAL, safe against crashes of the process) or full "
         "(also against power loss)"},
        apply_durability},
-      {{"CREMA_DB_POOL_SIZE", "8", "database connections (SQLite: readers besides the one "
-                                   "writer) and blocking worker threads"},
+      {{"CREMA_DB_POOL_SIZE", "8",
+        "database connections (SQLite: readers besides the one "
+        "writer) and blocking worker threads"},
        int_in(&Config::db_pool_size, 1, 256)},
       {{"CREMA_REQUEST_TIMEOUT_SECONDS", "10",
         "deadline for reading a request's headers, and for each body read and response write; "

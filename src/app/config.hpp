@@ -74,6 +74,7 @@ struct Config {
   int outbox_lease_seconds = 300;  ///< how long a claimed message is held
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_secret_key, stripe_webhook_secret;
+  std::string stripe_api_version = "2024-06-20";  ///< Stripe-Version of every call
   std::string paypal_api_base = "https://api-m.paypal.com";
   std::string paypal_client_id, paypal_secret, paypal_webhook_id;
   std::string local_gateway_url, local_gateway_secret;

@@ -15,6 +15,7 @@ payments::GatewaySettings gateway_settings(const Config& c) {
   s.stripe_api_base = c.stripe_api_base;
   s.stripe_secret_key = c.stripe_secret_key;
   s.stripe_webhook_secret = c.stripe_webhook_secret;
+  s.stripe_api_version = c.stripe_api_version;
   s.paypal_api_base = c.paypal_api_base;
   s.paypal_client_id = c.paypal_client_id;
   s.paypal_secret = c.paypal_secret;

@@ -350,6 +350,8 @@ int run_serve(Config config) {
       boost::json::serialize(openapi.document(router)));
 
   std::vector<std::unique_ptr<http::Middleware>> chain;
+  // First in the chain, so its response side runs last, on the final body.
+  chain.push_back(std::make_unique<http::CompressionMiddleware>());
   chain.push_back(std::make_unique<http::RequestIdMiddleware>());
   chain.push_back(std::make_unique<http::SecurityHeadersMiddleware>());
   chain.push_back(std::make_unique<http::CorsMiddleware>(config.cors_origins));

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "auth/crypto.hpp"
+
 namespace crema::auth {
 
 namespace {
@@ -16,11 +18,6 @@ constexpr std::size_t kMinCodePoints = 10;
 constexpr std::size_t kMaxBytes = 1024;
 // std::counting_semaphore needs a compile-time ceiling; machines have fewer threads.
 constexpr std::ptrdiff_t kSemaphoreCeiling = 4096;
-
-void ensure_sodium() {
-  static const int rc = sodium_init();  // idempotent and thread-safe
-  if (rc < 0) throw std::runtime_error("libsodium could not be initialised");
-}
 
 struct Limits {
   unsigned long long ops;

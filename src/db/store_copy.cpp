@@ -11,7 +11,7 @@
 namespace crema::db {
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
+[[noreturn]] void copy_failed(const std::string& message) { throw std::runtime_error(message); }
 
 struct Column {
   std::string name;
@@ -86,7 +86,7 @@ std::vector<std::string> parents_first(Connection& c, const std::vector<std::str
         progressed = true;
       }
     }
-    if (!progressed) fail("the PostgreSQL schema has a cycle of foreign keys");
+    if (!progressed) copy_failed("the PostgreSQL schema has a cycle of foreign keys");
   }
   return order;
 }
@@ -153,18 +153,18 @@ std::int64_t copy_table(Connection& source, Transaction& target, const std::stri
 StoreCopyReport copy_store(const std::string& from, const std::string& to,
                            const std::function<void(const TableCopy&)>& progress) {
   if (!from.starts_with("sqlite://"))
-    fail("--from must be an sqlite:// database (moving from PostgreSQL is not supported)");
+    copy_failed("--from must be an sqlite:// database (moving from PostgreSQL is not supported)");
   if (!to.starts_with("postgresql://") && !to.starts_with("postgres://"))
-    fail("--to must be a postgresql:// database");
+    copy_failed("--to must be a postgresql:// database");
   PoolOptions options;
   options.size = 2;
   auto source = Pool::open(from, options);
   auto target = Pool::open(to, options);
 
   const auto source_status = migration_status(*source);
-  if (source_status.current == 0) fail("the source database has no Crema schema");
+  if (source_status.current == 0) copy_failed("the source database has no Crema schema");
   if (!source_status.up_to_date())
-    fail("the source database is at schema version " + std::to_string(source_status.current) +
+    copy_failed("the source database is at schema version " + std::to_string(source_status.current) +
          " of " + std::to_string(source_status.latest) + "; run `crema migrate` on it first");
   migrate(*target);
 
@@ -180,7 +180,7 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
       if (t == "schema_migrations") continue;  // written by migrate() above
       if (t == "order_day_starts") continue;   // PostgreSQL only: rebuilt below
       if (!source_tables.contains(t))
-        fail("the source has no table " + t + " (is it a Crema database?)");
+        copy_failed("the source has no table " + t + " (is it a Crema database?)");
       tables.push_back(t);
     }
     for (const auto& t : source_tables) {
@@ -189,19 +189,19 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
     }
     for (const auto& t : tables) {
       if (dst.exec("SELECT COUNT(*) FROM " + t).front().int64(0) > 0)
-        fail("the target database already holds rows (table " + t +
+        copy_failed("the target database already holds rows (table " + t +
              "); migrate-store fills an empty database only");
     }
     for (const auto& t : parents_first(dst, tables)) {
       auto columns = pg_columns(dst, t);
       const auto have = sqlite_columns(src, t);
       for (const auto& c : columns) {
-        if (!have.contains(c.name)) fail("the source table " + t + " has no column " + c.name);
+        if (!have.contains(c.name)) copy_failed("the source table " + t + " has no column " + c.name);
       }
       TableCopy done{t, copy_table(src, tx, t, columns)};
       const auto in_source = src.exec("SELECT COUNT(*) FROM " + t).front().int64(0);
       if (done.rows != in_source)
-        fail("copied " + std::to_string(done.rows) + " rows of " + t + " but the source has " +
+        copy_failed("copied " + std::to_string(done.rows) + " rows of " + t + " but the source has " +
              std::to_string(in_source));
       report.rows += done.rows;
       report.tables.push_back(done);

@@ -94,4 +94,33 @@ std::string quantity_text(std::int64_t thousandths) {
   return out;
 }
 
+StockMovement movement_of(LogKind kind, std::int64_t delta) noexcept {
+  switch (kind) {
+    case LogKind::reserve:
+    case LogKind::release:
+      return {0, delta};
+    case LogKind::commit:
+      return {delta, 0};
+    case LogKind::restock:
+    case LogKind::adjust:
+    case LogKind::receive:
+    case LogKind::waste:
+      break;
+  }
+  return {delta, delta};
+}
+
+bool product_in_stock(const ProductStockInputs& p,
+                      const std::map<std::string, std::int64_t>& available) {
+  auto figure = [&](const std::string& item_id, std::int64_t current) {
+    auto it = available.find(item_id);
+    return it == available.end() ? current : it->second;
+  };
+  if (!p.sale_enabled) return false;
+  if (p.track_stock && figure(p.product_id, p.own_available) < 1000) return false;
+  for (const auto& line : p.recipe)
+    if (line.tracked && figure(line.item_id, line.available) < line.need) return false;
+  return true;
+}
+
 }  // namespace crema::domain

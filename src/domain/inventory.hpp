@@ -3,6 +3,7 @@
 /// of log rows, and the needs an order places on stock. Quantities are integer thousandths.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,38 @@ struct StockNeed {
 /// always in the same order, so two concurrent orders never deadlock on PostgreSQL.
 /// Needs of zero are dropped.
 std::vector<StockNeed> merge_needs(std::vector<StockNeed> needs);
+
+/// What one log row's movement did to an item: the change of on_hand and of available stock
+/// (on_hand - reserved). A reservation moves only available stock; a commit only on_hand
+/// (what was reserved is consumed); every other kind moves both.
+struct StockMovement {
+  std::int64_t on_hand = 0;
+  std::int64_t available = 0;
+};
+StockMovement movement_of(LogKind kind, std::int64_t delta) noexcept;
+
+/// What decides whether a product is in stock (SPEC §4): its sale switch, its own counted
+/// stock (its own item has the product's id) and each counted recipe ingredient, with the
+/// available stock of each (thousandths).
+struct ProductStockInputs {
+  std::string product_id;
+  bool sale_enabled = true;
+  bool track_stock = false;
+  std::int64_t own_available = 0;  ///< 0 without an own item (as the SQL's COALESCE)
+  struct Line {
+    std::string item_id;
+    std::int64_t need = 0;  ///< what one unit takes
+    std::int64_t available = 0;
+    bool tracked = true;
+  };
+  std::vector<Line> recipe;
+};
+
+/// A product's `in_stock`, exactly as the repositories' SQL derives it, with `available`
+/// replacing the figures of some items (item id → available stock): what they were before
+/// a change, to tell whether it changed the product's availability.
+bool product_in_stock(const ProductStockInputs& p,
+                      const std::map<std::string, std::int64_t>& available = {});
 
 /// Exact decimal text of a quantity in thousandths: 2125 → "2.125", 500 → "0.5", 3000 → "3".
 std::string quantity_text(std::int64_t thousandths);

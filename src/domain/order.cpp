@@ -235,9 +235,9 @@ Totals order_totals(std::span<const OrderItem> items, std::int64_t adjustment, i
 
 int estimated_minutes(int own_prep, std::int64_t queue_prep, int parallelism) noexcept {
   if (parallelism < 1) parallelism = 1;
-  const std::int64_t work =
-      std::max<std::int64_t>(0, own_prep) + std::max<std::int64_t>(0, queue_prep);
-  return static_cast<int>((work + parallelism - 1) / parallelism);
+  // SPEC §6: the kitchen shares out the orders ahead; this order's own prep is not shared.
+  const std::int64_t queue = std::max<std::int64_t>(0, queue_prep);
+  return std::max(0, own_prep) + static_cast<int>((queue + parallelism - 1) / parallelism);
 }
 
 std::string order_number(std::string_view business_date, std::int64_t sequence) {

@@ -163,7 +163,8 @@ struct Totals {
 /// on subtotal + adjustment (rounded half away from zero once per order), and the total.
 Totals order_totals(std::span<const OrderItem> items, std::int64_t adjustment, int tax_bps);
 
-/// estimated_time in whole minutes, rounded up: (own + queue) / parallelism.
+/// estimated_time in whole minutes (SPEC §6): own + queue / parallelism, rounded up, so never
+/// less than the order's own prep time.
 int estimated_minutes(int own_prep, std::int64_t queue_prep, int parallelism) noexcept;
 
 /// "20261122-0042": the business date (YYYYMMDD) and that day's sequence (4 digits or more).

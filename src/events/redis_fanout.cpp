@@ -25,7 +25,7 @@ constexpr std::size_t kBatch = 256;
 using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 using Reply = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
 
-timeval to_timeval(std::chrono::milliseconds d) {
+timeval fanout_timeval(std::chrono::milliseconds d) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(d.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
@@ -45,7 +45,7 @@ bool is_error(const Reply& r) { return !r || r->type == REDIS_REPLY_ERROR; }
 // Connects, authenticates and leaves a blocking context whose reads and writes time out.
 // On failure returns nullptr and says why in `why` (never the password).
 Context connect(const RedisEndpoint& e, std::chrono::milliseconds timeout, std::string& why) {
-  const timeval tv = to_timeval(timeout);
+  const timeval tv = fanout_timeval(timeout);
   Context c(redisConnectWithTimeout(e.host.c_str(), e.port, tv), &redisFree);
   if (!c) {
     why = "out of memory";

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "db/types.hpp"
+#include "net/compression.hpp"
 #include "obs/log.hpp"
 
 namespace crema::http {
@@ -195,6 +196,8 @@ Response Dispatcher::invoke(Exchange& ex) {
     }
     Response res = route.handler(req);
     if (guard_) guard_->after(req, route, res, route.offload);
+    // Here, on the worker pool for offloaded routes, rather than on the I/O thread.
+    compress_response(req, res);
     return res;
   } catch (...) {
     return fault(req, route);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "net/compression.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 
@@ -183,6 +184,10 @@ void AccessLogMiddleware::on_response(Exchange& ex, Response& res) {
   if (req.principal && req.principal->is_api_key()) line.str("api_key_id", req.principal->api_key_id);
   line.str("ip", req.client_ip);
   if (!req.trace_id.empty()) line.str("trace_id", req.trace_id).str("span_id", req.parent_span_id);
+}
+
+void CompressionMiddleware::on_response(Exchange& ex, Response& res) {
+  compress_response(ex.request, res);
 }
 
 }  // namespace crema::http

@@ -87,6 +87,15 @@ class AccessLogMiddleware final : public Middleware {
   void on_response(Exchange&, Response&) override;
 };
 
+/// SPEC §13: JSON answers of 1 KiB or more compressed (br, else gzip) for clients that ask,
+/// with Vary: Accept-Encoding (net/compression.hpp). Handlers' answers are compressed where
+/// they ran (Dispatcher::invoke, on the worker pool); this catches the rest (a large error
+/// body, the server's own answers).
+class CompressionMiddleware final : public Middleware {
+ public:
+  void on_response(Exchange&, Response&) override;
+};
+
 /// The route label for requests that matched no route (bounded metric cardinality).
 inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 

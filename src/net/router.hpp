@@ -35,6 +35,15 @@ struct QueryDoc {
   std::string_view type = "string";   ///< string, integer, number, boolean
   std::string_view description;
   bool required = false;
+  std::vector<std::string_view> values;  ///< the allowed values, when a fixed set (an enum)
+};
+
+/// An answer of a route with a body of its own (not the one error shape), for the OpenAPI
+/// document: GET /ready's 503 is its readiness report.
+struct ResponseDoc {
+  int status = 200;
+  std::string_view schema;  ///< a components schema name, or an inline JSON schema
+  std::string_view description;
 };
 
 /// The route's OpenAPI operation, generated into /openapi.json.
@@ -45,9 +54,19 @@ struct RouteDoc {
   std::string_view request_schema;    ///< a components schema name, or an inline JSON schema
   std::string_view response_schema;   ///< likewise; empty for 204
   std::string_view response_type = "application/json";
+  /// Further media types the success answer may come in, with the same schema (the image
+  /// types GET /media/{key} serves).
+  std::vector<std::string_view> more_response_types;
   int success_status = 200;
   std::vector<QueryDoc> query;
   std::vector<int> errors;            ///< extra error statuses beyond the ones derived
+  /// Request headers the route reads, documented as header parameters: any of
+  /// "Idempotency-Key", "If-Match", "If-None-Match" (which also documents 304).
+  std::vector<std::string_view> headers;
+  /// The route also answers `?format=csv` with text/csv (SPEC §12).
+  bool csv = false;
+  /// Other answers with a body that is not an error (they replace a derived error status).
+  std::vector<ResponseDoc> responses;
 };
 
 struct Route {

@@ -29,7 +29,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kWsUseTuple = asio::as_tuple(asio::use_awaitable);
 
 /// One client. The queue is filled from any thread (deliver()); everything else is touched
 /// only on the connection's I/O thread.
@@ -197,12 +197,12 @@ asio::awaitable<void> write_loop(Ws& ws, std::shared_ptr<Session> s) {
     if (s->finished_) co_return;
     if (s->ping_due_) {
       s->ping_due_ = false;
-      auto [ec] = co_await ws.async_ping({}, kUseTuple);
+      auto [ec] = co_await ws.async_ping({}, kWsUseTuple);
       if (ec) co_return;
       continue;
     }
     if (auto frame = s->front()) {
-      auto [ec, n] = co_await ws.async_write(asio::buffer(*frame), kUseTuple);
+      auto [ec, n] = co_await ws.async_write(asio::buffer(*frame), kWsUseTuple);
       if (ec) co_return;
       s->pop(frame);
       continue;
@@ -210,11 +210,11 @@ asio::awaitable<void> write_loop(Ws& ws, std::shared_ptr<Session> s) {
     if (s->close_code_) {
       // Whatever the outcome, the reader sees the connection end.
       co_await ws.async_close(websocket::close_reason(*s->close_code_, s->close_reason_),
-                              kUseTuple);
+                              kWsUseTuple);
       co_return;
     }
     s->wake_.expires_at(asio::steady_timer::time_point::max());
-    co_await s->wake_.async_wait(kUseTuple);
+    co_await s->wake_.async_wait(kWsUseTuple);
   }
 }
 
@@ -224,7 +224,7 @@ asio::awaitable<void> ping_loop(std::shared_ptr<Session> s) {
   HelperGuard guard{*s};
   for (;;) {
     s->ping_timer_.expires_after(s->options_.ping_interval);
-    auto [ec] = co_await s->ping_timer_.async_wait(kUseTuple);
+    auto [ec] = co_await s->ping_timer_.async_wait(kWsUseTuple);
     if (ec || s->finished_) co_return;
     if (s->missed_pongs_ >= s->options_.missed_pongs) {
       obs::Log(obs::Level::info, "websocket client missed its pongs; dropping it")
@@ -350,7 +350,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
   ws.auto_fragment(false);  // one frame per message: frames are small JSON
   ws.text(true);
 
-  auto [accept_ec] = co_await ws.async_accept(request, kUseTuple);
+  auto [accept_ec] = co_await ws.async_accept(request, kWsUseTuple);
   if (accept_ec) co_return;
   // Needed for the handshake only: free them for the life of the session.
   request = {};
@@ -388,7 +388,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
 
   beast::flat_buffer buffer;
   for (;;) {
-    auto [ec, n] = co_await ws.async_read(buffer, kUseTuple);
+    auto [ec, n] = co_await ws.async_read(buffer, kWsUseTuple);
     if (ec) break;
     if (!ws.got_text()) {
       session->send_error("bad_request", "Messages are JSON text frames.");
@@ -405,7 +405,7 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
   if (session->helpers_ > 0) session->abort();
   while (session->helpers_ > 0) {
     session->done_.expires_at(asio::steady_timer::time_point::max());
-    co_await session->done_.async_wait(kUseTuple);
+    co_await session->done_.async_wait(kWsUseTuple);
   }
   session->abort_ = nullptr;
   env.hub.session_closed();

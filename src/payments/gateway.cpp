@@ -192,6 +192,8 @@ class StripeGateway final : public Gateway {
       : base_(trim_slash(s.stripe_api_base)),
         key_(s.stripe_secret_key),
         webhook_secret_(s.stripe_webhook_secret),
+        version_(s.stripe_api_version.empty() ? std::string(kStripeApiVersion)
+                                              : s.stripe_api_version),
         timeout_(s.timeout),
         tolerance_(s.webhook_tolerance_s) {}
   std::string_view name() const noexcept override { return "stripe"; }
@@ -206,10 +208,17 @@ class StripeGateway final : public Gateway {
                        "&metadata[order_id]=" + form_escape(r.order_id) +
                        "&metadata[payment_id]=" + form_escape(r.payment_id) +
                        "&metadata[order_number]=" + form_escape(r.order_number);
+    form += "&automatic_payment_methods[enabled]=true";
     if (auto pm = str_at(r.details, "payment_method"); !pm.empty()) {
+      // Confirmed at once with a saved payment method. Stripe then needs to know where the
+      // customer comes back after a redirect (3-D Secure, a bank page): the client's
+      // return_url, or — without one — that no redirecting method may be used.
       form += "&payment_method=" + form_escape(pm) + "&confirm=true";
-    } else {
-      form += "&automatic_payment_methods[enabled]=true";
+      if (auto ret = str_at(r.details, "return_url"); !ret.empty()) {
+        form += "&return_url=" + form_escape(ret);
+      } else {
+        form += "&automatic_payment_methods[allow_redirects]=never";
+      }
     }
     auto res = post("/v1/payment_intents", form, r.payment_id);
     log_call("stripe", "payment_intents", res);
@@ -289,11 +298,12 @@ class StripeGateway final : public Gateway {
     call.timeout = timeout_;
     call.headers = {{"Authorization", "Bearer " + key_},
                     {"Content-Type", "application/x-www-form-urlencoded"},
+                    {"Stripe-Version", version_},
                     {"Idempotency-Key", idempotency_key}};
     return notify::http_call(call);
   }
 
-  std::string base_, key_, webhook_secret_;
+  std::string base_, key_, webhook_secret_, version_;
   std::chrono::milliseconds timeout_;
   std::int64_t tolerance_;
 };

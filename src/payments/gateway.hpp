@@ -23,10 +23,17 @@
 
 namespace crema::payments {
 
+/// The Stripe API version the Stripe adapter is written against (docs/PAYMENTS.md).
+inline constexpr std::string_view kStripeApiVersion = "2024-06-20";
+
 /// The gateway settings of SPEC §9 (CREMA_STRIPE_*, CREMA_PAYPAL_*, CREMA_LOCAL_GATEWAY_*).
 struct GatewaySettings {
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_secret_key, stripe_webhook_secret;
+  /// Stripe-Version of every Stripe call: the API version the adapter is written against
+  /// (kStripeApiVersion), so the merchant account's default version never changes what
+  /// Stripe answers.
+  std::string stripe_api_version = std::string(kStripeApiVersion);
   std::string paypal_api_base = "https://api-m.paypal.com";
   std::string paypal_client_id, paypal_secret, paypal_webhook_id;
   std::string local_gateway_url, local_gateway_secret;

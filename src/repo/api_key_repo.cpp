@@ -4,7 +4,7 @@ namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kApiKeyColumns =
     "id, name, key_hash, key_prefix, scopes, tier, created_by, created_at, revoked_at";
 
 ApiKeyRecord read_key(const db::Row& r) {
@@ -40,7 +40,7 @@ void insert_api_key(db::Connection& conn, const ApiKeyRecord& k) {
 }
 
 std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_view key_hash) {
-  static const std::string kSql = "SELECT " + std::string(kColumns) +
+  static const std::string kSql = "SELECT " + std::string(kApiKeyColumns) +
                                   " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
   auto res = conn.exec(kSql, {key_hash});
   if (res.empty()) return std::nullopt;
@@ -49,7 +49,7 @@ std::optional<ApiKeyRecord> find_live_api_key(db::Connection& conn, std::string_
 
 std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view id) {
   static const std::string kSql =
-      "SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = $1";
+      "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE id = $1";
   auto res = conn.exec(kSql, {id});
   if (res.empty()) return std::nullopt;
   return read_key(res.front());
@@ -65,7 +65,7 @@ std::vector<ApiKeyRecord> list_api_keys(
     db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
     int limit) {
   static const std::string kSql =
-      "SELECT " + std::string(kColumns) +
+      "SELECT " + std::string(kApiKeyColumns) +
       " FROM api_keys WHERE (CAST($1 AS BIGINT) IS NULL OR created_at < $1 "
       "OR (created_at = $1 AND id < CAST($2 AS TEXT))) "
       "ORDER BY created_at DESC, id DESC LIMIT $3";
@@ -79,7 +79,7 @@ std::vector<ApiKeyRecord> list_api_keys(
 }
 
 std::vector<ApiKeyRecord> list_api_keys_created_by(db::Connection& conn, std::string_view user_id) {
-  static const std::string kSql = "SELECT " + std::string(kColumns) +
+  static const std::string kSql = "SELECT " + std::string(kApiKeyColumns) +
                                   " FROM api_keys WHERE created_by = $1 "
                                   "ORDER BY created_at DESC, id DESC";
   return read_all(conn.exec(kSql, {user_id}));

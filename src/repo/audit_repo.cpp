@@ -1,15 +1,12 @@
 #include "repo/audit_repo.hpp"
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
 
 std::string_view or_null(const std::string& s) { return s; }
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
-}
 
 }  // namespace
 

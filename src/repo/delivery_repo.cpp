@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -11,15 +13,6 @@ constexpr std::string_view kDriverColumns =
 constexpr std::string_view kDeliveryColumns =
     "id, order_id, driver_id, status, eta, last_lat, last_lng, last_location_at, "
     "failure_reason, version, created_at, updated_at";
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
-}
-db::Param int_or_null(const std::optional<std::int64_t>& v) {
-  if (!v) return nullptr;
-  return *v;
-}
 
 DriverRow driver_of(const db::Row& r) {
   DriverRow d;

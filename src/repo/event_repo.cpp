@@ -1,21 +1,14 @@
 #include "repo/event_repo.hpp"
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kEventColumns =
     "id, customer_id, customer_info, event_type, date, guests, theme, items, notes, status, "
     "quote_amount, assigned_admin, order_id, version, created_at, updated_at";
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
-}
-db::Param int_or_null(const std::optional<std::int64_t>& v) {
-  if (!v) return nullptr;
-  return *v;
-}
 
 EventRow event_of(const db::Row& r) {
   EventRow e;
@@ -42,7 +35,7 @@ EventRow event_of(const db::Row& r) {
 
 void insert_event(db::Transaction& tx, const EventRow& e) {
   tx.exec(
-      "INSERT INTO event_requests (" + std::string(kColumns) +
+      "INSERT INTO event_requests (" + std::string(kEventColumns) +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
       {std::string_view(e.id), std::string_view(e.customer_id), std::string_view(e.customer_info),
        std::string_view(e.event_type), std::string_view(e.date), e.guests, text_or_null(e.theme),
@@ -61,13 +54,13 @@ void update_event(db::Transaction& tx, const EventRow& e) {
 
 std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {
   auto res =
-      conn.exec("SELECT " + std::string(kColumns) + " FROM event_requests WHERE id = $1", {id});
+      conn.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1", {id});
   if (res.empty()) return std::nullopt;
   return event_of(res.front());
 }
 
 std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id) {
-  auto res = tx.exec("SELECT " + std::string(kColumns) + " FROM event_requests WHERE id = $1" +
+  auto res = tx.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1" +
                          (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : ""),
                      {id});
   if (res.empty()) return std::nullopt;
@@ -89,7 +82,7 @@ std::vector<EventRow> list_events(db::Connection& conn, const EventFilter& f) {
     where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
   }
   const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto res = conn.exec("SELECT " + std::string(kColumns) + " FROM event_requests " + where +
+  auto res = conn.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests " + where +
                            " ORDER BY created_at DESC, id DESC LIMIT " + lim,
                        params);
   std::vector<EventRow> out;

@@ -8,7 +8,7 @@ namespace {
 
 using Status = domain::ProductImage::Status;
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kImageColumns =
     "id, product_id, original_key, thumbnail_key, web_key, content_type, width, height, "
     "status, position, created_at";
 
@@ -49,7 +49,7 @@ void insert_image(db::Transaction& tx, const domain::ProductImage& i) {
 
 std::optional<domain::ProductImage> find_image(db::Connection& conn, std::string_view id) {
   static const std::string sql =
-      "SELECT " + std::string(kColumns) + " FROM product_images WHERE id = $1";
+      "SELECT " + std::string(kImageColumns) + " FROM product_images WHERE id = $1";
   auto r = conn.exec(sql, {id});
   if (r.empty()) return std::nullopt;
   return image_of(r.front());
@@ -68,7 +68,7 @@ std::map<std::string, std::vector<domain::ProductImage>> images_of(
   if (product_ids.empty()) return out;
   std::vector<db::Param> params(product_ids.begin(), product_ids.end());
   auto r =
-      conn.exec("SELECT " + std::string(kColumns) +
+      conn.exec("SELECT " + std::string(kImageColumns) +
                     " FROM product_images WHERE status <> 'failed' AND product_id IN (" +
                     placeholders(1, product_ids.size()) + ") ORDER BY product_id, position, id",
                 params);

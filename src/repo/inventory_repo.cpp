@@ -1,12 +1,15 @@
 #include "repo/inventory_repo.hpp"
 
+#include <map>
+
+#include "repo/params.hpp"
 #include "util/text_case.hpp"
 
 namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kInventoryColumns =
     "id, name, unit, kind, on_hand, reserved, low_stock_threshold, tracked, low_alerted, "
     "version, created_at, updated_at";
 
@@ -34,7 +37,7 @@ std::optional<domain::InventoryItem> first_item(const db::Result& r) {
 
 std::string select_sql(std::string_view where) {
   std::string sql = "SELECT ";
-  sql += kColumns;
+  sql += kInventoryColumns;
   sql += " FROM inventory_items ";
   sql += where;
   return sql;
@@ -47,13 +50,8 @@ std::string update_sql(std::string_view set, std::string_view where) {
   sql += " WHERE ";
   sql += where;
   sql += " RETURNING ";
-  sql += kColumns;
+  sql += kInventoryColumns;
   return sql;
-}
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
 }
 
 }  // namespace
@@ -178,7 +176,7 @@ std::optional<domain::InventoryItem> reserve_logged(db::Transaction& tx, std::st
       "), l AS (INSERT INTO inventory_logs (id, inventory_item_id, delta, kind, reason, "
       "order_id, actor_id, on_hand_after, reserved_after, created_at) "
       "SELECT $4, id, $5, $6, $7, $8, $9, on_hand, reserved, $3 FROM u) "
-      "SELECT " + std::string(kColumns) + " FROM u";
+      "SELECT " + std::string(kInventoryColumns) + " FROM u";
   return first_item(tx.exec(sql, {id, q, now, std::string_view(log.id), log.delta,
                                   domain::log_kind_name(log.kind), std::string_view(log.reason),
                                   text_or_null(log.order_id), text_or_null(log.actor_id)}));
@@ -325,34 +323,70 @@ std::vector<domain::InventoryLog> list_logs_by_actor(
 }
 
 namespace {
-std::string products_depending_on_sql(std::size_t n) {
+std::string stock_dependents_sql(std::size_t n) {
   const std::string in = placeholders(1, n);
-  return "SELECT product_id FROM product_recipe WHERE inventory_item_id IN (" + in +
-         ") UNION SELECT id FROM products WHERE track_stock = TRUE AND id IN (" + in +
-         ") ORDER BY 1";
+  return "SELECT product_id, inventory_item_id, quantity, 0 FROM product_recipe "
+         "WHERE inventory_item_id IN (" +
+         in +
+         ") UNION ALL "
+         "SELECT id, id, 1000, 1 FROM products WHERE track_stock = TRUE AND id IN (" +
+         in + ")";
 }
 
-std::vector<std::string> first_column(const db::Result& r) {
-  std::vector<std::string> out;
+std::vector<StockDependent> dependents_of(const db::Result& r) {
+  std::vector<StockDependent> out;
   out.reserve(r.size());
-  for (auto row : r) out.push_back(row.text(0));
+  for (auto row : r) out.push_back({row.text(0), row.text(1), row.int64(2), row.int64(3) != 0});
   return out;
 }
 }  // namespace
 
-std::vector<std::string> products_depending_on(db::Connection& conn,
-                                               std::span<const std::string> item_ids) {
+std::vector<StockDependent> stock_dependents(db::Connection& conn,
+                                             std::span<const std::string> item_ids) {
   if (item_ids.empty()) return {};
   std::vector<db::Param> params(item_ids.begin(), item_ids.end());
-  return first_column(conn.exec(products_depending_on_sql(item_ids.size()), params));
+  return dependents_of(conn.exec(stock_dependents_sql(item_ids.size()), params));
 }
 
-void products_depending_on_soon(db::Connection& conn, std::span<const std::string> item_ids,
-                                std::function<void(std::vector<std::string>&&)> done) {
+void stock_dependents_soon(db::Connection& conn, std::span<const std::string> item_ids,
+                           std::function<void(std::vector<StockDependent>&&)> done) {
   if (item_ids.empty()) return done({});
   std::vector<db::Param> params(item_ids.begin(), item_ids.end());
-  conn.exec_soon(products_depending_on_sql(item_ids.size()), params,
-                 [done = std::move(done)](db::Result&& r) { done(first_column(r)); });
+  conn.exec_soon(stock_dependents_sql(item_ids.size()), params,
+                 [done = std::move(done)](db::Result&& r) { done(dependents_of(r)); });
+}
+
+std::vector<domain::ProductStockInputs> product_stock_inputs(
+    db::Connection& conn, std::span<const std::string> product_ids) {
+  if (product_ids.empty()) return {};
+  std::vector<db::Param> params(product_ids.begin(), product_ids.end());
+  const std::string in = placeholders(1, product_ids.size());
+  std::vector<domain::ProductStockInputs> out;
+  std::map<std::string, std::size_t> at;
+  for (auto row : conn.exec(
+           "SELECT p.id, p.sale_enabled, p.track_stock, COALESCE(own.on_hand - own.reserved, 0) "
+           "FROM products p LEFT JOIN inventory_items own ON own.id = p.id WHERE p.id IN (" +
+               in + ")",
+           params)) {
+    domain::ProductStockInputs p;
+    p.product_id = row.text(0);
+    p.sale_enabled = row.boolean(1);
+    p.track_stock = row.boolean(2);
+    p.own_available = row.int64(3);
+    at[p.product_id] = out.size();
+    out.push_back(std::move(p));
+  }
+  for (auto row : conn.exec(
+           "SELECT r.product_id, r.inventory_item_id, r.quantity, i.on_hand - i.reserved, "
+           "i.tracked FROM product_recipe r JOIN inventory_items i ON i.id = r.inventory_item_id "
+           "WHERE r.product_id IN (" +
+               in + ")",
+           params)) {
+    auto it = at.find(row.text(0));
+    if (it == at.end()) continue;
+    out[it->second].recipe.push_back({row.text(1), row.int64(2), row.int64(3), row.boolean(4)});
+  }
+  return out;
 }
 
 std::int64_t count_low_stock(db::Connection& conn) {

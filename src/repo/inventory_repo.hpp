@@ -94,14 +94,26 @@ std::vector<domain::InventoryLog> list_logs_by_actor(
     db::Connection& conn, std::string_view actor_id,
     const std::optional<std::pair<std::int64_t, std::string>>& after, int limit);
 
-/// The products whose availability depends on these items: products with one of them in
-/// their recipe, and tracked products that are one of them.
-std::vector<std::string> products_depending_on(db::Connection& conn,
-                                               std::span<const std::string> item_ids);
+/// A product whose menu entry follows an inventory item: a product that tracks stock and is
+/// the item (`own`: its stock figure, and in stock while one unit is available), or one with
+/// the item in its recipe (in stock while `need` is available).
+struct StockDependent {
+  std::string product_id;
+  std::string item_id;
+  std::int64_t need = 0;
+  bool own = false;
+};
+/// The products depending on these items, as above.
+std::vector<StockDependent> stock_dependents(db::Connection& conn,
+                                             std::span<const std::string> item_ids);
 /// The same read through exec_soon (PostgreSQL: sent in front of the next statement);
-/// `done` gets the ids then.
-void products_depending_on_soon(db::Connection& conn, std::span<const std::string> item_ids,
-                                std::function<void(std::vector<std::string>&&)> done);
+/// `done` gets the rows then.
+void stock_dependents_soon(db::Connection& conn, std::span<const std::string> item_ids,
+                           std::function<void(std::vector<StockDependent>&&)> done);
+/// What decides each of these products' in_stock, as it is now (in the caller's
+/// transaction); products that do not exist are left out.
+std::vector<domain::ProductStockInputs> product_stock_inputs(
+    db::Connection& conn, std::span<const std::string> product_ids);
 
 /// `$first, $first+1, …` for an IN list of n values.
 std::string placeholders(std::size_t first, std::size_t n);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "repo/inventory_repo.hpp"
+#include "repo/params.hpp"
 #include "util/uuid.hpp"
 
 namespace crema::repo {
@@ -13,23 +14,13 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kOrderColumns =
     "id, order_number, business_date, type, status, payment_status, payment_method, "
     "customer_id, created_by, api_key_id, subtotal, adjustment_amount, tax_amount, "
     "total_amount, refunded_amount, currency, customer_info, delivery_info, driver_id, "
     "is_pickup, table_number, notes, metadata, prep_minutes, estimated_time, stock_needs, "
     "stock_state, version, created_at, updated_at, confirmed_at, completed_at, cancelled_at, "
     "cancel_reason, expires_at";
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
-}
-
-db::Param int_or_null(const std::optional<std::int64_t>& v) {
-  if (!v) return nullptr;
-  return *v;
-}
 
 std::optional<json::object> object_or_none(const std::optional<std::string>& text) {
   if (!text || text->empty()) return std::nullopt;
@@ -221,7 +212,7 @@ struct OrderTexts {
   }
 };
 
-// The 35 parameters of an order row, in kColumns order.
+// The 35 parameters of an order row, in kOrderColumns order.
 void add_order_params(std::vector<db::Param>& p, const domain::Order& o, const OrderTexts& t) {
   p.insert(p.end(), {std::string_view(o.id),
                      std::string_view(o.order_number),
@@ -278,7 +269,7 @@ constexpr std::string_view kItemColumns =
 
 const std::string& order_insert_sql() {
   static const std::string sql =
-      "INSERT INTO orders (" + std::string(kColumns) +
+      "INSERT INTO orders (" + std::string(kOrderColumns) +
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
       "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)";
   return sql;
@@ -348,13 +339,13 @@ void insert_history(db::Transaction& tx, std::string_view order_id, const domain
 }
 
 std::optional<domain::Order> find_order(db::Connection& conn, std::string_view id) {
-  static const std::string sql = "SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1";
+  static const std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE id = $1";
   return one(conn, conn.exec(sql, {id}));
 }
 
 std::optional<domain::Order> lock_order(db::Transaction& tx, std::string_view id) {
   static const std::string sqlite =
-      "SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1";
+      "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE id = $1";
   static const std::string pg = sqlite + " FOR UPDATE";
   auto r = tx.exec(tx.dialect() == db::Dialect::postgres ? pg : sqlite, {id});
   return one(tx.connection(), r);
@@ -427,7 +418,7 @@ std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& 
     where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
   }
   const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM orders " + where +
+  auto r = conn.exec("SELECT " + std::string(kOrderColumns) + " FROM orders " + where +
                          " ORDER BY created_at DESC, id DESC LIMIT " + lim,
                      params);
   std::vector<domain::Order> out;

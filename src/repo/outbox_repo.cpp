@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kOutboxColumns =
     "id, kind, type, channel, recipient, user_id, webhook_id, payload, status, attempts, "
     "last_error, last_status, next_attempt_at, sent_at, created_at";
 
@@ -28,11 +30,6 @@ service::OutboxMessage to_message(const db::Row& r) {
   m.sent_at = r.opt_int64(13);
   m.created_at = r.int64(14);
   return m;
-}
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
 }
 
 db::Param opt_int(const std::optional<std::int64_t>& v) {
@@ -77,7 +74,7 @@ std::vector<service::OutboxMessage> claim_outbox(db::Transaction& tx, std::strin
           "WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' "
           "AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) "
           "ORDER BY next_attempt_at, id LIMIT $4") +
-      (pg ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + std::string(kColumns);
+      (pg ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + std::string(kOutboxColumns);
   auto result = tx.exec(sql, {worker, now_ms + lease_ms, now_ms, static_cast<std::int64_t>(limit)});
   std::vector<service::OutboxMessage> out;
   out.reserve(result.size());
@@ -148,7 +145,7 @@ std::int64_t count_queued(db::Connection& conn) {
 std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
                                                          const service::NotificationFilter& f) {
   const std::string sql =
-      "SELECT " + std::string(kColumns) +
+      "SELECT " + std::string(kOutboxColumns) +
       " FROM outbox WHERE kind = 'notification' "
       "AND (CAST($1 AS TEXT) IS NULL OR status = $1) "
       "AND (CAST($2 AS TEXT) IS NULL OR channel = $2) "
@@ -173,7 +170,7 @@ std::vector<service::OutboxMessage> select_deliveries(
     db::Connection& conn, std::string_view webhook_id,
     const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
   const std::string sql =
-      "SELECT " + std::string(kColumns) +
+      "SELECT " + std::string(kOutboxColumns) +
       " FROM outbox WHERE kind = 'webhook' AND webhook_id = $1 "
       "AND (CAST($2 AS BIGINT) IS NULL OR created_at < $2 OR (created_at = $2 AND id < "
       "CAST($3 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $4";

@@ -1,5 +1,7 @@
 #include "repo/payment_repo.hpp"
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -10,11 +12,6 @@ constexpr std::string_view kPaymentColumns =
 constexpr std::string_view kRefundColumns =
     "id, payment_id, amount, reason, status, gateway_ref, raw_response, created_by, created_at, "
     "updated_at";
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
-}
 
 PaymentRow payment_of(const db::Row& r) {
   PaymentRow p;

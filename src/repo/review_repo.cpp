@@ -1,5 +1,7 @@
 #include "repo/review_repo.hpp"
 
+#include "repo/params.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -24,11 +26,6 @@ ReviewRow review_of(const db::Row& row) {
   r.created_at = row.int64(10);
   r.updated_at = row.int64(11);
   return r;
-}
-
-db::Param text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return std::string_view(s);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace {
 constexpr std::string_view kSessionColumns =
     "id, user_id, created_at, last_used_at, expires_at, revoked_at, revoke_reason, ip, user_agent";
 
-db::Param param(const std::optional<std::string>& s) {
+db::Param session_param(const std::optional<std::string>& s) {
   if (s) return std::string_view(*s);
   return nullptr;
 }
@@ -33,8 +33,8 @@ void insert_session(db::Connection& conn, const SessionRecord& s) {
       "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, "
       "revoke_reason, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {s.id, s.user_id, s.created_at, s.last_used_at, s.expires_at,
-       s.revoked_at ? db::Param(*s.revoked_at) : db::Param(nullptr), param(s.revoke_reason),
-       param(s.ip), param(s.user_agent)});
+       s.revoked_at ? db::Param(*s.revoked_at) : db::Param(nullptr), session_param(s.revoke_reason),
+       session_param(s.ip), session_param(s.user_agent)});
 }
 
 void insert_refresh_token(db::Connection& conn, const RefreshTokenRecord& t) {

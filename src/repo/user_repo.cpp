@@ -7,7 +7,7 @@ namespace crema::repo {
 namespace {
 
 // Column order shared by the SELECTs and read_user().
-constexpr std::string_view kColumns =
+constexpr std::string_view kUserColumns =
     "id, name, email, phone, password_hash, role, addresses, marketing_opt_in, is_active, "
     "two_factor_enabled, totp_secret, metadata, version, created_at, updated_at, "
     "totp_last_step, erased_at";
@@ -86,12 +86,12 @@ void insert_user(db::Connection& conn, const UserRecord& u) {
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
   static const std::string kSql =
-      "SELECT " + std::string(kColumns) + " FROM users WHERE email = $1";
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE email = $1";
   return find_one(conn, kSql, email);
 }
 
 std::optional<UserRecord> find_user_by_id(db::Connection& conn, std::string_view id) {
-  static const std::string kSql = "SELECT " + std::string(kColumns) + " FROM users WHERE id = $1";
+  static const std::string kSql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
   return find_one(conn, kSql, id);
 }
 
@@ -149,7 +149,7 @@ std::int64_t count_active_admins(db::Connection& conn) {
 }
 
 std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
-  static const std::string kSql = "SELECT " + std::string(kColumns) +
+  static const std::string kSql = "SELECT " + std::string(kUserColumns) +
                                   " FROM users "
                                   "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
                                   "AND (CAST($2 AS TEXT) IS NULL OR name_fold LIKE $2 ESCAPE '\\' "

@@ -6,7 +6,7 @@ namespace crema::repo {
 
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kWebhookColumns =
     "id, url, events, description, secret_sealed, created_by, created_at, deleted_at";
 
 WebhookRow to_webhook(const db::Row& r) {
@@ -53,7 +53,7 @@ void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
 }
 
 std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id) {
-  auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM webhooks WHERE id = $1", {id});
+  auto r = conn.exec("SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
   return to_webhook(r.front());
 }
@@ -68,7 +68,7 @@ std::vector<WebhookRow> select_webhooks(
     before_id = std::string_view(before->second);
   }
   return to_webhooks(conn.exec(
-      "SELECT " + std::string(kColumns) +
+      "SELECT " + std::string(kWebhookColumns) +
           " FROM webhooks WHERE deleted_at IS NULL "
           "AND (CAST($1 AS BIGINT) IS NULL OR created_at < $1 OR (created_at = $1 AND id < "
           "CAST($2 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $3",
@@ -78,7 +78,7 @@ std::vector<WebhookRow> select_webhooks(
 namespace {
 const std::string& active_webhooks_sql() {
   static const std::string sql =
-      "SELECT " + std::string(kColumns) + " FROM webhooks WHERE deleted_at IS NULL ORDER BY id";
+      "SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE deleted_at IS NULL ORDER BY id";
   return sql;
 }
 }  // namespace

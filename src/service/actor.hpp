@@ -13,6 +13,9 @@ struct Actor {
   std::optional<auth::Principal> principal;  ///< nothing for anonymous callers
   std::string ip;
   std::string request_id;
+  /// The server itself, in a background job (an unpaid order's expiry): no principal; its
+  /// mutations are audited with the role "system".
+  bool system = false;
 
   bool signed_in() const noexcept { return principal.has_value(); }
   /// The user id, or "" for API keys and anonymous callers.

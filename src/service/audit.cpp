@@ -7,11 +7,15 @@
 namespace crema::service {
 
 bool record_audit(db::Transaction& tx, const Actor& actor, const AuditEntry& entry) {
-  if (!actor.is_manager_plus()) return false;
+  if (!actor.is_manager_plus() && !actor.system) return false;
   AuditRow row;
   row.id = util::new_uuid_v7();
-  row.actor_id = actor.principal->user_id;
-  row.actor_role = std::string(auth::role_name(actor.principal->role));
+  if (actor.principal) {
+    row.actor_id = actor.principal->user_id;
+    row.actor_role = std::string(auth::role_name(actor.principal->role));
+  } else {
+    row.actor_role = "system";
+  }
   row.action = entry.action;
   row.target_type = entry.target_type;
   row.target_id = entry.target_id;

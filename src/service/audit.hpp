@@ -21,7 +21,8 @@ struct AuditEntry {
 };
 
 /// Records `entry` as done by `actor` inside `tx` — only when the actor is a manager or an
-/// admin (the spec's scope); returns whether a row was written.
+/// admin (the spec's scope) or the server itself (Actor::system: actor_id null, actor_role
+/// "system"); returns whether a row was written.
 bool record_audit(db::Transaction& tx, const Actor& actor, const AuditEntry& entry);
 
 struct AuditFilter {

@@ -29,7 +29,7 @@ crema::Error invalid(std::string message) {
   return crema::Error::make(ErrorCode::invalid_transition, std::move(message));
 }
 
-json::value time_or_null(const std::optional<std::int64_t>& t) {
+json::value delivery_time_or_null(const std::optional<std::int64_t>& t) {
   if (!t) return nullptr;
   return json::value(util::format_rfc3339(*t));
 }
@@ -57,7 +57,7 @@ json::object delivery_json(const repo::DeliveryRow& d) {
                  {"order_id", d.order_id},
                  {"driver_id", d.driver_id},
                  {"status", d.status},
-                 {"eta", time_or_null(d.eta)},
+                 {"eta", delivery_time_or_null(d.eta)},
                  {"last_location", std::move(location)},
                  {"version", d.version},
                  {"created_at", util::format_rfc3339(d.created_at)},

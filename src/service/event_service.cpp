@@ -43,13 +43,13 @@ bool edge(const std::string& from, const std::string& to) {
   return false;
 }
 
-json::value parse_or(const std::string& text, json::value fallback) {
+json::value event_parse_or(const std::string& text, json::value fallback) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
   return ec ? fallback : v;
 }
 
-std::vector<std::string> topics_of(const repo::EventRow& e) {
+std::vector<std::string> event_topics_of(const repo::EventRow& e) {
   return {"orders", "user:" + e.customer_id};
 }
 
@@ -62,12 +62,12 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
   return json::object{
       {"id", e.id},
       {"customer_id", e.customer_id},
-      {"customer_info", parse_or(e.customer_info, json::object{})},
+      {"customer_info", event_parse_or(e.customer_info, json::object{})},
       {"event_type", e.event_type},
       {"date", e.date},
       {"guests", e.guests},
       {"theme", text_or_null(e.theme)},
-      {"items", parse_or(e.items, json::array{})},
+      {"items", event_parse_or(e.items, json::array{})},
       {"notes", text_or_null(e.notes)},
       {"status", e.status},
       {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
@@ -141,7 +141,7 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
     payload["name"] = field("name");
     payload["email"] = field("email");
     enqueue_role_notification(tx, {"admin"}, "event_request_received", payload);
-    work.publish("event_request_created", std::move(data), topics_of(e));
+    work.publish("event_request_created", std::move(data), event_topics_of(e));
     return e;
   });
 }
@@ -196,7 +196,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     const std::string from = e.status;
     if (c.status == "confirmed") {
       std::vector<OrderLine> lines;
-      auto items = parse_or(e.items, json::array{});
+      auto items = event_parse_or(e.items, json::array{});
       if (items.is_array()) {
         int i = 0;
         for (const auto& it : items.as_array()) {
@@ -208,7 +208,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
           lines.push_back(std::move(line));
         }
       }
-      auto info = parse_or(e.customer_info, json::object{});
+      auto info = event_parse_or(e.customer_info, json::object{});
       std::optional<json::object> customer_info;
       if (info.is_object()) customer_info = info.as_object();
       auto order = orders_.place_event_order(work, actor, e.customer_id, customer_info, lines,

@@ -224,7 +224,8 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
-  if (auto issues = rule_issues(actor, r); !issues.empty()) return validation(std::move(issues));
+  // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
+  if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
   const bool customer = is_customer(actor);
   const std::string scope = idempotency_scope(actor);
   return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<PlacedOrder> {
@@ -649,7 +650,10 @@ int OrderService::expire_due(std::int64_t now_ms) {
     auto lease = pool_.read();
     due = repo::orders_due_for_expiry(*lease, now_ms, kExpiryBatch);
   }
-  const Actor system{};
+  // The server itself cancels: through the one transition every cancellation takes (stock,
+  // history, audit as "system", outbox rows, its delivery withdrawn, events).
+  Actor expiry;
+  expiry.system = true;
   const std::string reason =
       "expired: not paid within " + std::to_string(settings_.hold_minutes) + " minutes";
   int expired = 0;
@@ -660,7 +664,7 @@ int OrderService::expire_due(std::int64_t now_ms) {
       if (!cur || cur->status != OrderStatus::pending || !cur->expires_at ||
           *cur->expires_at > now_ms || cur->is_paid())
         return crema::Error::make(ErrorCode::conflict, "not due");
-      return apply_status(work, system, *cur, OrderStatus::cancelled, reason,
+      return apply_status(work, expiry, *cur, OrderStatus::cancelled, reason,
                           "order " + cur->order_number + " expired");
     });
     if (out) ++expired;

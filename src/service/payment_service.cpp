@@ -29,7 +29,7 @@ constexpr std::string_view kPendingPrefix = "pending:";
 // so only a process that died mid-call leaves one to run out.
 constexpr std::int64_t kRefundClaimMs = 2 * 60'000;
 
-crema::Error no_such_order(const std::string& id) {
+crema::Error no_such_paid_order(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No order " + id + ".");
 }
 
@@ -180,9 +180,9 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
       return out;
     }
     auto order = repo::lock_order(tx, r.order_id);
-    if (!order || !orders_.may_view(actor, *order)) return no_such_order(r.order_id);
+    if (!order || !orders_.may_view(actor, *order)) return no_such_paid_order(r.order_id);
     Order& o = *order;
-    if (driver && !orders_.is_assigned_driver(actor, o)) return no_such_order(r.order_id);
+    if (driver && !orders_.is_assigned_driver(actor, o)) return no_such_paid_order(r.order_id);
     if (o.is_paid() || o.payment_status == PaymentStatus::refunded)
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " is already paid.");

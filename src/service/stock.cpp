@@ -1,6 +1,7 @@
 #include "service/stock.hpp"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -60,7 +61,72 @@ void StockEffects::merge(StockEffects other) {
   product_ids.insert(product_ids.end(), other.product_ids.begin(), other.product_ids.end());
   sort_unique(product_ids);
   for (auto& a : other.low_alerts) low_alerts.push_back(std::move(a));
+  for (auto& m : other.moves) moves.push_back(std::move(m));
 }
+
+namespace {
+
+// The low-stock bookkeeping of an item as it is now.
+void low_state(db::Transaction& tx, const domain::InventoryItem& after, StockEffects& effects);
+
+void add_move(StockEffects& effects, const domain::InventoryItem& after, domain::LogKind kind,
+              std::int64_t delta) {
+  const auto moved = domain::movement_of(kind, delta);
+  effects.moves.push_back(
+      {after.id, after.available() - moved.available, after.available(), moved.on_hand != 0});
+}
+
+// Which products' menu entries the movements changed (see resolve_affected_products), given
+// the products depending on the moved items; queues the partners' menu_updated when any did.
+void settle(db::Transaction& tx, StockEffects& effects,
+            const std::vector<repo::StockDependent>& dependents) {
+  struct Net {
+    std::int64_t before = 0, after = 0;
+    bool on_hand_moved = false;
+  };
+  std::map<std::string, Net> net;  // an item moved several times: first before, last after
+  for (const auto& m : effects.moves) {
+    auto [it, fresh] =
+        net.try_emplace(m.item_id, Net{m.available_before, m.available_after, false});
+    it->second.after = m.available_after;
+    it->second.on_hand_moved = it->second.on_hand_moved || m.on_hand_moved;
+  }
+  std::vector<std::string> changed, maybe;
+  for (const auto& d : dependents) {
+    auto it = net.find(d.item_id);
+    if (it == net.end()) continue;
+    const Net& n = it->second;
+    if (d.own && n.on_hand_moved) {
+      changed.push_back(d.product_id);  // its stock figure is on the menu
+    } else if ((n.before >= d.need) != (n.after >= d.need)) {
+      maybe.push_back(d.product_id);  // in_stock may have flipped
+    }
+  }
+  sort_unique(changed);
+  sort_unique(maybe);
+  std::erase_if(maybe, [&](const std::string& id) {
+    return std::binary_search(changed.begin(), changed.end(), id);
+  });
+  if (!maybe.empty()) {
+    // Rare (a movement crossed what one unit needs): whether the product really flipped
+    // depends on its other ingredients and its sale switch too.
+    std::map<std::string, std::int64_t> before;
+    for (const auto& [id, n] : net) before[id] = n.before;
+    for (const auto& p : repo::product_stock_inputs(tx.connection(), maybe))
+      if (domain::product_in_stock(p) != domain::product_in_stock(p, before))
+        changed.push_back(p.product_id);
+  }
+  effects.product_ids.insert(effects.product_ids.end(), changed.begin(), changed.end());
+  sort_unique(effects.product_ids);
+  // Partners subscribed to `menu_updated` get it through the outbox, with the change.
+  if (!effects.product_ids.empty()) {
+    boost::json::array ids;
+    for (const auto& id : effects.product_ids) ids.emplace_back(id);
+    enqueue_webhook_event(tx, "menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
+  }
+}
+
+}  // namespace
 
 void record_stock_change(db::Transaction& tx, const domain::InventoryItem& after,
                          domain::LogKind kind, std::int64_t delta, const StockContext& context,
@@ -78,11 +144,20 @@ void record_stock_change(db::Transaction& tx, const domain::InventoryItem& after
   log.created_at = after.updated_at;
   repo::insert_log(tx, log);
 
-  note_low_state(tx, after, effects);
+  add_move(effects, after, kind, delta);
+  low_state(tx, after, effects);
 }
 
 void note_low_state(db::Transaction& tx, const domain::InventoryItem& after,
                     StockEffects& effects) {
+  // A product's own item: its threshold (or tracking) is part of the product's menu entry.
+  if (after.kind == domain::ItemKind::product) effects.product_ids.push_back(after.id);
+  low_state(tx, after, effects);
+}
+
+namespace {
+
+void low_state(db::Transaction& tx, const domain::InventoryItem& after, StockEffects& effects) {
   effects.item_ids.push_back(after.id);
   // The row is locked by the change just made until the commit, so no other transaction
   // can flip the flag meanwhile: exactly one alert per crossing.
@@ -101,17 +176,14 @@ void note_low_state(db::Transaction& tx, const domain::InventoryItem& after,
   }
 }
 
+}  // namespace
+
 void resolve_affected_products(db::Transaction& tx, StockEffects& effects) {
   sort_unique(effects.item_ids);
-  auto products = repo::products_depending_on(tx.connection(), effects.item_ids);
-  effects.product_ids.insert(effects.product_ids.end(), products.begin(), products.end());
-  sort_unique(effects.product_ids);
-  // Partners subscribed to `menu_updated` get it through the outbox, with the change.
-  if (!effects.product_ids.empty()) {
-    boost::json::array ids;
-    for (const auto& id : effects.product_ids) ids.emplace_back(id);
-    enqueue_webhook_event(tx, "menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
-  }
+  std::vector<std::string> moved;
+  for (const auto& m : effects.moves) moved.push_back(m.item_id);
+  sort_unique(moved);
+  settle(tx, effects, repo::stock_dependents(tx.connection(), moved));
 }
 
 ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed> needs,
@@ -120,24 +192,17 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
   const auto merged = domain::merge_needs(std::move(needs));
   const auto now = util::now_ms();
   ReserveOutcome out;
-  // What the change means for the menu is known from the item ids alone, so it is read
-  // and queued before the first conditional update locks an item: from there to the
-  // commit, other orders of the same items wait (a refusal rolls this back with the rest).
+  // The products depending on these items, read before the first conditional update locks
+  // an item (from there to the commit, other orders of the same items wait): the read rides
+  // in front of the first reservation (exec_soon) instead of taking a round trip of its own,
+  // delivered by the end of this function at the latest. Whether any of them really changed
+  // is known only after the updates; usually none did, and nothing more is written.
   for (const auto& n : merged) out.effects.item_ids.push_back(n.item_id);
-  if (webhook_subscribed(tx, "menu_updated")) {
-    resolve_affected_products(tx, out.effects);
-  } else {
-    // No partner to queue `menu_updated` for: the ids are wanted only after the commit (the
-    // bus), so the read rides in front of the first reservation (exec_soon) instead of
-    // taking a round trip of its own. Delivered by the end of this function at the latest.
-    sort_unique(out.effects.item_ids);
-    repo::products_depending_on_soon(tx.connection(), out.effects.item_ids,
-                                     [&effects = out.effects](std::vector<std::string>&& ids) {
-                                       effects.product_ids.insert(effects.product_ids.end(),
-                                                                  ids.begin(), ids.end());
-                                       sort_unique(effects.product_ids);
-                                     });
-  }
+  sort_unique(out.effects.item_ids);
+  std::vector<repo::StockDependent> dependents;
+  repo::stock_dependents_soon(
+      tx.connection(), out.effects.item_ids,
+      [&dependents](std::vector<repo::StockDependent>&& rows) { dependents = std::move(rows); });
   struct Reserved {
     domain::InventoryItem after;
     std::int64_t quantity;
@@ -180,9 +245,14 @@ ReserveOutcome reserve_stock(db::Transaction& tx, std::vector<domain::StockNeed>
     out.effects = {};
     return out;
   }
-  // The log rows went in with the updates; what is left is the low-stock bookkeeping.
-  for (const auto& r : done) note_low_state(tx, r.after, out.effects);
+  // The log rows went in with the updates; what is left is the low-stock bookkeeping and
+  // what the reservations did to the menu.
+  for (const auto& r : done) {
+    add_move(out.effects, r.after, domain::LogKind::reserve, -r.quantity);
+    low_state(tx, r.after, out.effects);
+  }
   sort_unique(out.effects.item_ids);
+  settle(tx, out.effects, dependents);
   return out;
 }
 

@@ -18,8 +18,10 @@
 ///   2. confirming: commit_stock; cancelling a pending order or expiring an unpaid one:
 ///      release_stock; cancelling a confirmed order: restock_stock.
 ///   3. work.stock_changed(effects) on the use case's UnitOfWork (service/write_tx.hpp):
-///      after the commit, the `inventory_low` events and the menu cache invalidation
-///      (`menu_updated`).
+///      after the commit, the `inventory_low` events and, when a product's menu entry really
+///      changed, `menu_updated` (which also refreshes the menu cache). A reservation that
+///      leaves every product as available as it was announces nothing: screens polling the
+///      menu are not sent to refetch it.
 
 #include <cstdint>
 #include <span>
@@ -41,9 +43,21 @@ struct StockContext {
 
 /// What a committed stock change means for the rest of the system.
 struct StockEffects {
-  std::vector<std::string> item_ids;              ///< items changed (sorted, unique)
-  std::vector<std::string> product_ids;           ///< products whose availability may have changed
+  /// One stock movement of an item: its available stock (on_hand - reserved) before and
+  /// after, and whether on_hand moved.
+  struct Move {
+    std::string item_id;
+    std::int64_t available_before = 0;
+    std::int64_t available_after = 0;
+    bool on_hand_moved = false;
+  };
+
+  std::vector<std::string> item_ids;  ///< items changed (sorted, unique)
+  /// Products whose menu entry really changed (SPEC §7: `menu_updated` only then): their
+  /// in_stock flipped, their own stock figure moved, or the caller changed the product.
+  std::vector<std::string> product_ids;
   std::vector<domain::InventoryItem> low_alerts;  ///< items that just crossed below threshold
+  std::vector<Move> moves;                        ///< in the order they were made
 
   bool empty() const noexcept { return item_ids.empty(); }
   /// Adds another change's effects (for a use case that makes several).
@@ -94,16 +108,20 @@ crema::Error out_of_stock_error(const std::vector<Shortage>& shortages);
 // ---- building blocks for the inventory and catalogue services -----------------------------
 
 /// Records a change already applied to `after` (the item as it is now): its log row, the
-/// low-stock transition, and the effects.
+/// movement (domain::movement_of(kind, delta)), the low-stock transition, and the effects.
 void record_stock_change(db::Transaction& tx, const domain::InventoryItem& after,
                          domain::LogKind kind, std::int64_t delta, const StockContext& context,
                          StockEffects& effects);
 
 /// The low-stock transition of an item changed without a stock movement (a new threshold,
-/// tracking switched): flips its flag and records an alert on a crossing.
+/// tracking switched): flips its flag and records an alert on a crossing. A product's own
+/// item shows on its menu entry (stock_threshold), so that product is counted as changed.
 void note_low_state(db::Transaction& tx, const domain::InventoryItem& after, StockEffects& effects);
 
-/// Fills effects.product_ids from effects.item_ids (call once, before the commit).
+/// Adds to effects.product_ids the products whose menu entry the movements changed — a
+/// tracked product whose own on_hand moved, or whose in_stock flipped (checked exactly, only
+/// for the products where a movement crossed what one unit needs) — and queues the
+/// partners' `menu_updated` when there is any (call once, before the commit).
 void resolve_affected_products(db::Transaction& tx, StockEffects& effects);
 
 }  // namespace crema::service

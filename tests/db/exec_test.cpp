@@ -9,7 +9,7 @@
 namespace crema::test {
 namespace {
 
-using db::Error;
+using DbError = db::Error;
 using Kind = db::Error::Kind;
 
 // The kind of the db::Error that fn throws; fails the test when it throws none.
@@ -17,7 +17,7 @@ template <class Fn>
 Kind error_kind(Fn&& fn) {
   try {
     fn();
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     return e.kind();
   }
   ADD_FAILURE() << "expected a db::Error";
@@ -169,7 +169,7 @@ TEST_F(ExecTest, ConstraintViolationsHaveTheirKinds) {
   try {
     c->exec(insert, {std::int64_t{6}, std::int64_t{1}, std::int64_t{1}, "a"});
     FAIL() << "duplicate code accepted";
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     EXPECT_FALSE(e.sqlstate().empty());
     EXPECT_EQ(e.sqlstate(), is_pg() ? "23505" : "2067");
   }

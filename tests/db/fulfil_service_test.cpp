@@ -166,6 +166,60 @@ TEST_F(FulfilServiceTest, RatingChangesQueueMenuUpdatedForPartners) {
   EXPECT_EQ(queued(), 2);
 }
 
+// An unpaid delivery order that expires is cancelled through the one transition path: its
+// history says why, the cancellation is audited (by the server: role "system"), and the
+// delivery assigned to it is withdrawn like any cancelled order's.
+TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderIsCancelledLikeAnyOtherWithItsDelivery) {
+  const auto pid = product("Expiring pie", 900, units(5));
+  auto customer = user(auth::Role::customer);
+  auto driver_user = user(auth::Role::driver);
+  service::DriverInput in;
+  in.user_id = driver_user.user_id();
+  in.vehicle = "bike";
+  auto driver = deliveries_->create_driver(manager_, in);
+  ASSERT_TRUE(driver) << driver.error().message;
+  const auto oid = delivery_order(customer, pid);
+  ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
+  ASSERT_EQ(deliveries_->list(driver_user, {}).items.at(0).status, "assigned");
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec("UPDATE orders SET expires_at = $2 WHERE id = $1", {oid, util::now_ms() - 1});
+  });
+  clear_events();
+
+  EXPECT_EQ(orders_->expire_due(util::now_ms()), 1);
+  const auto o = order(oid);
+  EXPECT_EQ(o.status, OrderStatus::cancelled);
+  ASSERT_FALSE(o.history.empty());
+  EXPECT_EQ(o.history.back().status, OrderStatus::cancelled);
+  EXPECT_NE(o.history.back().reason.find("expired"), std::string::npos) << o.history.back().reason;
+  EXPECT_EQ(item(pid).reserved, 0);
+  auto delivery = deliveries_->list(driver_user, {});
+  ASSERT_EQ(delivery.items.size(), 1u);
+  EXPECT_EQ(delivery.items.at(0).status, "failed");
+  EXPECT_EQ(delivery.items.at(0).failure_reason, "order cancelled");
+  auto updated = events_of("delivery_updated");
+  ASSERT_EQ(updated.size(), 1u);  // the driver hears of it
+  EXPECT_NE(std::find(updated[0].topics.begin(), updated[0].topics.end(),
+                      "driver:" + driver_user.user_id()),
+            updated[0].topics.end());
+  EXPECT_EQ(events_of("order_cancelled").size(), 1u);
+  EXPECT_EQ(o.stock_state, domain::StockState::released);
+  // The release is logged as the expiry's, by nobody.
+  auto logs = repo::list_logs(*pool_->read(), pid, std::nullopt, 10);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs.front().kind, domain::LogKind::release);
+  EXPECT_EQ(logs.front().reason, "order " + o.order_number + " expired");
+  EXPECT_EQ(logs.front().actor_id, "");
+  auto audit = pool_->read()->exec(
+      "SELECT actor_id, actor_role, summary FROM audit_log WHERE action = 'order.cancel' AND "
+      "target_id = $1",
+      {oid});
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_TRUE(audit.front().is_null(0));
+  EXPECT_EQ(audit.front().text(1), "system");
+  EXPECT_EQ(orders_->expire_due(util::now_ms()), 0);  // once
+}
+
 TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   const auto pid = product("Delivered pie", 900, units(5));
   auto customer = user(auth::Role::customer);
@@ -259,51 +313,6 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   ASSERT_TRUE(deliveries_->update(manager_, did2, "picked_up", {}, ""));
   ASSERT_TRUE(orders_->change_status(driver_user, oid, OrderStatus::delivered, "", {}));
   EXPECT_EQ(deliveries_->get(manager_, did2)->status, "delivered");
-}
-
-// The expiry of an unpaid order is the same transition as any cancellation: a delivery
-// already assigned to a driver ends with it, and the driver hears of it.
-TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderEndsItsAssignedDelivery) {
-  const auto pid = product("Expiring pie", 900, units(5));
-  auto customer = user(auth::Role::customer);
-  auto driver_user = user(auth::Role::driver);
-  service::DriverInput in;
-  in.user_id = driver_user.user_id();
-  auto driver = deliveries_->create_driver(manager_, in);
-  ASSERT_TRUE(driver) << driver.error().message;
-  const auto oid = delivery_order(customer, pid);
-  ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
-  const auto did = deliveries_->list(driver_user, {}).items.at(0).id;
-  EXPECT_EQ(item(pid).reserved, units(1));
-  clear_events();
-
-  ASSERT_EQ(orders_->expire_due(util::now_ms() + 24LL * 3'600'000), 1);
-  auto o = order(oid);
-  EXPECT_EQ(o.status, OrderStatus::cancelled);
-  EXPECT_EQ(o.stock_state, domain::StockState::released);
-  EXPECT_TRUE(o.cancel_reason.starts_with("expired: not paid within"));
-  EXPECT_EQ(o.history.back().status, OrderStatus::cancelled);
-  EXPECT_EQ(o.history.back().by, "");
-  EXPECT_EQ(item(pid).reserved, 0);
-  auto d = deliveries_->get(manager_, did);
-  ASSERT_TRUE(d);
-  EXPECT_EQ(d->status, "failed");
-  EXPECT_EQ(d->failure_reason, "order cancelled");
-  auto updated = events_of("delivery_updated");
-  ASSERT_EQ(updated.size(), 1u);
-  EXPECT_NE(std::find(updated[0].topics.begin(), updated[0].topics.end(),
-                      "driver:" + driver_user.user_id()),
-            updated[0].topics.end());
-  EXPECT_EQ(events_of("order_cancelled").size(), 1u);
-  EXPECT_EQ(events_of("order_updated").size(), 1u);
-  EXPECT_EQ(events_of("menu_updated").size(), 1u);
-  // The release is logged as the expiry's, by nobody.
-  auto logs = repo::list_logs(*pool_->read(), pid, std::nullopt, 10);
-  ASSERT_FALSE(logs.empty());
-  EXPECT_EQ(logs.front().kind, domain::LogKind::release);
-  EXPECT_EQ(logs.front().reason, "order " + o.order_number + " expired");
-  EXPECT_EQ(logs.front().actor_id, "");
-  EXPECT_EQ(orders_->expire_due(util::now_ms() + 24LL * 3'600'000), 0) << "nothing twice";
 }
 
 TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing) {

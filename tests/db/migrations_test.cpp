@@ -10,7 +10,7 @@ namespace crema::test {
 namespace {
 
 using db::EmbeddedMigration;
-using db::Error;
+using DbError = db::Error;
 
 std::vector<int> versions_for(db::Dialect d) {
   std::vector<int> out;
@@ -109,14 +109,14 @@ TEST_F(MigrationsTest, UsersTableEnforcesItsRules) {
   try {
     w->exec(insert, {"id2", "B", "a@example.com", "h", "staff", std::int64_t{1}, std::int64_t{1}});
     FAIL() << "duplicate email accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), Error::Kind::unique_violation);
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbError::Kind::unique_violation);
   }
   try {
     w->exec(insert, {"id3", "C", "c@example.com", "h", "owner", std::int64_t{1}, std::int64_t{1}});
     FAIL() << "unknown role accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), Error::Kind::check_violation);
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbError::Kind::check_violation);
   }
   EXPECT_FALSE(w->exec("SELECT 1 FROM users WHERE role = $1", {"admin"}).empty());
 }
@@ -131,12 +131,12 @@ TEST_F(MigrationsTest, AFailingMigrationLeavesNoTrace) {
   try {
     db::migrate(*pool_, set);
     FAIL() << "the broken migration was applied";
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     EXPECT_NE(std::string(e.what()).find("0002_b"), std::string::npos) << e.what();
   }
   EXPECT_EQ(db::migration_status(*pool_, set).current, 1);
   EXPECT_EQ(count("a"), 1);
-  EXPECT_THROW(count("b"), Error);  // created and rolled back with its migration
+  EXPECT_THROW(count("b"), DbError);  // created and rolled back with its migration
 
   set[2].sql = set[3].sql = "CREATE TABLE b (x INTEGER);";
   EXPECT_EQ(db::migrate(*pool_, set), std::vector<int>{2});
@@ -146,8 +146,8 @@ TEST_F(MigrationsTest, AFailingMigrationLeavesNoTrace) {
 
 TEST_F(MigrationsTest, RefusesAnInconsistentSet) {
   const EmbeddedMigration set[] = {{"sqlite", 1, "a", "CREATE TABLE a (x INTEGER);"}};
-  EXPECT_THROW(db::migrate(*pool_, set), Error);
-  EXPECT_THROW(count("a"), Error);
+  EXPECT_THROW(db::migrate(*pool_, set), DbError);
+  EXPECT_THROW(count("a"), DbError);
 }
 
 TEST_F(MigrationsTest, InstancesStartingTogetherApplyEachMigrationOnce) {

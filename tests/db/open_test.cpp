@@ -6,14 +6,14 @@
 namespace crema::test {
 namespace {
 
-using db::Error;
+using DbError = db::Error;
 using Kind = db::Error::Kind;
 using namespace std::chrono_literals;
 
 Kind open_error_kind(const std::string& url, db::PoolOptions o = {}) {
   try {
     db::Pool::open(url, o);
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     return e.kind();
   }
   ADD_FAILURE() << "Pool::open accepted " << url;
@@ -31,7 +31,7 @@ TEST(PoolOpen, SchemeErrorDoesNotEchoTheUrl) {
   try {
     db::Pool::open("mysql://user:s3cret@host/db", {});
     FAIL();
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
   }
 }
@@ -111,10 +111,10 @@ TEST(SqliteMemory, OneConnectionServesReadsAndWrites) {
   EXPECT_EQ(pool->read()->exec("SELECT COUNT(*) FROM x").front().int64(0), 1);
   db::Lease held = pool->read();
   EXPECT_EQ(pool->in_use(), 1);
-  EXPECT_THROW(pool->write(), Error);  // the one connection is leased
+  EXPECT_THROW(pool->write(), DbError);  // the one connection is leased
   // Another :memory: pool is a different database.
   auto other = db::Pool::open("sqlite://:memory:", o);
-  EXPECT_THROW(other->read()->exec("SELECT COUNT(*) FROM x"), Error);
+  EXPECT_THROW(other->read()->exec("SELECT COUNT(*) FROM x"), DbError);
 }
 
 }  // namespace

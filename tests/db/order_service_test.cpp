@@ -97,7 +97,7 @@ TEST_F(OrderServiceTest, PlacingPricesReservesNumbersAndAnnouncesAfterCommit) {
   EXPECT_EQ(o.at("items").at(0).at("unit_price").to_number<double>(), 5.1);
   EXPECT_EQ(o.at("items").at(0).at("line_total").to_number<double>(), 10.2);
   EXPECT_EQ(o.at("status"), "pending");
-  EXPECT_EQ(o.at("estimated_time"), 3);  // 5 minutes, nothing queued, two at once
+  EXPECT_EQ(o.at("estimated_time"), 5);  // its own 5 minutes, nothing queued
   EXPECT_TRUE(
       std::regex_match(std::string(o.at("order_number").as_string()), std::regex(R"(\d{8}-0001)")));
   EXPECT_EQ(o.at("history").as_array().size(), 1u);
@@ -235,10 +235,10 @@ TEST_F(OrderServiceTest, EstimatedTimeCountsTheKitchenQueue) {
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(orders_->change_status(staff_, a->id, OrderStatus::confirmed, "", {}).ok());
   auto b = placed_json(orders_->place(staff_, request({line(tea, 1)}), {}));
-  EXPECT_EQ(b.at("estimated_time"), 7);  // (3 + 10) / 2 rounded up
+  EXPECT_EQ(b.at("estimated_time"), 8);  // its own 3 + 10 queued / 2 cooks
   auto prepping = orders_->change_status(staff_, a->id, OrderStatus::preparing, "", {});
   ASSERT_TRUE(prepping.ok());
-  EXPECT_EQ(prepping->estimated_time, 5);  // 10 / 2, the other order is still pending
+  EXPECT_EQ(prepping->estimated_time, 10);  // its own 10; the other order is still pending
   auto ready = orders_->change_status(staff_, a->id, OrderStatus::ready, "", {});
   EXPECT_EQ(ready->estimated_time, 0);
 }

@@ -6,7 +6,7 @@
 namespace crema::test {
 namespace {
 
-using db::Error;
+using DbError = db::Error;
 using Kind = db::Error::Kind;
 using namespace std::chrono_literals;
 
@@ -38,7 +38,7 @@ TEST_F(PgRecoveryTest, ALeasedConnectionThatDiesIsReplaced) {
     try {
       lease->exec("SELECT 2");
       FAIL() << "a terminated connection answered";
-    } catch (const Error& e) {
+    } catch (const DbError& e) {
       EXPECT_EQ(e.kind(), Kind::unavailable) << e.what();
     }
     EXPECT_FALSE(lease->healthy());
@@ -71,7 +71,7 @@ TEST_F(PgRecoveryTest, FailsFastWhileTheDatabaseIsGoneAndRecoversWhenItReturns) 
   for (int i = 0; i < 20; ++i) {
     try {
       pool_->read()->exec("SELECT 1");
-    } catch (const Error& e) {
+    } catch (const DbError& e) {
       EXPECT_EQ(e.kind(), Kind::unavailable) << e.what();
       ++failures;
     }
@@ -87,7 +87,7 @@ TEST_F(PgRecoveryTest, FailsFastWhileTheDatabaseIsGoneAndRecoversWhenItReturns) 
   for (int i = 0; i < 50 && !recovered; ++i) {
     try {
       recovered = pool_->read()->exec("SELECT 7").front().int64(0) == 7;
-    } catch (const Error&) {
+    } catch (const DbError&) {
       std::this_thread::sleep_for(50ms);
     }
   }

@@ -9,7 +9,7 @@
 namespace crema::test {
 namespace {
 
-using db::Error;
+using DbError = db::Error;
 using Kind = db::Error::Kind;
 using namespace std::chrono_literals;
 
@@ -37,7 +37,7 @@ TEST_F(PoolTest, RollsBackWhenAnExceptionLeavesTheTransaction) {
     tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "a"});
     tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "dup"});
   }),
-               Error);
+               DbError);
   EXPECT_EQ(count("t"), 0);
   // The writer is clean for the next transaction.
   pool_->transact([](db::Transaction& tx) {
@@ -75,12 +75,12 @@ TEST_F(PoolTest, TheFirstStatementRunsInsideTheTransaction) {
     // The transaction's first statement fails: on PostgreSQL the transaction is aborted
     // (so BEGIN did run first), on SQLite it goes on; either way nothing is kept.
     EXPECT_THROW(tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "dup"}),
-                 Error);
+                 DbError);
     if (is_pg()) {
       try {
         tx.exec("SELECT 1");
         ADD_FAILURE() << "a statement after a failed first statement ran outside a transaction";
-      } catch (const Error& e) {
+      } catch (const DbError& e) {
         EXPECT_EQ(e.sqlstate(), "25P02");  // in_failed_sql_transaction
       }
     }
@@ -120,7 +120,7 @@ TEST_F(PoolTest, PostgresBeginThatFailsLeavesTheConnectionUsable) {
   if (!is_pg()) GTEST_SKIP() << "PostgreSQL only: the held-back BEGIN";
   auto lease = pool_->write();
   lease->begin("BEGIN ISOLATION LEVEL NO_SUCH_LEVEL");
-  EXPECT_THROW(lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"}), Error);
+  EXPECT_THROW(lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"}), DbError);
   // The statement sent with the failed BEGIN did not run, and the connection is idle.
   EXPECT_TRUE(lease->healthy());
   EXPECT_EQ(lease->exec("SELECT COUNT(*) FROM t").front().int64(0), 0);
@@ -134,7 +134,7 @@ TEST_F(PoolTest, ReadTransactionsCannotWrite) {
   EXPECT_THROW(pool_->read_transact([](db::Transaction& tx) {
     tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"});
   }),
-               Error);
+               DbError);
   EXPECT_EQ(count("t"), 0);
 }
 
@@ -143,7 +143,7 @@ TEST_F(PoolTest, TransactRetriesRetryableErrorsOnly) {
   const int out = pool_->transact([&](db::Transaction& tx) {
     ++calls;
     tx.exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{calls}, "attempt"});
-    if (calls < 3) throw Error(Kind::retryable, "simulated serialization failure");
+    if (calls < 3) throw DbError(Kind::retryable, "simulated serialization failure");
     return 42;
   });
   EXPECT_EQ(out, 42);
@@ -156,19 +156,19 @@ TEST_F(PoolTest, TransactRetriesRetryableErrorsOnly) {
   calls = 0;
   EXPECT_THROW(pool_->transact([&](db::Transaction&) {
     ++calls;
-    throw Error(Kind::unique_violation, "not worth retrying");
+    throw DbError(Kind::unique_violation, "not worth retrying");
   }),
-               Error);
+               DbError);
   EXPECT_EQ(calls, 1);
 
   calls = 0;
   try {
     pool_->transact([&](db::Transaction&) {
       ++calls;
-      throw Error(Kind::retryable, "always");
+      throw DbError(Kind::retryable, "always");
     });
     FAIL() << "expected the retryable error after the last attempt";
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     EXPECT_EQ(e.kind(), Kind::retryable);
   }
   EXPECT_EQ(calls, 5);
@@ -197,7 +197,7 @@ TEST_F(PoolTest, ConditionalUpdateNeverOversells) {
                        .affected() == 1;
           });
           if (ok) ++succeeded;
-        } catch (const Error&) {
+        } catch (const DbError&) {
           ++failures;
         }
       }
@@ -238,7 +238,7 @@ TEST_F(PoolTest, AcquireWaitsForAFreeConnectionThenGivesUp) {
   try {
     db::Lease second = small->write();
     FAIL() << "a second writer lease was handed out";
-  } catch (const Error& e) {
+  } catch (const DbError& e) {
     EXPECT_EQ(e.kind(), Kind::unavailable);
   }
   EXPECT_GE(std::chrono::steady_clock::now() - start, 140ms);

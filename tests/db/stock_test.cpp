@@ -1,6 +1,7 @@
 // The reservation module on the store under test: all or nothing, exact figures, log rows,
 // one low-stock alert per crossing, and no oversell under concurrency.
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "db/catalogue_fixture.hpp"
@@ -19,6 +20,12 @@ class StockTest : public CatalogueDbTest {
     return pool_->transact([&](db::Transaction& tx) {
       return service::reserve_stock(tx, needs, StockContext{order, "user-1", "test"});
     });
+  }
+  // What a use case's unit of work does with its stock effects after the commit.
+  void publish(const service::StockEffects& effects) {
+    service::AfterCommit after;
+    after.stock_changed(effects);
+    std::move(after).run(bus_);
   }
 };
 
@@ -152,36 +159,115 @@ TEST_F(StockTest, LowStockAlertsOncePerCrossing) {
 
   // Published after the commit (by the unit of work): one inventory_low event per alert,
   // carrying the item.
-  service::AfterCommit after;
-  after.stock_changed(r4.effects);
-  std::move(after).run(bus_);
+  publish(r4.effects);
   auto low = events_of("inventory_low");
   ASSERT_EQ(low.size(), 1u);
   EXPECT_EQ(low[0].data.at("id").as_string(), milk);
   EXPECT_EQ(low[0].data.at("is_low"), true);
 }
 
-TEST_F(StockTest, EffectsNameTheProductsThatDependOnTheItems) {
+// SPEC §7: `menu_updated` names only the products whose menu entry really changed. Orders
+// reserving and consuming a drink's ingredients leave the menu as it was until a product's
+// in_stock flips; a tracked product's own stock figure is on the menu, so it counts.
+TEST_F(StockTest, EffectsNameOnlyTheProductsWhoseMenuEntryChanged) {
   auto milk = make_item("Milk", units(10));
+  auto syrup = make_item("Syrup", 100);  // short already: 0.1 l, a mocha needs 0.2
   service::CatalogueService catalogue(*pool_, bus_);
-  service::ProductInput latte;
-  latte.name = "Latte";
-  latte.category = "Coffee";
-  latte.price = 450;
-  latte.recipe = std::vector<domain::RecipeLine>{{milk, 200}};
-  auto p = catalogue.create(admin_, latte);
-  ASSERT_TRUE(p.ok());
+  auto product = [&](std::string name, std::vector<domain::RecipeLine> recipe,
+                     std::optional<std::int64_t> stock = std::nullopt) {
+    service::ProductInput in;
+    in.name = std::move(name);
+    in.category = "Coffee";
+    in.price = 450;
+    in.recipe = std::move(recipe);
+    if (stock) in.stock = *stock;
+    auto p = catalogue.create(admin_, in);
+    EXPECT_TRUE(p.ok());
+    return p->id;
+  };
+  const auto latte = product("Latte", {{milk, 200}});
+  const auto flat = product("Flat white", {{milk, 150}});
+  const auto mocha = product("Mocha", {{milk, 200}, {syrup, 200}});  // out of stock by syrup
+  const auto bun = product("Bun", {}, units(5));
+  clear_events();
+  auto ids = [](const service::StockEffects& e) {
+    return std::set<std::string>(e.product_ids.begin(), e.product_ids.end());
+  };
+
+  // 10 l → 9.8 l available: every drink is as available as it was.
   auto r = reserve({{milk, 200}});
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r.effects.product_ids.size(), 1u);
-  EXPECT_EQ(r.effects.product_ids[0], p->id);
-  clear_events();
-  service::AfterCommit after;
-  after.stock_changed(r.effects);
-  std::move(after).run(bus_);
+  EXPECT_TRUE(r.effects.product_ids.empty());
+  publish(r.effects);
+  EXPECT_TRUE(events_of("menu_updated").empty());
+  auto committed = pool_->transact([&](db::Transaction& tx) {
+    return service::commit_stock(tx, {{milk, 200}}, {"order-1", "", "paid"});
+  });
+  ASSERT_TRUE(committed.ok());
+  EXPECT_TRUE(committed->product_ids.empty());
+
+  // Down to 0.18 l: below what a latte needs, not a flat white. The mocha was out already.
+  auto crossing = reserve({{milk, 9620}}, "order-2");
+  ASSERT_TRUE(crossing.ok());
+  EXPECT_EQ(ids(crossing.effects), std::set<std::string>{latte});
+  publish(crossing.effects);
   auto updated = events_of("menu_updated");
   ASSERT_EQ(updated.size(), 1u);
-  EXPECT_EQ(updated[0].data.at("product_ids").as_array().at(0).as_string(), p->id);
+  EXPECT_EQ(updated[0].data.at("product_ids"), boost::json::array{boost::json::value(latte)});
+  // Released: the latte is back.
+  auto released = pool_->transact([&](db::Transaction& tx) {
+    return service::release_stock(tx, {{milk, 9620}}, {"order-2", "", "expired"});
+  });
+  ASSERT_TRUE(released.ok());
+  EXPECT_EQ(ids(*released), std::set<std::string>{latte});
+  // Both drinks cross at once.
+  auto both = reserve({{milk, 9700}}, "order-3");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(ids(both.effects), (std::set<std::string>{latte, flat}));
+  (void)mocha;
+
+  // A tracked product's own stock: a reservation leaves its figure (on_hand) as it was; the
+  // commit moves it, and that is on the menu.
+  auto held = reserve({{bun, units(1)}}, "order-4");
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE(held.effects.product_ids.empty());
+  auto sold = pool_->transact([&](db::Transaction& tx) {
+    return service::commit_stock(tx, {{bun, units(1)}}, {"order-4", "", "paid"});
+  });
+  ASSERT_TRUE(sold.ok());
+  EXPECT_EQ(ids(*sold), std::set<std::string>{bun});
+  // The last four reserved: out of stock.
+  auto last = reserve({{bun, units(4)}}, "order-5");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(ids(last.effects), std::set<std::string>{bun});
+}
+
+// Partners hear of a menu change through the outbox only when there is one.
+TEST_F(StockTest, PartnersAreToldOfMenuChangesOnlyWhenThereIsOne) {
+  auto milk = make_item("Milk", units(1));
+  service::CatalogueService catalogue(*pool_, bus_);
+  service::ProductInput in;
+  in.name = "Latte";
+  in.category = "Coffee";
+  in.price = 450;
+  in.recipe = std::vector<domain::RecipeLine>{{milk, 400}};
+  ASSERT_TRUE(catalogue.create(admin_, in).ok());
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec(
+        "INSERT INTO webhooks (id, url, events, description, secret_sealed, created_at) "
+        "VALUES ('wh-1', 'https://partner.example/menu', '[\"menu_updated\"]', '', 'sealed', 1)");
+  });
+  auto queued = [&] {
+    return pool_->read()
+        ->exec("SELECT COUNT(*) FROM outbox WHERE type = 'menu_updated' AND channel = 'webhook'")
+        .front()
+        .int64(0);
+  };
+  const auto before = queued();
+  ASSERT_TRUE(reserve({{milk, 400}}).ok());  // 0.6 l left: a latte is still available
+  EXPECT_EQ(queued(), before);
+  ASSERT_TRUE(reserve({{milk, 400}}, "order-2").ok());  // 0.2 l: not any more
+  EXPECT_EQ(queued(), before + 1);
 }
 
 // Many threads, on two pools (two "instances"), race for the last units: exactly the stock

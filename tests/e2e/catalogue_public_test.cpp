@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_support.hpp"
+#include "support/decompress.hpp"
 
 namespace crema::test::e2e {
 namespace {
@@ -176,6 +177,48 @@ TEST_F(CataloguePublic, MenuHasAnETagAndAnswers304) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("ETag"), etag);
   EXPECT_TRUE(head.body.empty());
+}
+
+// SPEC §13: JSON answers of 1 KiB or more are compressed when the client asks (Brotli, else
+// gzip), with Vary: Accept-Encoding; the cached menu in its copies made once per refresh.
+TEST_F(CataloguePublic, LargeJsonAnswersAreCompressedForClientsThatAsk) {
+  auto plain = client_->get("/api/v1/menu");
+  ASSERT_EQ(plain.status, 200);
+  ASSERT_GE(plain.body.size(), 1024u);
+  EXPECT_EQ(plain.header("Content-Encoding"), "");
+  EXPECT_EQ(plain.header("Vary"), "Accept-Encoding");
+  const std::string etag = plain.header("ETag");
+  for (const auto& [ask, coding] : std::vector<std::pair<std::string, std::string>>{
+           {"gzip, deflate, br", "br"}, {"gzip", "gzip"}, {"br;q=0.5, gzip;q=0.9", "gzip"}}) {
+    auto packed = client_->get("/api/v1/menu", {{"Accept-Encoding", ask}});
+    ASSERT_EQ(packed.status, 200) << ask;
+    EXPECT_EQ(packed.header("Content-Encoding"), coding) << ask;
+    EXPECT_EQ(packed.header("Vary"), "Accept-Encoding") << ask;
+    EXPECT_LT(packed.body.size(), plain.body.size() / 3) << ask;
+    EXPECT_EQ(decode_body(coding, packed.body), plain.body) << ask;
+    EXPECT_EQ(packed.header("ETag"), "W/" + etag) << ask;
+    auto again = client_->get("/api/v1/menu",
+                              {{"Accept-Encoding", ask}, {"If-None-Match", packed.header("ETag")}});
+    EXPECT_EQ(again.status, 304) << ask;
+    EXPECT_EQ(again.header("Vary"), "Accept-Encoding") << ask;
+  }
+  EXPECT_EQ(client_->get("/api/v1/menu", {{"Accept-Encoding", "identity"}}).body, plain.body);
+  auto head = client_->head("/api/v1/menu", {{"Accept-Encoding", "br"}});
+  EXPECT_EQ(head.header("Content-Encoding"), "br");
+  EXPECT_TRUE(head.body.empty());
+
+  // An answer that is not cached: compressed for the request.
+  auto list = client_->get("/api/v1/products?limit=200");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_GE(list.body.size(), 1024u);
+  auto br = client_->get("/api/v1/products?limit=200", {{"Accept-Encoding", "br, gzip"}});
+  EXPECT_EQ(br.header("Content-Encoding"), "br");
+  EXPECT_EQ(br.header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(decode_body("br", br.body), list.body);
+  // Small answers go as they are.
+  auto health = client_->get("/health", {{"Accept-Encoding", "br, gzip"}});
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.header("Content-Encoding"), "");
 }
 
 TEST_F(CataloguePublic, ProductsSearchIsCaseInsensitiveOverNameDescriptionAndCategory) {

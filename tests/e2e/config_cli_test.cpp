@@ -14,7 +14,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string lower(std::string s) {
+std::string lower_text(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
@@ -23,7 +23,7 @@ bool contains(const std::string& hay, std::string_view needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-std::string describe(const RunResult& r) {
+std::string describe_run(const RunResult& r) {
   return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
          "\n--- stdout ---\n" + r.out + "\n--- stderr ---\n" + r.err;
 }
@@ -57,9 +57,9 @@ TEST_P(MalformedSetting, ExitsWithCode2AndOneLineNamingIt) {
   auto db = fresh_database();
   auto r = serve_expecting_failure(*db, {{GetParam().name, GetParam().value}});
   EXPECT_FALSE(r.timed_out) << "the server started with " << GetParam().name << "=" << GetParam().value;
-  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(r.exit_code, 2) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], GetParam().name)) << lines[0];
   EXPECT_TRUE(contains(lines[0], GetParam().value)) << "the line should quote the bad value: " << lines[0];
 }
@@ -82,9 +82,9 @@ TEST(Config, MalformedFlagValueAlsoExitsWith2) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
   auto r = serve_expecting_failure(*db, {}, {"--threads", "abc"});
-  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_EQ(r.exit_code, 2) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], "threads") || contains(lines[0], "THREADS")) << lines[0];
 }
 
@@ -109,7 +109,7 @@ TEST(Config, UnknownVariableWarnsOnceAndServes) {
     const std::string level = json_string(*v, {"level"});
     EXPECT_TRUE(level == "warn" || level == "warning") << found;
   } else {
-    EXPECT_TRUE(contains(lower(found), "warn") || contains(lower(found), "unknown")) << found;
+    EXPECT_TRUE(contains(lower_text(found), "warn") || contains(lower_text(found), "unknown")) << found;
   }
 }
 
@@ -138,7 +138,7 @@ TEST(Config, DatabaseUrlFlagOverridesTheEnvironment) {
 
 TEST(Cli, HelpDocumentsTheSubcommands) {
   auto r = run_crema({"--help"});
-  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.exit_code, 0) << describe_run(r);
   for (const char* word : {"serve", "migrate", "create-admin"}) {
     EXPECT_TRUE(contains(r.out + r.err, word)) << word << " missing from --help:\n" << r.out;
   }
@@ -146,13 +146,13 @@ TEST(Cli, HelpDocumentsTheSubcommands) {
 
 TEST(Cli, VersionPrintsTheVersion) {
   auto r = run_crema({"--version"});
-  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.exit_code, 0) << describe_run(r);
   EXPECT_TRUE(contains(r.out, "0.")) << r.out;
 }
 
 TEST(Cli, UnknownSubcommandFails) {
   auto r = run_crema({"brew-coffee"});
-  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
   EXPECT_FALSE(r.err.empty());
 }
 
@@ -164,9 +164,9 @@ TEST(Production, RefusesWithoutTlsOrTrustedProxy) {
   auto r = serve_expecting_failure(
       *db, {{"CREMA_ENV", "production"}, {"CREMA_JWT_SECRET", kSecret}, {"CREMA_DATA_KEY", kDataKey}});
   EXPECT_FALSE(r.timed_out) << "production mode served plain HTTP without a trusted proxy";
-  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], "TLS") || contains(lines[0], "CREMA_TRUSTED_PROXY")) << lines[0];
 }
 
@@ -177,9 +177,9 @@ TEST(Production, RefusesWithoutJwtSecret) {
                                          {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
                                          {"CREMA_DATA_KEY", kDataKey}});
   EXPECT_FALSE(r.timed_out) << "production mode served without CREMA_JWT_SECRET";
-  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], "CREMA_JWT_SECRET")) << lines[0];
 }
 
@@ -190,9 +190,9 @@ TEST(Production, RefusesWithoutDataKey) {
                                          {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
                                          {"CREMA_JWT_SECRET", kSecret}});
   EXPECT_FALSE(r.timed_out) << "production mode served without CREMA_DATA_KEY";
-  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
   auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << describe(r);
+  ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], "CREMA_DATA_KEY")) << lines[0];
 }
 
@@ -204,8 +204,8 @@ TEST(Production, RefusesAShortJwtSecret) {
                                          {"CREMA_JWT_SECRET", "too-short-secret"},
                                          {"CREMA_DATA_KEY", kDataKey}});
   EXPECT_FALSE(r.timed_out) << "production mode served with a 16-byte JWT secret";
-  EXPECT_NE(r.exit_code, 0) << describe(r);
-  ASSERT_EQ(r.err_lines().size(), 1u) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
+  ASSERT_EQ(r.err_lines().size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(r.err, "CREMA_JWT_SECRET")) << r.err;
   EXPECT_FALSE(contains(r.out + r.err, "too-short-secret")) << "the secret was printed";
 }
@@ -235,16 +235,16 @@ TEST(Migrate, AppliesOnceThenNothing) {
   auto db = fresh_database();
   EnvOverrides env{{"CREMA_DATABASE_URL", db->url()}};
   auto first = run_crema({"migrate"}, env);
-  ASSERT_EQ(first.exit_code, 0) << describe(first);
+  ASSERT_EQ(first.exit_code, 0) << describe_run(first);
   auto second = run_crema({"migrate"}, env);
-  ASSERT_EQ(second.exit_code, 0) << describe(second);
-  const std::string said = lower(second.out + second.err);
+  ASSERT_EQ(second.exit_code, 0) << describe_run(second);
+  const std::string said = lower_text(second.out + second.err);
   EXPECT_TRUE(contains(said, "up to date") || contains(said, "up-to-date") ||
               contains(said, "nothing") || contains(said, "no pending") ||
               contains(said, "\"applied\":0") || contains(said, "0 migrations") ||
               contains(said, "already"))
-      << "the second run should say that nothing was applied:\n" << describe(second);
-  EXPECT_NE(lower(first.out + first.err), said) << "both runs said the same";
+      << "the second run should say that nothing was applied:\n" << describe_run(second);
+  EXPECT_NE(lower_text(first.out + first.err), said) << "both runs said the same";
 
   // The migrated store is ready without auto-migration.
   ServerOptions o;
@@ -277,7 +277,7 @@ TEST(Migrate, UnmigratedStoreIsNotReadyButAlive) {
 
   // After `crema migrate` (while serving), the same process becomes ready.
   auto m = run_crema({"migrate"}, {{"CREMA_DATABASE_URL", db->url()}});
-  ASSERT_EQ(m.exit_code, 0) << describe(m);
+  ASSERT_EQ(m.exit_code, 0) << describe_run(m);
   auto again = client->get("/ready");
   EXPECT_EQ(again.status, 200) << again.describe();
 }
@@ -291,7 +291,7 @@ class CreateAdmin : public ::testing::Test {
     db_ = fresh_database();
     env_ = {{"CREMA_DATABASE_URL", db_->url()}};
     auto m = run_crema({"migrate"}, env_);
-    ASSERT_EQ(m.exit_code, 0) << describe(m);
+    ASSERT_EQ(m.exit_code, 0) << describe_run(m);
   }
   RunResult create(const std::string& email, const std::string& stdin_text) {
     return run_crema({"create-admin", "--email", email, "--password-stdin"}, env_, stdin_text);
@@ -303,12 +303,12 @@ class CreateAdmin : public ::testing::Test {
 TEST_F(CreateAdmin, CreatesOnceAndRefusesTheSameEmail) {
   const std::string password = "correct horse battery staple";
   auto first = create("boss@example.com", password + "\n");
-  EXPECT_EQ(first.exit_code, 0) << describe(first);
+  EXPECT_EQ(first.exit_code, 0) << describe_run(first);
   EXPECT_FALSE(contains(first.out + first.err, password)) << "the password was printed";
 
   auto again = create("boss@example.com", "another good password\n");
-  EXPECT_NE(again.exit_code, 0) << describe(again);
-  EXPECT_TRUE(contains(lower(again.out + again.err), "exist")) << describe(again);
+  EXPECT_NE(again.exit_code, 0) << describe_run(again);
+  EXPECT_TRUE(contains(lower_text(again.out + again.err), "exist")) << describe_run(again);
 }
 
 TEST_F(CreateAdmin, CreatesWithoutPriorMigrateToo) {
@@ -317,27 +317,27 @@ TEST_F(CreateAdmin, CreatesWithoutPriorMigrateToo) {
   auto r = run_crema({"create-admin", "--email", "boss@example.com", "--password-stdin"},
                      {{"CREMA_DATABASE_URL", fresh->url()}}, "correct horse battery staple\n");
   EXPECT_FALSE(r.timed_out);
-  EXPECT_LT(r.exit_code, 128) << "crashed: " << describe(r);
+  EXPECT_LT(r.exit_code, 128) << "crashed: " << describe_run(r);
   if (r.exit_code != 0) {
-    EXPECT_TRUE(contains(lower(r.err + r.out), "migrat")) << describe(r);
+    EXPECT_TRUE(contains(lower_text(r.err + r.out), "migrat")) << describe_run(r);
   }
 }
 
 TEST_F(CreateAdmin, RefusesAShortPassword) {
   auto r = create("boss@example.com", "nine-char\n");
-  EXPECT_NE(r.exit_code, 0) << describe(r);
-  const std::string said = lower(r.out + r.err);
-  EXPECT_TRUE(contains(said, "password")) << describe(r);
-  EXPECT_TRUE(contains(said, "10") || contains(said, "short")) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
+  const std::string said = lower_text(r.out + r.err);
+  EXPECT_TRUE(contains(said, "password")) << describe_run(r);
+  EXPECT_TRUE(contains(said, "10") || contains(said, "short")) << describe_run(r);
   // And the account was not created: a good password now succeeds.
   auto ok = create("boss@example.com", "correct horse battery staple\n");
-  EXPECT_EQ(ok.exit_code, 0) << describe(ok);
+  EXPECT_EQ(ok.exit_code, 0) << describe_run(ok);
 }
 
 TEST_F(CreateAdmin, RefusesAnEmptyPassword) {
   auto r = create("boss@example.com", "");
-  EXPECT_NE(r.exit_code, 0) << describe(r);
-  EXPECT_TRUE(contains(lower(r.out + r.err), "password")) << describe(r);
+  EXPECT_NE(r.exit_code, 0) << describe_run(r);
+  EXPECT_TRUE(contains(lower_text(r.out + r.err), "password")) << describe_run(r);
 }
 
 }  // namespace

@@ -179,6 +179,47 @@ TEST_F(Orders, EveryInvalidFieldIsReportedAtOnce) {
       "unauthorized");
 }
 
+TEST_F(Orders, ShapeAndCatalogueIssuesOfTheSameRequestComeInOneAnswer) {
+  auto bun = product("Orders bun one-422", 2);
+  // SPEC §6: a quantity of 0 and an unknown modifier code on the same line: both listed.
+  auto res = order("staff", {line(bun, 0, json::array{"nope"})});
+  ASSERT_EQ(res.status, 422) << res.describe();
+  std::set<std::string> fields;
+  for (const auto& d : res.object().at("error").at("details").as_array())
+    fields.insert(std::string(d.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"items[0].quantity", "items[0].modifiers[0]"}))
+      << res.describe();
+  // A modifier code of the wrong shape keeps the index of the unknown one after it.
+  auto shifted = order("staff", {line(bun, 1, json::array{"NOT A CODE!", "nope"})});
+  ASSERT_EQ(shifted.status, 422) << shifted.describe();
+  fields.clear();
+  for (const auto& d : shifted.object().at("error").at("details").as_array())
+    fields.insert(std::string(d.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"items[0].modifiers[0]", "items[0].modifiers[1]"}))
+      << shifted.describe();
+  // A rule of the role (a delivery needs an address) and the catalogue, in one answer.
+  auto delivery =
+      order("customer", {line(bun, 1, json::array{"nope"})}, "online", {{"is_pickup", false}});
+  ASSERT_EQ(delivery.status, 422) << delivery.describe();
+  fields.clear();
+  for (const auto& d : delivery.object().at("error").at("details").as_array())
+    fields.insert(std::string(d.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"delivery_info.address", "items[0].modifiers[0]"}))
+      << delivery.describe();
+}
+
+TEST_F(Orders, EstimatedTimeIsNeverLessThanTheOrdersOwnPrepTime) {
+  // SPEC §6: own prep + the queue shared out; a lone 5-minute latte says 5, not 3.
+  auto latte = product("Orders lone latte", 4, {{"prep_minutes", 5}});
+  auto res = order("staff", {line(latte, 1)});
+  ASSERT_EQ(res.status, 201) << res.describe();
+  EXPECT_GE(res.object().at("estimated_time").as_int64(), 5) << res.describe();
+  auto confirmed = status("staff", id_of(res.object()), "confirmed");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.describe();
+  EXPECT_GE(confirmed.object().at("estimated_time").as_int64(), 5) << confirmed.describe();
+  ASSERT_EQ(status("staff", id_of(res.object()), "cancelled").status, 200);
+}
+
 TEST_F(Orders, ShortStockIs409ListingEachShortItemAndNothingIsWritten) {
   auto flour = item("Orders flour", 0.5);
   auto cake = product("Orders cake", 20,

@@ -7,6 +7,7 @@
 // success that arrived for a cancelled order.
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -49,10 +50,62 @@ json::object parse_obj(const std::string& body) {
   return !ec && v.is_object() ? v.as_object() : json::object{};
 }
 
-// A fake Stripe: PaymentIntents (pi_1, pi_2, …) and Refunds (re_1, …), answered as Stripe does.
+// The fields of a form-encoded body, names and values decoded.
+std::map<std::string, std::string> form_fields(std::string_view body) {
+  auto decode = [](std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size()) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    auto amp = body.find('&');
+    auto pair = body.substr(0, amp);
+    auto eq = pair.find('=');
+    out[decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    body.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+constexpr const char* kStripeVersion = "2024-06-20";  // what the adapter is written against
+
+FakeHttpEndpoint::Answer stripe_refusal(std::string message) {
+  return {400,
+          json::serialize(json::object{
+              {"error", {{"type", "invalid_request_error"}, {"message", std::move(message)}}}})};
+}
+
+// A fake Stripe: PaymentIntents (pi_1, pi_2, …) and Refunds (re_1, …), answered as Stripe does,
+// refusing what Stripe refuses: a call without the API version the adapter is written against
+// (the account's default would decide the shapes), and an intent confirmed at once without a
+// return_url unless redirecting methods are ruled out.
 FakeHttpEndpoint::Answer stripe_answer(const RecordedRequest& r, int) {
   static std::atomic<int> intents{0}, refunds{0};
+  if (r.header("stripe-version") != kStripeVersion)
+    return stripe_refusal("Stripe-Version " + r.header("stripe-version") + " is not " +
+                          kStripeVersion + ", the version this client is written against");
   if (r.target == "/v1/payment_intents") {
+    auto f = form_fields(r.body);
+    if (f["confirm"] == "true" && f["automatic_payment_methods[enabled]"] == "true" &&
+        f["automatic_payment_methods[allow_redirects]"] != "never" && f["return_url"].empty())
+      return stripe_refusal(
+          "This PaymentIntent is configured to accept payment methods enabled in your "
+          "Dashboard. Because some of these payment methods might redirect your customer off of "
+          "your page, you must provide a `return_url`.");
+    if (!f["return_url"].empty() && f["confirm"] != "true")
+      return stripe_refusal("You can only pass return_url when confirm=true.");
     if (r.body.find("payment_method=pm_card_chargeDeclined") != std::string::npos)
       return {
           402,
@@ -317,6 +370,38 @@ TEST_F(Payments, CustomersPayOnlyTheirOwnOrdersAndOnlyOnline) {
   EXPECT_EQ(client_->get("/api/v1/payments").status, 401);
 }
 
+// A saved card (payment_details.payment_method) is confirmed at once: with the client's
+// return_url when it gave one, else with redirecting methods ruled out — what Stripe requires.
+TEST_F(Payments, AStripeSavedCardSaysWhereTheCustomerReturnsOrThatNoneWillLeave) {
+  auto dora = auth_->create("customer");
+  const auto before = stripe_requests("/v1/payment_intents").size();
+  auto with_return = checkout(dora.bearer(), str(customer_order(dora), "id"), "stripe",
+                              {{"payment_method", "pm_card_threeDSecure2Required"},
+                               {"return_url", "https://shop.example/orders/done?x=1&y=2"}});
+  ASSERT_EQ(with_return.status, 200) << with_return.describe();
+  EXPECT_FALSE(str(with_return.object().at("next_action").as_object(), "client_secret").empty());
+  auto without = checkout(dora.bearer(), str(customer_order(dora), "id"), "stripe",
+                          {{"payment_method", "pm_card_visa"}});
+  ASSERT_EQ(without.status, 200) << without.describe();
+  auto calls = stripe_requests("/v1/payment_intents");
+  ASSERT_EQ(calls.size(), before + 2);
+  auto first = form_fields(calls[before].body);
+  EXPECT_EQ(calls[before].header("stripe-version"), kStripeVersion);
+  EXPECT_EQ(first["return_url"], "https://shop.example/orders/done?x=1&y=2") << calls[before].body;
+  EXPECT_EQ(first["confirm"], "true");
+  auto second = form_fields(calls[before + 1].body);
+  EXPECT_EQ(second["automatic_payment_methods[allow_redirects]"], "never")
+      << calls[before + 1].body;
+  EXPECT_EQ(second.count("return_url"), 0u);
+  // A return_url that is not an absolute http(s) URL is refused before any gateway call.
+  for (const char* bad : {"javascript:alert(1)", "/orders/done", "https://a b.example"}) {
+    auto res = checkout(dora.bearer(), str(customer_order(dora), "id"), "stripe",
+                        {{"payment_method", "pm_card_visa"}, {"return_url", bad}});
+    EXPECT_ERROR(res, 422, "validation_failed");
+  }
+  EXPECT_EQ(stripe_requests("/v1/payment_intents").size(), before + 2);
+}
+
 TEST_F(Payments, StripeCheckoutSpeaksStripeAndTheWebhookConfirmsOnce) {
   auto carol = auth_->create("customer");
   auto order = customer_order(carol);
@@ -337,6 +422,7 @@ TEST_F(Payments, StripeCheckoutSpeaksStripeAndTheWebhookConfirmsOnce) {
   EXPECT_EQ(c.header("authorization"), std::string("Bearer ") + kStripeKey);
   EXPECT_TRUE(c.header("content-type").starts_with("application/x-www-form-urlencoded"));
   EXPECT_FALSE(c.header("idempotency-key").empty());
+  EXPECT_EQ(c.header("stripe-version"), kStripeVersion);
   EXPECT_NE(c.body.find("amount=440"), std::string::npos) << c.body;
   EXPECT_NE(c.body.find("currency=eur"), std::string::npos) << c.body;
   EXPECT_TRUE(c.body.find("metadata[order_id]=" + id) != std::string::npos ||

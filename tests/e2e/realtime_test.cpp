@@ -341,6 +341,73 @@ TEST_F(RealtimeSignedIn, StaffSeeMenuAndStockEventsAfterTheChangeCommitted) {
   EXPECT_TRUE(customer->quiet_for(300ms));
 }
 
+// SPEC §7: orders that reserve and consume a drink's ingredients leave its menu entry as it
+// was — no menu_updated, the menu's ETag unchanged — until the drink's availability changes.
+TEST_F(RealtimeSignedIn, OrdersAnnounceTheMenuOnlyWhenADrinksAvailabilityChanges) {
+  const auto manager = accounts_->bearer("manager");
+  const auto staff_bearer = accounts_->bearer("staff");
+  auto milk = post_json(*client_, "/api/v1/inventory",
+                        {{"name", "Feed milk"}, {"unit", "l"}, {"on_hand", 1}}, manager);
+  ASSERT_EQ(milk.status, 201) << milk.describe();
+  const std::string item = json_string(milk.object(), {"id"});
+  auto latte =
+      post_json(*client_, "/api/v1/products",
+                {{"name", "Feed latte"},
+                 {"category", "Feed"},
+                 {"price", 4},
+                 {"recipe", boost::json::array{{{"inventory_item_id", item}, {"quantity", 0.3}}}}},
+                manager);
+  ASSERT_EQ(latte.status, 201) << latte.describe();
+  const std::string id = json_string(latte.object(), {"id"});
+  auto marker = post_json(*client_, "/api/v1/products",
+                          {{"name", "Feed marker"}, {"category", "Feed"}, {"price", 1}}, manager);
+  ASSERT_EQ(marker.status, 201) << marker.describe();
+  const std::string marker_id = json_string(marker.object(), {"id"});
+  int price_cents = 100;
+  // The menu_updated frames naming the latte before the marker's (a price change after it).
+  auto latte_updates_until_marker = [&](WsClient& c) {
+    ++price_cents;
+    auto res = client_->request(
+        "PUT", "/api/v1/products/" + marker_id,
+        boost::json::serialize(boost::json::object{{"price", price_cents / 100.0}}), manager);
+    EXPECT_EQ(res.status, 200) << res.describe();
+    int latte_updates = 0;
+    auto seen = read_until(c, [&](const auto& f) {
+      if (names_product(f, "menu_updated", id)) ++latte_updates;
+      return names_product(f, "menu_updated", marker_id);
+    });
+    EXPECT_TRUE(seen) << "no menu_updated for the marker";
+    return latte_updates;
+  };
+  auto staff = ws(accounts_->token("staff"));
+  ASSERT_TRUE(staff->read_type("hello"));
+  EXPECT_EQ(latte_updates_until_marker(*staff), 0);
+  const std::string etag = client_->get("/api/v1/menu").header("ETag");
+  ASSERT_FALSE(etag.empty());
+
+  auto order = [&] {
+    auto res = post_json(*client_, "/api/v1/orders",
+                         {{"type", "takeaway"},
+                          {"items", boost::json::array{{{"product_id", id}, {"quantity", 1}}}}},
+                         staff_bearer);
+    EXPECT_EQ(res.status, 201) << res.describe();
+    return json_string(res.object(), {"id"});
+  };
+  // 1 l → 0.7 l available, then consumed: a latte (0.3 l) is as available as before.
+  const auto first = order();
+  auto confirmed = client_->request("PUT", "/api/v1/orders/" + first + "/status",
+                                    R"({"status":"confirmed"})", staff_bearer);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.describe();
+  // The menu body is what it was before the orders: its ETag still matches.
+  EXPECT_EQ(client_->get("/api/v1/menu", {{"If-None-Match", etag}}).status, 304);
+  EXPECT_EQ(latte_updates_until_marker(*staff), 0);
+  // 0.7 → 0.4 → 0.1 l: the third order leaves less than a latte needs.
+  order();
+  EXPECT_EQ(latte_updates_until_marker(*staff), 0);
+  order();
+  EXPECT_EQ(latte_updates_until_marker(*staff), 1);
+}
+
 TEST(RealtimeLimits, UpgradeAttemptsAreRateLimitedLikeOtherRequests) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();

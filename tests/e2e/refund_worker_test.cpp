@@ -26,7 +26,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kStripeKey = "sk_test_worker";
+constexpr const char* kRefundStripeKey = "sk_test_worker";
 constexpr const char* kWebhookSecret = "whsec_worker";
 
 std::string stripe_signature(std::string_view body) {
@@ -60,6 +60,9 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
   auto db = fresh_database();
   std::atomic<bool> refuse{true};
   FakeHttpEndpoint stripe([&](const RecordedRequest& r, int n) -> FakeHttpEndpoint::Answer {
+    // As Stripe would be told: the API version the adapter is written against.
+    if (r.header("stripe-version") != "2024-06-20")
+      return {400, R"({"error": {"message": "unexpected Stripe-Version"}})"};
     if (r.target == "/v1/payment_intents")
       return {200, json::serialize(json::object{{"id", "pi_worker" + std::to_string(n)},
                                                 {"object", "payment_intent"},
@@ -75,7 +78,7 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
       {"CREMA_CURRENCY", "EUR"},
       {"CREMA_TAX_RATE_BPS", "0"},
       {"CREMA_STRIPE_API_BASE", stripe.url("")},
-      {"CREMA_STRIPE_SECRET_KEY", kStripeKey},
+      {"CREMA_STRIPE_SECRET_KEY", kRefundStripeKey},
       {"CREMA_STRIPE_WEBHOOK_SECRET", kWebhookSecret},
   });
   options.database_url = db->url();
@@ -181,7 +184,7 @@ TEST(RefundWorker, CremaWorkerSendsARefundAStoppedServerOwedOnceAndSettlesIt) {
   for (const auto& c : calls) {
     EXPECT_EQ(c.header("idempotency-key"), refund_id);
     EXPECT_NE(c.body.find("amount=1300"), std::string::npos) << c.body;
-    EXPECT_EQ(c.header("authorization"), std::string("Bearer ") + kStripeKey);
+    EXPECT_EQ(c.header("authorization"), std::string("Bearer ") + kRefundStripeKey);
   }
   auto r = refund_row();
   ASSERT_EQ(r.size(), 1u);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -220,6 +221,42 @@ TEST_F(Reports, FiguresOfOrdersPlacedThroughTheApi) {
   }
   auto perf_csv = get("admin", "/api/v1/reports/performance?format=csv&from=" + today);
   EXPECT_NE(perf_csv.body.find(auth_->account("manager").id + ","), std::string::npos);
+  // Numbers as the JSON writes them: the staff member's orders went from confirmed to ready
+  // within the same second (avg_prep_minutes 0 in the JSON), never Boost's "0E0".
+  EXPECT_EQ(perf_csv.body.find("E0"), std::string::npos) << perf_csv.body;
+  for (const auto& s : perf.object().at("staff").as_array()) {
+    const auto& avg = s.at("avg_prep_minutes");
+    if (!avg.is_number()) continue;
+    std::ostringstream text;
+    text << avg.to_number<double>();
+    EXPECT_NE(perf_csv.body.find(std::string(s.at("user_id").as_string())), std::string::npos);
+    EXPECT_NE(perf_csv.body.find("," + text.str() + "\r\n"), std::string::npos)
+        << "avg_prep_minutes " << text.str() << " not written as the JSON writes it:\n"
+        << perf_csv.body;
+  }
+
+  // GET /admin/orders answers CSV too (SPEC §12: every report), one row per order.
+  auto orders_csv = get("admin", "/api/v1/admin/orders?format=csv&type=online");
+  ASSERT_EQ(orders_csv.status, 200) << orders_csv.describe();
+  EXPECT_EQ(orders_csv.header("Content-Type").rfind("text/csv", 0), 0u) << orders_csv.describe();
+  EXPECT_NE(orders_csv.header("Content-Disposition").find("orders.csv"), std::string::npos);
+  EXPECT_EQ(orders_csv.body.rfind("id,order_number,created_at,type,status,payment_status,", 0), 0u)
+      << orders_csv.body;
+  EXPECT_NE(orders_csv.body.find(std::string(e.at("id").as_string()) + "," +
+                                 std::string(e.at("order_number").as_string()) + ","),
+            std::string::npos)
+      << orders_csv.body;
+  EXPECT_NE(orders_csv.body.find("1 x Reports cake"), std::string::npos) << orders_csv.body;
+  EXPECT_NE(orders_csv.body.find(",20.00,0.00,EUR,"), std::string::npos) << orders_csv.body;
+  // Paged like the audit log's CSV: the next page's cursor in X-Next-Cursor.
+  auto first_page = get("admin", "/api/v1/admin/orders?format=csv&limit=1");
+  ASSERT_EQ(first_page.status, 200) << first_page.describe();
+  const std::string cursor = first_page.header("X-Next-Cursor");
+  ASSERT_FALSE(cursor.empty());
+  auto second_page = get("admin", "/api/v1/admin/orders?format=csv&limit=1&cursor=" + cursor);
+  ASSERT_EQ(second_page.status, 200) << second_page.describe();
+  EXPECT_NE(second_page.body, first_page.body);
+  EXPECT_ERROR(get("admin", "/api/v1/admin/orders?format=xml"), 400, "bad_request");
   auto sales_csv = get("admin", "/api/v1/admin/sales?format=csv&from=" + today);
   EXPECT_NE(sales_csv.body.find(today + ",3,52.00\r\n"), std::string::npos) << sales_csv.body;
 }

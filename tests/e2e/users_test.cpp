@@ -11,7 +11,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kRoles[] = {"customer", "driver", "staff", "manager", "admin"};
+constexpr const char* kUserRoles[] = {"customer", "driver", "staff", "manager", "admin"};
 
 class UsersApi : public ::testing::Test {
  protected:
@@ -44,7 +44,7 @@ std::unique_ptr<AuthHelper> UsersApi::helper_;
 // One test per role for the user route group: the spec's 200 / 403 / 404 for each.
 TEST_F(UsersApi, EveryRoleGetsTheSpecsAnswerOnEveryUserRoute) {
   const Account victim = accounts().create("customer");
-  for (const char* role : kRoles) {
+  for (const char* role : kUserRoles) {
     SCOPED_TRACE(role);
     const std::string r(role);
     const bool manager_plus = r == "manager" || r == "admin";

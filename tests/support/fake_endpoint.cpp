@@ -60,7 +60,7 @@ void write_all(int fd, std::string_view s) {
   }
 }
 
-std::string lower(std::string s) {
+std::string lower_name(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -140,7 +140,7 @@ void FakeHttpEndpoint::run() {
       if (header_end == std::string::npos) {
         header_end = in.find("\r\n\r\n");
         if (header_end == std::string::npos) continue;
-        auto head = lower(in.substr(0, header_end));
+        auto head = lower_name(in.substr(0, header_end));
         auto cl = head.find("\r\ncontent-length:");
         if (cl != std::string::npos) length = std::stoul(head.substr(cl + 17));
       }
@@ -165,7 +165,7 @@ void FakeHttpEndpoint::run() {
       if (colon != std::string::npos) {
         auto value = line.substr(colon + 1);
         while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-        req.headers[lower(line.substr(0, colon))] = value;
+        req.headers[lower_name(line.substr(0, colon))] = value;
       }
       pos = e + 2;
     }

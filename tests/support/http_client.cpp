@@ -1,9 +1,11 @@
 #include "support/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <mutex>
 #include <stdexcept>
+
+#include <curl/curl.h>
+
+#include "support/exchange_log.hpp"
 
 namespace crema::test {
 
@@ -123,6 +125,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view path,
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
   response.new_connections = connects;
   attach_json(response);
+  if (auto* log = ExchangeLog::active()) log->record(method_s, path, headers, response);
   return response;
 }
 

@@ -65,7 +65,7 @@ int connect_with_timeout(const sockaddr_in& addr, std::chrono::milliseconds time
   return fd;
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_space(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -170,7 +170,7 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
     std::string_view line = rest.substr(0, e);
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      r.headers.add(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+      r.headers.add(std::string(trim_space(line.substr(0, colon))), std::string(trim_space(line.substr(colon + 1))));
     }
     if (e == std::string_view::npos) break;
     rest.remove_prefix(e + 2);

@@ -23,7 +23,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remaining_ms(Clock::time_point deadline) {
+int ws_remaining_ms(Clock::time_point deadline) {
   auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
@@ -44,7 +44,7 @@ std::string accept_for(const std::string& key) {
   return base64(digest, sizeof digest);
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_ws_value(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
@@ -168,7 +168,7 @@ std::size_t WsClient::fill(Clock::time_point deadline) {
   for (;;) {
     if (!tls_ || SSL_pending(tls_->ssl) == 0) {
       pollfd p{fd_, POLLIN, 0};
-      const int rc = ::poll(&p, 1, remaining_ms(deadline));
+      const int rc = ::poll(&p, 1, ws_remaining_ms(deadline));
       if (rc < 0 && errno == EINTR) continue;
       if (rc == 0) throw RawTimeout("WsClient: nothing arrived in time");
     }
@@ -201,7 +201,7 @@ void WsClient::read_handshake(Clock::time_point deadline, const std::string& key
   if (status_line.substr(0, 9) != "HTTP/1.1 " || status_line.size() < 12)
     throw std::runtime_error("WsClient: not an HTTP answer: " + std::string(status_line));
   response_.status = std::stoi(std::string(status_line.substr(9, 3)));
-  response_.reason = std::string(trim(status_line.substr(12)));
+  response_.reason = std::string(trim_ws_value(status_line.substr(12)));
   std::string_view rest = line_end == std::string_view::npos ? "" : head.substr(line_end + 2);
   while (!rest.empty()) {
     auto nl = rest.find("\r\n");
@@ -209,8 +209,8 @@ void WsClient::read_handshake(Clock::time_point deadline, const std::string& key
     rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 2);
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    response_.headers.add(std::string(trim(line.substr(0, colon))),
-                          std::string(trim(line.substr(colon + 1))));
+    response_.headers.add(std::string(trim_ws_value(line.substr(0, colon))),
+                          std::string(trim_ws_value(line.substr(colon + 1))));
   }
   buffer_.erase(0, end + 4);
   if (response_.status == 101) {
@@ -364,7 +364,7 @@ std::optional<WsMessage> WsClient::read_frame(std::chrono::milliseconds timeout)
 std::optional<std::string> WsClient::read_text(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    auto m = read_frame(std::chrono::milliseconds(remaining_ms(deadline)));
+    auto m = read_frame(std::chrono::milliseconds(ws_remaining_ms(deadline)));
     if (!m || m->kind == WsMessage::Kind::close) return std::nullopt;
     if (m->kind == WsMessage::Kind::text) return std::move(m->payload);
   }
@@ -382,7 +382,7 @@ std::optional<boost::json::object> WsClient::read_type(std::string_view type,
                                                        std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    auto o = read_json(std::chrono::milliseconds(remaining_ms(deadline)));
+    auto o = read_json(std::chrono::milliseconds(ws_remaining_ms(deadline)));
     if (!o) return std::nullopt;
     if (auto* t = o->if_contains("type"); t && t->is_string() && t->as_string() == type) return o;
     skipped_.push_back(std::move(*o));
@@ -403,7 +403,7 @@ std::optional<int> WsClient::wait_close(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   try {
     for (;;) {
-      auto m = read_frame(std::chrono::milliseconds(remaining_ms(deadline)));
+      auto m = read_frame(std::chrono::milliseconds(ws_remaining_ms(deadline)));
       if (!m) return close_code_ != 0 ? close_code_ : -1;
       if (m->kind == WsMessage::Kind::close) return m->close_code;
     }

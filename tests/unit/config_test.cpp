@@ -33,6 +33,8 @@ TEST(Config, DefaultsFollowTheSpec) {
   EXPECT_EQ(c.backup_keep, 14);
   EXPECT_EQ(c.env, Environment::development);
   EXPECT_TRUE(c.auto_migrate);
+  EXPECT_EQ(c.stripe_api_version,
+            "2024-06-20");  // the version the Stripe adapter is written against
   EXPECT_TRUE(r.warnings.empty());
 }
 
@@ -45,7 +47,8 @@ TEST(Config, ReadsEnvironment) {
                  {"CREMA_TRUSTED_PROXY", "10.0.0.0/8,::1"},
                  {"CREMA_ENV", "production"},
                  {"CREMA_TIMEZONE", "Africa/Cairo"},
-                 {"CREMA_REQUIRE_ADMIN_2FA", "1"}});
+                 {"CREMA_REQUIRE_ADMIN_2FA", "1"},
+                 {"CREMA_STRIPE_API_VERSION", "2024-09-30.acacia"}});
   ASSERT_TRUE(r.config) << r.error;
   const Config& c = *r.config;
   EXPECT_EQ(c.listen_host, "0.0.0.0");
@@ -61,6 +64,7 @@ TEST(Config, ReadsEnvironment) {
   EXPECT_TRUE(c.production());
   EXPECT_EQ(c.timezone, "Africa/Cairo");
   EXPECT_TRUE(c.require_admin_2fa);
+  EXPECT_EQ(c.stripe_api_version, "2024-09-30.acacia");
 }
 
 TEST(Config, FlagsOverrideEnvironment) {
@@ -84,7 +88,11 @@ TEST(Config, MalformedValueIsOneLineNamingTheVariable) {
                                        {"CREMA_TRUSTED_PROXY", "10.0.0.0/33"},
                                        {"CREMA_AUTO_MIGRATE", "yes"},
                                        {"CREMA_REDIS_URL", "http://x"},
-                                       {"CREMA_ARGON2", "fast"}}) {
+                                       {"CREMA_ARGON2", "fast"},
+                                       {"CREMA_STRIPE_API_VERSION", "latest"},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-6-20"},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-06-20."},
+                                       {"CREMA_STRIPE_API_VERSION", "2024-06-20\r\nX: y"}}) {
     auto r = load({{name, value}});
     EXPECT_FALSE(r.config) << name << "=" << value;
     EXPECT_EQ(r.error.rfind(name + " ", 0), 0u) << r.error;

@@ -8,7 +8,7 @@
 namespace crema::auth {
 namespace {
 
-constexpr std::string_view kSecret = "0123456789abcdef0123456789abcdef-test-secret";
+constexpr std::string_view kJwtSecret = "0123456789abcdef0123456789abcdef-test-secret";
 constexpr std::int64_t kNow = 1'795'338'900;
 
 AccessClaims claims() {
@@ -25,7 +25,7 @@ AccessClaims claims() {
 // A token with any header and payload, signed with HMAC-SHA-256 under `secret` (as an
 // attacker who knows the secret, or a sloppy implementation, would make it).
 std::string forge(std::string_view header, std::string_view payload,
-                  std::string_view secret = kSecret) {
+                  std::string_view secret = kJwtSecret) {
   std::string input = base64url_encode(header) + "." + base64url_encode(payload);
   return input + "." + base64url_encode(hmac_sha256(secret, input));
 }
@@ -40,7 +40,7 @@ std::string payload_json(const AccessClaims& c) {
 }
 
 TEST(Jwt, SignedTokensVerifyWithEveryClaim) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   const std::string token = codec.sign(claims());
   auto out = codec.verify(token, kNow + 10);
   ASSERT_TRUE(out) << out.error().message;
@@ -60,7 +60,7 @@ TEST(Jwt, SignedTokensVerifyWithEveryClaim) {
 }
 
 TEST(Jwt, RefusesOtherAlgorithmsWhateverTheSignature) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   const std::string payload = payload_json(claims());
   // alg none, with and without a signature part.
   const std::string none_input =
@@ -86,7 +86,7 @@ TEST(Jwt, RefusesOtherAlgorithmsWhateverTheSignature) {
 }
 
 TEST(Jwt, RefusesBadSignaturesAndOtherSecrets) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   std::string token = codec.sign(claims());
   // Another secret.
   JwtCodec other{"another-secret-of-at-least-32-bytes!!"};
@@ -114,7 +114,7 @@ TEST(Jwt, RefusesBadSignaturesAndOtherSecrets) {
 }
 
 TEST(Jwt, RefusesMalformedTokens) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   const std::string good = codec.sign(claims());
   for (std::string t : {std::string(), std::string("abc"), std::string("a.b"),
                         std::string("a.b.c.d"), std::string(".."), good + ".x",
@@ -125,7 +125,7 @@ TEST(Jwt, RefusesMalformedTokens) {
 }
 
 TEST(Jwt, RequiresEveryClaimWithTheRightType) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   auto base = boost::json::parse(payload_json(claims())).as_object();
   for (const char* name : {"sub", "role", "iat", "exp", "jti", "sid"}) {
     auto missing = base;
@@ -145,7 +145,7 @@ TEST(Jwt, RequiresEveryClaimWithTheRightType) {
 }
 
 TEST(Jwt, ExpiryAndLifetime) {
-  JwtCodec codec{std::string(kSecret)};
+  JwtCodec codec{std::string(kJwtSecret)};
   const std::string token = codec.sign(claims());
   EXPECT_TRUE(codec.verify(token, kNow + 899));
   auto expired = codec.verify(token, kNow + 900);

@@ -136,7 +136,7 @@ TEST(OrderMachine, WhoMaySeeAnOrder) {
   EXPECT_FALSE(may_view({Role::admin, true, false, false, false})) << "an API key sees its own";
 }
 
-Product latte() {
+Product order_latte() {
   Product p;
   p.id = "p1";
   p.name = "Latte";
@@ -147,7 +147,7 @@ Product latte() {
 }
 
 TEST(OrderPricing, UnitPriceAddsEachModifierDelta) {
-  const auto p = latte();
+  const auto p = order_latte();
   EXPECT_EQ(*unit_price(p, {}), 450);
   std::vector<std::string> mods = {"oat", "large"};
   EXPECT_EQ(*unit_price(p, mods), 610);
@@ -156,7 +156,7 @@ TEST(OrderPricing, UnitPriceAddsEachModifierDelta) {
 }
 
 TEST(OrderPricing, UnknownRepeatedOrNegativeModifiersAre422WithTheirIndex) {
-  const auto p = latte();
+  const auto p = order_latte();
   std::vector<std::string> mods = {"oat", "whipped", "oat"};
   auto r = unit_price(p, mods);
   ASSERT_FALSE(r);
@@ -164,7 +164,7 @@ TEST(OrderPricing, UnknownRepeatedOrNegativeModifiersAre422WithTheirIndex) {
   ASSERT_EQ(r.error().details.size(), 2u);
   EXPECT_EQ(r.error().details[0].field, "modifiers[1]");
   EXPECT_EQ(r.error().details[1].field, "modifiers[2]");
-  auto cheap = latte();
+  auto cheap = order_latte();
   cheap.price = 20;
   std::vector<std::string> minus = {"no-syrup"};
   auto neg = unit_price(cheap, minus);
@@ -194,12 +194,18 @@ TEST(OrderPricing, TotalsAreExactMinorUnitsWithTaxRoundedOnce) {
   EXPECT_EQ(adjusted.total, 2200);
 }
 
-TEST(OrderEstimate, OwnPlusQueueOverParallelismRoundedUp) {
-  EXPECT_EQ(estimated_minutes(5, 0, 2), 3);
-  EXPECT_EQ(estimated_minutes(5, 12, 2), 9);
-  EXPECT_EQ(estimated_minutes(4, 4, 2), 4);
+TEST(OrderEstimate, OwnPrepPlusTheQueueSharedOutRoundedUp) {
+  // A lone 5-minute latte takes 5 minutes, however many cooks there are.
+  EXPECT_EQ(estimated_minutes(5, 0, 2), 5);
+  EXPECT_EQ(estimated_minutes(5, 0, 4), 5);
+  EXPECT_EQ(estimated_minutes(5, 12, 2), 11);
+  EXPECT_EQ(estimated_minutes(4, 5, 2), 7);  // 5 / 2 rounded up
   EXPECT_EQ(estimated_minutes(0, 0, 2), 0);
-  EXPECT_EQ(estimated_minutes(7, 0, 1), 7);
+  EXPECT_EQ(estimated_minutes(7, 3, 1), 10);
+  EXPECT_EQ(estimated_minutes(3, 10, 0), 13);  // parallelism below 1 counts as 1
+  for (int own : {1, 5, 30})
+    for (int queue : {0, 1, 7, 100})
+      for (int par : {1, 2, 3, 8}) EXPECT_GE(estimated_minutes(own, queue, par), own);
 }
 
 TEST(OrderNumbers, DateAndFourDigitSequence) {

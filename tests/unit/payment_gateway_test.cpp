@@ -6,6 +6,7 @@
 
 #include "auth/crypto.hpp"
 #include "payments/gateway.hpp"
+#include "support/fake_endpoint.hpp"
 
 namespace crema::payments {
 namespace {
@@ -113,6 +114,61 @@ TEST(PaymentGateways, AnUnreachableGatewayIsUnavailableNotDeclined) {
   EXPECT_EQ(out.outcome, Outcome::unavailable);
   EXPECT_FALSE(out.message.empty());
   EXPECT_EQ(out.message.find("sk_test"), std::string::npos);
+}
+
+// What the Stripe adapter sends for a saved card: Stripe-Version, and what Stripe requires of
+// an intent confirmed at once — the client's return_url, or no redirecting method at all.
+TEST(PaymentGateways, StripePinsItsApiVersionAndSaysWhereASavedCardReturns) {
+  test::FakeHttpEndpoint stripe([](const test::RecordedRequest&, int n) {
+    return test::FakeHttpEndpoint::Answer{
+        200, R"({"id": "pi_unit)" + std::to_string(n) + R"(", "client_secret": "cs"})"};
+  });
+  GatewaySettings s;
+  s.stripe_api_base = stripe.url("");
+  s.stripe_secret_key = "sk_test_unit";
+  auto stripe_of = [](const GatewaySettings& settings) {
+    return std::make_shared<GatewayRegistry>(settings);
+  };
+  auto pinned = stripe_of(s);
+  auto with_return = pinned->find("stripe")->charge(
+      {"pay-1",
+       "order-1",
+       "n",
+       440,
+       "EUR",
+       {{"payment_method", "pm_card_visa"}, {"return_url", "https://shop.example/paid?o=1"}}});
+  EXPECT_EQ(with_return.outcome, Outcome::pending) << with_return.message;
+  auto without = pinned->find("stripe")->charge(
+      {"pay-2", "order-2", "n", 440, "EUR", {{"payment_method", "pm_card_visa"}}});
+  EXPECT_EQ(without.outcome, Outcome::pending) << without.message;
+  auto for_elements = pinned->find("stripe")->charge({"pay-3", "order-3", "n", 440, "EUR", {}});
+  EXPECT_EQ(for_elements.outcome, Outcome::pending) << for_elements.message;
+  EXPECT_EQ(for_elements.next_action.at("client_secret"), "cs");
+  s.stripe_api_version = "2024-09-30.acacia";
+  auto overridden = stripe_of(s)->find("stripe")->charge({"pay-4", "order-4", "n", 440, "EUR", {}});
+  EXPECT_EQ(overridden.outcome, Outcome::pending) << overridden.message;
+
+  auto calls = stripe.requests();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[0].header("stripe-version"), std::string(kStripeApiVersion));
+  EXPECT_EQ(kStripeApiVersion, "2024-06-20");
+  EXPECT_NE(calls[0].body.find("&confirm=true"), std::string::npos) << calls[0].body;
+  EXPECT_NE(calls[0].body.find("&return_url=" + form_escape("https://shop.example/paid?o=1")),
+            std::string::npos)
+      << calls[0].body;
+  EXPECT_NE(calls[0].body.find("automatic_payment_methods[enabled]=true"), std::string::npos);
+  EXPECT_EQ(calls[0].body.find("allow_redirects"), std::string::npos) << calls[0].body;
+  EXPECT_EQ(calls[1].header("stripe-version"), "2024-06-20");
+  EXPECT_NE(calls[1].body.find("&confirm=true"), std::string::npos) << calls[1].body;
+  EXPECT_NE(calls[1].body.find("automatic_payment_methods[enabled]=true"), std::string::npos);
+  EXPECT_NE(calls[1].body.find("automatic_payment_methods[allow_redirects]=never"),
+            std::string::npos)
+      << calls[1].body;
+  EXPECT_EQ(calls[1].body.find("return_url"), std::string::npos) << calls[1].body;
+  // Without a saved method the client confirms with Stripe.js: nothing to confirm here.
+  EXPECT_EQ(calls[2].body.find("confirm="), std::string::npos) << calls[2].body;
+  EXPECT_EQ(calls[2].body.find("return_url"), std::string::npos) << calls[2].body;
+  EXPECT_EQ(calls[3].header("stripe-version"), "2024-09-30.acacia");
 }
 
 }  // namespace
