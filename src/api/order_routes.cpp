@@ -26,7 +26,8 @@ constexpr std::size_t kOptionsLimit = 2048;   // SPEC §6: options at most 2 KiB
 constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 KiB
 constexpr std::size_t kMaxOrderLines = 100;
 constexpr std::size_t kMaxOrderIdempotencyKey = 255;
-constexpr int kMaxOrderCsvRows = 10000;  // GET /admin/orders?format=csv, per call (as the audit log)
+constexpr int kMaxOrderCsvRows =
+    10000;  // GET /admin/orders?format=csv, per call (as the audit log)
 
 Response no_such_order(const Request& req) {
   return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
@@ -130,7 +131,7 @@ Response get_order(Request& req, OrderContext& ctx) {
 
 // `from`/`to`: a business date (YYYY-MM-DD, `to` inclusive) or an RFC 3339 time.
 std::optional<std::int64_t> order_bound(Query& q, const Request& req, std::string_view name,
-                                  const std::string& zone, bool end) {
+                                        const std::string& zone, bool end) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
   if (raw->size() == 10) {
@@ -242,7 +243,8 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
   f.q = query.text("q", 40);
   PageRequest page;
   if (csv) {
-    page.limit = static_cast<int>(query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxCsvRows));
+    page.limit =
+        static_cast<int>(query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxOrderCsvRows));
     if (auto c = query.text("cursor", 2048)) {
       if (auto key = decode_cursor(*c)) {
         page.after = std::move(*key);

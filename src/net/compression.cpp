@@ -7,23 +7,11 @@
 #include <brotli/encode.h>
 
 #include "net/dispatcher.hpp"
+#include "net/header_text.hpp"
 
 namespace crema::http {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
 
 // The q of one `coding;q=0.5` element: 1000 for 1, 0 for 0, in thousandths; -1 when the
 // parameter is malformed (the element is then ignored).
@@ -31,10 +19,10 @@ int quality(std::string_view params) noexcept {
   int q = 1000;
   while (!params.empty()) {
     auto semi = params.find(';');
-    auto p = trim(params.substr(0, semi));
+    auto p = trim_ows(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
     if (p.size() < 2 || (p[0] | 0x20) != 'q' || p[1] != '=') continue;
-    auto v = trim(p.substr(2));
+    auto v = trim_ows(p.substr(2));
     if (v.empty() || (v[0] != '0' && v[0] != '1')) return -1;
     int whole = v[0] - '0';
     int frac = 0;
@@ -94,16 +82,16 @@ Encoding choose_encoding(std::string_view header) noexcept {
   int br = -1, gz = -1, any = -1;
   while (!header.empty()) {
     auto comma = header.find(',');
-    auto element = trim(header.substr(0, comma));
+    auto element = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     auto semi = element.find(';');
-    auto coding = trim(element.substr(0, semi));
+    auto coding = trim_ows(element.substr(0, semi));
     const int q =
         quality(semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1));
     if (q < 0) continue;
-    if (iequals(coding, "br")) {
+    if (iequals_ascii(coding, "br")) {
       br = q;
-    } else if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    } else if (iequals_ascii(coding, "gzip") || iequals_ascii(coding, "x-gzip")) {
       gz = q;
     } else if (coding == "*") {
       any = q;
@@ -150,7 +138,8 @@ void compress_response(const Request& req, Response& res) {
   if (body.size() < kCompressMinBytes) return;
   // Encoded already, or its producer chose among copies it keeps (the cached menu).
   for (const auto& [name, value] : res.headers)
-    if (iequals(name, "Content-Encoding") || (iequals(name, "Vary") && value == "Accept-Encoding"))
+    if (iequals_ascii(name, "Content-Encoding") ||
+        (iequals_ascii(name, "Vary") && value == "Accept-Encoding"))
       return;
   res.header("Vary", "Accept-Encoding");
   const auto accept = req.header("accept-encoding");

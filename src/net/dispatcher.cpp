@@ -4,28 +4,16 @@
 
 #include "db/types.hpp"
 #include "net/compression.hpp"
+#include "net/header_text.hpp"
 #include "obs/log.hpp"
 
 namespace crema::http {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
-
 std::string media_type(std::string_view content_type) {
   auto semi = content_type.find(';');
-  auto t = trim(content_type.substr(0, semi));
+  auto t = trim_ows(content_type.substr(0, semi));
   std::string out(t);
   for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
   return out;
@@ -51,12 +39,12 @@ std::string allow_header(const std::vector<Method>& methods) {
 
 bool is_json_content_type(std::string_view content_type) noexcept {
   auto semi = content_type.find(';');
-  auto t = trim(content_type.substr(0, semi));
-  if (iequals(t, "application/json")) return true;
+  auto t = trim_ows(content_type.substr(0, semi));
+  if (iequals_ascii(t, "application/json")) return true;
   constexpr std::string_view kApp = "application/";
   constexpr std::string_view kSuffix = "+json";
-  return t.size() > kApp.size() + kSuffix.size() && iequals(t.substr(0, kApp.size()), kApp) &&
-         iequals(t.substr(t.size() - kSuffix.size()), kSuffix);
+  return t.size() > kApp.size() + kSuffix.size() && iequals_ascii(t.substr(0, kApp.size()), kApp) &&
+         iequals_ascii(t.substr(t.size() - kSuffix.size()), kSuffix);
 }
 
 Dispatcher::Dispatcher(const Router& router, std::vector<std::unique_ptr<Middleware>> chain)
@@ -101,8 +89,7 @@ std::optional<Response> Dispatcher::prepare(Exchange& ex) {
       if (!ok) {
         std::string list;
         for (const auto& t : route.content_types) list += (list.empty() ? "" : ", ") + t;
-        return Response::from(ErrorCode::unsupported_media_type,
-                              "This route takes " + list + ".");
+        return Response::from(ErrorCode::unsupported_media_type, "This route takes " + list + ".");
       }
     }
   }
