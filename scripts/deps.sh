@@ -9,7 +9,8 @@
 #   test   PostgreSQL 15 server binaries and redis-server (scripts/test.sh starts them itself),
 #          the openssl command (the TLS tests make throwaway certificates with it), and
 #          Python 3 with PyYAML (the `deploy` test checks deploy/'s manifests), and nginx
-#          (the scale-out test puts two instances behind it)
+#          (the scale-out test puts two instances behind it), and Debian's Chromium with a font
+#          that has Arabic (the web app's browser tests drive it with Playwright)
 #   bench  wrk, nginx-light and its brotli_static module (bench/health.sh, bench/menu.sh)
 #   lint   clang-format, clang-tidy and shellcheck
 #   security  sqlmap, testssl.sh and slowhttptest (bench/security.sh)
@@ -31,7 +32,8 @@ readonly build_pkgs=(
 # libpq-dev (build group) must be installed before any cluster starts: installing it later
 # may upgrade postgresql-15 in place under a running server. test.sh installs both groups
 # in one go before starting anything.
-readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml nginx-light)
+readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml nginx-light chromium
+                    fonts-dejavu-core)
 readonly bench_pkgs=(wrk nginx-light libnginx-mod-http-brotli-static)
 readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 readonly security_pkgs=(sqlmap testssl.sh slowhttptest curl openssl)

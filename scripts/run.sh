@@ -38,9 +38,31 @@ export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_fi
 gen=()
 if [[ ! -f build/release/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
 cmake -S . -B build/release "${gen[@]}" -DCMAKE_BUILD_TYPE=Release
-cmake --build build/release --parallel "${CREMA_BUILD_JOBS:-$(nproc)}" --target crema
+# crema and the staff web app it serves at /app (an empty target with -DCREMA_WEB_APP=OFF)
+cmake --build build/release --parallel "${CREMA_BUILD_JOBS:-$(nproc)}" --target crema crema_web_app
 if (( build_only )); then exit 0; fi
 
 # The settings flags are global, so seed-demo sees the same database as serve.
-if (( demo )); then build/release/crema seed-demo "${args[@]}"; fi
+if (( demo )); then
+  build/release/crema seed-demo "${args[@]}"
+  # Where the app will be: --listen/--listen=ADDR, else CREMA_LISTEN, else the default.
+  listen=${CREMA_LISTEN:-127.0.0.1:8080}
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[$i]} in
+      --listen=*) listen=${args[$i]#--listen=} ;;
+      --listen) listen=${args[$((i + 1))]:-$listen} ;;
+    esac
+  done
+  host=${listen%:*}
+  [[ $host == 0.0.0.0 || $host == '[::]' || -z $host ]] && host=127.0.0.1
+  scheme=http
+  [[ -n ${CREMA_TLS_CERT:-} ]] && scheme=https
+  if [[ -f build/release/app/index.html ]]; then
+    printf '\nThe staff app: %s://%s:%s/app — sign in with one of the demo accounts above\n' \
+      "$scheme" "$host" "${listen##*:}"
+    printf '(barista@crema.demo for the kitchen board and the counter, manager@crema.demo for\n'
+    printf 'the dashboard; password crema-demo-2026). The API documentation: %s://%s:%s/docs\n\n' \
+      "$scheme" "$host" "${listen##*:}"
+  fi
+fi
 exec build/release/crema serve "${args[@]}"

@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
       "worker",
       "Run only the background work: outbox workers (notifications, webhooks), periodic "
       "jobs and the refund job");
+  auto* openapi = app.add_subcommand(
+      "openapi", "Print the OpenAPI document that GET /openapi.json serves, and exit");
   auto* seed_demo = app.add_subcommand(
       "seed-demo", "Fill an empty database with a demo café-bakery (menu, recipes, stock, staff)");
   auto* backup =
@@ -97,6 +99,9 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : crema::app::kExitConfig;
   }
+
+  // The document needs no settings and no database (the web app's build runs this).
+  if (*openapi) return crema::app::run_openapi();
 
   std::map<std::string, std::string> overrides;
   for (const auto& s : crema::app::settings()) {

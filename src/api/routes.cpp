@@ -1,6 +1,9 @@
 #include "api/routes.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "api/realtime_routes.hpp"
+#include "obs/metrics.hpp"
 
 namespace crema::api {
 
@@ -17,6 +20,16 @@ void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& se
   register_fulfil_routes(router, openapi, services.fulfil);
   register_notify_routes(router, openapi, services.notify);
   register_report_routes(router, openapi, services.reports);
+  register_static_routes(router, openapi, "/app", services.app_site);
+}
+
+std::string openapi_document_json() {
+  obs::Metrics metrics;
+  http::Router router;
+  OpenApi openapi;
+  AppServices services{std::make_shared<OpsContext>(OpsContext{metrics, {}, nullptr})};
+  register_all_routes(router, openapi, services);
+  return boost::json::serialize(openapi.document(router));
 }
 
 }  // namespace crema::api

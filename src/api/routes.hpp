@@ -15,6 +15,7 @@
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
 #include "api/report_routes.hpp"
+#include "api/static_site.hpp"
 #include "net/router.hpp"
 
 namespace crema::api {
@@ -31,8 +32,14 @@ struct AppServices {
   std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
   std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
   std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
+  /// The static files served at /app (SPEC §16); none: /app answers 404.
+  std::shared_ptr<const StaticSite> app_site;
 };
 
 void register_all_routes(http::Router& router, OpenApi& openapi, AppServices& services);
+
+/// The OpenAPI document of every route, as `GET /openapi.json` serves it (the routes do not
+/// depend on the services, so none are needed to describe them).
+std::string openapi_document_json();
 
 }  // namespace crema::api

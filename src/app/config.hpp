@@ -40,6 +40,8 @@ struct Config {
   int db_pool_size = 8;
   std::string data_dir = "./var";
   std::string media_dir = "./var/media";
+  /// The built staff web app served at /app; empty: the `app` directory beside the binary.
+  std::string app_dir;
 
   // secrets (empty: generated in development, required in production)
   std::string jwt_secret;

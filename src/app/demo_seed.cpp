@@ -89,8 +89,19 @@ int run_seed_demo(const Config& config) {
     return 1;
   }
   try {
+    // The demo accounts this database has (scripts/run.sh --demo shows them every time).
+    auto print_accounts = [&] {
+      bool any = false;
+      for (const auto& u : kUsers) {
+        if (!repo::find_user_by_email(*pool->read(), u.email)) continue;
+        if (!any) std::printf("demo accounts (password \"%s\"):\n", kDemoPassword);
+        any = true;
+        std::printf("  %-22s %s\n", u.email, std::string(auth::role_name(u.role)).c_str());
+      }
+    };
     if (pool->read()->exec("SELECT COUNT(*) FROM products").front().int64(0) > 0) {
       std::printf("the catalogue already has products; seed-demo left it alone\n");
+      print_accounts();
       return 0;
     }
 
@@ -215,9 +226,7 @@ int run_seed_demo(const Config& config) {
       d.created_at = d.updated_at = util::now_ms();
       pool->transact([&](db::Transaction& tx) { repo::insert_driver(tx, d); });
     }
-    std::printf("demo accounts (password \"%s\"):\n", kDemoPassword);
-    for (const auto& u : kUsers)
-      std::printf("  %-22s %s\n", u.email, std::string(auth::role_name(u.role)).c_str());
+    print_accounts();
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "crema: seed-demo failed: %s\n", e.what());

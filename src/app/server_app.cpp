@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -58,6 +59,31 @@ constexpr int kOpenAttempts = 30;
 
 void fail_line(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
 
+// The static files served at /app: CREMA_APP_DIR, or the `app` directory the build writes
+// beside the binary. A directory named in the setting must hold the app; without the
+// setting, a binary built with -DCREMA_WEB_APP=OFF simply serves no app.
+std::shared_ptr<const api::StaticSite> load_app_site(const Config& config) {
+  namespace fs = std::filesystem;
+  fs::path dir = config.app_dir;
+  if (dir.empty()) {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return nullptr;
+    dir = exe.parent_path() / "app";
+    if (!fs::is_directory(dir, ec)) {
+      obs::Log(obs::Level::info, "no web app").str("looked_in", dir.string());
+      return nullptr;
+    }
+  }
+  try {
+    auto site = api::StaticSite::load(dir);
+    obs::Log(obs::Level::info, "web app").str("dir", dir.string()).num("files", site->size());
+    return site;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("CREMA_APP_DIR: ") + e.what());
+  }
+}
+
 db::PoolOptions pool_options(const Config& c) {
   db::PoolOptions o;
   o.size = c.db_pool_size;
@@ -95,6 +121,12 @@ std::unique_ptr<db::Pool> open_pool(const Config& c) {
 }
 
 }  // namespace
+
+int run_openapi() {
+  std::fputs(api::openapi_document_json().c_str(), stdout);
+  std::fputc('\n', stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
 
 int run_migrate(const Config& config) {
   obs::set_log_level(to_obs(config.log_level));
@@ -312,6 +344,12 @@ int run_serve(Config config) {
   RealtimeModule realtime(redis, metrics);
   api::AppServices services{ops};
   services.identity = identity->api();
+  try {
+    services.app_site = load_app_site(config);
+  } catch (const std::exception& e) {
+    fail_line(e.what());
+    return kExitConfig;
+  }
   std::unique_ptr<CatalogueModule> catalogue;
   try {
     catalogue = std::make_unique<CatalogueModule>(*pool, realtime.bus(), config);

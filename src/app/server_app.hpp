@@ -15,6 +15,10 @@ int run_serve(Config config);
 /// then hands back what it claimed and returns 0 (`crema worker`).
 int run_worker(Config config);
 
+/// Prints the OpenAPI document that `GET /openapi.json` serves (the web app's build
+/// generates its API types from it), without touching a database.
+int run_openapi();
+
 /// Applies pending migrations and says what it did.
 int run_migrate(const Config& config);
 

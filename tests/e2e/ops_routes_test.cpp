@@ -189,6 +189,33 @@ TEST_F(OpsRoutes, OpenApiDocumentIsValid31AndListsTheOpsRoutes) {
   EXPECT_EQ(lint.exit_code, 0) << "redocly lint failed:\n" << lint.out << "\n" << lint.err;
 }
 
+// The web app's build generates its API types from `crema openapi`: it must print exactly
+// the document the server serves.
+TEST_F(OpsRoutes, OpenApiCommandPrintsTheServedDocument) {
+  auto served = client_->get("/openapi.json");
+  ASSERT_EQ(served.status, 200) << served.describe();
+  auto printed = run_crema({"openapi"}, {}, {}, std::chrono::seconds(30));
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_EQ(printed.out, served.body + "\n");
+  EXPECT_TRUE(printed.err.empty()) << printed.err;
+}
+
+// Without a built app beside the binary or in CREMA_APP_DIR, /app says so with a 404; a
+// CREMA_APP_DIR that holds no app stops the start with one clear line.
+TEST_F(OpsRoutes, AppDirThatHoldsNoAppStopsTheStart) {
+  ScratchDir dir("crema-noapp-");
+  dir.write("readme.txt", "not an app");
+  auto r = run_crema({"serve"},
+                     {{"CREMA_APP_DIR", dir.path().string()},
+                      {"CREMA_LISTEN", "127.0.0.1:0"},
+                      {"CREMA_DATABASE_URL", "sqlite://" + dir.path().string() + "/x.db"},
+                      {"CREMA_DATA_DIR", dir.path().string()}},
+                     {}, std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("CREMA_APP_DIR"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("index.html"), std::string::npos) << r.err;
+}
+
 TEST_F(OpsRoutes, DocsServeSwaggerUi) {
   auto page = client_->get("/docs");
   ASSERT_EQ(page.status, 200) << page.describe();
