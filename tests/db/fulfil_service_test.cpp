@@ -354,7 +354,7 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
       manager_, tart,
       [] {
         service::ProductInput p;
-        p.stock = units(10);
+        p.stock = units(3);  // the event takes the last three: the tart leaves the menu
         return p;
       }(),
       {}, "product.stock"));
@@ -363,7 +363,8 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);
   // Built like any order: the day's number, its first history row, order_created after the
-  // commit with the stock's menu_updated, the customer's order_placed message.
+  // commit with the stock's menu_updated (naming only the tart, whose last units it took: the
+  // cake stays in stock, SPEC §7), the customer's order_placed message.
   EXPECT_EQ(o.type, domain::OrderType::event);
   EXPECT_TRUE(o.order_number.starts_with(o.business_date + "-")) << o.order_number;
   ASSERT_EQ(o.history.size(), 1u);
@@ -371,7 +372,9 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   EXPECT_EQ(o.history[0].by, manager_.user_id());
   ASSERT_EQ(events_of("order_created").size(), 1u);
   EXPECT_EQ(events_of("order_created")[0].data.at("id"), json::value(o.id));
-  EXPECT_EQ(events_of("menu_updated").size(), 1u);
+  const auto menu = events_of("menu_updated");
+  ASSERT_EQ(menu.size(), 1u);
+  EXPECT_EQ(menu[0].data.at("product_ids"), (json::array{json::value(tart)}));
   EXPECT_EQ(pool_->read()
                 ->exec("SELECT COUNT(*) FROM outbox WHERE type = 'order_placed'")
                 .front()
