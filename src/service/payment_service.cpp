@@ -339,20 +339,16 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     return crema::Error::make(ErrorCode::bad_request,
                               "The event's amount is not the payment's amount.");
 
-  struct Out {
-    WebhookOutcome outcome;
-    std::string refund_id;
-  };
   const Actor system{};
-  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Out> {
+  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> Result<WebhookOutcome> {
     auto& tx = work.tx();
     const auto now = util::now_ms();
     auto order = repo::lock_order(tx, found->order_id);
     auto cur = repo::find_payment(tx.connection(), found->id);
     if (!order || !cur) return no_such_payment(found->id);
-    Out out;
+    WebhookOutcome out;
     if (!repo::claim_event(tx, gw, e.event_id, e.type, now)) {
-      out.outcome = {false, "event " + e.event_id + " was already applied"};
+      out = {false, "event " + e.event_id + " was already applied"};
       return out;
     }
     Order& o = *order;
@@ -365,7 +361,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     if (e.kind == payments::WebhookEvent::Kind::failed) {
       if (p.status != "pending") {
         repo::update_payment(tx, p);
-        out.outcome = {false, "payment " + p.id + " is already " + p.status};
+        out = {false, "payment " + p.id + " is already " + p.status};
         return out;
       }
       p.status = "failed";
@@ -378,14 +374,14 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
         if (auto moved = orders_.record_payment(work, system, o, false); !moved)
           return std::move(moved).error();
       }
-      out.outcome = {true, "payment " + p.id + " failed"};
+      out = {true, "payment " + p.id + " failed"};
       return out;
     }
 
     // Succeeded.
     if (settled_success(p)) {
       repo::update_payment(tx, p);
-      out.outcome = {false, "payment " + p.id + " had already succeeded"};
+      out = {false, "payment " + p.id + " had already succeeded"};
       return out;
     }
     p.status = "succeeded";
@@ -400,7 +396,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       auto refund = book_refund(
           tx, system, p, o, p.amount,
           cancelled ? "paid after the order was cancelled" : "order already paid", cancelled);
-      // Sent right after the commit, below: no refund job sends it meanwhile.
+      // Sent right after the commit (the step below): no refund job sends it meanwhile.
       repo::claim_refund(tx, refund.id, refund.created_at, refund.created_at + kRefundClaimMs);
       if (cancelled) {
         o.payment_method = p.gateway;
@@ -409,8 +405,15 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
         if (auto moved = orders_.record_payment(work, system, o, false); !moved)
           return std::move(moved).error();
       }
-      out.refund_id = refund.id;
-      out.outcome = {true, "payment " + p.id + " recorded and refunded"};
+      // Sent to the gateway once the refund is committed; the webhook's answer stands.
+      work.after_commit([this, refund_id = refund.id] {
+        auto settled = settle_refund(refund_id, false);
+        if (!settled)
+          obs::Log(obs::Level::error, "automatic refund failed")
+              .str("refund_id", refund_id)
+              .str("message", settled.error().message);
+      });
+      out = {true, "payment " + p.id + " recorded and refunded"};
       return out;
     }
     o.payment_status = PaymentStatus::paid;
@@ -418,25 +421,18 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
     if (auto moved = orders_.record_payment(work, system, o, true); !moved)
       return std::move(moved).error();
-    out.outcome = {true, "payment " + p.id + " succeeded"};
+    out = {true, "payment " + p.id + " succeeded"};
     return out;
   });
   if (!done) return std::move(done).error();
-  if (done->outcome.applied)
+  if (done->applied)
     observe(gw, e.kind == payments::WebhookEvent::Kind::failed ? "failed" : "succeeded");
-  if (!done->refund_id.empty()) {
-    auto settled = settle_refund(done->refund_id, false);
-    if (!settled)
-      obs::Log(obs::Level::error, "automatic refund failed")
-          .str("refund_id", done->refund_id)
-          .str("message", settled.error().message);
-  }
   obs::Log(obs::Level::info, "payment webhook")
       .str("gateway", gw)
       .str("event_id", e.event_id)
       .str("type", e.type)
-      .boolean("applied", done->outcome.applied);
-  return std::move(done->outcome);
+      .boolean("applied", done->applied);
+  return std::move(*done);
 }
 
 // ---- refunds --------------------------------------------------------------------------------
