@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -26,7 +27,7 @@ struct ReviewFilter {
   std::optional<std::string> status;
   std::optional<std::string> customer_id;
   /// Keyset: rows strictly before (created_at, id), newest first.
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

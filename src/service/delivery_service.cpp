@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
@@ -114,13 +115,12 @@ crema::Result<repo::DriverRow> DeliveryService::get_driver(const std::string& id
   return std::move(*d);
 }
 
-Page<repo::DriverRow, KeysetCursor> DeliveryService::list_drivers(std::optional<bool> is_active,
-                                                                  const repo::KeysetBefore& before,
-                                                                  int limit) {
+Page<repo::DriverRow, repo::Keyset> DeliveryService::list_drivers(
+    std::optional<bool> is_active, const std::optional<repo::Keyset>& before, int limit) {
   auto lease = pool_.read();
   return make_page(repo::list_drivers(*lease, is_active, before, limit), limit,
                    [](const repo::DriverRow& d) {
-                     return KeysetCursor{d.created_at, d.id};
+                     return repo::Keyset{d.created_at, d.id};
                    });
 }
 
@@ -156,7 +156,7 @@ std::string DeliveryService::driver_profile_of(db::Connection& conn, const Actor
   return d ? d->id : std::string();
 }
 
-Page<repo::DeliveryRow, KeysetCursor> DeliveryService::list(const Actor& actor,
+Page<repo::DeliveryRow, repo::Keyset> DeliveryService::list(const Actor& actor,
                                                             repo::DeliveryFilter filter) {
   auto lease = pool_.read();
   if (!actor.is_manager_plus()) {
@@ -166,7 +166,7 @@ Page<repo::DeliveryRow, KeysetCursor> DeliveryService::list(const Actor& actor,
   }
   const int limit = filter.limit;
   return make_page(repo::list_deliveries(*lease, filter), limit, [](const repo::DeliveryRow& d) {
-    return KeysetCursor{d.created_at, d.id};
+    return repo::Keyset{d.created_at, d.id};
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "domain/money.hpp"
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
@@ -13,6 +14,7 @@
 #include "service/order_service.hpp"
 #include "service/outbox.hpp"
 #include "service/write_tx.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -56,9 +58,6 @@ std::vector<std::string> event_topics_of(const repo::EventRow& e) {
 }  // namespace
 
 json::object event_json(const repo::EventRow& e, std::string_view currency) {
-  auto text_or_null = [](const std::string& s) {
-    return s.empty() ? json::value(nullptr) : json::value(s);
-  };
   return json::object{
       {"id", e.id},
       {"customer_id", e.customer_id},
@@ -66,15 +65,15 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
       {"event_type", e.event_type},
       {"date", e.date},
       {"guests", e.guests},
-      {"theme", text_or_null(e.theme)},
+      {"theme", util::json_text_or_null(e.theme)},
       {"items", event_parse_or(e.items, json::array{})},
-      {"notes", text_or_null(e.notes)},
+      {"notes", util::json_text_or_null(e.notes)},
       {"status", e.status},
       {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
                                       : json::value(nullptr)},
       {"currency", currency},
-      {"assigned_admin", text_or_null(e.assigned_admin)},
-      {"order_id", text_or_null(e.order_id)},
+      {"assigned_admin", util::json_text_or_null(e.assigned_admin)},
+      {"order_id", util::json_text_or_null(e.order_id)},
       {"version", e.version},
       {"created_at", util::format_rfc3339(e.created_at)},
       {"updated_at", util::format_rfc3339(e.updated_at)}};
@@ -107,8 +106,8 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
       // The message first: the issues are moved into the call, and its arguments are evaluated
       // in no set order (GCC moved them first: "0 fields are invalid.").
       std::string message = problems.size() == 1
-                                  ? "One field is invalid."
-                                  : std::to_string(problems.size()) + " fields are invalid.";
+                                ? "One field is invalid."
+                                : std::to_string(problems.size()) + " fields are invalid.";
       return crema::Error::make(ErrorCode::validation_failed, std::move(message),
                                 std::move(problems));
     }
@@ -146,12 +145,12 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
   });
 }
 
-Page<repo::EventRow, EventCursor> EventService::list(const Actor& actor, repo::EventFilter f) {
+Page<repo::EventRow, repo::Keyset> EventService::list(const Actor& actor, repo::EventFilter f) {
   if (!actor.is_manager_plus()) f.customer_id = actor.user_id();
   auto lease = pool_.read();
   const int limit = f.limit;
   return make_page(repo::list_events(*lease, f), limit, [](const repo::EventRow& e) {
-    return EventCursor{e.created_at, e.id};
+    return repo::Keyset{e.created_at, e.id};
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/audit.hpp"
 #include "service/stock.hpp"
 #include "service/write_tx.hpp"
@@ -227,12 +228,10 @@ crema::Result<std::vector<InventoryItem>> InventoryService::adjust_batch(
   });
 }
 
-crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>>
-InventoryService::logs(const std::string& item_id,
-                       std::optional<std::pair<std::int64_t, std::string>> before, int limit) {
+crema::Result<Page<domain::InventoryLog, repo::Keyset>> InventoryService::logs(
+    const std::string& item_id, std::optional<repo::Keyset> before, int limit) {
   return pool_.read_transact(
-      [&](db::Transaction& tx)
-          -> crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>> {
+      [&](db::Transaction& tx) -> crema::Result<Page<domain::InventoryLog, repo::Keyset>> {
         if (!repo::find_item(tx.connection(), item_id)) return item_not_found(item_id);
         return make_page(
             repo::list_logs(tx.connection(), item_id, before, limit), limit,
@@ -244,7 +243,7 @@ void add_inventory_export_section(UserExportRegistry& registry) {
   registry.add("inventory_logs",
                [](db::Connection& conn, const std::string& user_id) -> boost::json::value {
                  boost::json::array out;
-                 std::optional<std::pair<std::int64_t, std::string>> after;
+                 std::optional<repo::Keyset> after;
                  constexpr int kPage = 1000;
                  while (true) {
                    auto rows = repo::list_logs_by_actor(conn, user_id, after, kPage);

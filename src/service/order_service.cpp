@@ -12,6 +12,7 @@
 #include "events/bus.hpp"
 #include "obs/log.hpp"
 #include "repo/delivery_repo.hpp"
+#include "repo/keyset.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
@@ -39,9 +40,8 @@ constexpr int kExpiryBatch = 100;
 crema::Error validation(std::vector<FieldIssue> issues) {
   // The message first: the issues are moved into the call, and its arguments are evaluated
   // in no set order (GCC moved them first: "0 fields are invalid.").
-  std::string message = issues.size() == 1
-                              ? "One field is invalid."
-                              : std::to_string(issues.size()) + " fields are invalid.";
+  std::string message = issues.size() == 1 ? "One field is invalid."
+                                           : std::to_string(issues.size()) + " fields are invalid.";
   return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
 }
 
@@ -427,7 +427,7 @@ crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id
   return std::move(*order);
 }
 
-Page<Order, OrderCursor> OrderService::list(const Actor& actor, repo::OrderFilter filter) {
+Page<Order, repo::Keyset> OrderService::list(const Actor& actor, repo::OrderFilter filter) {
   const auto& p = *actor.principal;
   if (p.is_api_key()) {
     filter.api_key_id = p.api_key_id;
@@ -440,7 +440,7 @@ Page<Order, OrderCursor> OrderService::list(const Actor& actor, repo::OrderFilte
   auto rows = pool_.read_transact(
       [&](db::Transaction& tx) { return repo::list_orders(tx.connection(), filter); });
   return make_page(std::move(rows), limit, [](const Order& o) {
-    return OrderCursor{o.created_at, o.id};
+    return repo::Keyset{o.created_at, o.id};
   });
 }
 

@@ -16,6 +16,7 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
@@ -91,8 +92,6 @@ struct PlacedOrder {
   bool replayed = false;
 };
 
-using OrderCursor = std::pair<std::int64_t, std::string>;
-
 class OrderService {
  public:
   OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings);
@@ -133,7 +132,7 @@ class OrderService {
 
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
-  Page<domain::Order, OrderCursor> list(const Actor& actor, repo::OrderFilter filter);
+  Page<domain::Order, repo::Keyset> list(const Actor& actor, repo::OrderFilter filter);
 
   /// PUT /orders/{id}/status and DELETE /orders/{id} (to = cancelled): 404, 403, 409
   /// invalid_transition, 409 version_conflict; commits the reservation on confirmation,

@@ -4,6 +4,7 @@
 
 #include "domain/money.hpp"
 #include "obs/log.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "service/audit.hpp"
 #include "service/write_tx.hpp"
@@ -668,18 +669,18 @@ int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
 
 // ---- list -----------------------------------------------------------------------------------
 
-Page<json::object, PaymentCursor> PaymentService::list(repo::PaymentFilter filter) {
+Page<json::object, repo::Keyset> PaymentService::list(repo::PaymentFilter filter) {
   const int limit = filter.limit;
-  std::vector<std::pair<PaymentCursor, json::object>> rows;
+  std::vector<std::pair<repo::Keyset, json::object>> rows;
   pool_.read_transact([&](db::Transaction& tx) {
     rows.clear();
     for (auto& p : repo::list_payments(tx.connection(), filter))
-      rows.emplace_back(PaymentCursor{p.created_at, p.id},
+      rows.emplace_back(repo::Keyset{p.created_at, p.id},
                         to_json(p, repo::refunds_of(tx.connection(), p.id)));
     return 0;
   });
   auto page = make_page(std::move(rows), limit, [](const auto& r) { return r.first; });
-  Page<json::object, PaymentCursor> out;
+  Page<json::object, repo::Keyset> out;
   out.next = page.next;
   for (auto& r : page.items) out.items.push_back(std::move(r.second));
   return out;

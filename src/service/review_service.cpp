@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "service/audit.hpp"
 #include "service/outbox.hpp"
 #include "service/write_tx.hpp"
@@ -76,7 +77,7 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
   });
 }
 
-crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
+crema::Result<Page<repo::ReviewRow, repo::Keyset>> ReviewService::list_visible(
     const std::string& product_id, repo::ReviewFilter filter) {
   auto lease = pool_.read();
   auto res =
@@ -86,15 +87,15 @@ crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
   filter.status = "visible";
   const int limit = filter.limit;
   return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
-    return ReviewCursor{r.created_at, r.id};
+    return repo::Keyset{r.created_at, r.id};
   });
 }
 
-Page<repo::ReviewRow, ReviewCursor> ReviewService::list(repo::ReviewFilter filter) {
+Page<repo::ReviewRow, repo::Keyset> ReviewService::list(repo::ReviewFilter filter) {
   auto lease = pool_.read();
   const int limit = filter.limit;
   return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
-    return ReviewCursor{r.created_at, r.id};
+    return repo::Keyset{r.created_at, r.id};
   });
 }
 

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 #include "repo/review_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
@@ -23,8 +24,6 @@ class Bus;
 }
 
 namespace crema::service {
-
-using ReviewCursor = std::pair<std::int64_t, std::string>;
 
 /// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by and updated_at.
 boost::json::object review_json(const repo::ReviewRow& r, bool moderator);
@@ -39,10 +38,10 @@ class ReviewService {
   crema::Result<repo::ReviewRow> create(const Actor& actor, const std::string& product_id,
                                         int rating, const std::string& comment);
   /// GET /products/{id}/reviews: visible ones, newest first; 404 unknown or inactive product.
-  crema::Result<Page<repo::ReviewRow, ReviewCursor>> list_visible(const std::string& product_id,
+  crema::Result<Page<repo::ReviewRow, repo::Keyset>> list_visible(const std::string& product_id,
                                                                   repo::ReviewFilter filter);
   /// GET /reviews (managers, admins): the moderation queue and any other status.
-  Page<repo::ReviewRow, ReviewCursor> list(repo::ReviewFilter filter);
+  Page<repo::ReviewRow, repo::Keyset> list(repo::ReviewFilter filter);
   /// POST /reviews/{id}/flag: visible → flagged (already flagged: unchanged). A hidden review
   /// is 404 for those who may not moderate, 409 for those who may.
   crema::Result<repo::ReviewRow> flag(const Actor& actor, const std::string& id,
