@@ -5,6 +5,7 @@
 #include "api/identity_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
+#include "repo/keyset.hpp"
 #include "service/api_key_service.hpp"
 #include "service/identity_json.hpp"
 #include "util/time.hpp"
@@ -133,7 +134,7 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
            [api](Request& req) {
              Query q(req);
              PageRequest page = page_request(q);
-             std::optional<std::pair<std::int64_t, std::string>> before;
+             std::optional<repo::Keyset> before;
              if (!page.after.empty()) {
                const auto& a = page.after;
                if (a.size() == 2 && a[0].is_int64() && a[1].is_string())

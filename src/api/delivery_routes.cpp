@@ -7,6 +7,7 @@
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/delivery_service.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -27,7 +28,7 @@ Response not_found(std::string_view what, const Request& req) {
                         "No " + std::string(what) + " " + std::string(req.param("id")) + ".");
 }
 
-repo::KeysetBefore read_page(Query& query, int& limit) {
+std::optional<repo::Keyset> read_page(Query& query, int& limit) {
   auto page = page_request(query);
   limit = page.limit;
   if (page.after.empty()) return std::nullopt;
@@ -38,7 +39,7 @@ repo::KeysetBefore read_page(Query& query, int& limit) {
 }
 
 template <class Row, class ToJson>
-Response page_response(const service::Page<Row, service::KeysetCursor>& page, ToJson to_json) {
+Response page_response(const service::Page<Row, repo::Keyset>& page, ToJson to_json) {
   json::array items;
   for (const auto& r : page.items) items.push_back(to_json(r));
   std::optional<json::array> next;

@@ -6,6 +6,7 @@
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/keyset.hpp"
 #include "util/uuid.hpp"
 
 namespace crema::api {
@@ -74,8 +75,8 @@ Response create_item(Request& req, InventoryContext& ctx) {
   auto unit = in.text("unit", Need::required, 1, 20);
   auto kind = in.one_of("kind", Need::optional, {"ingredient", "product"});
   auto on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxStockQuantity);
-  auto threshold =
-      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxStockQuantity);
+  auto threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0,
+                               kMaxStockQuantity);
   if (!in.ok()) return Response::from(in.error());
   item.name = *name;
   item.unit = *unit;
@@ -96,8 +97,8 @@ Response update_item(Request& req, InventoryContext& ctx) {
   service::InventoryItemPatch patch;
   patch.name = in.text("name", Need::optional, 1, 200);
   patch.unit = in.text("unit", Need::optional, 1, 20);
-  patch.low_stock_threshold =
-      in.quantity({"low_stock_threshold", "lowStockThreshold"}, Need::optional, 0, kMaxStockQuantity);
+  patch.low_stock_threshold = in.quantity({"low_stock_threshold", "lowStockThreshold"},
+                                          Need::optional, 0, kMaxStockQuantity);
   patch.on_hand = in.quantity({"on_hand", "onHand"}, Need::optional, 0, kMaxStockQuantity);
   patch.reason = in.text("reason", Need::optional, 0, 500);
   if (!id) return no_such_item(req);
@@ -165,7 +166,7 @@ Response item_logs(Request& req, InventoryContext& ctx) {
   if (!id) return no_such_item(req);
   Query query(req);
   auto page = page_request(query);
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   if (!page.after.empty()) {
     if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
       before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
@@ -335,12 +336,13 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
                       .request_schema = "AdjustmentBatch",
                       .response_schema = "InventoryItemList",
                       .errors = {409}}});
-  router.add(
-      {.method = Method::get,
-       .pattern = "/api/v1/inventory/{id}",
-       .handler = with(get_item),
-       .access = read,
-       .doc = {.summary = "An inventory item", .tag = kInventoryTag, .response_schema = "InventoryItem"}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/inventory/{id}",
+              .handler = with(get_item),
+              .access = read,
+              .doc = {.summary = "An inventory item",
+                      .tag = kInventoryTag,
+                      .response_schema = "InventoryItem"}});
   router.add(
       {.method = Method::put,
        .pattern = "/api/v1/inventory/{id}",

@@ -9,6 +9,7 @@
 #include "api/actor.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
+#include "repo/keyset.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -130,7 +131,7 @@ constexpr std::string_view kDeliverySchema = R"json({
 })json";
 
 // The keyset (created_at, id) of a cursor; an issue on `q` when it is not one of ours.
-std::optional<std::pair<std::int64_t, std::string>> keyset(const PageRequest& page, Query& q) {
+std::optional<repo::Keyset> keyset(const PageRequest& page, Query& q) {
   if (page.after.empty()) return std::nullopt;
   const auto& a = page.after;
   if (a.size() == 2 && a[0].is_int64() && a[1].is_string())

@@ -5,6 +5,7 @@
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/review_service.hpp"
 #include "util/uuid.hpp"
 
@@ -41,8 +42,7 @@ void read_review_page(Query& query, repo::ReviewFilter& f) {
   }
 }
 
-Response review_page_response(const service::Page<repo::ReviewRow, service::ReviewCursor>& page,
-                       bool mod) {
+Response review_page_response(const service::Page<repo::ReviewRow, repo::Keyset>& page, bool mod) {
   json::array items;
   for (const auto& r : page.items) items.push_back(service::review_json(r, mod));
   std::optional<json::array> next;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "domain/money.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 
 namespace crema::domain {
@@ -51,17 +52,13 @@ boost::json::object to_json(const InventoryItem& item) {
 }
 
 boost::json::object to_json(const InventoryLog& log) {
-  auto text_or_null = [](const std::string& s) -> boost::json::value {
-    if (s.empty()) return nullptr;
-    return boost::json::value(s);
-  };
   return {{"id", log.id},
           {"inventory_item_id", log.inventory_item_id},
           {"delta", quantity_to_units(log.delta)},
           {"kind", log_kind_name(log.kind)},
           {"reason", log.reason},
-          {"order_id", text_or_null(log.order_id)},
-          {"actor_id", text_or_null(log.actor_id)},
+          {"order_id", util::json_text_or_null(log.order_id)},
+          {"actor_id", util::json_text_or_null(log.actor_id)},
           {"on_hand_after", quantity_to_units(log.on_hand_after)},
           {"reserved_after", quantity_to_units(log.reserved_after)},
           {"created_at", util::format_rfc3339(log.created_at)}};

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "domain/money.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 
 namespace crema::domain {
@@ -29,16 +30,6 @@ std::optional<E> parse_in(const std::array<std::string_view, N>& names, std::str
   for (std::size_t i = 0; i < N; ++i)
     if (names[i] == s) return static_cast<E>(i);
   return std::nullopt;
-}
-
-json::value text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return json::value(s);
-}
-
-json::value time_or_null(const std::optional<std::int64_t>& ms) {
-  if (!ms) return nullptr;
-  return json::value(util::format_rfc3339(*ms));
 }
 
 }  // namespace
@@ -75,21 +66,22 @@ json::object to_json(const Order& o) {
   for (const auto& it : o.items) {
     json::array mods;
     for (const auto& m : it.modifiers) mods.emplace_back(m);
-    items.push_back(json::object{{"id", it.id},
-                                 {"product_id", it.product_id},
-                                 {"name", it.name},
-                                 {"unit_price", money_to_major(it.unit_price)},
-                                 {"quantity", it.quantity},
-                                 {"modifiers", std::move(mods)},
-                                 {"options", it.options},
-                                 {"special_instructions", text_or_null(it.special_instructions)},
-                                 {"line_total", money_to_major(it.line_total)}});
+    items.push_back(
+        json::object{{"id", it.id},
+                     {"product_id", it.product_id},
+                     {"name", it.name},
+                     {"unit_price", money_to_major(it.unit_price)},
+                     {"quantity", it.quantity},
+                     {"modifiers", std::move(mods)},
+                     {"options", it.options},
+                     {"special_instructions", util::json_text_or_null(it.special_instructions)},
+                     {"line_total", money_to_major(it.line_total)}});
   }
   json::array history;
   for (const auto& h : o.history) {
     json::object entry{{"status", order_status_name(h.status)},
                        {"at", util::format_rfc3339(h.at)},
-                       {"by", text_or_null(h.by)}};
+                       {"by", util::json_text_or_null(h.by)}};
     if (!h.reason.empty()) entry["reason"] = h.reason;
     history.push_back(std::move(entry));
   }
@@ -115,9 +107,9 @@ json::object to_json(const Order& o) {
                       {"type", order_type_name(o.type)},
                       {"status", order_status_name(o.status)},
                       {"payment_status", payment_status_name(o.payment_status)},
-                      {"payment_method", text_or_null(o.payment_method)},
-                      {"customer_id", text_or_null(o.customer_id)},
-                      {"created_by", text_or_null(o.created_by)},
+                      {"payment_method", util::json_text_or_null(o.payment_method)},
+                      {"customer_id", util::json_text_or_null(o.customer_id)},
+                      {"created_by", util::json_text_or_null(o.created_by)},
                       {"items", std::move(items)},
                       {"subtotal", money_to_major(o.subtotal)},
                       {"adjustment_amount", money_to_major(o.adjustment_amount)},
@@ -128,18 +120,18 @@ json::object to_json(const Order& o) {
                       {"customer_info", std::move(customer)},
                       {"delivery_info", std::move(delivery)},
                       {"is_pickup", o.is_pickup},
-                      {"table_number", text_or_null(o.table_number)},
-                      {"notes", text_or_null(o.notes)},
+                      {"table_number", util::json_text_or_null(o.table_number)},
+                      {"notes", util::json_text_or_null(o.notes)},
                       {"metadata", o.metadata},
                       {"estimated_time", o.estimated_time},
                       {"history", std::move(history)},
                       {"version", o.version},
                       {"created_at", util::format_rfc3339(o.created_at)},
                       {"updated_at", util::format_rfc3339(o.updated_at)},
-                      {"confirmed_at", time_or_null(o.confirmed_at)},
-                      {"completed_at", time_or_null(o.completed_at)},
-                      {"cancelled_at", time_or_null(o.cancelled_at)},
-                      {"cancel_reason", text_or_null(o.cancel_reason)}};
+                      {"confirmed_at", util::json_time_or_null(o.confirmed_at)},
+                      {"completed_at", util::json_time_or_null(o.completed_at)},
+                      {"cancelled_at", util::json_time_or_null(o.cancelled_at)},
+                      {"cancel_reason", util::json_text_or_null(o.cancel_reason)}};
 }
 
 bool edge_exists(OrderStatus from, OrderStatus to, bool delivery) noexcept {

@@ -1,6 +1,7 @@
 #pragma once
 /// The in-process event bus (SPEC §7). Services publish after their transaction commits
-/// (collect with events::PendingEvents while the transaction runs, see pending_events.hpp);
+/// (their unit of work collects the events while the transaction runs and publishes them
+/// after the COMMIT, see service/write_tx.hpp);
 /// subscribers — the WebSocket hub, the menu cache, later notifications — receive each event
 /// on the publishing thread, together with its frame, serialised once. With Redis configured
 /// a Forwarder (events/redis_fanout.hpp) carries what this instance publishes to the others,

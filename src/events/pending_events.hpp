@@ -3,17 +3,11 @@
 /// transaction has committed.
 ///
 /// A service never publishes from inside a transaction: a rolled-back change must never be
-/// announced, and a client told "order_created" must find the order when it asks. So:
-///
-///   auto out = pool.transact([&](db::Transaction& tx) {
-///     events::PendingEvents pending;           // fresh on every retry of the transaction
-///     ... write the change ...
-///     pending.add("order_created", to_json(order), {"orders", "order:" + id, "user:" + cid});
-///     return std::make_pair(order, std::move(pending));
-///   });
-///   bus.publish(std::move(out.second));          // reached only after the commit
-///
-/// On an error or an exception nothing reaches the bus: the list is simply dropped.
+/// announced, and a client told "order_created" must find the order when it asks. Services
+/// do not use this list directly: their write transactions collect events on a
+/// service::UnitOfWork (service/write_tx.hpp), which keeps them here and hands them to
+/// Bus::publish only after the COMMIT (a fresh list for every retry of the transaction; on
+/// an error or an exception the list is simply dropped).
 
 #include <string>
 #include <utility>

@@ -1,5 +1,7 @@
 #include "repo/api_key_repo.hpp"
 
+#include "repo/keyset.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -75,9 +77,8 @@ bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_
              .affected() == 1;
 }
 
-std::vector<ApiKeyRecord> list_api_keys(
-    db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit) {
+std::vector<ApiKeyRecord> list_api_keys(db::Connection& conn,
+                                        const std::optional<repo::Keyset>& before, int limit) {
   static const std::string kSql =
       "SELECT " + std::string(kApiKeyColumns) +
       " FROM api_keys WHERE (CAST($1 AS BIGINT) IS NULL OR created_at < $1 "

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "db/connection.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -42,9 +43,8 @@ bool touch_api_key(db::Connection& conn, std::string_view id, std::int64_t now_m
 bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms);
 
 /// Newest first, strictly before `before` (created_at, id) when given; up to limit + 1 rows.
-std::vector<ApiKeyRecord> list_api_keys(
-    db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit);
+std::vector<ApiKeyRecord> list_api_keys(db::Connection& conn,
+                                        const std::optional<repo::Keyset>& before, int limit);
 
 /// The keys a user created, newest first.
 std::vector<ApiKeyRecord> list_api_keys_created_by(db::Connection& conn, std::string_view user_id);

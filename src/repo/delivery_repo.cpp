@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "repo/keyset.hpp"
 #include "repo/params.hpp"
 
 namespace crema::repo {
@@ -86,7 +87,7 @@ std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_v
 }
 
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
-                                    const KeysetBefore& before, int limit) {
+                                    const std::optional<repo::Keyset>& before, int limit) {
   std::string where = "WHERE 1 = 1";
   std::vector<db::Param> params;
   auto add = [&](db::Param p) {

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -32,8 +33,6 @@ struct DeliveryRow {
   bool active() const noexcept { return status == "assigned" || status == "picked_up"; }
 };
 
-using KeysetBefore = std::optional<std::pair<std::int64_t, std::string>>;
-
 // ---- drivers
 void insert_driver(db::Transaction& tx, const DriverRow& d);
 void update_driver(db::Transaction& tx, const DriverRow& d);
@@ -41,7 +40,7 @@ std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id);
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id);
 /// Newest first, up to limit + 1.
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
-                                    const KeysetBefore& before, int limit);
+                                    const std::optional<repo::Keyset>& before, int limit);
 
 /// Right to erasure: the profile of an erased user keeps its deliveries' history but loses
 /// name and phone, and gets no new delivery.
@@ -60,7 +59,7 @@ struct DeliveryFilter {
   std::optional<std::string> driver_id;
   std::optional<std::string> status;
   std::optional<std::string> order_id;
-  KeysetBefore before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 /// Newest first, up to limit + 1.

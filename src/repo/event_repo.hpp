@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -29,7 +30,7 @@ struct EventRow {
 struct EventFilter {
   std::optional<std::string> customer_id;
   std::optional<std::string> status;
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "repo/keyset.hpp"
 #include "repo/params.hpp"
 #include "util/text_case.hpp"
 
@@ -171,15 +172,17 @@ std::optional<domain::InventoryItem> reserve_logged(db::Transaction& tx, std::st
   }
   // One data-modifying statement: the conditional update and, when it held, its log row.
   static const std::string sql =
-      "WITH u AS (" + update_sql("reserved = reserved + $2, updated_at = $3",
-                                 "id = $1 AND on_hand - reserved >= $2") +
+      "WITH u AS (" +
+      update_sql("reserved = reserved + $2, updated_at = $3",
+                 "id = $1 AND on_hand - reserved >= $2") +
       "), l AS (INSERT INTO inventory_logs (id, inventory_item_id, delta, kind, reason, "
       "order_id, actor_id, on_hand_after, reserved_after, created_at) "
       "SELECT $4, id, $5, $6, $7, $8, $9, on_hand, reserved, $3 FROM u) "
-      "SELECT " + std::string(kInventoryColumns) + " FROM u";
-  return first_item(tx.exec(sql, {id, q, now, std::string_view(log.id), log.delta,
-                                  domain::log_kind_name(log.kind), std::string_view(log.reason),
-                                  text_or_null(log.order_id), text_or_null(log.actor_id)}));
+      "SELECT " +
+      std::string(kInventoryColumns) + " FROM u";
+  return first_item(tx.exec(
+      sql, {id, q, now, std::string_view(log.id), log.delta, domain::log_kind_name(log.kind),
+            std::string_view(log.reason), text_or_null(log.order_id), text_or_null(log.actor_id)}));
 }
 
 void unreserve(db::Transaction& tx, std::string_view id, std::int64_t q, std::int64_t now) {
@@ -284,9 +287,8 @@ std::vector<domain::InventoryLog> logs_of(const db::Result& r) {
 
 }  // namespace
 
-std::vector<domain::InventoryLog> list_logs(
-    db::Connection& conn, std::string_view item_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
+std::vector<domain::InventoryLog> list_logs(db::Connection& conn, std::string_view item_id,
+                                            const std::optional<repo::Keyset>& before, int limit) {
   constexpr std::string_view kSelect =
       "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
       "reserved_after, created_at FROM inventory_logs WHERE inventory_item_id = $1 ";
@@ -305,9 +307,10 @@ std::vector<domain::InventoryLog> list_logs(
   return logs_of(r);
 }
 
-std::vector<domain::InventoryLog> list_logs_by_actor(
-    db::Connection& conn, std::string_view actor_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit) {
+std::vector<domain::InventoryLog> list_logs_by_actor(db::Connection& conn,
+                                                     std::string_view actor_id,
+                                                     const std::optional<repo::Keyset>& after,
+                                                     int limit) {
   constexpr std::string_view kSelect =
       "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
       "reserved_after, created_at FROM inventory_logs WHERE actor_id = $1 ";

@@ -4,9 +4,9 @@
 /// so concurrent requests never oversell (no read-then-write).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +14,7 @@
 
 #include "db/pool.hpp"
 #include "domain/inventory.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -85,14 +86,14 @@ void insert_log(db::Transaction& tx, const domain::InventoryLog& log);
 /// Removes a log row written earlier in the same transaction (a reservation undone).
 void delete_log(db::Transaction& tx, std::string_view id);
 /// Newest first; rows strictly before `before` (created_at, id); up to limit + 1 rows.
-std::vector<domain::InventoryLog> list_logs(
-    db::Connection& conn, std::string_view item_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+std::vector<domain::InventoryLog> list_logs(db::Connection& conn, std::string_view item_id,
+                                            const std::optional<repo::Keyset>& before, int limit);
 /// The changes a user made (actor_id), oldest first, strictly after `after` (created_at,
 /// id); up to limit + 1 rows. For the user's data export.
-std::vector<domain::InventoryLog> list_logs_by_actor(
-    db::Connection& conn, std::string_view actor_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& after, int limit);
+std::vector<domain::InventoryLog> list_logs_by_actor(db::Connection& conn,
+                                                     std::string_view actor_id,
+                                                     const std::optional<repo::Keyset>& after,
+                                                     int limit);
 
 /// A product whose menu entry follows an inventory item: a product that tracks stock and is
 /// the item (`own`: its stock figure, and in stock while one unit is available), or one with

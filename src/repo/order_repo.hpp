@@ -11,6 +11,7 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -31,8 +32,7 @@ struct OrderSlot {
   std::int64_t queue_minutes = 0;
 };
 void ask_order_slot(db::Transaction& tx, std::string_view business_date, OrderSlot& slot);
-OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date,
-                          OrderSlot& slot);
+OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date, OrderSlot& slot);
 
 /// Inserts the order row and its lines (not its history).
 void insert_order(db::Transaction& tx, const domain::Order& order);
@@ -69,8 +69,8 @@ struct OrderFilter {
   std::optional<std::string> customer_id;
   std::optional<std::string> driver_id;
   std::optional<std::string> api_key_id;
-  std::optional<std::string> q;                                ///< substring of the order number
-  std::optional<std::pair<std::int64_t, std::string>> before;  ///< keyset (created_at, id)
+  std::optional<std::string> q;        ///< substring of the order number
+  std::optional<repo::Keyset> before;  ///< keyset (created_at, id)
   int limit = 50;
 };
 /// Newest first, up to limit + 1 orders with their lines and history.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "repo/keyset.hpp"
 #include "repo/params.hpp"
 
 namespace crema::repo {
@@ -166,9 +167,10 @@ std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
   return out;
 }
 
-std::vector<service::OutboxMessage> select_deliveries(
-    db::Connection& conn, std::string_view webhook_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
+std::vector<service::OutboxMessage> select_deliveries(db::Connection& conn,
+                                                      std::string_view webhook_id,
+                                                      const std::optional<repo::Keyset>& before,
+                                                      int limit) {
   const std::string sql =
       "SELECT " + std::string(kOutboxColumns) +
       " FROM outbox WHERE kind = 'webhook' AND webhook_id = $1 "

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 #include "service/outbox.hpp"
 
 namespace crema::repo {
@@ -41,9 +42,10 @@ std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
                                                          const service::NotificationFilter& f);
 
 /// Webhook deliveries of one endpoint, newest first, up to limit + 1.
-std::vector<service::OutboxMessage> select_deliveries(
-    db::Connection& conn, std::string_view webhook_id,
-    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+std::vector<service::OutboxMessage> select_deliveries(db::Connection& conn,
+                                                      std::string_view webhook_id,
+                                                      const std::optional<repo::Keyset>& before,
+                                                      int limit);
 
 /// The attempts of the given rows, in attempt order.
 std::vector<service::OutboxAttempt> select_attempts(db::Connection& conn,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -58,7 +59,7 @@ std::optional<PaymentRow> find_pending_payment(db::Connection& conn, std::string
 
 struct PaymentFilter {
   std::optional<std::string> order_id;
-  std::optional<std::pair<std::int64_t, std::string>> before;  ///< keyset (created_at, id)
+  std::optional<repo::Keyset> before;  ///< keyset (created_at, id)
   int limit = 50;
 };
 /// Newest first, up to limit + 1.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -28,7 +29,7 @@ struct ReviewFilter {
   std::optional<std::string> customer_id;
   bool reported = false;  ///< only reviews with open flags
   /// Keyset: rows strictly before (created_at, id), newest first.
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

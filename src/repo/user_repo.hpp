@@ -11,6 +11,7 @@
 
 #include "auth/roles.hpp"
 #include "db/connection.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -77,7 +78,7 @@ struct UserFilter {
   std::optional<auth::Role> role;
   std::optional<std::string> query;  ///< substring of the name or the email, any case
   /// Keyset: users strictly after (created_at, id) in newest-first order.
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

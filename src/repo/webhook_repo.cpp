@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "repo/keyset.hpp"
+
 namespace crema::repo {
 
 namespace {
@@ -53,14 +55,14 @@ void insert_webhook(db::Transaction& tx, const WebhookRow& w) {
 }
 
 std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id) {
-  auto r = conn.exec("SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE id = $1", {id});
+  auto r =
+      conn.exec("SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
   return to_webhook(r.front());
 }
 
-std::vector<WebhookRow> select_webhooks(
-    db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit) {
+std::vector<WebhookRow> select_webhooks(db::Connection& conn,
+                                        const std::optional<repo::Keyset>& before, int limit) {
   db::Param before_at = nullptr;
   db::Param before_id = nullptr;
   if (before) {
@@ -77,8 +79,8 @@ std::vector<WebhookRow> select_webhooks(
 
 namespace {
 const std::string& active_webhooks_sql() {
-  static const std::string sql =
-      "SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE deleted_at IS NULL ORDER BY id";
+  static const std::string sql = "SELECT " + std::string(kWebhookColumns) +
+                                 " FROM webhooks WHERE deleted_at IS NULL ORDER BY id";
   return sql;
 }
 }  // namespace

@@ -2,13 +2,14 @@
 /// SQL of the partner webhook endpoints.
 
 #include <cstdint>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::repo {
 
@@ -28,9 +29,8 @@ void insert_webhook(db::Transaction& tx, const WebhookRow& w);
 /// The endpoint, deleted or not.
 std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id);
 /// Endpoints not deleted, newest first, strictly before the key; up to limit + 1.
-std::vector<WebhookRow> select_webhooks(
-    db::Connection& conn, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit);
+std::vector<WebhookRow> select_webhooks(db::Connection& conn,
+                                        const std::optional<repo::Keyset>& before, int limit);
 /// Every endpoint not deleted (the enqueue side; the table is small).
 std::vector<WebhookRow> active_webhooks(db::Connection& conn);
 /// The same read through exec_soon (PostgreSQL: sent with the next statement); `done` gets

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
+#include "repo/keyset.hpp"
 #include "service/audit.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -57,9 +58,9 @@ Result<NewApiKey> ApiKeyService::create(const Actor& actor, std::string_view nam
   return out;
 }
 
-Result<ApiKeyService::Page> ApiKeyService::list(
-    const Actor& actor, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit) {
+Result<ApiKeyService::Page> ApiKeyService::list(const Actor& actor,
+                                                const std::optional<repo::Keyset>& before,
+                                                int limit) {
   if (!actor.is_role(auth::Role::admin)) return admins_only();
   Page page;
   page.items = repo::list_api_keys(*pool_.read(), before, limit);

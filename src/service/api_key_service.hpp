@@ -12,6 +12,7 @@
 #include "auth/roles.hpp"
 #include "db/pool.hpp"
 #include "repo/api_key_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/actor.hpp"
 #include "util/error.hpp"
 
@@ -42,8 +43,7 @@ class ApiKeyService {
   struct Page {
     std::vector<repo::ApiKeyRecord> items;  ///< up to limit + 1
   };
-  Result<Page> list(const Actor& actor,
-                    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit);
+  Result<Page> list(const Actor& actor, const std::optional<repo::Keyset>& before, int limit);
 
   /// Admins only. Unknown id: not_found; already revoked: nothing to do.
   Result<void> revoke(const Actor& actor, std::string_view id);

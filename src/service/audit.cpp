@@ -1,6 +1,7 @@
 #include "service/audit.hpp"
 
 #include "repo/audit_repo.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -33,19 +34,15 @@ std::vector<AuditRow> list_audit(db::Pool& pool, const AuditFilter& filter) {
 }
 
 boost::json::object AuditRow::to_json() const {
-  auto text_or_null = [](const std::string& s) -> boost::json::value {
-    if (s.empty()) return nullptr;
-    return boost::json::value(s);
-  };
   return {{"id", id},
-          {"actor_id", text_or_null(actor_id)},
-          {"actor_role", text_or_null(actor_role)},
+          {"actor_id", util::json_text_or_null(actor_id)},
+          {"actor_role", util::json_text_or_null(actor_role)},
           {"action", action},
           {"target_type", target_type},
-          {"target_id", text_or_null(target_id)},
+          {"target_id", util::json_text_or_null(target_id)},
           {"summary", summary},
-          {"ip", text_or_null(ip)},
-          {"request_id", text_or_null(request_id)},
+          {"ip", util::json_text_or_null(ip)},
+          {"request_id", util::json_text_or_null(request_id)},
           {"at", util::format_rfc3339(at)}};
 }
 

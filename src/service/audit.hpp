@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 #include "service/actor.hpp"
 
 namespace crema::service {
@@ -17,7 +18,7 @@ struct AuditEntry {
   std::string action;       ///< e.g. "user.update", "product.create"
   std::string target_type;  ///< e.g. "user", "product"
   std::string target_id;
-  std::string summary;      ///< a short human sentence, never a secret
+  std::string summary;  ///< a short human sentence, never a secret
 };
 
 /// Records `entry` as done by `actor` inside `tx` — only when the actor is a manager or an
@@ -31,7 +32,7 @@ struct AuditFilter {
   std::optional<std::int64_t> from_ms;  ///< inclusive
   std::optional<std::int64_t> to_ms;    ///< exclusive
   /// Keyset: rows strictly before (at, id), newest first.
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

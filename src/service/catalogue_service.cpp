@@ -26,11 +26,6 @@ crema::Error product_not_found(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No product " + id + ".");
 }
 
-struct Changed {
-  Product product;
-  StockEffects effects;
-};
-
 // Every inventory item the recipe and the modifiers name must exist, and a product cannot
 // consume itself.
 crema::Result<void> check_references(db::Transaction& tx, const Product& p, bool recipe_given,
@@ -168,7 +163,8 @@ crema::Result<Product> CatalogueService::create(const Actor& actor, const Produc
   if (in.track_stock && !*in.track_stock && (in.stock || in.stock_threshold))
     return crema::Error::make(ErrorCode::validation_failed, "One field is invalid.",
                               {{"track_stock", "must be true when stock is given"}});
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Changed> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Product> {
+    auto& tx = work.tx();
     Product p;
     p.id = util::new_uuid_v7();
     p.created_at = p.updated_at = util::now_ms();
@@ -181,12 +177,10 @@ crema::Result<Product> CatalogueService::create(const Actor& actor, const Produc
     record_audit(tx, actor, {"product.create", "product", p.id, "Created " + p.name});
     effects.product_ids.push_back(p.id);
     resolve_affected_products(tx, effects);
+    work.stock_changed(std::move(effects));
     auto fresh = repo::find_product(tx.connection(), p.id);
-    return Changed{std::move(*fresh), std::move(effects)};
+    return std::move(*fresh);
   });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->product);
 }
 
 crema::Result<Product> CatalogueService::update(const Actor& actor, const std::string& id,
@@ -196,7 +190,8 @@ crema::Result<Product> CatalogueService::update(const Actor& actor, const std::s
   if (in.track_stock && !*in.track_stock && (in.stock || in.stock_threshold))
     return crema::Error::make(ErrorCode::validation_failed, "One field is invalid.",
                               {{"track_stock", "must be true when stock is given"}});
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Changed> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Product> {
+    auto& tx = work.tx();
     auto cur = repo::lock_product(tx, id);
     if (!cur) return product_not_found(id);
     if (expected && *expected != cur->version)
@@ -218,19 +213,18 @@ crema::Result<Product> CatalogueService::update(const Actor& actor, const std::s
         {std::string(action), "product", id, "Changed " + describe(in) + " of " + next.name});
     effects.product_ids.push_back(id);
     resolve_affected_products(tx, effects);
+    work.stock_changed(std::move(effects));
     auto fresh = repo::find_product(tx.connection(), id);
-    return Changed{std::move(*fresh), std::move(effects)};
+    return std::move(*fresh);
   });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->product);
 }
 
 crema::Result<void> CatalogueService::remove(const Actor& actor, const std::string& id) {
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<bool> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<void> {
+    auto& tx = work.tx();
     auto cur = repo::lock_product(tx, id);
     if (!cur) return product_not_found(id);
-    if (!cur->is_active) return false;  // already hidden: nothing changes
+    if (!cur->is_active) return {};  // already hidden: nothing changes
     Product next = *cur;
     next.is_active = false;
     next.version = cur->version + 1;
@@ -241,15 +235,9 @@ crema::Result<void> CatalogueService::remove(const Actor& actor, const std::stri
     boost::json::array ids;
     ids.emplace_back(id);
     enqueue_webhook_event(tx, "menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
-    return true;
+    work.menu_changed(id);
+    return {};
   });
-  if (!out) return std::move(out).error();
-  if (*out) {
-    StockEffects effects;
-    effects.product_ids.push_back(id);
-    publish_stock_effects(bus_, effects);
-  }
-  return {};
 }
 
 crema::Result<Product> CatalogueService::get(const std::string& id, bool include_inactive) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
@@ -66,9 +67,9 @@ json::object delivery_json(const repo::DeliveryRow& d) {
   return o;
 }
 
-void settle_delivery_with_order(db::Transaction& tx, const Order& order, OrderStatus to,
-                                events::PendingEvents& events) {
+void settle_delivery_with_order(UnitOfWork& work, const Order& order, OrderStatus to) {
   if (to != OrderStatus::delivered && to != OrderStatus::cancelled) return;
+  auto& tx = work.tx();
   auto active = repo::active_delivery_of(tx.connection(), order.id);
   if (!active) return;
   active->status = to == OrderStatus::delivered ? "delivered" : "failed";
@@ -76,7 +77,7 @@ void settle_delivery_with_order(db::Transaction& tx, const Order& order, OrderSt
   active->version += 1;
   active->updated_at = util::now_ms();
   repo::update_delivery(tx, *active);
-  events.add("delivery_updated", delivery_json(*active), OrderService::watchers(order));
+  work.publish("delivery_updated", delivery_json(*active), OrderService::watchers(order));
 }
 
 // ---- drivers ---------------------------------------------------------------------------------
@@ -114,13 +115,12 @@ crema::Result<repo::DriverRow> DeliveryService::get_driver(const std::string& id
   return std::move(*d);
 }
 
-Page<repo::DriverRow, KeysetCursor> DeliveryService::list_drivers(std::optional<bool> is_active,
-                                                                  const repo::KeysetBefore& before,
-                                                                  int limit) {
+Page<repo::DriverRow, repo::Keyset> DeliveryService::list_drivers(
+    std::optional<bool> is_active, const std::optional<repo::Keyset>& before, int limit) {
   auto lease = pool_.read();
   return make_page(repo::list_drivers(*lease, is_active, before, limit), limit,
                    [](const repo::DriverRow& d) {
-                     return KeysetCursor{d.created_at, d.id};
+                     return repo::Keyset{d.created_at, d.id};
                    });
 }
 
@@ -156,7 +156,7 @@ std::string DeliveryService::driver_profile_of(db::Connection& conn, const Actor
   return d ? d->id : std::string();
 }
 
-Page<repo::DeliveryRow, KeysetCursor> DeliveryService::list(const Actor& actor,
+Page<repo::DeliveryRow, repo::Keyset> DeliveryService::list(const Actor& actor,
                                                             repo::DeliveryFilter filter) {
   auto lease = pool_.read();
   if (!actor.is_manager_plus()) {
@@ -166,7 +166,7 @@ Page<repo::DeliveryRow, KeysetCursor> DeliveryService::list(const Actor& actor,
   }
   const int limit = filter.limit;
   return make_page(repo::list_deliveries(*lease, filter), limit, [](const repo::DeliveryRow& d) {
-    return KeysetCursor{d.created_at, d.id};
+    return repo::Keyset{d.created_at, d.id};
   });
 }
 
@@ -190,11 +190,8 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
     if (!d) return no_such_delivery(id);
     order_id = d->order_id;
   }
-  struct Out {
-    repo::DeliveryRow delivery;
-    OrderAfterCommit fx;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::DeliveryRow> {
+    auto& tx = work.tx();
     // The order first, then its delivery: the order paths lock in the same order.
     auto order = repo::lock_order(tx, order_id);
     auto d = repo::lock_delivery(tx, id);
@@ -202,7 +199,6 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
     if (!actor.is_manager_plus() && driver_profile_of(tx.connection(), actor) != d->driver_id)
       return no_such_delivery(id);
     Order& o = *order;
-    Out result;
     const auto now = util::now_ms();
     const std::string from = d->status;
     const std::string previous_driver = o.driver_id;
@@ -258,37 +254,27 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
     repo::update_delivery(tx, *d);
     if (move) {
       auto moved = orders_.apply_status(
-          tx, actor, o, *move,
-          *move == OrderStatus::ready ? "delivery failed: " + d->failure_reason : reason,
-          result.fx);
+          work, actor, o, *move,
+          *move == OrderStatus::ready ? "delivery failed: " + d->failure_reason : reason);
       if (!moved) return std::move(moved).error();
     } else if (order_changed) {
       o.version += 1;
       o.updated_at = now;
       repo::update_order(tx, o);
-      result.fx.events.add("order_updated", domain::to_json(o),
-                           OrderService::watchers(o, previous_driver));
+      work.publish("order_updated", domain::to_json(o), OrderService::watchers(o, previous_driver));
     }
     record_audit(tx, actor,
                  {"delivery.update", "delivery", d->id,
                   "Delivery of order " + o.order_number + ": " + from + " → " + d->status});
-    result.fx.events.add("delivery_updated", delivery_json(*d),
-                         OrderService::watchers(o, previous_driver));
-    result.delivery = std::move(*d);
-    return result;
+    work.publish("delivery_updated", delivery_json(*d), OrderService::watchers(o, previous_driver));
+    return std::move(*d);
   });
-  if (!out) return std::move(out).error();
-  orders_.publish(std::move(out->fx));
-  return std::move(out->delivery);
 }
 
 crema::Result<void> DeliveryService::locate(const Actor& actor, const std::string& id, double lat,
                                             double lng) {
-  struct Out {
-    repo::DeliveryRow delivery;
-    std::vector<std::string> topics;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<void> {
+    auto& tx = work.tx();
     auto d = repo::find_delivery(tx.connection(), id);
     if (!d || driver_profile_of(tx.connection(), actor) != d->driver_id)
       return no_such_delivery(id);
@@ -304,20 +290,17 @@ crema::Result<void> DeliveryService::locate(const Actor& actor, const std::strin
     d->lat = lat;
     d->lng = lng;
     d->location_at = now;
-    Out result;
+    std::vector<std::string> topics;
     if (auto o = repo::find_order(tx.connection(), d->order_id))
-      result.topics = OrderService::watchers(*o);
-    result.delivery = std::move(*d);
-    return result;
+      topics = OrderService::watchers(*o);
+    auto data = delivery_json(*d);
+    data["delivery_id"] = d->id;
+    data["lat"] = lat;
+    data["lng"] = lng;
+    data["at"] = util::format_rfc3339(now);
+    work.publish("delivery_location", std::move(data), std::move(topics));
+    return {};
   });
-  if (!out) return std::move(out).error();
-  auto data = delivery_json(out->delivery);
-  data["delivery_id"] = out->delivery.id;
-  data["lat"] = *out->delivery.lat;
-  data["lng"] = *out->delivery.lng;
-  data["at"] = util::format_rfc3339(*out->delivery.location_at);
-  bus_.publish("delivery_location", std::move(data), std::move(out->topics));
-  return {};
 }
 
 }  // namespace crema::service

@@ -14,8 +14,8 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
-#include "events/pending_events.hpp"
 #include "repo/delivery_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
 #include "util/error.hpp"
@@ -27,15 +27,16 @@ class Bus;
 namespace crema::service {
 
 class OrderService;
+class UnitOfWork;
 
 /// The Driver and Delivery resources of SPEC §8.
 boost::json::object driver_json(const repo::DriverRow& d);
 boost::json::object delivery_json(const repo::DeliveryRow& d);
 
 /// Ends the order's delivery in progress when the order itself ends (delivered →
-/// delivered; cancelled → failed), inside the order's transaction; adds delivery_updated.
-void settle_delivery_with_order(db::Transaction& tx, const domain::Order& order,
-                                domain::OrderStatus to, events::PendingEvents& events);
+/// delivered; cancelled → failed), inside the order's unit of work; adds delivery_updated.
+void settle_delivery_with_order(UnitOfWork& work, const domain::Order& order,
+                                domain::OrderStatus to);
 
 struct DriverInput {
   std::optional<std::string> user_id;
@@ -44,8 +45,6 @@ struct DriverInput {
   std::optional<std::string> vehicle;
   std::optional<bool> is_active;
 };
-
-using KeysetCursor = std::pair<std::int64_t, std::string>;
 
 /// Minimum time between two locations of one delivery (SPEC §8: at most one per second).
 inline constexpr std::int64_t kLocationGapMs = 1000;
@@ -59,15 +58,16 @@ class DeliveryService {
   /// user has a profile already.
   crema::Result<repo::DriverRow> create_driver(const Actor& actor, const DriverInput& in);
   crema::Result<repo::DriverRow> get_driver(const std::string& id);
-  Page<repo::DriverRow, KeysetCursor> list_drivers(std::optional<bool> is_active,
-                                                   const repo::KeysetBefore& before, int limit);
+  Page<repo::DriverRow, repo::Keyset> list_drivers(std::optional<bool> is_active,
+                                                   const std::optional<repo::Keyset>& before,
+                                                   int limit);
   /// PUT /drivers/{id}: 404, 409 version_conflict.
   crema::Result<repo::DriverRow> update_driver(const Actor& actor, const std::string& id,
                                                const DriverInput& in,
                                                std::optional<std::int64_t> expected_version);
 
   /// GET /deliveries: a driver sees their own, managers and admins all.
-  Page<repo::DeliveryRow, KeysetCursor> list(const Actor& actor, repo::DeliveryFilter filter);
+  Page<repo::DeliveryRow, repo::Keyset> list(const Actor& actor, repo::DeliveryFilter filter);
   /// GET /deliveries/{id}: the assigned driver, managers and admins; 404 otherwise.
   crema::Result<repo::DeliveryRow> get(const Actor& actor, const std::string& id);
   /// PUT /deliveries/{id}/status: `status` (picked_up, delivered, failed) and/or `eta`.

@@ -6,6 +6,7 @@
 
 #include "domain/money.hpp"
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
@@ -13,6 +14,7 @@
 #include "service/order_service.hpp"
 #include "service/outbox.hpp"
 #include "service/write_tx.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -56,9 +58,6 @@ std::vector<std::string> event_topics_of(const repo::EventRow& e) {
 }  // namespace
 
 json::object event_json(const repo::EventRow& e, std::string_view currency) {
-  auto text_or_null = [](const std::string& s) {
-    return s.empty() ? json::value(nullptr) : json::value(s);
-  };
   return json::object{
       {"id", e.id},
       {"customer_id", e.customer_id},
@@ -66,15 +65,15 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
       {"event_type", e.event_type},
       {"date", e.date},
       {"guests", e.guests},
-      {"theme", text_or_null(e.theme)},
+      {"theme", util::json_text_or_null(e.theme)},
       {"items", event_parse_or(e.items, json::array{})},
-      {"notes", text_or_null(e.notes)},
+      {"notes", util::json_text_or_null(e.notes)},
       {"status", e.status},
       {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
                                       : json::value(nullptr)},
       {"currency", currency},
-      {"assigned_admin", text_or_null(e.assigned_admin)},
-      {"order_id", text_or_null(e.order_id)},
+      {"assigned_admin", util::json_text_or_null(e.assigned_admin)},
+      {"order_id", util::json_text_or_null(e.order_id)},
       {"version", e.version},
       {"created_at", util::format_rfc3339(e.created_at)},
       {"updated_at", util::format_rfc3339(e.updated_at)}};
@@ -89,11 +88,8 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
   compact.erase(std::remove(compact.begin(), compact.end(), '-'), compact.end());
   if (compact <= orders_.business_date(util::now_ms()))
     issues.push_back({"date", "must be in the future"});
-  struct Out {
-    repo::EventRow event;
-    json::object data;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::EventRow> {
+    auto& tx = work.tx();
     auto problems = issues;
     json::array items;
     for (std::size_t i = 0; i < in.items.size(); ++i) {
@@ -110,8 +106,8 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
       // The message first: the issues are moved into the call, and its arguments are evaluated
       // in no set order (GCC moved them first: "0 fields are invalid.").
       std::string message = problems.size() == 1
-                                  ? "One field is invalid."
-                                  : std::to_string(problems.size()) + " fields are invalid.";
+                                ? "One field is invalid."
+                                : std::to_string(problems.size()) + " fields are invalid.";
       return crema::Error::make(ErrorCode::validation_failed, std::move(message),
                                 std::move(problems));
     }
@@ -144,19 +140,17 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
     payload["name"] = field("name");
     payload["email"] = field("email");
     enqueue_role_notification(tx, {"admin"}, "event_request_received", payload);
-    return Out{std::move(e), std::move(data)};
+    work.publish("event_request_created", std::move(data), event_topics_of(e));
+    return e;
   });
-  if (!out) return std::move(out).error();
-  bus_.publish("event_request_created", std::move(out->data), event_topics_of(out->event));
-  return std::move(out->event);
 }
 
-Page<repo::EventRow, EventCursor> EventService::list(const Actor& actor, repo::EventFilter f) {
+Page<repo::EventRow, repo::Keyset> EventService::list(const Actor& actor, repo::EventFilter f) {
   if (!actor.is_manager_plus()) f.customer_id = actor.user_id();
   auto lease = pool_.read();
   const int limit = f.limit;
   return make_page(repo::list_events(*lease, f), limit, [](const repo::EventRow& e) {
-    return EventCursor{e.created_at, e.id};
+    return repo::Keyset{e.created_at, e.id};
   });
 }
 
@@ -170,11 +164,8 @@ crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::s
 
 crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, const std::string& id,
                                                           const EventStatusChange& c) {
-  struct Out {
-    repo::EventRow event;
-    OrderAfterCommit fx;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::EventRow> {
+    auto& tx = work.tx();
     auto cur = repo::lock_event(tx, id);
     const bool manager = actor.is_manager_plus();
     if (!cur || (!manager && cur->customer_id != actor.user_id())) return no_such_event(id);
@@ -201,7 +192,6 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     if (c.quote_amount) e.quote_amount = *c.quote_amount;
     if (c.status == "quoted" && !e.quote_amount)
       return one_issue("quote_amount", "is required to quote");
-    Out result;
     const std::string from = e.status;
     if (c.status == "confirmed") {
       std::vector<OrderLine> lines;
@@ -220,9 +210,9 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
       auto info = event_parse_or(e.customer_info, json::object{});
       std::optional<json::object> customer_info;
       if (info.is_object()) customer_info = info.as_object();
-      auto order =
-          orders_.place_event_order(tx, actor, e.customer_id, customer_info, lines, e.quote_amount,
-                                    "Catering event " + e.date + ": " + e.event_type, result.fx);
+      auto order = orders_.place_event_order(work, actor, e.customer_id, customer_info, lines,
+                                             e.quote_amount,
+                                             "Catering event " + e.date + ": " + e.event_type);
       if (!order) return std::move(order).error();
       e.order_id = order->id;
     } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
@@ -235,8 +225,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
                                     "The event's order " + order->order_number + " is " +
                                         std::string(domain::order_status_name(order->status)) +
                                         " and can no longer be cancelled.");
-        auto moved = orders_.apply_status(tx, actor, *order, OrderStatus::cancelled,
-                                          "catering event cancelled", result.fx);
+        auto moved = orders_.apply_status(work, actor, *order, OrderStatus::cancelled,
+                                          "catering event cancelled");
         if (!moved) return std::move(moved).error();
       }
     }
@@ -247,12 +237,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     record_audit(
         tx, actor,
         {"event.status", "event_request", e.id, "Event request " + from + " → " + e.status});
-    result.event = std::move(e);
-    return result;
+    return std::move(e);
   });
-  if (!out) return std::move(out).error();
-  orders_.publish(std::move(out->fx));
-  return std::move(out->event);
 }
 
 }  // namespace crema::service

@@ -15,6 +15,7 @@
 
 #include "db/pool.hpp"
 #include "repo/event_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
 #include "util/error.hpp"
@@ -49,8 +50,6 @@ struct EventStatusChange {
   std::optional<std::int64_t> expected_version;
 };
 
-using EventCursor = std::pair<std::int64_t, std::string>;
-
 /// The EventRequest resource.
 boost::json::object event_json(const repo::EventRow& e, std::string_view currency);
 
@@ -62,7 +61,7 @@ class EventService {
   /// POST /events (customers): 422 for a date not in the future or unknown products.
   crema::Result<repo::EventRow> create(const Actor& actor, const EventInput& in);
   /// GET /events: managers and admins all, customers their own.
-  Page<repo::EventRow, EventCursor> list(const Actor& actor, repo::EventFilter filter);
+  Page<repo::EventRow, repo::Keyset> list(const Actor& actor, repo::EventFilter filter);
   /// GET /events/{id}: managers, admins, the owner; 404 otherwise.
   crema::Result<repo::EventRow> get(const Actor& actor, const std::string& id);
   /// PUT /events/{id}/status: the flow of SPEC §11 (anything else 409 invalid_transition);

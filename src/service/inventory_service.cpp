@@ -7,6 +7,7 @@
 
 #include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/keyset.hpp"
 #include "service/audit.hpp"
 #include "service/stock.hpp"
 #include "service/write_tx.hpp"
@@ -32,42 +33,34 @@ std::string amount(std::int64_t q, const InventoryItem& item) {
   return quantity_text(q) + " " + item.unit;
 }
 
-template <class T>
-struct WithEffects {
-  T value;
-  StockEffects effects;
-};
-
 }  // namespace
 
 crema::Result<InventoryItem> InventoryService::create(const Actor& actor,
                                                       const NewInventoryItem& in) {
-  auto out =
-      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-        InventoryItem item;
-        item.id = util::new_uuid_v7();
-        item.name = in.name;
-        item.unit = in.unit;
-        item.kind = in.kind;
-        item.on_hand = in.on_hand;
-        item.low_stock_threshold = in.low_stock_threshold;
-        item.created_at = item.updated_at = util::now_ms();
-        repo::insert_item(tx, item);
-        StockEffects effects;
-        if (item.on_hand != 0) {
-          record_stock_change(tx, item, domain::LogKind::adjust, item.on_hand,
-                              context_of(actor, "initial stock"), effects);
-        } else {
-          note_low_state(tx, item, effects);
-        }
-        record_audit(tx, actor,
-                     {"inventory.create", "inventory_item", item.id,
-                      "Created " + item.name + " with " + amount(item.on_hand, item) + " on hand"});
-        return WithEffects<InventoryItem>{item, std::move(effects)};
-      });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->value);
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<InventoryItem> {
+    auto& tx = work.tx();
+    InventoryItem item;
+    item.id = util::new_uuid_v7();
+    item.name = in.name;
+    item.unit = in.unit;
+    item.kind = in.kind;
+    item.on_hand = in.on_hand;
+    item.low_stock_threshold = in.low_stock_threshold;
+    item.created_at = item.updated_at = util::now_ms();
+    repo::insert_item(tx, item);
+    StockEffects effects;
+    if (item.on_hand != 0) {
+      record_stock_change(tx, item, domain::LogKind::adjust, item.on_hand,
+                          context_of(actor, "initial stock"), effects);
+    } else {
+      note_low_state(tx, item, effects);
+    }
+    record_audit(tx, actor,
+                 {"inventory.create", "inventory_item", item.id,
+                  "Created " + item.name + " with " + amount(item.on_hand, item) + " on hand"});
+    work.stock_changed(std::move(effects));
+    return item;
+  });
 }
 
 crema::Result<InventoryItem> InventoryService::get(const std::string& id) {
@@ -94,47 +87,44 @@ Page<InventoryItem, std::pair<std::string, std::string>> InventoryService::list(
 crema::Result<InventoryItem> InventoryService::update(const Actor& actor, const std::string& id,
                                                       const InventoryItemPatch& patch,
                                                       std::optional<std::int64_t> expected) {
-  auto out =
-      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-        auto cur = repo::lock_item(tx, id);
-        if (!cur) return item_not_found(id);
-        if (expected && *expected != cur->version)
-          return crema::Error::make(ErrorCode::version_conflict,
-                                    "The item is at version " + std::to_string(cur->version) +
-                                        "; reload it and apply the change again.");
-        if (patch.name && *patch.name != cur->name && cur->kind == domain::ItemKind::product)
-          return crema::Error::make(
-              ErrorCode::validation_failed, "One field is invalid.",
-              {{"name", "is the name of its product; rename the product instead"}});
-        if (patch.on_hand && *patch.on_hand < cur->reserved)
-          return crema::Error::make(
-              ErrorCode::conflict,
-              "on_hand cannot go below what is reserved (" + amount(cur->reserved, *cur) + ").",
-              {{"on_hand", "must be at least " + quantity_text(cur->reserved)}});
-        repo::ItemChanges c{patch.name.value_or(cur->name), patch.unit.value_or(cur->unit),
-                            patch.low_stock_threshold.value_or(cur->low_stock_threshold),
-                            cur->tracked, patch.on_hand};
-        auto after = repo::update_item(tx, id, c, cur->version, util::now_ms());
-        if (!after)  // the row is locked and was checked above
-          return crema::Error::make(ErrorCode::conflict, "The item changed meanwhile; try again.");
-        StockEffects effects;
-        std::string summary = "Updated " + after->name;
-        if (patch.on_hand && *patch.on_hand != cur->on_hand) {
-          record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
-                              context_of(actor, patch.reason.value_or("stock count")), effects);
-          summary +=
-              ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
-        } else {
-          note_low_state(tx, *after, effects);
-        }
-        // A product's own item shows on the menu (stock, stock_threshold) whatever changed.
-        resolve_affected_products(tx, effects);
-        record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
-        return WithEffects<InventoryItem>{*after, std::move(effects)};
-      });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->value);
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<InventoryItem> {
+    auto& tx = work.tx();
+    auto cur = repo::lock_item(tx, id);
+    if (!cur) return item_not_found(id);
+    if (expected && *expected != cur->version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The item is at version " + std::to_string(cur->version) +
+                                    "; reload it and apply the change again.");
+    if (patch.name && *patch.name != cur->name && cur->kind == domain::ItemKind::product)
+      return crema::Error::make(
+          ErrorCode::validation_failed, "One field is invalid.",
+          {{"name", "is the name of its product; rename the product instead"}});
+    if (patch.on_hand && *patch.on_hand < cur->reserved)
+      return crema::Error::make(
+          ErrorCode::conflict,
+          "on_hand cannot go below what is reserved (" + amount(cur->reserved, *cur) + ").",
+          {{"on_hand", "must be at least " + quantity_text(cur->reserved)}});
+    repo::ItemChanges c{patch.name.value_or(cur->name), patch.unit.value_or(cur->unit),
+                        patch.low_stock_threshold.value_or(cur->low_stock_threshold), cur->tracked,
+                        patch.on_hand};
+    auto after = repo::update_item(tx, id, c, cur->version, util::now_ms());
+    if (!after)  // the row is locked and was checked above
+      return crema::Error::make(ErrorCode::conflict, "The item changed meanwhile; try again.");
+    StockEffects effects;
+    std::string summary = "Updated " + after->name;
+    if (patch.on_hand && *patch.on_hand != cur->on_hand) {
+      record_stock_change(tx, *after, domain::LogKind::adjust, *patch.on_hand - cur->on_hand,
+                          context_of(actor, patch.reason.value_or("stock count")), effects);
+      summary += ": on_hand " + amount(cur->on_hand, *cur) + " → " + amount(after->on_hand, *after);
+    } else {
+      note_low_state(tx, *after, effects);
+    }
+    // A product's own item shows on the menu (stock, stock_threshold) whatever changed.
+    resolve_affected_products(tx, effects);
+    record_audit(tx, actor, {"inventory.update", "inventory_item", id, summary});
+    work.stock_changed(std::move(effects));
+    return *after;
+  });
 }
 
 namespace {
@@ -168,26 +158,24 @@ std::string adjustment_summary(const InventoryItem& after, const Adjustment& a) 
 }  // namespace
 
 crema::Result<InventoryItem> InventoryService::adjust(const Actor& actor, const Adjustment& a) {
-  auto out =
-      in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<InventoryItem>> {
-        StockEffects effects;
-        auto after = apply_adjustment(tx, actor, a, effects);
-        if (!after) return std::move(after).error();
-        resolve_affected_products(tx, effects);
-        record_audit(
-            tx, actor,
-            {"inventory.adjust", "inventory_item", a.item_id, adjustment_summary(*after, a)});
-        return WithEffects<InventoryItem>{std::move(*after), std::move(effects)};
-      });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->value);
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<InventoryItem> {
+    auto& tx = work.tx();
+    StockEffects effects;
+    auto after = apply_adjustment(tx, actor, a, effects);
+    if (!after) return std::move(after).error();
+    resolve_affected_products(tx, effects);
+    record_audit(tx, actor,
+                 {"inventory.adjust", "inventory_item", a.item_id, adjustment_summary(*after, a)});
+    work.stock_changed(std::move(effects));
+    return std::move(*after);
+  });
 }
 
 crema::Result<std::vector<InventoryItem>> InventoryService::adjust_batch(
     const Actor& actor, const std::vector<Adjustment>& adjustments) {
   using Items = std::vector<InventoryItem>;
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<WithEffects<Items>> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Items> {
+    auto& tx = work.tx();
     // Unknown items first, all of them: a 422 the client can fix in one go.
     std::vector<std::string> ids;
     for (const auto& a : adjustments) ids.push_back(a.item_id);
@@ -235,19 +223,15 @@ crema::Result<std::vector<InventoryItem>> InventoryService::adjust_batch(
                        [&](const InventoryItem& x) { return x.id == a.item_id; }))
         latest.push_back(*it);
     }
-    return WithEffects<Items>{std::move(latest), std::move(effects)};
+    work.stock_changed(std::move(effects));
+    return latest;
   });
-  if (!out) return std::move(out).error();
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->value);
 }
 
-crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>>
-InventoryService::logs(const std::string& item_id,
-                       std::optional<std::pair<std::int64_t, std::string>> before, int limit) {
+crema::Result<Page<domain::InventoryLog, repo::Keyset>> InventoryService::logs(
+    const std::string& item_id, std::optional<repo::Keyset> before, int limit) {
   return pool_.read_transact(
-      [&](db::Transaction& tx)
-          -> crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>> {
+      [&](db::Transaction& tx) -> crema::Result<Page<domain::InventoryLog, repo::Keyset>> {
         if (!repo::find_item(tx.connection(), item_id)) return item_not_found(item_id);
         return make_page(
             repo::list_logs(tx.connection(), item_id, before, limit), limit,
@@ -259,7 +243,7 @@ void add_inventory_export_section(UserExportRegistry& registry) {
   registry.add("inventory_logs",
                [](db::Connection& conn, const std::string& user_id) -> boost::json::value {
                  boost::json::array out;
-                 std::optional<std::pair<std::int64_t, std::string>> after;
+                 std::optional<repo::Keyset> after;
                  constexpr int kPage = 1000;
                  while (true) {
                    auto rows = repo::list_logs_by_actor(conn, user_id, after, kPage);

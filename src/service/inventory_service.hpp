@@ -10,6 +10,7 @@
 
 #include "db/pool.hpp"
 #include "domain/inventory.hpp"
+#include "repo/keyset.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
 #include "service/user_export.hpp"
@@ -74,9 +75,9 @@ class InventoryService {
   crema::Result<std::vector<domain::InventoryItem>> adjust_batch(
       const Actor& actor, const std::vector<Adjustment>& adjustments);
   /// Newest first; 404 for an unknown item.
-  crema::Result<Page<domain::InventoryLog, std::pair<std::int64_t, std::string>>> logs(
-      const std::string& item_id, std::optional<std::pair<std::int64_t, std::string>> before,
-      int limit);
+  crema::Result<Page<domain::InventoryLog, repo::Keyset>> logs(const std::string& item_id,
+                                                               std::optional<repo::Keyset> before,
+                                                               int limit);
 
  private:
   db::Pool& pool_;

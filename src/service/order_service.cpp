@@ -8,10 +8,11 @@
 #include <boost/json.hpp>
 #include <date/tz.h>
 
+#include "domain/money.hpp"
 #include "events/bus.hpp"
-#include "events/pending_events.hpp"
 #include "obs/log.hpp"
 #include "repo/delivery_repo.hpp"
+#include "repo/keyset.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
@@ -39,9 +40,8 @@ constexpr int kExpiryBatch = 100;
 crema::Error validation(std::vector<FieldIssue> issues) {
   // The message first: the issues are moved into the call, and its arguments are evaluated
   // in no set order (GCC moved them first: "0 fields are invalid.").
-  std::string message = issues.size() == 1
-                              ? "One field is invalid."
-                              : std::to_string(issues.size()) + " fields are invalid.";
+  std::string message = issues.size() == 1 ? "One field is invalid."
+                                           : std::to_string(issues.size()) + " fields are invalid.";
   return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
 }
 
@@ -99,6 +99,15 @@ std::string status_notification(OrderStatus to) {
   return "order_status_changed";
 }
 bool is_api_key(const Actor& a) { return a.principal && a.principal->is_api_key(); }
+
+// The pre-tax amount x with x + tax(x) == total; when rounding makes that total
+// unreachable, the nearest x below and the tax that makes up the difference.
+std::pair<std::int64_t, std::int64_t> split_total(std::int64_t total, int bps) {
+  const std::int64_t guess = total * 10000 / (10000 + bps);
+  for (std::int64_t x = guess - 2; x <= guess + 2; ++x)
+    if (x >= 0 && x + domain::tax_on(x, bps) == total) return {x, total - x};
+  return {guess, total - guess};
+}
 
 }  // namespace
 
@@ -219,14 +228,10 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
   if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
   const bool customer = is_customer(actor);
   const std::string scope = idempotency_scope(actor);
-  struct Out {
-    PlacedOrder placed;
-    events::PendingEvents events;
-    StockEffects effects;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<PlacedOrder> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
-    Out o;
+    PlacedOrder placed;
     if (idem) {
       bool claimed = repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now);
       if (!claimed) {
@@ -244,123 +249,175 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
           if (stored->status == 0)
             return crema::Error::make(ErrorCode::conflict,
                                       "A request with this Idempotency-Key is still running.");
-          o.placed.body = stored->body;
-          o.placed.replayed = true;
+          placed.body = stored->body;
+          placed.replayed = true;
           if (auto first = json::parse(stored->body); first.is_object())
             if (auto* id = first.as_object().if_contains("id"); id && id->is_string())
-              o.placed.id = id->get_string();
-          return o;
+              placed.id = id->get_string();
+          return placed;
         }
         if (!repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now))
           throw db::Error(db::Error::Kind::retryable, "idempotency key claimed concurrently");
       }
     }
 
-    std::string order_business_date;
-    repo::OrderSlot slot;
-    std::vector<OrderLine> lines;
+    std::vector<OrderLine> cart;
     if (r.use_cart) {
-      lines = cart_lines(tx.connection(), actor.user_id());
-      if (lines.empty()) return validation({{"use_cart", "the cart is empty"}});
+      cart = cart_lines(tx.connection(), actor.user_id());
+      if (cart.empty()) return validation({{"use_cart", "the cart is empty"}});
     }
-    // Reads the rest of the use case needs, sent with pricing's reads in one round trip on
-    // PostgreSQL: the order number and kitchen queue, and the partners' subscriptions.
-    order_business_date = business_date(now);
-    repo::ask_order_slot(tx, order_business_date, slot);
-    read_webhooks_soon(tx);
-    auto resolved =
-        resolve_lines(tx.connection(), r.use_cart ? lines : r.items, r.use_cart ? "cart" : "items");
-    if (!resolved.issues.empty()) return validation(std::move(resolved.issues));
-
-    Order order;
-    order.id = util::new_uuid_v7();
-    order.created_at = order.updated_at = now;
-    order.type = r.type.value_or(OrderType::online);
-    order.is_pickup = r.is_pickup.value_or(true);
-    order.payment_method = r.payment_method;
-    order.customer_id = customer ? actor.user_id() : "";
-    order.created_by = actor.user_id();
-    if (is_api_key(actor)) order.api_key_id = actor.principal->api_key_id;
-    order.items = std::move(resolved.items);
-    const auto totals = domain::order_totals(order.items, 0, settings_.tax_rate_bps);
-    order.subtotal = totals.subtotal;
-    order.adjustment_amount = totals.adjustment;
-    order.tax_amount = totals.tax;
-    order.total_amount = totals.total;
-    order.currency = settings_.currency;
-    order.customer_info = r.customer_info;
-    if (!order.customer_info && customer) {
-      if (auto user = repo::find_user_by_id(tx.connection(), actor.user_id())) {
-        json::object info{{"name", user->name}, {"email", user->email}};
-        info["phone"] = user->phone ? json::value(*user->phone) : json::value(nullptr);
-        order.customer_info = std::move(info);
-      }
-    }
-    if (order.is_delivery()) order.delivery_info = r.delivery_info;
-    order.table_number = r.table_number;
-    order.notes = r.notes;
-    order.metadata = r.metadata;
-    order.prep_minutes = resolved.prep_minutes;
-    if (order.type == OrderType::online)
-      order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
-
-    order.stock_needs = domain::merge_needs(resolved.needs);
-    order.business_date = order_business_date;
-    const auto taken = repo::take_order_slot(tx, order.business_date, slot);
-    order.order_number = domain::order_number(order.business_date, *taken.sequence);
-    order.estimated_time = domain::estimated_minutes(order.prep_minutes, taken.queue_minutes,
-                                                     settings_.kitchen_parallelism);
-    domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(), {}};
-    repo::insert_new_order(tx, order, created);
-    order.history.push_back(created);
-    if (r.use_cart) repo::delete_cart(tx, actor.user_id());
-
-    auto data = domain::to_json(order);
-    o.placed.id = order.id;
-    o.placed.body = util::to_json(data);
-    if (idem) repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, o.placed.body);
-    queue_order_messages(tx, order, data, {"order_created"}, "order_placed");
-
-    // The reservation comes last: its conditional updates lock the inventory rows every
-    // order of the same product (or of the same ingredient, through recipes) needs, so those
-    // locks are held for these statements and the commit only, not for the whole order.
-    // A refusal rolls everything above back (on SQLite the day's counter too; on
-    // PostgreSQL the order number drawn is skipped).
-    std::vector<Shortage> shortages = std::move(resolved.switched_off);
-    if (!order.stock_needs.empty()) {
-      auto reserved =
-          reserve_stock(tx, order.stock_needs, {order.id, actor.user_id(), "order placed"});
-      if (!reserved.ok()) {
-        shortages.insert(shortages.end(), reserved.shortages.begin(), reserved.shortages.end());
-      } else {
-        o.effects = std::move(reserved.effects);
-      }
-    }
-    if (!shortages.empty()) return out_of_stock_error(shortages);
-    o.events.add("order_created", std::move(data), topics_of(order));
-    return o;
+    NewOrder spec;
+    spec.type = r.type.value_or(OrderType::online);
+    spec.is_pickup = r.is_pickup.value_or(true);
+    spec.customer_id = customer ? actor.user_id() : "";
+    if (is_api_key(actor)) spec.api_key_id = actor.principal->api_key_id;
+    spec.customer_info = r.customer_info;
+    spec.delivery_info = r.delivery_info;
+    spec.payment_method = r.payment_method;
+    spec.notes = r.notes;
+    spec.table_number = r.table_number;
+    spec.metadata = r.metadata;
+    spec.stock_reason = "order placed";
+    spec.lines_field = r.use_cart ? "cart" : "items";
+    auto order =
+        create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
+                     [&](const Order& o, const json::object& data) {
+                       if (r.use_cart) repo::delete_cart(tx, actor.user_id());
+                       placed.id = o.id;
+                       placed.body = util::to_json(data);
+                       if (idem)
+                         repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, placed.body);
+                     });
+    if (!order) return std::move(order).error();
+    return placed;
   });
-  if (!out) return std::move(out).error();
-  bus_.publish(std::move(out->events));
-  publish_stock_effects(bus_, out->effects);
-  return std::move(out->placed);
 }
 
-crema::Result<OrderAfterCommit> OrderService::record_payment_in_tx(db::Transaction& tx,
-                                                                   const Actor& actor, Order& o,
-                                                                   bool confirm) {
+crema::Result<Order> OrderService::create_order(UnitOfWork& work, const Actor& actor, NewOrder spec,
+                                                const std::vector<OrderLine>& lines,
+                                                std::int64_t now, const WithInsert& with_insert) {
+  auto& tx = work.tx();
+  // Reads the rest of the use case needs, sent with pricing's reads in one round trip on
+  // PostgreSQL: the order number and kitchen queue, and the partners' subscriptions.
+  const std::string order_business_date = business_date(now);
+  repo::OrderSlot slot;
+  repo::ask_order_slot(tx, order_business_date, slot);
+  read_webhooks_soon(tx);
+  auto resolved = resolve_lines(tx.connection(), lines, spec.lines_field);
+  if (!resolved.issues.empty()) {
+    if (spec.invalid_lines_message.empty()) return validation(std::move(resolved.issues));
+    return crema::Error::make(ErrorCode::validation_failed, std::move(spec.invalid_lines_message),
+                              std::move(resolved.issues));
+  }
+
+  Order order;
+  order.id = util::new_uuid_v7();
+  order.created_at = order.updated_at = now;
+  order.type = spec.type;
+  order.is_pickup = spec.is_pickup;
+  order.payment_method = std::move(spec.payment_method);
+  order.customer_id = std::move(spec.customer_id);
+  order.created_by = actor.user_id();
+  order.api_key_id = std::move(spec.api_key_id);
+  order.items = std::move(resolved.items);
+  auto totals = domain::order_totals(order.items, 0, settings_.tax_rate_bps);
+  if (spec.quote) {
+    const auto [pre_tax, tax] = split_total(*spec.quote, settings_.tax_rate_bps);
+    totals.adjustment = pre_tax - totals.subtotal;
+    totals.tax = tax;
+    totals.total = *spec.quote;
+  }
+  order.subtotal = totals.subtotal;
+  order.adjustment_amount = totals.adjustment;
+  order.tax_amount = totals.tax;
+  order.total_amount = totals.total;
+  order.currency = settings_.currency;
+  order.customer_info = std::move(spec.customer_info);
+  if (!order.customer_info && !order.customer_id.empty()) {
+    if (auto user = repo::find_user_by_id(tx.connection(), order.customer_id)) {
+      json::object info{{"name", user->name}, {"email", user->email}};
+      info["phone"] = user->phone ? json::value(*user->phone) : json::value(nullptr);
+      order.customer_info = std::move(info);
+    }
+  }
+  if (order.is_delivery()) order.delivery_info = std::move(spec.delivery_info);
+  order.table_number = std::move(spec.table_number);
+  order.notes = std::move(spec.notes);
+  order.metadata = std::move(spec.metadata);
+  order.prep_minutes = resolved.prep_minutes;
+  if (order.type == OrderType::online)
+    order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
+
+  order.stock_needs = domain::merge_needs(resolved.needs);
+  order.business_date = order_business_date;
+  const auto taken = repo::take_order_slot(tx, order.business_date, slot);
+  order.order_number = domain::order_number(order.business_date, *taken.sequence);
+  order.estimated_time = domain::estimated_minutes(order.prep_minutes, taken.queue_minutes,
+                                                   settings_.kitchen_parallelism);
+  domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(),
+                               std::move(spec.history_reason)};
+  repo::insert_new_order(tx, order, created);
+  order.history.push_back(created);
+
+  auto data = domain::to_json(order);
+  if (with_insert) with_insert(order, data);
+  queue_order_messages(tx, order, data, {"order_created"}, "order_placed");
+
+  // The reservation comes last: its conditional updates lock the inventory rows every
+  // order of the same product (or of the same ingredient, through recipes) needs, so those
+  // locks are held for these statements and the commit only, not for the whole order.
+  // A refusal rolls everything above back (on SQLite the day's counter too; on
+  // PostgreSQL the order number drawn is skipped).
+  std::vector<Shortage> shortages = std::move(resolved.switched_off);
+  StockEffects effects;
+  if (!order.stock_needs.empty()) {
+    auto reserved =
+        reserve_stock(tx, order.stock_needs, {order.id, actor.user_id(), spec.stock_reason});
+    if (!reserved.ok()) {
+      shortages.insert(shortages.end(), reserved.shortages.begin(), reserved.shortages.end());
+    } else {
+      effects = std::move(reserved.effects);
+    }
+  }
+  if (!shortages.empty()) return out_of_stock_error(shortages);
+  work.publish("order_created", std::move(data), topics_of(order));
+  work.stock_changed(std::move(effects));
+  return order;
+}
+
+// A confirmed catering event's order (SPEC §11), in the event's transaction: no hold
+// expiry (not online), prices fixed by the quote.
+crema::Result<Order> OrderService::place_event_order(UnitOfWork& work, const Actor& actor,
+                                                     const std::string& customer_id,
+                                                     const std::optional<json::object>& info,
+                                                     const std::vector<OrderLine>& lines,
+                                                     std::optional<std::int64_t> quote,
+                                                     const std::string& notes) {
+  NewOrder spec;
+  spec.type = OrderType::event;
+  spec.customer_id = customer_id;
+  spec.customer_info = info;
+  spec.notes = notes;
+  spec.quote = quote;
+  spec.history_reason = "catering event confirmed";
+  spec.stock_reason = "catering event";
+  spec.invalid_lines_message = "The event's items cannot be ordered.";
+  return create_order(work, actor, std::move(spec), lines, util::now_ms());
+}
+
+crema::Result<void> OrderService::record_payment(UnitOfWork& work, const Actor& actor, Order& o,
+                                                 bool confirm) {
   if (confirm && o.status == OrderStatus::pending)
-    return transition(tx, actor, o, OrderStatus::confirmed, "paid");
+    return apply_status(work, actor, o, OrderStatus::confirmed, "paid");
   // Only the payment changed: order_updated (SPEC §7: any status or payment change).
-  OrderAfterCommit after;
   o.version += 1;
   o.updated_at = util::now_ms();
   if (o.is_paid()) o.expires_at.reset();
-  repo::update_order(tx, o);
+  repo::update_order(work.tx(), o);
   auto data = domain::to_json(o);
-  queue_order_messages(tx, o, data, {"order_updated"}, {});
-  after.events.add("order_updated", std::move(data), topics_of(o));
-  return after;
+  queue_order_messages(work.tx(), o, data, {"order_updated"}, {});
+  work.publish("order_updated", std::move(data), topics_of(o));
+  return {};
 }
 
 crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id) {
@@ -370,7 +427,7 @@ crema::Result<Order> OrderService::get(const Actor& actor, const std::string& id
   return std::move(*order);
 }
 
-Page<Order, OrderCursor> OrderService::list(const Actor& actor, repo::OrderFilter filter) {
+Page<Order, repo::Keyset> OrderService::list(const Actor& actor, repo::OrderFilter filter) {
   const auto& p = *actor.principal;
   if (p.is_api_key()) {
     filter.api_key_id = p.api_key_id;
@@ -383,19 +440,15 @@ Page<Order, OrderCursor> OrderService::list(const Actor& actor, repo::OrderFilte
   auto rows = pool_.read_transact(
       [&](db::Transaction& tx) { return repo::list_orders(tx.connection(), filter); });
   return make_page(std::move(rows), limit, [](const Order& o) {
-    return OrderCursor{o.created_at, o.id};
+    return repo::Keyset{o.created_at, o.id};
   });
 }
 
 crema::Result<Order> OrderService::change_status(const Actor& actor, const std::string& id,
                                                  OrderStatus to, const std::string& reason,
                                                  std::optional<std::int64_t> expected) {
-  struct Out {
-    Order order;
-    OrderAfterCommit after;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
-    auto cur = repo::lock_order(tx, id);
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Order> {
+    auto cur = repo::lock_order(work.tx(), id);
     if (!cur) return no_such_order(id);
     Order& o = *cur;
     const auto caller = caller_of(actor, o);
@@ -422,111 +475,96 @@ crema::Result<Order> OrderService::change_status(const Actor& actor, const std::
                 : "Your role may not move this order to " +
                       std::string(domain::order_status_name(to)) + ".");
     }
-    Out result;
-    auto moved = transition(tx, actor, o, to, reason);
-    if (!moved) return std::move(moved).error();
-    result.after = std::move(*moved);
-    result.order = std::move(o);
-    return result;
+    if (auto moved = apply_status(work, actor, o, to, reason); !moved)
+      return std::move(moved).error();
+    return std::move(o);
   });
-  if (!out) return std::move(out).error();
-  publish(std::move(out->after));
-  return std::move(out->order);
 }
 
-// The change itself, on a locked order whose move was checked (kept at the indentation it
-// had inside change_status).
-crema::Result<OrderAfterCommit> OrderService::transition(db::Transaction& tx, const Actor& actor,
-                                                         Order& o, OrderStatus to,
-                                                         const std::string& reason) {
-  {
-    const auto now = util::now_ms();
-    const OrderStatus from = o.status;
-    OrderAfterCommit result;
-    const StockContext context{o.id, actor.user_id(), "order " + o.order_number};
-    if (to == OrderStatus::confirmed) {
-      if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
-        auto done = commit_stock(tx, o.stock_needs, context);
-        if (!done) return std::move(done).error();
-        result.effects.merge(std::move(*done));
-      }
-      o.stock_state = domain::StockState::committed;
-      o.confirmed_at = now;
-    } else if (to == OrderStatus::cancelled) {
-      if (o.is_paid() && paid_cancel_hook_) {
-        // SPEC §6/§9: cancelling a paid order refunds it, in this transaction.
-        if (auto refunded = paid_cancel_hook_(tx, actor, o); !refunded)
-          return std::move(refunded).error();
-      }
-      if (o.stock_state == domain::StockState::reserved) {
-        if (!o.stock_needs.empty()) {
-          auto done = release_stock(tx, o.stock_needs, context);
-          if (!done) return std::move(done).error();
-          result.effects.merge(std::move(*done));
-        }
-        o.stock_state = domain::StockState::released;
-      } else if (o.stock_state == domain::StockState::committed) {
-        // Once the kitchen has started, what it used is gone (SPEC §5).
-        if (from == OrderStatus::confirmed) {
-          if (!o.stock_needs.empty()) {
-            auto done = restock_stock(tx, o.stock_needs, context);
-            if (!done) return std::move(done).error();
-            result.effects.merge(std::move(*done));
-          }
-          o.stock_state = domain::StockState::restocked;
-        } else {
-          o.stock_state = domain::StockState::consumed;
-        }
-      }
-      o.cancelled_at = now;
-      o.cancel_reason = reason;
-    } else if (domain::counts_as_completed(to)) {
-      o.completed_at = now;
+// The one transition of an order's status, on a locked order whose move was checked.
+crema::Result<void> OrderService::apply_status(UnitOfWork& work, const Actor& actor, Order& o,
+                                               OrderStatus to, const std::string& reason,
+                                               const std::string& stock_reason) {
+  auto& tx = work.tx();
+  const auto now = util::now_ms();
+  const OrderStatus from = o.status;
+  StockEffects effects;
+  const StockContext context{o.id, actor.user_id(),
+                             stock_reason.empty() ? "order " + o.order_number : stock_reason};
+  if (to == OrderStatus::confirmed) {
+    if (o.stock_state == domain::StockState::reserved && !o.stock_needs.empty()) {
+      auto done = commit_stock(tx, o.stock_needs, context);
+      if (!done) return std::move(done).error();
+      effects.merge(std::move(*done));
     }
-    o.status = to;
-    o.expires_at.reset();
-    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
-                           ? domain::estimated_minutes(
-                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
-                                 settings_.kitchen_parallelism)
-                           : 0;
-    o.version += 1;
-    o.updated_at = now;
-    repo::update_order(tx, o);
-    domain::OrderHistory h{to, now, actor.user_id(), reason};
-    repo::insert_history(tx, o.id, h);
-    o.history.push_back(h);
-    // A delivery in progress ends with its order (SPEC §8).
-    settle_delivery_with_order(tx, o, to, result.events);
-    record_audit(tx, actor,
-                 {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
-                  "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
-                      " → " + std::string(domain::order_status_name(to))});
-    auto data = domain::to_json(o);
-    const auto topics = topics_of(o);
-    result.events.add("order_updated", data, topics);
-    if (to == OrderStatus::cancelled) result.events.add("order_cancelled", data, topics);
-    if (domain::counts_as_completed(to)) result.events.add("order_completed", data, topics);
-    queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
-    if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
-    if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
-    return result;
+    o.stock_state = domain::StockState::committed;
+    o.confirmed_at = now;
+  } else if (to == OrderStatus::cancelled) {
+    if (o.is_paid() && paid_cancel_hook_) {
+      // SPEC §6/§9: cancelling a paid order refunds it, in this transaction.
+      if (auto refunded = paid_cancel_hook_(tx, actor, o); !refunded)
+        return std::move(refunded).error();
+    }
+    if (o.stock_state == domain::StockState::reserved) {
+      if (!o.stock_needs.empty()) {
+        auto done = release_stock(tx, o.stock_needs, context);
+        if (!done) return std::move(done).error();
+        effects.merge(std::move(*done));
+      }
+      o.stock_state = domain::StockState::released;
+    } else if (o.stock_state == domain::StockState::committed) {
+      // Once the kitchen has started, what it used is gone (SPEC §5).
+      if (from == OrderStatus::confirmed) {
+        if (!o.stock_needs.empty()) {
+          auto done = restock_stock(tx, o.stock_needs, context);
+          if (!done) return std::move(done).error();
+          effects.merge(std::move(*done));
+        }
+        o.stock_state = domain::StockState::restocked;
+      } else {
+        o.stock_state = domain::StockState::consumed;
+      }
+    }
+    o.cancelled_at = now;
+    o.cancel_reason = reason;
+  } else if (domain::counts_as_completed(to)) {
+    o.completed_at = now;
   }
+  o.status = to;
+  o.expires_at.reset();
+  o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                         ? domain::estimated_minutes(
+                               o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                               settings_.kitchen_parallelism)
+                         : 0;
+  o.version += 1;
+  o.updated_at = now;
+  repo::update_order(tx, o);
+  domain::OrderHistory h{to, now, actor.user_id(), reason};
+  repo::insert_history(tx, o.id, h);
+  o.history.push_back(h);
+  // A delivery in progress ends with its order (SPEC §8).
+  settle_delivery_with_order(work, o, to);
+  record_audit(tx, actor,
+               {to == OrderStatus::cancelled ? "order.cancel" : "order.status", "order", o.id,
+                "Order " + o.order_number + ": " + std::string(domain::order_status_name(from)) +
+                    " → " + std::string(domain::order_status_name(to))});
+  auto data = domain::to_json(o);
+  const auto topics = topics_of(o);
+  work.publish("order_updated", data, topics);
+  if (to == OrderStatus::cancelled) work.publish("order_cancelled", data, topics);
+  if (domain::counts_as_completed(to)) work.publish("order_completed", data, topics);
+  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+  if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
+  if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
+  work.stock_changed(std::move(effects));
+  return {};
 }
-
-void OrderService::publish(OrderAfterCommit&& after) const {
-  bus_.publish(std::move(after.events));
-  publish_stock_effects(bus_, after.effects);
-}
-
 
 crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std::string& id,
                                                    const std::optional<std::string>& driver_id) {
-  struct Out {
-    Order order;
-    events::PendingEvents events;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Order> {
+    auto& tx = work.tx();
     auto cur = repo::lock_order(tx, id);
     if (!cur) return no_such_order(id);
     Order& o = *cur;
@@ -551,7 +589,6 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
     }
-    Out result;
     const auto now = util::now_ms();
     // The delivery in progress (only ever `assigned` here: a picked-up order is out for
     // delivery) is withdrawn — ended as failed, so its driver hears of it and the record
@@ -600,15 +637,11 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     auto data = domain::to_json(o);
     queue_order_messages(tx, o, data, {"order_updated"}, {});
     const auto topics = topics_of(o, previous);
-    result.events.add("order_updated", std::move(data), topics);
-    if (withdrawn) result.events.add("delivery_updated", delivery_json(*withdrawn), topics);
-    if (delivery) result.events.add("delivery_updated", delivery_json(*delivery), topics);
-    result.order = std::move(o);
-    return result;
+    work.publish("order_updated", std::move(data), topics);
+    if (withdrawn) work.publish("delivery_updated", delivery_json(*withdrawn), topics);
+    if (delivery) work.publish("delivery_updated", delivery_json(*delivery), topics);
+    return std::move(o);
   });
-  if (!out) return std::move(out).error();
-  bus_.publish(std::move(out->events));
-  return std::move(out->order);
 }
 
 int OrderService::expire_due(std::int64_t now_ms) {
@@ -618,24 +651,23 @@ int OrderService::expire_due(std::int64_t now_ms) {
     due = repo::orders_due_for_expiry(*lease, now_ms, kExpiryBatch);
   }
   // The server itself cancels: through the one transition every cancellation takes (stock,
-  // history, audit, outbox rows, its delivery withdrawn, events).
+  // history, audit as "system", outbox rows, its delivery withdrawn, events).
   Actor expiry;
   expiry.system = true;
   const std::string reason =
       "expired: not paid within " + std::to_string(settings_.hold_minutes) + " minutes";
   int expired = 0;
   for (const auto& id : due) {
-    auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<OrderAfterCommit> {
-      auto cur = repo::lock_order(tx, id);
+    auto out = in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<void> {
+      auto cur = repo::lock_order(work.tx(), id);
       // Confirmed, paid or cancelled meanwhile: nothing to do.
       if (!cur || cur->status != OrderStatus::pending || !cur->expires_at ||
           *cur->expires_at > now_ms || cur->is_paid())
         return crema::Error::make(ErrorCode::conflict, "not due");
-      return transition(tx, expiry, *cur, OrderStatus::cancelled, reason);
+      return apply_status(work, expiry, *cur, OrderStatus::cancelled, reason,
+                          "order " + cur->order_number + " expired");
     });
-    if (!out) continue;
-    ++expired;
-    publish(std::move(*out));
+    if (out) ++expired;
   }
   return expired;
 }
@@ -656,17 +688,6 @@ bool OrderService::may_watch(const auth::Principal& principal, std::string_view 
   if (!order) return false;
   Actor actor{principal, {}, {}};
   return domain::may_view(caller_of(actor, *order));
-}
-
-// Deliveries and catering events move orders inside their own transactions (SPEC §8, §11).
-crema::Result<void> OrderService::apply_status(db::Transaction& tx, const Actor& actor, Order& o,
-                                               OrderStatus to, const std::string& reason,
-                                               OrderAfterCommit& after) {
-  auto moved = transition(tx, actor, o, to, reason);
-  if (!moved) return std::move(moved).error();
-  for (auto& e : std::move(moved->events).take()) after.events.add(std::move(e));
-  after.effects.merge(std::move(moved->effects));
-  return {};
 }
 
 std::vector<std::string> OrderService::watchers(const Order& o, const std::string& previous) {

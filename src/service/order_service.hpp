@@ -16,7 +16,7 @@
 
 #include "db/pool.hpp"
 #include "domain/order.hpp"
-#include "events/pending_events.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
@@ -32,6 +32,8 @@ class Bus;
 }
 
 namespace crema::service {
+
+class UnitOfWork;
 
 /// The business settings orders use.
 struct OrderSettings {
@@ -90,14 +92,6 @@ struct PlacedOrder {
   bool replayed = false;
 };
 
-using OrderCursor = std::pair<std::int64_t, std::string>;
-
-/// What an order change made inside a caller's transaction leaves to do after commit.
-struct OrderAfterCommit {
-  events::PendingEvents events;
-  StockEffects effects;
-};
-
 class OrderService {
  public:
   OrderService(db::Pool& pool, const events::Bus& bus, OrderSettings settings);
@@ -119,12 +113,12 @@ class OrderService {
   /// 404 for anyone else.
   crema::Result<domain::Order> get(const Actor& actor, const std::string& id);
 
-  /// A payment change (SPEC §9) in the caller's transaction, on the order it locked, whose
+  /// A payment change (SPEC §9) in the caller's unit of work, on the order it locked, whose
   /// payment_status the caller set: with `confirm`, a pending order is confirmed exactly as
-  /// PUT /status does (reservation committed, history, outbox rows); otherwise the order is
-  /// written with its new payment state. Publish the result with publish() after commit.
-  crema::Result<OrderAfterCommit> record_payment_in_tx(db::Transaction& tx, const Actor& actor,
-                                                       domain::Order& order, bool confirm);
+  /// PUT /status does (apply_status: reservation committed, history, outbox rows);
+  /// otherwise the order is written with its new payment state (`order_updated`).
+  crema::Result<void> record_payment(UnitOfWork& work, const Actor& actor, domain::Order& order,
+                                     bool confirm);
   /// Whether the actor may see the order (owner, staff+, assigned driver, placing API key).
   bool may_view(const Actor& actor, const domain::Order& order) const {
     return domain::may_view(caller_of(actor, order));
@@ -138,7 +132,7 @@ class OrderService {
 
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
-  Page<domain::Order, OrderCursor> list(const Actor& actor, repo::OrderFilter filter);
+  Page<domain::Order, repo::Keyset> list(const Actor& actor, repo::OrderFilter filter);
 
   /// PUT /orders/{id}/status and DELETE /orders/{id} (to = cancelled): 404, 403, 409
   /// invalid_transition, 409 version_conflict; commits the reservation on confirmation,
@@ -154,37 +148,38 @@ class OrderService {
   crema::Result<domain::Order> assign_delivery(const Actor& actor, const std::string& id,
                                                const std::optional<std::string>& driver_id);
 
-  /// Publishes what a committed change left (events, then stock effects).
-  void publish(OrderAfterCommit&& after) const;
-
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
   int expire_due(std::int64_t now_ms);
   /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
   std::int64_t prune_idempotency_keys(std::int64_t now_ms);
 
-  /// A status move inside another use case's transaction (deliveries, catering events), on
-  /// an order the caller locked and whose move it decided is allowed: the same transition
-  /// as PUT /orders/{id}/status (stock, history, audit, outbox rows, order_* events), its
-  /// delivery settled with it; what to publish is added to `after`.
-  crema::Result<void> apply_status(db::Transaction& tx, const Actor& actor, domain::Order& o,
+  /// THE status transition of an order — every status change goes through it: PUT
+  /// /orders/{id}/status and DELETE /orders/{id}, the expiry of unpaid orders, a payment's
+  /// confirmation, deliveries and catering events. On an order the caller locked and whose
+  /// move it checked (domain::check_transition, or its own rule): the stock (confirm →
+  /// commit; cancel → release while reserved, restock when confirmed, nothing once the
+  /// kitchen started), the paid-cancel hook (refunds), times, history, audit, the delivery
+  /// settled with it, the outbox rows, and the order_updated / order_cancelled /
+  /// order_completed events on `work`. `stock_reason` is the inventory log's reason
+  /// ("" → "order <number>").
+  crema::Result<void> apply_status(UnitOfWork& work, const Actor& actor, domain::Order& o,
                                    domain::OrderStatus to, const std::string& reason,
-                                   OrderAfterCommit& after);
+                                   const std::string& stock_reason = {});
   /// Who hears about an order: staff, "order:<id>", its customer, its driver (and a driver
   /// it was just taken from).
   static std::vector<std::string> watchers(const domain::Order& o,
                                            const std::string& previous_driver = {});
-  /// A catering event's order (SPEC §11), inside the event's transaction: type event, owned
-  /// by `customer_id`, the lines at catalogue prices, stock reserved (409 out_of_stock with
-  /// the short items), no hold expiry; with a quote, adjustment_amount makes total_amount
-  /// equal it. Events go into `after`.
-  crema::Result<domain::Order> place_event_order(db::Transaction& tx, const Actor& actor,
+  /// A catering event's order (SPEC §11), inside the event's unit of work: type event,
+  /// owned by `customer_id`, the lines at catalogue prices, stock reserved (409
+  /// out_of_stock with the short items), no hold expiry; with a quote, adjustment_amount
+  /// makes total_amount equal it. Built by create_order, like POST /orders.
+  crema::Result<domain::Order> place_event_order(UnitOfWork& work, const Actor& actor,
                                                  const std::string& customer_id,
                                                  const std::optional<boost::json::object>& info,
                                                  const std::vector<OrderLine>& lines,
                                                  std::optional<std::int64_t> quote,
-                                                 const std::string& notes,
-                                                 OrderAfterCommit& after);
+                                                 const std::string& notes);
 
   /// The hub's rule for "order:<id>": staff+ always; a customer for their own order; a
   /// driver for the order they deliver.
@@ -196,13 +191,41 @@ class OrderService {
   /// The business date (YYYYMMDD in CREMA_TIMEZONE) of an instant.
   std::string business_date(std::int64_t at_ms) const;
 
+  /// The bus the orders' unit of work publishes on (for use cases that change orders in
+  /// their own transaction: payments).
+  const events::Bus& bus() const noexcept { return bus_; }
+
  private:
+  /// What distinguishes one kind of new order from another; the rest is create_order's.
+  struct NewOrder {
+    domain::OrderType type = domain::OrderType::online;
+    bool is_pickup = true;
+    std::string customer_id;  ///< "" for a walk-in or an API key's order
+    std::string api_key_id;
+    std::optional<boost::json::object> customer_info;  ///< none: the customer's account's
+    std::optional<boost::json::object> delivery_info;  ///< kept for a delivery only
+    std::string payment_method, notes, table_number;
+    boost::json::object metadata;
+    std::optional<std::int64_t> quote;       ///< the total to reach (catering events)
+    std::string history_reason;              ///< the first history row's reason
+    std::string stock_reason;                ///< the reservation's inventory log reason
+    std::string_view lines_field = "items";  ///< field path prefix of the lines' issues
+    std::string invalid_lines_message;       ///< "" → "N fields are invalid."
+  };
+  /// Called with the new order and its JSON after its insert, before its outbox rows and
+  /// its reservation: the use case's own statements that belong with the insert.
+  using WithInsert = std::function<void(const domain::Order&, const boost::json::object&)>;
+  /// THE one place an order is built: resolves the lines against the catalogue, prices
+  /// them (or splits a quote), takes the day's number and the kitchen queue, inserts the
+  /// order with its first history row, queues its outbox rows, and reserves its stock
+  /// last (the statement order docs/ARCHITECTURE.md "Orders" describes), then adds
+  /// `order_created` and the stock's effects to `work`. 422 for lines that cannot be
+  /// ordered, 409 out_of_stock listing every short item.
+  crema::Result<domain::Order> create_order(UnitOfWork& work, const Actor& actor, NewOrder spec,
+                                            const std::vector<OrderLine>& lines, std::int64_t now,
+                                            const WithInsert& with_insert = {});
+
   domain::OrderCaller caller_of(const Actor& actor, const domain::Order& order) const;
-  /// The status change itself on a locked order whose move was checked: stock, times,
-  /// history, audit, outbox rows; the events to publish after commit.
-  crema::Result<OrderAfterCommit> transition(db::Transaction& tx, const Actor& actor,
-                                             domain::Order& order, domain::OrderStatus to,
-                                             const std::string& reason);
 
   db::Pool& pool_;
   const events::Bus& bus_;

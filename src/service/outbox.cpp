@@ -8,6 +8,7 @@
 #include "domain/outbox.hpp"
 #include "repo/outbox_repo.hpp"
 #include "repo/webhook_repo.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -16,16 +17,6 @@ namespace crema::service {
 namespace json = boost::json;
 
 namespace {
-
-json::value text_or_null(const std::string& s) {
-  if (s.empty()) return nullptr;
-  return json::value(s);
-}
-
-json::value time_or_null(const std::optional<std::int64_t>& ms) {
-  if (!ms) return nullptr;
-  return json::value(util::format_rfc3339(*ms));
-}
 
 json::value parse_payload(const std::string& text) {
   boost::system::error_code ec;
@@ -41,14 +32,14 @@ json::object OutboxMessage::to_json() const {
           {"type", type},
           {"recipient", recipient},
           {"channel", channel},
-          {"user_id", text_or_null(user_id)},
+          {"user_id", util::json_text_or_null(user_id)},
           {"payload", parse_payload(payload)},
           {"status", status},
           {"attempts", attempts},
-          {"last_error", text_or_null(last_error)},
+          {"last_error", util::json_text_or_null(last_error)},
           {"next_attempt_at",
            status == "queued" ? json::value(util::format_rfc3339(next_attempt_at)) : nullptr},
-          {"sent_at", time_or_null(sent_at)},
+          {"sent_at", util::json_time_or_null(sent_at)},
           {"created_at", util::format_rfc3339(created_at)}};
 }
 
@@ -56,7 +47,7 @@ json::object OutboxAttempt::to_json() const {
   return {{"attempt", attempt},
           {"ok", ok},
           {"status_code", status_code ? json::value(*status_code) : json::value(nullptr)},
-          {"error", text_or_null(error)},
+          {"error", util::json_text_or_null(error)},
           {"duration_ms", duration_ms},
           {"at", util::format_rfc3339(at)}};
 }
@@ -106,9 +97,8 @@ void read_webhooks_soon(db::Transaction& tx) {
   if (memo.has_value()) return;
   // std::map nodes stay put, so the memo's address holds until the transaction ends (a
   // pending read is dropped then, never delivered).
-  repo::active_webhooks_soon(tx.connection(), [&memo](std::vector<repo::WebhookRow>&& rows) {
-    memo = std::move(rows);
-  });
+  repo::active_webhooks_soon(
+      tx.connection(), [&memo](std::vector<repo::WebhookRow>&& rows) { memo = std::move(rows); });
 }
 
 namespace {

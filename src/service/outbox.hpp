@@ -28,6 +28,7 @@
 #include <boost/json/value.hpp>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 
 namespace crema::service {
 
@@ -161,7 +162,7 @@ struct NotificationFilter {
   std::optional<std::string> channel;
   std::optional<std::string> type;
   /// Keyset: rows strictly before (created_at, id), newest first.
-  std::optional<std::pair<std::int64_t, std::string>> before;
+  std::optional<repo::Keyset> before;
   int limit = 50;
 };
 

@@ -4,6 +4,7 @@
 
 #include "domain/money.hpp"
 #include "obs/log.hpp"
+#include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "service/audit.hpp"
 #include "service/write_tx.hpp"
@@ -169,9 +170,9 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     std::optional<PaymentAnswer> answer;  // counter payments and replays end here
     PaymentRow payment;
     std::string order_number;
-    OrderAfterCommit after;
   };
-  auto first = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Phase1> {
+  auto first = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Phase1> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
     if (auto replay = claim(tx, scope, kCheckoutRoute, idem, now)) {
@@ -215,9 +216,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     o.payment_status = PaymentStatus::paid;
     o.payment_method = r.payment_method;
     repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-    auto moved = orders_.record_payment_in_tx(tx, actor, o, true);
-    if (!moved) return std::move(moved).error();
-    out.after = std::move(*moved);
+    if (auto moved = orders_.record_payment(work, actor, o, true); !moved)
+      return std::move(moved).error();
     record_audit(tx, actor,
                  {"payment.checkout", "payment", p.id,
                   "Order " + o.order_number + " paid " + money_text(p.amount, p.currency) + " by " +
@@ -235,7 +235,6 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
   });
   if (!first) return std::move(first).error();
   if (first->answer) {
-    orders_.publish(std::move(first->after));
     if (!first->answer->replayed) observe(r.payment_method, "succeeded");
     return std::move(*first->answer);
   }
@@ -341,20 +340,16 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     return crema::Error::make(ErrorCode::bad_request,
                               "The event's amount is not the payment's amount.");
 
-  struct Out {
-    WebhookOutcome outcome;
-    OrderAfterCommit after;
-    std::string refund_id;
-  };
   const Actor system{};
-  auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> Result<WebhookOutcome> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     auto order = repo::lock_order(tx, found->order_id);
     auto cur = repo::find_payment(tx.connection(), found->id);
     if (!order || !cur) return no_such_payment(found->id);
-    Out out;
+    WebhookOutcome out;
     if (!repo::claim_event(tx, gw, e.event_id, e.type, now)) {
-      out.outcome = {false, "event " + e.event_id + " was already applied"};
+      out = {false, "event " + e.event_id + " was already applied"};
       return out;
     }
     Order& o = *order;
@@ -367,7 +362,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     if (e.kind == payments::WebhookEvent::Kind::failed) {
       if (p.status != "pending") {
         repo::update_payment(tx, p);
-        out.outcome = {false, "payment " + p.id + " is already " + p.status};
+        out = {false, "payment " + p.id + " is already " + p.status};
         return out;
       }
       p.status = "failed";
@@ -377,18 +372,17 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       if (!o.is_paid() && o.status != OrderStatus::cancelled &&
           o.payment_status != PaymentStatus::refunded) {
         o.payment_status = PaymentStatus::failed;
-        auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-        if (!moved) return std::move(moved).error();
-        out.after = std::move(*moved);
+        if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+          return std::move(moved).error();
       }
-      out.outcome = {true, "payment " + p.id + " failed"};
+      out = {true, "payment " + p.id + " failed"};
       return out;
     }
 
     // Succeeded.
     if (settled_success(p)) {
       repo::update_payment(tx, p);
-      out.outcome = {false, "payment " + p.id + " had already succeeded"};
+      out = {false, "payment " + p.id + " had already succeeded"};
       return out;
     }
     p.status = "succeeded";
@@ -403,46 +397,43 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       auto refund = book_refund(
           tx, system, p, o, p.amount,
           cancelled ? "paid after the order was cancelled" : "order already paid", cancelled);
-      // Sent right after the commit, below: no refund job sends it meanwhile.
+      // Sent right after the commit (the step below): no refund job sends it meanwhile.
       repo::claim_refund(tx, refund.id, refund.created_at, refund.created_at + kRefundClaimMs);
       if (cancelled) {
         o.payment_method = p.gateway;
         o.payment_status = PaymentStatus::refunded;
         repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-        auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-        if (!moved) return std::move(moved).error();
-        out.after = std::move(*moved);
+        if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+          return std::move(moved).error();
       }
-      out.refund_id = refund.id;
-      out.outcome = {true, "payment " + p.id + " recorded and refunded"};
+      // Sent to the gateway once the refund is committed; the webhook's answer stands.
+      work.after_commit([this, refund_id = refund.id] {
+        auto settled = settle_refund(refund_id);
+        if (!settled)
+          obs::Log(obs::Level::error, "automatic refund failed")
+              .str("refund_id", refund_id)
+              .str("message", settled.error().message);
+      });
+      out = {true, "payment " + p.id + " recorded and refunded"};
       return out;
     }
     o.payment_status = PaymentStatus::paid;
     o.payment_method = p.gateway;
     repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-    auto moved = orders_.record_payment_in_tx(tx, system, o, true);
-    if (!moved) return std::move(moved).error();
-    out.after = std::move(*moved);
-    out.outcome = {true, "payment " + p.id + " succeeded"};
+    if (auto moved = orders_.record_payment(work, system, o, true); !moved)
+      return std::move(moved).error();
+    out = {true, "payment " + p.id + " succeeded"};
     return out;
   });
   if (!done) return std::move(done).error();
-  orders_.publish(std::move(done->after));
-  if (done->outcome.applied)
+  if (done->applied)
     observe(gw, e.kind == payments::WebhookEvent::Kind::failed ? "failed" : "succeeded");
-  if (!done->refund_id.empty()) {
-    auto settled = settle_refund(done->refund_id);
-    if (!settled)
-      obs::Log(obs::Level::error, "automatic refund failed")
-          .str("refund_id", done->refund_id)
-          .str("message", settled.error().message);
-  }
   obs::Log(obs::Level::info, "payment webhook")
       .str("gateway", gw)
       .str("event_id", e.event_id)
       .str("type", e.type)
-      .boolean("applied", done->outcome.applied);
-  return std::move(done->outcome);
+      .boolean("applied", done->applied);
+  return std::move(*done);
 }
 
 // ---- refunds --------------------------------------------------------------------------------
@@ -493,26 +484,16 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   }
   const bool ok = result.outcome == payments::Outcome::succeeded ||
                   result.outcome == payments::Outcome::pending;
-  // Given back only when it is certain no money moved: the gateway said no, or was never
-  // called. A timeout or a 5xx may have refunded: the refund stays pending.
-  const bool definite_no = result.outcome == payments::Outcome::declined || !called;
-  struct Out {
-    RefundRow refund;
-    OrderAfterCommit after;
-    bool given_back = false;
-  };
+  bool given_back = false;
   const Actor system{};
-  auto done = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Out> {
+  auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<RefundRow> {
+    auto& tx = work.tx();
     auto order = repo::lock_order(tx, payment->order_id);
     auto p = repo::find_payment(tx.connection(), payment->id);
     auto x = repo::find_refund(tx.connection(), refund_id);
     if (!order || !p || !x) return no_such_payment(refund_id);
     repo::release_refund_claim(tx, refund_id);
-    Out out;
-    if (x->status != "pending") {
-      out.refund = std::move(*x);
-      return out;
-    }
+    if (x->status != "pending") return std::move(*x);
     const auto now = util::now_ms();
     x->gateway_ref = result.reference;
     x->raw_response = result.raw_response.empty() ? "{}" : payments::scrub_raw(result.raw_response);
@@ -521,20 +502,18 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       // A gateway that is still working on it (pending) is settled as accepted.
       x->status = "succeeded";
       repo::update_refund(tx, *x);
-      out.refund = std::move(*x);
-      return out;
+      return std::move(*x);
     }
     if (!x->requested || !definite_no) {
       // Owed to the customer, or an unknown outcome: stays pending, retried by the refund
       // job with the same idempotency key.
       repo::update_refund(tx, *x);
-      out.refund = std::move(*x);
-      return out;
+      return std::move(*x);
     }
     // Refused, or never sent: the amount goes back to the payment and the order.
     x->status = "failed";
     repo::update_refund(tx, *x);
-    out.given_back = true;
+    given_back = true;
     p->refunded_amount -= x->amount;
     p->status = status_after_refunds(p->amount, p->refunded_amount);
     p->updated_at = now;
@@ -545,25 +524,22 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       o.refunded_amount -= x->amount;
       o.payment_status = order_status_after_refunds(o);
       repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-      auto moved = orders_.record_payment_in_tx(tx, system, o, false);
-      if (!moved) return std::move(moved).error();
-      out.after = std::move(*moved);
+      if (auto moved = orders_.record_payment(work, system, o, false); !moved)
+        return std::move(moved).error();
     }
-    out.refund = std::move(*x);
-    return out;
+    return std::move(*x);
   });
   if (!done) return std::move(done).error();
-  orders_.publish(std::move(done->after));
-  observe(payment->gateway, ok                  ? "refunded"
-                            : done->given_back  ? "refund_failed"
-                                                : "refund_pending");
-  if (done->given_back) return gateway_error(result.message, result.outcome);
-  if (!ok && done->refund.status == "pending")
+  observe(payment->gateway, ok           ? "refunded"
+                            : given_back ? "refund_failed"
+                                         : "refund_pending");
+  if (given_back) return gateway_error(result.message, result.outcome);
+  if (!ok && done->status == "pending")
     obs::Log(obs::Level::warn, "refund outcome unknown; kept pending for a retry")
         .str("refund_id", refund_id)
         .str("gateway", payment->gateway)
         .str("reason", result.message);
-  return std::move(done->refund);
+  return std::move(*done);
 }
 
 crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
@@ -580,9 +556,9 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   struct Phase1 {
     std::optional<PaymentAnswer> replay;
     std::string refund_id;
-    OrderAfterCommit after;
   };
-  auto first = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Phase1> {
+  auto first = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<Phase1> {
+    auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
     if (auto replay = claim(tx, scope, kRefundRoute, idem, now)) {
@@ -617,9 +593,8 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     if (order_counts) {
       o.payment_status = order_status_after_refunds(o);
       repo::set_order_payment(tx, o.id, o.payment_method, o.refunded_amount);
-      auto moved = orders_.record_payment_in_tx(tx, actor, o, false);
-      if (!moved) return std::move(moved).error();
-      out.after = std::move(*moved);
+      if (auto moved = orders_.record_payment(work, actor, o, false); !moved)
+        return std::move(moved).error();
     }
     record_audit(tx, actor,
                  {"payment.refund", "payment", p->id,
@@ -630,7 +605,6 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   });
   if (!first) return std::move(first).error();
   if (first->replay) return std::move(*first->replay);
-  orders_.publish(std::move(first->after));
   auto settled = settle_refund(first->refund_id);
   if (!settled) {
     // Given back (declined, or the gateway is not configured): the same key may try again.
@@ -709,18 +683,18 @@ int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
 
 // ---- list -----------------------------------------------------------------------------------
 
-Page<json::object, PaymentCursor> PaymentService::list(repo::PaymentFilter filter) {
+Page<json::object, repo::Keyset> PaymentService::list(repo::PaymentFilter filter) {
   const int limit = filter.limit;
-  std::vector<std::pair<PaymentCursor, json::object>> rows;
+  std::vector<std::pair<repo::Keyset, json::object>> rows;
   pool_.read_transact([&](db::Transaction& tx) {
     rows.clear();
     for (auto& p : repo::list_payments(tx.connection(), filter))
-      rows.emplace_back(PaymentCursor{p.created_at, p.id},
+      rows.emplace_back(repo::Keyset{p.created_at, p.id},
                         to_json(p, repo::refunds_of(tx.connection(), p.id)));
     return 0;
   });
   auto page = make_page(std::move(rows), limit, [](const auto& r) { return r.first; });
-  Page<json::object, PaymentCursor> out;
+  Page<json::object, repo::Keyset> out;
   out.next = page.next;
   for (auto& r : page.items) out.items.push_back(std::move(r.second));
   return out;

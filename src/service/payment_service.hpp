@@ -21,6 +21,7 @@
 
 #include "db/pool.hpp"
 #include "payments/gateway.hpp"
+#include "repo/keyset.hpp"
 #include "repo/payment_repo.hpp"
 #include "service/actor.hpp"
 #include "service/order_service.hpp"
@@ -52,8 +53,6 @@ struct WebhookOutcome {
   std::string message;
 };
 
-using PaymentCursor = std::pair<std::int64_t, std::string>;
-
 class PaymentService {
  public:
   PaymentService(db::Pool& pool, OrderService& orders, payments::GatewayRegistry& gateways);
@@ -75,7 +74,7 @@ class PaymentService {
                                       const std::optional<IdempotencyKey>& idempotency);
 
   /// GET /payments (staff+), newest first, each with its refunds.
-  Page<boost::json::object, PaymentCursor> list(repo::PaymentFilter filter);
+  Page<boost::json::object, repo::Keyset> list(repo::PaymentFilter filter);
 
   /// The PaymentTransaction resource.
   static boost::json::object to_json(const repo::PaymentRow& p,

@@ -16,16 +16,6 @@
 
 namespace crema::service {
 
-namespace {
-
-void publish_menu_change(const events::Bus& bus, const std::string& product_id) {
-  bus.publish(
-      "menu_updated",
-      boost::json::object{{"product_ids", boost::json::array{boost::json::value(product_id)}}});
-}
-
-}  // namespace
-
 crema::Result<domain::ProductImage> ProductImageService::add(const Actor& actor,
                                                              const std::string& product_id,
                                                              std::string_view bytes) {
@@ -58,17 +48,24 @@ crema::Result<domain::ProductImage> ProductImageService::add(const Actor& actor,
   // removes them again.
   store_.put(img.original_key, bytes, img.content_type);
   try {
-    auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<domain::ProductImage> {
-      if (!repo::lock_product(tx, product_id))
-        return crema::Error::make(ErrorCode::not_found, "No product " + product_id + ".");
-      img.position = repo::next_image_position(tx.connection(), product_id);
-      repo::insert_image(tx, img);
-      record_audit(tx, actor,
-                   {"product.image", "product", product_id,
-                    "Added image " + img.id + " (" + std::to_string(img.width) + "x" +
-                        std::to_string(img.height) + ")"});
-      return img;
-    });
+    auto out =
+        in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<domain::ProductImage> {
+          auto& tx = work.tx();
+          if (!repo::lock_product(tx, product_id))
+            return crema::Error::make(ErrorCode::not_found, "No product " + product_id + ".");
+          img.position = repo::next_image_position(tx.connection(), product_id);
+          repo::insert_image(tx, img);
+          record_audit(tx, actor,
+                       {"product.image", "product", product_id,
+                        "Added image " + img.id + " (" + std::to_string(img.width) + "x" +
+                            std::to_string(img.height) + ")"});
+          // The menu lists the product's images: its cache is rebuilt; the worker makes the copies.
+          work.menu_changed(product_id);
+          work.after_commit([this, id = img.id] {
+            if (enqueue_) enqueue_(id);
+          });
+          return img;
+        });
     if (!out) {
       store_.remove(img.original_key);
       return out;
@@ -77,8 +74,6 @@ crema::Result<domain::ProductImage> ProductImageService::add(const Actor& actor,
     store_.remove(img.original_key);
     throw;
   }
-  publish_menu_change(bus_, product_id);
-  if (enqueue_) enqueue_(img.id);
   return img;
 }
 
@@ -103,14 +98,16 @@ void ProductImageService::process(const std::string& image_id) {
         .str("image_id", img->id)
         .str("error", e.what());
   }
-  pool_.transact([&](db::Transaction& tx) {
+  auto done = in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<void> {
     if (ok) {
-      repo::set_image_ready(tx, img->id, thumb_key, web_key, util::now_ms());
+      repo::set_image_ready(work.tx(), img->id, thumb_key, web_key, util::now_ms());
     } else {
-      repo::set_image_failed(tx, img->id, util::now_ms());
+      repo::set_image_failed(work.tx(), img->id, util::now_ms());
     }
+    work.menu_changed(img->product_id);
+    return {};
   });
-  publish_menu_change(bus_, img->product_id);
+  (void)done;  // always a value: nothing here refuses
 }
 
 std::vector<std::string> ProductImageService::pending(int limit) {

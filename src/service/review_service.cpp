@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/bus.hpp"
+#include "repo/keyset.hpp"
 #include "service/audit.hpp"
 #include "service/outbox.hpp"
 #include "service/write_tx.hpp"
@@ -23,16 +24,13 @@ crema::Error no_such_product(const std::string& id) {
 }
 
 // The product's rating_avg/rating_count over its visible reviews, recounted in the review's
-// transaction; partners subscribed to `menu_updated` hear of it through the outbox.
-void recount_rating(db::Transaction& tx, const std::string& product_id) {
-  repo::refresh_product_rating(tx, product_id);
-  enqueue_webhook_event(tx, "menu_updated",
+// transaction; partners subscribed to `menu_updated` hear of it through the outbox, and the
+// menu (which shows them) is rebuilt on every instance after the commit.
+void recount_rating(UnitOfWork& work, const std::string& product_id) {
+  repo::refresh_product_rating(work.tx(), product_id);
+  enqueue_webhook_event(work.tx(), "menu_updated",
                         json::object{{"product_ids", json::array{json::value(product_id)}}});
-}
-
-// The menu shows rating_avg/rating_count: its cache (on every instance) is rebuilt.
-void publish_rating_change(const events::Bus& bus, const std::string& product_id) {
-  bus.publish("menu_updated", json::object{{"product_ids", json::array{json::value(product_id)}}});
+  work.menu_changed(product_id);
 }
 
 }  // namespace
@@ -59,7 +57,8 @@ json::object review_json(const repo::ReviewRow& r, bool moderator) {
 crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
                                                      const std::string& product_id, int rating,
                                                      const std::string& comment) {
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::ReviewRow> {
+    auto& tx = work.tx();
     auto active = repo::lock_product_for_rating(tx, product_id);
     if (!active || !*active) return no_such_product(product_id);
     if (repo::review_exists(tx.connection(), product_id, actor.user_id()))
@@ -73,15 +72,13 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
     r.status = "visible";
     r.created_at = r.updated_at = util::now_ms();
     repo::insert_review(tx, r);
-    recount_rating(tx, product_id);
+    recount_rating(work, product_id);
     auto stored = repo::find_review(tx.connection(), r.id);
     return stored ? std::move(*stored) : std::move(r);
   });
-  if (out) publish_rating_change(bus_, product_id);
-  return out;
 }
 
-crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
+crema::Result<Page<repo::ReviewRow, repo::Keyset>> ReviewService::list_visible(
     const std::string& product_id, repo::ReviewFilter filter) {
   auto lease = pool_.read();
   auto res =
@@ -91,15 +88,15 @@ crema::Result<Page<repo::ReviewRow, ReviewCursor>> ReviewService::list_visible(
   filter.status = "visible";
   const int limit = filter.limit;
   return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
-    return ReviewCursor{r.created_at, r.id};
+    return repo::Keyset{r.created_at, r.id};
   });
 }
 
-Page<repo::ReviewRow, ReviewCursor> ReviewService::list(repo::ReviewFilter filter) {
+Page<repo::ReviewRow, repo::Keyset> ReviewService::list(repo::ReviewFilter filter) {
   auto lease = pool_.read();
   const int limit = filter.limit;
   return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
-    return ReviewCursor{r.created_at, r.id};
+    return repo::Keyset{r.created_at, r.id};
   });
 }
 
@@ -112,9 +109,8 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
     if (!r) return no_such_review(id);
     product_id = r->product_id;
   }
-  bool changed = false;
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
-    changed = false;
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::ReviewRow> {
+    auto& tx = work.tx();
     repo::lock_product_for_rating(tx, product_id);
     auto r = repo::lock_review(tx, id);
     if (!r) return no_such_review(id);
@@ -141,18 +137,15 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
     r->version += 1;
     r->updated_at = now;
     repo::update_review_status(tx, *r);
-    recount_rating(tx, product_id);
+    recount_rating(work, product_id);
     record_audit(tx, actor,
                  {"review.flag", "review", r->id,
                   actor.is_manager_plus()
                       ? "Review flagged by a moderator: " + reason
                       : "Review flagged by " + std::to_string(r->open_flags) +
                             " users; latest reason: " + reason});
-    changed = true;
     return std::move(*r);
   });
-  if (out && changed) publish_rating_change(bus_, product_id);
-  return out;
 }
 
 crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, const std::string& id,
@@ -165,9 +158,8 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
     if (!r) return no_such_review(id);
     product_id = r->product_id;
   }
-  bool changed = false;
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::ReviewRow> {
-    changed = false;
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::ReviewRow> {
+    auto& tx = work.tx();
     repo::lock_product_for_rating(tx, product_id);
     auto r = repo::lock_review(tx, id);
     if (!r) return no_such_review(id);
@@ -190,13 +182,10 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
     r->version += 1;
     r->updated_at = util::now_ms();
     repo::update_review_status(tx, *r);
-    recount_rating(tx, product_id);
+    recount_rating(work, product_id);
     record_audit(tx, actor, {"review.status", "review", r->id, "Review " + from + " → " + status});
-    changed = true;
     return std::move(*r);
   });
-  if (out && changed) publish_rating_change(bus_, product_id);
-  return out;
 }
 
 }  // namespace crema::service

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 
 #include "db/pool.hpp"
+#include "repo/keyset.hpp"
 #include "repo/review_repo.hpp"
 #include "service/actor.hpp"
 #include "service/page.hpp"
@@ -23,8 +24,6 @@ class Bus;
 }
 
 namespace crema::service {
-
-using ReviewCursor = std::pair<std::int64_t, std::string>;
 
 /// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by, open_flags, version
 /// and updated_at.
@@ -42,10 +41,10 @@ class ReviewService {
   crema::Result<repo::ReviewRow> create(const Actor& actor, const std::string& product_id,
                                         int rating, const std::string& comment);
   /// GET /products/{id}/reviews: visible ones, newest first; 404 unknown or inactive product.
-  crema::Result<Page<repo::ReviewRow, ReviewCursor>> list_visible(const std::string& product_id,
+  crema::Result<Page<repo::ReviewRow, repo::Keyset>> list_visible(const std::string& product_id,
                                                                   repo::ReviewFilter filter);
   /// GET /reviews (managers, admins): the moderation queue and any other status.
-  Page<repo::ReviewRow, ReviewCursor> list(repo::ReviewFilter filter);
+  Page<repo::ReviewRow, repo::Keyset> list(repo::ReviewFilter filter);
   /// POST /reviews/{id}/flag. A customer's (or staff's, or driver's) flag is counted once per
   /// user (a second one: 409 duplicate); the review stays visible until kFlagsToHide
   /// different users have flagged it (then visible → flagged) or a moderator acts. A

@@ -6,7 +6,6 @@
 
 #include <boost/json.hpp>
 
-#include "events/bus.hpp"
 #include "repo/inventory_repo.hpp"
 #include "service/outbox.hpp"
 #include "util/time.hpp"
@@ -299,15 +298,6 @@ crema::Error out_of_stock_error(const std::vector<Shortage>& shortages) {
                                 ? "One item is out of stock."
                                 : std::to_string(shortages.size()) + " items are out of stock.",
                             std::move(details));
-}
-
-void publish_stock_effects(const events::Bus& bus, const StockEffects& effects) {
-  for (const auto& item : effects.low_alerts) bus.publish("inventory_low", domain::to_json(item));
-  if (!effects.product_ids.empty()) {
-    boost::json::array ids;
-    for (const auto& id : effects.product_ids) ids.emplace_back(id);
-    bus.publish("menu_updated", boost::json::object{{"product_ids", std::move(ids)}});
-  }
 }
 
 }  // namespace crema::service

@@ -8,7 +8,7 @@
 /// alike. Needs are merged per item and applied in item-id order (no deadlocks). Every
 /// change writes an inventory log row. A change that takes an item below its
 /// low-stock threshold raises one alert per crossing (returned, not published: the caller
-/// publishes after its commit with publish_stock_effects()).
+/// hands the effects to its unit of work, which publishes them after the commit).
 ///
 /// How orders use it:
 ///   1. creating an order: reserve_stock(tx, needs, {order_id, actor}) in the transaction
@@ -17,10 +17,11 @@
 ///      same needs that were reserved.
 ///   2. confirming: commit_stock; cancelling a pending order or expiring an unpaid one:
 ///      release_stock; cancelling a confirmed order: restock_stock.
-///   3. after tx.commit(): publish_stock_effects(bus, effects) — the `inventory_low` events
-///      and, when a product's menu entry really changed, `menu_updated` (which also
-///      refreshes the menu cache). A reservation that leaves every product as available as
-///      it was announces nothing: screens polling the menu are not sent to refetch it.
+///   3. work.stock_changed(effects) on the use case's UnitOfWork (service/write_tx.hpp):
+///      after the commit, the `inventory_low` events and, when a product's menu entry really
+///      changed, `menu_updated` (which also refreshes the menu cache). A reservation that
+///      leaves every product as available as it was announces nothing: screens polling the
+///      menu are not sent to refetch it.
 
 #include <cstdint>
 #include <span>
@@ -30,10 +31,6 @@
 #include "db/pool.hpp"
 #include "domain/inventory.hpp"
 #include "util/error.hpp"
-
-namespace crema::events {
-class Bus;
-}
 
 namespace crema::service {
 
@@ -107,10 +104,6 @@ crema::Result<StockEffects> restock_stock(db::Transaction& tx, std::vector<domai
 /// 409 out_of_stock listing each short item: details [{"field": "<inventory item id>",
 /// "issue": "Whole milk: 0.5 l needed, 0.2 available"}].
 crema::Error out_of_stock_error(const std::vector<Shortage>& shortages);
-
-/// After the commit: an `inventory_low` event per alert (data: the item) and one
-/// `menu_updated` event ({"product_ids": […]}) when products' menu entries changed.
-void publish_stock_effects(const events::Bus& bus, const StockEffects& effects);
 
 // ---- building blocks for the inventory and catalogue services -----------------------------
 

@@ -4,6 +4,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/secret_box.hpp"
+#include "repo/keyset.hpp"
 #include "repo/outbox_repo.hpp"
 #include "service/audit.hpp"
 #include "service/write_tx.hpp"
@@ -94,8 +95,8 @@ crema::Result<WebhookCreated> WebhookService::create(const Actor& actor, std::st
   return out;
 }
 
-std::vector<repo::WebhookRow> WebhookService::list(
-    const std::optional<std::pair<std::int64_t, std::string>>& before, int limit) {
+std::vector<repo::WebhookRow> WebhookService::list(const std::optional<repo::Keyset>& before,
+                                                   int limit) {
   auto lease = pool_.read();
   return repo::select_webhooks(*lease, before, limit);
 }
@@ -110,8 +111,7 @@ crema::Result<void> WebhookService::remove(const Actor& actor, const std::string
 }
 
 crema::Result<std::vector<WebhookDelivery>> WebhookService::deliveries(
-    const std::string& id, const std::optional<std::pair<std::int64_t, std::string>>& before,
-    int limit) {
+    const std::string& id, const std::optional<repo::Keyset>& before, int limit) {
   auto lease = pool_.read();
   if (!repo::find_webhook(*lease, id))
     return crema::Error::make(ErrorCode::not_found, "No such webhook.");

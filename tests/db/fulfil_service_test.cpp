@@ -3,6 +3,7 @@
 // through the order service's transitions, locations are paced per delivery, and a
 // confirmed event's order totals the quote and reserves its stock — or nothing is written.
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -237,8 +238,20 @@ TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderIsCancelledLikeAnyOtherWithItsDe
   auto delivery = deliveries_->list(driver_user, {});
   ASSERT_EQ(delivery.items.size(), 1u);
   EXPECT_EQ(delivery.items.at(0).status, "failed");
-  EXPECT_EQ(events_of("delivery_updated").size(), 1u);
+  EXPECT_EQ(delivery.items.at(0).failure_reason, "order cancelled");
+  auto updated = events_of("delivery_updated");
+  ASSERT_EQ(updated.size(), 1u);  // the driver hears of it
+  EXPECT_NE(std::find(updated[0].topics.begin(), updated[0].topics.end(),
+                      "driver:" + driver_user.user_id()),
+            updated[0].topics.end());
   EXPECT_EQ(events_of("order_cancelled").size(), 1u);
+  EXPECT_EQ(o.stock_state, domain::StockState::released);
+  // The release is logged as the expiry's, by nobody.
+  auto logs = repo::list_logs(*pool_->read(), pid, std::nullopt, 10);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs.front().kind, domain::LogKind::release);
+  EXPECT_EQ(logs.front().reason, "order " + o.order_number + " expired");
+  EXPECT_EQ(logs.front().actor_id, "");
   auto audit = pool_->read()->exec(
       "SELECT actor_id, actor_role, summary FROM audit_log WHERE action = 'order.cancel' AND "
       "target_id = $1",
@@ -383,14 +396,37 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
       manager_, tart,
       [] {
         service::ProductInput p;
-        p.stock = units(10);
+        p.stock = units(3);  // the event takes the last three: the tart leaves the menu
         return p;
       }(),
       {}, "product.stock"));
+  clear_events();
   auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);
+  // Built like any order: the day's number, its first history row, order_created after the
+  // commit with the stock's menu_updated (naming only the tart, whose last units it took: the
+  // cake stays in stock, SPEC §7), the customer's order_placed message.
   EXPECT_EQ(o.type, domain::OrderType::event);
+  EXPECT_TRUE(o.order_number.starts_with(o.business_date + "-")) << o.order_number;
+  ASSERT_EQ(o.history.size(), 1u);
+  EXPECT_EQ(o.history[0].reason, "catering event confirmed");
+  EXPECT_EQ(o.history[0].by, manager_.user_id());
+  ASSERT_EQ(events_of("order_created").size(), 1u);
+  EXPECT_EQ(events_of("order_created")[0].data.at("id"), json::value(o.id));
+  const auto menu = events_of("menu_updated");
+  ASSERT_EQ(menu.size(), 1u);
+  EXPECT_EQ(menu[0].data.at("product_ids"), (json::array{json::value(tart)}));
+  EXPECT_EQ(pool_->read()
+                ->exec("SELECT COUNT(*) FROM outbox WHERE type = 'order_placed'")
+                .front()
+                .int64(0),
+            1);
+  auto logs = repo::list_logs(*pool_->read(), cake, std::nullopt, 10);
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs.front().kind, domain::LogKind::reserve);
+  EXPECT_EQ(logs.front().reason, "catering event");
+  EXPECT_EQ(logs.front().order_id, o.id);
   EXPECT_EQ(o.customer_id, customer.user_id());
   EXPECT_EQ(o.subtotal, 5400);
   EXPECT_EQ(o.total_amount, 5101);

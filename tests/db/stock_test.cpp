@@ -6,6 +6,7 @@
 
 #include "db/catalogue_fixture.hpp"
 #include "service/stock.hpp"
+#include "service/write_tx.hpp"
 
 namespace crema::test {
 namespace {
@@ -19,6 +20,12 @@ class StockTest : public CatalogueDbTest {
     return pool_->transact([&](db::Transaction& tx) {
       return service::reserve_stock(tx, needs, StockContext{order, "user-1", "test"});
     });
+  }
+  // What a use case's unit of work does with its stock effects after the commit.
+  void publish(const service::StockEffects& effects) {
+    service::AfterCommit after;
+    after.stock_changed(effects);
+    std::move(after).run(bus_);
   }
 };
 
@@ -150,8 +157,9 @@ TEST_F(StockTest, LowStockAlertsOncePerCrossing) {
   ASSERT_TRUE(r4.ok());
   EXPECT_EQ(r4.effects.low_alerts.size(), 1u);
 
-  // Published after the commit: one inventory_low event per alert, carrying the item.
-  service::publish_stock_effects(bus_, r4.effects);
+  // Published after the commit (by the unit of work): one inventory_low event per alert,
+  // carrying the item.
+  publish(r4.effects);
   auto low = events_of("inventory_low");
   ASSERT_EQ(low.size(), 1u);
   EXPECT_EQ(low[0].data.at("id").as_string(), milk);
@@ -190,7 +198,7 @@ TEST_F(StockTest, EffectsNameOnlyTheProductsWhoseMenuEntryChanged) {
   auto r = reserve({{milk, 200}});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.effects.product_ids.empty());
-  service::publish_stock_effects(bus_, r.effects);
+  publish(r.effects);
   EXPECT_TRUE(events_of("menu_updated").empty());
   auto committed = pool_->transact([&](db::Transaction& tx) {
     return service::commit_stock(tx, {{milk, 200}}, {"order-1", "", "paid"});
@@ -202,7 +210,7 @@ TEST_F(StockTest, EffectsNameOnlyTheProductsWhoseMenuEntryChanged) {
   auto crossing = reserve({{milk, 9620}}, "order-2");
   ASSERT_TRUE(crossing.ok());
   EXPECT_EQ(ids(crossing.effects), std::set<std::string>{latte});
-  service::publish_stock_effects(bus_, crossing.effects);
+  publish(crossing.effects);
   auto updated = events_of("menu_updated");
   ASSERT_EQ(updated.size(), 1u);
   EXPECT_EQ(updated[0].data.at("product_ids"), boost::json::array{boost::json::value(latte)});

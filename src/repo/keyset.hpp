@@ -1,0 +1,16 @@
+/// The keyset of a list sorted newest first (SPEC §2 pagination).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace crema::repo {
+
+/// Where a page of a keyset-paginated list starts: the sort time in milliseconds (created_at,
+/// or the list's own time column) and the id of the last row of the previous page. Every
+/// list sorted by (time, id) takes and returns this one type, from the repository through
+/// its service to the handler's cursor.
+using Keyset = std::pair<std::int64_t, std::string>;
+
+}  // namespace crema::repo
