@@ -484,6 +484,9 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
   }
   const bool ok = result.outcome == payments::Outcome::succeeded ||
                   result.outcome == payments::Outcome::pending;
+  // Given back only when it is certain no money moved: the gateway said no, or was never
+  // called. A timeout or a 5xx may have refunded: the refund stays pending.
+  const bool definite_no = result.outcome == payments::Outcome::declined || !called;
   bool given_back = false;
   const Actor system{};
   auto done = in_write_tx(pool_, orders_.bus(), [&](UnitOfWork& work) -> crema::Result<RefundRow> {
