@@ -113,7 +113,9 @@ TEST_F(StoreCopyTest, EveryRowOfEveryTableArrivesInPostgres) {
   for (const auto& row : counters) {
     db::Transaction tx(pg->write());  // rolled back
     const auto next = repo::next_order_sequence(tx, row.text(0));
-    if (first) EXPECT_EQ(next, row.int64(1) + 1) << row.text(0);
+    if (first) {
+      EXPECT_EQ(next, row.int64(1) + 1) << row.text(0);
+    }
     EXPECT_GT(next, row.int64(1)) << row.text(0);
     first = false;
   }
