@@ -60,6 +60,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# CREMA_BIN names the binary to this script; crema itself would warn about it as unknown.
+unset CREMA_BIN
 export CREMA_DATABASE_URL=sqlite://$tmp/crema.db CREMA_DATA_DIR=$tmp CREMA_MEDIA_DIR=$tmp/media
 export CREMA_APP_DIR=$app_dir
 export CREMA_PUBLIC_RATE_PER_MIN=0 CREMA_USER_RATE_PER_MIN=0 CREMA_AUTH_RATE_PER_MIN=0
