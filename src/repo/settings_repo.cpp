@@ -35,35 +35,35 @@ std::string_view settings_string(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
-// Rows written by store_settings; anything unreadable is skipped rather than failing every
-// request of the shop.
-std::vector<domain::OpeningRange> settings_hours_of(std::string_view text) {
-  std::vector<domain::OpeningRange> out;
+// Calls `each` for every object of the JSON array `text` (a column written by
+// store_settings); anything unreadable is skipped rather than failing every request of the
+// shop.
+template <class Each>
+void settings_objects_of(std::string_view text, Each&& each) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& e : v.get_array()) {
-    if (!e.is_object()) continue;
-    const auto& o = e.get_object();
+  if (ec || !v.is_array()) return;
+  for (const auto& e : v.get_array())
+    if (e.is_object()) each(e.get_object());
+}
+
+std::vector<domain::OpeningRange> settings_hours_of(std::string_view text) {
+  std::vector<domain::OpeningRange> out;
+  settings_objects_of(text, [&](const json::object& o) {
     auto day = domain::parse_weekday(settings_string(o, "day"));
     auto open = domain::parse_clock_time(settings_string(o, "open"));
     auto close = domain::parse_clock_time(settings_string(o, "close"), true);
     if (day && open && close) out.push_back({*day, *open, *close});
-  }
+  });
   return out;
 }
 
 std::vector<domain::Closure> settings_closures_of(std::string_view text) {
   std::vector<domain::Closure> out;
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& e : v.get_array()) {
-    if (!e.is_object()) continue;
-    const auto& o = e.get_object();
+  settings_objects_of(text, [&](const json::object& o) {
     out.push_back(
         {std::string(settings_string(o, "date")), std::string(settings_string(o, "reason"))});
-  }
+  });
   return out;
 }
 
