@@ -131,11 +131,9 @@ crema::Result<std::shared_ptr<const ShopSnapshot>> SettingsService::change(
     std::optional<std::int64_t> expected_version, std::string_view action,
     std::string_view online_prefix) {
   const auto now = clock_.now_ms();
-  struct Changed {
-    domain::ShopSettings settings;
-    bool written = false;
-  };
-  auto out = in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<Changed> {
+  using Snapshot = std::shared_ptr<const ShopSnapshot>;
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<Snapshot> {
+    auto& tx = work.tx();
     auto before = repo::lock_settings(tx);
     if (expected_version && *expected_version != before.version)
       return crema::Error::make(ErrorCode::version_conflict,
@@ -146,7 +144,8 @@ crema::Result<std::shared_ptr<const ShopSnapshot>> SettingsService::change(
       return crema::Error::make(ErrorCode::validation_failed, "The settings are invalid.",
                                 std::move(issues));
     const auto changed = settings_changed_fields(before, after);
-    if (changed.empty()) return Changed{std::move(before), false};  // nothing to write
+    if (changed.empty())  // nothing to write, nothing to announce
+      return Snapshot(std::make_shared<const ShopSnapshot>(std::move(before), zone_));
     after.version = before.version + 1;
     after.updated_at = now;
     repo::store_settings(tx, after, actor.user_id());
@@ -155,20 +154,20 @@ crema::Result<std::shared_ptr<const ShopSnapshot>> SettingsService::change(
         tx, actor,
         {std::string(action), "settings", "shop",
          pause_only ? pause_summary(after.online_ordering) : "Settings changed: " + changed});
-    return Changed{std::move(after), true};
+    Snapshot snapshot = std::make_shared<const ShopSnapshot>(std::move(after), zone_);
+    // After the commit: installed here first, then announced, so this instance never answers
+    // older than its own event. Other instances reload on it (events/redis_fanout); staff
+    // screens may follow it.
+    work.after_commit([this, snapshot, action = std::string(action), now] {
+      install(snapshot);
+      static_assert(kSettingsUpdated == "settings_updated");
+      bus_.publish("settings_updated", settings_json(*snapshot, options_, now), {"settings"});
+      obs::Log(obs::Level::info, "settings changed")
+          .str("action", action)
+          .num("version", snapshot->settings.version);
+    });
+    return snapshot;
   });
-  if (!out) return std::move(out).error();
-  auto snapshot = std::make_shared<const ShopSnapshot>(std::move(out->settings), zone_);
-  if (out->written) {
-    install(snapshot);
-    // Other instances reload on this (events/redis_fanout); staff screens may follow it.
-    static_assert(kSettingsUpdated == "settings_updated");
-    bus_.publish("settings_updated", settings_json(*snapshot, options_, now), {"settings"});
-    obs::Log(obs::Level::info, "settings changed")
-        .str("action", action)
-        .num("version", snapshot->settings.version);
-  }
-  return std::shared_ptr<const ShopSnapshot>(std::move(snapshot));
 }
 
 }  // namespace crema::service
