@@ -339,8 +339,8 @@ const std::vector<Setting>& table() {
         "how many orders the kitchen prepares at once, for estimated_time"},
        int_in(&Config::kitchen_parallelism, 1, 1000)},
       {{"CREMA_WS_PER_USER", "10",
-        "WebSockets one user may hold at once on one instance; one more closes the oldest "
-        "(4002)"},
+        "WebSockets one user may hold at once (on every instance together with Redis); one "
+        "more closes the oldest (4002)"},
        int_in(&Config::ws_per_user, 1, 1000000)},
       {{"CREMA_SLOT_MINUTES", "15",
         "length of a slot of scheduled orders; each takes max_orders_per_slot (settings)"},

@@ -60,7 +60,7 @@ struct Config {
   int tax_rate_bps = 0;
   int order_hold_minutes = 15;
   int kitchen_parallelism = 2;
-  int ws_per_user = 10;  ///< WebSockets one user may hold at once (per instance)
+  int ws_per_user = 10;  ///< WebSockets one user may hold at once (all instances, with Redis)
   int slot_minutes = 15;      ///< scheduled orders: length of a slot (SPEC §15.3)
   int max_schedule_days = 7;  ///< scheduled orders: how far ahead
 

@@ -1,5 +1,6 @@
 #include "app/realtime_module.hpp"
 
+#include "events/redis_client.hpp"
 #include "obs/metrics.hpp"
 
 namespace crema::app {
@@ -22,6 +23,11 @@ RealtimeModule::RealtimeModule(const std::optional<events::RedisEndpoint>& redis
       if (link_listener_) link_listener_(up);
       if (up) hub_.recheck_all();
     });
+    if (ws_per_user > 0) {
+      auto ledger = std::make_shared<events::RedisSocketLedger>(
+          std::make_shared<events::RedisClient>(*redis), redis->db);
+      socket_limit_ = std::make_unique<events::GlobalSocketLimit>(std::move(ledger), hub_, bus_);
+    }
   }
 }
 
@@ -36,6 +42,7 @@ void RealtimeModule::start() {
 }
 
 void RealtimeModule::stop() {
+  if (socket_limit_) socket_limit_->stop();  // its last evictions still go out
   if (fanout_) fanout_->stop();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// The real-time feed as the server wires it: the event bus services publish to, the
 /// WebSocket hub listening on it, and — with CREMA_REDIS_URL — the Redis fan-out that
-/// carries events between instances.
+/// carries events between instances and the ledger that counts each user's sockets on all
+/// of them (CREMA_WS_PER_USER).
 
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "events/bus.hpp"
 #include "events/hub.hpp"
 #include "events/redis_fanout.hpp"
+#include "events/socket_ledger.hpp"
 
 namespace crema::obs {
 class Metrics;
@@ -45,6 +47,7 @@ class RealtimeModule {
   events::Bus bus_;
   events::Hub hub_;
   std::unique_ptr<events::RedisFanout> fanout_;
+  std::unique_ptr<events::GlobalSocketLimit> socket_limit_;
   std::function<void(bool)> link_listener_;
 };
 

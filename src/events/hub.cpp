@@ -1,9 +1,14 @@
 #include "events/hub.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <unordered_set>
 
 #include "events/bus.hpp"
+#include "events/socket_ledger.hpp"
 
 namespace crema::events {
 
@@ -21,10 +26,22 @@ bool matches(std::string_view prefix, std::string_view channel) noexcept {
 
 }  // namespace
 
+Hub::Hub() {
+  std::random_device rd;
+  const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(r));
+  instance_ = buf;
+}
+
 void Hub::attach(Bus& bus) {
   bus.subscribe_frames([this](const Event& e, const Frame& f) {
     if (e.type == kRevocationEvent) {
       if (auto r = revocation_of(e)) revoke(*r);
+      return;
+    }
+    if (e.type == kSocketEvictedEvent) {
+      if (auto ev = socket_evicted_of(e)) evict_socket(ev->first, ev->second);
       return;
     }
     fan_out(e.topics, f);
@@ -104,19 +121,41 @@ void Hub::fan_out(const std::vector<std::string>& topics, const Frame& frame) co
   for (const auto& s : targets) s->deliver(frame);
 }
 
-void Hub::add_user_session(const std::string& user_id, const std::shared_ptr<Subscriber>& session) {
+std::string Hub::add_user_session(const std::string& user_id,
+                                  const std::shared_ptr<Subscriber>& session) {
+  std::string socket_id;
+  std::shared_ptr<const SocketReporter> reporter;
+  {
+    std::lock_guard lock(users_mutex_);
+    char count[24];
+    std::snprintf(count, sizeof count, "%012llu", static_cast<unsigned long long>(next_socket_++));
+    socket_id = instance_ + "-" + count;
+    users_[user_id].push_back(UserSession{session.get(), session, socket_id});
+    reporter = reporter_;
+  }
+  // Reported outside the lock (the reporter only queues); a close of this session comes
+  // later on its own thread, so it is reported after this.
+  const auto at_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  if (!reporter || !(*reporter)(true, user_id, socket_id, at_us)) enforce_local_limit(user_id);
+  return socket_id;
+}
+
+void Hub::enforce_local_limit(const std::string& user_id) {
   std::vector<std::shared_ptr<Subscriber>> evicted;
   {
     std::lock_guard lock(users_mutex_);
-    auto& list = users_[user_id];
-    list.emplace_back(session.get(), session);
+    auto it = users_.find(user_id);
+    if (it == users_.end()) return;
+    auto& list = it->second;
     const std::size_t max = max_per_user_.load();
     // Sessions remove themselves when they end; one that is gone without doing so must not
     // cost a live one its place.
     if (max > 0 && list.size() > max)
-      std::erase_if(list, [](const auto& e) { return e.second.expired(); });
+      std::erase_if(list, [](const auto& e) { return e.session.expired(); });
     while (max > 0 && list.size() > max) {
-      if (auto oldest = list.front().second.lock()) evicted.push_back(std::move(oldest));
+      if (auto oldest = list.front().session.lock()) evicted.push_back(std::move(oldest));
       list.erase(list.begin());
     }
   }
@@ -124,12 +163,44 @@ void Hub::add_user_session(const std::string& user_id, const std::shared_ptr<Sub
   for (const auto& s : evicted) s->evict();
 }
 
+void Hub::evict_socket(const std::string& user_id, std::string_view socket_id) {
+  std::shared_ptr<Subscriber> evicted;
+  {
+    std::lock_guard lock(users_mutex_);
+    auto it = users_.find(user_id);
+    if (it == users_.end()) return;
+    auto& list = it->second;
+    auto e = std::find_if(list.begin(), list.end(),
+                          [socket_id](const auto& s) { return s.socket_id == socket_id; });
+    if (e == list.end()) return;
+    evicted = e->session.lock();
+    list.erase(e);
+    if (list.empty()) users_.erase(it);
+  }
+  if (evicted) evicted->evict();
+}
+
 void Hub::remove_user_session(const std::string& user_id, const Subscriber* session) {
+  std::string socket_id;
+  std::shared_ptr<const SocketReporter> reporter;
+  {
+    std::lock_guard lock(users_mutex_);
+    auto it = users_.find(user_id);
+    if (it == users_.end()) return;
+    auto e = std::find_if(it->second.begin(), it->second.end(),
+                          [session](const auto& s) { return s.key == session; });
+    if (e == it->second.end()) return;  // evicted: already forgotten, here and in the ledger
+    socket_id = std::move(e->socket_id);
+    it->second.erase(e);
+    if (it->second.empty()) users_.erase(it);
+    reporter = reporter_;
+  }
+  if (reporter) (*reporter)(false, user_id, socket_id, 0);
+}
+
+void Hub::set_socket_reporter(std::shared_ptr<const SocketReporter> reporter) {
   std::lock_guard lock(users_mutex_);
-  auto it = users_.find(user_id);
-  if (it == users_.end()) return;
-  std::erase_if(it->second, [session](const auto& e) { return e.first == session; });
-  if (it->second.empty()) users_.erase(it);
+  reporter_ = std::move(reporter);
 }
 
 void Hub::revoke(const Revocation& r) const {
@@ -138,8 +209,8 @@ void Hub::revoke(const Revocation& r) const {
     std::lock_guard lock(users_mutex_);
     auto it = users_.find(r.user_id);
     if (it == users_.end()) return;
-    for (const auto& [key, weak] : it->second)
-      if (auto s = weak.lock()) targets.push_back(std::move(s));
+    for (const auto& e : it->second)
+      if (auto s = e.session.lock()) targets.push_back(std::move(s));
   }
   for (const auto& s : targets) s->revoke(r);
 }
@@ -149,8 +220,8 @@ void Hub::recheck_all() const {
   {
     std::lock_guard lock(users_mutex_);
     for (const auto& [user, list] : users_)
-      for (const auto& [key, weak] : list)
-        if (auto s = weak.lock()) targets.push_back(std::move(s));
+      for (const auto& e : list)
+        if (auto s = e.session.lock()) targets.push_back(std::move(s));
   }
   for (const auto& s : targets) s->recheck();
 }
@@ -160,7 +231,7 @@ std::size_t Hub::user_sessions(std::string_view user_id) const {
   auto it = users_.find(std::string(user_id));
   if (it == users_.end()) return 0;
   std::size_t n = 0;
-  for (const auto& [key, weak] : it->second) n += weak.expired() ? 0 : 1;
+  for (const auto& e : it->second) n += e.session.expired() ? 0 : 1;
   return n;
 }
 

@@ -14,9 +14,10 @@
 ///   * any other channel: staff, managers and admins yes, customers and drivers no.
 ///
 /// The hub also knows each user's sessions, in the order they opened (SPEC §15.4): a user
-/// holds at most max_per_user() of them on this instance (one more evicts the oldest), and a
-/// revocation (events/revocation.hpp) — published on the bus, so from any instance — reaches
-/// every session of its user here.
+/// holds at most max_per_user() of them (one more evicts the oldest) — counted on this
+/// instance, or on all of them when a socket reporter (events/socket_ledger.hpp) is
+/// installed — and a revocation (events/revocation.hpp) — published on the bus, so from any
+/// instance — reaches every session of its user here.
 
 #include <atomic>
 #include <cstdint>
@@ -72,7 +73,7 @@ class Hub {
   /// The longest channel name accepted.
   static constexpr std::size_t kMaxChannelLength = 128;
 
-  Hub() = default;
+  Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -111,11 +112,30 @@ class Hub {
   /// The most sessions one user may hold at once (CREMA_WS_PER_USER); 0: no limit.
   void set_max_per_user(std::size_t n) noexcept { max_per_user_.store(n); }
   std::size_t max_per_user() const noexcept { return max_per_user_.load(); }
-  /// Registers a new session of `user_id` (weakly). When the user then holds more than
-  /// max_per_user() live sessions, the oldest are evicted (Subscriber::evict) and forgotten.
-  void add_user_session(const std::string& user_id, const std::shared_ptr<Subscriber>& session);
+  /// Registers a new session of `user_id` (weakly) and answers its socket id (unique across
+  /// instances). With a socket reporter installed the report decides which of the user's
+  /// sessions go; without one (or when it cannot take the report), when the user then holds
+  /// more than max_per_user() live sessions here, the oldest are evicted
+  /// (Subscriber::evict) and forgotten.
+  std::string add_user_session(const std::string& user_id,
+                               const std::shared_ptr<Subscriber>& session);
   /// Forgets a session of `user_id` (no-op when it is not there, e.g. evicted).
   void remove_user_session(const std::string& user_id, const Subscriber* session);
+
+  /// Told of every session opened (`opened` true) and closed
+  /// by add/remove_user_session (with its open time in epoch microseconds), on their thread: it
+  /// must never block. Answers false when it cannot take the report (the hub then limits the user's
+  /// sessions on this instance).
+  using SocketReporter = std::function<bool(bool opened, const std::string& user_id,
+                                            const std::string& socket_id, std::int64_t at_us)>;
+  /// Installs (or with nullptr removes) the reporter of a cross-instance limit.
+  void set_socket_reporter(std::shared_ptr<const SocketReporter> reporter);
+  /// Evicts the session `socket_id` of `user_id` when it is on this instance (a cross-instance
+  /// limit decided so; no-op otherwise).
+  void evict_socket(const std::string& user_id, std::string_view socket_id);
+  /// Applies max_per_user() to the user's sessions on this instance alone (what the hub does
+  /// without a reporter; a reporter that could not reach its ledger falls back on it).
+  void enforce_local_limit(const std::string& user_id);
   /// Hands `r` to every live session of its user on this instance (each decides whether it
   /// is concerned). Publish revocation_event(r) on the bus to reach every instance.
   void revoke(const Revocation& r) const;
@@ -145,10 +165,20 @@ class Hub {
   std::vector<Rule> rules_;
   std::atomic<std::int64_t> connections_{0};
   /// Each user's sessions, oldest first (a handful each: CREMA_WS_PER_USER).
-  using UserSessions = std::vector<std::pair<const Subscriber*, std::weak_ptr<Subscriber>>>;
-  mutable std::mutex users_mutex_;  ///< guards users_; never held with mutex_
+  struct UserSession {
+    const Subscriber* key;
+    std::weak_ptr<Subscriber> session;
+    std::string socket_id;
+  };
+  using UserSessions = std::vector<UserSession>;
+  mutable std::mutex users_mutex_;  ///< guards users_, next_socket_, reporter_; never with mutex_
   std::unordered_map<std::string, UserSessions> users_;
   std::atomic<std::size_t> max_per_user_{0};
+  /// Socket ids: this hub's random prefix and a zero-padded count, so that the ids of one
+  /// instance sort in the order their sockets opened.
+  std::string instance_;
+  std::uint64_t next_socket_ = 0;
+  std::shared_ptr<const SocketReporter> reporter_;
 };
 
 }  // namespace crema::events

@@ -9,6 +9,7 @@
 
 #include "auth/redis_stores.hpp"
 #include "db/types.hpp"
+#include "events/socket_ledger.hpp"
 #include "support/redis_process.hpp"
 #include "support/test_db.hpp"
 #include "util/time.hpp"
@@ -118,6 +119,50 @@ TEST_F(RedisStores, DenylistIsSharedAndExpires) {
   // No plain token id, email or IP ends up in Redis: keys are hashes.
   EXPECT_EQ(auth::redis_key("deny", "abc").rfind("crema:deny:", 0), 0u);
   EXPECT_EQ(auth::redis_key("deny", "abc").find("abc"), std::string::npos);
+}
+
+// The per-user socket ledger (CREMA_WS_PER_USER across instances): two instances add their
+// sockets to one set; each open answers the oldest beyond the limit, once.
+TEST_F(RedisStores, SocketLedgerKeepsTheNewestOfEveryInstance) {
+  events::RedisSocketLedger one(a_, 0), two(b_, 0);
+  const std::string user = prefix_ + "user";
+  using List = std::vector<std::string>;
+  EXPECT_EQ(one.opened(user, "a-1", 1000, 2), List{});
+  EXPECT_EQ(two.opened(user, "b-1", 1001, 2), List{});
+  EXPECT_EQ(one.opened(user, "a-2", 1002, 2), List{"a-1"}) << "the oldest, wherever it is";
+  two.closed(user, "b-1");
+  EXPECT_EQ(one.opened(user, "a-3", 1003, 2), List{}) << "a close frees a place";
+  EXPECT_EQ(two.opened(user, "b-2", 1004, 3), List{});
+  EXPECT_EQ(two.opened(user, "b-3", 1005, 2), (List{"a-2", "a-3"})) << "oldest first";
+  EXPECT_EQ(one.opened(prefix_ + "other", "a-4", 1006, 2), List{}) << "per user";
+  two.closed(user, "gone");  // not there: fine
+  const auto members = a_->command({"ZRANGE", "crema:0:ws:" + user, "0", "-1"});
+  ASSERT_EQ(members.elements.size(), 2u);
+  EXPECT_EQ(members.elements[0].str, "b-2");
+  EXPECT_EQ(members.elements[1].str, "b-3");
+  const auto ttl = a_->command({"PTTL", "crema:0:ws:" + user});
+  EXPECT_GT(ttl.integer, 0) << "the set of a user who left expires";
+}
+
+// Twenty sockets of one user opened at once on twenty instances with a limit of five: the
+// add and the trim are one step, so exactly fifteen are taken out and five stay.
+TEST_F(RedisStores, SocketLedgerNeverKeepsMoreThanTheLimitUnderConcurrentOpens) {
+  const std::string user = prefix_ + "crowd";
+  auto endpoint = events::RedisEndpoint::parse(std::getenv("CREMA_TEST_REDIS_URL"));
+  std::atomic<int> evicted{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      events::RedisSocketLedger ledger(std::make_shared<events::RedisClient>(*endpoint), 0);
+      while (!go.load()) std::this_thread::yield();
+      evicted += static_cast<int>(
+          ledger.opened(user, "s-" + std::to_string(100 + i), util::now_ms(), 5).size());
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(evicted.load(), 15);
+  EXPECT_EQ(a_->command({"ZCARD", "crema:0:ws:" + user}).integer, 5);
 }
 
 TEST_F(RedisStores, AnUnreachableRedisFailsFastAsUnavailable) {

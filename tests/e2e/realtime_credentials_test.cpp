@@ -3,8 +3,8 @@
 // fixed 15 minutes), logout, password change, deactivation, erasure and role change each
 // close the sockets concerned with 4001 within one second, and the tokens answer 401 over
 // HTTP too; `reauth` renews a socket without a gap; per-client message limits (1008); the
-// per-user cap (4002 for the oldest); and a revocation made on one instance closing a socket
-// on another through Redis.
+// per-user cap (4002 for the oldest), on one instance and across two; and a revocation made
+// on one instance closing a socket on another through Redis.
 
 #include <chrono>
 #include <thread>
@@ -382,6 +382,54 @@ TEST(RealtimeCredentialsInstances, ARevocationOnAClosesTheSocketsOnB) {
   t0 = Clock::now();  // answered: the change is committed
   EXPECT_EQ(closed_within_a_second(*w_on_a, t0), 4001) << "role change on B, socket on A";
   EXPECT_EQ(client_a->get("/api/v1/auth/me", w.bearer()).status, 401);
+}
+
+// CREMA_WS_PER_USER counts the sockets of every instance (SPEC §15.4 "a user has at most"):
+// with a cap of two, a user's third socket closes the oldest with 4002 on whichever
+// instance holds it, within a second.
+TEST(RealtimeCredentialsInstances, TheCapCountsTheSocketsOfEveryInstance) {
+  CREMA_E2E_REQUIRE_STORE();
+  CREMA_REQUIRE_REDIS();
+  RedisProcess redis;
+  auto db = fresh_database();
+  auto options = identity_server({{"CREMA_REDIS_URL", redis.url()},
+                                  {"CREMA_AUTH_RATE_PER_MIN", "0"},
+                                  {"CREMA_WS_PER_USER", "2"}});
+  options.database_url = db->url();
+  ServerProcess a(options);
+  ServerProcess b(options);
+  auto subscribed = [](const json::object& l) { return l.at("msg") == "redis events subscribed"; };
+  for (auto* s : {&a, &b}) ASSERT_TRUE(s->wait_for_log(subscribed, 10s)) << s->stdout_text();
+  AuthHelper accounts(a);
+  const Account u = accounts.create("customer");
+  const Account other = accounts.create("customer");
+
+  auto first = open_ws(a, u.token);
+  auto second = open_ws(b, u.token);
+  auto bystander = open_ws(b, other.token);
+  EXPECT_TRUE(first->quiet_for(300ms)) << "one socket on each instance: within two";
+  EXPECT_FALSE(first->closed());
+
+  auto third = open_ws(a, u.token);  // open_ws returns once hello has been read
+  auto t0 = Clock::now();
+  EXPECT_EQ(closed_within_a_second(*first, t0), 4002) << "the oldest, on A";
+  EXPECT_FALSE(second->closed());
+
+  auto fourth = open_ws(a, u.token);
+  t0 = Clock::now();
+  EXPECT_EQ(closed_within_a_second(*second, t0), 4002) << "the next oldest, on B, from A";
+  for (auto* c : {third.get(), fourth.get(), bystander.get()}) {
+    EXPECT_TRUE(c->quiet_for(200ms));
+    EXPECT_FALSE(c->closed());
+  }
+
+  // A socket that closes frees its place on every instance.
+  third.reset();
+  EXPECT_TRUE(fourth->quiet_for(300ms));
+  auto fifth = open_ws(b, u.token);
+  EXPECT_TRUE(fourth->quiet_for(500ms)) << "two open: nobody goes";
+  EXPECT_FALSE(fourth->closed());
+  EXPECT_FALSE(fifth->closed());
 }
 
 // The Redis fan-out delivers at most once while linked: a revocation published while B's

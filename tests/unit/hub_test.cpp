@@ -1,5 +1,9 @@
 // The hub without sockets: default channels per role, who may subscribe where, fan-out to
 // each listener once, weak references.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -8,6 +12,7 @@
 #include "events/bus.hpp"
 #include "events/hub.hpp"
 #include "events/redis_fanout.hpp"
+#include "events/socket_ledger.hpp"
 
 namespace crema::events {
 namespace {
@@ -305,6 +310,170 @@ TEST(Hub, WithoutALimitNobodyIsEvicted) {
   }
   for (const auto& r : s) EXPECT_EQ(r->evictions, 0);
   EXPECT_EQ(hub.user_sessions("u"), 50u);
+}
+
+// ---- the cap across instances (events/socket_ledger.hpp) ----------------------------------
+
+struct HubReport {
+  bool opened;
+  std::string user, socket;
+};
+
+TEST(Hub, AReporterDecidesInsteadOfTheLocalLimit) {
+  Hub hub;
+  hub.set_max_per_user(1);
+  std::vector<HubReport> reports;
+  bool accept = true;
+  hub.set_socket_reporter(std::make_shared<const Hub::SocketReporter>(
+      [&](bool opened, const std::string& u, const std::string& id, std::int64_t at_us) {
+        EXPECT_EQ(at_us > 0, opened);
+        reports.push_back(HubReport{opened, u, id});
+        return accept;
+      }));
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  const std::string id_a = hub.add_user_session("u", a);
+  const std::string id_b = hub.add_user_session("u", b);
+  EXPECT_EQ(a->evictions, 0) << "the ledger decides, not this instance's count";
+  EXPECT_EQ(hub.user_sessions("u"), 2u);
+  EXPECT_LT(id_a, id_b) << "one instance's ids sort in opening order";
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_TRUE(reports[0].opened);
+  EXPECT_EQ(reports[0].user, "u");
+  EXPECT_EQ(reports[0].socket, id_a);
+  EXPECT_EQ(reports[1].socket, id_b);
+
+  hub.evict_socket("v", id_a);  // another user's: nothing
+  EXPECT_EQ(a->evictions, 0);
+  hub.evict_socket("u", id_a);
+  EXPECT_EQ(a->evictions, 1);
+  EXPECT_EQ(b->evictions, 0);
+  EXPECT_EQ(hub.user_sessions("u"), 1u);
+  hub.evict_socket("u", id_a);  // once
+  EXPECT_EQ(a->evictions, 1);
+
+  // The evicted session's own end reports nothing (the ledger already forgot it); the other's
+  // does.
+  hub.remove_user_session("u", a.get());
+  EXPECT_EQ(reports.size(), 2u);
+  hub.remove_user_session("u", b.get());
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_FALSE(reports[2].opened);
+  EXPECT_EQ(reports[2].socket, id_b);
+
+  // A reporter that cannot take the report: this instance's own limit applies.
+  accept = false;
+  auto c = std::make_shared<Recorder>();
+  auto d = std::make_shared<Recorder>();
+  hub.add_user_session("u", c);
+  hub.add_user_session("u", d);
+  EXPECT_EQ(c->evictions, 1);
+  EXPECT_EQ(d->evictions, 0);
+}
+
+TEST(Hub, ASocketEvictedEventClosesTheSocketOnTheInstanceHoldingIt) {
+  Bus bus;
+  Hub here, there;  // two instances, linked as the Redis fan-out links them
+  here.attach(bus);
+  there.attach(bus);
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  const std::string id_a = here.add_user_session("u", a);
+  const std::string id_b = there.add_user_session("u", b);
+  EXPECT_NE(id_a.substr(0, 16), id_b.substr(0, 16)) << "each instance has its own prefix";
+  bus.publish(socket_evicted_event("u", id_b));
+  EXPECT_EQ(a->evictions, 0);
+  EXPECT_EQ(b->evictions, 1);
+  EXPECT_TRUE(b->frames.empty()) << "no client ever sees the event";
+  EXPECT_EQ(there.user_sessions("u"), 0u);
+
+  auto back = socket_evicted_of(socket_evicted_event("u", "x-1"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->first, "u");
+  EXPECT_EQ(back->second, "x-1");
+  EXPECT_FALSE(socket_evicted_of(Event{
+      std::string(kSocketEvictedEvent), boost::json::object{{"user_id", "u"}}, {}, 0, false}));
+  EXPECT_FALSE(socket_evicted_of(Event{"order_created", boost::json::object{}, {}, 0, false}));
+}
+
+/// The Redis ledger's rule in memory (the db tests run the real one).
+struct LedgerInMemory : SocketLedger {
+  std::mutex m;
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> sets;
+  bool down = false;
+  std::vector<std::string> opened(const std::string& user, const std::string& id,
+                                  std::int64_t at_us, std::size_t max) override {
+    std::lock_guard lock(m);
+    if (down) throw std::runtime_error("redis: unreachable");
+    auto& set = sets[user];
+    set.emplace_back(at_us, id);
+    std::sort(set.begin(), set.end());
+    std::vector<std::string> out;
+    while (set.size() > max) {
+      out.push_back(set.front().second);
+      set.erase(set.begin());
+    }
+    return out;
+  }
+  void closed(const std::string& user, const std::string& id) override {
+    std::lock_guard lock(m);
+    if (down) throw std::runtime_error("redis: unreachable");
+    std::erase_if(sets[user], [&](const auto& e) { return e.second == id; });
+  }
+  std::size_t size(const std::string& user) {
+    std::lock_guard lock(m);
+    return sets[user].size();
+  }
+};
+
+bool hub_eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 400 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return done();
+}
+
+TEST(Hub, TheGlobalLimitCountsTheSocketsOfEveryInstance) {
+  Bus bus;
+  auto ledger = std::make_shared<LedgerInMemory>();
+  Hub one, two;
+  for (Hub* h : {&one, &two}) {
+    h->attach(bus);
+    h->set_max_per_user(2);
+  }
+  GlobalSocketLimit limit_one(ledger, one, bus), limit_two(ledger, two, bus);
+  auto s1 = std::make_shared<Recorder>();
+  auto s2 = std::make_shared<Recorder>();
+  auto s3 = std::make_shared<Recorder>();
+  one.add_user_session("u", s1);
+  ASSERT_TRUE(hub_eventually([&] { return ledger->size("u") == 1; }));  // opening order
+  two.add_user_session("u", s2);
+  ASSERT_TRUE(hub_eventually([&] { return ledger->size("u") == 2; }));
+  EXPECT_EQ(s1->evictions + s2->evictions, 0) << "two instances, one socket each: within 2";
+  one.add_user_session("u", s3);
+  EXPECT_TRUE(hub_eventually([&] { return s1->evictions == 1; })) << "the oldest, on instance one";
+  EXPECT_EQ(s2->evictions, 0);
+  EXPECT_EQ(s3->evictions, 0);
+  EXPECT_EQ(one.user_sessions("u"), 1u);
+
+  // A close frees its place in the ledger.
+  two.remove_user_session("u", s2.get());
+  ASSERT_TRUE(hub_eventually([&] { return ledger->size("u") == 1; }));
+  auto s4 = std::make_shared<Recorder>();
+  two.add_user_session("u", s4);
+  ASSERT_TRUE(hub_eventually([&] { return ledger->size("u") == 2; }));
+  EXPECT_EQ(s3->evictions, 0);
+
+  // The ledger unreachable: each instance still holds the user to the limit itself.
+  ledger->down = true;
+  auto s5 = std::make_shared<Recorder>();
+  auto s6 = std::make_shared<Recorder>();
+  one.add_user_session("u", s5);
+  EXPECT_TRUE(hub_eventually([&] { return one.user_sessions("u") == 2; }));
+  one.add_user_session("u", s6);
+  EXPECT_TRUE(hub_eventually([&] { return s3->evictions == 1; })) << "instance one's oldest";
+  EXPECT_EQ(s4->evictions, 0) << "instance two is not asked";
+  limit_one.stop();
+  limit_two.stop();
 }
 
 }  // namespace
