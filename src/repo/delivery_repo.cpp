@@ -126,10 +126,9 @@ std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view 
 }
 
 std::optional<DeliveryRow> lock_delivery(db::Transaction& tx, std::string_view id) {
-  const std::string sql = "SELECT " + std::string(kDeliveryColumns) +
-                          " FROM deliveries WHERE id = $1" +
-                          (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : "");
-  auto res = tx.exec(sql, {id});
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
   if (res.empty()) return std::nullopt;
   return delivery_of(res.front());
 }

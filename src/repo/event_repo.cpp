@@ -61,9 +61,9 @@ std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {
 }
 
 std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id) {
-  auto res = tx.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1" +
-                         (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : ""),
-                     {id});
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kEventColumns) + " FROM event_requests");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
   if (res.empty()) return std::nullopt;
   return event_of(res.front());
 }
