@@ -37,6 +37,20 @@ class KeysetCursors : public ::testing::Test {
     client_ = client_for(*shared_->server);
     if (!helper_) helper_ = std::make_unique<AuthHelper>(*shared_->server);
   }
+  // Three keys named prefix0..2 (each also an audit row); false when one was refused.
+  bool three_api_keys(const std::string& prefix) {
+    for (int i = 0; i < 3; ++i) {
+      auto made =
+          post_json(*client_, "/api/v1/api-keys",
+                    {{"name", prefix + std::to_string(i)}, {"scopes", json::array{"menu:read"}}},
+                    helper_->admin().bearer());
+      if (made.status != 201) {
+        ADD_FAILURE() << made.describe();
+        return false;
+      }
+    }
+    return true;
+  }
   HttpResponse get(const std::string& path) {
     return client_->get(path, helper_->admin().bearer());
   }
@@ -95,12 +109,7 @@ TEST_F(KeysetCursors, EveryListRefusesABadCursorTheSameWay) {
 
 TEST_F(KeysetCursors, AHandMadeTimeAndIdCursorPagesEveryList) {
   // Something on the lists that are easy to fill as an admin: users, keys, the audit log.
-  for (int i = 0; i < 3; ++i)
-    ASSERT_EQ(post_json(*client_, "/api/v1/api-keys",
-                        {{"name", "k" + std::to_string(i)}, {"scopes", json::array{"menu:read"}}},
-                        helper_->admin().bearer())
-                  .status,
-              201);
+  ASSERT_TRUE(three_api_keys("k"));
   helper_->account("customer");
   const std::string future = keyset_cursor_of("[" + std::to_string(kKeysetFuture) + ",\"\"]");
   const std::string past = keyset_cursor_of("[0,\"\"]");
@@ -121,12 +130,7 @@ TEST_F(KeysetCursors, AHandMadeTimeAndIdCursorPagesEveryList) {
 }
 
 TEST_F(KeysetCursors, PagesOfOneWalkEachListOnceNewestFirst) {
-  for (int i = 0; i < 3; ++i)
-    ASSERT_EQ(post_json(*client_, "/api/v1/api-keys",
-                        {{"name", "w" + std::to_string(i)}, {"scopes", json::array{"menu:read"}}},
-                        helper_->admin().bearer())
-                  .status,
-              201);
+  ASSERT_TRUE(three_api_keys("w"));
   for (std::string_view role : {"customer", "staff", "driver"}) helper_->account(role);
   for (std::string list : {"/api/v1/api-keys", "/api/v1/users", "/api/v1/admin/audit-log"}) {
     SCOPED_TRACE(list);
