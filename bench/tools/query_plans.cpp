@@ -196,18 +196,18 @@ int main(int argc, char** argv) {
     }
     std::sort(ms.begin(), ms.end());
     std::string params;
-    for (std::size_t i = 0; i < q.params.size(); ++i)
-      params += (i ? ", $" : "$") + std::to_string(i + 1) + " = " + param_text(q.params[i]);
+    for (std::size_t i = 0; i < q.params().size(); ++i)
+      params += (i ? ", $" : "$") + std::to_string(i + 1) + " = " + param_text(q.params()[i]);
     std::printf("#### %s\n\n%zu rows in %.2f ms (median of 7). Parameters: %s\n\n```text\n",
                 s.title, rows, ms[ms.size() / 2], params.c_str());
     pool->read_transact([&](db::Transaction& tx) {
       if (pg) {
         tx.exec("SET LOCAL jit = off");
-        for (auto row :
-             tx.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + q.sql, q.params))
+        for (auto row : tx.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + q.sql(),
+                                q.params()))
           std::printf("%s\n", row.text(0).c_str());
       } else {
-        for (auto row : tx.exec("EXPLAIN QUERY PLAN " + q.sql, q.params))
+        for (auto row : tx.exec("EXPLAIN QUERY PLAN " + q.sql(), q.params()))
           std::printf("%s\n", row.text(3).c_str());
       }
     });

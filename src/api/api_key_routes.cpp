@@ -133,28 +133,11 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
        .handler =
            [api](Request& req) {
              Query q(req);
-             PageRequest page = page_request(q);
-             std::optional<repo::Keyset> before;
-             if (!page.after.empty()) {
-               const auto& a = page.after;
-               if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
-                 before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
-               else q.issue("cursor", "is not a cursor this API returned");
-             }
+             auto page = keyset_page(q);
              if (!q.ok()) return Response::from(q.error());
-             auto out = api->api_keys->list(actor_of(req), before, page.limit);
+             auto out = api->api_keys->list(actor_of(req), page.after, page.limit);
              if (!out) return Response::from(std::move(out).error());
-             json::array items;
-             std::optional<json::array> next;
-             auto& rows = out->items;
-             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
-                  ++i)
-               items.push_back(api_key_json(rows[i]));
-             if (rows.size() > static_cast<std::size_t>(page.limit)) {
-               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
-               next = json::array{last.created_at, last.id};
-             }
-             return Response::json(200, page_body(std::move(items), std::move(next)));
+             return Response::json(200, keyset_page_body(std::move(*out), api_key_json));
            },
        .access = auth::Access::admin(),
        .doc = {

@@ -72,47 +72,27 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
              f.action = q.text("action", 100);
              f.from_ms = audit_bound(req, q, "from", false, api->timezone);
              f.to_ms = audit_bound(req, q, "to", true, api->timezone);
-             int limit = kDefaultPageSize;
-             json::array after;
-             if (csv) {
-               limit = static_cast<int>(q.integer("limit", 1, kMaxCsvRows).value_or(kMaxCsvRows));
-               if (auto c = q.text("cursor", 2048)) {
-                 if (auto key = decode_cursor(*c)) after = std::move(*key);
-                 else q.issue("cursor", "is not a cursor this API returned");
-               }
-             } else {
-               PageRequest page = page_request(q);
-               limit = page.limit;
-               after = std::move(page.after);
-             }
-             if (!after.empty()) {
-               if (after.size() == 2 && after[0].is_int64() && after[1].is_string())
-                 f.before.emplace(after[0].get_int64(), std::string(after[1].get_string()));
-               else q.issue("cursor", "is not a cursor this API returned");
-             }
+             auto page = csv ? keyset_page(q, kMaxCsvRows, kMaxCsvRows) : keyset_page(q);
+             f.limit = page.limit;
+             f.before = std::move(page.after);
              if (!q.ok()) return Response::from(q.error());
-             f.limit = limit;
-             auto rows = service::list_audit(*api->pool, f);
-             std::optional<json::array> next;
-             if (rows.size() > static_cast<std::size_t>(limit)) {
-               rows.resize(static_cast<std::size_t>(limit));
-               next = json::array{rows.back().at, rows.back().id};
-             }
+             auto result = service::audit_page(*api->pool, f);
              if (csv) {
                util::CsvWriter out;
                out.row({"id", "at", "actor_id", "actor_role", "action", "target_type", "target_id",
                         "summary", "ip", "request_id"});
-               for (const auto& r : rows)
+               for (const auto& r : result.items)
                  out.row({r.id, util::format_rfc3339(r.at), r.actor_id, r.actor_role, r.action,
                           r.target_type, r.target_id, r.summary, r.ip, r.request_id});
                Response res(200, out.take(), "text/csv; charset=utf-8");
                res.header("Content-Disposition", "attachment; filename=\"audit-log.csv\"");
-               if (next) res.header("X-Next-Cursor", encode_cursor(*next));
+               if (result.next)
+                 res.header("X-Next-Cursor", encode_cursor(keyset_key(*result.next)));
                return res;
              }
-             json::array items;
-             for (const auto& r : rows) items.push_back(r.to_json());
-             return Response::json(200, page_body(std::move(items), std::move(next)));
+             return Response::json(
+                 200, keyset_page_body(std::move(result),
+                                       [](const service::AuditRow& r) { return r.to_json(); }));
            },
        .access = auth::Access::admin(),
        .doc = {.summary = "Every admin and manager mutation, newest first (JSON pages or CSV)",

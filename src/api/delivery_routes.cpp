@@ -28,25 +28,6 @@ Response not_found(std::string_view what, const Request& req) {
                         "No " + std::string(what) + " " + std::string(req.param("id")) + ".");
 }
 
-std::optional<repo::Keyset> read_page(Query& query, int& limit) {
-  auto page = page_request(query);
-  limit = page.limit;
-  if (page.after.empty()) return std::nullopt;
-  if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string())
-    return std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-  query.issue("cursor", "is not a cursor of this list");
-  return std::nullopt;
-}
-
-template <class Row, class ToJson>
-Response page_response(const service::Page<Row, repo::Keyset>& page, ToJson to_json) {
-  json::array items;
-  for (const auto& r : page.items) items.push_back(to_json(r));
-  std::optional<json::array> next;
-  if (page.next) next = json::array{json::value(page.next->first), json::value(page.next->second)};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
-}
-
 std::optional<std::string> uuid_query(Query& q, std::string_view name) {
   auto v = q.text(name, 36);
   if (!v) return std::nullopt;
@@ -81,10 +62,11 @@ Response create_driver(Request& req, FulfilContext& ctx) {
 Response list_drivers(Request& req, FulfilContext& ctx) {
   Query query(req);
   auto active = query.boolean("is_active");
-  int limit = 0;
-  auto before = read_page(query, limit);
+  auto page = keyset_page(query);
   if (!query.ok()) return Response::from(query.error());
-  return page_response(ctx.deliveries->list_drivers(active, before, limit), service::driver_json);
+  return Response::json(
+      200, keyset_page_body(ctx.deliveries->list_drivers(active, page.after, page.limit),
+                            service::driver_json));
 }
 
 Response get_driver(Request& req, FulfilContext& ctx) {
@@ -115,9 +97,12 @@ Response list_deliveries(Request& req, FulfilContext& ctx) {
   f.status = query.one_of("status", {"assigned", "picked_up", "delivered", "failed"});
   f.driver_id = uuid_query(query, "driver_id");
   f.order_id = uuid_query(query, "order_id");
-  f.before = read_page(query, f.limit);
+  auto page = keyset_page(query);
+  f.limit = page.limit;
+  f.before = std::move(page.after);
   if (!query.ok()) return Response::from(query.error());
-  return page_response(ctx.deliveries->list(actor_of(req), std::move(f)), service::delivery_json);
+  return Response::json(200, keyset_page_body(ctx.deliveries->list(actor_of(req), std::move(f)),
+                                              service::delivery_json));
 }
 
 Response get_delivery(Request& req, FulfilContext& ctx) {

@@ -95,24 +95,15 @@ Response list_events(Request& req, FulfilContext& ctx) {
   repo::EventFilter f;
   f.status = query.one_of(
       "status", {"requested", "quoted", "confirmed", "declined", "completed", "cancelled"});
-  auto page = page_request(query);
+  auto page = keyset_page(query);
   f.limit = page.limit;
-  if (!page.after.empty()) {
-    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
-      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-    } else {
-      query.issue("cursor", "is not a cursor of this list");
-    }
-  }
+  f.before = std::move(page.after);
   if (!query.ok()) return Response::from(query.error());
-  auto result = ctx.events->list(actor_of(req), std::move(f));
-  json::array items;
-  for (const auto& e : result.items)
-    items.push_back(service::event_json(e, ctx.events->currency()));
-  std::optional<json::array> next;
-  if (result.next)
-    next = json::array{json::value(result.next->first), json::value(result.next->second)};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+  const auto& currency = ctx.events->currency();
+  return Response::json(200, keyset_page_body(ctx.events->list(actor_of(req), std::move(f)),
+                                              [&](const repo::EventRow& e) {
+                                                return service::event_json(e, currency);
+                                              }));
 }
 
 Response get_event(Request& req, FulfilContext& ctx) {

@@ -47,7 +47,7 @@ Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
       q.after = std::make_pair(std::string(page.after[0].get_string()),
                                std::string(page.after[1].get_string()));
     } else {
-      query.issue("cursor", "is not a cursor of this list");
+      reject_cursor(query);
     }
   }
   if (!query.ok()) return Response::from(query.error());
@@ -165,24 +165,13 @@ Response item_logs(Request& req, InventoryContext& ctx) {
   auto id = path_uuid(req);
   if (!id) return no_such_item(req);
   Query query(req);
-  auto page = page_request(query);
-  std::optional<repo::Keyset> before;
-  if (!page.after.empty()) {
-    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
-      before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-    } else {
-      query.issue("cursor", "is not a cursor of this list");
-    }
-  }
+  auto page = keyset_page(query);
   if (!query.ok()) return Response::from(query.error());
-  auto logs = ctx.inventory.logs(*id, before, page.limit);
+  auto logs = ctx.inventory.logs(*id, std::move(page.after), page.limit);
   if (!logs) return Response::from(std::move(logs).error());
-  json::array items;
-  for (const auto& l : logs->items) items.push_back(domain::to_json(l));
-  std::optional<json::array> next;
-  if (logs->next)
-    next = json::array{json::value(logs->next->first), json::value(logs->next->second)};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+  return Response::json(200, keyset_page_body(std::move(*logs), [](const domain::InventoryLog& l) {
+                          return domain::to_json(l);
+                        }));
 }
 
 void add_inventory_schemas(OpenApi& openapi) {

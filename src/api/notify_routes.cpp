@@ -130,16 +130,6 @@ constexpr std::string_view kDeliverySchema = R"json({
   }
 })json";
 
-// The keyset (created_at, id) of a cursor; an issue on `q` when it is not one of ours.
-std::optional<repo::Keyset> keyset(const PageRequest& page, Query& q) {
-  if (page.after.empty()) return std::nullopt;
-  const auto& a = page.after;
-  if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
-    return std::make_pair(a[0].get_int64(), std::string(a[1].get_string()));
-  q.issue("cursor", "is not a cursor this API returned");
-  return std::nullopt;
-}
-
 bool valid_webhook_url(const std::string& url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return false;
@@ -226,21 +216,14 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
              f.type = q.one_of(
                  "type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
                           "event_request_received", "daily_summary", "promotion"});
-             PageRequest page = page_request(q);
-             f.before = keyset(page, q);
-             if (!q.ok()) return Response::from(q.error());
+             auto page = keyset_page(q);
+             f.before = std::move(page.after);
              f.limit = page.limit;
-             auto rows = ctx->notifications->list(f);
-             json::array items;
-             std::optional<json::array> next;
-             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
-                  ++i)
-               items.push_back(rows[i].to_json());
-             if (rows.size() > static_cast<std::size_t>(page.limit)) {
-               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
-               next = json::array{last.created_at, last.id};
-             }
-             return Response::json(200, page_body(std::move(items), std::move(next)));
+             if (!q.ok()) return Response::from(q.error());
+             return Response::json(200, keyset_page_body(ctx->notifications->list(f),
+                                                         [](const service::OutboxMessage& m) {
+                                                           return m.to_json();
+                                                         }));
            },
        .access = auth::Access::admin(),
        .doc = {
@@ -307,20 +290,12 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
        .handler =
            [ctx](Request& req) {
              Query q(req);
-             PageRequest page = page_request(q);
-             auto before = keyset(page, q);
+             auto page = keyset_page(q);
              if (!q.ok()) return Response::from(q.error());
-             auto rows = ctx->webhooks->list(before, page.limit);
-             json::array items;
-             std::optional<json::array> next;
-             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
-                  ++i)
-               items.push_back(service::webhook_json(rows[i]));
-             if (rows.size() > static_cast<std::size_t>(page.limit)) {
-               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1];
-               next = json::array{last.created_at, last.id};
-             }
-             return Response::json(200, page_body(std::move(items), std::move(next)));
+             return Response::json(
+                 200, keyset_page_body(
+                          ctx->webhooks->list(page.after, page.limit),
+                          [](const repo::WebhookRow& w) { return service::webhook_json(w); }));
            },
        .access = auth::Access::admin(),
        .doc = {
@@ -354,24 +329,16 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
            [ctx](Request& req) {
              auto id = std::string(req.param("id"));
              Query q(req);
-             PageRequest page = page_request(q);
-             auto before = keyset(page, q);
+             auto page = keyset_page(q);
              if (!q.ok()) return Response::from(q.error());
              if (!util::is_uuid(id))
                return Response::from(crema::Error::make(ErrorCode::not_found, "No such webhook."));
-             auto out = ctx->webhooks->deliveries(id, before, page.limit);
+             auto out = ctx->webhooks->deliveries(id, page.after, page.limit);
              if (!out) return Response::from(std::move(out).error());
-             auto& rows = *out;
-             json::array items;
-             std::optional<json::array> next;
-             for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page.limit);
-                  ++i)
-               items.push_back(rows[i].to_json());
-             if (rows.size() > static_cast<std::size_t>(page.limit)) {
-               const auto& last = rows[static_cast<std::size_t>(page.limit) - 1].message;
-               next = json::array{last.created_at, last.id};
-             }
-             return Response::json(200, page_body(std::move(items), std::move(next)));
+             return Response::json(
+                 200, keyset_page_body(std::move(*out), [](const service::WebhookDelivery& d) {
+                   return d.to_json();
+                 }));
            },
        .access = auth::Access::admin(),
        .doc = {

@@ -241,37 +241,15 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
     }
   }
   f.q = query.text("q", 40);
-  PageRequest page;
-  if (csv) {
-    page.limit =
-        static_cast<int>(query.integer("limit", 1, kMaxOrderCsvRows).value_or(kMaxOrderCsvRows));
-    if (auto c = query.text("cursor", 2048)) {
-      if (auto key = decode_cursor(*c)) {
-        page.after = std::move(*key);
-      } else {
-        query.issue("cursor", "is not a cursor this API returned");
-      }
-    }
-  } else {
-    page = page_request(query);
-  }
+  auto page = csv ? keyset_page(query, kMaxOrderCsvRows, kMaxOrderCsvRows) : keyset_page(query);
   f.limit = page.limit;
-  if (!page.after.empty()) {
-    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
-      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-    } else {
-      query.issue("cursor", "is not a cursor of this list");
-    }
-  }
+  f.before = std::move(page.after);
   if (!query.ok()) return Response::from(query.error());
   auto result = ctx.orders.list(actor_of(req), std::move(f));
-  std::optional<json::array> next;
-  if (result.next)
-    next = json::array{json::value(result.next->first), json::value(result.next->second)};
-  if (csv) return orders_csv(result.items, next);
-  json::array items;
-  for (const auto& o : result.items) items.push_back(domain::to_json(o));
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+  if (csv) return orders_csv(result.items, next_key(result.next));
+  return Response::json(200, keyset_page_body(std::move(result), [](const domain::Order& o) {
+                          return domain::to_json(o);
+                        }));
 }
 
 Response change_status(Request& req, OrderContext& ctx) {

@@ -10,17 +10,49 @@ namespace crema::api {
 
 namespace json = boost::json;
 
-PageRequest page_request(Query& query) {
+namespace {
+
+constexpr std::size_t kMaxCursorChars = 2048;
+
+PageRequest read_limit_and_cursor(Query& query, int default_limit, int max_limit) {
   PageRequest page;
-  if (auto limit = query.integer("limit", 1, kMaxPageSize)) page.limit = static_cast<int>(*limit);
-  if (auto cursor = query.text("cursor", 2048)) {
+  page.limit = static_cast<int>(query.integer("limit", 1, max_limit).value_or(default_limit));
+  if (auto cursor = query.text("cursor", kMaxCursorChars)) {
     if (auto key = decode_cursor(*cursor)) {
       page.after = std::move(*key);
     } else {
-      query.issue("cursor", "is not a cursor this API returned");
+      reject_cursor(query);
     }
   }
   return page;
+}
+
+}  // namespace
+
+PageRequest page_request(Query& query) {
+  return read_limit_and_cursor(query, kDefaultPageSize, kMaxPageSize);
+}
+
+void reject_cursor(Query& query) { query.issue("cursor", "is not a cursor this API returned"); }
+
+KeysetPage keyset_page(Query& query, int default_limit, int max_limit) {
+  auto read = read_limit_and_cursor(query, default_limit, max_limit);
+  KeysetPage page;
+  page.limit = read.limit;
+  if (!read.after.empty()) {
+    page.after = keyset_of(read.after);
+    if (!page.after) reject_cursor(query);
+  }
+  return page;
+}
+
+json::array keyset_key(const repo::Keyset& keyset) {
+  return json::array{json::value(keyset.at), json::value(keyset.id)};
+}
+
+std::optional<repo::Keyset> keyset_of(const json::array& key) {
+  if (key.size() != 2 || !key[0].is_int64() || !key[1].is_string()) return std::nullopt;
+  return repo::Keyset{key[0].get_int64(), std::string(key[1].get_string())};
 }
 
 std::string encode_cursor(const json::array& key) {

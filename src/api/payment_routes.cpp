@@ -117,23 +117,12 @@ Response list(Request& req, PaymentContext& ctx) {
       query.issue("order_id", "must be a UUID");
     }
   }
-  auto page = page_request(query);
+  auto page = keyset_page(query);
   f.limit = page.limit;
-  if (!page.after.empty()) {
-    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
-      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-    } else {
-      query.issue("cursor", "is not a cursor of this list");
-    }
-  }
+  f.before = std::move(page.after);
   if (!query.ok()) return Response::from(query.error());
-  auto result = ctx.payments.list(std::move(f));
-  json::array items;
-  for (auto& o : result.items) items.push_back(std::move(o));
-  std::optional<json::array> next;
-  if (result.next)
-    next = json::array{json::value(result.next->first), json::value(result.next->second)};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+  return Response::json(200, keyset_page_body(ctx.payments.list(std::move(f)),
+                                              [](json::object& o) { return std::move(o); }));
 }
 
 void add_schemas(OpenApi& openapi) {

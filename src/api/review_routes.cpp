@@ -31,23 +31,15 @@ Response review_response(int status, const repo::ReviewRow& r, bool mod) {
 
 // limit/cursor → filter; problems on `query`.
 void read_review_page(Query& query, repo::ReviewFilter& f) {
-  auto page = page_request(query);
+  auto page = keyset_page(query);
   f.limit = page.limit;
-  if (!page.after.empty()) {
-    if (page.after.size() == 2 && page.after[0].is_int64() && page.after[1].is_string()) {
-      f.before = std::make_pair(page.after[0].get_int64(), std::string(page.after[1].get_string()));
-    } else {
-      query.issue("cursor", "is not a cursor of this list");
-    }
-  }
+  f.before = std::move(page.after);
 }
 
-Response review_page_response(const service::Page<repo::ReviewRow, repo::Keyset>& page, bool mod) {
-  json::array items;
-  for (const auto& r : page.items) items.push_back(service::review_json(r, mod));
-  std::optional<json::array> next;
-  if (page.next) next = json::array{json::value(page.next->first), json::value(page.next->second)};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+Response review_page_response(service::Page<repo::ReviewRow, repo::Keyset> page, bool mod) {
+  return Response::json(200, keyset_page_body(std::move(page), [mod](const repo::ReviewRow& r) {
+                          return service::review_json(r, mod);
+                        }));
 }
 
 Response create_review(Request& req, FulfilContext& ctx) {
@@ -75,7 +67,7 @@ Response list_product_reviews(Request& req, FulfilContext& ctx) {
   if (!query.ok()) return Response::from(query.error());
   auto page = ctx.reviews->list_visible(*id, std::move(f));
   if (!page) return Response::from(std::move(page).error());
-  return review_page_response(*page, false);
+  return review_page_response(std::move(*page), false);
 }
 
 Response list_reviews(Request& req, FulfilContext& ctx) {

@@ -61,28 +61,17 @@ Response no_such_user() { return Response::from(ErrorCode::not_found, "No such u
 
 Response handle_list(IdentityApi& api, Request& req) {
   Query q(req);
-  PageRequest page = page_request(q);
+  auto page = keyset_page(q);
   repo::UserFilter f;
   f.limit = page.limit;
+  f.before = std::move(page.after);
   if (auto role = q.one_of("role", {"admin", "manager", "staff", "driver", "customer"}))
     f.role = auth::parse_role(*role);
   f.query = q.text("q", 100);
-  if (!page.after.empty()) {
-    const auto& a = page.after;
-    if (a.size() == 2 && a[0].is_int64() && a[1].is_string())
-      f.before.emplace(a[0].get_int64(), std::string(a[1].get_string()));
-    else q.issue("cursor", "is not a cursor this API returned");
-  }
   if (!q.ok()) return Response::from(q.error());
   auto out = api.users->list(actor_of(req), f);
   if (!out) return Response::from(std::move(out).error());
-  auto& rows = out->items;
-  json::array items;
-  const auto limit = static_cast<std::size_t>(page.limit);
-  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) items.push_back(user_json(rows[i]));
-  std::optional<json::array> next;
-  if (rows.size() > limit) next = json::array{rows[limit - 1].created_at, rows[limit - 1].id};
-  return Response::json(200, page_body(std::move(items), std::move(next)));
+  return Response::json(200, keyset_page_body(std::move(*out), user_json));
 }
 
 Response handle_update(IdentityApi& api, Request& req) {

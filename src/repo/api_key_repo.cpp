@@ -1,6 +1,7 @@
 #include "repo/api_key_repo.hpp"
 
 #include "repo/keyset.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -79,18 +80,9 @@ bool revoke_api_key(db::Connection& conn, std::string_view id, std::int64_t now_
 
 std::vector<ApiKeyRecord> list_api_keys(db::Connection& conn,
                                         const std::optional<repo::Keyset>& before, int limit) {
-  static const std::string kSql =
-      "SELECT " + std::string(kApiKeyColumns) +
-      " FROM api_keys WHERE (CAST($1 AS BIGINT) IS NULL OR created_at < $1 "
-      "OR (created_at = $1 AND id < CAST($2 AS TEXT))) "
-      "ORDER BY created_at DESC, id DESC LIMIT $3";
-  db::Param at = nullptr;
-  db::Param id = nullptr;
-  if (before) {
-    at = before->first;
-    id = std::string_view(before->second);
-  }
-  return read_all(conn.exec(kSql, {at, id, static_cast<std::int64_t>(limit + 1)}));
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys");
+  q.page("created_at", "id", before, SqlQuery::descending, limit);
+  return read_all(q.exec(conn));
 }
 
 std::vector<ApiKeyRecord> list_api_keys_created_by(db::Connection& conn, std::string_view user_id) {

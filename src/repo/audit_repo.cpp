@@ -1,6 +1,7 @@
 #include "repo/audit_repo.hpp"
 
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -21,34 +22,15 @@ void insert_audit(db::Transaction& tx, const service::AuditRow& r) {
 
 std::vector<service::AuditRow> select_audit(db::Connection& conn,
                                             const service::AuditFilter& f) {
-  // Optional filters are written as "(CAST($n AS type) IS NULL OR column = $n)" so one
-  // statement (and one cached plan) serves every combination; the CAST tells PostgreSQL
-  // the type of a parameter that is NULL.
-  const std::string sql =
-      "SELECT id, actor_id, actor_role, action, target_type, target_id, summary, ip, "
-      "request_id, at FROM audit_log "
-      "WHERE (CAST($1 AS TEXT) IS NULL OR actor_id = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR action = $2) "
-      "AND (CAST($3 AS BIGINT) IS NULL OR at >= $3) AND (CAST($4 AS BIGINT) IS NULL OR at < $4) "
-      "AND (CAST($5 AS BIGINT) IS NULL OR at < $5 OR (at = $5 AND id < CAST($6 AS TEXT))) "
-      "ORDER BY at DESC, id DESC LIMIT $7";
-  auto opt_text = [](const std::optional<std::string>& s) -> db::Param {
-    if (!s) return nullptr;
-    return std::string_view(*s);
-  };
-  auto opt_int = [](const std::optional<std::int64_t>& v) -> db::Param {
-    if (!v) return nullptr;
-    return *v;
-  };
-  db::Param before_at = nullptr;
-  db::Param before_id = nullptr;
-  if (f.before) {
-    before_at = f.before->first;
-    before_id = std::string_view(f.before->second);
-  }
-  auto result = conn.exec(sql, {opt_text(f.actor_id), opt_text(f.action), opt_int(f.from_ms),
-                                opt_int(f.to_ms), before_at, before_id,
-                                static_cast<std::int64_t>(f.limit + 1)});
+  SqlQuery q(conn.dialect(),
+             "SELECT id, actor_id, actor_role, action, target_type, target_id, summary, ip, "
+             "request_id, at FROM audit_log");
+  q.where_eq("actor_id", f.actor_id);
+  q.where_eq("action", f.action);
+  if (f.from_ms) q.where("at >= " + q.param(*f.from_ms));
+  if (f.to_ms) q.where("at < " + q.param(*f.to_ms));
+  q.page("at", "id", f.before, SqlQuery::descending, f.limit);
+  auto result = q.exec(conn);
   std::vector<service::AuditRow> rows;
   rows.reserve(result.size());
   for (auto row : result) {

@@ -4,6 +4,7 @@
 
 #include "repo/keyset.hpp"
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -88,23 +89,10 @@ std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_v
 
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
                                     const std::optional<repo::Keyset>& before, int limit) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto add = [&](db::Param p) {
-    params.push_back(p);
-    return "$" + std::to_string(params.size());
-  };
-  if (is_active) where += " AND is_active = " + add(*is_active);
-  if (before) {
-    const auto a = add(before->first);
-    const auto b = add(std::string_view(before->second));
-    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
-  }
-  const auto lim = add(static_cast<std::int64_t>(limit + 1));
-  auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers " + where +
-                           " ORDER BY created_at DESC, id DESC LIMIT " + lim,
-                       params);
-  return rows_of<DriverRow>(res, driver_of);
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kDriverColumns) + " FROM drivers");
+  if (is_active) q.where_eq("is_active", *is_active);
+  q.page("created_at", "id", before, SqlQuery::descending, limit);
+  return rows_of<DriverRow>(q.exec(conn), driver_of);
 }
 
 void anonymise_driver(db::Transaction& tx, std::string_view user_id) {
@@ -138,10 +126,9 @@ std::optional<DeliveryRow> find_delivery(db::Connection& conn, std::string_view 
 }
 
 std::optional<DeliveryRow> lock_delivery(db::Transaction& tx, std::string_view id) {
-  const std::string sql = "SELECT " + std::string(kDeliveryColumns) +
-                          " FROM deliveries WHERE id = $1" +
-                          (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : "");
-  auto res = tx.exec(sql, {id});
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
   if (res.empty()) return std::nullopt;
   return delivery_of(res.front());
 }
@@ -156,25 +143,12 @@ std::optional<DeliveryRow> active_delivery_of(db::Connection& conn, std::string_
 }
 
 std::vector<DeliveryRow> list_deliveries(db::Connection& conn, const DeliveryFilter& f) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto add = [&](db::Param p) {
-    params.push_back(p);
-    return "$" + std::to_string(params.size());
-  };
-  if (f.driver_id) where += " AND driver_id = " + add(std::string_view(*f.driver_id));
-  if (f.status) where += " AND status = " + add(std::string_view(*f.status));
-  if (f.order_id) where += " AND order_id = " + add(std::string_view(*f.order_id));
-  if (f.before) {
-    const auto a = add(f.before->first);
-    const auto b = add(std::string_view(f.before->second));
-    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
-  }
-  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto res = conn.exec("SELECT " + std::string(kDeliveryColumns) + " FROM deliveries " + where +
-                           " ORDER BY created_at DESC, id DESC LIMIT " + lim,
-                       params);
-  return rows_of<DeliveryRow>(res, delivery_of);
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries");
+  q.where_eq("driver_id", f.driver_id);
+  q.where_eq("status", f.status);
+  q.where_eq("order_id", f.order_id);
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  return rows_of<DeliveryRow>(q.exec(conn), delivery_of);
 }
 
 bool record_location(db::Connection& conn, std::string_view id, double lat, double lng,

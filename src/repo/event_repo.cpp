@@ -1,6 +1,7 @@
 #include "repo/event_repo.hpp"
 
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -60,31 +61,19 @@ std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {
 }
 
 std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id) {
-  auto res = tx.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1" +
-                         (tx.dialect() == db::Dialect::postgres ? " FOR UPDATE" : ""),
-                     {id});
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kEventColumns) + " FROM event_requests");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
   if (res.empty()) return std::nullopt;
   return event_of(res.front());
 }
 
 std::vector<EventRow> list_events(db::Connection& conn, const EventFilter& f) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto add = [&](db::Param p) {
-    params.push_back(p);
-    return "$" + std::to_string(params.size());
-  };
-  if (f.customer_id) where += " AND customer_id = " + add(std::string_view(*f.customer_id));
-  if (f.status) where += " AND status = " + add(std::string_view(*f.status));
-  if (f.before) {
-    const auto a = add(f.before->first);
-    const auto b = add(std::string_view(f.before->second));
-    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
-  }
-  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto res = conn.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests " + where +
-                           " ORDER BY created_at DESC, id DESC LIMIT " + lim,
-                       params);
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kEventColumns) + " FROM event_requests");
+  q.where_eq("customer_id", f.customer_id);
+  q.where_eq("status", f.status);
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  auto res = q.exec(conn);
   std::vector<EventRow> out;
   out.reserve(res.size());
   for (std::size_t i = 0; i < res.size(); ++i) out.push_back(event_of(res[i]));

@@ -4,6 +4,7 @@
 
 #include "repo/keyset.hpp"
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 #include "util/text_case.hpp"
 
 namespace crema::repo {
@@ -119,30 +120,16 @@ std::vector<domain::InventoryItem> find_items(db::Connection& conn,
 }
 
 std::vector<domain::InventoryItem> list_items(db::Connection& conn, const ItemFilter& f) {
-  // Only the filters in use are written into the statement, so each shape gets a plan
-  // that uses the indexes (a generic "$n IS NULL OR …" plan could not).
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  std::string pattern;
-  if (f.kind) {
-    params.emplace_back(domain::item_kind_name(*f.kind));
-    where += " AND kind = $" + std::to_string(params.size());
-  }
-  if (f.q) {
-    pattern = like_contains(*f.q);
-    params.emplace_back(std::string_view(pattern));
-    where += " AND name_lower LIKE $" + std::to_string(params.size()) + " ESCAPE '\\'";
-  }
-  if (f.low_only) where += " AND tracked = TRUE AND on_hand - reserved < low_stock_threshold";
-  if (f.after) {
-    params.emplace_back(std::string_view(f.after->first));
-    params.emplace_back(std::string_view(f.after->second));
-    where += " AND (name_lower, id) > ($" + std::to_string(params.size() - 1) + ", $" +
-             std::to_string(params.size()) + ")";
-  }
-  params.emplace_back(static_cast<std::int64_t>(f.limit + 1));
-  where += " ORDER BY name_lower, id LIMIT $" + std::to_string(params.size());
-  auto r = conn.exec(select_sql(where), params);
+  SqlQuery q(conn.dialect(), select_sql(""));
+  if (f.kind) q.where_eq("kind", domain::item_kind_name(*f.kind));
+  if (f.q) q.where("name_lower LIKE " + q.text(like_contains(*f.q)) + " ESCAPE '\\'");
+  if (f.low_only) q.where("tracked = TRUE AND on_hand - reserved < low_stock_threshold");
+  if (f.after)
+    q.after("name_lower", "id", std::string_view(f.after->first), f.after->second,
+            SqlQuery::ascending);
+  q.order_by("name_lower", "id", SqlQuery::ascending);
+  q.limit(static_cast<std::int64_t>(f.limit) + 1);
+  auto r = q.exec(conn);
   std::vector<domain::InventoryItem> out;
   out.reserve(r.size());
   for (auto row : r) out.push_back(item_of(row));
@@ -265,6 +252,10 @@ void delete_log(db::Transaction& tx, std::string_view id) {
 
 namespace {
 
+constexpr std::string_view kSelectLogs =
+    "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
+    "reserved_after, created_at FROM inventory_logs";
+
 std::vector<domain::InventoryLog> logs_of(const db::Result& r) {
   std::vector<domain::InventoryLog> out;
   out.reserve(r.size());
@@ -289,40 +280,20 @@ std::vector<domain::InventoryLog> logs_of(const db::Result& r) {
 
 std::vector<domain::InventoryLog> list_logs(db::Connection& conn, std::string_view item_id,
                                             const std::optional<repo::Keyset>& before, int limit) {
-  constexpr std::string_view kSelect =
-      "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
-      "reserved_after, created_at FROM inventory_logs WHERE inventory_item_id = $1 ";
-  db::Result r;
-  if (before) {
-    static const std::string sql = std::string(kSelect) +
-                                   "AND (created_at, id) < ($2, $3) "
-                                   "ORDER BY created_at DESC, id DESC LIMIT $4";
-    r = conn.exec(sql, {item_id, before->first, std::string_view(before->second),
-                        static_cast<std::int64_t>(limit + 1)});
-  } else {
-    static const std::string sql =
-        std::string(kSelect) + "ORDER BY created_at DESC, id DESC LIMIT $2";
-    r = conn.exec(sql, {item_id, static_cast<std::int64_t>(limit + 1)});
-  }
-  return logs_of(r);
+  SqlQuery q(conn.dialect(), std::string(kSelectLogs));
+  q.where_eq("inventory_item_id", item_id);
+  q.page("created_at", "id", before, SqlQuery::descending, limit);
+  return logs_of(q.exec(conn));
 }
 
 std::vector<domain::InventoryLog> list_logs_by_actor(db::Connection& conn,
                                                      std::string_view actor_id,
                                                      const std::optional<repo::Keyset>& after,
                                                      int limit) {
-  constexpr std::string_view kSelect =
-      "SELECT id, inventory_item_id, delta, kind, reason, order_id, actor_id, on_hand_after, "
-      "reserved_after, created_at FROM inventory_logs WHERE actor_id = $1 ";
-  if (after) {
-    static const std::string sql = std::string(kSelect) +
-                                   "AND (created_at, id) > ($2, $3) "
-                                   "ORDER BY created_at, id LIMIT $4";
-    return logs_of(conn.exec(sql, {actor_id, after->first, std::string_view(after->second),
-                                   static_cast<std::int64_t>(limit + 1)}));
-  }
-  static const std::string sql = std::string(kSelect) + "ORDER BY created_at, id LIMIT $2";
-  return logs_of(conn.exec(sql, {actor_id, static_cast<std::int64_t>(limit + 1)}));
+  SqlQuery q(conn.dialect(), std::string(kSelectLogs));
+  q.where_eq("actor_id", actor_id);
+  q.page("created_at", "id", after, SqlQuery::ascending, limit);
+  return logs_of(q.exec(conn));
 }
 
 namespace {

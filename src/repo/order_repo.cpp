@@ -6,6 +6,7 @@
 
 #include "repo/inventory_repo.hpp"
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 #include "util/uuid.hpp"
 
 namespace crema::repo {
@@ -383,44 +384,18 @@ std::int64_t kitchen_queue_minutes(db::Connection& conn, std::string_view exclud
 }
 
 std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& f) {
-  // Only the filters in use are written into the statement, so each shape gets a plan that
-  // uses its index.
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto add = [&](db::Param p) {
-    params.push_back(p);
-    return "$" + std::to_string(params.size());
-  };
-  std::string pattern;
-  if (!f.statuses.empty()) {
-    where += " AND status IN (";
-    for (std::size_t i = 0; i < f.statuses.size(); ++i) {
-      if (i) where += ", ";
-      where += add(std::string_view(f.statuses[i]));
-    }
-    where += ")";
-  }
-  if (f.type) where += " AND type = " + add(std::string_view(*f.type));
-  if (f.payment_status)
-    where += " AND payment_status = " + add(std::string_view(*f.payment_status));
-  if (f.from_ms) where += " AND created_at >= " + add(*f.from_ms);
-  if (f.to_ms) where += " AND created_at < " + add(*f.to_ms);
-  if (f.customer_id) where += " AND customer_id = " + add(std::string_view(*f.customer_id));
-  if (f.driver_id) where += " AND driver_id = " + add(std::string_view(*f.driver_id));
-  if (f.api_key_id) where += " AND api_key_id = " + add(std::string_view(*f.api_key_id));
-  if (f.q) {
-    pattern = like_contains(*f.q);
-    where += " AND order_number LIKE " + add(std::string_view(pattern)) + " ESCAPE '\\'";
-  }
-  if (f.before) {
-    const auto a = add(f.before->first);
-    const auto b = add(std::string_view(f.before->second));
-    where += " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
-  }
-  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto r = conn.exec("SELECT " + std::string(kOrderColumns) + " FROM orders " + where +
-                         " ORDER BY created_at DESC, id DESC LIMIT " + lim,
-                     params);
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kOrderColumns) + " FROM orders");
+  q.where_in("status", f.statuses);
+  q.where_eq("type", f.type);
+  q.where_eq("payment_status", f.payment_status);
+  if (f.from_ms) q.where("created_at >= " + q.param(*f.from_ms));
+  if (f.to_ms) q.where("created_at < " + q.param(*f.to_ms));
+  q.where_eq("customer_id", f.customer_id);
+  q.where_eq("driver_id", f.driver_id);
+  q.where_eq("api_key_id", f.api_key_id);
+  if (f.q) q.where("order_number LIKE " + q.text(like_contains(*f.q)) + " ESCAPE '\\'");
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  auto r = q.exec(conn);
   std::vector<domain::Order> out;
   out.reserve(r.size());
   for (auto row : r) out.push_back(order_of(row));

@@ -4,6 +4,7 @@
 
 #include "repo/keyset.hpp"
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -36,11 +37,6 @@ service::OutboxMessage to_message(const db::Row& r) {
 db::Param opt_int(const std::optional<std::int64_t>& v) {
   if (!v) return nullptr;
   return *v;
-}
-
-db::Param opt_text(const std::optional<std::string>& s) {
-  if (!s) return nullptr;
-  return std::string_view(*s);
 }
 
 std::vector<Contact> to_contacts(const db::Result& result) {
@@ -145,22 +141,13 @@ std::int64_t count_queued(db::Connection& conn) {
 
 std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
                                                          const service::NotificationFilter& f) {
-  const std::string sql =
-      "SELECT " + std::string(kOutboxColumns) +
-      " FROM outbox WHERE kind = 'notification' "
-      "AND (CAST($1 AS TEXT) IS NULL OR status = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR channel = $2) "
-      "AND (CAST($3 AS TEXT) IS NULL OR type = $3) "
-      "AND (CAST($4 AS BIGINT) IS NULL OR created_at < $4 OR (created_at = $4 AND id < "
-      "CAST($5 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $6";
-  db::Param before_at = nullptr;
-  db::Param before_id = nullptr;
-  if (f.before) {
-    before_at = f.before->first;
-    before_id = std::string_view(f.before->second);
-  }
-  auto result = conn.exec(sql, {opt_text(f.status), opt_text(f.channel), opt_text(f.type),
-                                before_at, before_id, static_cast<std::int64_t>(f.limit + 1)});
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kOutboxColumns) + " FROM outbox");
+  q.where("kind = 'notification'");
+  q.where_eq("status", f.status);
+  q.where_eq("channel", f.channel);
+  q.where_eq("type", f.type);
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  auto result = q.exec(conn);
   std::vector<service::OutboxMessage> out;
   out.reserve(result.size());
   for (auto row : result) out.push_back(to_message(row));
@@ -171,19 +158,11 @@ std::vector<service::OutboxMessage> select_deliveries(db::Connection& conn,
                                                       std::string_view webhook_id,
                                                       const std::optional<repo::Keyset>& before,
                                                       int limit) {
-  const std::string sql =
-      "SELECT " + std::string(kOutboxColumns) +
-      " FROM outbox WHERE kind = 'webhook' AND webhook_id = $1 "
-      "AND (CAST($2 AS BIGINT) IS NULL OR created_at < $2 OR (created_at = $2 AND id < "
-      "CAST($3 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $4";
-  db::Param before_at = nullptr;
-  db::Param before_id = nullptr;
-  if (before) {
-    before_at = before->first;
-    before_id = std::string_view(before->second);
-  }
-  auto result =
-      conn.exec(sql, {webhook_id, before_at, before_id, static_cast<std::int64_t>(limit + 1)});
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kOutboxColumns) + " FROM outbox");
+  q.where("kind = 'webhook'");
+  q.where_eq("webhook_id", webhook_id);
+  q.page("created_at", "id", before, SqlQuery::descending, limit);
+  auto result = q.exec(conn);
   std::vector<service::OutboxMessage> out;
   for (auto row : result) out.push_back(to_message(row));
   return out;

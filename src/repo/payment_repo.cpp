@@ -1,6 +1,7 @@
 #include "repo/payment_repo.hpp"
 
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -103,23 +104,10 @@ std::optional<PaymentRow> find_pending_payment(db::Connection& conn, std::string
 }
 
 std::vector<PaymentRow> list_payments(db::Connection& conn, const PaymentFilter& f) {
-  std::string sql = select_payments() + "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto next = [&params] { return "$" + std::to_string(params.size() + 1); };
-  if (f.order_id) {
-    sql += " AND order_id = " + next();
-    params.emplace_back(std::string_view(*f.order_id));
-  }
-  if (f.before) {
-    sql += " AND (created_at < " + next();
-    params.emplace_back(f.before->first);
-    sql += " OR (created_at = " + next();
-    params.emplace_back(f.before->first);
-    sql += " AND id < " + next() + "))";
-    params.emplace_back(std::string_view(f.before->second));
-  }
-  sql += " ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(f.limit + 1);
-  auto r = conn.exec(sql, params);
+  SqlQuery q(conn.dialect(), select_payments());
+  q.where_eq("order_id", f.order_id);
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  auto r = q.exec(conn);
   std::vector<PaymentRow> out;
   for (std::size_t i = 0; i < r.size(); ++i) out.push_back(payment_of(r[i]));
   return out;

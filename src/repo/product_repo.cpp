@@ -4,6 +4,7 @@
 
 #include "repo/image_repo.hpp"
 #include "repo/inventory_repo.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -272,50 +273,36 @@ std::optional<std::string> trigram_phrase(std::string_view q) {
   return out;
 }
 
-BuiltQuery list_products_query(const ProductFilter& f, db::Dialect dialect) {
-  BuiltQuery q;
-  auto add_text = [&](std::string s) {
-    q.texts.push_back(std::move(s));
-    q.params.emplace_back(std::string_view(q.texts.back()));
-    return "$" + std::to_string(q.params.size());
-  };
-  auto add_int = [&](std::int64_t v) {
-    q.params.emplace_back(v);
-    return "$" + std::to_string(q.params.size());
-  };
-  // Only the filters in use are written into the statement, so each shape gets a plan
-  // that can use the indexes.
-  std::string where = f.include_inactive ? "WHERE 1 = 1" : "WHERE p.is_active = TRUE";
-  if (f.category) where += " AND p.category = " + add_text(*f.category);
+SqlQuery list_products_query(const ProductFilter& f, db::Dialect dialect) {
+  SqlQuery q(dialect, select_head());
+  if (!f.include_inactive) q.where("p.is_active = TRUE");
+  if (f.category) q.where_eq("p.category", std::string_view(*f.category));
   if (f.q) {
     // SQLite: the trigram FTS5 index of migration 0022 for three characters or more;
     // PostgreSQL: LIKE, which its pg_trgm index serves.
     auto phrase = dialect == db::Dialect::sqlite ? trigram_phrase(*f.q) : std::nullopt;
     if (phrase) {
-      where +=
-          " AND p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
+      q.where(
+          "p.id IN (SELECT s.product_id FROM product_search s WHERE s.search_id IN "
           "(SELECT rowid FROM product_search_fts WHERE product_search_fts MATCH " +
-          add_text(*phrase) + "))";
+          q.text(std::move(*phrase)) + "))");
     } else {
-      where += " AND p.search_text LIKE " + add_text(like_contains(*f.q)) + " ESCAPE '\\'";
+      q.where("p.search_text LIKE " + q.text(like_contains(*f.q)) + " ESCAPE '\\'");
     }
   }
-  if (f.price_min) where += " AND p.price >= " + add_int(*f.price_min);
-  if (f.price_max) where += " AND p.price <= " + add_int(*f.price_max);
-  if (f.in_stock) where += std::string(*f.in_stock ? " AND " : " AND NOT ") + std::string(kInStock);
+  if (f.price_min) q.where("p.price >= " + q.param(*f.price_min));
+  if (f.price_max) q.where("p.price <= " + q.param(*f.price_max));
+  if (f.in_stock) q.where((*f.in_stock ? "" : "NOT ") + std::string(kInStock));
   const auto spec = spec_of(f.sort);
   const std::string col = "p." + std::string(spec.column);
+  const auto dir = spec.descending ? SqlQuery::descending : SqlQuery::ascending;
   if (f.after) {
-    const std::string value =
-        sort_uses_text(f.sort) ? add_text(f.after->text) : add_int(f.after->number);
-    const std::string id = add_text(f.after->id);
-    where += " AND (" + col + ", p.id) " + (spec.descending ? "<" : ">") + " (" + value + ", " +
-             id + ")";
+    const db::Param value = sort_uses_text(f.sort) ? db::Param(std::string_view(f.after->text))
+                                                   : db::Param(f.after->number);
+    q.after(col, "p.id", value, f.after->id, dir);
   }
-  const std::string dir = spec.descending ? " DESC" : "";
-  where += " ORDER BY " + col + dir + ", p.id" + dir;
-  where += " LIMIT " + add_int(f.limit + 1);
-  q.sql = select_head() + where;
+  q.order_by(col, "p.id", dir);
+  q.limit(static_cast<std::int64_t>(f.limit) + 1);
   return q;
 }
 
@@ -333,7 +320,7 @@ void no_jit(db::Connection& conn) {
 std::vector<domain::Product> list_products(db::Connection& conn, const ProductFilter& f) {
   no_jit(conn);
   auto q = list_products_query(f, conn.dialect());
-  auto products = products_of(conn.exec(q.sql, q.params));
+  auto products = products_of(q.exec(conn));
   attach_images(conn, products);
   return products;
 }

@@ -4,7 +4,6 @@
 /// recipe's ingredients, so listings can filter on it and page through it by keyset.
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -14,6 +13,7 @@
 
 #include "db/pool.hpp"
 #include "domain/product.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -77,14 +77,8 @@ std::map<std::string, std::vector<domain::RecipeLine>> recipes_of(
 /// (a substring match), or nothing when it is shorter than a trigram (then LIKE scans).
 std::optional<std::string> trigram_phrase(std::string_view q);
 
-/// A statement and its parameters (text parameters point into `texts`).
-struct BuiltQuery {
-  std::string sql;
-  std::deque<std::string> texts;
-  std::vector<db::Param> params;
-};
 /// The statement list_products runs for a filter on a store (bench/ prints its EXPLAIN
-/// output).
-BuiltQuery list_products_query(const ProductFilter& filter, db::Dialect dialect);
+/// output). Its text parameters point into the filter and the query.
+SqlQuery list_products_query(const ProductFilter& filter, db::Dialect dialect);
 
 }  // namespace crema::repo

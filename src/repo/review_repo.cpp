@@ -1,6 +1,7 @@
 #include "repo/review_repo.hpp"
 
 #include "repo/params.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -93,24 +94,13 @@ void settle_review_flags(db::Transaction& tx, std::string_view review_id, std::i
 }
 
 std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f) {
-  std::string where = "WHERE 1 = 1";
-  std::vector<db::Param> params;
-  auto add = [&](db::Param p) {
-    params.push_back(p);
-    return "$" + std::to_string(params.size());
-  };
-  if (f.product_id) where += " AND r.product_id = " + add(std::string_view(*f.product_id));
-  if (f.status) where += " AND r.status = " + add(std::string_view(*f.status));
-  if (f.customer_id) where += " AND r.customer_id = " + add(std::string_view(*f.customer_id));
-  if (f.reported) where += " AND r.open_flags > 0";
-  if (f.before) {
-    const auto a = add(f.before->first);
-    const auto b = add(std::string_view(f.before->second));
-    where += " AND (r.created_at < " + a + " OR (r.created_at = " + a + " AND r.id < " + b + "))";
-  }
-  const auto lim = add(static_cast<std::int64_t>(f.limit + 1));
-  auto res = conn.exec(
-      std::string(kSelect) + where + " ORDER BY r.created_at DESC, r.id DESC LIMIT " + lim, params);
+  SqlQuery q(conn.dialect(), std::string(kSelect));
+  q.where_eq("r.product_id", f.product_id);
+  q.where_eq("r.status", f.status);
+  q.where_eq("r.customer_id", f.customer_id);
+  if (f.reported) q.where("r.open_flags > 0");
+  q.page("r.created_at", "r.id", f.before, SqlQuery::descending, f.limit);
+  auto res = q.exec(conn);
   std::vector<ReviewRow> out;
   out.reserve(res.size());
   for (std::size_t i = 0; i < res.size(); ++i) out.push_back(review_of(res[i]));

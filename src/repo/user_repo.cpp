@@ -1,5 +1,6 @@
 #include "repo/user_repo.hpp"
 
+#include "repo/query.hpp"
 #include "util/text_case.hpp"
 
 namespace crema::repo {
@@ -149,26 +150,14 @@ std::int64_t count_active_admins(db::Connection& conn) {
 }
 
 std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
-  static const std::string kSql = "SELECT " + std::string(kUserColumns) +
-                                  " FROM users "
-                                  "WHERE (CAST($1 AS TEXT) IS NULL OR role = $1) "
-                                  "AND (CAST($2 AS TEXT) IS NULL OR name_fold LIKE $2 ESCAPE '\\' "
-                                  "     OR email LIKE $2 ESCAPE '\\') "
-                                  "AND (CAST($3 AS BIGINT) IS NULL OR created_at < $3 "
-                                  "     OR (created_at = $3 AND id < CAST($4 AS TEXT))) "
-                                  "ORDER BY created_at DESC, id DESC LIMIT $5";
-  std::optional<std::string> pattern;
-  if (f.query) pattern = contains_pattern(*f.query);
-  db::Param role = nullptr;
-  if (f.role) role = auth::role_name(*f.role);
-  db::Param before_at = nullptr;
-  db::Param before_id = nullptr;
-  if (f.before) {
-    before_at = f.before->first;
-    before_id = std::string_view(f.before->second);
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kUserColumns) + " FROM users");
+  if (f.role) q.where_eq("role", auth::role_name(*f.role));
+  if (f.query) {
+    const std::string like = q.text(contains_pattern(*f.query));
+    q.where("(name_fold LIKE " + like + " ESCAPE '\\' OR email LIKE " + like + " ESCAPE '\\')");
   }
-  auto res = conn.exec(
-      kSql, {role, param(pattern), before_at, before_id, static_cast<std::int64_t>(f.limit + 1)});
+  q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
+  auto res = q.exec(conn);
   std::vector<UserRecord> out;
   out.reserve(res.size());
   for (auto row : res) out.push_back(read_user(row));

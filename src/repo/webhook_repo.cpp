@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "repo/keyset.hpp"
+#include "repo/query.hpp"
 
 namespace crema::repo {
 
@@ -63,18 +64,10 @@ std::optional<WebhookRow> find_webhook(db::Connection& conn, std::string_view id
 
 std::vector<WebhookRow> select_webhooks(db::Connection& conn,
                                         const std::optional<repo::Keyset>& before, int limit) {
-  db::Param before_at = nullptr;
-  db::Param before_id = nullptr;
-  if (before) {
-    before_at = before->first;
-    before_id = std::string_view(before->second);
-  }
-  return to_webhooks(conn.exec(
-      "SELECT " + std::string(kWebhookColumns) +
-          " FROM webhooks WHERE deleted_at IS NULL "
-          "AND (CAST($1 AS BIGINT) IS NULL OR created_at < $1 OR (created_at = $1 AND id < "
-          "CAST($2 AS TEXT))) ORDER BY created_at DESC, id DESC LIMIT $3",
-      {before_at, before_id, static_cast<std::int64_t>(limit + 1)}));
+  SqlQuery q(conn.dialect(), "SELECT " + std::string(kWebhookColumns) + " FROM webhooks");
+  q.where("deleted_at IS NULL");
+  q.page("created_at", "id", before, SqlQuery::descending, limit);
+  return to_webhooks(q.exec(conn));
 }
 
 namespace {

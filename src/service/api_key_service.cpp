@@ -58,13 +58,13 @@ Result<NewApiKey> ApiKeyService::create(const Actor& actor, std::string_view nam
   return out;
 }
 
-Result<ApiKeyService::Page> ApiKeyService::list(const Actor& actor,
-                                                const std::optional<repo::Keyset>& before,
-                                                int limit) {
+Result<Page<repo::ApiKeyRecord, repo::Keyset>> ApiKeyService::list(
+    const Actor& actor, const std::optional<repo::Keyset>& before, int limit) {
   if (!actor.is_role(auth::Role::admin)) return admins_only();
-  Page page;
-  page.items = repo::list_api_keys(*pool_.read(), before, limit);
-  return page;
+  return make_page(repo::list_api_keys(*pool_.read(), before, limit), limit,
+                   [](const repo::ApiKeyRecord& k) {
+                     return repo::Keyset{k.created_at, k.id};
+                   });
 }
 
 Result<void> ApiKeyService::revoke(const Actor& actor, std::string_view id) {

@@ -14,6 +14,7 @@
 #include "repo/api_key_repo.hpp"
 #include "repo/keyset.hpp"
 #include "service/actor.hpp"
+#include "service/page.hpp"
 #include "util/error.hpp"
 
 namespace crema::service {
@@ -40,10 +41,10 @@ class ApiKeyService {
                            const std::vector<std::string>& scopes, std::string_view tier,
                            std::optional<std::int64_t> expires_at = std::nullopt);
 
-  struct Page {
-    std::vector<repo::ApiKeyRecord> items;  ///< up to limit + 1
-  };
-  Result<Page> list(const Actor& actor, const std::optional<repo::Keyset>& before, int limit);
+  /// Admins only. Newest first, after `before`.
+  Result<Page<repo::ApiKeyRecord, repo::Keyset>> list(const Actor& actor,
+                                                      const std::optional<repo::Keyset>& before,
+                                                      int limit);
 
   /// Admins only. Unknown id: not_found; already revoked: nothing to do.
   Result<void> revoke(const Actor& actor, std::string_view id);

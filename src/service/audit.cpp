@@ -33,6 +33,12 @@ std::vector<AuditRow> list_audit(db::Pool& pool, const AuditFilter& filter) {
   return repo::select_audit(*lease, filter);
 }
 
+Page<AuditRow, repo::Keyset> audit_page(db::Pool& pool, const AuditFilter& filter) {
+  return make_page(list_audit(pool, filter), filter.limit, [](const AuditRow& r) {
+    return repo::Keyset{r.at, r.id};
+  });
+}
+
 boost::json::object AuditRow::to_json() const {
   return {{"id", id},
           {"actor_id", util::json_text_or_null(actor_id)},

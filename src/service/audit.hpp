@@ -11,6 +11,7 @@
 #include "db/pool.hpp"
 #include "repo/keyset.hpp"
 #include "service/actor.hpp"
+#include "service/page.hpp"
 
 namespace crema::service {
 
@@ -45,5 +46,7 @@ struct AuditRow {
 /// Newest first; returns up to filter.limit + 1 rows (the extra one tells there is a next
 /// page).
 std::vector<AuditRow> list_audit(db::Pool& pool, const AuditFilter& filter);
+/// The same as a page (GET /admin/audit-log): at most filter.limit rows and the next keyset.
+Page<AuditRow, repo::Keyset> audit_page(db::Pool& pool, const AuditFilter& filter);
 
 }  // namespace crema::service

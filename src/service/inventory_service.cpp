@@ -233,9 +233,10 @@ crema::Result<Page<domain::InventoryLog, repo::Keyset>> InventoryService::logs(
   return pool_.read_transact(
       [&](db::Transaction& tx) -> crema::Result<Page<domain::InventoryLog, repo::Keyset>> {
         if (!repo::find_item(tx.connection(), item_id)) return item_not_found(item_id);
-        return make_page(
-            repo::list_logs(tx.connection(), item_id, before, limit), limit,
-            [](const domain::InventoryLog& l) { return std::make_pair(l.created_at, l.id); });
+        return make_page(repo::list_logs(tx.connection(), item_id, before, limit), limit,
+                         [](const domain::InventoryLog& l) {
+                           return repo::Keyset{l.created_at, l.id};
+                         });
       });
 }
 
@@ -251,7 +252,7 @@ void add_inventory_export_section(UserExportRegistry& registry) {
                    if (more) rows.pop_back();
                    for (const auto& l : rows) out.push_back(domain::to_json(l));
                    if (!more || rows.empty()) break;
-                   after = std::make_pair(rows.back().created_at, rows.back().id);
+                   after = repo::Keyset{rows.back().created_at, rows.back().id};
                  }
                  return out;
                });

@@ -84,8 +84,10 @@ crema::Result<int> NotificationService::send(const Actor& actor, const SendReque
   });
 }
 
-std::vector<OutboxMessage> NotificationService::list(const NotificationFilter& filter) {
-  return list_notifications(pool_, filter);
+Page<OutboxMessage, repo::Keyset> NotificationService::list(const NotificationFilter& filter) {
+  return make_page(list_notifications(pool_, filter), filter.limit, [](const OutboxMessage& m) {
+    return repo::Keyset{m.created_at, m.id};
+  });
 }
 
 }  // namespace crema::service

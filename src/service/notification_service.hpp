@@ -8,6 +8,7 @@
 #include "db/pool.hpp"
 #include "service/actor.hpp"
 #include "service/outbox.hpp"
+#include "service/page.hpp"
 #include "util/error.hpp"
 
 namespace crema::service {
@@ -30,7 +31,7 @@ class NotificationService {
   crema::Result<int> send(const Actor& actor, const SendRequest& request);
 
   /// Newest first; up to filter.limit + 1 rows.
-  std::vector<OutboxMessage> list(const NotificationFilter& filter);
+  Page<OutboxMessage, repo::Keyset> list(const NotificationFilter& filter);
 
  private:
   db::Pool& pool_;

@@ -68,7 +68,7 @@ void add_identity_export_sections(UserExportRegistry& registry) {
       if (more) rows.pop_back();
       for (const auto& r : rows) out.push_back(r.to_json());
       if (!more || rows.empty()) break;
-      f.before = std::make_pair(rows.back().at, rows.back().id);
+      f.before = repo::Keyset{rows.back().at, rows.back().id};
     }
     return out;
   });

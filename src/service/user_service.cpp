@@ -50,12 +50,14 @@ Result<repo::UserRecord> UserService::visible(const Actor& actor, db::Connection
   return *user;
 }
 
-Result<UserService::Page> UserService::list(const Actor& actor, const repo::UserFilter& filter) {
+Result<Page<repo::UserRecord, repo::Keyset>> UserService::list(const Actor& actor,
+                                                               const repo::UserFilter& filter) {
   if (!actor.is_manager_plus())
     return Error::make(ErrorCode::forbidden, "Only managers and admins may list users.");
-  Page page;
-  page.items = repo::list_users(*pool_.read(), filter);
-  return page;
+  return make_page(repo::list_users(*pool_.read(), filter), filter.limit,
+                   [](const repo::UserRecord& u) {
+                     return repo::Keyset{u.created_at, u.id};
+                   });
 }
 
 Result<repo::UserRecord> UserService::get(const Actor& actor, std::string_view id) {

@@ -16,6 +16,7 @@
 #include "db/pool.hpp"
 #include "repo/user_repo.hpp"
 #include "service/actor.hpp"
+#include "service/page.hpp"
 #include "service/socket_revoker.hpp"
 #include "service/user_export.hpp"
 #include "util/error.hpp"
@@ -46,11 +47,9 @@ class UserService {
   UserService(db::Pool& pool, const UserExportRegistry& exports,
               SocketRevoker sockets = SocketRevoker());
 
-  struct Page {
-    std::vector<repo::UserRecord> items;  ///< up to filter.limit + 1
-  };
-  /// Managers and admins.
-  Result<Page> list(const Actor& actor, const repo::UserFilter& filter);
+  /// Managers and admins. Newest first, after filter.before.
+  Result<Page<repo::UserRecord, repo::Keyset>> list(const Actor& actor,
+                                                    const repo::UserFilter& filter);
 
   /// The caller themself, or anyone for managers and admins; not_found otherwise.
   Result<repo::UserRecord> get(const Actor& actor, std::string_view id);

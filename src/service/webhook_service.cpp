@@ -95,10 +95,13 @@ crema::Result<WebhookCreated> WebhookService::create(const Actor& actor, std::st
   return out;
 }
 
-std::vector<repo::WebhookRow> WebhookService::list(const std::optional<repo::Keyset>& before,
-                                                   int limit) {
+Page<repo::WebhookRow, repo::Keyset> WebhookService::list(const std::optional<repo::Keyset>& before,
+                                                          int limit) {
   auto lease = pool_.read();
-  return repo::select_webhooks(*lease, before, limit);
+  return make_page(repo::select_webhooks(*lease, before, limit), limit,
+                   [](const repo::WebhookRow& w) {
+                     return repo::Keyset{w.created_at, w.id};
+                   });
 }
 
 crema::Result<void> WebhookService::remove(const Actor& actor, const std::string& id) {
@@ -110,22 +113,26 @@ crema::Result<void> WebhookService::remove(const Actor& actor, const std::string
   });
 }
 
-crema::Result<std::vector<WebhookDelivery>> WebhookService::deliveries(
+crema::Result<Page<WebhookDelivery, repo::Keyset>> WebhookService::deliveries(
     const std::string& id, const std::optional<repo::Keyset>& before, int limit) {
   auto lease = pool_.read();
   if (!repo::find_webhook(*lease, id))
     return crema::Error::make(ErrorCode::not_found, "No such webhook.");
-  auto rows = repo::select_deliveries(*lease, id, before, limit);
+  auto page = make_page(repo::select_deliveries(*lease, id, before, limit), limit,
+                        [](const OutboxMessage& m) {
+                          return repo::Keyset{m.created_at, m.id};
+                        });
   std::vector<std::string> ids;
-  for (const auto& r : rows) ids.push_back(r.id);
+  for (const auto& r : page.items) ids.push_back(r.id);
   auto attempts = repo::select_attempts(*lease, ids);
-  std::vector<WebhookDelivery> out;
-  out.reserve(rows.size());
-  for (auto& r : rows) {
+  Page<WebhookDelivery, repo::Keyset> out;
+  out.next = std::move(page.next);
+  out.items.reserve(page.items.size());
+  for (auto& r : page.items) {
     WebhookDelivery d{std::move(r), {}};
     for (const auto& a : attempts)
       if (a.outbox_id == d.message.id) d.attempts.push_back(a);
-    out.push_back(std::move(d));
+    out.items.push_back(std::move(d));
   }
   return out;
 }

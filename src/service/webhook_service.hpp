@@ -16,6 +16,7 @@
 #include "repo/webhook_repo.hpp"
 #include "service/actor.hpp"
 #include "service/outbox.hpp"
+#include "service/page.hpp"
 #include "util/error.hpp"
 #include "util/outbound_url.hpp"
 
@@ -60,13 +61,12 @@ class WebhookService {
   crema::Result<WebhookCreated> create(const Actor& actor, std::string url,
                                        std::vector<std::string> events, std::string description);
   /// Newest first; up to limit + 1 rows.
-  std::vector<repo::WebhookRow> list(const std::optional<repo::Keyset>& before, int limit);
+  Page<repo::WebhookRow, repo::Keyset> list(const std::optional<repo::Keyset>& before, int limit);
   /// 404 when missing or already deleted. Queued deliveries to it then fail as "deleted".
   crema::Result<void> remove(const Actor& actor, const std::string& id);
   /// 404 for an unknown endpoint (a deleted one still shows its log). Up to limit + 1.
-  crema::Result<std::vector<WebhookDelivery>> deliveries(const std::string& id,
-                                                         const std::optional<repo::Keyset>& before,
-                                                         int limit);
+  crema::Result<Page<WebhookDelivery, repo::Keyset>> deliveries(
+      const std::string& id, const std::optional<repo::Keyset>& before, int limit);
 
  private:
   db::Pool& pool_;

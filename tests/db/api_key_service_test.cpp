@@ -76,17 +76,19 @@ TEST_F(ApiKeyServiceTest, OnlyAdminsManageKeysAndListsPage) {
                       ->record.id);
   auto first = keys_->list(actor_for(admin), std::nullopt, 2);
   ASSERT_TRUE(first);
-  ASSERT_EQ(first->items.size(), 3u);  // limit + 1
+  ASSERT_EQ(first->items.size(), 2u);
   EXPECT_EQ(first->items[0].id, ids[4]);
   EXPECT_EQ(first->items[1].id, ids[3]);
-  auto second = keys_->list(actor_for(admin),
-                            std::make_pair(first->items[1].created_at, first->items[1].id), 2);
-  ASSERT_EQ(second->items.size(), 3u);
+  ASSERT_TRUE(first->next);
+  EXPECT_EQ(*first->next, (repo::Keyset{first->items[1].created_at, first->items[1].id}));
+  auto second = keys_->list(actor_for(admin), first->next, 2);
+  ASSERT_EQ(second->items.size(), 2u);
   EXPECT_EQ(second->items[0].id, ids[2]);
-  auto last = keys_->list(actor_for(admin),
-                          std::make_pair(second->items[1].created_at, second->items[1].id), 2);
+  ASSERT_TRUE(second->next);
+  auto last = keys_->list(actor_for(admin), second->next, 2);
   ASSERT_EQ(last->items.size(), 1u);
   EXPECT_EQ(last->items[0].id, ids[0]);
+  EXPECT_FALSE(last->next);
   EXPECT_EQ(repo::list_api_keys_created_by(*pool_->read(), admin.id).size(), 5u);
 }
 

@@ -83,7 +83,7 @@ TEST_F(AuditTest, FiltersAndKeysetPages) {
     if (more) rows.pop_back();
     for (const auto& r : rows) EXPECT_TRUE(seen.insert(r.id).second);
     if (!more) break;
-    page.before = std::make_pair(rows.back().at, rows.back().id);
+    page.before = repo::Keyset{rows.back().at, rows.back().id};
   }
   EXPECT_EQ(seen.size(), 7u);
 }

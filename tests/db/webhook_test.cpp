@@ -109,12 +109,12 @@ TEST_F(WebhookTest, SubscribedEndpointsReceiveSignedEventsAndOthersDoNot) {
   EXPECT_TRUE(body.contains("at"));
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
-  ASSERT_EQ(log->size(), 1u);
-  EXPECT_EQ((*log)[0].message.status, "sent");
-  EXPECT_EQ((*log)[0].message.last_status, 200);
-  ASSERT_EQ((*log)[0].attempts.size(), 1u);
-  EXPECT_TRUE((*log)[0].attempts[0].ok);
-  EXPECT_EQ((*log)[0].message.id, r.header("x-crema-delivery"));
+  ASSERT_EQ(log->items.size(), 1u);
+  EXPECT_EQ(log->items[0].message.status, "sent");
+  EXPECT_EQ(log->items[0].message.last_status, 200);
+  ASSERT_EQ(log->items[0].attempts.size(), 1u);
+  EXPECT_TRUE(log->items[0].attempts[0].ok);
+  EXPECT_EQ(log->items[0].message.id, r.header("x-crema-delivery"));
 }
 
 TEST_F(WebhookTest, RegistrationIsAuditedWithoutTheUrlsQuery) {
@@ -145,8 +145,8 @@ TEST_F(WebhookTest, FailedDeliveriesAreRetriedAndLogged) {
   EXPECT_TRUE(verify(partner.requests()[2], hook->secret));
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
-  ASSERT_EQ(log->size(), 1u);
-  const auto& d = (*log)[0];
+  ASSERT_EQ(log->items.size(), 1u);
+  const auto& d = log->items[0];
   EXPECT_EQ(d.message.status, "sent");
   EXPECT_EQ(d.message.attempts, 3);
   ASSERT_EQ(d.attempts.size(), 3u);
@@ -172,14 +172,14 @@ TEST_F(WebhookTest, DeletedEndpointsGetNothingMore) {
   EXPECT_TRUE(partner.requests().empty());
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
-  ASSERT_EQ(log->size(), 1u);
-  EXPECT_EQ((*log)[0].message.status, "failed");
-  EXPECT_EQ((*log)[0].message.last_error, "the webhook was deleted");
+  ASSERT_EQ(log->items.size(), 1u);
+  EXPECT_EQ(log->items[0].message.status, "failed");
+  EXPECT_EQ(log->items[0].message.last_error, "the webhook was deleted");
   // No new deliveries for it.
   pool_->transact([&](db::Transaction& tx) {
     EXPECT_EQ(service::enqueue_webhook_event(tx, "menu_updated", json::object{}), 0);
   });
-  EXPECT_TRUE(svc_->list(std::nullopt, 50).empty());
+  EXPECT_TRUE(svc_->list(std::nullopt, 50).items.empty());
   EXPECT_EQ(svc_->deliveries("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", std::nullopt, 50).error().code,
             ErrorCode::not_found);
 }
@@ -211,7 +211,7 @@ TEST_F(WebhookTest, RegistrationRefusesPrivateLoopbackAndOtherNonPublicAddresses
     ASSERT_EQ(out.error().details.size(), 1u) << url;
     EXPECT_EQ(out.error().details[0].field, "url");
   }
-  EXPECT_TRUE(strict.list(std::nullopt, 50).empty());
+  EXPECT_TRUE(strict.list(std::nullopt, 50).items.empty());
   // Public addresses, by name or literally, are accepted; so is a name that does not resolve
   // yet (every delivery checks it again).
   for (const char* url : {"https://public.test/hook", "https://93.184.216.34/hook",
@@ -243,9 +243,9 @@ TEST_F(WebhookTest, DeliveriesCheckTheAddressAgainAndNeverCallAPrivateOne) {
   EXPECT_TRUE(partner.requests().empty()) << "a private address was called";
   auto log = strict.deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
-  ASSERT_EQ(log->size(), 1u);
-  ASSERT_FALSE((*log)[0].attempts.empty());
-  const auto& a = (*log)[0].attempts[0];
+  ASSERT_EQ(log->items.size(), 1u);
+  ASSERT_FALSE(log->items[0].attempts.empty());
+  const auto& a = log->items[0].attempts[0];
   EXPECT_FALSE(a.ok);
   EXPECT_NE(a.error.find("loopback"), std::string::npos) << a.error;
   EXPECT_EQ(a.error.find("127.0.0.1"), std::string::npos) << a.error;
