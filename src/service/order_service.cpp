@@ -68,11 +68,6 @@ std::vector<std::string> topics_of(const Order& o, const std::string& previous_d
   return t;
 }
 
-std::string idempotency_scope(const Actor& actor) {
-  if (actor.principal && actor.principal->is_api_key()) return "key:" + actor.principal->api_key_id;
-  return "user:" + actor.user_id();
-}
-
 bool is_customer(const Actor& a) { return a.is_role(auth::Role::customer); }
 
 // The outbox side of an order event (SPEC §10), in the event's transaction: one signed
@@ -227,38 +222,19 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
   // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
   if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
   const bool customer = is_customer(actor);
-  const std::string scope = idempotency_scope(actor);
+  const Idempotency key(actor, kPlaceRoute, idem);
   return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<PlacedOrder> {
     auto& tx = work.tx();
     const auto now = util::now_ms();
     PlacedOrder placed;
-    if (idem) {
-      bool claimed = repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now);
-      if (!claimed) {
-        auto stored = repo::find_key(tx.connection(), scope, kPlaceRoute, idem->key);
-        if (stored && stored->created_at < now - kIdempotencyKeepMs) {
-          repo::delete_key(tx, scope, kPlaceRoute, idem->key);
-          stored.reset();
-        }
-        if (stored) {
-          if (stored->fingerprint != idem->fingerprint)
-            return crema::Error::make(
-                ErrorCode::conflict,
-                "This Idempotency-Key was already used with a different request.",
-                {{"Idempotency-Key", "was used with another body"}});
-          if (stored->status == 0)
-            return crema::Error::make(ErrorCode::conflict,
-                                      "A request with this Idempotency-Key is still running.");
-          placed.body = stored->body;
-          placed.replayed = true;
-          if (auto first = json::parse(stored->body); first.is_object())
-            if (auto* id = first.as_object().if_contains("id"); id && id->is_string())
-              placed.id = id->get_string();
-          return placed;
-        }
-        if (!repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now))
-          throw db::Error(db::Error::Kind::retryable, "idempotency key claimed concurrently");
-      }
+    if (auto earlier = key.claim(tx, now)) {
+      if (!*earlier) return std::move(*earlier).error();
+      placed.body = std::move((*earlier)->body);
+      placed.replayed = true;
+      if (auto v = json::parse(placed.body); v.is_object())
+        if (auto* id = v.as_object().if_contains("id"); id && id->is_string())
+          placed.id = id->get_string();
+      return placed;
     }
 
     std::vector<OrderLine> cart;
@@ -279,15 +255,13 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     spec.metadata = r.metadata;
     spec.stock_reason = "order placed";
     spec.lines_field = r.use_cart ? "cart" : "items";
-    auto order =
-        create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
-                     [&](const Order& o, const json::object& data) {
-                       if (r.use_cart) repo::delete_cart(tx, actor.user_id());
-                       placed.id = o.id;
-                       placed.body = util::to_json(data);
-                       if (idem)
-                         repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, placed.body);
-                     });
+    auto order = create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
+                              [&](const Order& o, const json::object& data) {
+                                if (r.use_cart) repo::delete_cart(tx, actor.user_id());
+                                placed.id = o.id;
+                                placed.body = util::to_json(data);
+                                key.complete(tx, 201, placed.body);
+                              });
     if (!order) return std::move(order).error();
     return placed;
   });
@@ -673,8 +647,7 @@ int OrderService::expire_due(std::int64_t now_ms) {
 }
 
 std::int64_t OrderService::prune_idempotency_keys(std::int64_t now_ms) {
-  return pool_.transact(
-      [&](db::Transaction& tx) { return repo::prune_keys(tx, now_ms - kIdempotencyKeepMs); });
+  return service::prune_idempotency_keys(pool_, now_ms);
 }
 
 bool OrderService::may_watch(const auth::Principal& principal, std::string_view channel) {
