@@ -24,6 +24,7 @@
 #include "util/json_text.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::service {
 
@@ -36,14 +37,6 @@ namespace {
 
 constexpr std::string_view kPlaceRoute = "POST /orders";
 constexpr int kExpiryBatch = 100;
-
-crema::Error validation(std::vector<FieldIssue> issues) {
-  // The message first: the issues are moved into the call, and its arguments are evaluated
-  // in no set order (GCC moved them first: "0 fields are invalid.").
-  std::string message = issues.size() == 1 ? "One field is invalid."
-                                           : std::to_string(issues.size()) + " fields are invalid.";
-  return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
-}
 
 crema::Error no_such_order(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No order " + id + ".");
@@ -220,7 +213,7 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
   // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
-  if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
+  if (!rule_issues(actor, r).empty()) return crema::validation_error(precheck(actor, r));
   const bool customer = is_customer(actor);
   const Idempotency key(actor, kPlaceRoute, idem);
   return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<PlacedOrder> {
@@ -240,7 +233,7 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     std::vector<OrderLine> cart;
     if (r.use_cart) {
       cart = cart_lines(tx.connection(), actor.user_id());
-      if (cart.empty()) return validation({{"use_cart", "the cart is empty"}});
+      if (cart.empty()) return crema::validation_error({{"use_cart", "the cart is empty"}});
     }
     NewOrder spec;
     spec.type = r.type.value_or(OrderType::online);
@@ -279,7 +272,8 @@ crema::Result<Order> OrderService::create_order(UnitOfWork& work, const Actor& a
   read_webhooks_soon(tx);
   auto resolved = resolve_lines(tx.connection(), lines, spec.lines_field);
   if (!resolved.issues.empty()) {
-    if (spec.invalid_lines_message.empty()) return validation(std::move(resolved.issues));
+    if (spec.invalid_lines_message.empty())
+      return crema::validation_error(std::move(resolved.issues));
     return crema::Error::make(ErrorCode::validation_failed, std::move(spec.invalid_lines_message),
                               std::move(resolved.issues));
   }
@@ -558,7 +552,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
       if (driver) user = repo::find_user_by_id(tx.connection(), driver->user_id);
       if (!driver || !driver->is_active || !user || user->role != auth::Role::driver ||
           !user->is_active)
-        return validation({{"driver_id", "is not an active driver"}});
+        return crema::validation_error({{"driver_id", "is not an active driver"}});
     } else if (o.driver_id.empty()) {
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
