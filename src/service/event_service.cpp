@@ -177,8 +177,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
                                     ", not " + std::to_string(*c.expected_version) + ".");
     if (c.assigned_admin) {
       auto user = repo::find_user_by_id(tx.connection(), *c.assigned_admin);
-      if (!user || !user->is_active ||
-          (user->role != auth::Role::admin && user->role != auth::Role::manager))
+      if (!user || !user->is_active || !auth::is_manager_plus(user->role))
         return one_issue("assigned_admin", "is not an active admin or manager");
       e.assigned_admin = user->id;
     }

@@ -646,7 +646,7 @@ std::int64_t OrderService::prune_idempotency_keys(std::int64_t now_ms) {
 
 bool OrderService::may_watch(const auth::Principal& principal, std::string_view channel) {
   if (principal.is_api_key()) return false;
-  if (principal.role >= auth::Role::staff) return true;
+  if (principal.is_staff_plus()) return true;
   constexpr std::string_view kPrefix = "order:";
   if (!channel.starts_with(kPrefix)) return false;
   const std::string id(channel.substr(kPrefix.size()));
