@@ -180,9 +180,6 @@ class OrderService {
   /// driver for the order they deliver.
   bool may_watch(const auth::Principal& principal, std::string_view channel);
 
-  /// The order as its GET returns it.
-  static boost::json::object to_json(const domain::Order& order) { return domain::to_json(order); }
-
   /// The business date (YYYYMMDD in CREMA_TIMEZONE) of an instant.
   std::string business_date(std::int64_t at_ms) const;
 
