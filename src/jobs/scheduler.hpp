@@ -1,7 +1,8 @@
 #pragma once
-/// The periodic jobs of SPEC §10 on one background thread: pruning expired refresh tokens
-/// and denylist entries, the outbox backlog figure, and whatever later features add
-/// (idempotency keys, order expiry, the daily summary) with add().
+/// Periodic jobs (SPEC §10) on one background thread. The jobs are whatever the features
+/// add() before start(): app/notify_module adds the outbox backlog and low-stock figures
+/// and the pruning of expired refresh tokens, settled outbox messages and denylist
+/// entries; app/reports_module adds the daily summary.
 
 #include <chrono>
 #include <condition_variable>
