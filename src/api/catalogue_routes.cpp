@@ -20,9 +20,7 @@ namespace {
 
 constexpr std::string_view kCatalogueTag = "catalogue";
 
-bool staff_plus(const Request& req) {
-  return req.principal && !req.principal->is_api_key() && req.principal->role >= auth::Role::staff;
-}
+bool staff_plus(const Request& req) { return req.principal && req.principal->is_staff_plus(); }
 
 ProductView view_for(const Request& req, const CatalogueContext& ctx) {
   return ProductView{staff_plus(req), ctx.currency, &ctx.images};

@@ -8,6 +8,7 @@
 #include "domain/money.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::api {
 
@@ -288,13 +289,7 @@ Input Input::child(const json::value& v, std::string p) const {
   return Input(v, std::move(p), issues_);
 }
 
-crema::Error Input::error() const {
-  return crema::Error::make(ErrorCode::validation_failed,
-                            issues_->size() == 1
-                                ? "One field is invalid."
-                                : std::to_string(issues_->size()) + " fields are invalid.",
-                            *issues_);
-}
+crema::Error Input::error() const { return crema::validation_error(*issues_); }
 
 std::optional<std::string> path_uuid(const http::Request& req, std::string_view name) {
   std::string id(req.param(name));

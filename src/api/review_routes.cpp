@@ -20,10 +20,7 @@ namespace {
 
 constexpr std::string_view kReviewTag = "reviews";
 
-bool moderator(const Request& req) {
-  return req.principal && !req.principal->is_api_key() &&
-         req.principal->role >= auth::Role::manager;
-}
+bool moderator(const Request& req) { return req.principal && req.principal->is_manager_plus(); }
 
 Response review_response(int status, const repo::ReviewRow& r, bool mod) {
   return Response::json(status, service::review_json(r, mod));

@@ -66,8 +66,8 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
     scheduler_.add("prune_denylist", std::chrono::minutes(1),
                    [denylist] { denylist->prune(util::now_ms()); });
   }
-  // Idempotency keys (the orders feature's table) are pruned by a job that feature adds
-  // with scheduler().add(…) before start().
+  // The other features add theirs with scheduler().add(…) before start() (jobs/scheduler.hpp
+  // lists them).
 }
 
 NotifyModule::~NotifyModule() { stop(); }

@@ -42,8 +42,6 @@ OrdersModule::OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub,
   });
 }
 
-OrdersModule::~OrdersModule() { expiry_.stop(); }
-
 void OrdersModule::provide(api::AppServices& services) {
   services.orders = std::make_shared<api::OrderContext>(api::OrderContext{orders_, cart_});
   // GDPR export: the user's orders (as GET returns them) and cart.
@@ -63,7 +61,6 @@ void OrdersModule::provide(api::AppServices& services) {
           return boost::json::parse(*items);
         });
   }
-  expiry_.start();
 }
 
 }  // namespace crema::app

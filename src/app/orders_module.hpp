@@ -1,6 +1,6 @@
 #pragma once
 /// The orders feature as the server wires it: the order and cart services, the hub's rule
-/// for "order:<id>" channels, orders_created_total, and the expiry job.
+/// for "order:<id>" channels, orders_created_total, and the expiry job (on the scheduler).
 
 #include <memory>
 
@@ -10,6 +10,7 @@
 #include "events/bus.hpp"
 #include "events/hub.hpp"
 #include "jobs/order_expiry.hpp"
+#include "jobs/scheduler.hpp"
 #include "service/cart_service.hpp"
 #include "service/order_service.hpp"
 
@@ -23,12 +24,14 @@ class OrdersModule {
  public:
   OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub, obs::Metrics& metrics,
                const Config& config);
-  ~OrdersModule();
   OrdersModule(const OrdersModule&) = delete;
   OrdersModule& operator=(const OrdersModule&) = delete;
 
-  /// Hands the route context to the route table and starts the expiry job.
+  /// Hands the route context to the route table.
   void provide(api::AppServices& services);
+  /// Adds the expiry job (and the pruning of Idempotency-Keys) to `scheduler`, which must be
+  /// stopped before this module is destroyed.
+  void schedule(jobs::Scheduler& scheduler) { expiry_.schedule(scheduler); }
 
   service::OrderService& orders() noexcept { return orders_; }
 

@@ -63,7 +63,6 @@ PaymentsModule::PaymentsModule(db::Pool& pool, service::OrderService& orders, co
 
 PaymentsModule::~PaymentsModule() {
   kick_target_->store(nullptr);
-  retry_.stop();
   orders_.set_paid_cancel_hook({});
 }
 
@@ -79,7 +78,6 @@ void PaymentsModule::provide(api::AppServices& services) {
           return boost::json::value(std::move(out));
         });
   }
-  retry_.start();
 }
 
 }  // namespace crema::app

@@ -1,7 +1,7 @@
 #pragma once
 /// The payments feature as the server wires it: the gateway adapters from the settings,
 /// the payment service, its hook into order cancellation (a paid order is refunded) and the
-/// job that retries automatic refunds.
+/// job that retries automatic refunds (on the scheduler).
 
 #include <atomic>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "db/pool.hpp"
 #include "events/bus.hpp"
 #include "jobs/refund_retry.hpp"
+#include "jobs/scheduler.hpp"
 #include "payments/gateway.hpp"
 #include "service/order_service.hpp"
 #include "service/payment_service.hpp"
@@ -34,10 +35,11 @@ class PaymentsModule {
   PaymentsModule(const PaymentsModule&) = delete;
   PaymentsModule& operator=(const PaymentsModule&) = delete;
 
-  /// Hands the route context to the route table and starts the refund retry job.
+  /// Hands the route context to the route table.
   void provide(api::AppServices& services);
-  /// Starts only the refund retry job (`crema worker`, which serves no routes).
-  void start_refund_retry() { retry_.start(); }
+  /// Adds the refund retry job to `scheduler` (`crema serve` and `crema worker`), which must
+  /// be stopped before this module is destroyed.
+  void schedule(jobs::Scheduler& scheduler) { retry_.schedule(scheduler); }
   service::PaymentService& payments() noexcept { return payments_; }
 
  private:

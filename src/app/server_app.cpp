@@ -404,7 +404,10 @@ int run_serve(Config config) {
     return kExitConfig;
   }
   notify->provide(services);
-  reports.schedule(notify->scheduler());  // the daily_summary job (SPEC §10)
+  // The periodic jobs of the features (SPEC §10), all on the one scheduler thread.
+  reports.schedule(notify->scheduler());   // the daily summary
+  orders.schedule(notify->scheduler());    // unpaid-order expiry, Idempotency-Key pruning
+  payments.schedule(notify->scheduler());  // owed refunds
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(
       boost::json::serialize(openapi.document(router)));
@@ -469,12 +472,15 @@ int run_serve(Config config) {
     fail_line(e.what());
     return 1;
   }
-  // The server's own daily backup (CREMA_BACKUP_DIR), off the request path.
+  // The server's own daily backup (CREMA_BACKUP_DIR), off the request path, on a scheduler
+  // of its own: a backup may take minutes and holds up no other job.
   std::unique_ptr<jobs::BackupJob> backups;
+  jobs::Scheduler backup_scheduler;
   if (!config.backup_dir.empty()) {
     backups = std::make_unique<jobs::BackupJob>(config.database_url, config.backup_dir,
                                                 config.backup_keep);
-    backups->start();
+    backups->schedule(backup_scheduler);
+    backup_scheduler.start();
   }
   if (metrics_server)
     obs::Log(obs::Level::info, "metrics listening").str("address", metrics_server->address());
@@ -492,7 +498,7 @@ int run_serve(Config config) {
       .num("connections", server.connections());
   const bool clean = server.shutdown(std::chrono::seconds(config.shutdown_grace_seconds));
   if (metrics_server) metrics_server->shutdown(std::chrono::seconds(1));
-  if (backups) backups->stop();
+  backup_scheduler.stop();  // waits for a backup in progress
   workers.join();
   notify->stop();  // hands back outbox rows claimed but not sent
   realtime.stop();

@@ -91,7 +91,7 @@ int run_worker(Config config) {
   events::Bus bus;
   service::OrderService orders(*pool, bus, order_settings(config));
   PaymentsModule payments(*pool, orders, config);
-  payments.start_refund_retry();
+  payments.schedule(notify->scheduler());
   notify->start();
   obs::Log(obs::Level::info, "worker started")
       .num("threads", std::max(1, config.outbox_workers))

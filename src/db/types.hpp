@@ -21,8 +21,11 @@ enum class Dialect { sqlite, postgres };
 /// string compared with a non-text column needs an explicit cast.
 using Param = std::variant<std::nullptr_t, std::int64_t, double, bool, std::string_view>;
 
-/// One column value of a result row, as the driver produced it. PostgreSQL results are
-/// text; the typed getters of Row convert.
+/// One column value of a result row, as the driver produced it. SQLite cells carry the
+/// storage class of the value. PostgreSQL sends text, and its driver turns integer
+/// (int2/int4/int8), float (float4/float8) and boolean (as 0/1) columns into int64 and
+/// double cells by the column's type; every other type (text, json, numeric, …) stays
+/// text. The typed getters of Row convert either way.
 using Cell = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
 /// One row of a Result; valid as long as the Result it came from.

@@ -165,7 +165,7 @@ bool counts_as_completed(OrderStatus s) noexcept {
 
 bool may_view(const OrderCaller& c) noexcept {
   if (c.api_key) return c.placed_by_key;
-  if (c.role >= auth::Role::staff) return true;
+  if (auth::is_staff_plus(c.role)) return true;
   if (c.role == auth::Role::driver) return c.assigned_driver;
   return c.owner;
 }
@@ -175,9 +175,9 @@ Refusal check_transition(const Order& order, OrderStatus to, const OrderCaller& 
   if (!edge_exists(order.status, to, order.is_delivery())) return Refusal::invalid_transition;
   if (c.api_key) return Refusal::forbidden;
   const bool cancel = to == OrderStatus::cancelled;
-  if (c.role >= auth::Role::staff) {
+  if (auth::is_staff_plus(c.role)) {
     // Cancelling a paid order refunds it: a manager's decision (SPEC §6).
-    if (cancel && order.is_paid() && c.role < auth::Role::manager) return Refusal::forbidden;
+    if (cancel && order.is_paid() && !auth::is_manager_plus(c.role)) return Refusal::forbidden;
     return Refusal::none;
   }
   if (c.role == auth::Role::driver) {

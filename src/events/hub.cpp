@@ -14,10 +14,6 @@ namespace crema::events {
 
 namespace {
 
-bool staff_plus(auth::Role r) noexcept {
-  return r == auth::Role::staff || r == auth::Role::manager || r == auth::Role::admin;
-}
-
 bool matches(std::string_view prefix, std::string_view channel) noexcept {
   if (!prefix.empty() && prefix.back() == ':')
     return channel.size() > prefix.size() && channel.substr(0, prefix.size()) == prefix;
@@ -55,7 +51,7 @@ void Hub::register_channel(std::string prefix, ChannelCheck check, bool blocking
 }
 
 std::vector<std::string> Hub::default_channels(const auth::Principal& p) {
-  if (staff_plus(p.role)) return {"orders", "inventory", "menu"};
+  if (p.is_staff_plus()) return {"orders", "inventory", "menu"};
   if (p.role == auth::Role::driver) return {"driver:" + p.user_id};
   return {"user:" + p.user_id};
 }
@@ -78,7 +74,7 @@ Hub::Decision Hub::decide(const auth::Principal& principal, std::string_view cha
   std::shared_lock lock(rules_mutex_);
   for (const auto& r : rules_)
     if (matches(r.prefix, channel) && (!best || r.prefix.size() > best->prefix.size())) best = &r;
-  if (!best) return {staff_plus(principal.role) ? Kind::allowed : Kind::forbidden, nullptr};
+  if (!best) return {principal.is_staff_plus() ? Kind::allowed : Kind::forbidden, nullptr};
   if (best->blocking) return {Kind::check, best->check};
   return {(*best->check)(principal, channel) ? Kind::allowed : Kind::forbidden, nullptr};
 }

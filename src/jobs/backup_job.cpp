@@ -51,20 +51,12 @@ std::vector<std::string> backups_to_prune(std::vector<std::string> files, int ke
 BackupJob::BackupJob(std::string database_url, std::string dir, int keep, std::chrono::hours every)
     : url_(std::move(database_url)), dir_(std::move(dir)), keep_(keep), every_(every) {}
 
-void BackupJob::start() {
+void BackupJob::schedule(Scheduler& scheduler) {
   std::error_code ec;
   // A directory made here is the owner's alone (the backups in it are 0600 too).
   if (fs::create_directories(dir_, ec)) fs::permissions(dir_, fs::perms::owner_all, ec);
-  thread_ = std::thread([this] { loop(); });
-}
-
-void BackupJob::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  scheduler.add_paced(
+      "backup", [this] { return tick(); }, std::chrono::hours(1));
 }
 
 std::chrono::milliseconds BackupJob::until_due() const {
@@ -108,24 +100,18 @@ std::string BackupJob::run_once() {
   return path;
 }
 
-void BackupJob::loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      // Re-check at least hourly: the clock may jump, and another process may write backups.
-      const auto wait = std::min<std::chrono::milliseconds>(until_due(), std::chrono::hours(1));
-      if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
-    }
-    if (until_due().count() > 0) continue;
+std::chrono::milliseconds BackupJob::tick() {
+  // Re-checked at least hourly: the clock may jump, and another process may write backups.
+  constexpr std::chrono::milliseconds kRecheck = std::chrono::hours(1);
+  if (until_due().count() == 0) {
     try {
       run_once();
     } catch (const std::exception& e) {
       obs::Log(obs::Level::error, "backup failed").str("error", e.what()).str("dir", dir_);
-      // Try again in an hour rather than at once in a loop.
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; })) return;
+      return kRecheck;  // try again in an hour rather than at once in a loop
     }
   }
+  return std::min(until_due(), kRecheck);
 }
 
 }  // namespace crema::jobs

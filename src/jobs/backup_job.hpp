@@ -2,14 +2,14 @@
 /// The server's own daily backup (SPEC §13): with CREMA_BACKUP_DIR set, `crema serve` writes
 /// `crema-<UTC time>.sqlite` (or `.pgdump`) there once a day and keeps the newest
 /// CREMA_BACKUP_KEEP. A backup is due when the newest one in the directory is a day old or
-/// there is none, so a restart neither skips a day nor doubles one.
+/// there is none, so a restart neither skips a day nor doubles one. It runs on a scheduler
+/// (jobs/scheduler.hpp) of its own: a backup may take minutes, and no other job waits.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "jobs/scheduler.hpp"
 
 namespace crema::jobs {
 
@@ -25,19 +25,22 @@ class BackupJob {
  public:
   BackupJob(std::string database_url, std::string dir, int keep,
             std::chrono::hours every = std::chrono::hours(24));
-  ~BackupJob() { stop(); }
   BackupJob(const BackupJob&) = delete;
   BackupJob& operator=(const BackupJob&) = delete;
 
-  void start();
-  /// Waits for a backup in progress to finish (the file is never left half written).
-  void stop();
+  /// Makes the directory (the owner's alone) and adds "backup" to `scheduler`, before its
+  /// start(): a backup when one is due, checked at least hourly (the clock may jump, and
+  /// another process may write backups), and an hour after a failed one. The scheduler's
+  /// stop() waits for a backup in progress (the file is never left half written). This
+  /// object must outlive that stop().
+  void schedule(Scheduler& scheduler);
 
   /// Writes one backup now and prunes; returns its path. Throws std::runtime_error.
   std::string run_once();
 
  private:
-  void loop();
+  /// A backup if one is due; returns the wait until the next check.
+  std::chrono::milliseconds tick();
   /// How long until the next backup is due (zero: now).
   std::chrono::milliseconds until_due() const;
 
@@ -45,10 +48,6 @@ class BackupJob {
   std::string dir_;
   int keep_;
   std::chrono::hours every_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
 };
 
 }  // namespace crema::jobs

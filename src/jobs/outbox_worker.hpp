@@ -59,9 +59,6 @@ class OutboxWorker {
   /// rows and delivers them. Returns how many were claimed. For tests and `stop()`-free use.
   int run_once(const std::string& worker_id);
 
-  /// Where this process's worker ids start: "<host>:<pid>:<random>".
-  const std::string& instance_id() const noexcept { return instance_; }
-
  private:
   void run(int index);
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }

@@ -6,8 +6,32 @@
 
 namespace crema::jobs {
 
-void Scheduler::add(std::string name, std::chrono::milliseconds every, std::function<void()> task) {
-  tasks_.push_back({std::move(name), every, std::move(task), std::chrono::steady_clock::now()});
+Scheduler::TaskId Scheduler::add(std::string name, std::chrono::milliseconds every,
+                                 std::function<void()> task) {
+  return add_paced(
+      std::move(name),
+      [fn = std::move(task), every] {
+        fn();
+        return every;
+      },
+      every);
+}
+
+Scheduler::TaskId Scheduler::add_paced(std::string name,
+                                       std::function<std::chrono::milliseconds()> task,
+                                       std::chrono::milliseconds on_throw) {
+  tasks_.push_back({std::move(name), std::move(task), on_throw, std::chrono::steady_clock::now()});
+  return tasks_.size() - 1;
+}
+
+void Scheduler::run_soon(TaskId id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (id >= tasks_.size()) return;
+    tasks_[id].soon = true;
+    woken_ = true;
+  }
+  wake_.notify_all();
 }
 
 void Scheduler::start() {
@@ -24,12 +48,13 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Scheduler::run_task(Task& t) {
+std::chrono::milliseconds Scheduler::run_task(Task& t) {
   try {
-    t.fn();
+    return t.fn();
   } catch (const std::exception& e) {
     obs::Log(obs::Level::warn, "scheduled job failed").str("job", t.name).str("error", e.what());
   }
+  return t.on_throw;
 }
 
 void Scheduler::run_all_now() {
@@ -39,19 +64,21 @@ void Scheduler::run_all_now() {
 void Scheduler::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    woken_ = false;
     const auto now = std::chrono::steady_clock::now();
     auto next = now + std::chrono::hours(1);
     for (auto& t : tasks_) {
-      if (t.next <= now) {
+      if (t.soon || t.next <= now) {
+        t.soon = false;
         lock.unlock();
-        run_task(t);
+        const auto wait = run_task(t);
         lock.lock();
         if (stopping_) return;
-        t.next = std::chrono::steady_clock::now() + t.every;
+        t.next = std::chrono::steady_clock::now() + wait;
       }
       next = std::min(next, t.next);
     }
-    wake_.wait_until(lock, next, [this] { return stopping_; });
+    wake_.wait_until(lock, next, [this] { return stopping_ || woken_; });
   }
 }
 

@@ -25,7 +25,4 @@ std::optional<ImageInfo> probe_image(std::string_view bytes);
 /// stripped. Throws std::runtime_error with libvips' message when the image cannot be read.
 std::string webp_copy(std::string_view bytes, int max_side, int quality);
 
-/// The dimensions of an image (for tests and checks); nothing when unreadable.
-inline std::optional<ImageInfo> dimensions(std::string_view bytes) { return probe_image(bytes); }
-
 }  // namespace crema::media

@@ -53,7 +53,6 @@ class Channels final : public Deliverer {
   void abort_in_flight() noexcept override { aborting_.store(true); }
 
   bool email_configured() const noexcept { return smtp_.has_value(); }
-  bool sms_configured() const noexcept { return !sms_url_.empty(); }
 
  private:
   Delivery to_log(const service::OutboxMessage& m, const Rendered& r);

@@ -1,6 +1,6 @@
 #pragma once
 /// SQL of orders (SPEC §6): orders with their lines and history, the per-day order numbers,
-/// the kitchen queue, idempotency keys and customers' carts.
+/// the kitchen queue and customers' carts (idempotency keys: repo/idempotency_repo.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -78,28 +78,6 @@ std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& 
 
 /// Ids of held orders whose hold ended at or before `now`, oldest first.
 std::vector<std::string> orders_due_for_expiry(db::Connection& conn, std::int64_t now, int limit);
-
-// ---- idempotency keys -----------------------------------------------------------------------
-
-struct StoredKey {
-  std::string fingerprint;
-  int status = 0;  ///< 0 while the first request is still running (never seen committed)
-  std::string body;
-  std::int64_t created_at = 0;
-};
-/// Inserts the key's row unless one exists; true when this call inserted it. On PostgreSQL
-/// an uncommitted row of another transaction makes this wait for that transaction.
-bool claim_key(db::Transaction& tx, std::string_view scope, std::string_view route,
-               std::string_view key, std::string_view fingerprint, std::int64_t now);
-std::optional<StoredKey> find_key(db::Connection& conn, std::string_view scope,
-                                  std::string_view route, std::string_view key);
-void delete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
-                std::string_view key);
-/// Records the answer given for a claimed key.
-void complete_key(db::Transaction& tx, std::string_view scope, std::string_view route,
-                  std::string_view key, int status, std::string_view body);
-/// Deletes keys created before `before`; returns how many.
-std::int64_t prune_keys(db::Transaction& tx, std::int64_t before);
 
 // ---- carts ----------------------------------------------------------------------------------
 

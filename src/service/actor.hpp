@@ -26,13 +26,9 @@ struct Actor {
   bool is_role(auth::Role r) const noexcept {
     return principal && !principal->is_api_key() && principal->role == r;
   }
-  /// staff, manager or admin (a user, not an API key).
-  bool is_staff_plus() const noexcept {
-    return principal && !principal->is_api_key() && principal->role >= auth::Role::staff;
-  }
-  bool is_manager_plus() const noexcept {
-    return principal && !principal->is_api_key() && principal->role >= auth::Role::manager;
-  }
+  /// staff, manager or admin (a user, not an API key): auth::Principal::is_staff_plus.
+  bool is_staff_plus() const noexcept { return principal && principal->is_staff_plus(); }
+  bool is_manager_plus() const noexcept { return principal && principal->is_manager_plus(); }
 };
 
 }  // namespace crema::service

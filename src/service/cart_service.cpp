@@ -7,6 +7,7 @@
 #include "repo/order_repo.hpp"
 #include "service/order_lines.hpp"
 #include "util/time.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::service {
 
@@ -77,15 +78,7 @@ crema::Result<json::object> CartService::replace(const std::string& user_id,
   {
     auto lease = pool_.read();
     auto r = resolve_lines(*lease, lines, "items");
-    if (!r.issues.empty()) {
-      // The message first: the issues are moved into the call, and its arguments are evaluated
-      // in no set order (GCC moved them first: "0 fields are invalid.").
-      std::string message = r.issues.size() == 1
-                                  ? "One field is invalid."
-                                  : std::to_string(r.issues.size()) + " fields are invalid.";
-      return crema::Error::make(ErrorCode::validation_failed, std::move(message),
-                                std::move(r.issues));
-    }
+    if (!r.issues.empty()) return crema::validation_error(std::move(r.issues));
   }
   json::array stored;
   for (const auto& l : lines) stored.push_back(line_to_json(l));

@@ -13,6 +13,7 @@
 #include "service/write_tx.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::service {
 
@@ -57,12 +58,7 @@ crema::Result<void> check_references(db::Transaction& tx, const Product& p, bool
     }
   }
   if (issues.empty()) return {};
-  // The message first: the issues are moved into the call, and its arguments are evaluated
-  // in no set order (GCC moved them first: "0 fields are invalid.").
-  std::string message = issues.size() == 1
-                              ? "One field is invalid."
-                              : std::to_string(issues.size()) + " fields are invalid.";
-  return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
+  return crema::validation_error(std::move(issues));
 }
 
 void apply(Product& p, const ProductInput& in) {

@@ -17,6 +17,7 @@
 #include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::service {
 
@@ -102,15 +103,7 @@ crema::Result<repo::EventRow> EventService::create(const Actor& actor, const Eve
       items.push_back(
           json::object{{"product_id", p->id}, {"name", p->name}, {"qty", in.items[i].qty}});
     }
-    if (!problems.empty()) {
-      // The message first: the issues are moved into the call, and its arguments are evaluated
-      // in no set order (GCC moved them first: "0 fields are invalid.").
-      std::string message = problems.size() == 1
-                                ? "One field is invalid."
-                                : std::to_string(problems.size()) + " fields are invalid.";
-      return crema::Error::make(ErrorCode::validation_failed, std::move(message),
-                                std::move(problems));
-    }
+    if (!problems.empty()) return crema::validation_error(std::move(problems));
     json::object info;
     if (in.customer_info) {
       info = *in.customer_info;
@@ -184,8 +177,7 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
                                     ", not " + std::to_string(*c.expected_version) + ".");
     if (c.assigned_admin) {
       auto user = repo::find_user_by_id(tx.connection(), *c.assigned_admin);
-      if (!user || !user->is_active ||
-          (user->role != auth::Role::admin && user->role != auth::Role::manager))
+      if (!user || !user->is_active || !auth::is_manager_plus(user->role))
         return one_issue("assigned_admin", "is not an active admin or manager");
       e.assigned_admin = user->id;
     }

@@ -24,6 +24,7 @@
 #include "util/json_text.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
+#include "util/validation_error.hpp"
 
 namespace crema::service {
 
@@ -36,14 +37,6 @@ namespace {
 
 constexpr std::string_view kPlaceRoute = "POST /orders";
 constexpr int kExpiryBatch = 100;
-
-crema::Error validation(std::vector<FieldIssue> issues) {
-  // The message first: the issues are moved into the call, and its arguments are evaluated
-  // in no set order (GCC moved them first: "0 fields are invalid.").
-  std::string message = issues.size() == 1 ? "One field is invalid."
-                                           : std::to_string(issues.size()) + " fields are invalid.";
-  return crema::Error::make(ErrorCode::validation_failed, std::move(message), std::move(issues));
-}
 
 crema::Error no_such_order(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No order " + id + ".");
@@ -66,11 +59,6 @@ std::vector<std::string> topics_of(const Order& o, const std::string& previous_d
   if (!previous_driver.empty() && previous_driver != o.driver_id)
     t.push_back("driver:" + previous_driver);
   return t;
-}
-
-std::string idempotency_scope(const Actor& actor) {
-  if (actor.principal && actor.principal->is_api_key()) return "key:" + actor.principal->api_key_id;
-  return "user:" + actor.user_id();
 }
 
 bool is_customer(const Actor& a) { return a.is_role(auth::Role::customer); }
@@ -225,46 +213,27 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
   // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
-  if (!rule_issues(actor, r).empty()) return validation(precheck(actor, r));
+  if (!rule_issues(actor, r).empty()) return crema::validation_error(precheck(actor, r));
   const bool customer = is_customer(actor);
-  const std::string scope = idempotency_scope(actor);
+  const Idempotency key(actor, kPlaceRoute, idem);
   return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<PlacedOrder> {
     auto& tx = work.tx();
     const auto now = util::now_ms();
     PlacedOrder placed;
-    if (idem) {
-      bool claimed = repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now);
-      if (!claimed) {
-        auto stored = repo::find_key(tx.connection(), scope, kPlaceRoute, idem->key);
-        if (stored && stored->created_at < now - kIdempotencyKeepMs) {
-          repo::delete_key(tx, scope, kPlaceRoute, idem->key);
-          stored.reset();
-        }
-        if (stored) {
-          if (stored->fingerprint != idem->fingerprint)
-            return crema::Error::make(
-                ErrorCode::conflict,
-                "This Idempotency-Key was already used with a different request.",
-                {{"Idempotency-Key", "was used with another body"}});
-          if (stored->status == 0)
-            return crema::Error::make(ErrorCode::conflict,
-                                      "A request with this Idempotency-Key is still running.");
-          placed.body = stored->body;
-          placed.replayed = true;
-          if (auto first = json::parse(stored->body); first.is_object())
-            if (auto* id = first.as_object().if_contains("id"); id && id->is_string())
-              placed.id = id->get_string();
-          return placed;
-        }
-        if (!repo::claim_key(tx, scope, kPlaceRoute, idem->key, idem->fingerprint, now))
-          throw db::Error(db::Error::Kind::retryable, "idempotency key claimed concurrently");
-      }
+    if (auto earlier = key.claim(tx, now)) {
+      if (!*earlier) return std::move(*earlier).error();
+      placed.body = std::move((*earlier)->body);
+      placed.replayed = true;
+      if (auto v = json::parse(placed.body); v.is_object())
+        if (auto* id = v.as_object().if_contains("id"); id && id->is_string())
+          placed.id = id->get_string();
+      return placed;
     }
 
     std::vector<OrderLine> cart;
     if (r.use_cart) {
       cart = cart_lines(tx.connection(), actor.user_id());
-      if (cart.empty()) return validation({{"use_cart", "the cart is empty"}});
+      if (cart.empty()) return crema::validation_error({{"use_cart", "the cart is empty"}});
     }
     NewOrder spec;
     spec.type = r.type.value_or(OrderType::online);
@@ -279,15 +248,13 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     spec.metadata = r.metadata;
     spec.stock_reason = "order placed";
     spec.lines_field = r.use_cart ? "cart" : "items";
-    auto order =
-        create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
-                     [&](const Order& o, const json::object& data) {
-                       if (r.use_cart) repo::delete_cart(tx, actor.user_id());
-                       placed.id = o.id;
-                       placed.body = util::to_json(data);
-                       if (idem)
-                         repo::complete_key(tx, scope, kPlaceRoute, idem->key, 201, placed.body);
-                     });
+    auto order = create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
+                              [&](const Order& o, const json::object& data) {
+                                if (r.use_cart) repo::delete_cart(tx, actor.user_id());
+                                placed.id = o.id;
+                                placed.body = util::to_json(data);
+                                key.complete(tx, 201, placed.body);
+                              });
     if (!order) return std::move(order).error();
     return placed;
   });
@@ -305,7 +272,8 @@ crema::Result<Order> OrderService::create_order(UnitOfWork& work, const Actor& a
   read_webhooks_soon(tx);
   auto resolved = resolve_lines(tx.connection(), lines, spec.lines_field);
   if (!resolved.issues.empty()) {
-    if (spec.invalid_lines_message.empty()) return validation(std::move(resolved.issues));
+    if (spec.invalid_lines_message.empty())
+      return crema::validation_error(std::move(resolved.issues));
     return crema::Error::make(ErrorCode::validation_failed, std::move(spec.invalid_lines_message),
                               std::move(resolved.issues));
   }
@@ -584,7 +552,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
       if (driver) user = repo::find_user_by_id(tx.connection(), driver->user_id);
       if (!driver || !driver->is_active || !user || user->role != auth::Role::driver ||
           !user->is_active)
-        return validation({{"driver_id", "is not an active driver"}});
+        return crema::validation_error({{"driver_id", "is not an active driver"}});
     } else if (o.driver_id.empty()) {
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
@@ -673,13 +641,12 @@ int OrderService::expire_due(std::int64_t now_ms) {
 }
 
 std::int64_t OrderService::prune_idempotency_keys(std::int64_t now_ms) {
-  return pool_.transact(
-      [&](db::Transaction& tx) { return repo::prune_keys(tx, now_ms - kIdempotencyKeepMs); });
+  return service::prune_idempotency_keys(pool_, now_ms);
 }
 
 bool OrderService::may_watch(const auth::Principal& principal, std::string_view channel) {
   if (principal.is_api_key()) return false;
-  if (principal.role >= auth::Role::staff) return true;
+  if (principal.is_staff_plus()) return true;
   constexpr std::string_view kPrefix = "order:";
   if (!channel.starts_with(kPrefix)) return false;
   const std::string id(channel.substr(kPrefix.size()));

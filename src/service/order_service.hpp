@@ -19,6 +19,7 @@
 #include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "service/actor.hpp"
+#include "service/idempotency.hpp"
 #include "service/page.hpp"
 #include "service/stock.hpp"
 #include "util/error.hpp"
@@ -71,12 +72,6 @@ struct OrderRequest {
   std::string notes;
   std::string table_number;
   boost::json::object metadata;
-};
-
-/// Idempotency-Key of a request: the key and a fingerprint of its body.
-struct IdempotencyKey {
-  std::string key;
-  std::string fingerprint;
 };
 
 /// Called in the transaction that cancels a paid order (SPEC §6, §9): books the refund of
@@ -185,9 +180,6 @@ class OrderService {
   /// driver for the order they deliver.
   bool may_watch(const auth::Principal& principal, std::string_view channel);
 
-  /// The order as its GET returns it.
-  static boost::json::object to_json(const domain::Order& order) { return domain::to_json(order); }
-
   /// The business date (YYYYMMDD in CREMA_TIMEZONE) of an instant.
   std::string business_date(std::int64_t at_ms) const;
 
@@ -233,8 +225,5 @@ class OrderService {
   const date::time_zone* zone_ = nullptr;
   PaidCancelHook paid_cancel_hook_;
 };
-
-/// How long an Idempotency-Key is remembered (SPEC §2: 24 hours).
-inline constexpr std::int64_t kIdempotencyKeepMs = 24LL * 60 * 60 * 1000;
 
 }  // namespace crema::service

@@ -38,48 +38,8 @@ crema::Error no_such_payment(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No payment transaction " + id + ".");
 }
 
-std::string scope_of(const Actor& actor) {
-  if (actor.principal && actor.principal->is_api_key()) return "key:" + actor.principal->api_key_id;
-  return "user:" + actor.user_id();
-}
-
 std::string money_text(std::int64_t minor, const std::string& currency) {
   return payments::major_text(minor) + " " + currency;
-}
-
-// The Idempotency-Key of a request: claimed (go on: nothing), or the first answer to replay,
-// or a conflict.
-std::optional<crema::Result<PaymentAnswer>> claim(db::Transaction& tx, const std::string& scope,
-                                                  std::string_view route,
-                                                  const std::optional<IdempotencyKey>& idem,
-                                                  std::int64_t now) {
-  if (!idem) return std::nullopt;
-  if (repo::claim_key(tx, scope, route, idem->key, idem->fingerprint, now)) return std::nullopt;
-  auto stored = repo::find_key(tx.connection(), scope, route, idem->key);
-  if (stored && stored->created_at < now - kIdempotencyKeepMs) {
-    repo::delete_key(tx, scope, route, idem->key);
-    stored.reset();
-  }
-  if (!stored) {
-    if (!repo::claim_key(tx, scope, route, idem->key, idem->fingerprint, now))
-      throw db::Error(db::Error::Kind::retryable, "idempotency key claimed concurrently");
-    return std::nullopt;
-  }
-  if (stored->fingerprint != idem->fingerprint)
-    return crema::Result<PaymentAnswer>(crema::Error::make(
-        ErrorCode::conflict, "This Idempotency-Key was already used with a different request.",
-        {{"Idempotency-Key", "was used with another body"}}));
-  if (stored->status == 0)
-    return crema::Result<PaymentAnswer>(crema::Error::make(
-        ErrorCode::conflict, "A request with this Idempotency-Key is still running."));
-  return crema::Result<PaymentAnswer>(PaymentAnswer{stored->status, stored->body, true});
-}
-
-// Forgets a claimed key whose request failed, so the client may retry with it.
-void release_key(db::Pool& pool, const std::string& scope, std::string_view route,
-                 const std::optional<IdempotencyKey>& idem) {
-  if (!idem) return;
-  pool.transact([&](db::Transaction& tx) { repo::delete_key(tx, scope, route, idem->key); });
 }
 
 std::string status_after_refunds(std::int64_t paid, std::int64_t refunded) {
@@ -163,7 +123,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
         ErrorCode::validation_failed, "The " + r.payment_method + " gateway is not configured.",
         {{"payment_method",
           "the " + r.payment_method + " gateway is not configured on this server"}});
-  const std::string scope = scope_of(actor);
+  const Idempotency key(actor, kCheckoutRoute, idem);
   const bool counter = !gateway->online();
 
   struct Phase1 {
@@ -175,9 +135,9 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
-    if (auto replay = claim(tx, scope, kCheckoutRoute, idem, now)) {
-      if (!*replay) return std::move(*replay).error();
-      out.answer = std::move(**replay);
+    if (auto earlier = key.claim(tx, now)) {
+      if (!*earlier) return std::move(*earlier).error();
+      out.answer = PaymentAnswer{(*earlier)->status, std::move((*earlier)->body), true};
       return out;
     }
     auto order = repo::lock_order(tx, r.order_id);
@@ -229,7 +189,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
                       {"amount", domain::money_to_major(p.amount)},
                       {"currency", p.currency}};
     PaymentAnswer answer{200, util::to_json(body), false};
-    if (idem) repo::complete_key(tx, scope, kCheckoutRoute, idem->key, 200, answer.body);
+    key.complete(tx, 200, answer.body);
     out.answer = std::move(answer);
     return out;
   });
@@ -260,7 +220,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
         cur->updated_at = now;
         repo::update_payment(tx, *cur);
       }
-      if (idem) repo::delete_key(tx, scope, kCheckoutRoute, idem->key);  // the client may retry
+      key.release(tx);  // the client may retry
       return PaymentAnswer{};
     }
     if (cur->transaction_id.starts_with(kPendingPrefix))
@@ -276,11 +236,11 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
                       {"currency", cur->currency}};
     if (!result.next_action.empty()) body["next_action"] = result.next_action;
     PaymentAnswer answer{200, util::to_json(body), false};
-    if (idem) repo::complete_key(tx, scope, kCheckoutRoute, idem->key, 200, answer.body);
+    key.complete(tx, 200, answer.body);
     return answer;
   });
   if (!second) {
-    release_key(pool_, scope, kCheckoutRoute, idem);
+    key.release(pool_);
     return std::move(second).error();
   }
   if (refused) {
@@ -555,7 +515,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     found = repo::find_payment_by_any_id(*lease, payment_ref);
   }
   if (!found) return no_such_payment(payment_ref);
-  const std::string scope = scope_of(actor);
+  const Idempotency key(actor, kRefundRoute, idem);
   struct Phase1 {
     std::optional<PaymentAnswer> replay;
     std::string refund_id;
@@ -564,9 +524,9 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     auto& tx = work.tx();
     const auto now = util::now_ms();
     Phase1 out;
-    if (auto replay = claim(tx, scope, kRefundRoute, idem, now)) {
-      if (!*replay) return std::move(*replay).error();
-      out.replay = std::move(**replay);
+    if (auto earlier = key.claim(tx, now)) {
+      if (!*earlier) return std::move(*earlier).error();
+      out.replay = PaymentAnswer{(*earlier)->status, std::move((*earlier)->body), true};
       return out;
     }
     auto order = repo::lock_order(tx, found->order_id);
@@ -611,7 +571,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   auto settled = settle_refund(first->refund_id);
   if (!settled) {
     // Given back (declined, or the gateway is not configured): the same key may try again.
-    release_key(pool_, scope, kRefundRoute, idem);
+    key.release(pool_);
     return std::move(settled).error();
   }
   // The answer: the payment transaction as it now stands — 202 while the gateway's answer is
@@ -623,7 +583,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     auto p = repo::find_payment(tx.connection(), found->id);
     auto body = to_json(*p, repo::refunds_of(tx.connection(), p->id));
     answer.body = util::to_json(body);
-    if (idem) repo::complete_key(tx, scope, kRefundRoute, idem->key, answer.status, answer.body);
+    key.complete(tx, answer.status, answer.body);
   });
   return answer;
 }

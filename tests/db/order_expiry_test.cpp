@@ -1,11 +1,13 @@
 // The expiry job (jobs/order_expiry.hpp) on the store under test: a pass cancels held online
-// orders whose hold is over and releases their stock; the thread sweeps by itself.
+// orders whose hold is over and releases their stock; on the scheduler it sweeps by itself and
+// prunes old Idempotency-Keys.
 
 #include <chrono>
 #include <thread>
 
 #include "db/catalogue_fixture.hpp"
 #include "jobs/order_expiry.hpp"
+#include "jobs/scheduler.hpp"
 #include "service/order_service.hpp"
 
 namespace crema::test {
@@ -67,19 +69,41 @@ TEST_F(OrderExpiryTest, APassCancelsOnlyOrdersWhoseHoldIsOver) {
   EXPECT_EQ(job.run_once(), 0);
 }
 
-TEST_F(OrderExpiryTest, TheThreadSweepsByItself) {
-  auto due = place_online();
-  end_hold(due);
+TEST_F(OrderExpiryTest, OnTheSchedulerItSweepsByItself) {
+  auto held = place_online();
   jobs::OrderExpiry job(*orders_, 50ms);
-  job.start();
+  jobs::Scheduler scheduler;
+  job.schedule(scheduler);
+  scheduler.start();
+  // The hold ends after the first pass (at start): a later pass of the period expires it.
+  std::this_thread::sleep_for(20ms);
+  end_hold(held);
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (status_of(due) != domain::OrderStatus::cancelled &&
+  while (status_of(held) != domain::OrderStatus::cancelled &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
-  job.stop();
-  EXPECT_EQ(status_of(due), domain::OrderStatus::cancelled);
+  scheduler.stop();
+  EXPECT_EQ(status_of(held), domain::OrderStatus::cancelled);
   EXPECT_EQ(item(bun_).reserved, 0);
   EXPECT_EQ(events_of("order_cancelled").size(), 1u);
+}
+
+TEST_F(OrderExpiryTest, OnTheSchedulerItPrunesIdempotencyKeysOlderThanADay) {
+  const auto now = util::now_ms();
+  pool_->transact([&](db::Transaction& tx) {
+    for (auto [key, at] :
+         {std::pair{"old", now - service::kIdempotencyKeepMs - 1}, std::pair{"new", now}})
+      tx.exec(
+          "INSERT INTO idempotency_keys (scope, route, idem_key, fingerprint, status, "
+          "created_at) VALUES ('user:u', 'POST /orders', $1, 'f', 201, $2)",
+          {std::string_view(key), at});
+  });
+  jobs::OrderExpiry job(*orders_);
+  jobs::Scheduler scheduler;
+  job.schedule(scheduler);
+  scheduler.run_all_now();  // one expiry pass and one pruning, as at the scheduler's start
+  EXPECT_EQ(count("idempotency_keys"), 1);
+  EXPECT_EQ(job.prune_keys(), 0);
 }
 
 }  // namespace
