@@ -29,7 +29,11 @@ constexpr std::string_view kErrorSchema = R"({
             "properties": {"field": {"type": "string"}, "issue": {"type": "string"}}
           }
         },
-        "request_id": {"type": "string"}
+        "request_id": {"type": "string"},
+        "next_open_at": {
+          "type": ["string", "null"], "format": "date-time",
+          "description": "With shop_closed: when online orders are taken next (null: not known, paused until a manager resumes)."
+        }
       }
     }
   }

@@ -93,6 +93,14 @@ Response place_order(Request& req, OrderContext& ctx) {
     r.table_number = in.text(table, Need::optional, 1, 20).value_or("");
   }
   r.metadata = in.object("metadata", Need::optional, kMetadataLimit).value_or(json::object{});
+  const Field scheduled{"scheduled_for", "scheduledFor"};
+  if (auto text = in.text(scheduled, Need::optional, 1, 64)) {
+    if (auto ms = util::parse_rfc3339(*text)) {
+      r.scheduled_for = *ms;
+    } else {
+      in.issue(scheduled, "must be an RFC 3339 time, e.g. 2026-12-24T10:00:00Z");
+    }
+  }
   std::optional<service::IdempotencyKey> idem;
   if (auto key = req.header("Idempotency-Key")) {
     if (key->empty() || key->size() > kMaxOrderIdempotencyKey) {
@@ -241,6 +249,16 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
     }
   }
   f.q = query.text("q", 40);
+  // SPEC §15.3: due=true is what the kitchen works on now (unscheduled orders and scheduled
+  // ones whose time has come); due=false the scheduled ones still waiting.
+  if (auto due = query.boolean("due")) {
+    const auto now = util::now_ms();
+    if (*due) {
+      f.due_by = now;
+    } else {
+      f.not_due_at = now;
+    }
+  }
   auto page = csv ? keyset_page(query, kMaxOrderCsvRows, kMaxOrderCsvRows) : keyset_page(query);
   f.limit = page.limit;
   f.before = std::move(page.after);
@@ -328,7 +346,8 @@ void add_order_schemas(OpenApi& openapi) {
       "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "the intended method; pays nothing by itself"},
       "notes": {"type": "string", "maxLength": 1000},
       "table_number": {"type": ["string", "integer"]},
-      "metadata": {"type": "object", "additionalProperties": true, "description": "free JSON for the client's own use, at most 4 KiB"}
+      "metadata": {"type": "object", "additionalProperties": true, "description": "free JSON for the client's own use, at most 4 KiB"},
+      "scheduled_for": {"type": "string", "format": "date-time", "description": "online orders: when the customer wants it (SPEC §15.3) — at least its prep time ahead, at most CREMA_MAX_SCHEDULE_DAYS ahead, inside opening hours, in a slot with room (GET /slots; a full slot → 409 slot_full). Absent: as soon as possible."}
     }
   })json");
   openapi.add_schema("Order", R"json({
@@ -337,7 +356,7 @@ void add_order_schemas(OpenApi& openapi) {
                  "customer_id", "created_by", "items", "subtotal", "adjustment_amount",
                  "tax_amount", "total_amount", "refunded_amount", "currency", "customer_info",
                  "delivery_info", "is_pickup", "table_number", "notes", "metadata",
-                 "estimated_time", "history", "version", "created_at", "updated_at",
+                 "estimated_time", "scheduled_for", "history", "version", "created_at", "updated_at",
                  "confirmed_at", "completed_at", "cancelled_at", "cancel_reason"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
@@ -374,7 +393,8 @@ void add_order_schemas(OpenApi& openapi) {
       "table_number": {"type": ["string", "null"]},
       "notes": {"type": ["string", "null"]},
       "metadata": {"type": "object", "additionalProperties": true},
-      "estimated_time": {"type": "integer", "minimum": 0, "description": "minutes until ready: the order's own prep time (its longest item) plus the prep times of the orders already confirmed or preparing divided by CREMA_KITCHEN_PARALLELISM, rounded up; recomputed on each status change; 0 once ready, completed or cancelled"},
+      "estimated_time": {"type": "integer", "minimum": 0, "description": "minutes until ready: the order's own prep time (its longest item) plus the prep times of the orders already confirmed or preparing divided by CREMA_KITCHEN_PARALLELISM, rounded up; for a scheduled order, the minutes from now to scheduled_for; recomputed on each status change; 0 once ready, completed or cancelled"},
+      "scheduled_for": {"type": ["string", "null"], "format": "date-time", "description": "when the customer wants it; null: as soon as possible"},
       "history": {"type": "array", "items": {"type": "object", "required": ["status", "at", "by"], "properties": {
         "status": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
         "by": {"type": ["string", "null"], "description": "the user who moved it; null for the server itself (an expiry) or an API key"},
@@ -471,6 +491,10 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
        .description = "YYYY-MM-DD business date (inclusive) or RFC 3339 time (exclusive)"},
       {.name = "customer_id", .description = "staff+ only"},
       {.name = "q", .description = "part of the order number"},
+      {.name = "due",
+       .type = "boolean",
+       .description = "true: unscheduled orders and scheduled ones whose time has come "
+                      "(scheduled_for minus prep time); false: scheduled orders not due yet"},
       {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
       {.name = "cursor", .description = "next_cursor of the previous page"}};
 

@@ -166,6 +166,31 @@ Response put_online_ordering(Request& req, SettingsContext& ctx) {
   return settings_response(**s, ctx);
 }
 
+// GET /slots?date=YYYY-MM-DD&type=pickup|delivery (public): the day's slots with room.
+Response get_slots(Request& req, SettingsContext& ctx) {
+  Query query(req);
+  auto date = query.text("date", 10);
+  const auto type = query.one_of("type", {"pickup", "delivery"}).value_or("pickup");
+  if (!date) query.issue("date", "is required (YYYY-MM-DD)");
+  if (!query.ok()) return Response::from(query.error());
+  auto slots = ctx.timing.slots(*date, type);
+  if (!slots) return Response::from(std::move(slots).error());
+  json::array items;
+  for (const auto& s : *slots)
+  {
+    json::object slot;
+    slot["start"] = util::format_rfc3339(s.start);
+    slot["end"] = util::format_rfc3339(s.end);
+    slot["available"] = s.available ? json::value(*s.available) : json::value(nullptr);
+    items.push_back(std::move(slot));
+  }
+  const auto& options = ctx.settings.options();
+  return Response::json(200, json::object{{"date", *date},
+                                          {"type", type},
+                                          {"slot_minutes", options.slot_minutes},
+                                          {"slots", std::move(items)}});
+}
+
 constexpr std::string_view kOnlineOrderingProps = R"json(
       "paused": {"type": "boolean"},
       "reason": {"type": "string", "maxLength": 200, "description": "shown to customers"},
@@ -232,6 +257,23 @@ void add_settings_schemas(OpenApi& openapi) {
       "version": {"type": "integer"},
       "updated_at": {"type": ["string", "null"], "format": "date-time"},)json") +
                                      std::string(kSettingsFieldProps) + "}}");
+  openapi.add_schema("SlotDay", R"json({
+    "type": "object",
+    "required": ["date", "type", "slot_minutes", "slots"],
+    "properties": {
+      "date": {"type": "string", "format": "date"},
+      "type": {"type": "string", "enum": ["pickup", "delivery"]},
+      "slot_minutes": {"type": "integer"},
+      "slots": {"type": "array", "items": {
+        "type": "object",
+        "required": ["start", "end", "available"],
+        "properties": {
+          "start": {"type": "string", "format": "date-time"},
+          "end": {"type": "string", "format": "date-time", "description": "the close cuts the last slot of a range short"},
+          "available": {"type": ["integer", "null"], "minimum": 1, "description": "places left; null: no limit (max_orders_per_slot not set)"}
+        }}}
+    }
+  })json");
   openapi.add_schema("SettingsInput", std::string(R"json({
     "type": "object",
     "description": "only the fields given change; a nullable field given as null is cleared; version (or If-Match) guards against lost updates",
@@ -266,6 +308,25 @@ void register_settings_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "Settings",
                       .errors = {409},
                       .headers = {"If-Match"}}});
+  router.add(
+      {.method = Method::get,
+       .pattern = "/api/v1/slots",
+       .handler = with(get_slots),
+       .doc = {.summary = "The slots of a day that customers may still schedule an order in "
+                          "(public; SPEC §15.3)",
+               .description =
+                   "Slots of CREMA_SLOT_MINUTES counted from the opening of each range of "
+                   "opening hours, starting after now and within CREMA_MAX_SCHEDULE_DAYS; with "
+                   "max_orders_per_slot set, only those with room for the type, with the "
+                   "places left (pickup and delivery orders each have max_orders_per_slot).",
+               .tag = kSettingsTag,
+               .response_schema = "SlotDay",
+               .query = {{.name = "date",
+                          .description = "YYYY-MM-DD in CREMA_TIMEZONE",
+                          .required = true},
+                         {.name = "type",
+                          .description = "pickup (default) or delivery",
+                          .values = {"pickup", "delivery"}}}}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/settings/online-ordering",
               .handler = with(put_online_ordering),

@@ -6,12 +6,14 @@
 
 #include "api/openapi.hpp"
 #include "net/router.hpp"
+#include "service/order_timing.hpp"
 #include "service/settings_service.hpp"
 
 namespace crema::api {
 
 struct SettingsContext {
   service::SettingsService& settings;
+  service::OrderTiming& timing;  ///< GET /slots
 };
 
 /// Registers the settings routes; `ctx` may be null when only the route table is wanted.

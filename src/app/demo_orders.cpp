@@ -8,12 +8,15 @@
 
 #include "app/orders_module.hpp"
 #include "app/payments_module.hpp"
+#include "app/settings_module.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/payment_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/order_service.hpp"
+#include "service/order_timing.hpp"
 #include "service/payment_service.hpp"
+#include "service/settings_service.hpp"
 #include "util/time.hpp"
 #include "util/zoned_date.hpp"
 
@@ -203,7 +206,56 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
   }
   // The refunds of the paid orders it cancelled, sent to the (stand-in) gateway.
   (void)payments.retry_pending_refunds(util::now_ms() + 1);
+  if (seed_demo_schedule(pool, bus, config)) ++placed;
   return placed;
+}
+
+bool seed_demo_schedule(db::Pool& pool, events::Bus& bus, const Config& config) {
+  const auto admin = actor_for(pool, "admin@crema.demo", auth::Role::admin);
+  const auto customer = actor_for(pool, "customer@crema.demo", auth::Role::customer);
+  service::SettingsService settings(pool, bus, settings_options(config));
+  // The café's week (SPEC §15.3): long weekdays, a shorter Saturday and Sunday.
+  domain::ShopSettingsPatch shop;
+  shop.name = "Crema Demo Café";
+  shop.address = "12 Market Street";
+  shop.phone = "+1 555 0100";
+  std::vector<domain::OpeningRange> week;
+  for (int d = 0; d < 5; ++d) week.push_back({static_cast<domain::Weekday>(d), 7 * 60, 19 * 60});
+  week.push_back({domain::Weekday::sat, 8 * 60, 18 * 60});
+  week.push_back({domain::Weekday::sun, 9 * 60, 15 * 60});
+  shop.hours = std::move(week);
+  shop.max_orders_per_slot = std::optional<int>(6);
+  if (!settings.update(admin, shop, std::nullopt)) return false;
+
+  // A cake for tomorrow at 10:30, ordered online: it reaches the kitchen at 10:30 minus its
+  // prep time (order_due), and holds its slot.
+  service::OrderTiming timing(pool, settings);
+  service::OrderService orders(pool, bus, order_settings(config));
+  orders.set_placement_rule([&timing](db::Transaction& tx, const service::Actor& a,
+                                      domain::Order& o, std::int64_t now) {
+    return timing.admit(tx, a, o, now);
+  });
+  const auto compact = orders.business_date(util::now_ms() + kDayMs);
+  const auto tomorrow = util::day_start_ms(
+      compact.substr(0, 4) + "-" + compact.substr(4, 2) + "-" + compact.substr(6, 2),
+      config.timezone);
+  if (!tomorrow) return false;
+  std::string product_id;
+  for (const auto& p :
+       pool.read_transact([](db::Transaction& tx) { return repo::menu_products(tx.connection()); }))
+    if (p.name == "Country Sourdough") product_id = p.id;
+  if (product_id.empty()) return false;
+  service::OrderRequest r;
+  r.type = domain::OrderType::online;
+  service::OrderLine line;
+  line.product_id = product_id;
+  line.quantity = 2;
+  r.items = {line};
+  r.items_given = true;
+  r.payment_method = "stripe";
+  r.notes = "For a birthday brunch, please slice one.";
+  r.scheduled_for = *tomorrow + (10 * 60 + 30) * 60'000LL;
+  return orders.place(customer, r, {}).ok();
 }
 
 }  // namespace crema::app

@@ -12,4 +12,8 @@ namespace crema::app {
 /// Places the demo orders (needs the demo accounts and menu); returns how many were placed.
 int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int days = 3);
 
+/// The demo café's opening hours and slot capacity (SPEC §15.3), and a customer's online
+/// order scheduled for tomorrow at 10:30; false when it could not be placed.
+bool seed_demo_schedule(db::Pool& pool, events::Bus& bus, const Config& config);
+
 }  // namespace crema::app

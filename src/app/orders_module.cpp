@@ -7,6 +7,7 @@
 #include "obs/metrics.hpp"
 #include "repo/order_repo.hpp"
 #include "service/user_export.hpp"
+#include "util/time.hpp"
 
 namespace crema::app {
 
@@ -21,10 +22,16 @@ service::OrderSettings order_settings(const Config& c) {
 }
 
 OrdersModule::OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub,
-                           obs::Metrics& metrics, const Config& config)
+                           obs::Metrics& metrics, const Config& config,
+                           service::OrderTiming& timing)
     : orders_(pool, bus, order_settings(config)),
       cart_(pool, order_settings(config)),
       expiry_(orders_) {
+  // Online orders follow the shop's hours, pauses and slots (SPEC §15.3).
+  orders_.set_placement_rule([&timing](db::Transaction& tx, const service::Actor& actor,
+                                       domain::Order& order, std::int64_t now_ms) {
+    return timing.admit(tx, actor, order, now_ms);
+  });
   // A customer may follow their own order, a driver the order they deliver (SPEC §7); the
   // check reads the order, so the hub runs it on the worker pool.
   hub.register_channel("order:", [this](const auth::Principal& p, std::string_view channel) {
@@ -40,6 +47,14 @@ OrdersModule::OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub,
   bus.subscribe([&created](const events::Event& e) {
     if (!e.remote && e.type == "order_created") created.Increment();
   });
+}
+
+void OrdersModule::schedule(jobs::Scheduler& scheduler) {
+  expiry_.schedule(scheduler);
+  // SPEC §15.3: scheduled orders appear to the kitchen when their time comes; each is
+  // claimed once across instances, and the event reaches every instance's clients.
+  scheduler.add("order_due", std::chrono::seconds(2),
+                [this] { orders_.announce_due_orders(util::now_ms()); });
 }
 
 void OrdersModule::provide(api::AppServices& services) {

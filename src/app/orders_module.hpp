@@ -13,6 +13,7 @@
 #include "jobs/scheduler.hpp"
 #include "service/cart_service.hpp"
 #include "service/order_service.hpp"
+#include "service/order_timing.hpp"
 
 namespace crema::obs {
 class Metrics;
@@ -22,16 +23,18 @@ namespace crema::app {
 
 class OrdersModule {
  public:
+  /// `timing`: the shop's hours and slots, which online orders follow.
   OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub, obs::Metrics& metrics,
-               const Config& config);
+               const Config& config, service::OrderTiming& timing);
   OrdersModule(const OrdersModule&) = delete;
   OrdersModule& operator=(const OrdersModule&) = delete;
 
   /// Hands the route context to the route table.
   void provide(api::AppServices& services);
-  /// Adds the expiry job (and the pruning of Idempotency-Keys) to `scheduler`, which must be
+  /// Adds the expiry job (and the pruning of Idempotency-Keys) and the order_due job
+  /// (scheduled orders reaching the kitchen, SPEC §15.3) to `scheduler`, which must be
   /// stopped before this module is destroyed.
-  void schedule(jobs::Scheduler& scheduler) { expiry_.schedule(scheduler); }
+  void schedule(jobs::Scheduler& scheduler);
 
   service::OrderService& orders() noexcept { return orders_; }
 

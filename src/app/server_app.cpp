@@ -380,7 +380,7 @@ int run_serve(Config config) {
   // The shop's settings (SPEC §15.3), read by orders and pricing.
   SettingsModule settings(*pool, realtime.bus(), config);
   settings.provide(services);
-  OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config);
+  OrdersModule orders(*pool, realtime.bus(), realtime.hub(), metrics, config, settings.timing());
   FulfilModule fulfil(*pool, realtime.bus(), realtime.hub(), orders.orders(), config);
   fulfil.provide(services);
   orders.provide(services);
@@ -406,7 +406,7 @@ int run_serve(Config config) {
   notify->provide(services);
   // The periodic jobs of the features (SPEC §10), all on the one scheduler thread.
   reports.schedule(notify->scheduler());   // the daily summary
-  orders.schedule(notify->scheduler());    // unpaid-order expiry, Idempotency-Key pruning
+  orders.schedule(notify->scheduler());    // expiry, Idempotency-Key pruning, order_due
   payments.schedule(notify->scheduler());  // owed refunds
   api::register_all_routes(router, openapi, services);
   ops->openapi_json = std::make_shared<const std::string>(

@@ -15,7 +15,7 @@ service::SettingsOptions settings_options(const Config& c) {
 
 SettingsModule::SettingsModule(db::Pool& pool, events::Bus& bus, const Config& config,
                                const util::Clock& clock)
-    : settings_(pool, bus, settings_options(config), clock) {
+    : settings_(pool, bus, settings_options(config), clock), timing_(pool, settings_) {
   // A change made on another instance: reload at the next read. (This instance's own
   // changes are installed as they commit.)
   bus.subscribe([this](const events::Event& e) {
@@ -24,7 +24,7 @@ SettingsModule::SettingsModule(db::Pool& pool, events::Bus& bus, const Config& c
 }
 
 void SettingsModule::provide(api::AppServices& services) {
-  services.settings = std::make_shared<api::SettingsContext>(api::SettingsContext{settings_});
+  services.settings = std::make_shared<api::SettingsContext>(api::SettingsContext{settings_, timing_});
 }
 
 }  // namespace crema::app

@@ -7,6 +7,7 @@
 #include "app/config.hpp"
 #include "db/pool.hpp"
 #include "events/bus.hpp"
+#include "service/order_timing.hpp"
 #include "service/settings_service.hpp"
 
 namespace crema::app {
@@ -27,9 +28,12 @@ class SettingsModule {
   }
 
   service::SettingsService& settings() noexcept { return settings_; }
+  /// The hours and slots rules of orders (SPEC §15.3), over these settings.
+  service::OrderTiming& timing() noexcept { return timing_; }
 
  private:
   service::SettingsService settings_;
+  service::OrderTiming timing_;
 };
 
 /// The settings service's options of a configuration.

@@ -124,6 +124,7 @@ json::object to_json(const Order& o) {
                       {"notes", util::json_text_or_null(o.notes)},
                       {"metadata", o.metadata},
                       {"estimated_time", o.estimated_time},
+                      {"scheduled_for", util::json_time_or_null(o.scheduled_for)},
                       {"history", std::move(history)},
                       {"version", o.version},
                       {"created_at", util::format_rfc3339(o.created_at)},
@@ -230,6 +231,11 @@ int estimated_minutes(int own_prep, std::int64_t queue_prep, int parallelism) no
   // SPEC §6: the kitchen shares out the orders ahead; this order's own prep is not shared.
   const std::int64_t queue = std::max<std::int64_t>(0, queue_prep);
   return std::max(0, own_prep) + static_cast<int>((queue + parallelism - 1) / parallelism);
+}
+
+int minutes_until(std::int64_t scheduled_for, std::int64_t now_ms) noexcept {
+  if (scheduled_for <= now_ms) return 0;
+  return static_cast<int>((scheduled_for - now_ms + 59'999) / 60'000);
 }
 
 std::string order_number(std::string_view business_date, std::int64_t sequence) {

@@ -100,6 +100,12 @@ struct Order {
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> confirmed_at, completed_at, cancelled_at, expires_at;
   std::string cancel_reason;
+  /// SPEC §15.3: when the customer wants it (nothing: as soon as possible).
+  std::optional<std::int64_t> scheduled_for;
+  /// The capacity slot it holds (schedule_slots), given back when it is cancelled or expires.
+  std::optional<std::int64_t> slot_start;
+  /// When it appears to the kitchen: scheduled_for minus its prep time (nothing: at once).
+  std::optional<std::int64_t> due_at;
 
   /// An online order that is not picked up: it ends at delivered, not completed.
   bool is_delivery() const noexcept { return type == OrderType::online && !is_pickup; }
@@ -166,6 +172,9 @@ Totals order_totals(std::span<const OrderItem> items, std::int64_t adjustment, i
 /// estimated_time in whole minutes (SPEC §6): own + queue / parallelism, rounded up, so never
 /// less than the order's own prep time.
 int estimated_minutes(int own_prep, std::int64_t queue_prep, int parallelism) noexcept;
+/// estimated_time of an order scheduled for `scheduled_for` (SPEC §15.3): whole minutes from
+/// `now_ms` to then, rounded up; 0 once it is past.
+int minutes_until(std::int64_t scheduled_for, std::int64_t now_ms) noexcept;
 
 /// "20261122-0042": the business date (YYYYMMDD) and that day's sequence (4 digits or more).
 std::string order_number(std::string_view business_date, std::int64_t sequence);

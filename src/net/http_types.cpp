@@ -69,6 +69,8 @@ std::string render_error(const crema::Error& e, std::string_view request_id) {
   details.reserve(e.details.size());
   for (const auto& d : e.details) details.push_back({{"field", d.field}, {"issue", d.issue}});
   err["details"] = std::move(details);
+  for (const auto& [name, value] : e.extra)
+    err[name] = value ? boost::json::value(*value) : boost::json::value(nullptr);
   err["request_id"] = request_id;
   return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
 }

@@ -21,10 +21,10 @@ struct Builtin {
 constexpr std::array<Builtin, 7> kBuiltins = {{
     {"order_placed", "Your order {{order_number}} is placed",
      "Hello {{customer_name}},\n\nthank you for your order {{order_number}}. Total: {{total}} "
-     "{{currency}}.\nWe will let you know when it is ready.\n",
+     "{{currency}}.\n{{when}}\n",
      "<p>Hello {{customer_name}},</p><p>thank you for your order <b>{{order_number}}</b>. "
-     "Total: {{total}} {{currency}}.</p><p>We will let you know when it is ready.</p>",
-     "Order {{order_number}} placed. Total {{total}} {{currency}}."},
+     "Total: {{total}} {{currency}}.</p><p>{{when}}</p>",
+     "Order {{order_number}} placed. Total {{total}} {{currency}}. {{when}}"},
     {"order_status_changed", "Order {{order_number}}: {{status}}",
      "Hello {{customer_name}},\n\nyour order {{order_number}} is now {{status}}.\n",
      "<p>Hello {{customer_name}},</p><p>your order <b>{{order_number}}</b> is now "

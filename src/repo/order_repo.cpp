@@ -21,7 +21,7 @@ constexpr std::string_view kOrderColumns =
     "total_amount, refunded_amount, currency, customer_info, delivery_info, driver_id, "
     "is_pickup, table_number, notes, metadata, prep_minutes, estimated_time, stock_needs, "
     "stock_state, version, created_at, updated_at, confirmed_at, completed_at, cancelled_at, "
-    "cancel_reason, expires_at";
+    "cancel_reason, expires_at, scheduled_for, slot_start, due_at";
 
 std::optional<json::object> object_or_none(const std::optional<std::string>& text) {
   if (!text || text->empty()) return std::nullopt;
@@ -68,6 +68,9 @@ domain::Order order_of(const db::Row& r) {
   o.cancelled_at = r.opt_int64(32);
   o.cancel_reason = r.opt_text(33).value_or("");
   o.expires_at = r.opt_int64(34);
+  o.scheduled_for = r.opt_int64(35);
+  o.slot_start = r.opt_int64(36);
+  o.due_at = r.opt_int64(37);
   return o;
 }
 
@@ -213,7 +216,7 @@ struct OrderTexts {
   }
 };
 
-// The 35 parameters of an order row, in kOrderColumns order.
+// The 38 parameters of an order row, in kOrderColumns order.
 void add_order_params(std::vector<db::Param>& p, const domain::Order& o, const OrderTexts& t) {
   p.insert(p.end(), {std::string_view(o.id),
                      std::string_view(o.order_number),
@@ -249,7 +252,10 @@ void add_order_params(std::vector<db::Param>& p, const domain::Order& o, const O
                      int_or_null(o.completed_at),
                      int_or_null(o.cancelled_at),
                      text_or_null(o.cancel_reason),
-                     int_or_null(o.expires_at)});
+                     int_or_null(o.expires_at),
+                     int_or_null(o.scheduled_for),
+                     int_or_null(o.slot_start),
+                     int_or_null(o.due_at)});
 }
 
 // The parameters of line `i` but its order id: id, position, product, name, unit price,
@@ -272,7 +278,8 @@ const std::string& order_insert_sql() {
   static const std::string sql =
       "INSERT INTO orders (" + std::string(kOrderColumns) +
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-      "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)";
+      "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, "
+      "$36, $37, $38)";
   return sql;
 }
 
@@ -311,14 +318,14 @@ void insert_new_order(db::Transaction& tx, const domain::Order& o,
   const OrderTexts texts(o);
   const std::string history_id = util::new_uuid_v7();
   std::vector<db::Param> params;
-  params.reserve(40 + 11 * o.items.size());
+  params.reserve(43 + 11 * o.items.size());
   add_order_params(params, o, texts);
   params.insert(params.end(), {std::string_view(history_id),
                                domain::order_status_name(created.status), created.at,
                                text_or_null(created.by), text_or_null(created.reason)});
   std::string sql = "WITH o AS (" + order_insert_sql() +
                     "), h AS (INSERT INTO order_history (id, order_id, status, at, by_id, reason) "
-                    "VALUES ($36, $1, $37, $38, $39, $40)) INSERT INTO order_items (" +
+                    "VALUES ($39, $1, $40, $41, $42, $43)) INSERT INTO order_items (" +
                     std::string(kItemColumns) + ") VALUES ";
   for (std::size_t i = 0; i < o.items.size(); ++i) {
     if (i > 0) sql += ", ";
@@ -356,12 +363,13 @@ void update_order(db::Transaction& tx, const domain::Order& o) {
   tx.exec(
       "UPDATE orders SET status = $2, payment_status = $3, driver_id = $4, estimated_time = $5, "
       "stock_state = $6, version = $7, updated_at = $8, confirmed_at = $9, completed_at = $10, "
-      "cancelled_at = $11, cancel_reason = $12, expires_at = $13 WHERE id = $1",
+      "cancelled_at = $11, cancel_reason = $12, expires_at = $13, slot_start = $14 WHERE id = $1",
       {std::string_view(o.id), domain::order_status_name(o.status),
        domain::payment_status_name(o.payment_status), text_or_null(o.driver_id),
        static_cast<std::int64_t>(o.estimated_time), domain::stock_state_name(o.stock_state),
        o.version, o.updated_at, int_or_null(o.confirmed_at), int_or_null(o.completed_at),
-       int_or_null(o.cancelled_at), text_or_null(o.cancel_reason), int_or_null(o.expires_at)});
+       int_or_null(o.cancelled_at), text_or_null(o.cancel_reason), int_or_null(o.expires_at),
+       int_or_null(o.slot_start)});
 }
 
 void backdate_order(db::Transaction& tx, std::string_view id, std::int64_t shift_ms,
@@ -393,6 +401,8 @@ std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& 
   q.where_eq("customer_id", f.customer_id);
   q.where_eq("driver_id", f.driver_id);
   q.where_eq("api_key_id", f.api_key_id);
+  if (f.due_by) q.where("(due_at IS NULL OR due_at <= " + q.param(*f.due_by) + ")");
+  if (f.not_due_at) q.where("due_at > " + q.param(*f.not_due_at));
   if (f.q) q.where("order_number LIKE " + q.text(like_contains(*f.q)) + " ESCAPE '\\'");
   q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
   auto r = q.exec(conn);

@@ -11,9 +11,11 @@
 #include "domain/money.hpp"
 #include "events/bus.hpp"
 #include "obs/log.hpp"
+#include "domain/report.hpp"
 #include "repo/delivery_repo.hpp"
 #include "repo/keyset.hpp"
 #include "repo/product_repo.hpp"
+#include "repo/schedule_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
 #include "service/delivery_service.hpp"
@@ -23,6 +25,7 @@
 #include "service/write_tx.hpp"
 #include "util/json_text.hpp"
 #include "util/time.hpp"
+#include "util/zoned_date.hpp"
 #include "util/uuid.hpp"
 #include "util/validation_error.hpp"
 
@@ -66,19 +69,37 @@ bool is_customer(const Actor& a) { return a.is_role(auth::Role::customer); }
 // The outbox side of an order event (SPEC §10), in the event's transaction: one signed
 // delivery per partner webhook subscribed to each event type, and the customer's message —
 // to their account, or for a guest order to the email in customer_info.
+// What an order's notification templates read: the order as GET returns it, and the words
+// they need beside it — `customer_name`, `total` (money text) and `when` (a scheduled
+// order's time on the shop's clock, SPEC §15.3).
+json::object order_message(const Order& o, const json::object& data, const std::string& zone) {
+  json::object p = data;
+  std::string name;
+  if (o.customer_info)
+    if (const auto* n = o.customer_info->if_contains("name"); n && n->is_string())
+      name = n->get_string();
+  p["customer_name"] = name.empty() ? std::string("there") : name;
+  p["total"] = domain::money_text(o.total_amount);
+  p["when"] = o.scheduled_for
+                  ? "We will have it ready for " + util::local_time_text(*o.scheduled_for, zone) + "."
+                  : std::string("We will let you know when it is ready.");
+  return p;
+}
+
 void queue_order_messages(db::Transaction& tx, const Order& o, const json::object& data,
                           std::initializer_list<std::string_view> event_types,
-                          std::string notification) {
+                          std::string notification, const std::string& zone = "UTC") {
   for (auto type : event_types) enqueue_webhook_event(tx, type, data);
   if (notification.empty()) return;
+  auto message = order_message(o, data, zone);
   if (!o.customer_id.empty()) {
-    enqueue_user_notification(tx, o.customer_id, std::move(notification), data);
+    enqueue_user_notification(tx, o.customer_id, std::move(notification), std::move(message));
     return;
   }
   const json::value* email = o.customer_info ? o.customer_info->if_contains("email") : nullptr;
   if (email && email->is_string() && !email->get_string().empty())
-    enqueue_notification(
-        tx, {std::move(notification), "email", std::string(email->get_string()), {}, data});
+    enqueue_notification(tx, {std::move(notification), "email", std::string(email->get_string()),
+                              {}, std::move(message)});
 }
 
 // Which message a customer gets when their order moves to `to`.
@@ -189,6 +210,8 @@ std::vector<FieldIssue> rule_issues(const Actor& actor, const OrderRequest& r) {
     if (!name || !name->is_string() || name->get_string().empty())
       issues.push_back({"customer_info.name", "is required for an order placed with an API key"});
   }
+  if (r.scheduled_for && type && *type != OrderType::online)
+    issues.push_back({"scheduled_for", "only online orders are scheduled"});
   if (r.use_cart) {
     if (!customer) issues.push_back({"use_cart", "only customers have a cart"});
     if (r.items_given) issues.push_back({"items", "give items or use_cart, not both"});
@@ -248,6 +271,8 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
     spec.metadata = r.metadata;
     spec.stock_reason = "order placed";
     spec.lines_field = r.use_cart ? "cart" : "items";
+    spec.placement_rule = true;
+    spec.scheduled_for = r.scheduled_for;
     auto order = create_order(work, actor, std::move(spec), r.use_cart ? cart : r.items, now,
                               [&](const Order& o, const json::object& data) {
                                 if (r.use_cart) repo::delete_cart(tx, actor.user_id());
@@ -315,13 +340,21 @@ crema::Result<Order> OrderService::create_order(UnitOfWork& work, const Actor& a
   order.prep_minutes = resolved.prep_minutes;
   if (order.type == OrderType::online)
     order.expires_at = now + static_cast<std::int64_t>(settings_.hold_minutes) * 60'000;
+  order.scheduled_for = spec.scheduled_for;
+  if (spec.placement_rule && placement_rule_)
+    if (auto admitted = placement_rule_(tx, actor, order, now); !admitted)
+      return std::move(admitted).error();
 
   order.stock_needs = domain::merge_needs(resolved.needs);
   order.business_date = order_business_date;
   const auto taken = repo::take_order_slot(tx, order.business_date, slot);
   order.order_number = domain::order_number(order.business_date, *taken.sequence);
-  order.estimated_time = domain::estimated_minutes(order.prep_minutes, taken.queue_minutes,
-                                                   settings_.kitchen_parallelism);
+  // A scheduled order counts to its time (the placement rule set it, by the shop's clock).
+  if (!order.scheduled_for)
+    order.estimated_time = domain::estimated_minutes(order.prep_minutes, taken.queue_minutes,
+                                                     settings_.kitchen_parallelism);
+  else if (!placement_rule_)
+    order.estimated_time = domain::minutes_until(*order.scheduled_for, now);
   domain::OrderHistory created{OrderStatus::pending, now, actor.user_id(),
                                std::move(spec.history_reason)};
   repo::insert_new_order(tx, order, created);
@@ -329,7 +362,7 @@ crema::Result<Order> OrderService::create_order(UnitOfWork& work, const Actor& a
 
   auto data = domain::to_json(order);
   if (with_insert) with_insert(order, data);
-  queue_order_messages(tx, order, data, {"order_created"}, "order_placed");
+  queue_order_messages(tx, order, data, {"order_created"}, "order_placed", settings_.timezone);
 
   // The reservation comes last: its conditional updates lock the inventory rows every
   // order of the same product (or of the same ingredient, through recipes) needs, so those
@@ -500,11 +533,20 @@ crema::Result<void> OrderService::apply_status(UnitOfWork& work, const Actor& ac
   }
   o.status = to;
   o.expires_at.reset();
-  o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
-                         ? domain::estimated_minutes(
-                               o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
-                               settings_.kitchen_parallelism)
-                         : 0;
+  if (to == OrderStatus::cancelled && o.slot_start) {
+    // Its place in the slot goes back (SPEC §15.3: held until cancelled or expired).
+    repo::release_schedule_slot(tx, *o.slot_start, o.is_pickup ? "pickup" : "delivery");
+    o.slot_start.reset();
+  }
+  if (to == OrderStatus::confirmed && o.scheduled_for && *o.scheduled_for > now) {
+    o.estimated_time = domain::minutes_until(*o.scheduled_for, now);  // SPEC §15.3
+  } else {
+    o.estimated_time = (to == OrderStatus::confirmed || to == OrderStatus::preparing)
+                           ? domain::estimated_minutes(
+                                 o.prep_minutes, repo::kitchen_queue_minutes(tx.connection(), o.id),
+                                 settings_.kitchen_parallelism)
+                           : 0;
+  }
   o.version += 1;
   o.updated_at = now;
   repo::update_order(tx, o);
@@ -522,7 +564,8 @@ crema::Result<void> OrderService::apply_status(UnitOfWork& work, const Actor& ac
   work.publish("order_updated", data, topics);
   if (to == OrderStatus::cancelled) work.publish("order_cancelled", data, topics);
   if (domain::counts_as_completed(to)) work.publish("order_completed", data, topics);
-  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to));
+  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to),
+                       settings_.timezone);
   if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
   if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
   work.stock_changed(std::move(effects));
@@ -638,6 +681,23 @@ int OrderService::expire_due(std::int64_t now_ms) {
     if (out) ++expired;
   }
   return expired;
+}
+
+int OrderService::announce_due_orders(std::int64_t now_ms) {
+  int announced = 0;
+  // Batches of at most 100 until none is left (a backlog after a restart drains at once).
+  for (;;) {
+    auto out = in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<int> {
+      const auto ids = repo::claim_due_orders(work.tx(), now_ms, 100);
+      for (const auto& id : ids)
+        if (auto o = repo::find_order(work.tx().connection(), id))
+          work.publish("order_due", domain::to_json(*o), {"orders"});
+      return static_cast<int>(ids.size());
+    });
+    const int n = out ? *out : 0;
+    announced += n;
+    if (n < 100) return announced;
+  }
 }
 
 std::int64_t OrderService::prune_idempotency_keys(std::int64_t now_ms) {

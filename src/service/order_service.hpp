@@ -72,6 +72,7 @@ struct OrderRequest {
   std::string notes;
   std::string table_number;
   boost::json::object metadata;
+  std::optional<std::int64_t> scheduled_for;  ///< SPEC §15.3 (online orders)
 };
 
 /// Called in the transaction that cancels a paid order (SPEC §6, §9): books the refund of
@@ -79,6 +80,13 @@ struct OrderRequest {
 /// (the gateway calls follow after the commit); an error refuses the cancellation.
 using PaidCancelHook =
     std::function<crema::Result<void>(db::Transaction&, const Actor&, domain::Order&)>;
+
+/// The shop's rules of time for a new order (SPEC §15.3; service/order_timing.hpp), called
+/// in the transaction that places it, once its lines are priced and before anything is
+/// written: it may refuse it (409 shop_closed, 422, 409 slot_full; nothing is written) and
+/// may set its timing fields. Catering events' orders are not asked.
+using PlacementRule = std::function<crema::Result<void>(db::Transaction&, const Actor&,
+                                                        domain::Order&, std::int64_t now_ms)>;
 
 /// A placed order as answered: the body of the 201 (the first answer, for a replay).
 struct PlacedOrder {
@@ -124,6 +132,8 @@ class OrderService {
   }
   /// Set once at wiring, before serving (payments).
   void set_paid_cancel_hook(PaidCancelHook hook) { paid_cancel_hook_ = std::move(hook); }
+  /// Set once at wiring, before serving (the shop's hours and slots).
+  void set_placement_rule(PlacementRule rule) { placement_rule_ = std::move(rule); }
 
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
@@ -146,6 +156,10 @@ class OrderService {
   /// Cancels held online orders whose hold ended at or before `now_ms`, releasing their
   /// stock; returns how many.
   int expire_due(std::int64_t now_ms);
+  /// SPEC §15.3: announces `order_due` (on the kitchen's `orders` topic only, never to the
+  /// customer) for the scheduled orders whose time has come (due_at ≤ `now_ms`); each order
+  /// is claimed once, however many instances run the job. Returns how many.
+  int announce_due_orders(std::int64_t now_ms);
   /// Forgets Idempotency-Keys older than 24 hours (as of `now_ms`); returns how many.
   std::int64_t prune_idempotency_keys(std::int64_t now_ms);
 
@@ -203,6 +217,8 @@ class OrderService {
     std::string stock_reason;                ///< the reservation's inventory log reason
     std::string_view lines_field = "items";  ///< field path prefix of the lines' issues
     std::string invalid_lines_message;       ///< "" → "N fields are invalid."
+    bool placement_rule = false;             ///< asks the PlacementRule (POST /orders)
+    std::optional<std::int64_t> scheduled_for;
   };
   /// Called with the new order and its JSON after its insert, before its outbox rows and
   /// its reservation: the use case's own statements that belong with the insert.
@@ -224,6 +240,7 @@ class OrderService {
   OrderSettings settings_;
   const date::time_zone* zone_ = nullptr;
   PaidCancelHook paid_cancel_hook_;
+  PlacementRule placement_rule_;
 };
 
 }  // namespace crema::service

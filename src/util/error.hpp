@@ -1,6 +1,7 @@
 #pragma once
 /// Domain errors as values, and the one table that maps them to HTTP statuses (SPEC §2).
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ enum class ErrorCode {
   invalid_transition,
   out_of_stock,
   duplicate,
+  shop_closed,  ///< SPEC §15.3: an online order while the shop does not take them
+  slot_full,    ///< SPEC §15.3: a scheduled order's slot has no room
   payload_too_large,
   unsupported_media_type,
   validation_failed,
@@ -44,6 +47,9 @@ struct Error {
   /// For rate_limited (and unavailable): seconds after which a retry may succeed, sent as
   /// Retry-After; 0 sends none.
   int retry_after_s = 0;
+  /// Further members of the error object, beside `code` (shop_closed's `next_open_at`):
+  /// a name and a string, or null when the value is nothing.
+  std::vector<std::pair<std::string, std::optional<std::string>>> extra;
 
   static Error make(ErrorCode c, std::string msg, std::vector<FieldIssue> d = {}) {
     return Error{c, std::move(msg), std::move(d)};

@@ -1,8 +1,11 @@
 #include "util/zoned_date.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include <date/tz.h>
+
+#include "util/time.hpp"
 
 namespace crema::util {
 
@@ -28,6 +31,31 @@ std::optional<std::int64_t> day_start_ms(std::string_view yyyy_mm_dd, const std:
     return std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
   } catch (const std::exception&) {
     return std::nullopt;
+  }
+}
+
+std::string local_time_text(std::int64_t unix_ms, const std::string& zone) {
+  const date::sys_time<std::chrono::minutes> at =
+      date::floor<std::chrono::minutes>(date::sys_time<std::chrono::milliseconds>(
+          std::chrono::milliseconds(unix_ms)));
+  try {
+    const auto local = date::make_zoned(date::locate_zone(zone), at).get_local_time();
+    const auto day = date::floor<date::days>(local);
+    const date::year_month_day ymd{day};
+    const date::weekday wd{day};
+    const date::hh_mm_ss<std::chrono::minutes> hm{
+        std::chrono::duration_cast<std::chrono::minutes>(local - day)};
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s %u %s %d, %02d:%02d", kDays[wd.c_encoding()],
+                  static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
+                  static_cast<int>(ymd.year()), static_cast<int>(hm.hours().count()),
+                  static_cast<int>(hm.minutes().count()));
+    return buf;
+  } catch (const std::exception&) {
+    return format_rfc3339(unix_ms);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "db/migrations.hpp"
 #include "events/bus.hpp"
 #include "service/audit.hpp"
+#include "service/order_timing.hpp"
 #include "service/settings_json.hpp"
 #include "service/settings_service.hpp"
 #include "util/time.hpp"
@@ -172,6 +173,50 @@ TEST_F(SettingsServiceTest, PauseAndResume) {
   EXPECT_EQ(audit[0].summary, "Online ordering resumed");
   EXPECT_EQ(audit[1].summary, "Online ordering paused (oven repair)");
   EXPECT_EQ(audit[1].actor_role, "manager");
+}
+
+// The placement rule of SPEC §15.3: online orders from customers and API keys only while the
+// shop takes them (409 shop_closed with next_open_at); staff never refused.
+TEST_F(SettingsServiceTest, OnlineOrdersFollowTheHoursAndThePauseStaffOrdersNever) {
+  service::OrderTiming timing(*pool_, *service_);
+  auto admit = [&](const service::Actor& actor, domain::OrderType type) {
+    domain::Order o;
+    o.type = type;
+    return pool_->transact(
+        [&](db::Transaction& tx) { return timing.admit(tx, actor, o, clock_.now_ms()); });
+  };
+  const auto customer = settings_actor(auth::Role::customer, "u-c");
+  const auto staff = settings_actor(auth::Role::staff, "u-s");
+  EXPECT_TRUE(admit(customer, domain::OrderType::online)) << "no hours: always open";
+
+  domain::ShopSettingsPatch hours;  // Monday 07:00-11:00 in Berlin; now is Monday 12:00
+  hours.hours = std::vector<OpeningRange>{{Weekday::mon, 7 * 60, 11 * 60}};
+  ASSERT_TRUE(service_->update(settings_actor(auth::Role::admin), hours, std::nullopt));
+  auto closed = admit(customer, domain::OrderType::online);
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, ErrorCode::shop_closed);
+  ASSERT_EQ(closed.error().extra.size(), 1u);
+  EXPECT_EQ(closed.error().extra[0].first, "next_open_at");
+  EXPECT_EQ(closed.error().extra[0].second, "2026-06-08T05:00:00Z") << "next Monday 07:00 CEST";
+  EXPECT_TRUE(admit(staff, domain::OrderType::online)) << "staff are never refused";
+  EXPECT_TRUE(admit(staff, domain::OrderType::dine_in));
+  EXPECT_TRUE(admit(settings_actor(auth::Role::manager, "u-m"), domain::OrderType::takeaway));
+
+  clock_.set(settings_at("2026-06-08T05:00:00Z"));  // opening time: open
+  EXPECT_TRUE(admit(customer, domain::OrderType::online));
+
+  // Paused without an end: closed, and when it opens again is not known.
+  domain::OnlineOrderingPatch pause;
+  pause.paused = true;
+  pause.reason = "storm";
+  ASSERT_TRUE(service_->set_online_ordering(settings_actor(auth::Role::manager, "u-m"), pause,
+                                            std::nullopt));
+  auto paused = admit(customer, domain::OrderType::online);
+  ASSERT_FALSE(paused);
+  EXPECT_EQ(paused.error().code, ErrorCode::shop_closed);
+  EXPECT_NE(paused.error().message.find("storm"), std::string::npos) << paused.error().message;
+  EXPECT_FALSE(paused.error().extra.at(0).second) << "null: paused until a manager resumes";
+  EXPECT_TRUE(admit(staff, domain::OrderType::online));
 }
 
 TEST_F(SettingsServiceTest, ReadersShareOneCopyUntilAnotherInstanceAnnouncesAChange) {

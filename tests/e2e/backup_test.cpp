@@ -273,6 +273,18 @@ TEST(MigrateStore, AnSqliteShopMovedToPostgresServesTheSameMenuAndAccounts) {
         "/api/v1/auth/login",
         std::string(R"({"email":"manager@crema.demo","password":")") + app::kDemoPassword + "\"}");
     EXPECT_EQ(login.status, 200) << login.describe();
+    // The demo café's hours and its order for tomorrow (SPEC §15.3) came along.
+    auto settings = client_for(server)->get("/api/v1/settings");
+    ASSERT_EQ(settings.status, 200) << settings.describe();
+    EXPECT_EQ(settings.object().at("hours").as_array().size(), 7u);
+    EXPECT_EQ(settings.object().at("name"), "Crema Demo Café");
+    const std::string token(login.object().at("token").as_string());
+    auto waiting = client_for(server)->get("/api/v1/orders?due=false",
+                                           {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(waiting.status, 200) << waiting.describe();
+    const auto& scheduled = waiting.object().at("items").as_array();
+    ASSERT_EQ(scheduled.size(), 1u) << waiting.describe();
+    EXPECT_TRUE(scheduled[0].at("scheduled_for").is_string());
     EXPECT_EQ(server.stop(), 0);
   }
 

@@ -63,5 +63,16 @@ TEST(ZonedDate, StartOfABusinessDay) {
   EXPECT_FALSE(day_start_ms("22/11/2026", "UTC"));
 }
 
+TEST(ZonedDate, LocalTimeTextForPeople) {
+  const std::int64_t t = util::parse_rfc3339("2030-01-08T09:00:00Z").value();
+  EXPECT_EQ(util::local_time_text(t, "UTC"), "Tue 8 Jan 2030, 09:00");
+  EXPECT_EQ(util::local_time_text(t, "Europe/Berlin"), "Tue 8 Jan 2030, 10:00");
+  EXPECT_EQ(util::local_time_text(t, "America/New_York"), "Tue 8 Jan 2030, 04:00");
+  // Summer time, and a day that changes in the zone.
+  const std::int64_t summer = util::parse_rfc3339("2026-06-30T22:30:00Z").value();
+  EXPECT_EQ(util::local_time_text(summer, "Europe/Berlin"), "Wed 1 Jul 2026, 00:30");
+  EXPECT_EQ(util::local_time_text(t, "Nowhere/Atlantis"), "2030-01-08T09:00:00Z");
+}
+
 }  // namespace
 }  // namespace crema::util

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
+#include "net/http_types.hpp"
 #include "util/error.hpp"
 
 namespace crema {
@@ -16,6 +19,10 @@ TEST(ErrorTable, EveryCodeMapsToTheSpecStatus) {
   EXPECT_EQ(http_status(ErrorCode::invalid_transition), 409);
   EXPECT_EQ(http_status(ErrorCode::out_of_stock), 409);
   EXPECT_EQ(http_status(ErrorCode::duplicate), 409);
+  EXPECT_EQ(http_status(ErrorCode::shop_closed), 409);
+  EXPECT_EQ(http_status(ErrorCode::slot_full), 409);
+  EXPECT_EQ(code_name(ErrorCode::shop_closed), "shop_closed");
+  EXPECT_EQ(code_name(ErrorCode::slot_full), "slot_full");
   EXPECT_EQ(http_status(ErrorCode::payload_too_large), 413);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_EQ(http_status(ErrorCode::validation_failed), 422);
@@ -30,6 +37,18 @@ TEST(ErrorTable, CodeNamesAreTheWireNames) {
   EXPECT_EQ(code_name(ErrorCode::unsupported_media_type), "unsupported_media_type");
   EXPECT_EQ(code_name(ErrorCode::out_of_stock), "out_of_stock");
   EXPECT_FALSE(default_message(ErrorCode::internal).empty());
+}
+
+TEST(ErrorTable, ExtraMembersAreRenderedBesideTheCode) {
+  auto e = Error::make(ErrorCode::shop_closed, "Closed.");
+  e.extra.emplace_back("next_open_at", "2026-12-08T07:00:00Z");
+  auto body = boost::json::parse(http::render_error(e, "rid")).as_object().at("error").as_object();
+  EXPECT_EQ(body.at("code"), "shop_closed");
+  EXPECT_EQ(body.at("next_open_at"), "2026-12-08T07:00:00Z");
+  EXPECT_EQ(body.at("request_id"), "rid");
+  e.extra = {{"next_open_at", std::nullopt}};
+  body = boost::json::parse(http::render_error(e, "rid")).as_object().at("error").as_object();
+  EXPECT_TRUE(body.at("next_open_at").is_null()) << "paused until resumed: not known";
 }
 
 TEST(ResultType, HoldsValueOrError) {
