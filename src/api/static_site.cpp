@@ -222,7 +222,7 @@ void register_static_routes(http::Router& router, OpenApi& openapi, std::string 
   (void)openapi;
   if (!site) site = std::make_shared<const StaticSite>();
   auto add = [&](std::string pattern, std::string_view summary,
-                 std::function<std::string(const http::Request&)> rel) {
+                 std::function<std::string(const http::Request&)> rel, bool mount_itself = false) {
     router.add(
         {.method = http::Method::get,
          .pattern = std::move(pattern),
@@ -230,6 +230,7 @@ void register_static_routes(http::Router& router, OpenApi& openapi, std::string 
                         http::Request& req) { return site->respond(req, rel(req)); },
          .offload = false,
          .rate_limited = false,
+         .trailing_slash = mount_itself,
          .doc = {.summary = summary,
                  .description = "Static files built from web/app, served from memory: Brotli or "
                                 "gzip by Accept-Encoding, ETag and 304, hashed assets cached as "
@@ -239,7 +240,10 @@ void register_static_routes(http::Router& router, OpenApi& openapi, std::string 
                  .response_schema = R"({"type": "string"})",
                  .response_type = "text/html"}});
   };
-  add(mount, "The staff web app (index.html)", [](const http::Request&) { return std::string(); });
+  // `/app/` too: the address people type, and what a browser shows after `/app`'s links.
+  add(
+      mount, "The staff web app (index.html; also at the mount with a trailing slash)",
+      [](const http::Request&) { return std::string(); }, true);
   add(mount + "/{page}", "A screen of the staff web app, or one of its top-level files",
       [](const http::Request& req) { return std::string(req.param("page")); });
   add(mount + "/assets/{file}", "A hashed asset of the staff web app (immutable)",

@@ -7,7 +7,7 @@ namespace crema::http {
 
 struct Router::Node {
   std::unordered_map<std::string, std::unique_ptr<Node>> literals;
-  std::unique_ptr<Node> param;       // the `{name}` child, if any
+  std::unique_ptr<Node> param;  // the `{name}` child, if any
   std::string param_name;
   std::array<const Route*, kMethodCount> handlers{};
 
@@ -68,21 +68,18 @@ const Route& Router::add(Route route) {
   return *routes_.back();
 }
 
-bool Router::match_node(const Node& node, std::string_view rest, Method method,
-                        Match& out) const {
+bool Router::match_node(const Node& node, std::string_view rest, Method method, Match& out) const {
   if (rest.empty() || rest == "/") {
-    if (rest == "/" && &node != root_.get()) return false;  // no trailing-slash twins
-    if (auto* r = node.handlers[static_cast<std::size_t>(method)]) {
+    // No trailing-slash twins, unless the route asks for one (a mount such as /app/).
+    const bool twin = rest == "/" && &node != root_.get();
+    auto* r = node.handlers[static_cast<std::size_t>(method)];
+    // HEAD is answered by GET routes.
+    if (!r && method == Method::head) r = node.handlers[static_cast<std::size_t>(Method::get)];
+    if (r && (!twin || r->trailing_slash)) {
       out.route = r;
       return true;
     }
-    // HEAD is answered by GET routes.
-    if (method == Method::head) {
-      if (auto* r = node.handlers[static_cast<std::size_t>(Method::get)]) {
-        out.route = r;
-        return true;
-      }
-    }
+    if (twin) return false;
     for (std::size_t i = 0; i < kMethodCount; ++i) {
       if (node.handlers[i]) {
         auto m = static_cast<Method>(i);
@@ -120,8 +117,7 @@ std::string resolve_api_alias(std::string_view path) {
   constexpr std::string_view kApi = "/api/";
   constexpr std::string_view kV1 = "/api/v1";
   if (path.substr(0, kApi.size()) != kApi) return std::string(path);
-  if (path.substr(0, kV1.size()) == kV1 &&
-      (path.size() == kV1.size() || path[kV1.size()] == '/'))
+  if (path.substr(0, kV1.size()) == kV1 && (path.size() == kV1.size() || path[kV1.size()] == '/'))
     return std::string(path);
   std::string out(kV1);
   out.append(path.substr(kApi.size() - 1));

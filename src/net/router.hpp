@@ -95,6 +95,9 @@ struct Route {
   /// A GET that upgrades to a WebSocket (net/ws_session.cpp): the server authenticates and
   /// upgrades an upgrade request itself; the handler answers only plain requests.
   bool websocket = false;
+  /// Also answers its path with one '/' added (a mount people type either way: `/app/`).
+  /// Routes have no trailing-slash twins otherwise (`/api/v1/orders/` is a 404).
+  bool trailing_slash = false;
   RouteDoc doc;
 };
 

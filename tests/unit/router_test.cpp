@@ -87,6 +87,20 @@ TEST_F(RouterTest, TrailingSlashIsADifferentPath) {
   EXPECT_FALSE(router_.match(Method::get, "/health/").path_found());
 }
 
+TEST_F(RouterTest, ARouteMayAnswerItsTrailingSlashTwin) {
+  auto mount = route(Method::get, "/app");
+  mount.trailing_slash = true;
+  router_.add(std::move(mount));
+  router_.add(route(Method::get, "/app/{page}"));
+  EXPECT_EQ(router_.match(Method::get, "/app/").route, router_.match(Method::get, "/app").route);
+  EXPECT_NE(router_.match(Method::head, "/app/").route, nullptr);
+  EXPECT_FALSE(router_.match(Method::get, "/app/kitchen/").path_found()) << "only its own twin";
+  EXPECT_FALSE(router_.match(Method::get, "/app//").path_found());
+  auto post = router_.match(Method::post, "/app/");
+  EXPECT_EQ(post.route, nullptr);
+  EXPECT_FALSE(router_.match(Method::get, "/health/").path_found()) << "others have none";
+}
+
 TEST_F(RouterTest, HeadIsAnsweredByGet) {
   auto m = router_.match(Method::head, "/health");
   ASSERT_NE(m.route, nullptr);

@@ -153,7 +153,7 @@ TEST(StaticSite, MountsThreeGetRoutesServedFromMemory) {
   OpenApi openapi;
   register_static_routes(router, openapi, "/app", StaticSite::load(t.dir));
   for (std::string_view path :
-       {"/app", "/app/kitchen", "/app/favicon.svg", "/app/assets/main-1a2b.js"}) {
+       {"/app", "/app/", "/app/kitchen", "/app/favicon.svg", "/app/assets/main-1a2b.js"}) {
     auto m = router.match(http::Method::get, path);
     ASSERT_NE(m.route, nullptr) << path;
     EXPECT_FALSE(m.route->offload) << path;
@@ -168,6 +168,10 @@ TEST(StaticSite, MountsThreeGetRoutesServedFromMemory) {
   req.params = js.params;
   EXPECT_EQ(js.route->handler(req).body_view(), "console.log(1)");
   EXPECT_EQ(router.match(http::Method::post, "/app").route, nullptr);
+  // Only the mount has a trailing-slash twin.
+  EXPECT_EQ(router.match(http::Method::get, "/app/kitchen/").route, nullptr);
+  EXPECT_EQ(router.match(http::Method::get, "/app/assets/main-1a2b.js/").route, nullptr);
+  EXPECT_NE(router.match(http::Method::head, "/app/").route, nullptr);
   EXPECT_NO_THROW(openapi.document(router));
 }
 
