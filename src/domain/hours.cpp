@@ -61,7 +61,7 @@ std::optional<int> parse_clock_time(std::string_view s, bool allow_end_of_day) n
 }
 
 std::string clock_time_text(int minutes) {
-  char buf[8];
+  char buf[16];  // room for any int, though minutes are 0..1440
   std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
   return buf;
 }

@@ -184,7 +184,9 @@ TEST_F(ScheduleTest, ASlotNeverTakesMoreThanItsLimitUnderConcurrentOrders) {
   for (const auto& s : *day) {
     EXPECT_GT(s.start, clock_.now_ms()) << "only slots still to come";
     saw_noon = saw_noon || s.start == sched_at("2030-01-07T12:00:00Z");
-    if (s.start == sched_at("2030-01-07T12:15:00Z")) EXPECT_EQ(s.available, 4);
+    if (s.start == sched_at("2030-01-07T12:15:00Z")) {
+      EXPECT_EQ(s.available, 4);
+    }
   }
   EXPECT_FALSE(saw_noon);
   EXPECT_EQ(day->front().start, sched_at("2030-01-07T10:15:00Z"));

@@ -65,9 +65,10 @@ TEST(BackupCommands, BackupWhileServingThenRestoreIntoAFreshStoreServesTheSameMe
     EXPECT_EQ(fs::status(db_file).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write)
         << "the database file " << db_file;
-    if (fs::exists(db_file + "-wal"))
+    if (fs::exists(db_file + "-wal")) {
       EXPECT_EQ(fs::status(db_file + "-wal").permissions() & fs::perms::all,
                 fs::perms::owner_read | fs::perms::owner_write);
+    }
   }
 
   auto target = fresh_database();

@@ -175,8 +175,8 @@ TEST_F(Hours, AScheduledOrderReachesTheKitchenWhenItsTimeComes) {
     auto res = call(auth_->bearer("staff"), "GET",
                     std::string("/api/v1/orders?limit=200&due=") + (due ? "true" : "false"));
     EXPECT_EQ(res.status, 200) << res.describe();
-    for (const auto& o : res.object().at("items").as_array())
-      if (o.at("id").as_string() == id) return true;
+    for (const auto& item : res.object().at("items").as_array())
+      if (item.at("id").as_string() == id) return true;
     return false;
   };
   EXPECT_TRUE(is_waiting(false)) << "not due yet";

@@ -230,8 +230,8 @@ PgConnection::Bound PgConnection::bind(std::string_view sql, std::span<const Par
       b.storage[i] = detail::format_double(*d);
       b.types[i] = kFloat8Oid;
       b.key += 'd';
-    } else if (const auto* v = std::get_if<bool>(&p)) {
-      b.storage[i] = *v ? "true" : "false";
+    } else if (const auto* flag = std::get_if<bool>(&p)) {
+      b.storage[i] = *flag ? "true" : "false";
       b.types[i] = kBoolOid;
       b.key += 'b';
     } else {
