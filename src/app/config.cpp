@@ -338,6 +338,14 @@ const std::vector<Setting>& table() {
       {{"CREMA_KITCHEN_PARALLELISM", "2",
         "how many orders the kitchen prepares at once, for estimated_time"},
        int_in(&Config::kitchen_parallelism, 1, 1000)},
+      {{"CREMA_RETENTION_DAYS_GUEST_PII", "365",
+        "days after an order placed without an account (guest, API key, walk-in) ends before "
+        "its contact details are cleared (0: never)"},
+       int_in(&Config::retention_days_guest_pii, 0, 36500)},
+      {{"CREMA_RETENTION_DAYS_NOTIFICATIONS", "90",
+        "days sent or failed notifications and webhook deliveries (with their attempts) are "
+        "kept (0: never deleted)"},
+       int_in(&Config::retention_days_notifications, 0, 36500)},
       {{"CREMA_WS_PER_USER", "10",
         "WebSockets one user may hold at once (on every instance together with Redis); one "
         "more closes the oldest (4002)"},

@@ -60,6 +60,10 @@ struct Config {
   int tax_rate_bps = 0;
   int order_hold_minutes = 15;
   int kitchen_parallelism = 2;
+  /// SPEC §15.5 retention, in days (0: kept for good): contact details of orders placed
+  /// without an account, and settled notifications and webhook deliveries.
+  int retention_days_guest_pii = 365;
+  int retention_days_notifications = 90;
   int ws_per_user = 10;  ///< WebSockets one user may hold at once (all instances, with Redis)
   int slot_minutes = 15;      ///< scheduled orders: length of a slot (SPEC §15.3)
   int max_schedule_days = 7;  ///< scheduled orders: how far ahead

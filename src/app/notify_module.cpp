@@ -6,6 +6,7 @@
 #include "obs/metrics.hpp"
 #include "repo/inventory_repo.hpp"
 #include "service/maintenance.hpp"
+#include "service/retention.hpp"
 #include "service/outbox.hpp"
 #include "util/time.hpp"
 
@@ -57,10 +58,15 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
     if (auto n = service::prune_expired_refresh_tokens(pool_, util::now_ms()); n > 0)
       obs::Log(obs::Level::info, "expired refresh tokens pruned").num("rows", n);
   });
-  scheduler_.add("prune_outbox", std::chrono::hours(6), [this] {
-    const auto before = util::now_ms() - service::kOutboxRetentionMs;
-    if (auto n = service::prune_settled_messages(pool_, before); n > 0)
-      obs::Log(obs::Level::info, "old outbox messages pruned").num("rows", n);
+  // What Crema forgets by itself (SPEC §15.5, docs/PRIVACY.md).
+  const service::RetentionPolicy retention{config.retention_days_guest_pii,
+                                           config.retention_days_notifications};
+  scheduler_.add("retention", std::chrono::hours(1), [this, retention] {
+    const auto done = service::apply_retention(pool_, retention, util::now_ms());
+    if (done.orders_cleared > 0 || done.messages_deleted > 0)
+      obs::Log(obs::Level::info, "retention applied")
+          .num("orders_cleared", done.orders_cleared)
+          .num("messages_deleted", done.messages_deleted);
   });
   if (denylist) {
     scheduler_.add("prune_denylist", std::chrono::minutes(1),

@@ -442,26 +442,57 @@ void delete_cart(db::Transaction& tx, std::string_view user_id) {
   tx.exec("DELETE FROM carts WHERE user_id = $1", {user_id});
 }
 
+namespace {
+
+// delivery_info keeps what the books and the driver history need (eta, driver) and loses
+// everything else — where, whom, and any key a client put there: rewritten here rather than
+// in SQL, whose JSON functions differ by store. "" when there was none.
+std::string delivery_without_contact(const std::optional<std::string>& text) {
+  if (!text) return {};
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return {};
+  json::object kept;
+  for (const char* allowed : {"eta", "driver_id"})
+    if (const auto* x = v.as_object().if_contains(allowed)) kept[allowed] = *x;
+  return json::serialize(kept);
+}
+
+}  // namespace
+
+std::int64_t clear_guest_contacts(db::Transaction& tx, std::int64_t ended_before,
+                                  std::int64_t now_ms, int limit) {
+  auto rows = tx.exec(
+      "SELECT id, delivery_info FROM orders WHERE customer_id IS NULL AND pii_cleared_at IS NULL "
+      "AND updated_at < $1 AND status IN ('completed', 'delivered', 'cancelled') "
+      "ORDER BY updated_at LIMIT $2",
+      {ended_before, static_cast<std::int64_t>(limit)});
+  for (const auto& row : rows) {
+    const std::string delivery = delivery_without_contact(row.opt_text(1));
+    tx.exec(
+        "UPDATE orders SET customer_info = NULL, delivery_info = $1, notes = NULL, "
+        "metadata = '{}', pii_cleared_at = $2 WHERE id = $3",
+        {delivery.empty() ? db::Param(nullptr) : db::Param(std::string_view(delivery)), now_ms,
+         row.text_view(0)});
+    tx.exec(
+        "UPDATE order_items SET options = '{}', special_instructions = NULL WHERE order_id = $1",
+        {row.text_view(0)});
+    // Where the courier last was is, for a delivered order, the customer's door.
+    tx.exec(
+        "UPDATE deliveries SET last_lat = NULL, last_lng = NULL, failure_reason = NULL "
+        "WHERE order_id = $1",
+        {row.text_view(0)});
+  }
+  return static_cast<std::int64_t>(rows.size());
+}
+
 std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id) {
   delete_cart(tx, customer_id);
-  // delivery_info keeps what the books and the driver history need (eta, driver) and loses
-  // everything else — where, whom, and any key a client put there: rewritten here rather
-  // than in SQL, whose JSON functions differ by store.
   std::int64_t changed = 0;
   auto rows = tx.exec("SELECT id, delivery_info FROM orders WHERE customer_id = $1",
                       {customer_id});
   for (const auto& row : rows) {
-    std::string delivery;
-    if (auto text = row.opt_text(1)) {
-      boost::system::error_code ec;
-      auto v = json::parse(*text, ec);
-      if (!ec && v.is_object()) {
-        json::object kept;
-        for (const char* allowed : {"eta", "driver_id"})
-          if (const auto* x = v.as_object().if_contains(allowed)) kept[allowed] = *x;
-        delivery = json::serialize(kept);
-      }
-    }
+    const std::string delivery = delivery_without_contact(row.opt_text(1));
     changed += tx.exec(
                      "UPDATE orders SET customer_info = $1, delivery_info = $2, notes = NULL, "
                      "metadata = '{}' WHERE id = $3",

@@ -91,6 +91,14 @@ void save_cart(db::Transaction& tx, std::string_view user_id, std::string_view i
                std::int64_t now);
 void delete_cart(db::Transaction& tx, std::string_view user_id);
 
+/// Retention (SPEC §15.5): clears the contact details of up to `limit` orders placed without
+/// an account (guests, API keys, walk-ins) that ended (completed, delivered, cancelled)
+/// before `ended_before` — customer_info, notes, metadata, the delivery address (eta and
+/// driver stay), line options and instructions, the courier's last position — and stamps
+/// pii_cleared_at = `now_ms`, oldest first. Returns how many orders.
+std::int64_t clear_guest_contacts(db::Transaction& tx, std::int64_t ended_before,
+                                  std::int64_t now_ms, int limit);
+
 /// GDPR erasure (SPEC §3): the customer's orders stay for the books, but their personal
 /// fields go — customer_info becomes {"name": "Erased user"}, delivery_info keeps only
 /// `eta` and `driver_id` (address, contact and any key a client added are removed), notes

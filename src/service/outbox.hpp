@@ -136,11 +136,9 @@ int release_claims(db::Pool& pool, std::string_view worker);
 /// Rows still to send (queued).
 std::int64_t outbox_backlog(db::Pool& pool);
 
-/// How long sent and failed messages stay listed (GET /notifications, the deliveries log).
-inline constexpr std::int64_t kOutboxRetentionMs = 90LL * 24 * 3600 * 1000;
-
-/// Deletes sent and failed messages settled before `before_ms` (the scheduler passes
-/// now − kOutboxRetentionMs); returns how many went. Queued ones are never touched.
+/// Deletes sent and failed messages settled before `before_ms`, with their attempts (the
+/// retention job passes now − CREMA_RETENTION_DAYS_NOTIFICATIONS, service/retention.hpp);
+/// returns how many went. Queued ones are never touched.
 std::int64_t prune_settled_messages(db::Pool& pool, std::int64_t before_ms);
 
 /// One delivery attempt, for the deliveries log.
