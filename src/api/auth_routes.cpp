@@ -7,6 +7,7 @@
 #include "api/user_fields.hpp"
 #include "api/user_json.hpp"
 #include "auth/password.hpp"
+#include "service/account_recovery.hpp"
 #include "service/admin_bootstrap.hpp"
 #include "service/auth_service.hpp"
 
@@ -98,6 +99,27 @@ constexpr std::string_view kOtpSchema = R"json({
   "type": "object",
   "required": ["otp"],
   "properties": {"otp": {"type": "string", "pattern": "^[0-9]{6}$"}}
+})json";
+
+constexpr std::string_view kForgotSchema = R"json({
+  "type": "object",
+  "required": ["email"],
+  "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}}
+})json";
+
+constexpr std::string_view kPasswordResetSchema = R"json({
+  "type": "object",
+  "required": ["token", "new_password"],
+  "properties": {
+    "token": {"type": "string", "description": "the token of the reset link (its ?token=)"},
+    "new_password": {"type": "string", "minLength": 10, "description": "at least 10 characters, not the email"}
+  }
+})json";
+
+constexpr std::string_view kAcceptedSchema = R"json({
+  "type": "object",
+  "required": ["message"],
+  "properties": {"message": {"type": "string"}}
 })json";
 
 std::string_view trim_cookie_part(std::string_view s) {
@@ -256,6 +278,31 @@ Response handle_password(IdentityApi& api, Request& req) {
   return Response::no_content();
 }
 
+Response handle_forgot(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto email_text = in.text("email", Need::required, 1, 254);
+  // A malformed address is refused (it says nothing about which accounts exist); a
+  // well-formed one gets the same answer whether or not it is registered.
+  if (email_text && !service::normalize_email(*email_text))
+    in.issue("email", "must be a valid email address");
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->forgot_password(*email_text);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::json(202, json::object{{"message",
+                                           "If an active account has this email, a link to "
+                                           "reset its password is on its way."}});
+}
+
+Response handle_reset(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto token = in.text("token", Need::required, 1, 1024);
+  auto next = in.text({"new_password", "newPassword"}, Need::required, 0, kMaxPasswordChars);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->reset_password(actor_of(req), *token, *next);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
 Response handle_otp(Request& req, const std::function<Result<void>(std::string_view)>& fn) {
   Input in(req.json);
   auto otp = in.text("otp", Need::required, 1, 16);
@@ -277,6 +324,9 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("PasswordChange", kPasswordChangeSchema);
   openapi.add_schema("TotpSetup", kTotpSetupSchema);
   openapi.add_schema("OtpRequest", kOtpSchema);
+  openapi.add_schema("ForgotPassword", kForgotSchema);
+  openapi.add_schema("PasswordReset", kPasswordResetSchema);
+  openapi.add_schema("Accepted", kAcceptedSchema);
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/register",
@@ -336,6 +386,33 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
                       .tag = "auth",
                       .request_schema = "PasswordChange",
                       .success_status = 204}});
+  router.add(
+      {.method = Method::post,
+       .pattern = "/api/v1/auth/password/forgot",
+       .handler = [api](Request& req) { return handle_forgot(*api, req); },
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Ask for a password reset link by email (by SMS for an account "
+                          "with only a phone)",
+               .description = "Always 202 with the same body, whether or not the email is "
+                              "registered. An active account gets at most 3 reset mails an hour; "
+                              "the link (CREMA_PUBLIC_URL/reset-password?token=…) works once, for "
+                              "CREMA_PASSWORD_RESET_MINUTES. Counted in the per-IP auth limit.",
+               .tag = "auth",
+               .request_schema = "ForgotPassword",
+               .response_schema = "Accepted",
+               .success_status = 202}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/password/reset",
+              .handler = [api](Request& req) { return handle_reset(*api, req); },
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Set a new password with the token of a reset link; ends every "
+                                 "session of the account",
+                      .description = "An unknown, used or expired token is 400 invalid_token. "
+                                     "Counted in the per-IP auth limit.",
+                      .tag = "auth",
+                      .request_schema = "PasswordReset",
+                      .success_status = 204,
+                      .errors = {400}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/2fa/setup",
               .handler =

@@ -1,7 +1,8 @@
 #pragma once
 /// The rate limits of SPEC §3 as a dispatcher guard, checked after authentication and
 /// before any handler (so before any password hashing):
-///  * per IP: login, register and refresh together (CREMA_AUTH_RATE_PER_MIN), other
+///  * per IP: login, register, refresh and the password reset routes together
+///    (CREMA_AUTH_RATE_PER_MIN), other
 ///    unauthenticated requests (CREMA_PUBLIC_RATE_PER_MIN);
 ///  * per user: authenticated requests (CREMA_USER_RATE_PER_MIN);
 ///  * per API key: 600 (standard) or 6,000 (partner) per minute.
@@ -40,9 +41,11 @@ struct RateLimits {
   int partner_key_per_min = 6000;
 };
 
-/// The routes counted against the per-IP auth budget.
-inline constexpr std::array<std::string_view, 3> kAuthRoutes = {
-    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh"};
+/// The routes counted against the per-IP auth budget: signing in, and the routes that
+/// take a mailed token or send one (SPEC §15.1).
+inline constexpr std::array<std::string_view, 5> kAuthRoutes = {
+    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh",
+    "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset"};
 
 class RequestGuard final : public http::Guard {
  public:

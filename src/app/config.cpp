@@ -185,6 +185,18 @@ std::optional<std::string> apply_cors(std::string_view s, Config& c) {
   return std::nullopt;
 }
 
+std::optional<std::string> apply_public_url(std::string_view s, Config& c) {
+  std::string url(s);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  const auto host_at = url.find("://") + 3;
+  if (!url.empty() &&
+      (!scheme_ok || url.size() <= host_at || url.find_first_of("?# \t\r\n") != std::string::npos))
+    return "must be the shop's address such as https://shop.example (no query or fragment)";
+  c.public_url = std::move(url);
+  return std::nullopt;
+}
+
 std::optional<std::string> apply_jwt_secret(std::string_view s, Config& c) {
   if (!s.empty() && s.size() < 32) return "must be at least 32 bytes";
   c.jwt_secret = std::string(s);
@@ -321,7 +333,7 @@ const std::vector<Setting>& table() {
         "32-byte key (64 hex digits) that encrypts secrets at rest; required in production"},
        apply_data_key},
       {{"CREMA_AUTH_RATE_PER_MIN", "30",
-        "login, register and refresh requests per IP per minute "
+        "login, register, refresh and password forgot/reset requests per IP per minute "
         "(0: off)"},
        int_in(&Config::auth_rate_per_min, 0, 1000000)},
       {{"CREMA_PUBLIC_RATE_PER_MIN", "600",
@@ -432,6 +444,12 @@ const std::vector<Setting>& table() {
         "a session (its refresh tokens) ends this many days after the sign-in, however often "
         "it is refreshed"},
        int_in(&Config::session_max_days, 1, 365)},
+      {{"CREMA_PUBLIC_URL", "(development: http://localhost:8080)",
+        "the shop's address as customers reach it; links in password reset and email "
+        "verification mails start with it; required in production"},
+       apply_public_url},
+      {{"CREMA_PASSWORD_RESET_MINUTES", "30", "how long a password reset link works"},
+       int_in(&Config::password_reset_minutes, 5, 1440)},
       {{"CREMA_DATA_DIR", "./var", "where development secrets are generated and kept"},
        [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::data_dir, s, c); }},
       {{"CREMA_LOG_LEVEL", "info", "debug, info, warn or error (info logs every request)"},
@@ -600,6 +618,9 @@ std::optional<std::string> check_production(const Config& c) {
     return "CREMA_DATABASE_URL's password is a placeholder from an example; set the real one";
   if (placeholder(util::url_password(c.redis_url)))
     return "CREMA_REDIS_URL's password is a placeholder from an example; set the real one";
+  if (c.public_url.empty())
+    return "CREMA_PUBLIC_URL must be set in production (the shop's address, e.g. "
+           "https://shop.example): the links of password reset and verification mails use it";
   return std::nullopt;
 }
 

@@ -37,6 +37,10 @@ struct Config {
   std::uint16_t metrics_listen_port = 0;
   /// A session's absolute lifetime: its refresh tokens end this long after the sign-in.
   int session_max_days = 30;
+  /// CREMA_PUBLIC_URL: the shop's address as customers reach it, for links in mails
+  /// (password reset, email verification); required in production.
+  std::string public_url;
+  int password_reset_minutes = 30;  ///< how long a password reset link works
 
   // storage
   std::string database_url = "sqlite://./var/crema.db";

@@ -22,6 +22,7 @@ enum class ErrorCode {
   invalid_transition,
   out_of_stock,
   duplicate,
+  invalid_token,
   payload_too_large,
   unsupported_media_type,
   validation_failed,

@@ -145,6 +145,8 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
          "user.deactivate");
   mutate(admin, "PUT", "/api/v1/users/" + staff_id, body({{"is_active", true}}), "user.activate");
   mutate(admin, "GET", "/api/v1/users/" + staff_id + "/export", "", "user.export");
+  mutate(manager, "POST", "/api/v1/users/" + staff_id + "/password-reset", "",
+         "user.password_reset_sent");
   mutate(admin, "DELETE", "/api/v1/users/" + staff_id, "", "user.erase");
   auto key =
       mutate(admin, "POST", "/api/v1/api-keys",

@@ -144,6 +144,10 @@ TEST(Config, ProductionRefusesInsecureDefaults) {
   EXPECT_NE(why->find("CREMA_METRICS_TOKEN"), std::string::npos);
   c.metrics_listen_host = "0.0.0.0";
   c.metrics_listen_port = 9090;
+  why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_PUBLIC_URL"), std::string::npos);
+  c.public_url = "https://shop.example";
   EXPECT_FALSE(check_production(c));
   c.metrics_listen_host.clear();
   c.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
@@ -162,6 +166,7 @@ TEST(Config, ProductionRefusesPlaceholderAndLowEntropySecrets) {
   good.data_key_hex = "f69b53c990c6faf53c53acb71e8dae6e144c20021b7d9a4e58c3f0a6d2e87b15";
   good.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
   good.database_url = "postgresql://crema:v3ry-s3cret-Pa55@db:5432/crema";
+  good.public_url = "https://shop.example";
   ASSERT_FALSE(check_production(good));
   auto refused = [&](auto change, std::string_view names) {
     Config c = good;

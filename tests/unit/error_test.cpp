@@ -16,6 +16,7 @@ TEST(ErrorTable, EveryCodeMapsToTheSpecStatus) {
   EXPECT_EQ(http_status(ErrorCode::invalid_transition), 409);
   EXPECT_EQ(http_status(ErrorCode::out_of_stock), 409);
   EXPECT_EQ(http_status(ErrorCode::duplicate), 409);
+  EXPECT_EQ(http_status(ErrorCode::invalid_token), 400);
   EXPECT_EQ(http_status(ErrorCode::payload_too_large), 413);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_EQ(http_status(ErrorCode::validation_failed), 422);
@@ -29,6 +30,7 @@ TEST(ErrorTable, CodeNamesAreTheWireNames) {
   EXPECT_EQ(code_name(ErrorCode::payload_too_large), "payload_too_large");
   EXPECT_EQ(code_name(ErrorCode::unsupported_media_type), "unsupported_media_type");
   EXPECT_EQ(code_name(ErrorCode::out_of_stock), "out_of_stock");
+  EXPECT_EQ(code_name(ErrorCode::invalid_token), "invalid_token");
   EXPECT_FALSE(default_message(ErrorCode::internal).empty());
 }
 
