@@ -116,6 +116,14 @@ constexpr std::string_view kPasswordResetSchema = R"json({
   }
 })json";
 
+constexpr std::string_view kVerifyEmailSchema = R"json({
+  "type": "object",
+  "required": ["token"],
+  "properties": {
+    "token": {"type": "string", "description": "the token of the verification link (its ?token=)"}
+  }
+})json";
+
 constexpr std::string_view kAcceptedSchema = R"json({
   "type": "object",
   "required": ["message"],
@@ -303,6 +311,15 @@ Response handle_reset(IdentityApi& api, Request& req) {
   return Response::no_content();
 }
 
+Response handle_verify_email(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto token = in.text("token", Need::required, 1, 1024);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->verify_email(actor_of(req), *token);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
 Response handle_otp(Request& req, const std::function<Result<void>(std::string_view)>& fn) {
   Input in(req.json);
   auto otp = in.text("otp", Need::required, 1, 16);
@@ -327,6 +344,7 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("ForgotPassword", kForgotSchema);
   openapi.add_schema("PasswordReset", kPasswordResetSchema);
   openapi.add_schema("Accepted", kAcceptedSchema);
+  openapi.add_schema("VerifyEmail", kVerifyEmailSchema);
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/register",
@@ -413,6 +431,37 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
                       .request_schema = "PasswordReset",
                       .success_status = 204,
                       .errors = {400}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/verify-email",
+              .handler = [api](Request& req) { return handle_verify_email(*api, req); },
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Verify the account's email with the token of the mailed link",
+                      .description = "Sets email_verified. An unknown, used or expired token "
+                                     "(links last 24 hours) is 400 invalid_token. Counted in the "
+                                     "per-IP auth limit.",
+                      .tag = "auth",
+                      .request_schema = "VerifyEmail",
+                      .success_status = 204,
+                      .errors = {400}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/verify-email/resend",
+              .handler =
+                  [api](Request& req) {
+                    auto out = api->recovery->resend_verification(actor_of(req));
+                    if (!out) return Response::from(std::move(out).error());
+                    return Response::json(
+                        202, json::object{{"message",
+                                           "A new verification link is on its way to your "
+                                           "email address."}});
+                  },
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "Send the caller a new email verification link",
+                      .description = "409 when the email is already verified; at most 3 "
+                                     "verification mails an hour (429 past that).",
+                      .tag = "auth",
+                      .response_schema = "Accepted",
+                      .success_status = 202,
+                      .errors = {409, 429}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/2fa/setup",
               .handler =

@@ -1,7 +1,8 @@
 #pragma once
 /// The rate limits of SPEC §3 as a dispatcher guard, checked after authentication and
 /// before any handler (so before any password hashing):
-///  * per IP: login, register, refresh and the password reset routes together
+///  * per IP: login, register, refresh, the password reset routes and email verification
+///    together
 ///    (CREMA_AUTH_RATE_PER_MIN), other
 ///    unauthenticated requests (CREMA_PUBLIC_RATE_PER_MIN);
 ///  * per user: authenticated requests (CREMA_USER_RATE_PER_MIN);
@@ -43,9 +44,9 @@ struct RateLimits {
 
 /// The routes counted against the per-IP auth budget: signing in, and the routes that
 /// take a mailed token or send one (SPEC §15.1).
-inline constexpr std::array<std::string_view, 5> kAuthRoutes = {
-    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh",
-    "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset"};
+inline constexpr std::array<std::string_view, 6> kAuthRoutes = {
+    "/api/v1/auth/login",           "/api/v1/auth/register",       "/api/v1/auth/refresh",
+    "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset", "/api/v1/auth/verify-email"};
 
 class RequestGuard final : public http::Guard {
  public:

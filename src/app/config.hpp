@@ -73,6 +73,7 @@ struct Config {
   int public_rate_per_min = 600;
   int user_rate_per_min = 1200;
   bool require_admin_2fa = false;
+  bool require_verified_email = false;  ///< customers' online orders need a verified email
 
   // providers and integrations (used by the features that need them)
   std::string s3_endpoint, s3_bucket, s3_region, s3_access_key, s3_secret_key;

@@ -67,6 +67,12 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const event
   recovery.reset_valid_ms = static_cast<std::int64_t>(config.password_reset_minutes) * 60 * 1000;
   api->recovery =
       std::make_shared<service::AccountRecovery>(pool, config.argon2, sockets, recovery);
+  // A new account gets its verify_email mail in the transaction that creates it.
+  api->auth->on_registered([recovery = api->recovery](db::Transaction& tx,
+                                                      const repo::UserRecord& user,
+                                                      std::int64_t now_ms) {
+    recovery->queue_verification(tx, user, now_ms);
+  });
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);

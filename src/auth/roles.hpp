@@ -53,6 +53,7 @@ struct Principal {
   std::int64_t token_expires_ms = 0;
   std::string session_id;             ///< the session (refresh-token family) of the token
   bool two_factor = false;            ///< the user has TOTP enabled
+  bool email_verified = false;        ///< the user verified their email (SPEC §15.1)
   std::string api_key_tier;           ///< "standard" or "partner", for API keys
 
   bool is_api_key() const noexcept { return !api_key_id.empty(); }

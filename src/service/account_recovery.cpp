@@ -18,12 +18,20 @@ namespace crema::service {
 namespace {
 
 constexpr std::string_view kResetPurpose = "password_reset";
+constexpr std::string_view kVerifyPurpose = "verify_email";
 constexpr std::size_t kMaxAccountTokenChars = 256;
 
 Error invalid_reset_token() {
   return Error::make(ErrorCode::invalid_token,
                      "This reset link is not valid: it is unknown, was already used or has "
                      "expired. Ask for a new one.",
+                     {{"token", "is not valid"}});
+}
+
+Error invalid_verify_token() {
+  return Error::make(ErrorCode::invalid_token,
+                     "This verification link is not valid: it is unknown, was already used or "
+                     "has expired. Ask for a new one.",
                      {{"token", "is not valid"}});
 }
 
@@ -156,6 +164,65 @@ Result<void> AccountRecovery::send_reset(const Actor& actor, std::string_view us
     record_audit(tx, actor,
                  {"user.password_reset_sent", "user", user->id,
                   "sent a password reset link to the account's own " + *channel});
+    return {};
+  });
+}
+
+void AccountRecovery::queue_verification(db::Transaction& tx, const repo::UserRecord& user,
+                                         std::int64_t now_ms) {
+  const std::string token = auth::random_token(32);
+  repo::insert_account_token(tx.connection(),
+                             {auth::sha256_hex(token), user.id, std::string(kVerifyPurpose), now_ms,
+                              now_ms + settings_.verify_valid_ms, std::nullopt});
+  // To the address being verified, whatever else the account has.
+  enqueue_notification(tx, {"verify_email",
+                            "email",
+                            user.email,
+                            user.id,
+                            {{"name", user.name},
+                             {"link", link("/verify-email", token)},
+                             {"expires_hours", settings_.verify_valid_ms / 3600000}}});
+}
+
+Result<void> AccountRecovery::verify_email(const Actor& actor, std::string_view token) {
+  if (token.empty() || token.size() > kMaxAccountTokenChars) return invalid_verify_token();
+  const std::string hash = auth::sha256_hex(token);
+  return pool_.transact([&](db::Transaction& tx) -> Result<void> {
+    auto& conn = tx.connection();
+    const std::int64_t now = util::now_ms();
+    auto found = repo::find_account_token(conn, hash, kVerifyPurpose);
+    if (!found || !repo::use_account_token(conn, hash, now)) return invalid_verify_token();
+    auto user = repo::find_user_by_id(conn, found->user_id);
+    if (!user || !user->is_active || user->erased_at) return invalid_verify_token();
+    repo::use_user_tokens(conn, user->id, kVerifyPurpose, now);
+    if (user->email_verified) return {};
+    repo::set_email_verified(conn, user->id, now);
+    Actor self = actor;
+    auth::Principal p;
+    p.user_id = user->id;
+    p.role = user->role;
+    self.principal = p;
+    record_audit(tx, self, {"user.email_verify", "user", user->id, "verified the email address"});
+    return {};
+  });
+}
+
+Result<void> AccountRecovery::resend_verification(const Actor& actor) {
+  if (!actor.principal || actor.principal->is_api_key())
+    return Error::make(ErrorCode::unauthorized, "Sign in first.");
+  return pool_.transact([&](db::Transaction& tx) -> Result<void> {
+    auto& conn = tx.connection();
+    const std::int64_t now = util::now_ms();
+    auto user = repo::find_user_by_id(conn, actor.principal->user_id);
+    if (!user || !user->is_active) return Error::make(ErrorCode::unauthorized, "Sign in first.");
+    if (user->email_verified)
+      return Error::make(ErrorCode::conflict, "This email address is already verified.");
+    if (repo::count_account_tokens_since(conn, user->id, kVerifyPurpose,
+                                         now - kResetMailWindowMs) >= kResetMailsPerHour)
+      return Error::too_many("Verification mails were sent " + std::to_string(kResetMailsPerHour) +
+                                 " times in the last hour; try again later.",
+                             static_cast<int>(kResetMailWindowMs / 1000));
+    queue_verification(tx, *user, now);
     return {};
   });
 }

@@ -10,6 +10,7 @@
 
 #include "auth/password.hpp"
 #include "db/pool.hpp"
+#include "repo/user_repo.hpp"
 #include "service/actor.hpp"
 #include "service/socket_revoker.hpp"
 #include "util/error.hpp"
@@ -21,8 +22,9 @@ inline constexpr int kResetMailsPerHour = 3;
 inline constexpr std::int64_t kResetMailWindowMs = 3600LL * 1000;
 
 struct RecoverySettings {
-  std::string public_url;                          ///< CREMA_PUBLIC_URL: where the links point
-  std::int64_t reset_valid_ms = 30LL * 60 * 1000;  ///< CREMA_PASSWORD_RESET_MINUTES
+  std::string public_url;                             ///< CREMA_PUBLIC_URL: where the links point
+  std::int64_t reset_valid_ms = 30LL * 60 * 1000;     ///< CREMA_PASSWORD_RESET_MINUTES
+  std::int64_t verify_valid_ms = 24LL * 3600 * 1000;  ///< an email verification link
 };
 
 class AccountRecovery {
@@ -46,6 +48,17 @@ class AccountRecovery {
   /// An admin or a manager sends a reset mail to a user (audited). not_found for no such
   /// user, conflict for an inactive one, rate_limited past kResetMailsPerHour.
   Result<void> send_reset(const Actor& actor, std::string_view user_id);
+
+  /// Queues the `verify_email` mail of a new account in the transaction that creates it.
+  void queue_verification(db::Transaction& tx, const repo::UserRecord& user, std::int64_t now_ms);
+
+  /// Marks the token's account verified and spends the token (and the account's other
+  /// verification tokens). invalid_token for an unknown, used or expired one.
+  Result<void> verify_email(const Actor& actor, std::string_view token);
+
+  /// Sends the caller a new verification mail: conflict when already verified,
+  /// rate_limited past kResetMailsPerHour verification mails an hour.
+  Result<void> resend_verification(const Actor& actor);
 
   /// The link of a mail: CREMA_PUBLIC_URL + path + "?token=" + token.
   std::string link(std::string_view path, std::string_view token) const;

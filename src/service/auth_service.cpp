@@ -164,6 +164,7 @@ Result<SignedIn> AuthService::register_user(const Actor& actor, const RegisterIn
       const std::int64_t now = util::now_ms();
       user.created_at = user.updated_at = now;
       repo::insert_user(tx.connection(), user);
+      if (on_registered_) on_registered_(tx, user, now);
       record_audit(tx, actor,
                    {"user.create", "user", user.id,
                     "created " + std::string(auth::role_name(role)) + " account " + user.id});
@@ -505,6 +506,7 @@ Result<auth::Principal> AuthService::authenticate_bearer(std::string_view token)
   p.token_expires_ms = claims->exp * 1000;
   p.session_id = std::move(claims->sid);
   p.two_factor = state->two_factor_enabled;
+  p.email_verified = state->email_verified;
   return p;
 }
 

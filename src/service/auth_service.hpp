@@ -4,6 +4,7 @@
 /// two-factor enrolment, and turning a bearer token into a principal.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -127,6 +128,12 @@ class AuthService {
   /// and session still live with the same role.
   Result<auth::Principal> authenticate_bearer(std::string_view token);
 
+  /// Called inside the transaction that registers an account (the verify_email mail of
+  /// SPEC §15.1 is queued there); nothing by default.
+  using RegisteredHook =
+      std::function<void(db::Transaction&, const repo::UserRecord&, std::int64_t now_ms)>;
+  void on_registered(RegisteredHook hook) { on_registered_ = std::move(hook); }
+
   /// The lockout key of an email as typed (trimmed, lower-cased): the lockout applies
   /// whether or not the address is known or even valid.
   static std::string login_key(std::string_view email);
@@ -153,6 +160,7 @@ class AuthService {
   SocketRevoker sockets_;
   std::int64_t session_max_ms_;
   std::string dummy_hash_;  ///< verified for unknown emails, so they cost the same time
+  RegisteredHook on_registered_;
 };
 
 }  // namespace crema::service

@@ -23,6 +23,7 @@ enum class ErrorCode {
   out_of_stock,
   duplicate,
   invalid_token,
+  email_not_verified,
   payload_too_large,
   unsupported_media_type,
   validation_failed,

@@ -25,6 +25,23 @@ class AccountRecoveryTest : public IdentityTest {
     s.public_url = "https://shop.example/";
     recovery_ = std::make_unique<service::AccountRecovery>(*pool_, auth::Argon2Profile::interactive,
                                                            service::SocketRevoker(), s);
+    auth_->on_registered([this](db::Transaction& tx, const repo::UserRecord& u, std::int64_t now) {
+      recovery_->queue_verification(tx, u, now);
+    });
+  }
+
+  // The tokens of the user's verify_email messages, oldest first.
+  std::vector<std::string> verify_tokens(const std::string& user_id) {
+    std::vector<std::string> out;
+    auto r = pool_->read()->exec(
+        "SELECT payload, channel, recipient FROM outbox WHERE user_id = $1 "
+        "AND type = 'verify_email' ORDER BY created_at, id",
+        {std::string_view(user_id)});
+    for (const auto& row : r) {
+      EXPECT_EQ(row.text(1), "email");
+      out.push_back(token_of(json::parse(row.text(0)).as_object()));
+    }
+    return out;
   }
 
   // The payloads of the user's password_reset messages, oldest first.
@@ -200,6 +217,78 @@ TEST_F(AccountRecoveryTest, AManagerOrAdminSendsAResetAuditedButNeverSetsThePass
                   "AND actor_id = '" +
                   manager.id + "'"),
             1);
+}
+
+service::RegisterInput new_customer(std::string email) {
+  service::RegisterInput in;
+  in.name = "Vera";
+  in.email = std::move(email);
+  in.password = std::string(kPassword);
+  return in;
+}
+
+TEST_F(AccountRecoveryTest, RegistrationMailsAVerifyLinkThatVerifiesTheEmailOnce) {
+  auto made =
+      auth_->register_user(anonymous(), new_customer("vera@example.com"), {"1.2.3.4", "ua"});
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_FALSE(made->user.email_verified);
+  EXPECT_FALSE(auth_->authenticate_bearer(made->tokens.access_token)->email_verified);
+  auto tokens = verify_tokens(made->user.id);
+  ASSERT_EQ(tokens.size(), 1u);
+  auto stored =
+      repo::find_account_token(*pool_->read(), auth::sha256_hex(tokens[0]), "verify_email");
+  ASSERT_TRUE(stored);
+  EXPECT_NEAR(static_cast<double>(stored->expires_at - stored->created_at), 24.0 * 3600 * 1000, 1);
+  // A password reset token is not a verification token, nor the other way round.
+  auto wrong_kind = recovery_->reset_password(anonymous(), tokens[0], "a brand new passphrase");
+  ASSERT_FALSE(wrong_kind);
+  EXPECT_EQ(wrong_kind.error().code, ErrorCode::invalid_token);
+
+  ASSERT_TRUE(recovery_->verify_email(anonymous(), tokens[0]));
+  EXPECT_TRUE(repo::find_user_by_id(*pool_->read(), made->user.id)->email_verified);
+  EXPECT_TRUE(auth_->authenticate_bearer(made->tokens.access_token)->email_verified);
+  auto again = recovery_->verify_email(anonymous(), tokens[0]);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::invalid_token);
+  // Verified: nothing more to resend.
+  auto resend = recovery_->resend_verification(actor_of_token(made->tokens.access_token));
+  ASSERT_FALSE(resend);
+  EXPECT_EQ(resend.error().code, ErrorCode::conflict);
+}
+
+TEST_F(AccountRecoveryTest, ResendIsCappedAndExpiredOrUnknownLinksAreRefused) {
+  auto made = auth_->register_user(anonymous(), new_customer("wes@example.com"), {"1.2.3.4", "ua"});
+  ASSERT_TRUE(made) << made.error().message;
+  const auto actor = actor_of_token(made->tokens.access_token);
+  ASSERT_TRUE(recovery_->resend_verification(actor));
+  ASSERT_TRUE(recovery_->resend_verification(actor));
+  auto fourth = recovery_->resend_verification(actor);
+  ASSERT_FALSE(fourth);
+  EXPECT_EQ(fourth.error().code, ErrorCode::rate_limited);
+  auto tokens = verify_tokens(made->user.id);
+  ASSERT_EQ(tokens.size(), 3u);
+  auto unknown = recovery_->verify_email(anonymous(), auth::random_token(32));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::invalid_token);
+  pool_->transact([&](db::Transaction& tx) {
+    tx.exec("UPDATE account_tokens SET expires_at = $2 WHERE token_hash = $1",
+            {std::string_view(auth::sha256_hex(tokens[0])), util::now_ms() - 1});
+  });
+  auto expired = recovery_->verify_email(anonymous(), tokens[0]);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, ErrorCode::invalid_token);
+  EXPECT_FALSE(repo::find_user_by_id(*pool_->read(), made->user.id)->email_verified);
+  // Any live one works; then the others are spent with it.
+  ASSERT_TRUE(recovery_->verify_email(anonymous(), tokens[2]));
+  EXPECT_FALSE(recovery_->verify_email(anonymous(), tokens[1]));
+  EXPECT_TRUE(repo::find_user_by_id(*pool_->read(), made->user.id)->email_verified);
+  // The listing hides the verification link too.
+  service::NotificationFilter f;
+  f.type = "verify_email";
+  for (const auto& m : service::list_notifications(*pool_, f)) {
+    const std::string shown = json::serialize(m.to_json());
+    for (const auto& t : tokens) EXPECT_EQ(shown.find(t), std::string::npos) << shown;
+  }
 }
 
 }  // namespace

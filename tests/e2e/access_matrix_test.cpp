@@ -79,6 +79,8 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/auth/password/forgot", Who::everyone},
       {"POST", "/api/v1/auth/password/reset", Who::everyone},
       {"POST", "/api/v1/users/{id}/password-reset", Who::roles, kManagerPlus},
+      {"POST", "/api/v1/auth/verify-email", Who::everyone},
+      {"POST", "/api/v1/auth/verify-email/resend", Who::signed_in},
       {"DELETE", "/api/v1/users/me", Who::signed_in},
       {"POST", "/api/v1/api-keys", Who::roles, kAdmin},
       {"GET", "/api/v1/api-keys", Who::roles, kAdmin},

@@ -17,6 +17,7 @@ TEST(ErrorTable, EveryCodeMapsToTheSpecStatus) {
   EXPECT_EQ(http_status(ErrorCode::out_of_stock), 409);
   EXPECT_EQ(http_status(ErrorCode::duplicate), 409);
   EXPECT_EQ(http_status(ErrorCode::invalid_token), 400);
+  EXPECT_EQ(http_status(ErrorCode::email_not_verified), 403);
   EXPECT_EQ(http_status(ErrorCode::payload_too_large), 413);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_EQ(http_status(ErrorCode::validation_failed), 422);
@@ -31,6 +32,7 @@ TEST(ErrorTable, CodeNamesAreTheWireNames) {
   EXPECT_EQ(code_name(ErrorCode::unsupported_media_type), "unsupported_media_type");
   EXPECT_EQ(code_name(ErrorCode::out_of_stock), "out_of_stock");
   EXPECT_EQ(code_name(ErrorCode::invalid_token), "invalid_token");
+  EXPECT_EQ(code_name(ErrorCode::email_not_verified), "email_not_verified");
   EXPECT_FALSE(default_message(ErrorCode::internal).empty());
 }
 
