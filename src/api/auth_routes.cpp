@@ -44,7 +44,9 @@ constexpr std::string_view kLoginSchema = R"json({
     "email": {"type": "string"},
     "password": {"type": "string"},
     "otp": {"type": "string", "pattern": "^[0-9]{6}$",
-            "description": "the current code of the authenticator app, once 2FA is on"}
+            "description": "the current code of the authenticator app, once 2FA is on"},
+    "recovery_code": {"type": "string", "maxLength": 64,
+                      "description": "in place of otp: one of the account's recovery codes (each works once)"}
   }
 })json";
 
@@ -92,6 +94,15 @@ constexpr std::string_view kTotpSetupSchema = R"json({
   "properties": {
     "secret": {"type": "string", "description": "base32, for typing into an authenticator app"},
     "otpauth_url": {"type": "string", "description": "otpauth://totp/… for a QR code"}
+  }
+})json";
+
+constexpr std::string_view kRecoveryCodesSchema = R"json({
+  "type": "object",
+  "required": ["recovery_codes"],
+  "properties": {
+    "recovery_codes": {"type": "array", "items": {"type": "string"}, "minItems": 10, "maxItems": 10,
+                       "description": "ten one-time codes for signing in without the authenticator app; shown only now"}
   }
 })json";
 
@@ -229,8 +240,9 @@ Response handle_login(IdentityApi& api, Request& req) {
   auto email = in.text("email", Need::required, 1, 320);
   auto password = in.text("password", Need::required, 1, kMaxPasswordChars);
   auto otp = in.text("otp", Need::optional, 0, 16);
+  auto recovery = in.text({"recovery_code", "recoveryCode"}, Need::optional, 0, 64);
   if (!in.ok()) return Response::from(in.error());
-  auto out = api.auth->login({*email, *password, otp}, client_of(req));
+  auto out = api.auth->login({*email, *password, otp, recovery}, client_of(req));
   if (!out) return Response::from(std::move(out).error());
   Response res = Response::json(200, session_json(*out));
   res.header("Set-Cookie", refresh_cookie(out->tokens.refresh_token));
@@ -320,6 +332,18 @@ Response handle_verify_email(IdentityApi& api, Request& req) {
   return Response::no_content();
 }
 
+Response handle_codes(Request& req,
+                      const std::function<Result<std::vector<std::string>>(std::string_view)>& fn) {
+  Input in(req.json);
+  auto otp = in.text("otp", Need::required, 1, 16);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = fn(*otp);
+  if (!out) return Response::from(std::move(out).error());
+  json::array codes;
+  for (auto& c : *out) codes.emplace_back(std::move(c));
+  return Response::json(200, json::object{{"recovery_codes", std::move(codes)}});
+}
+
 Response handle_otp(Request& req, const std::function<Result<void>(std::string_view)>& fn) {
   Input in(req.json);
   auto otp = in.text("otp", Need::required, 1, 16);
@@ -341,6 +365,7 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("PasswordChange", kPasswordChangeSchema);
   openapi.add_schema("TotpSetup", kTotpSetupSchema);
   openapi.add_schema("OtpRequest", kOtpSchema);
+  openapi.add_schema("RecoveryCodes", kRecoveryCodesSchema);
   openapi.add_schema("ForgotPassword", kForgotSchema);
   openapi.add_schema("PasswordReset", kPasswordResetSchema);
   openapi.add_schema("Accepted", kAcceptedSchema);
@@ -481,16 +506,34 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
               .handler =
                   [api](Request& req) {
                     auto actor = actor_of(req);
-                    return handle_otp(req, [&](std::string_view otp) {
+                    return handle_codes(req, [&](std::string_view otp) {
                       return api->auth->totp_enable(actor, otp);
                     });
                   },
               .access = auth::Access::any_user(),
               .body = http::BodyKind::json,
-              .doc = {.summary = "Turn 2FA on with a code from the new secret",
+              .doc = {.summary = "Turn 2FA on with a code from the new secret; answers ten "
+                                 "one-time recovery codes, shown only this once",
                       .tag = "auth",
                       .request_schema = "OtpRequest",
-                      .success_status = 204,
+                      .response_schema = "RecoveryCodes",
+                      .errors = {409}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/2fa/recovery-codes",
+              .handler =
+                  [api](Request& req) {
+                    auto actor = actor_of(req);
+                    return handle_codes(req, [&](std::string_view otp) {
+                      return api->auth->replace_recovery_codes(actor, otp);
+                    });
+                  },
+              .access = auth::Access::any_user(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Replace the recovery codes (a current code from the app "
+                                 "needed); the old ones stop working",
+                      .tag = "auth",
+                      .request_schema = "OtpRequest",
+                      .response_schema = "RecoveryCodes",
                       .errors = {409}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/2fa/disable",

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "auth/roles.hpp"
 #include "events/redis_endpoint.hpp"
 #include "util/secret_text.hpp"
 
@@ -185,6 +186,16 @@ std::optional<std::string> apply_cors(std::string_view s, Config& c) {
   return std::nullopt;
 }
 
+std::optional<std::string> apply_2fa_roles(std::string_view s, Config& c) {
+  c.require_2fa_roles = 0;
+  for (const auto& item : split_list(s)) {
+    auto role = auth::parse_role(item);
+    if (!role) return "must be roles such as admin,manager (comma-separated)";
+    c.require_2fa_roles |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(*role));
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> apply_public_url(std::string_view s, Config& c) {
   std::string url(s);
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -342,8 +353,13 @@ const std::vector<Setting>& table() {
        int_in(&Config::public_rate_per_min, 0, 100000000)},
       {{"CREMA_USER_RATE_PER_MIN", "1200", "authenticated requests per user per minute (0: off)"},
        int_in(&Config::user_rate_per_min, 0, 100000000)},
-      {{"CREMA_REQUIRE_ADMIN_2FA", "0", "1: admin mutations need an account with 2FA"},
+      {{"CREMA_REQUIRE_ADMIN_2FA", "0",
+        "1: admin mutations need an account with 2FA (adds admin to CREMA_REQUIRE_2FA_ROLES)"},
        flag(&Config::require_admin_2fa)},
+      {{"CREMA_REQUIRE_2FA_ROLES", "(none)",
+        "roles (e.g. admin,manager) whose mutations need an account with 2FA (403 "
+        "two_factor_required), except their own sign-in, password and enrolment routes"},
+       apply_2fa_roles},
       {{"CREMA_REQUIRE_VERIFIED_EMAIL", "0",
         "1: a customer's online order needs a verified email (403 email_not_verified)"},
        flag(&Config::require_verified_email)},

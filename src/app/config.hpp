@@ -73,6 +73,7 @@ struct Config {
   int public_rate_per_min = 600;
   int user_rate_per_min = 1200;
   bool require_admin_2fa = false;
+  std::uint8_t require_2fa_roles = 0;   ///< bit (1 << Role) per role whose mutations need 2FA
   bool require_verified_email = false;  ///< customers' online orders need a verified email
 
   // providers and integrations (used by the features that need them)

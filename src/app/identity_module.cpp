@@ -54,8 +54,9 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const event
   limits.auth_per_min = config.auth_rate_per_min;
   limits.public_per_min = config.public_rate_per_min;
   limits.user_per_min = config.user_rate_per_min;
-  parts_->guard = std::make_unique<api::RequestGuard>(
-      limits, *parts_->limiter, *parts_->local_limiter, config.require_admin_2fa);
+  parts_->guard =
+      std::make_unique<api::RequestGuard>(limits, *parts_->limiter, *parts_->local_limiter,
+                                          config.require_admin_2fa, config.require_2fa_roles);
 
   auto api = std::make_shared<api::IdentityApi>();
   const service::SocketRevoker sockets(bus);

@@ -60,6 +60,37 @@ std::int64_t count_account_tokens_since(db::Connection& conn, std::string_view u
 
 void delete_user_tokens(db::Connection& conn, std::string_view user_id) {
   conn.exec("DELETE FROM account_tokens WHERE user_id = $1", {user_id});
+  delete_recovery_codes(conn, user_id);
+}
+
+void replace_recovery_codes(db::Connection& conn, std::string_view user_id,
+                            const std::vector<std::string>& code_hashes, std::int64_t now_ms) {
+  delete_recovery_codes(conn, user_id);
+  for (const auto& h : code_hashes)
+    conn.exec(
+        "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) "
+        "VALUES ($1, $2, $3, NULL)",
+        {user_id, h, now_ms});
+}
+
+bool use_recovery_code(db::Connection& conn, std::string_view user_id, std::string_view code_hash,
+                       std::int64_t now_ms) {
+  return conn.exec(
+                 "UPDATE recovery_codes SET used_at = $3 "
+                 "WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                 {user_id, code_hash, now_ms})
+             .affected() == 1;
+}
+
+std::int64_t count_unused_recovery_codes(db::Connection& conn, std::string_view user_id) {
+  return conn
+      .exec("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL", {user_id})
+      .front()
+      .int64(0);
+}
+
+void delete_recovery_codes(db::Connection& conn, std::string_view user_id) {
+  conn.exec("DELETE FROM recovery_codes WHERE user_id = $1", {user_id});
 }
 
 }  // namespace crema::repo

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/connection.hpp"
 
@@ -40,7 +41,23 @@ std::int64_t use_user_tokens(db::Connection& conn, std::string_view user_id,
 std::int64_t count_account_tokens_since(db::Connection& conn, std::string_view user_id,
                                         std::string_view purpose, std::int64_t since_ms);
 
-/// Deletes every token of the user (erasure).
+/// Deletes every token of the user, and their recovery codes (erasure).
 void delete_user_tokens(db::Connection& conn, std::string_view user_id);
+
+// ---- two-factor recovery codes (the `recovery_codes` table) ---------------------------------
+
+/// Replaces the user's recovery codes with these hashes.
+void replace_recovery_codes(db::Connection& conn, std::string_view user_id,
+                            const std::vector<std::string>& code_hashes, std::int64_t now_ms);
+
+/// Spends one unused code of the user; false when there is no such unused code.
+bool use_recovery_code(db::Connection& conn, std::string_view user_id, std::string_view code_hash,
+                       std::int64_t now_ms);
+
+/// How many unused codes the user has.
+std::int64_t count_unused_recovery_codes(db::Connection& conn, std::string_view user_id);
+
+/// Deletes the user's recovery codes (2FA turned off).
+void delete_recovery_codes(db::Connection& conn, std::string_view user_id);
 
 }  // namespace crema::repo

@@ -24,6 +24,7 @@ constexpr CodeInfo kCodes[] = {
     {"duplicate", 409, "This already exists."},
     {"invalid_token", 400, "The token is unknown, used or expired."},
     {"email_not_verified", 403, "Verify your email address first."},
+    {"two_factor_required", 403, "Turn on two-factor authentication first."},
     {"payload_too_large", 413, "The request body is too large."},
     {"unsupported_media_type", 415, "This content type is not accepted here."},
     {"validation_failed", 422, "Some fields are invalid."},

@@ -24,6 +24,7 @@ enum class ErrorCode {
   duplicate,
   invalid_token,
   email_not_verified,
+  two_factor_required,
   payload_too_large,
   unsupported_media_type,
   validation_failed,

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "app/config.hpp"
+#include "auth/roles.hpp"
 #include "util/secret_text.hpp"
 
 namespace crema::app {
@@ -116,6 +117,23 @@ TEST(Config, UnknownCremaVariablesWarnOnce) {
   ASSERT_TRUE(r.config);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_NE(r.warnings[0].find("CREMA_FOO"), std::string::npos);
+}
+
+TEST(Config, TwoFactorRolesAndThePublicUrl) {
+  auto r = load({{"CREMA_REQUIRE_2FA_ROLES", "manager, staff"},
+                 {"CREMA_PUBLIC_URL", "https://shop.example/"},
+                 {"CREMA_PASSWORD_RESET_MINUTES", "45"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->require_2fa_roles, (1u << static_cast<unsigned>(auth::Role::manager)) |
+                                             (1u << static_cast<unsigned>(auth::Role::staff)));
+  EXPECT_EQ(r.config->public_url, "https://shop.example");
+  EXPECT_EQ(r.config->password_reset_minutes, 45);
+  auto bad = load({{"CREMA_REQUIRE_2FA_ROLES", "admin,baker"}});
+  EXPECT_FALSE(bad.config);
+  EXPECT_NE(bad.error.find("CREMA_REQUIRE_2FA_ROLES"), std::string::npos);
+  auto bad_url = load({{"CREMA_PUBLIC_URL", "shop.example"}});
+  EXPECT_FALSE(bad_url.config);
+  EXPECT_NE(bad_url.error.find("CREMA_PUBLIC_URL"), std::string::npos);
 }
 
 TEST(Config, TlsNeedsBothFiles) {

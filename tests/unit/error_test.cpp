@@ -18,6 +18,7 @@ TEST(ErrorTable, EveryCodeMapsToTheSpecStatus) {
   EXPECT_EQ(http_status(ErrorCode::duplicate), 409);
   EXPECT_EQ(http_status(ErrorCode::invalid_token), 400);
   EXPECT_EQ(http_status(ErrorCode::email_not_verified), 403);
+  EXPECT_EQ(http_status(ErrorCode::two_factor_required), 403);
   EXPECT_EQ(http_status(ErrorCode::payload_too_large), 413);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_EQ(http_status(ErrorCode::validation_failed), 422);
@@ -33,6 +34,7 @@ TEST(ErrorTable, CodeNamesAreTheWireNames) {
   EXPECT_EQ(code_name(ErrorCode::out_of_stock), "out_of_stock");
   EXPECT_EQ(code_name(ErrorCode::invalid_token), "invalid_token");
   EXPECT_EQ(code_name(ErrorCode::email_not_verified), "email_not_verified");
+  EXPECT_EQ(code_name(ErrorCode::two_factor_required), "two_factor_required");
   EXPECT_FALSE(default_message(ErrorCode::internal).empty());
 }
 
