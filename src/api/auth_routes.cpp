@@ -7,6 +7,7 @@
 #include "api/user_fields.hpp"
 #include "api/user_json.hpp"
 #include "auth/password.hpp"
+#include "service/account_recovery.hpp"
 #include "service/admin_bootstrap.hpp"
 #include "service/auth_service.hpp"
 
@@ -43,7 +44,9 @@ constexpr std::string_view kLoginSchema = R"json({
     "email": {"type": "string"},
     "password": {"type": "string"},
     "otp": {"type": "string", "pattern": "^[0-9]{6}$",
-            "description": "the current code of the authenticator app, once 2FA is on"}
+            "description": "the current code of the authenticator app, once 2FA is on"},
+    "recovery_code": {"type": "string", "maxLength": 64,
+                      "description": "in place of otp: one of the account's recovery codes (each works once)"}
   }
 })json";
 
@@ -94,10 +97,48 @@ constexpr std::string_view kTotpSetupSchema = R"json({
   }
 })json";
 
+constexpr std::string_view kRecoveryCodesSchema = R"json({
+  "type": "object",
+  "required": ["recovery_codes"],
+  "properties": {
+    "recovery_codes": {"type": "array", "items": {"type": "string"}, "minItems": 10, "maxItems": 10,
+                       "description": "ten one-time codes for signing in without the authenticator app; shown only now"}
+  }
+})json";
+
 constexpr std::string_view kOtpSchema = R"json({
   "type": "object",
   "required": ["otp"],
   "properties": {"otp": {"type": "string", "pattern": "^[0-9]{6}$"}}
+})json";
+
+constexpr std::string_view kForgotSchema = R"json({
+  "type": "object",
+  "required": ["email"],
+  "properties": {"email": {"type": "string", "format": "email", "maxLength": 254}}
+})json";
+
+constexpr std::string_view kPasswordResetSchema = R"json({
+  "type": "object",
+  "required": ["token", "new_password"],
+  "properties": {
+    "token": {"type": "string", "description": "the token of the reset link (its ?token=)"},
+    "new_password": {"type": "string", "minLength": 10, "description": "at least 10 characters, not the email"}
+  }
+})json";
+
+constexpr std::string_view kVerifyEmailSchema = R"json({
+  "type": "object",
+  "required": ["token"],
+  "properties": {
+    "token": {"type": "string", "description": "the token of the verification link (its ?token=)"}
+  }
+})json";
+
+constexpr std::string_view kAcceptedSchema = R"json({
+  "type": "object",
+  "required": ["message"],
+  "properties": {"message": {"type": "string"}}
 })json";
 
 std::string_view trim_cookie_part(std::string_view s) {
@@ -199,8 +240,9 @@ Response handle_login(IdentityApi& api, Request& req) {
   auto email = in.text("email", Need::required, 1, 320);
   auto password = in.text("password", Need::required, 1, kMaxPasswordChars);
   auto otp = in.text("otp", Need::optional, 0, 16);
+  auto recovery = in.text({"recovery_code", "recoveryCode"}, Need::optional, 0, 64);
   if (!in.ok()) return Response::from(in.error());
-  auto out = api.auth->login({*email, *password, otp}, client_of(req));
+  auto out = api.auth->login({*email, *password, otp, recovery}, client_of(req));
   if (!out) return Response::from(std::move(out).error());
   Response res = Response::json(200, session_json(*out));
   res.header("Set-Cookie", refresh_cookie(out->tokens.refresh_token));
@@ -256,6 +298,52 @@ Response handle_password(IdentityApi& api, Request& req) {
   return Response::no_content();
 }
 
+Response handle_forgot(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto email_text = in.text("email", Need::required, 1, 254);
+  // A malformed address is refused (it says nothing about which accounts exist); a
+  // well-formed one gets the same answer whether or not it is registered.
+  if (email_text && !service::normalize_email(*email_text))
+    in.issue("email", "must be a valid email address");
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->forgot_password(*email_text);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::json(202, json::object{{"message",
+                                           "If an active account has this email, a link to "
+                                           "reset its password is on its way."}});
+}
+
+Response handle_reset(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto token = in.text("token", Need::required, 1, 1024);
+  auto next = in.text({"new_password", "newPassword"}, Need::required, 0, kMaxPasswordChars);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->reset_password(actor_of(req), *token, *next);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
+Response handle_verify_email(IdentityApi& api, Request& req) {
+  Input in(req.json);
+  auto token = in.text("token", Need::required, 1, 1024);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = api.recovery->verify_email(actor_of(req), *token);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
+Response handle_codes(Request& req,
+                      const std::function<Result<std::vector<std::string>>(std::string_view)>& fn) {
+  Input in(req.json);
+  auto otp = in.text("otp", Need::required, 1, 16);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = fn(*otp);
+  if (!out) return Response::from(std::move(out).error());
+  json::array codes;
+  for (auto& c : *out) codes.emplace_back(std::move(c));
+  return Response::json(200, json::object{{"recovery_codes", std::move(codes)}});
+}
+
 Response handle_otp(Request& req, const std::function<Result<void>(std::string_view)>& fn) {
   Input in(req.json);
   auto otp = in.text("otp", Need::required, 1, 16);
@@ -277,6 +365,11 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
   openapi.add_schema("PasswordChange", kPasswordChangeSchema);
   openapi.add_schema("TotpSetup", kTotpSetupSchema);
   openapi.add_schema("OtpRequest", kOtpSchema);
+  openapi.add_schema("RecoveryCodes", kRecoveryCodesSchema);
+  openapi.add_schema("ForgotPassword", kForgotSchema);
+  openapi.add_schema("PasswordReset", kPasswordResetSchema);
+  openapi.add_schema("Accepted", kAcceptedSchema);
+  openapi.add_schema("VerifyEmail", kVerifyEmailSchema);
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/register",
@@ -336,6 +429,64 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
                       .tag = "auth",
                       .request_schema = "PasswordChange",
                       .success_status = 204}});
+  router.add(
+      {.method = Method::post,
+       .pattern = "/api/v1/auth/password/forgot",
+       .handler = [api](Request& req) { return handle_forgot(*api, req); },
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Ask for a password reset link by email (by SMS for an account "
+                          "with only a phone)",
+               .description = "Always 202 with the same body, whether or not the email is "
+                              "registered. An active account gets at most 3 reset mails an hour; "
+                              "the link (CREMA_PUBLIC_URL/reset-password?token=…) works once, for "
+                              "CREMA_PASSWORD_RESET_MINUTES. Counted in the per-IP auth limit.",
+               .tag = "auth",
+               .request_schema = "ForgotPassword",
+               .response_schema = "Accepted",
+               .success_status = 202}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/password/reset",
+              .handler = [api](Request& req) { return handle_reset(*api, req); },
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Set a new password with the token of a reset link; ends every "
+                                 "session of the account",
+                      .description = "An unknown, used or expired token is 400 invalid_token. "
+                                     "Counted in the per-IP auth limit.",
+                      .tag = "auth",
+                      .request_schema = "PasswordReset",
+                      .success_status = 204,
+                      .errors = {400}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/verify-email",
+              .handler = [api](Request& req) { return handle_verify_email(*api, req); },
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Verify the account's email with the token of the mailed link",
+                      .description = "Sets email_verified. An unknown, used or expired token "
+                                     "(links last 24 hours) is 400 invalid_token. Counted in the "
+                                     "per-IP auth limit.",
+                      .tag = "auth",
+                      .request_schema = "VerifyEmail",
+                      .success_status = 204,
+                      .errors = {400}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/verify-email/resend",
+              .handler =
+                  [api](Request& req) {
+                    auto out = api->recovery->resend_verification(actor_of(req));
+                    if (!out) return Response::from(std::move(out).error());
+                    return Response::json(
+                        202, json::object{{"message",
+                                           "A new verification link is on its way to your "
+                                           "email address."}});
+                  },
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "Send the caller a new email verification link",
+                      .description = "409 when the email is already verified; at most 3 "
+                                     "verification mails an hour (429 past that).",
+                      .tag = "auth",
+                      .response_schema = "Accepted",
+                      .success_status = 202,
+                      .errors = {409, 429}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/2fa/setup",
               .handler =
@@ -355,16 +506,34 @@ void register_auth_routes(http::Router& router, OpenApi& openapi,
               .handler =
                   [api](Request& req) {
                     auto actor = actor_of(req);
-                    return handle_otp(req, [&](std::string_view otp) {
+                    return handle_codes(req, [&](std::string_view otp) {
                       return api->auth->totp_enable(actor, otp);
                     });
                   },
               .access = auth::Access::any_user(),
               .body = http::BodyKind::json,
-              .doc = {.summary = "Turn 2FA on with a code from the new secret",
+              .doc = {.summary = "Turn 2FA on with a code from the new secret; answers ten "
+                                 "one-time recovery codes, shown only this once",
                       .tag = "auth",
                       .request_schema = "OtpRequest",
-                      .success_status = 204,
+                      .response_schema = "RecoveryCodes",
+                      .errors = {409}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/auth/2fa/recovery-codes",
+              .handler =
+                  [api](Request& req) {
+                    auto actor = actor_of(req);
+                    return handle_codes(req, [&](std::string_view otp) {
+                      return api->auth->replace_recovery_codes(actor, otp);
+                    });
+                  },
+              .access = auth::Access::any_user(),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Replace the recovery codes (a current code from the app "
+                                 "needed); the old ones stop working",
+                      .tag = "auth",
+                      .request_schema = "OtpRequest",
+                      .response_schema = "RecoveryCodes",
                       .errors = {409}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/auth/2fa/disable",

@@ -18,6 +18,7 @@ class AuthService;
 class UserService;
 class ApiKeyService;
 class UserExportRegistry;
+class AccountRecovery;
 }  // namespace crema::service
 
 namespace crema::api {
@@ -28,6 +29,8 @@ struct IdentityApi {
   std::shared_ptr<service::AuthService> auth;
   std::shared_ptr<service::UserService> users;
   std::shared_ptr<service::ApiKeyService> api_keys;
+  /// Forgotten passwords and the resets admins send (SPEC §15.1).
+  std::shared_ptr<service::AccountRecovery> recovery;
   /// The data export's sections: later features add theirs with exports->add(name, fn).
   std::shared_ptr<service::UserExportRegistry> exports;
   db::Pool* pool = nullptr;      ///< for reads that need no use case of their own (audit log)

@@ -53,7 +53,7 @@ constexpr std::string_view kNotificationSchema = R"json({
     "id": {"type": "string", "format": "uuid"},
     "type": {"type": "string", "enum": ["order_placed", "order_status_changed", "delivery_update",
                                         "low_stock", "event_request_received", "daily_summary",
-                                        "promotion"]},
+                                        "promotion", "password_reset", "verify_email"]},
     "recipient": {"type": "string"},
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
@@ -213,9 +213,9 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
              service::NotificationFilter f;
              f.status = q.one_of("status", {"queued", "sent", "failed"});
              f.channel = q.one_of("channel", {"email", "sms", "log"});
-             f.type = q.one_of(
-                 "type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                          "event_request_received", "daily_summary", "promotion"});
+             f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update",
+                                        "low_stock", "event_request_received", "daily_summary",
+                                        "promotion", "password_reset", "verify_email"});
              auto page = keyset_page(q);
              f.before = std::move(page.after);
              f.limit = page.limit;

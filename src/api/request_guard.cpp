@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/roles.hpp"
 #include "db/types.hpp"
 #include "obs/log.hpp"
 #include "util/time.hpp"
@@ -17,20 +18,28 @@ bool is_auth_route(std::string_view pattern) {
 }  // namespace
 
 RequestGuard::RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local,
-                           bool require_admin_2fa)
-    : limits_(limits), require_admin_2fa_(require_admin_2fa), shared_(shared), local_(local) {}
+                           bool require_admin_2fa, std::uint8_t two_factor_roles)
+    : limits_(limits),
+      two_factor_roles_(static_cast<std::uint8_t>(
+          two_factor_roles |
+          (require_admin_2fa ? 1u << static_cast<unsigned>(auth::Role::admin) : 0u))),
+      shared_(shared),
+      local_(local) {}
 
-bool RequestGuard::admin_without_2fa_mutating(const http::Request& req, const http::Route& route) {
-  if (!req.principal || req.principal->is_api_key() || req.principal->role != auth::Role::admin ||
-      req.principal->two_factor)
+bool RequestGuard::mutating_without_2fa(const http::Request& req, const http::Route& route) const {
+  if (!req.principal || req.principal->is_api_key() || req.principal->two_factor ||
+      !((two_factor_roles_ >> static_cast<unsigned>(req.principal->role)) & 1u))
     return false;
   const auto m = req.method;
   if (m != http::Method::post && m != http::Method::put && m != http::Method::patch &&
       m != http::Method::del)
     return false;
   static constexpr std::string_view kAllowed[] = {
-      "/api/v1/auth/login",    "/api/v1/auth/refresh",   "/api/v1/auth/logout",
-      "/api/v1/auth/password", "/api/v1/auth/2fa/setup", "/api/v1/auth/2fa/enable"};
+      "/api/v1/auth/login",           "/api/v1/auth/refresh",
+      "/api/v1/auth/logout",          "/api/v1/auth/password",
+      "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset",
+      "/api/v1/auth/verify-email",    "/api/v1/auth/verify-email/resend",
+      "/api/v1/auth/2fa/setup",       "/api/v1/auth/2fa/enable"};
   return std::find(std::begin(kAllowed), std::end(kAllowed), route.pattern) == std::end(kAllowed);
 }
 
@@ -122,11 +131,12 @@ std::optional<http::Response> RequestGuard::before(http::Request& req, const htt
   if (route.rate_limited && req.rate_charged_ms == 0) {
     if (auto refused = charge(req, route, may_block)) return refused;
   }
-  if (require_admin_2fa_ && admin_without_2fa_mutating(req, route))
+  if (two_factor_roles_ != 0 && mutating_without_2fa(req, route))
     return http::Response::from(
-        ErrorCode::forbidden,
-        "Admin accounts must turn on two-factor authentication before making changes "
-        "(POST /api/v1/auth/2fa/setup, then /api/v1/auth/2fa/enable).");
+        ErrorCode::two_factor_required,
+        std::string(auth::role_name(req.principal->role)) +
+            " accounts must turn on two-factor authentication before making changes (POST "
+            "/api/v1/auth/2fa/setup, then /api/v1/auth/2fa/enable).");
   return std::nullopt;
 }
 

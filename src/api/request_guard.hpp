@@ -1,7 +1,9 @@
 #pragma once
 /// The rate limits of SPEC §3 as a dispatcher guard, checked after authentication and
 /// before any handler (so before any password hashing):
-///  * per IP: login, register and refresh together (CREMA_AUTH_RATE_PER_MIN), other
+///  * per IP: login, register, refresh, the password reset routes and email verification
+///    together
+///    (CREMA_AUTH_RATE_PER_MIN), other
 ///    unauthenticated requests (CREMA_PUBLIC_RATE_PER_MIN);
 ///  * per user: authenticated requests (CREMA_USER_RATE_PER_MIN);
 ///  * per API key: 600 (standard) or 6,000 (partner) per minute.
@@ -16,9 +18,10 @@
 /// The per-account login lockout is not here: it needs the email, so the login use case
 /// checks it, still before hashing.
 ///
-/// The guard also enforces CREMA_REQUIRE_ADMIN_2FA: a mutation (POST, PUT, PATCH, DELETE)
-/// by an admin whose account has no 2FA is 403 — except the routes that let them sign in,
-/// out, change their password and enrol (so they can comply).
+/// The guard also enforces CREMA_REQUIRE_2FA_ROLES (and CREMA_REQUIRE_ADMIN_2FA, which adds
+/// admin): a mutation (POST, PUT, PATCH, DELETE) by an account of those roles that has no
+/// 2FA is 403 two_factor_required — except its own /auth/* routes that let it sign in, out,
+/// change or reset its password, verify its email and enrol (so it can comply).
 
 #include <array>
 #include <atomic>
@@ -40,16 +43,20 @@ struct RateLimits {
   int partner_key_per_min = 6000;
 };
 
-/// The routes counted against the per-IP auth budget.
-inline constexpr std::array<std::string_view, 3> kAuthRoutes = {
-    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh"};
+/// The routes counted against the per-IP auth budget: signing in, and the routes that
+/// take a mailed token or send one (SPEC §15.1).
+inline constexpr std::array<std::string_view, 6> kAuthRoutes = {
+    "/api/v1/auth/login",           "/api/v1/auth/register",       "/api/v1/auth/refresh",
+    "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset", "/api/v1/auth/verify-email"};
 
 class RequestGuard final : public http::Guard {
  public:
   /// `shared` counts where blocking is allowed (Redis when configured); `local` (never
   /// blocking) counts on the I/O thread. They may be the same limiter.
+  /// `two_factor_roles`: bit (1 << Role) per role whose mutations need 2FA;
+  /// `require_admin_2fa` adds admin.
   RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::RateLimiter& local,
-               bool require_admin_2fa = false);
+               bool require_admin_2fa = false, std::uint8_t two_factor_roles = 0);
 
   std::optional<http::Response> before(http::Request& req, const http::Route& route,
                                        bool may_block) override;
@@ -75,10 +82,10 @@ class RequestGuard final : public http::Guard {
   /// Gives a charged request back (a 304).
   void refund(const http::Request& req, const http::Route& route, bool may_block);
 
-  static bool admin_without_2fa_mutating(const http::Request& req, const http::Route& route);
+  bool mutating_without_2fa(const http::Request& req, const http::Route& route) const;
 
   RateLimits limits_;
-  bool require_admin_2fa_ = false;
+  std::uint8_t two_factor_roles_ = 0;
   auth::RateLimiter& shared_;
   auth::RateLimiter& local_;
   std::atomic<std::int64_t> last_failure_log_ms_{0};

@@ -18,7 +18,7 @@ constexpr std::string_view kAddressSchema = R"json({
 constexpr std::string_view kUserSchema = R"json({
   "type": "object",
   "required": ["id", "name", "email", "phone", "role", "addresses", "marketing_opt_in",
-               "is_active", "two_factor_enabled", "metadata", "version", "created_at",
+               "is_active", "two_factor_enabled", "email_verified", "metadata", "version", "created_at",
                "updated_at"],
   "properties": {
     "id": {"type": "string", "format": "uuid"},
@@ -30,6 +30,7 @@ constexpr std::string_view kUserSchema = R"json({
     "marketing_opt_in": {"type": "boolean"},
     "is_active": {"type": "boolean"},
     "two_factor_enabled": {"type": "boolean"},
+    "email_verified": {"type": "boolean", "description": "the link of the verify_email mail was opened (POST /auth/verify-email)"},
     "metadata": {"type": "object", "additionalProperties": true, "description": "the client's own free JSON"},
     "version": {"type": "integer"},
     "created_at": {"type": "string", "format": "date-time"},

@@ -1,4 +1,5 @@
-// GET /users, GET|PUT|DELETE /users/{id}, DELETE /users/me, GET /users/{id}/export (SPEC §3).
+// GET /users, GET|PUT|DELETE /users/{id}, DELETE /users/me, GET /users/{id}/export (SPEC §3),
+// POST /users/{id}/password-reset (SPEC §15.1).
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
@@ -7,6 +8,7 @@
 #include "api/pagination.hpp"
 #include "api/user_fields.hpp"
 #include "api/user_json.hpp"
+#include "service/account_recovery.hpp"
 #include "service/auth_service.hpp"
 #include "service/user_service.hpp"
 #include "util/uuid.hpp"
@@ -203,6 +205,28 @@ void register_user_routes(http::Router& router, OpenApi& openapi,
                       .success_status = 204,
                       .body_optional = true,
                       .errors = {409}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/users/{id}/password-reset",
+              .handler =
+                  [api](Request& req) {
+                    const std::string id = target_id(req);
+                    if (!util::is_uuid(id)) return no_such_user();
+                    auto out = api->recovery->send_reset(actor_of(req), id);
+                    if (!out) return Response::from(std::move(out).error());
+                    return Response::json(
+                        202, json::object{{"message",
+                                           "A password reset link is on its way to the "
+                                           "account's own email (or phone)."}});
+                  },
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "Send a user a password reset link (managers and admins)",
+                      .description = "The link goes to the account's own address only: nobody "
+                                     "reads or sets another person's password. At most 3 reset "
+                                     "mails per account per hour (429 past that). Audited.",
+                      .tag = "users",
+                      .response_schema = "Accepted",
+                      .success_status = 202,
+                      .errors = {409, 429}}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/users/{id}/export",
               .handler =

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "auth/roles.hpp"
 #include "events/redis_endpoint.hpp"
 #include "util/secret_text.hpp"
 
@@ -185,6 +186,28 @@ std::optional<std::string> apply_cors(std::string_view s, Config& c) {
   return std::nullopt;
 }
 
+std::optional<std::string> apply_2fa_roles(std::string_view s, Config& c) {
+  c.require_2fa_roles = 0;
+  for (const auto& item : split_list(s)) {
+    auto role = auth::parse_role(item);
+    if (!role) return "must be roles such as admin,manager (comma-separated)";
+    c.require_2fa_roles |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(*role));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_public_url(std::string_view s, Config& c) {
+  std::string url(s);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  const auto host_at = url.find("://") + 3;
+  if (!url.empty() &&
+      (!scheme_ok || url.size() <= host_at || url.find_first_of("?# \t\r\n") != std::string::npos))
+    return "must be the shop's address such as https://shop.example (no query or fragment)";
+  c.public_url = std::move(url);
+  return std::nullopt;
+}
+
 std::optional<std::string> apply_jwt_secret(std::string_view s, Config& c) {
   if (!s.empty() && s.size() < 32) return "must be at least 32 bytes";
   c.jwt_secret = std::string(s);
@@ -321,7 +344,7 @@ const std::vector<Setting>& table() {
         "32-byte key (64 hex digits) that encrypts secrets at rest; required in production"},
        apply_data_key},
       {{"CREMA_AUTH_RATE_PER_MIN", "30",
-        "login, register and refresh requests per IP per minute "
+        "login, register, refresh and password forgot/reset requests per IP per minute "
         "(0: off)"},
        int_in(&Config::auth_rate_per_min, 0, 1000000)},
       {{"CREMA_PUBLIC_RATE_PER_MIN", "600",
@@ -330,8 +353,16 @@ const std::vector<Setting>& table() {
        int_in(&Config::public_rate_per_min, 0, 100000000)},
       {{"CREMA_USER_RATE_PER_MIN", "1200", "authenticated requests per user per minute (0: off)"},
        int_in(&Config::user_rate_per_min, 0, 100000000)},
-      {{"CREMA_REQUIRE_ADMIN_2FA", "0", "1: admin mutations need an account with 2FA"},
+      {{"CREMA_REQUIRE_ADMIN_2FA", "0",
+        "1: admin mutations need an account with 2FA (adds admin to CREMA_REQUIRE_2FA_ROLES)"},
        flag(&Config::require_admin_2fa)},
+      {{"CREMA_REQUIRE_2FA_ROLES", "(none)",
+        "roles (e.g. admin,manager) whose mutations need an account with 2FA (403 "
+        "two_factor_required), except their own sign-in, password and enrolment routes"},
+       apply_2fa_roles},
+      {{"CREMA_REQUIRE_VERIFIED_EMAIL", "0",
+        "1: a customer's online order needs a verified email (403 email_not_verified)"},
+       flag(&Config::require_verified_email)},
       {{"CREMA_ORDER_HOLD_MINUTES", "15",
         "unpaid online orders are cancelled after this, releasing their stock"},
        int_in(&Config::order_hold_minutes, 1, 10080)},
@@ -440,6 +471,12 @@ const std::vector<Setting>& table() {
         "a session (its refresh tokens) ends this many days after the sign-in, however often "
         "it is refreshed"},
        int_in(&Config::session_max_days, 1, 365)},
+      {{"CREMA_PUBLIC_URL", "(development: http://localhost:8080)",
+        "the shop's address as customers reach it; links in password reset and email "
+        "verification mails start with it; required in production"},
+       apply_public_url},
+      {{"CREMA_PASSWORD_RESET_MINUTES", "30", "how long a password reset link works"},
+       int_in(&Config::password_reset_minutes, 5, 1440)},
       {{"CREMA_DATA_DIR", "./var", "where development secrets are generated and kept"},
        [](std::string_view s, Config& c) { return apply_nonempty_path(&Config::data_dir, s, c); }},
       {{"CREMA_LOG_LEVEL", "info", "debug, info, warn or error (info logs every request)"},
@@ -608,6 +645,9 @@ std::optional<std::string> check_production(const Config& c) {
     return "CREMA_DATABASE_URL's password is a placeholder from an example; set the real one";
   if (placeholder(util::url_password(c.redis_url)))
     return "CREMA_REDIS_URL's password is a placeholder from an example; set the real one";
+  if (c.public_url.empty())
+    return "CREMA_PUBLIC_URL must be set in production (the shop's address, e.g. "
+           "https://shop.example): the links of password reset and verification mails use it";
   return std::nullopt;
 }
 

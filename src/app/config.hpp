@@ -37,6 +37,10 @@ struct Config {
   std::uint16_t metrics_listen_port = 0;
   /// A session's absolute lifetime: its refresh tokens end this long after the sign-in.
   int session_max_days = 30;
+  /// CREMA_PUBLIC_URL: the shop's address as customers reach it, for links in mails
+  /// (password reset, email verification); required in production.
+  std::string public_url;
+  int password_reset_minutes = 30;  ///< how long a password reset link works
 
   // storage
   std::string database_url = "sqlite://./var/crema.db";
@@ -73,6 +77,8 @@ struct Config {
   int public_rate_per_min = 600;
   int user_rate_per_min = 1200;
   bool require_admin_2fa = false;
+  std::uint8_t require_2fa_roles = 0;   ///< bit (1 << Role) per role whose mutations need 2FA
+  bool require_verified_email = false;  ///< customers' online orders need a verified email
 
   // providers and integrations (used by the features that need them)
   std::string s3_endpoint, s3_bucket, s3_region, s3_access_key, s3_secret_key;

@@ -10,6 +10,7 @@
 #include "auth/redis_stores.hpp"
 #include "auth/secret_box.hpp"
 #include "events/redis_client.hpp"
+#include "service/account_recovery.hpp"
 #include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
 #include "service/user_export.hpp"
@@ -53,14 +54,26 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const event
   limits.auth_per_min = config.auth_rate_per_min;
   limits.public_per_min = config.public_rate_per_min;
   limits.user_per_min = config.user_rate_per_min;
-  parts_->guard = std::make_unique<api::RequestGuard>(
-      limits, *parts_->limiter, *parts_->local_limiter, config.require_admin_2fa);
+  parts_->guard =
+      std::make_unique<api::RequestGuard>(limits, *parts_->limiter, *parts_->local_limiter,
+                                          config.require_admin_2fa, config.require_2fa_roles);
 
   auto api = std::make_shared<api::IdentityApi>();
   const service::SocketRevoker sockets(bus);
   api->auth = std::make_shared<service::AuthService>(
       pool, *parts_->jwt, *parts_->secrets, *parts_->denylist, *parts_->limiter, config.argon2,
       sockets, static_cast<std::int64_t>(config.session_max_days) * 24 * 3600 * 1000);
+  service::RecoverySettings recovery;
+  recovery.public_url = config.public_url.empty() ? "http://localhost:8080" : config.public_url;
+  recovery.reset_valid_ms = static_cast<std::int64_t>(config.password_reset_minutes) * 60 * 1000;
+  api->recovery =
+      std::make_shared<service::AccountRecovery>(pool, config.argon2, sockets, recovery);
+  // A new account gets its verify_email mail in the transaction that creates it.
+  api->auth->on_registered([recovery = api->recovery](db::Transaction& tx,
+                                                      const repo::UserRecord& user,
+                                                      std::int64_t now_ms) {
+    recovery->queue_verification(tx, user, now_ms);
+  });
   api->api_keys = std::make_shared<service::ApiKeyService>(pool);
   api->exports = std::make_shared<service::UserExportRegistry>();
   service::add_identity_export_sections(*api->exports);

@@ -65,9 +65,10 @@ struct Principal {
   std::vector<std::string> scopes;  ///< API key scopes
   std::string token_id;             ///< the access token's jti, for logout
   std::int64_t token_expires_ms = 0;
-  std::string session_id;    ///< the session (refresh-token family) of the token
-  bool two_factor = false;   ///< the user has TOTP enabled
-  std::string api_key_tier;  ///< "standard" or "partner", for API keys
+  std::string session_id;       ///< the session (refresh-token family) of the token
+  bool two_factor = false;      ///< the user has TOTP enabled
+  bool email_verified = false;  ///< the user verified their email (SPEC §15.1)
+  std::string api_key_tier;     ///< "standard" or "partner", for API keys
 
   bool is_api_key() const noexcept { return !api_key_id.empty(); }
   /// A user whose role is staff or above (auth::is_staff_plus); an API key never is.

@@ -18,7 +18,7 @@ struct Builtin {
 };
 
 // The wording a shop gets before it writes its own; every part can be replaced by a file.
-constexpr std::array<Builtin, 7> kBuiltins = {{
+constexpr std::array<Builtin, 9> kBuiltins = {{
     {"order_placed", "Your order {{order_number}} is placed",
      "Hello {{customer_name}},\n\nthank you for your order {{order_number}}. Total: {{total}} "
      "{{currency}}.\n{{when}}\n",
@@ -60,6 +60,23 @@ constexpr std::array<Builtin, 7> kBuiltins = {{
      "{{by_type_text.online}}, events {{by_type_text.event}}.</p>",
      "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
     {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
+    {"password_reset", "Reset your password",
+     "Hello {{name}},\n\nsomeone (we hope you) asked to reset the password of your account.\n"
+     "Choose a new one here within {{expires_minutes}} minutes:\n\n{{link}}\n\nThe link "
+     "works once. If you did not ask, ignore this message: your password stays as it is.\n",
+     "<p>Hello {{name}},</p><p>someone (we hope you) asked to reset the password of your "
+     "account. Choose a new one within {{expires_minutes}} minutes:</p><p><a "
+     "href=\"{{link}}\">Reset my password</a></p><p>The link works once. If you did not ask, "
+     "ignore this message: your password stays as it is.</p>",
+     "Reset your password within {{expires_minutes}} min: {{link}} (ignore if you did not ask)"},
+    {"verify_email", "Confirm your email address",
+     "Hello {{name}},\n\nplease confirm that this is your email address by opening this link "
+     "within {{expires_hours}} hours:\n\n{{link}}\n\nIf you did not create an account, "
+     "ignore this message.\n",
+     "<p>Hello {{name}},</p><p>please confirm that this is your email address within "
+     "{{expires_hours}} hours:</p><p><a href=\"{{link}}\">Confirm my email address</a></p>"
+     "<p>If you did not create an account, ignore this message.</p>",
+     "Confirm your email address: {{link}}"},
 }};
 
 std::string scalar_text(const json::value& v) {

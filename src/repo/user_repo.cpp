@@ -11,7 +11,7 @@ namespace {
 constexpr std::string_view kUserColumns =
     "id, name, email, phone, password_hash, role, addresses, marketing_opt_in, is_active, "
     "two_factor_enabled, totp_secret, metadata, version, created_at, updated_at, "
-    "totp_last_step, erased_at";
+    "totp_last_step, erased_at, email_verified";
 
 auth::Role role_of(const std::string& text, std::string_view id) {
   auto parsed = auth::parse_role(text);
@@ -40,6 +40,7 @@ UserRecord read_user(const db::Row& r) {
   u.updated_at = r.int64(14);
   u.totp_last_step = r.opt_int64(15);
   u.erased_at = r.opt_int64(16);
+  u.email_verified = r.boolean(17);
   return u;
 }
 
@@ -77,12 +78,13 @@ void insert_user(db::Connection& conn, const UserRecord& u) {
   conn.exec(
       "INSERT INTO users (id, name, email, phone, password_hash, role, addresses, "
       "marketing_opt_in, is_active, two_factor_enabled, totp_secret, metadata, version, "
-      "created_at, updated_at, totp_last_step, erased_at, name_fold) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+      "created_at, updated_at, totp_last_step, erased_at, name_fold, email_verified) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+      "$19)",
       {u.id, u.name, u.email, param(u.phone), u.password_hash, auth::role_name(u.role),
        u.addresses_json, u.marketing_opt_in, u.is_active, u.two_factor_enabled,
        param(u.totp_secret), u.metadata_json, u.version, u.created_at, u.updated_at,
-       param(u.totp_last_step), param(u.erased_at), util::fold_case(u.name)});
+       param(u.totp_last_step), param(u.erased_at), util::fold_case(u.name), u.email_verified});
 }
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
@@ -123,6 +125,12 @@ void set_totp(db::Connection& conn, std::string_view id, const std::optional<std
       {id, param(secret), enabled, param(last_step), now_ms});
 }
 
+void set_email_verified(db::Connection& conn, std::string_view id, std::int64_t now_ms) {
+  conn.exec(
+      "UPDATE users SET email_verified = $2, version = version + 1, updated_at = $3 WHERE id = $1",
+      {id, true, now_ms});
+}
+
 bool advance_totp_step(db::Connection& conn, std::string_view id, std::int64_t step) {
   auto res = conn.exec(
       "UPDATE users SET totp_last_step = $2 "
@@ -137,6 +145,7 @@ void anonymise_user(db::Connection& conn, std::string_view id, std::string_view 
   conn.exec(
       "UPDATE users SET name = $2, email = $3, phone = NULL, password_hash = $4, "
       "addresses = '[]', marketing_opt_in = $5, is_active = $5, two_factor_enabled = $5, "
+      "email_verified = $5, "
       "totp_secret = NULL, totp_last_step = NULL, metadata = '{}', version = version + 1, "
       "updated_at = $6, erased_at = COALESCE(erased_at, $6), name_fold = $7 WHERE id = $1",
       {id, placeholder_name, placeholder_email, unusable_hash, false, now_ms,
@@ -167,7 +176,7 @@ std::vector<UserRecord> list_users(db::Connection& conn, const UserFilter& f) {
 std::optional<AuthState> find_auth_state(db::Connection& conn, std::string_view user_id,
                                          std::string_view session_id) {
   auto res = conn.exec(
-      "SELECT u.role, u.is_active, u.two_factor_enabled, s.id "
+      "SELECT u.role, u.is_active, u.two_factor_enabled, s.id, u.email_verified "
       "FROM users u LEFT JOIN sessions s "
       "  ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL "
       "WHERE u.id = $1",
@@ -179,6 +188,7 @@ std::optional<AuthState> find_auth_state(db::Connection& conn, std::string_view 
   st.is_active = row.boolean(1);
   st.two_factor_enabled = row.boolean(2);
   st.session_live = !row.is_null(3);
+  st.email_verified = row.boolean(4);
   return st;
 }
 

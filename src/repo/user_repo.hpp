@@ -34,6 +34,7 @@ struct UserRecord {
   std::int64_t updated_at = 0;                 ///< Unix ms
   std::optional<std::int64_t> totp_last_step;  ///< last TOTP time step accepted (no replay)
   std::optional<std::int64_t> erased_at;       ///< when the account was anonymised
+  bool email_verified = false;                 ///< the verify_email link was opened
 };
 
 /// Inserts the user. Throws db::Error(unique_violation) when the id or email is taken.
@@ -60,6 +61,9 @@ void set_password_hash(db::Connection& conn, std::string_view id, std::string_vi
 /// the last accepted step.
 void set_totp(db::Connection& conn, std::string_view id, const std::optional<std::string>& secret,
               bool enabled, std::optional<std::int64_t> last_step, std::int64_t now_ms);
+
+/// Marks the account's email verified (bumps the version).
+void set_email_verified(db::Connection& conn, std::string_view id, std::int64_t now_ms);
 
 /// Records the TOTP step just used, only when it is later than the one stored (a code is
 /// good once). Returns false when another request used this step or a later one first.
@@ -90,6 +94,7 @@ struct AuthState {
   auth::Role role = auth::Role::customer;
   bool is_active = false;
   bool two_factor_enabled = false;
+  bool email_verified = false;
   bool session_live = false;  ///< the session exists, is the user's and is not revoked
 };
 

@@ -3,6 +3,7 @@
 #include "auth/crypto.hpp"
 #include "auth/totp.hpp"
 #include "obs/log.hpp"
+#include "repo/account_token_repo.hpp"
 #include "repo/session_repo.hpp"
 #include "service/admin_bootstrap.hpp"
 #include "service/audit.hpp"
@@ -64,6 +65,35 @@ class Attempt {
   std::string key_;
   bool settled_ = false;
 };
+
+// A recovery code as typed, in the form it is hashed: lower case, without dashes or spaces.
+std::string recovery_code_key(std::string_view code) {
+  std::string out;
+  for (char c : code.substr(0, 64)) {
+    if (c == '-' || c == ' ') continue;
+    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+  }
+  return out;
+}
+
+// Ten new codes of 80 random bits each, "abcd-efgh-ijkl-mnop" (base32, lower case), and
+// their hashes.
+std::vector<std::string> new_recovery_codes(std::vector<std::string>& hashes) {
+  std::vector<std::string> codes;
+  hashes.clear();
+  for (int i = 0; i < kRecoveryCodeCount; ++i) {
+    std::string b32 = auth::base32_encode(auth::random_bytes(10));
+    for (auto& c : b32) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+    std::string code;
+    for (std::size_t j = 0; j < b32.size(); ++j) {
+      if (j > 0 && j % 4 == 0) code += '-';
+      code += b32[j];
+    }
+    hashes.push_back(auth::sha256_hex(recovery_code_key(code)));
+    codes.push_back(std::move(code));
+  }
+  return codes;
+}
 
 std::optional<std::string> opt_text(const std::string& s, std::size_t max) {
   if (s.empty()) return std::nullopt;
@@ -164,6 +194,7 @@ Result<SignedIn> AuthService::register_user(const Actor& actor, const RegisterIn
       const std::int64_t now = util::now_ms();
       user.created_at = user.updated_at = now;
       repo::insert_user(tx.connection(), user);
+      if (on_registered_) on_registered_(tx, user, now);
       record_audit(tx, actor,
                    {"user.create", "user", user.id,
                     "created " + std::string(auth::role_name(role)) + " account " + user.id});
@@ -195,10 +226,13 @@ Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& clie
   }
   if (user->two_factor_enabled) {
     // The right password without a code is not a guess: the attempt is given back.
-    if (!in.otp || in.otp->empty())
+    const bool has_otp = in.otp && !in.otp->empty();
+    const bool has_recovery = in.recovery_code && !in.recovery_code->empty();
+    if (!has_otp && !has_recovery)
       return Error::make(ErrorCode::unauthorized,
                          "This account has two-factor authentication: send the 6-digit code "
-                         "from the authenticator app as otp.",
+                         "from the authenticator app as otp (or a recovery code as "
+                         "recovery_code).",
                          {{"otp", "is required"}});
   }
   const bool rehash = auth::password_needs_rehash(user->password_hash, argon2_);
@@ -207,9 +241,25 @@ Result<SignedIn> AuthService::login(const LoginInput& in, const ClientInfo& clie
 
   auto out = pool_.transact([&](db::Transaction& tx) -> Result<SignedIn> {
     const std::int64_t now = util::now_ms();
-    if (user->two_factor_enabled && !check_otp(tx.connection(), *user, *in.otp, now))
-      return Error::make(ErrorCode::unauthorized, "The one-time code is not valid.",
-                         {{"otp", "is not valid"}});
+    if (user->two_factor_enabled && in.otp && !in.otp->empty()) {
+      if (!check_otp(tx.connection(), *user, *in.otp, now))
+        return Error::make(ErrorCode::unauthorized, "The one-time code is not valid.",
+                           {{"otp", "is not valid"}});
+    } else if (user->two_factor_enabled) {
+      // A recovery code stands in for the TOTP code, once.
+      if (!repo::use_recovery_code(tx.connection(), user->id,
+                                   auth::sha256_hex(recovery_code_key(*in.recovery_code)), now))
+        return Error::make(ErrorCode::unauthorized,
+                           "The recovery code is not valid (each works once).",
+                           {{"recovery_code", "is not valid"}});
+      Actor self;
+      self.principal = auth::Principal{};
+      self.principal->user_id = user->id;
+      self.principal->role = user->role;
+      self.ip = client.ip;
+      record_audit(tx, self,
+                   {"user.2fa_recovery_login", "user", user->id, "signed in with a recovery code"});
+    }
     if (new_hash) {
       repo::set_password_hash(tx.connection(), user->id, *new_hash, now);
       user->password_hash = *new_hash;
@@ -428,7 +478,8 @@ Result<TotpSetup> AuthService::totp_setup(const Actor& actor) {
   return out;
 }
 
-Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) {
+Result<std::vector<std::string>> AuthService::totp_enable(const Actor& actor,
+                                                          std::string_view otp) {
   auto user = current_user(actor, *pool_.read());
   if (!user) return std::move(user).error();
   if (user->two_factor_enabled)
@@ -439,12 +490,15 @@ Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) 
                                            util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
+  std::vector<std::string> hashes;
+  auto codes = new_recovery_codes(hashes);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
     auto fresh = repo::find_user_by_id(tx.connection(), user->id);
     repo::set_totp(tx.connection(), user->id, user->totp_secret, true,
                    fresh ? fresh->totp_last_step : std::nullopt, now);
+    repo::replace_recovery_codes(tx.connection(), user->id, hashes, now);
     record_audit(tx, actor,
                  {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
     return true;
@@ -455,7 +509,7 @@ Result<void> AuthService::totp_enable(const Actor& actor, std::string_view otp) 
                        {{"otp", "is not valid"}});
   }
   attempt.succeed();
-  return {};
+  return codes;
 }
 
 Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp) {
@@ -472,6 +526,7 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
     const std::int64_t now = util::now_ms();
     if (!check_otp(tx.connection(), *user, otp, now)) return false;
     repo::set_totp(tx.connection(), user->id, std::nullopt, false, std::nullopt, now);
+    repo::delete_recovery_codes(tx.connection(), user->id);
     record_audit(tx, actor,
                  {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
     return true;
@@ -483,6 +538,38 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
   }
   attempt.succeed();
   return {};
+}
+
+Result<std::vector<std::string>> AuthService::replace_recovery_codes(const Actor& actor,
+                                                                     std::string_view otp) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (!user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict,
+                       "Two-factor authentication is not on: enabling it gives the codes.");
+  const std::string key = "otp:" + user->id;
+  if (auto wait =
+          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
+    return locked(*wait);
+  Attempt attempt(limiter_, key);
+  std::vector<std::string> hashes;
+  auto codes = new_recovery_codes(hashes);
+  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
+    const std::int64_t now = util::now_ms();
+    if (!check_otp(tx.connection(), *user, otp, now)) return false;
+    repo::replace_recovery_codes(tx.connection(), user->id, hashes, now);
+    record_audit(
+        tx, actor,
+        {"user.2fa_recovery_codes", "user", user->id, "replaced the two-factor recovery codes"});
+    return true;
+  });
+  if (!ok) {
+    attempt.fail();
+    return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
+                       {{"otp", "is not valid"}});
+  }
+  attempt.succeed();
+  return codes;
 }
 
 Result<auth::Principal> AuthService::authenticate_bearer(std::string_view token) {
@@ -505,6 +592,7 @@ Result<auth::Principal> AuthService::authenticate_bearer(std::string_view token)
   p.token_expires_ms = claims->exp * 1000;
   p.session_id = std::move(claims->sid);
   p.two_factor = state->two_factor_enabled;
+  p.email_verified = state->email_verified;
   return p;
 }
 

@@ -4,9 +4,11 @@
 /// two-factor enrolment, and turning a bearer token into a principal.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/denylist.hpp"
 #include "auth/jwt.hpp"
@@ -65,7 +67,12 @@ struct LoginInput {
   std::string email;
   std::string password;
   std::optional<std::string> otp;
+  /// In place of otp: one of the account's unused recovery codes (spent by the sign-in).
+  std::optional<std::string> recovery_code;
 };
+
+/// How many recovery codes enabling 2FA (or replacing them) hands out.
+inline constexpr int kRecoveryCodeCount = 10;
 
 /// What /auth/2fa/setup hands out once: the secret for the authenticator app.
 struct TotpSetup {
@@ -118,14 +125,23 @@ class AuthService {
 
   /// Starts TOTP enrolment: a new secret, stored encrypted, not yet required.
   Result<TotpSetup> totp_setup(const Actor& actor);
-  /// Turns 2FA on once a code from the new secret checks out.
-  Result<void> totp_enable(const Actor& actor, std::string_view otp);
-  /// Turns 2FA off given a valid current code.
+  /// Turns 2FA on once a code from the new secret checks out; answers the account's ten
+  /// one-time recovery codes (shown this once: only their hashes are kept).
+  Result<std::vector<std::string>> totp_enable(const Actor& actor, std::string_view otp);
+  /// Turns 2FA off given a valid current code (the recovery codes go with it).
   Result<void> totp_disable(const Actor& actor, std::string_view otp);
+  /// Replaces the recovery codes given a valid current code; answers the new ones.
+  Result<std::vector<std::string>> replace_recovery_codes(const Actor& actor, std::string_view otp);
 
   /// The principal of a bearer access token: signature, expiry, denylist, and the account
   /// and session still live with the same role.
   Result<auth::Principal> authenticate_bearer(std::string_view token);
+
+  /// Called inside the transaction that registers an account (the verify_email mail of
+  /// SPEC §15.1 is queued there); nothing by default.
+  using RegisteredHook =
+      std::function<void(db::Transaction&, const repo::UserRecord&, std::int64_t now_ms)>;
+  void on_registered(RegisteredHook hook) { on_registered_ = std::move(hook); }
 
   /// The lockout key of an email as typed (trimmed, lower-cased): the lockout applies
   /// whether or not the address is known or even valid.
@@ -153,6 +169,7 @@ class AuthService {
   SocketRevoker sockets_;
   std::int64_t session_max_ms_;
   std::string dummy_hash_;  ///< verified for unknown emails, so they cost the same time
+  RegisteredHook on_registered_;
 };
 
 }  // namespace crema::service

@@ -39,6 +39,7 @@ json::object user_json(const repo::UserRecord& u) {
   o["marketing_opt_in"] = u.marketing_opt_in;
   o["is_active"] = u.is_active;
   o["two_factor_enabled"] = u.two_factor_enabled;
+  o["email_verified"] = u.email_verified;
   o["metadata"] = parse_or(u.metadata_json, json::object{});
   o["version"] = u.version;
   o["created_at"] = util::format_rfc3339(u.created_at);

@@ -235,6 +235,10 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
+  if (settings_.require_verified_email && is_customer(actor) && !actor.principal->email_verified)
+    return crema::Error::make(ErrorCode::email_not_verified,
+                              "Verify your email address before ordering online: open the link "
+                              "of the mail (POST /api/v1/auth/verify-email/resend sends another).");
   // SPEC §6: one 422 lists the rules' issues and the lines' catalogue issues together.
   if (!rule_issues(actor, r).empty()) return crema::validation_error(precheck(actor, r));
   const bool customer = is_customer(actor);

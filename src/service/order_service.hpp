@@ -43,6 +43,7 @@ struct OrderSettings {
   std::string timezone = "UTC";  ///< IANA zone of business days (order numbers)
   int hold_minutes = 15;         ///< unpaid online orders are held this long
   int kitchen_parallelism = 2;
+  bool require_verified_email = false;  ///< CREMA_REQUIRE_VERIFIED_EMAIL (SPEC §15.1)
 };
 
 /// One line as a request (or a cart) gives it, already checked for shape.

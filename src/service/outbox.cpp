@@ -25,6 +25,18 @@ json::value parse_payload(const std::string& text) {
   return v;
 }
 
+// A password reset or an email verification carries a single-use token in its link: it is
+// for the account's owner only, so a listing shows that there was a link, never the link.
+json::value listed_payload(std::string_view type, const std::string& text) {
+  auto v = parse_payload(text);
+  if ((type == "password_reset" || type == "verify_email") && v.is_object()) {
+    auto& o = v.as_object();
+    if (o.contains("link")) o["link"] = "(hidden: it holds a single-use token)";
+    o.erase("token");
+  }
+  return v;
+}
+
 }  // namespace
 
 json::object OutboxMessage::to_json() const {
@@ -33,7 +45,7 @@ json::object OutboxMessage::to_json() const {
           {"recipient", recipient},
           {"channel", channel},
           {"user_id", util::json_text_or_null(user_id)},
-          {"payload", parse_payload(payload)},
+          {"payload", listed_payload(type, payload)},
           {"status", status},
           {"attempts", attempts},
           {"last_error", util::json_text_or_null(last_error)},

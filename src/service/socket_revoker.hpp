@@ -8,8 +8,8 @@
 ///
 /// The use cases that call it: logout and a replayed refresh token (one session), password
 /// change (all but the caller's session), deactivation, erasure and role change (every
-/// socket of the user). The password reset of SPEC §15.1 is not built yet; once it is, it
-/// calls user() after revoking the sessions.
+/// socket of the user), and the password reset of SPEC §15.1 (every socket of the user,
+/// after revoking every session).
 
 #include <string_view>
 

@@ -1,6 +1,7 @@
 #include "service/user_service.hpp"
 
 #include "auth/crypto.hpp"
+#include "repo/account_token_repo.hpp"
 #include "repo/delivery_repo.hpp"
 #include "repo/erasure_repo.hpp"
 #include "repo/event_repo.hpp"
@@ -164,6 +165,7 @@ Result<void> UserService::erase(const Actor& actor, std::string_view id) {
     repo::anonymise_user(conn, user->id, erased_email(user->id), "Erased user", unusable, now);
     // Sessions carry IP addresses and device names: forgotten, not just revoked.
     repo::delete_user_sessions(conn, user->id);
+    repo::delete_user_tokens(conn, user->id);
     // Orders stay for the books; who placed them and where they went do not.
     repo::anonymise_customer_orders(tx, user->id);
     repo::anonymise_customer_events(tx, user->id);

@@ -23,8 +23,11 @@ enum class ErrorCode {
   invalid_transition,
   out_of_stock,
   duplicate,
-  shop_closed,  ///< SPEC §15.3: an online order while the shop does not take them
-  slot_full,    ///< SPEC §15.3: a scheduled order's slot has no room
+  shop_closed,          ///< SPEC §15.3: an online order while the shop does not take them
+  slot_full,            ///< SPEC §15.3: a scheduled order's slot has no room
+  invalid_token,        ///< SPEC §15.1: a reset or verification token unknown, used or expired
+  email_not_verified,   ///< SPEC §15.1: CREMA_REQUIRE_VERIFIED_EMAIL
+  two_factor_required,  ///< SPEC §15.1: CREMA_REQUIRE_2FA_ROLES
   payload_too_large,
   unsupported_media_type,
   validation_failed,
@@ -68,7 +71,8 @@ struct Error {
 class Busy : public std::runtime_error {
  public:
   Busy(const std::string& what, int retry_after_seconds)
-      : std::runtime_error(what), retry_after_s(retry_after_seconds < 1 ? 1 : retry_after_seconds) {}
+      : std::runtime_error(what),
+        retry_after_s(retry_after_seconds < 1 ? 1 : retry_after_seconds) {}
   int retry_after_s;
 };
 
@@ -83,7 +87,7 @@ std::string_view default_message(ErrorCode code) noexcept;
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const noexcept { return v_.index() == 0; }

@@ -134,5 +134,49 @@ TEST_F(TotpServiceTest, EnableNeedsSetupAndAnotherKeyCannotOpenTheSecret) {
   EXPECT_FALSE(wrong_key.totp_enable(actor, code_at(raw_secret(*again), 0)));
 }
 
+TEST_F(TotpServiceTest, RecoveryCodesAreHashedWorkOnceAndGoWithTwoFactor) {
+  auto user = make_user(Role::admin);
+  auto actor = actor_of_token(sign_in(user).tokens.access_token);
+  auto setup = auth_->totp_setup(actor);
+  ASSERT_TRUE(setup);
+  const std::string secret = raw_secret(*setup);
+  auto codes = auth_->totp_enable(actor, code_at(secret, -30));
+  ASSERT_TRUE(codes) << codes.error().message;
+  ASSERT_EQ(codes->size(), 10u);
+  EXPECT_EQ(std::set<std::string>(codes->begin(), codes->end()).size(), 10u);
+  // Only hashes are stored.
+  const auto count = [&](const std::string& sql) {
+    return pool_->read()->exec(sql, {std::string_view(user.id)}).front().int64(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1"), 10);
+  auto stored = pool_->read()->exec("SELECT code_hash FROM recovery_codes WHERE user_id = $1",
+                                    {std::string_view(user.id)});
+  for (const auto& row : stored)
+    for (const auto& c : *codes)
+      EXPECT_EQ(row.text(0).find(c.substr(0, 4) + "-"), std::string::npos);
+
+  auto with_code = [&](const std::string& code) {
+    service::LoginInput in{user.email, std::string(kPassword), std::nullopt, code};
+    return auth_->login(in, {"10.0.0.9", "ua"});
+  };
+  ASSERT_TRUE(with_code((*codes)[0]));
+  auto twice = with_code((*codes)[0]);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().details.at(0).field, "recovery_code");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"), 9);
+  // An admin's sign-in with a recovery code is audited.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE target_id = $1 "
+                  "AND action = 'user.2fa_recovery_login'"),
+            1);
+  // Replaced: the old ones stop working, ten new ones do.
+  auto fresh = auth_->replace_recovery_codes(actor, code_at(secret, 0));
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_FALSE(with_code((*codes)[1]));
+  EXPECT_TRUE(with_code((*fresh)[1]));
+  // Turning 2FA off removes them.
+  ASSERT_TRUE(auth_->totp_disable(actor, code_at(secret, 30)));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1"), 0);
+}
+
 }  // namespace
 }  // namespace crema::test

@@ -75,6 +75,12 @@ std::vector<Row> spec_rows() {
       {"PUT", "/api/v1/users/{id}", Who::signed_in},
       {"DELETE", "/api/v1/users/{id}", Who::roles, kAdmin},
       {"GET", "/api/v1/users/{id}/export", Who::signed_in},
+      // SPEC §15.1
+      {"POST", "/api/v1/auth/password/forgot", Who::everyone},
+      {"POST", "/api/v1/auth/password/reset", Who::everyone},
+      {"POST", "/api/v1/users/{id}/password-reset", Who::roles, kManagerPlus},
+      {"POST", "/api/v1/auth/verify-email", Who::everyone},
+      {"POST", "/api/v1/auth/verify-email/resend", Who::signed_in},
       {"DELETE", "/api/v1/users/me", Who::signed_in},
       {"POST", "/api/v1/api-keys", Who::roles, kAdmin},
       {"GET", "/api/v1/api-keys", Who::roles, kAdmin},

@@ -145,6 +145,8 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
          "user.deactivate");
   mutate(admin, "PUT", "/api/v1/users/" + staff_id, body({{"is_active", true}}), "user.activate");
   mutate(admin, "GET", "/api/v1/users/" + staff_id + "/export", "", "user.export");
+  mutate(manager, "POST", "/api/v1/users/" + staff_id + "/password-reset", "",
+         "user.password_reset_sent");
   mutate(admin, "DELETE", "/api/v1/users/" + staff_id, "", "user.erase");
   auto key =
       mutate(admin, "POST", "/api/v1/api-keys",
@@ -165,8 +167,10 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
   const auto now_s = util::now_ms() / 1000;
   mutate(mona, "POST", "/api/v1/auth/2fa/enable",
          body({{"otp", auth::totp_code(secret, now_s - 30)}}), "user.2fa_enable");
-  mutate(mona, "POST", "/api/v1/auth/2fa/disable", body({{"otp", auth::totp_code(secret, now_s)}}),
-         "user.2fa_disable");
+  mutate(mona, "POST", "/api/v1/auth/2fa/recovery-codes",
+         body({{"otp", auth::totp_code(secret, now_s)}}), "user.2fa_recovery_codes");
+  mutate(mona, "POST", "/api/v1/auth/2fa/disable",
+         body({{"otp", auth::totp_code(secret, now_s + 30)}}), "user.2fa_disable");
   mutate(mona, "POST", "/api/v1/auth/logout", "{}", "user.logout");
   Account leaving = helper_->create("manager");
   mutate(leaving, "DELETE", "/api/v1/users/me", "", "user.erase");

@@ -220,7 +220,8 @@ TEST(Production, ServesWithEverythingSet) {
            {"CREMA_TRUSTED_PROXY", "127.0.0.1/32"},
            {"CREMA_JWT_SECRET", kSecret},
            {"CREMA_DATA_KEY", kDataKey},
-           {"CREMA_METRICS_TOKEN", kMetricsToken}};
+           {"CREMA_METRICS_TOKEN", kMetricsToken},
+           {"CREMA_PUBLIC_URL", "https://shop.example"}};
   std::unique_ptr<ServerProcess> server;
   ASSERT_NO_THROW(server = std::make_unique<ServerProcess>(std::move(o)));
   EXPECT_EQ(client_for(*server)->get("/health").status, 200);

@@ -1,6 +1,9 @@
 // Black-box tests of TOTP two-factor authentication: enrolment, sign-in with a code (missing,
 // wrong, replayed), disabling, and CREMA_REQUIRE_ADMIN_2FA.
 
+#include <cctype>
+#include <set>
+
 #include "auth/totp.hpp"
 #include "e2e/identity_support.hpp"
 #include "util/time.hpp"
@@ -23,7 +26,7 @@ std::string enrol(HttpClient& c, const Account& a) {
   const std::string b32 = json_string(setup.object(), {"secret"});
   const std::string secret = auth::base32_decode(b32).value_or("");
   auto ok = post_json(c, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer());
-  EXPECT_EQ(ok.status, 204) << ok.describe();
+  EXPECT_EQ(ok.status, 200) << ok.describe();
   return secret;
 }
 
@@ -69,10 +72,10 @@ TEST_F(TwoFactor, EnrolSignInWithCodesAndDisable) {
                "validation_failed");
   EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/enable", json::object{}, a.bearer()), 422,
                "validation_failed");
-  ASSERT_EQ(
-      post_json(*client_, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer())
-          .status,
-      204);
+  auto enabled =
+      post_json(*client_, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer());
+  ASSERT_EQ(enabled.status, 200) << enabled.describe();
+  EXPECT_EQ(enabled.object().at("recovery_codes").as_array().size(), 10u);
   EXPECT_EQ(client_->get("/api/v1/auth/me", a.bearer()).object().at("two_factor_enabled"), true);
   EXPECT_ERROR(client_->post("/api/v1/auth/2fa/setup", "", a.bearer()), 409, "conflict");
 
@@ -113,6 +116,96 @@ TEST_F(TwoFactor, EnrolSignInWithCodesAndDisable) {
   EXPECT_ERROR(client_->post("/api/v1/auth/2fa/setup", ""), 401, "unauthorized");
 }
 
+TEST_F(TwoFactor, RecoveryCodesSignInOnceEachAndCanBeReplaced) {
+  Account a = helper_->create("customer");
+  auto setup = client_->post("/api/v1/auth/2fa/setup", "", a.bearer());
+  ASSERT_EQ(setup.status, 200) << setup.describe();
+  const std::string secret =
+      auth::base32_decode(json_string(setup.object(), {"secret"})).value_or("");
+  auto enabled =
+      post_json(*client_, "/api/v1/auth/2fa/enable", {{"otp", code_at(secret, -30)}}, a.bearer());
+  ASSERT_EQ(enabled.status, 200) << enabled.describe();
+  std::vector<std::string> codes;
+  for (const auto& c : enabled.object().at("recovery_codes").as_array())
+    codes.emplace_back(c.as_string());
+  ASSERT_EQ(codes.size(), 10u);
+  EXPECT_EQ(std::set<std::string>(codes.begin(), codes.end()).size(), 10u);
+  EXPECT_EQ(codes[0].size(), 19u) << codes[0];  // xxxx-xxxx-xxxx-xxxx, 80 bits
+
+  auto login = [&](json::object extra) {
+    json::object body{{"email", a.email}, {"password", a.password}};
+    for (auto& kv : extra) body[kv.key()] = kv.value();
+    return post_json(*client_, "/api/v1/auth/login", body);
+  };
+  // A recovery code stands in for the TOTP code (any case, without its dashes too), once.
+  auto in = login({{"recovery_code", codes[0]}});
+  ASSERT_EQ(in.status, 200) << in.describe();
+  EXPECT_ERROR(login({{"recovery_code", codes[0]}}), 401, "unauthorized");
+  std::string typed;
+  for (char ch : codes[1])
+    if (ch != '-') typed += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(login({{"recovery_code", typed}}).status, 200);
+  EXPECT_ERROR(login({{"recovery_code", "aaaa-bbbb-cccc-dddd"}}), 401, "unauthorized");
+  // The wrong password with a good code is still refused (and spends nothing).
+  EXPECT_ERROR(
+      post_json(
+          *client_, "/api/v1/auth/login",
+          {{"email", a.email}, {"password", "not the password"}, {"recovery_code", codes[2]}}),
+      401, "unauthorized");
+  EXPECT_EQ(login({{"recovery_code", codes[2]}}).status, 200);
+
+  // Replacing them takes a current code; the old ones stop working.
+  EXPECT_ERROR(post_json(*client_, "/api/v1/auth/2fa/recovery-codes", json::object{}, a.bearer()),
+               422, "validation_failed");
+  auto replaced = post_json(*client_, "/api/v1/auth/2fa/recovery-codes",
+                            {{"otp", code_at(secret, 0)}}, a.bearer());
+  ASSERT_EQ(replaced.status, 200) << replaced.describe();
+  const auto& fresh = replaced.object().at("recovery_codes").as_array();
+  ASSERT_EQ(fresh.size(), 10u);
+  EXPECT_ERROR(login({{"recovery_code", codes[3]}}), 401, "unauthorized");
+  EXPECT_EQ(login({{"recovery_code", fresh[0].as_string()}}).status, 200);
+  // Without 2FA there are no codes to replace.
+  Account plain = helper_->create("customer");
+  EXPECT_ERROR(
+      post_json(*client_, "/api/v1/auth/2fa/recovery-codes", {{"otp", "123456"}}, plain.bearer()),
+      409, "conflict");
+}
+
+TEST(RequireTwoFactorRoles, TheListedRolesMutateOnlyWithTwoFactor) {
+  CREMA_E2E_REQUIRE_STORE();
+  auto shared = SharedServer::start(identity_server(
+      {{"CREMA_REQUIRE_2FA_ROLES", "manager,staff"}, {"CREMA_AUTH_RATE_PER_MIN", "0"}}));
+  CREMA_E2E_REQUIRE(shared);
+  auto client = client_for(*shared->server);
+  AuthHelper accounts(*shared->server);
+  // The admin is not listed: it creates accounts freely.
+  const Account manager = accounts.create("manager");
+  const Account staff = accounts.create("staff");
+  const Account customer = accounts.create("customer");
+  const json::object product{{"name", "Gated bun"}, {"category", "Bakery"}, {"price", 2}};
+  auto refused = post_json(*client, "/api/v1/products", product, manager.bearer());
+  EXPECT_ERROR(refused, 403, "two_factor_required");
+  EXPECT_NE(refused.body.find("manager"), std::string::npos) << refused.describe();
+  EXPECT_ERROR(post_json(*client, "/api/v1/products", product, staff.bearer()), 403,
+               "two_factor_required");
+  EXPECT_ERROR(
+      client->post("/api/v1/users/" + customer.id + "/password-reset", "", manager.bearer()), 403,
+      "two_factor_required");
+  // Reads pass, and so do their own /auth/* routes that let them comply.
+  EXPECT_EQ(client->get("/api/v1/users", manager.bearer()).status, 200);
+  EXPECT_EQ(post_json(*client, "/api/v1/auth/password",
+                      {{"current_password", kTestPassword}, {"new_password", "another long one 1"}},
+                      staff.bearer())
+                .status,
+            204);
+  // Customers are not listed.
+  EXPECT_NE(post_json(*client, "/api/v1/orders", json::object{}, customer.bearer()).status, 403);
+  // Once enrolled, the same token mutates.
+  ASSERT_FALSE(enrol(*client, manager).empty());
+  auto made = post_json(*client, "/api/v1/products", product, manager.bearer());
+  EXPECT_EQ(made.status, 201) << made.describe();
+}
+
 TEST(RequireAdmin2fa, AdminMutationsWaitForTwoFactor) {
   CREMA_E2E_REQUIRE_STORE();
   auto shared = SharedServer::start(identity_server({{"CREMA_REQUIRE_ADMIN_2FA", "1"}}));
@@ -123,7 +216,7 @@ TEST(RequireAdmin2fa, AdminMutationsWaitForTwoFactor) {
   const json::object staff{
       {"name", "S"}, {"email", "s@example.com"}, {"password", kTestPassword}, {"role", "staff"}};
   auto refused = post_json(*client, "/api/v1/auth/register", staff, admin.bearer());
-  EXPECT_ERROR(refused, 403, "forbidden");
+  EXPECT_ERROR(refused, 403, "two_factor_required");
   EXPECT_NE(json_string(body_of(refused), {"error", "message"}).find("two-factor"),
             std::string::npos);
   // Reading still works, and enrolling is allowed.

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "app/config.hpp"
+#include "auth/roles.hpp"
 #include "util/secret_text.hpp"
 
 namespace crema::app {
@@ -118,6 +119,23 @@ TEST(Config, UnknownCremaVariablesWarnOnce) {
   EXPECT_NE(r.warnings[0].find("CREMA_FOO"), std::string::npos);
 }
 
+TEST(Config, TwoFactorRolesAndThePublicUrl) {
+  auto r = load({{"CREMA_REQUIRE_2FA_ROLES", "manager, staff"},
+                 {"CREMA_PUBLIC_URL", "https://shop.example/"},
+                 {"CREMA_PASSWORD_RESET_MINUTES", "45"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->require_2fa_roles, (1u << static_cast<unsigned>(auth::Role::manager)) |
+                                             (1u << static_cast<unsigned>(auth::Role::staff)));
+  EXPECT_EQ(r.config->public_url, "https://shop.example");
+  EXPECT_EQ(r.config->password_reset_minutes, 45);
+  auto bad = load({{"CREMA_REQUIRE_2FA_ROLES", "admin,baker"}});
+  EXPECT_FALSE(bad.config);
+  EXPECT_NE(bad.error.find("CREMA_REQUIRE_2FA_ROLES"), std::string::npos);
+  auto bad_url = load({{"CREMA_PUBLIC_URL", "shop.example"}});
+  EXPECT_FALSE(bad_url.config);
+  EXPECT_NE(bad_url.error.find("CREMA_PUBLIC_URL"), std::string::npos);
+}
+
 TEST(Config, TlsNeedsBothFiles) {
   auto r = load({{"CREMA_TLS_CERT", "/tmp/cert.pem"}});
   EXPECT_FALSE(r.config);
@@ -144,6 +162,10 @@ TEST(Config, ProductionRefusesInsecureDefaults) {
   EXPECT_NE(why->find("CREMA_METRICS_TOKEN"), std::string::npos);
   c.metrics_listen_host = "0.0.0.0";
   c.metrics_listen_port = 9090;
+  why = check_production(c);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("CREMA_PUBLIC_URL"), std::string::npos);
+  c.public_url = "https://shop.example";
   EXPECT_FALSE(check_production(c));
   c.metrics_listen_host.clear();
   c.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
@@ -162,6 +184,7 @@ TEST(Config, ProductionRefusesPlaceholderAndLowEntropySecrets) {
   good.data_key_hex = "f69b53c990c6faf53c53acb71e8dae6e144c20021b7d9a4e58c3f0a6d2e87b15";
   good.metrics_token = "9c1d0e7a44b2f85e3a6c1b90d7e2f4a8";
   good.database_url = "postgresql://crema:v3ry-s3cret-Pa55@db:5432/crema";
+  good.public_url = "https://shop.example";
   ASSERT_FALSE(check_production(good));
   auto refused = [&](auto change, std::string_view names) {
     Config c = good;

@@ -23,6 +23,9 @@ TEST(ErrorTable, EveryCodeMapsToTheSpecStatus) {
   EXPECT_EQ(http_status(ErrorCode::slot_full), 409);
   EXPECT_EQ(code_name(ErrorCode::shop_closed), "shop_closed");
   EXPECT_EQ(code_name(ErrorCode::slot_full), "slot_full");
+  EXPECT_EQ(http_status(ErrorCode::invalid_token), 400);
+  EXPECT_EQ(http_status(ErrorCode::email_not_verified), 403);
+  EXPECT_EQ(http_status(ErrorCode::two_factor_required), 403);
   EXPECT_EQ(http_status(ErrorCode::payload_too_large), 413);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_EQ(http_status(ErrorCode::validation_failed), 422);
@@ -36,6 +39,9 @@ TEST(ErrorTable, CodeNamesAreTheWireNames) {
   EXPECT_EQ(code_name(ErrorCode::payload_too_large), "payload_too_large");
   EXPECT_EQ(code_name(ErrorCode::unsupported_media_type), "unsupported_media_type");
   EXPECT_EQ(code_name(ErrorCode::out_of_stock), "out_of_stock");
+  EXPECT_EQ(code_name(ErrorCode::invalid_token), "invalid_token");
+  EXPECT_EQ(code_name(ErrorCode::email_not_verified), "email_not_verified");
+  EXPECT_EQ(code_name(ErrorCode::two_factor_required), "two_factor_required");
   EXPECT_FALSE(default_message(ErrorCode::internal).empty());
 }
 
