@@ -46,8 +46,10 @@ SqlQuery& SqlQuery::where_in(std::string_view column, std::span<const std::strin
 
 SqlQuery& SqlQuery::after(std::string_view sort_column, std::string_view id_column,
                           db::Param sort_value, std::string_view id, Direction dir) {
-  const std::string value = param(sort_value);
-  const std::string key = param(id);
+  // Copied: a keyset is often a temporary (a decoded cursor), and the query outlives it.
+  const auto* text_value = std::get_if<std::string_view>(&sort_value);
+  const std::string value = text_value ? text(std::string(*text_value)) : param(sort_value);
+  const std::string key = text(std::string(id));
   return where("(" + std::string(sort_column) + ", " + std::string(id_column) + ") " +
                (dir == descending ? "<" : ">") + " (" + value + ", " + key + ")");
 }

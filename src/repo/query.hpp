@@ -61,6 +61,7 @@ class SqlQuery {
 
   /// The rows after a keyset in the list's order: `(sort, id) < ($a, $b)` descending,
   /// `>` ascending (a row comparison, which an index on (…, sort, id) serves as a range).
+  /// The key's text is copied into the query, so a temporary keyset is fine.
   SqlQuery& after(std::string_view sort_column, std::string_view id_column, db::Param sort_value,
                   std::string_view id, Direction dir);
   /// The same from a time keyset; nothing for the first page.

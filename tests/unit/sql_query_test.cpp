@@ -63,6 +63,16 @@ TEST(SqlQuery, OnlyTheFiltersInUseAreWritten) {
   }
 }
 
+// Found by ASan: the keyset's id was kept as a view of the caller's string, so a temporary
+// Keyset (a cursor decoded on the way) left the query pointing at freed memory.
+TEST(SqlQuery, ATemporaryKeysetIsCopiedIntoTheQuery) {
+  SqlQuery q(db::Dialect::sqlite, "SELECT id FROM t");
+  q.page("created_at", "id", Keyset{7, std::string(64, 'k')}, SqlQuery::descending, 1);
+  std::string clobber(64, 'z');  // reuses the freed stack or heap space
+  EXPECT_EQ(sql_query_params(q), (std::vector<std::string>{"7", "'" + std::string(64, 'k') + "'",
+                                                           "2"}));
+}
+
 TEST(SqlQuery, AscendingKeysetTakesTheRowsAfter) {
   SqlQuery q(db::Dialect::postgres, "SELECT id FROM inventory_logs");
   q.where_eq("actor_id", std::string_view("u1"));
