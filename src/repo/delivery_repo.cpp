@@ -80,6 +80,14 @@ std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id) 
   return driver_of(res.front());
 }
 
+std::optional<DriverRow> lock_driver(db::Transaction& tx, std::string_view id) {
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kDriverColumns) + " FROM drivers");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
+  if (res.empty()) return std::nullopt;
+  return driver_of(res.front());
+}
+
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id) {
   auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE user_id = $1",
                        {user_id});

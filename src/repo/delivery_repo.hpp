@@ -37,6 +37,8 @@ struct DeliveryRow {
 void insert_driver(db::Transaction& tx, const DriverRow& d);
 void update_driver(db::Transaction& tx, const DriverRow& d);
 std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id);
+/// The driver row, locked until the transaction ends (FOR UPDATE on PostgreSQL).
+std::optional<DriverRow> lock_driver(db::Transaction& tx, std::string_view id);
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id);
 /// Newest first, up to limit + 1.
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,

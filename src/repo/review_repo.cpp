@@ -125,6 +125,12 @@ std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx
 }  // namespace crema::repo
 
 namespace crema::repo {
+std::optional<bool> product_is_active(db::Connection& conn, std::string_view product_id) {
+  auto res = conn.exec("SELECT is_active FROM products WHERE id = $1", {product_id});
+  if (res.empty()) return std::nullopt;
+  return res.front().boolean(0);
+}
+
 std::optional<bool> lock_product_for_rating(db::Transaction& tx, std::string_view product_id) {
   auto res = tx.exec(tx.dialect() == db::Dialect::postgres
                          ? "SELECT is_active FROM products WHERE id = $1 FOR UPDATE"

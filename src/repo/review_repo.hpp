@@ -57,6 +57,8 @@ std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx
 }  // namespace crema::repo
 
 namespace crema::repo {
+/// Whether the product is active; nullopt for no such product (no lock: for reads).
+std::optional<bool> product_is_active(db::Connection& conn, std::string_view product_id);
 /// Locks the product's row (PostgreSQL: FOR UPDATE) — the order every review change takes,
 /// so the rating recount sees every committed review. Nothing when there is no such
 /// product; otherwise whether it is active.

@@ -128,9 +128,7 @@ crema::Result<repo::DriverRow> DeliveryService::update_driver(
     const Actor& actor, const std::string& id, const DriverInput& in,
     std::optional<std::int64_t> expected) {
   return in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::DriverRow> {
-    if (tx.dialect() == db::Dialect::postgres)
-      tx.exec("SELECT id FROM drivers WHERE id = $1 FOR UPDATE", {std::string_view(id)});
-    auto d = repo::find_driver(tx.connection(), id);
+    auto d = repo::lock_driver(tx, id);
     if (!d) return no_such_driver(id);
     if (expected && *expected != d->version)
       return crema::Error::make(ErrorCode::version_conflict,

@@ -81,9 +81,8 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
 crema::Result<Page<repo::ReviewRow, repo::Keyset>> ReviewService::list_visible(
     const std::string& product_id, repo::ReviewFilter filter) {
   auto lease = pool_.read();
-  auto res =
-      (*lease).exec("SELECT is_active FROM products WHERE id = $1", {std::string_view(product_id)});
-  if (res.empty() || !res.front().boolean(0)) return no_such_product(product_id);
+  auto active = repo::product_is_active(*lease, product_id);
+  if (!active || !*active) return no_such_product(product_id);
   filter.product_id = product_id;
   filter.status = "visible";
   const int limit = filter.limit;
