@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/keyset.hpp"
@@ -58,7 +59,7 @@ constexpr std::string_view kNotificationSchema = R"json({
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
     "payload": {"type": "object", "additionalProperties": true, "description": "the data the message is made from (the order, the item…)"},
-    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "status": {"type": "string", "enum": "$outbox_status"},
     "attempts": {"type": "integer"},
     "last_error": {"type": ["string", "null"]},
     "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
@@ -109,7 +110,7 @@ constexpr std::string_view kDeliverySchema = R"json({
     "event_id": {"type": ["string", "null"]},
     "event_type": {"type": "string"},
     "url": {"type": "string"},
-    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "status": {"type": "string", "enum": "$outbox_status"},
     "attempts": {"type": "integer"},
     "last_status_code": {"type": ["integer", "null"]},
     "last_error": {"type": ["string", "null"]},
@@ -211,7 +212,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
            [ctx](Request& req) {
              Query q(req);
              service::NotificationFilter f;
-             f.status = q.one_of("status", {"queued", "sent", "failed"});
+             f.status = q.one_of("status", enum_list("outbox_status"));
              f.channel = q.one_of("channel", {"email", "sms", "log"});
              f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update",
                                         "low_stock", "event_request_received", "daily_summary",
@@ -230,7 +231,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
            .summary = "Notifications queued, sent and failed, newest first",
            .tag = "notifications",
            .response_schema = "NotificationList",
-           .query = {{.name = "status", .description = "queued, sent or failed"},
+           .query = {{.name = "status", .values = enum_list("outbox_status")},
                      {.name = "channel", .description = "email, sms or log"},
                      {.name = "type", .description = "a notification type, e.g. low_stock"},
                      {.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
