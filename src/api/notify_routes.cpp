@@ -212,7 +212,8 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
            [ctx](Request& req) {
              Query q(req);
              service::NotificationFilter f;
-             f.status = q.one_of("status", enum_list("outbox_status"));
+             if (auto s = q.one_of("status", enum_list("outbox_status")))
+               f.status = domain::kOutboxStatuses.parse(*s);
              f.channel = q.one_of("channel", {"email", "sms", "log"});
              f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update",
                                         "low_stock", "event_request_received", "daily_summary",
