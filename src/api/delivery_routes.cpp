@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/fulfil_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -94,7 +95,8 @@ Response update_driver(Request& req, FulfilContext& ctx) {
 Response list_deliveries(Request& req, FulfilContext& ctx) {
   Query query(req);
   repo::DeliveryFilter f;
-  f.status = query.one_of("status", {"assigned", "picked_up", "delivered", "failed"});
+  if (auto s = query.one_of("status", enum_list("delivery_status")))
+    f.status = domain::kDeliveryStatuses.parse(*s);
   f.driver_id = uuid_query(query, "driver_id");
   f.order_id = uuid_query(query, "order_id");
   auto page = keyset_page(query);
@@ -116,7 +118,9 @@ Response get_delivery(Request& req, FulfilContext& ctx) {
 Response update_delivery(Request& req, FulfilContext& ctx) {
   auto id = path_uuid(req);
   Input in(req.json);
-  auto status = in.one_of("status", Need::optional, {"picked_up", "delivered", "failed"});
+  std::optional<domain::DeliveryStatus> status;
+  if (auto s = in.one_of("status", Need::optional, enum_list("delivery_status_update")))
+    status = domain::kDeliveryStatuses.parse(*s);
   std::optional<std::int64_t> eta;
   if (auto text = in.text("eta", Need::optional, 1, 40)) {
     eta = util::parse_rfc3339(*text);
@@ -201,7 +205,7 @@ void add_delivery_schemas(OpenApi& openapi) {
       "id": {"type": "string", "format": "uuid"},
       "order_id": {"type": "string", "format": "uuid"},
       "driver_id": {"type": "string", "format": "uuid", "description": "the driver profile"},
-      "status": {"type": "string", "enum": ["assigned", "picked_up", "delivered", "failed"]},
+      "status": {"type": "string", "enum": "$delivery_status"},
       "eta": {"type": ["string", "null"], "format": "date-time"},
       "last_location": {"type": ["object", "null"], "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}, "at": {"type": "string", "format": "date-time"}}},
       "failure_reason": {"type": "string"},
@@ -214,7 +218,7 @@ void add_delivery_schemas(OpenApi& openapi) {
   openapi.add_schema("DeliveryStatusChange", R"json({
     "type": "object",
     "properties": {
-      "status": {"type": "string", "enum": ["picked_up", "delivered", "failed"]},
+      "status": {"type": "string", "enum": "$delivery_status_update"},
       "eta": {"type": "string", "format": "date-time"},
       "reason": {"type": "string", "maxLength": 500}
     }
@@ -278,8 +282,7 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
                       .errors = {409, 422},
                       .headers = {"If-Match"}}});
   auto delivery_query = page_query;
-  delivery_query.push_back(
-      {.name = "status", .description = "assigned, picked_up, delivered or failed"});
+  delivery_query.push_back({.name = "status", .values = enum_list("delivery_status")});
   delivery_query.push_back({.name = "driver_id", .description = "managers and admins"});
   delivery_query.push_back({.name = "order_id", .description = "one order's deliveries"});
   router.add({.method = Method::get,

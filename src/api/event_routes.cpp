@@ -1,6 +1,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/fulfil_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -93,8 +94,8 @@ Response create_event(Request& req, FulfilContext& ctx) {
 Response list_events(Request& req, FulfilContext& ctx) {
   Query query(req);
   repo::EventFilter f;
-  f.status = query.one_of(
-      "status", {"requested", "quoted", "confirmed", "declined", "completed", "cancelled"});
+  if (auto s = query.one_of("status", enum_list("event_status")))
+    f.status = domain::kEventStatuses.parse(*s);
   auto page = keyset_page(query);
   f.limit = page.limit;
   f.before = std::move(page.after);
@@ -119,9 +120,8 @@ Response change_event_status(Request& req, FulfilContext& ctx) {
   Input in(req.json);
   service::EventStatusChange c;
   c.expected_version = expected_version(req, in);
-  c.status = in.one_of("status", Need::required,
-                       {"requested", "quoted", "confirmed", "declined", "completed", "cancelled"})
-                 .value_or("");
+  auto status = in.one_of("status", Need::required, enum_list("event_status"));
+  if (status) c.status = *domain::kEventStatuses.parse(*status);
   c.quote_amount = in.money({"quote_amount", "quoteAmount"}, Need::optional, 0);
   c.assigned_admin = in.uuid({"assigned_admin", "assignedAdmin"}, Need::optional);
   if (!id) return no_such_event(req);
@@ -145,7 +145,7 @@ void add_event_schemas(OpenApi& openapi) {
       "theme": {"type": ["string", "null"]},
       "items": {"type": "array", "items": {"type": "object", "properties": {"product_id": {"type": "string"}, "name": {"type": "string"}, "qty": {"type": "integer"}}}},
       "notes": {"type": ["string", "null"]},
-      "status": {"type": "string", "enum": ["requested", "quoted", "confirmed", "declined", "completed", "cancelled"]},
+      "status": {"type": "string", "enum": "$event_status"},
       "quote_amount": {"type": ["number", "null"]},
       "currency": {"type": "string"},
       "assigned_admin": {"type": ["string", "null"]},
@@ -171,7 +171,7 @@ void add_event_schemas(OpenApi& openapi) {
   openapi.add_schema("EventStatusChange", R"json({
     "type": "object", "required": ["status"],
     "properties": {
-      "status": {"type": "string", "enum": ["quoted", "confirmed", "declined", "completed", "cancelled"]},
+      "status": {"type": "string", "enum": "$event_status"},
       "quote_amount": {"type": "number", "minimum": 0},
       "assigned_admin": {"type": "string", "format": "uuid"},
       "version": {"type": "integer"}
@@ -208,7 +208,7 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
            .summary = "Event requests, newest first (customers: their own)",
            .tag = kEventTag,
            .response_schema = "EventRequestPage",
-           .query = {{.name = "status", .description = "one status"},
+           .query = {{.name = "status", .values = enum_list("event_status")},
                      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
                      {.name = "cursor", .description = "next_cursor of the previous page"}}}});
   router.add({.method = Method::get,

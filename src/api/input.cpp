@@ -228,6 +228,11 @@ std::optional<std::int64_t> Input::quantity(const Field& f, Need need, std::int6
 
 std::optional<std::string> Input::one_of(const Field& f, Need need,
                                          std::initializer_list<std::string_view> allowed) {
+  return one_of(f, need, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::optional<std::string> Input::one_of(const Field& f, Need need,
+                                         std::span<const std::string_view> allowed) {
   auto* v = find(f);
   if (missing(f, need, v)) return std::nullopt;
   if (v->is_string()) {
@@ -373,6 +378,11 @@ std::optional<std::int64_t> Query::money(std::string_view name) {
 
 std::optional<std::string> Query::one_of(std::string_view name,
                                          std::initializer_list<std::string_view> allowed) {
+  return one_of(name, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::optional<std::string> Query::one_of(std::string_view name,
+                                         std::span<const std::string_view> allowed) {
   auto v = req_.query_param(name);
   if (!v || v->empty()) return std::nullopt;
   for (auto a : allowed)
@@ -385,6 +395,11 @@ std::optional<std::string> Query::one_of(std::string_view name,
 
 std::vector<std::string> Query::list_of(std::string_view name,
                                         std::initializer_list<std::string_view> allowed) {
+  return list_of(name, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::vector<std::string> Query::list_of(std::string_view name,
+                                        std::span<const std::string_view> allowed) {
   std::vector<std::string> out;
   auto v = req_.query_param(name);
   if (!v || v->empty()) return out;

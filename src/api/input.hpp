@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,8 @@ class Input {
   /// One of the given strings.
   std::optional<std::string> one_of(const Field& f, Need need,
                                     std::initializer_list<std::string_view> allowed);
+  std::optional<std::string> one_of(const Field& f, Need need,
+                                    std::span<const std::string_view> allowed);
   /// A UUID string (any version), lower-cased.
   std::optional<std::string> uuid(const Field& f, Need need);
   /// A free JSON object of at most `max_bytes` once serialised (metadata, options).
@@ -105,9 +108,13 @@ class Query {
   std::optional<std::int64_t> money(std::string_view name);
   std::optional<std::string> one_of(std::string_view name,
                                     std::initializer_list<std::string_view> allowed);
+  std::optional<std::string> one_of(std::string_view name,
+                                    std::span<const std::string_view> allowed);
   /// A comma-separated list, each item one of `allowed` (`?status=a,b`).
   std::vector<std::string> list_of(std::string_view name,
                                    std::initializer_list<std::string_view> allowed);
+  std::vector<std::string> list_of(std::string_view name,
+                                   std::span<const std::string_view> allowed);
   /// `YYYY-MM-DD`.
   std::optional<std::string> date(std::string_view name);
   /// An RFC 3339 time → epoch milliseconds.

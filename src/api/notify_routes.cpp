@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/keyset.hpp"
@@ -58,7 +59,7 @@ constexpr std::string_view kNotificationSchema = R"json({
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
     "payload": {"type": "object", "additionalProperties": true, "description": "the data the message is made from (the order, the item…)"},
-    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "status": {"type": "string", "enum": "$outbox_status"},
     "attempts": {"type": "integer"},
     "last_error": {"type": ["string", "null"]},
     "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
@@ -109,7 +110,7 @@ constexpr std::string_view kDeliverySchema = R"json({
     "event_id": {"type": ["string", "null"]},
     "event_type": {"type": "string"},
     "url": {"type": "string"},
-    "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+    "status": {"type": "string", "enum": "$outbox_status"},
     "attempts": {"type": "integer"},
     "last_status_code": {"type": ["integer", "null"]},
     "last_error": {"type": ["string", "null"]},
@@ -138,10 +139,126 @@ bool valid_webhook_url(const std::string& url) {
          !parsed->has_userinfo();
 }
 
+Response send_notification(Request& req, NotifyContext& ctx) {
+  Input in(req.json);
+  service::SendRequest r;
+  r.channel = in.one_of("channel", Need::optional, {"email", "sms", "log"}).value_or("email");
+  auto subject = in.text("subject", Need::required, 1, 200);
+  auto body = in.text("body", Need::required, 1, 10000);
+  const bool has_list = in.has("recipients");
+  auto segment = in.one_of("segment", Need::optional, {"all_customers"});
+  if (has_list && segment) {
+    in.issue("segment", "give either recipients or segment, not both");
+  } else if (!has_list && !segment) {
+    in.issue("recipients", "is required (or segment)");
+  }
+  if (has_list) {
+    if (const auto* list = in.array("recipients", Need::required, 1, kMaxRecipients)) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const auto& v = (*list)[i];
+        if (!v.is_string() || v.get_string().empty() || v.get_string().size() > 254) {
+          in.issue_at("recipients[" + std::to_string(i) + "]",
+                      "must be a user id, an email address or a phone number");
+          continue;
+        }
+        r.recipients.emplace_back(v.get_string());
+      }
+    }
+  }
+  if (!in.ok()) return Response::from(in.error());
+  r.all_customers = segment.has_value();
+  r.subject = *subject;
+  r.body = *body;
+  auto out = ctx.notifications->send(actor_of(req), r);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::json(202, json::object{{"queued", *out}});
+}
+
+Response list_notifications(Request& req, NotifyContext& ctx) {
+  Query q(req);
+  service::NotificationFilter f;
+  if (auto s = q.one_of("status", enum_list("outbox_status")))
+    f.status = domain::kOutboxStatuses.parse(*s);
+  f.channel = q.one_of("channel", {"email", "sms", "log"});
+  f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
+                             "event_request_received", "daily_summary", "promotion",
+                             "password_reset", "verify_email"});
+  auto page = keyset_page(q);
+  f.before = std::move(page.after);
+  f.limit = page.limit;
+  if (!q.ok()) return Response::from(q.error());
+  return Response::json(
+      200, keyset_page_body(ctx.notifications->list(f),
+                            [](const service::OutboxMessage& m) { return m.to_json(); }));
+}
+
+Response create_webhook(Request& req, NotifyContext& ctx) {
+  Input in(req.json);
+  auto url = in.text("url", Need::required, 1, 2000);
+  if (url && !valid_webhook_url(*url))
+    in.issue("url", "must be an absolute http:// or https:// URL without credentials");
+  std::vector<std::string> events;
+  if (const auto* list = in.array("events", Need::required, 1, 50)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& v = (*list)[i];
+      const std::string path = "events[" + std::to_string(i) + "]";
+      if (!v.is_string() || !service::valid_event_name(v.get_string())) {
+        in.issue_at(path, "must be an event type (e.g. order_created) or *");
+      } else if (std::find(events.begin(), events.end(), v.get_string()) != events.end()) {
+        in.issue_at(path, "is listed twice");
+      } else {
+        events.emplace_back(v.get_string());
+      }
+    }
+  }
+  auto description = in.text("description", Need::optional, 0, 500);
+  if (!in.ok()) return Response::from(in.error());
+  auto out = ctx.webhooks->create(actor_of(req), *url, std::move(events), description.value_or(""));
+  if (!out) return Response::from(std::move(out).error());
+  json::object body = service::webhook_json(out->webhook);
+  body["secret"] = out->secret;
+  Response res = Response::json(201, body);
+  res.header("Location", "/api/v1/webhooks/" + out->webhook.id);
+  return res;
+}
+
+Response list_webhooks(Request& req, NotifyContext& ctx) {
+  Query q(req);
+  auto page = keyset_page(q);
+  if (!q.ok()) return Response::from(q.error());
+  return Response::json(
+      200, keyset_page_body(ctx.webhooks->list(page.after, page.limit),
+                            [](const repo::WebhookRow& w) { return service::webhook_json(w); }));
+}
+
+Response delete_webhook(Request& req, NotifyContext& ctx) {
+  auto id = std::string(req.param("id"));
+  if (!util::is_uuid(id))
+    return Response::from(crema::Error::make(ErrorCode::not_found, "No such webhook."));
+  auto out = ctx.webhooks->remove(actor_of(req), id);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
+Response list_webhook_deliveries(Request& req, NotifyContext& ctx) {
+  auto id = std::string(req.param("id"));
+  Query q(req);
+  auto page = keyset_page(q);
+  if (!q.ok()) return Response::from(q.error());
+  if (!util::is_uuid(id))
+    return Response::from(crema::Error::make(ErrorCode::not_found, "No such webhook."));
+  auto out = ctx.webhooks->deliveries(id, page.after, page.limit);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::json(
+      200, keyset_page_body(std::move(*out),
+                            [](const service::WebhookDelivery& d) { return d.to_json(); }));
+}
+
 }  // namespace
 
 void register_notify_routes(http::Router& router, OpenApi& openapi,
                             std::shared_ptr<NotifyContext> ctx) {
+  auto with = [ctx](auto fn) { return [ctx, fn](Request& req) { return fn(req, *ctx); }; };
   openapi.add_schema("NotificationSend", kSendSchema);
   openapi.add_schema("NotificationsQueued", kQueuedSchema);
   openapi.add_schema("Notification", kNotificationSchema);
@@ -156,42 +273,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
   router.add(
       {.method = Method::post,
        .pattern = "/api/v1/notifications/send",
-       .handler =
-           [ctx](Request& req) {
-             Input in(req.json);
-             service::SendRequest r;
-             r.channel =
-                 in.one_of("channel", Need::optional, {"email", "sms", "log"}).value_or("email");
-             auto subject = in.text("subject", Need::required, 1, 200);
-             auto body = in.text("body", Need::required, 1, 10000);
-             const bool has_list = in.has("recipients");
-             auto segment = in.one_of("segment", Need::optional, {"all_customers"});
-             if (has_list && segment) {
-               in.issue("segment", "give either recipients or segment, not both");
-             } else if (!has_list && !segment) {
-               in.issue("recipients", "is required (or segment)");
-             }
-             if (has_list) {
-               if (const auto* list = in.array("recipients", Need::required, 1, kMaxRecipients)) {
-                 for (std::size_t i = 0; i < list->size(); ++i) {
-                   const auto& v = (*list)[i];
-                   if (!v.is_string() || v.get_string().empty() || v.get_string().size() > 254) {
-                     in.issue_at("recipients[" + std::to_string(i) + "]",
-                                 "must be a user id, an email address or a phone number");
-                     continue;
-                   }
-                   r.recipients.emplace_back(v.get_string());
-                 }
-               }
-             }
-             if (!in.ok()) return Response::from(in.error());
-             r.all_customers = segment.has_value();
-             r.subject = *subject;
-             r.body = *body;
-             auto out = ctx->notifications->send(actor_of(req), r);
-             if (!out) return Response::from(std::move(out).error());
-             return Response::json(202, json::object{{"queued", *out}});
-           },
+       .handler = with(send_notification),
        .access = auth::Access::admin(),
        .body = http::BodyKind::json,
        .doc = {.summary = "Send a promotion to recipients or to all opted-in customers",
@@ -207,30 +289,13 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/notifications",
-       .handler =
-           [ctx](Request& req) {
-             Query q(req);
-             service::NotificationFilter f;
-             f.status = q.one_of("status", {"queued", "sent", "failed"});
-             f.channel = q.one_of("channel", {"email", "sms", "log"});
-             f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update",
-                                        "low_stock", "event_request_received", "daily_summary",
-                                        "promotion", "password_reset", "verify_email"});
-             auto page = keyset_page(q);
-             f.before = std::move(page.after);
-             f.limit = page.limit;
-             if (!q.ok()) return Response::from(q.error());
-             return Response::json(200, keyset_page_body(ctx->notifications->list(f),
-                                                         [](const service::OutboxMessage& m) {
-                                                           return m.to_json();
-                                                         }));
-           },
+       .handler = with(list_notifications),
        .access = auth::Access::admin(),
        .doc = {
            .summary = "Notifications queued, sent and failed, newest first",
            .tag = "notifications",
            .response_schema = "NotificationList",
-           .query = {{.name = "status", .description = "queued, sent or failed"},
+           .query = {{.name = "status", .values = enum_list("outbox_status")},
                      {.name = "channel", .description = "email, sms or log"},
                      {.name = "type", .description = "a notification type, e.g. low_stock"},
                      {.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
@@ -238,39 +303,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/webhooks",
-              .handler =
-                  [ctx](Request& req) {
-                    Input in(req.json);
-                    auto url = in.text("url", Need::required, 1, 2000);
-                    if (url && !valid_webhook_url(*url))
-                      in.issue("url",
-                               "must be an absolute http:// or https:// URL without credentials");
-                    std::vector<std::string> events;
-                    if (const auto* list = in.array("events", Need::required, 1, 50)) {
-                      for (std::size_t i = 0; i < list->size(); ++i) {
-                        const auto& v = (*list)[i];
-                        const std::string path = "events[" + std::to_string(i) + "]";
-                        if (!v.is_string() || !service::valid_event_name(v.get_string())) {
-                          in.issue_at(path, "must be an event type (e.g. order_created) or *");
-                        } else if (std::find(events.begin(), events.end(), v.get_string()) !=
-                                   events.end()) {
-                          in.issue_at(path, "is listed twice");
-                        } else {
-                          events.emplace_back(v.get_string());
-                        }
-                      }
-                    }
-                    auto description = in.text("description", Need::optional, 0, 500);
-                    if (!in.ok()) return Response::from(in.error());
-                    auto out = ctx->webhooks->create(actor_of(req), *url, std::move(events),
-                                                     description.value_or(""));
-                    if (!out) return Response::from(std::move(out).error());
-                    json::object body = service::webhook_json(out->webhook);
-                    body["secret"] = out->secret;
-                    Response res = Response::json(201, body);
-                    res.header("Location", "/api/v1/webhooks/" + out->webhook.id);
-                    return res;
-                  },
+              .handler = with(create_webhook),
               .access = auth::Access::admin(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Register a partner webhook (the signing secret is shown once)",
@@ -287,16 +320,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/webhooks",
-       .handler =
-           [ctx](Request& req) {
-             Query q(req);
-             auto page = keyset_page(q);
-             if (!q.ok()) return Response::from(q.error());
-             return Response::json(
-                 200, keyset_page_body(
-                          ctx->webhooks->list(page.after, page.limit),
-                          [](const repo::WebhookRow& w) { return service::webhook_json(w); }));
-           },
+       .handler = with(list_webhooks),
        .access = auth::Access::admin(),
        .doc = {
            .summary = "Registered partner webhooks, newest first",
@@ -307,16 +331,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
 
   router.add({.method = Method::del,
               .pattern = "/api/v1/webhooks/{id}",
-              .handler =
-                  [ctx](Request& req) {
-                    auto id = std::string(req.param("id"));
-                    if (!util::is_uuid(id))
-                      return Response::from(
-                          crema::Error::make(ErrorCode::not_found, "No such webhook."));
-                    auto out = ctx->webhooks->remove(actor_of(req), id);
-                    if (!out) return Response::from(std::move(out).error());
-                    return Response::no_content();
-                  },
+              .handler = with(delete_webhook),
               .access = auth::Access::admin(),
               .doc = {.summary = "Delete a partner webhook (its queued deliveries are dropped)",
                       .tag = "webhooks",
@@ -325,21 +340,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/webhooks/{id}/deliveries",
-       .handler =
-           [ctx](Request& req) {
-             auto id = std::string(req.param("id"));
-             Query q(req);
-             auto page = keyset_page(q);
-             if (!q.ok()) return Response::from(q.error());
-             if (!util::is_uuid(id))
-               return Response::from(crema::Error::make(ErrorCode::not_found, "No such webhook."));
-             auto out = ctx->webhooks->deliveries(id, page.after, page.limit);
-             if (!out) return Response::from(std::move(out).error());
-             return Response::json(
-                 200, keyset_page_body(std::move(*out), [](const service::WebhookDelivery& d) {
-                   return d.to_json();
-                 }));
-           },
+       .handler = with(list_webhook_deliveries),
        .access = auth::Access::admin(),
        .doc = {
            .summary = "Deliveries of a webhook with every attempt, newest first",

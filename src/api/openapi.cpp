@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "api/enum_lists.hpp"
+
 namespace crema::api {
 
 namespace json = boost::json;
@@ -61,8 +63,34 @@ std::string operation_id(http::Method method, std::string_view pattern) {
   return out;
 }
 
+// `"enum": "$name"` → the list api::enum_list(name), throughout a schema.
+void resolve_enum_lists(json::value& v) {
+  if (auto* arr = v.if_array()) {
+    for (auto& item : *arr) resolve_enum_lists(item);
+    return;
+  }
+  auto* obj = v.if_object();
+  if (!obj) return;
+  for (auto& [key, value] : *obj) {
+    if (key == "enum" && value.is_string() && value.get_string().starts_with("$")) {
+      const std::string_view name(value.get_string());
+      json::array values;
+      for (auto n : enum_list(name.substr(1))) values.emplace_back(n);
+      value = std::move(values);
+    } else {
+      resolve_enum_lists(value);
+    }
+  }
+}
+
+json::value parse_schema(std::string_view text) {
+  auto v = json::parse(text);
+  resolve_enum_lists(v);
+  return v;
+}
+
 json::value schema_ref_or_inline(std::string_view s) {
-  if (!s.empty() && s.front() == '{') return json::parse(s);
+  if (!s.empty() && s.front() == '{') return parse_schema(s);
   return json::object{{"$ref", "#/components/schemas/" + std::string(s)}};
 }
 
@@ -111,7 +139,7 @@ const char* status_text(int status) {
 OpenApi::OpenApi() { add_schema("Error", kErrorSchema); }
 
 void OpenApi::add_schema(std::string name, std::string_view json_schema) {
-  schemas_[std::move(name)] = json::parse(json_schema);
+  schemas_[std::move(name)] = parse_schema(json_schema);
 }
 
 void OpenApi::add_page_schema(std::string name, std::string_view item_schema) {

@@ -16,7 +16,8 @@ namespace crema::api {
 class OpenApi {
  public:
   OpenApi();
-  /// Registers a components schema (JSON Schema text) that routes may name.
+  /// Registers a components schema (JSON Schema text) that routes may name. An
+  /// `"enum": "$name"` in it is the list api::enum_list(name) (api/enum_lists.hpp).
   void add_schema(std::string name, std::string_view json_schema);
   /// Registers `name` as a keyset page of `item_schema` (api/pagination.hpp's shape):
   /// {"items": [item…], "next_cursor": string | null}.

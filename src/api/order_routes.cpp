@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/pagination.hpp"
 #include "auth/crypto.hpp"
 #include "domain/report.hpp"
@@ -231,13 +232,10 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
   Query query(req);
   const bool csv = report && query.one_of("format", {"json", "csv"}).value_or("json") == "csv";
   repo::OrderFilter f;
-  for (auto& s :
-       query.list_of("status", {"pending", "confirmed", "preparing", "in-progress", "ready",
-                                "out_for_delivery", "delivered", "completed", "cancelled"}))
+  for (auto& s : query.list_of("status", enum_list("order_status_input")))
     f.statuses.push_back(std::string(domain::order_status_name(*domain::parse_order_status(s))));
   f.type = query.one_of("type", {"dine-in", "takeaway", "online", "event"});
-  f.payment_status = query.one_of("payment_status",
-                                  {"pending", "paid", "failed", "refunded", "partially_refunded"});
+  f.payment_status = query.one_of("payment_status", enum_list("order_payment_status"));
   const auto& zone = ctx.orders.settings().timezone;
   f.from_ms = order_bound(query, req, "from", zone, false);
   f.to_ms = order_bound(query, req, "to", zone, true);
@@ -274,9 +272,7 @@ Response change_status(Request& req, OrderContext& ctx) {
   auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
-  auto status = in.one_of("status", Need::required,
-                          {"pending", "confirmed", "preparing", "in-progress", "ready",
-                           "out_for_delivery", "delivered", "completed", "cancelled"});
+  auto status = in.one_of("status", Need::required, enum_list("order_status_input"));
   auto reason = in.text("reason", Need::optional, 0, 500);
   if (!id) return no_such_order(req);
   if (!in.ok()) return Response::from(in.error());
@@ -361,9 +357,9 @@ void add_order_schemas(OpenApi& openapi) {
     "properties": {
       "id": {"type": "string", "format": "uuid"},
       "order_number": {"type": "string", "examples": ["20261122-0042"]},
-      "type": {"type": "string", "enum": ["dine-in", "takeaway", "online", "event"]},
-      "status": {"type": "string", "enum": ["pending", "confirmed", "preparing", "ready", "out_for_delivery", "delivered", "completed", "cancelled"]},
-      "payment_status": {"type": "string", "enum": ["pending", "paid", "failed", "refunded", "partially_refunded"]},
+      "type": {"type": "string", "enum": "$order_type"},
+      "status": {"type": "string", "enum": "$order_status"},
+      "payment_status": {"type": "string", "enum": "$order_payment_status"},
       "payment_method": {"type": ["string", "null"]},
       "customer_id": {"type": ["string", "null"]},
       "created_by": {"type": ["string", "null"]},
@@ -396,7 +392,7 @@ void add_order_schemas(OpenApi& openapi) {
       "estimated_time": {"type": "integer", "minimum": 0, "description": "minutes until ready: the order's own prep time (its longest item) plus the prep times of the orders already confirmed or preparing divided by CREMA_KITCHEN_PARALLELISM, rounded up; for a scheduled order, the minutes from now to scheduled_for; recomputed on each status change; 0 once ready, completed or cancelled"},
       "scheduled_for": {"type": ["string", "null"], "format": "date-time", "description": "when the customer wants it; null: as soon as possible"},
       "history": {"type": "array", "items": {"type": "object", "required": ["status", "at", "by"], "properties": {
-        "status": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+        "status": {"type": "string", "enum": "$order_status"}, "at": {"type": "string", "format": "date-time"},
         "by": {"type": ["string", "null"], "description": "the user who moved it; null for the server itself (an expiry) or an API key"},
         "reason": {"type": "string", "description": "why, when one was given (a cancellation's reason, an expiry)"}}}},
       "version": {"type": "integer"},
@@ -412,7 +408,7 @@ void add_order_schemas(OpenApi& openapi) {
   openapi.add_schema("OrderStatusChange", R"json({
     "type": "object", "required": ["status"],
     "properties": {
-      "status": {"type": "string", "enum": ["confirmed", "preparing", "in-progress", "ready", "out_for_delivery", "delivered", "completed", "cancelled"]},
+      "status": {"type": "string", "enum": "$order_status_input"},
       "reason": {"type": "string", "maxLength": 500},
       "version": {"type": "integer", "minimum": 1}
     }
@@ -484,8 +480,7 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
   std::vector<http::QueryDoc> list_query = {
       {.name = "status", .description = "comma-separated statuses (in-progress = preparing)"},
       {.name = "type", .description = "dine-in, takeaway, online or event"},
-      {.name = "payment_status",
-       .description = "pending, paid, failed, refunded or partially_refunded"},
+      {.name = "payment_status", .values = enum_list("order_payment_status")},
       {.name = "from", .description = "YYYY-MM-DD business date or RFC 3339 time (inclusive)"},
       {.name = "to",
        .description = "YYYY-MM-DD business date (inclusive) or RFC 3339 time (exclusive)"},

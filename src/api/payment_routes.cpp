@@ -143,7 +143,7 @@ void add_schemas(OpenApi& openapi) {
   openapi.add_schema("CheckoutResult", R"json({
     "type": "object", "required": ["payment_status", "transaction_id", "payment_id"],
     "properties": {
-      "payment_status": {"type": "string", "enum": ["pending", "paid", "failed", "refunded", "partially_refunded"], "description": "the order's: paid at once for counter methods, pending for online gateways until their webhook"},
+      "payment_status": {"type": "string", "enum": "$order_payment_status", "description": "the order's: paid at once for counter methods, pending for online gateways until their webhook"},
       "transaction_id": {"type": "string", "description": "the gateway's id (pi_… for Stripe, the PayPal order id); Crema's for counter methods"},
       "payment_id": {"type": "string", "format": "uuid"},
       "order_id": {"type": "string", "format": "uuid"},
@@ -170,12 +170,12 @@ void add_schemas(OpenApi& openapi) {
       "amount": {"type": "number"},
       "currency": {"type": "string"},
       "transaction_id": {"type": ["string", "null"], "description": "null until the gateway gave its id"},
-      "status": {"type": "string", "enum": ["pending", "succeeded", "failed", "refunded", "partially_refunded"]},
+      "status": {"type": "string", "enum": "$charge_status"},
       "refunded_amount": {"type": "number"},
       "raw_response": {"type": "object", "additionalProperties": true, "description": "the gateway's last answer or event, secrets removed"},
       "refunds": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "string"}, "amount": {"type": "number"}, "reason": {"type": ["string", "null"]},
-        "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
+        "status": {"type": "string", "enum": "$refund_status"},
         "gateway_ref": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"}}}},
       "created_by": {"type": ["string", "null"]},
       "created_at": {"type": "string", "format": "date-time"},

@@ -1,6 +1,7 @@
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/enum_lists.hpp"
 #include "api/fulfil_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -70,7 +71,8 @@ Response list_product_reviews(Request& req, FulfilContext& ctx) {
 Response list_reviews(Request& req, FulfilContext& ctx) {
   Query query(req);
   repo::ReviewFilter f;
-  f.status = query.one_of("status", {"visible", "flagged", "hidden"});
+  if (auto s = query.one_of("status", enum_list("review_status")))
+    f.status = domain::kReviewStatuses.parse(*s);
   f.reported = query.boolean("reported").value_or(false);
   if (auto p = query.text("product_id", 36)) {
     if (util::is_uuid(*p)) {
@@ -100,11 +102,12 @@ Response set_review_status(Request& req, FulfilContext& ctx) {
   auto id = path_uuid(req);
   Input in(req.json);
   auto version = expected_version(req, in);
-  auto status = in.one_of("status", Need::required, {"visible", "flagged", "hidden"});
+  auto status = in.one_of("status", Need::required, enum_list("review_status"));
   if (!id)
     return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
   if (!in.ok()) return Response::from(in.error());
-  auto r = ctx.reviews->set_status(actor_of(req), *id, *status, version);
+  auto r =
+      ctx.reviews->set_status(actor_of(req), *id, *domain::kReviewStatuses.parse(*status), version);
   if (!r) return Response::from(std::move(r).error());
   return review_response(200, *r, true);
 }
@@ -120,7 +123,7 @@ void add_review_schemas(OpenApi& openapi) {
       "customer_name": {"type": "string"},
       "rating": {"type": "integer", "minimum": 1, "maximum": 5},
       "comment": {"type": "string", "maxLength": 2000, "description": "free text, returned as given inside JSON only"},
-      "status": {"type": "string", "enum": ["visible", "flagged", "hidden"]},
+      "status": {"type": "string", "enum": "$review_status"},
       "created_at": {"type": "string", "format": "date-time"},
       "flag_reason": {"type": ["string", "null"], "description": "managers and admins only"},
       "flagged_by": {"type": ["string", "null"], "description": "managers and admins only"},
@@ -144,7 +147,7 @@ void add_review_schemas(OpenApi& openapi) {
   openapi.add_schema("ReviewStatusChange", R"json({
     "type": "object", "required": ["status"],
     "properties": {
-      "status": {"type": "string", "enum": ["visible", "flagged", "hidden"]},
+      "status": {"type": "string", "enum": "$review_status"},
       "version": {"type": "integer", "minimum": 1}
     }
   })json");
@@ -179,7 +182,7 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "ReviewPage",
                       .query = page_query}});
   auto queue_query = page_query;
-  queue_query.push_back({.name = "status", .description = "visible, flagged or hidden"});
+  queue_query.push_back({.name = "status", .values = enum_list("review_status")});
   queue_query.push_back({.name = "product_id", .description = "one product's reviews"});
   queue_query.push_back({.name = "reported",
                          .type = "boolean",

@@ -10,6 +10,7 @@
 #include "db/pool.hpp"
 #include "events/bus.hpp"
 #include "repo/delivery_repo.hpp"
+#include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
 #include "service/catalogue_service.hpp"
 #include "service/inventory_service.hpp"
@@ -99,7 +100,7 @@ int run_seed_demo(const Config& config) {
         std::printf("  %-22s %s\n", u.email, std::string(auth::role_name(u.role)).c_str());
       }
     };
-    if (pool->read()->exec("SELECT COUNT(*) FROM products").front().int64(0) > 0) {
+    if (repo::count_products(*pool->read()) > 0) {
       std::printf("the catalogue already has products; seed-demo left it alone\n");
       print_accounts();
       return 0;

@@ -14,50 +14,22 @@ namespace crema::domain {
 
 namespace json = boost::json;
 
-namespace {
-
-constexpr std::array<std::string_view, 4> kTypes = {"dine-in", "takeaway", "online", "event"};
-constexpr std::array<std::string_view, 8> kStatuses = {"pending",   "confirmed",        "preparing",
-                                                       "ready",     "out_for_delivery", "delivered",
-                                                       "completed", "cancelled"};
-constexpr std::array<std::string_view, 5> kPaymentStatuses = {"pending", "paid", "failed",
-                                                              "refunded", "partially_refunded"};
-constexpr std::array<std::string_view, 5> kStockStates = {"reserved", "committed", "released",
-                                                          "restocked", "consumed"};
-
-template <class E, std::size_t N>
-std::optional<E> parse_in(const std::array<std::string_view, N>& names, std::string_view s) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (names[i] == s) return static_cast<E>(i);
-  return std::nullopt;
-}
-
-}  // namespace
-
-std::string_view order_type_name(OrderType t) noexcept {
-  return kTypes[static_cast<std::size_t>(t)];
-}
+std::string_view order_type_name(OrderType t) noexcept { return kOrderTypes.name(t); }
 std::optional<OrderType> parse_order_type(std::string_view s) noexcept {
-  return parse_in<OrderType>(kTypes, s);
+  return kOrderTypes.parse(s);
 }
-std::string_view order_status_name(OrderStatus s) noexcept {
-  return kStatuses[static_cast<std::size_t>(s)];
-}
+std::string_view order_status_name(OrderStatus s) noexcept { return kOrderStatuses.name(s); }
 std::optional<OrderStatus> parse_order_status(std::string_view s) noexcept {
-  if (s == "in-progress" || s == "in_progress") return OrderStatus::preparing;
-  return parse_in<OrderStatus>(kStatuses, s);
+  if (s == kInProgressAlias || s == "in_progress") return OrderStatus::preparing;
+  return kOrderStatuses.parse(s);
 }
-std::string_view payment_status_name(PaymentStatus s) noexcept {
-  return kPaymentStatuses[static_cast<std::size_t>(s)];
-}
+std::string_view payment_status_name(PaymentStatus s) noexcept { return kPaymentStatuses.name(s); }
 std::optional<PaymentStatus> parse_payment_status(std::string_view s) noexcept {
-  return parse_in<PaymentStatus>(kPaymentStatuses, s);
+  return kPaymentStatuses.parse(s);
 }
-std::string_view stock_state_name(StockState s) noexcept {
-  return kStockStates[static_cast<std::size_t>(s)];
-}
+std::string_view stock_state_name(StockState s) noexcept { return kStockStates.name(s); }
 std::optional<StockState> parse_stock_state(std::string_view s) noexcept {
-  return parse_in<StockState>(kStockStates, s);
+  return kStockStates.parse(s);
 }
 
 json::object to_json(const Order& o) {

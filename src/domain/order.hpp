@@ -13,6 +13,7 @@
 
 #include "auth/roles.hpp"
 #include "domain/inventory.hpp"
+#include "domain/name_table.hpp"
 #include "domain/product.hpp"
 #include "util/error.hpp"
 
@@ -32,6 +33,22 @@ enum class OrderStatus : std::uint8_t {
 enum class PaymentStatus : std::uint8_t { pending, paid, failed, refunded, partially_refunded };
 /// Where the stock an order reserved stands (see migrations 0040).
 enum class StockState : std::uint8_t { reserved, committed, released, restocked, consumed };
+
+inline constexpr NameTable<OrderType, 4> kOrderTypes{{"dine-in", "takeaway", "online", "event"}};
+inline constexpr NameTable<OrderStatus, 8> kOrderStatuses{{"pending", "confirmed", "preparing",
+                                                           "ready", "out_for_delivery", "delivered",
+                                                           "completed", "cancelled"}};
+inline constexpr NameTable<PaymentStatus, 5> kPaymentStatuses{
+    {"pending", "paid", "failed", "refunded", "partially_refunded"}};
+inline constexpr NameTable<StockState, 5> kStockStates{
+    {"reserved", "committed", "released", "restocked", "consumed"}};
+static_assert(kOrderTypes.size() == static_cast<std::size_t>(OrderType::event) + 1);
+static_assert(kOrderStatuses.size() == static_cast<std::size_t>(OrderStatus::cancelled) + 1);
+static_assert(kPaymentStatuses.size() ==
+              static_cast<std::size_t>(PaymentStatus::partially_refunded) + 1);
+static_assert(kStockStates.size() == static_cast<std::size_t>(StockState::consumed) + 1);
+/// The café's other spelling of preparing, accepted on input (never written).
+inline constexpr std::string_view kInProgressAlias = "in-progress";
 
 std::string_view order_type_name(OrderType t) noexcept;
 std::optional<OrderType> parse_order_type(std::string_view s) noexcept;

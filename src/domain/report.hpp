@@ -13,6 +13,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "domain/order.hpp"
+
 namespace crema::domain {
 
 // ---- definitions ----------------------------------------------------------------------------
@@ -31,8 +33,7 @@ inline constexpr std::string_view kAlwaysMethods[] = {"cash", "card", "mobile"};
 /// Minor units as text in major units with two decimals ("12.50", "-3.05"), for CSV and
 /// message text.
 std::string money_text(std::int64_t minor);
-/// Order types, always present in `by_type`.
-inline constexpr std::string_view kOrderTypes[] = {"dine-in", "takeaway", "online", "event"};
+/// Order types, always present in `by_type`: domain::kOrderTypes (order.hpp).
 
 // ---- business dates -------------------------------------------------------------------------
 

@@ -101,9 +101,10 @@ int OutboxWorker::run_once(const std::string& worker_id) {
     auto status =
         service::mark_attempt_failed(pool_, m, worker_id, now, d.outcome, policy, r, d.permanent);
     if (!status) continue;
-    count(m.channel, *status == "failed" ? "failed" : "retry");
-    obs::Log(*status == "failed" ? obs::Level::error : obs::Level::warn,
-             *status == "failed" ? "outbox message failed" : "outbox delivery will be retried")
+    const bool dead = *status == domain::OutboxStatus::failed;
+    count(m.channel, dead ? "failed" : "retry");
+    obs::Log(dead ? obs::Level::error : obs::Level::warn,
+             dead ? "outbox message failed" : "outbox delivery will be retried")
         .str("outbox_id", m.id)
         .str("type", m.type)
         .str("channel", m.channel)

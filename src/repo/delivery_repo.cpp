@@ -35,7 +35,8 @@ DeliveryRow delivery_of(const db::Row& r) {
   d.id = r.text(0);
   d.order_id = r.text(1);
   d.driver_id = r.text(2);
-  d.status = r.text(3);
+  d.status =
+      domain::kDeliveryStatuses.parse(r.text_view(3)).value_or(domain::DeliveryStatus::assigned);
   d.eta = r.opt_int64(4);
   if (!r.is_null(5)) d.lat = r.real(5);
   if (!r.is_null(6)) d.lng = r.real(6);
@@ -80,6 +81,14 @@ std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id) 
   return driver_of(res.front());
 }
 
+std::optional<DriverRow> lock_driver(db::Transaction& tx, std::string_view id) {
+  SqlQuery q(tx.dialect(), "SELECT " + std::string(kDriverColumns) + " FROM drivers");
+  q.where_eq("id", id).for_update();
+  auto res = q.exec(tx.connection());
+  if (res.empty()) return std::nullopt;
+  return driver_of(res.front());
+}
+
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id) {
   auto res = conn.exec("SELECT " + std::string(kDriverColumns) + " FROM drivers WHERE user_id = $1",
                        {user_id});
@@ -107,14 +116,14 @@ void insert_delivery(db::Transaction& tx, const DeliveryRow& d) {
       "INSERT INTO deliveries (id, order_id, driver_id, status, eta, version, created_at, "
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       {std::string_view(d.id), std::string_view(d.order_id), std::string_view(d.driver_id),
-       std::string_view(d.status), int_or_null(d.eta), d.version, d.created_at, d.updated_at});
+       domain::name(d.status), int_or_null(d.eta), d.version, d.created_at, d.updated_at});
 }
 
 void update_delivery(db::Transaction& tx, const DeliveryRow& d) {
   tx.exec(
       "UPDATE deliveries SET status = $2, eta = $3, failure_reason = $4, version = $5, "
       "updated_at = $6 WHERE id = $1",
-      {std::string_view(d.id), std::string_view(d.status), int_or_null(d.eta),
+      {std::string_view(d.id), domain::name(d.status), int_or_null(d.eta),
        text_or_null(d.failure_reason), d.version, d.updated_at});
 }
 
@@ -145,7 +154,7 @@ std::optional<DeliveryRow> active_delivery_of(db::Connection& conn, std::string_
 std::vector<DeliveryRow> list_deliveries(db::Connection& conn, const DeliveryFilter& f) {
   SqlQuery q(conn.dialect(), "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries");
   q.where_eq("driver_id", f.driver_id);
-  q.where_eq("status", f.status);
+  if (f.status) q.where_eq("status", domain::name(*f.status));
   q.where_eq("order_id", f.order_id);
   q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
   return rows_of<DeliveryRow>(q.exec(conn), delivery_of);

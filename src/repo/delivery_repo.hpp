@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include "db/pool.hpp"
+#include "domain/statuses.hpp"
 #include "repo/keyset.hpp"
 
 namespace crema::repo {
@@ -23,20 +24,25 @@ struct DriverRow {
 
 struct DeliveryRow {
   std::string id, order_id, driver_id;
-  std::string status;  ///< assigned | picked_up | delivered | failed
+  domain::DeliveryStatus status = domain::DeliveryStatus::assigned;
   std::optional<std::int64_t> eta;
   std::optional<double> lat, lng;
   std::optional<std::int64_t> location_at;
   std::string failure_reason;
   std::int64_t version = 1;
   std::int64_t created_at = 0, updated_at = 0;
-  bool active() const noexcept { return status == "assigned" || status == "picked_up"; }
+  bool active() const noexcept {
+    return status == domain::DeliveryStatus::assigned ||
+           status == domain::DeliveryStatus::picked_up;
+  }
 };
 
 // ---- drivers
 void insert_driver(db::Transaction& tx, const DriverRow& d);
 void update_driver(db::Transaction& tx, const DriverRow& d);
 std::optional<DriverRow> find_driver(db::Connection& conn, std::string_view id);
+/// The driver row, locked until the transaction ends (FOR UPDATE on PostgreSQL).
+std::optional<DriverRow> lock_driver(db::Transaction& tx, std::string_view id);
 std::optional<DriverRow> find_driver_by_user(db::Connection& conn, std::string_view user_id);
 /// Newest first, up to limit + 1.
 std::vector<DriverRow> list_drivers(db::Connection& conn, std::optional<bool> is_active,
@@ -57,7 +63,7 @@ std::optional<DeliveryRow> active_delivery_of(db::Connection& conn, std::string_
 
 struct DeliveryFilter {
   std::optional<std::string> driver_id;
-  std::optional<std::string> status;
+  std::optional<domain::DeliveryStatus> status;
   std::optional<std::string> order_id;
   std::optional<repo::Keyset> before;
   int limit = 50;

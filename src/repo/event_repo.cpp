@@ -22,7 +22,7 @@ EventRow event_of(const db::Row& r) {
   e.theme = r.opt_text(6).value_or("");
   e.items = r.text(7);
   e.notes = r.opt_text(8).value_or("");
-  e.status = r.text(9);
+  e.status = domain::kEventStatuses.parse(r.text_view(9)).value_or(domain::EventStatus::requested);
   e.quote_amount = r.opt_int64(10);
   e.assigned_admin = r.opt_text(11).value_or("");
   e.order_id = r.opt_text(12).value_or("");
@@ -40,7 +40,7 @@ void insert_event(db::Transaction& tx, const EventRow& e) {
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
       {std::string_view(e.id), std::string_view(e.customer_id), std::string_view(e.customer_info),
        std::string_view(e.event_type), std::string_view(e.date), e.guests, text_or_null(e.theme),
-       std::string_view(e.items), text_or_null(e.notes), std::string_view(e.status),
+       std::string_view(e.items), text_or_null(e.notes), domain::name(e.status),
        int_or_null(e.quote_amount), text_or_null(e.assigned_admin), text_or_null(e.order_id),
        e.version, e.created_at, e.updated_at});
 }
@@ -49,7 +49,7 @@ void update_event(db::Transaction& tx, const EventRow& e) {
   tx.exec(
       "UPDATE event_requests SET status = $2, quote_amount = $3, assigned_admin = $4, "
       "order_id = $5, version = $6, updated_at = $7 WHERE id = $1",
-      {std::string_view(e.id), std::string_view(e.status), int_or_null(e.quote_amount),
+      {std::string_view(e.id), domain::name(e.status), int_or_null(e.quote_amount),
        text_or_null(e.assigned_admin), text_or_null(e.order_id), e.version, e.updated_at});
 }
 
@@ -71,7 +71,7 @@ std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id) {
 std::vector<EventRow> list_events(db::Connection& conn, const EventFilter& f) {
   SqlQuery q(conn.dialect(), "SELECT " + std::string(kEventColumns) + " FROM event_requests");
   q.where_eq("customer_id", f.customer_id);
-  q.where_eq("status", f.status);
+  if (f.status) q.where_eq("status", domain::name(*f.status));
   q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
   auto res = q.exec(conn);
   std::vector<EventRow> out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "domain/statuses.hpp"
 #include "repo/keyset.hpp"
 
 namespace crema::repo {
@@ -20,7 +21,7 @@ struct EventRow {
   std::string theme;
   std::string items;  ///< JSON text [{product_id, qty}]
   std::string notes;
-  std::string status = "requested";
+  domain::EventStatus status = domain::EventStatus::requested;
   std::optional<std::int64_t> quote_amount;  ///< minor units
   std::string assigned_admin, order_id;
   std::int64_t version = 1;
@@ -29,7 +30,7 @@ struct EventRow {
 
 struct EventFilter {
   std::optional<std::string> customer_id;
-  std::optional<std::string> status;
+  std::optional<domain::EventStatus> status;
   std::optional<repo::Keyset> before;
   int limit = 50;
 };

@@ -24,7 +24,7 @@ service::OutboxMessage to_message(const db::Row& r) {
   m.user_id = r.opt_text(5).value_or("");
   m.webhook_id = r.opt_text(6).value_or("");
   m.payload = r.text(7);
-  m.status = r.text(8);
+  m.status = domain::kOutboxStatuses.parse(r.text_view(8)).value_or(domain::OutboxStatus::queued);
   m.attempts = static_cast<int>(r.int64(9));
   m.last_error = r.opt_text(10).value_or("");
   m.last_status = r.opt_int64(11);
@@ -83,7 +83,7 @@ std::vector<service::OutboxMessage> claim_outbox(db::Transaction& tx, std::strin
 }
 
 bool settle_outbox(db::Transaction& tx, std::string_view id, std::string_view worker,
-                   std::string_view status, std::string_view last_error,
+                   domain::OutboxStatus status, std::string_view last_error,
                    std::optional<std::int64_t> last_status, std::int64_t next_attempt_at,
                    std::optional<std::int64_t> sent_at, std::int64_t now_ms) {
   db::Param error = nullptr;
@@ -93,7 +93,8 @@ bool settle_outbox(db::Transaction& tx, std::string_view id, std::string_view wo
       "last_status = $5, next_attempt_at = $6, sent_at = $7, claimed_by = NULL, "
       "claimed_until = NULL, updated_at = $8 "
       "WHERE id = $1 AND claimed_by = $2 AND status = 'queued'",
-      {id, worker, status, error, opt_int(last_status), next_attempt_at, opt_int(sent_at), now_ms});
+      {id, worker, domain::name(status), error, opt_int(last_status), next_attempt_at,
+       opt_int(sent_at), now_ms});
   return r.affected() == 1;
 }
 
@@ -143,7 +144,7 @@ std::vector<service::OutboxMessage> select_notifications(db::Connection& conn,
                                                          const service::NotificationFilter& f) {
   SqlQuery q(conn.dialect(), "SELECT " + std::string(kOutboxColumns) + " FROM outbox");
   q.where("kind = 'notification'");
-  q.where_eq("status", f.status);
+  if (f.status) q.where_eq("status", domain::name(*f.status));
   q.where_eq("channel", f.channel);
   q.where_eq("type", f.type);
   q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);

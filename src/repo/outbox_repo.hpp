@@ -21,7 +21,7 @@ std::vector<service::OutboxMessage> claim_outbox(db::Transaction& tx, std::strin
 /// Settles a row held by `worker`: status, attempts + 1, the error and the next due time.
 /// False when the worker no longer holds the lease.
 bool settle_outbox(db::Transaction& tx, std::string_view id, std::string_view worker,
-                   std::string_view status, std::string_view last_error,
+                   domain::OutboxStatus status, std::string_view last_error,
                    std::optional<std::int64_t> last_status, std::int64_t next_attempt_at,
                    std::optional<std::int64_t> sent_at, std::int64_t now_ms);
 

@@ -22,7 +22,7 @@ PaymentRow payment_of(const db::Row& r) {
   p.amount = r.int64(3);
   p.currency = r.text(4);
   p.transaction_id = r.text(5);
-  p.status = r.text(6);
+  p.status = domain::kChargeStatuses.parse(r.text_view(6)).value_or(domain::ChargeStatus::pending);
   p.refunded_amount = r.int64(7);
   p.raw_response = r.text(8);
   p.capture_ref = r.opt_text(9).value_or("");
@@ -38,7 +38,7 @@ RefundRow refund_of(const db::Row& r) {
   x.payment_id = r.text(1);
   x.amount = r.int64(2);
   x.reason = r.opt_text(3).value_or("");
-  x.status = r.text(4);
+  x.status = domain::kRefundStatuses.parse(r.text_view(4)).value_or(domain::RefundStatus::pending);
   x.gateway_ref = r.opt_text(5).value_or("");
   x.raw_response = r.text(6);
   x.created_by = r.opt_text(7).value_or("");
@@ -66,7 +66,7 @@ void insert_payment(db::Transaction& tx, const PaymentRow& p) {
               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
           {std::string_view(p.id), std::string_view(p.order_id), std::string_view(p.gateway),
            p.amount, std::string_view(p.currency), std::string_view(p.transaction_id),
-           std::string_view(p.status), p.refunded_amount, std::string_view(p.raw_response),
+           domain::name(p.status), p.refunded_amount, std::string_view(p.raw_response),
            text_or_null(p.capture_ref), text_or_null(p.created_by), p.created_at, p.updated_at});
 }
 
@@ -74,7 +74,7 @@ void update_payment(db::Transaction& tx, const PaymentRow& p) {
   tx.exec(
       "UPDATE payment_transactions SET transaction_id = $2, status = $3, refunded_amount = $4, "
       "raw_response = $5, capture_ref = $6, updated_at = $7 WHERE id = $1",
-      {std::string_view(p.id), std::string_view(p.transaction_id), std::string_view(p.status),
+      {std::string_view(p.id), std::string_view(p.transaction_id), domain::name(p.status),
        p.refunded_amount, std::string_view(p.raw_response), text_or_null(p.capture_ref),
        p.updated_at});
 }
@@ -124,19 +124,18 @@ std::vector<PaymentRow> payments_of_customer(db::Connection& conn, std::string_v
 }
 
 void insert_refund(db::Transaction& tx, const RefundRow& x) {
-  tx.exec(
-      "INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-      {std::string_view(x.id), std::string_view(x.payment_id), x.amount, text_or_null(x.reason),
-       std::string_view(x.status), text_or_null(x.gateway_ref), std::string_view(x.raw_response),
-       text_or_null(x.created_by), x.created_at, x.updated_at, x.requested});
+  tx.exec("INSERT INTO payment_refunds (" + std::string(kRefundColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {std::string_view(x.id), std::string_view(x.payment_id), x.amount, text_or_null(x.reason),
+           domain::name(x.status), text_or_null(x.gateway_ref), std::string_view(x.raw_response),
+           text_or_null(x.created_by), x.created_at, x.updated_at, x.requested});
 }
 
 void update_refund(db::Transaction& tx, const RefundRow& x) {
   tx.exec(
       "UPDATE payment_refunds SET status = $2, gateway_ref = $3, raw_response = $4, "
       "updated_at = $5 WHERE id = $1",
-      {std::string_view(x.id), std::string_view(x.status), text_or_null(x.gateway_ref),
+      {std::string_view(x.id), domain::name(x.status), text_or_null(x.gateway_ref),
        std::string_view(x.raw_response), x.updated_at});
 }
 

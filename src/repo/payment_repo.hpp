@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "domain/statuses.hpp"
 #include "repo/keyset.hpp"
 
 namespace crema::repo {
@@ -21,7 +22,7 @@ struct PaymentRow {
   std::int64_t amount = 0;
   std::string currency;
   std::string transaction_id;
-  std::string status;  ///< pending | succeeded | failed | refunded | partially_refunded
+  domain::ChargeStatus status = domain::ChargeStatus::pending;
   std::int64_t refunded_amount = 0;
   std::string raw_response = "{}";
   std::string capture_ref;
@@ -35,7 +36,7 @@ struct RefundRow {
   std::string payment_id;
   std::int64_t amount = 0;
   std::string reason;
-  std::string status;  ///< pending | succeeded | failed
+  domain::RefundStatus status = domain::RefundStatus::pending;
   std::string gateway_ref;
   std::string raw_response = "{}";
   std::string created_by;

@@ -212,6 +212,10 @@ void update_product(db::Transaction& tx, const domain::Product& p) {
       params);
 }
 
+std::int64_t count_products(db::Connection& conn) {
+  return conn.exec("SELECT COUNT(*) FROM products").front().int64(0);
+}
+
 std::optional<domain::Product> find_product(db::Connection& conn, std::string_view id) {
   static const std::string sql = select_head() + "WHERE p.id = $1";
   auto r = conn.exec(sql, {id});

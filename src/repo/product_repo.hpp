@@ -48,6 +48,8 @@ void insert_product(db::Transaction& tx, const domain::Product& p);
 /// Writes every stored column of `p` (the caller holds the row lock and sets the version).
 void update_product(db::Transaction& tx, const domain::Product& p);
 
+/// How many products the catalogue has (inactive ones included).
+std::int64_t count_products(db::Connection& conn);
 /// The product with its derived fields (stock, in_stock), recipe and shown images.
 std::optional<domain::Product> find_product(db::Connection& conn, std::string_view id);
 /// What pricing an order needs of these products, by id: the stored fields and the recipe

@@ -21,7 +21,8 @@ ReviewRow review_of(const db::Row& row) {
   r.customer_name = row.text(3);
   r.rating = static_cast<int>(row.int64(4));
   r.comment = row.text(5);
-  r.status = row.text(6);
+  r.status =
+      domain::kReviewStatuses.parse(row.text_view(6)).value_or(domain::ReviewStatus::visible);
   r.flag_reason = row.opt_text(7).value_or("");
   r.flagged_by = row.opt_text(8).value_or("");
   r.version = row.int64(9);
@@ -38,7 +39,7 @@ void insert_review(db::Transaction& tx, const ReviewRow& r) {
       "INSERT INTO reviews (id, product_id, customer_id, rating, comment, status, version, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {std::string_view(r.id), std::string_view(r.product_id), std::string_view(r.customer_id),
-       static_cast<std::int64_t>(r.rating), std::string_view(r.comment), std::string_view(r.status),
+       static_cast<std::int64_t>(r.rating), std::string_view(r.comment), domain::name(r.status),
        r.version, r.created_at, r.updated_at});
 }
 
@@ -66,7 +67,7 @@ void update_review_status(db::Transaction& tx, const ReviewRow& r) {
   tx.exec(
       "UPDATE reviews SET status = $2, flag_reason = $3, flagged_by = $4, version = $5, "
       "updated_at = $6 WHERE id = $1",
-      {std::string_view(r.id), std::string_view(r.status), text_or_null(r.flag_reason),
+      {std::string_view(r.id), domain::name(r.status), text_or_null(r.flag_reason),
        text_or_null(r.flagged_by), r.version, r.updated_at});
 }
 
@@ -96,7 +97,7 @@ void settle_review_flags(db::Transaction& tx, std::string_view review_id, std::i
 std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& f) {
   SqlQuery q(conn.dialect(), std::string(kSelect));
   q.where_eq("r.product_id", f.product_id);
-  q.where_eq("r.status", f.status);
+  if (f.status) q.where_eq("r.status", domain::name(*f.status));
   q.where_eq("r.customer_id", f.customer_id);
   if (f.reported) q.where("r.open_flags > 0");
   q.page("r.created_at", "r.id", f.before, SqlQuery::descending, f.limit);
@@ -125,6 +126,12 @@ std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx
 }  // namespace crema::repo
 
 namespace crema::repo {
+std::optional<bool> product_is_active(db::Connection& conn, std::string_view product_id) {
+  auto res = conn.exec("SELECT is_active FROM products WHERE id = $1", {product_id});
+  if (res.empty()) return std::nullopt;
+  return res.front().boolean(0);
+}
+
 std::optional<bool> lock_product_for_rating(db::Transaction& tx, std::string_view product_id) {
   auto res = tx.exec(tx.dialect() == db::Dialect::postgres
                          ? "SELECT is_active FROM products WHERE id = $1 FOR UPDATE"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "domain/statuses.hpp"
 #include "repo/keyset.hpp"
 
 namespace crema::repo {
@@ -16,7 +17,7 @@ struct ReviewRow {
   std::string id, product_id, customer_id, customer_name;
   int rating = 0;
   std::string comment;
-  std::string status;  ///< visible | flagged | hidden
+  domain::ReviewStatus status = domain::ReviewStatus::visible;
   std::string flag_reason, flagged_by;  ///< the latest flag's
   std::int64_t open_flags = 0;          ///< flags a moderator has not settled yet
   std::int64_t version = 1;
@@ -25,7 +26,7 @@ struct ReviewRow {
 
 struct ReviewFilter {
   std::optional<std::string> product_id;
-  std::optional<std::string> status;
+  std::optional<domain::ReviewStatus> status;
   std::optional<std::string> customer_id;
   bool reported = false;  ///< only reviews with open flags
   /// Keyset: rows strictly before (created_at, id), newest first.
@@ -57,6 +58,8 @@ std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx
 }  // namespace crema::repo
 
 namespace crema::repo {
+/// Whether the product is active; nullopt for no such product (no lock: for reads).
+std::optional<bool> product_is_active(db::Connection& conn, std::string_view product_id);
 /// Locks the product's row (PostgreSQL: FOR UPDATE) — the order every review change takes,
 /// so the rating recount sees every committed review. Nothing when there is no such
 /// product; otherwise whether it is active.

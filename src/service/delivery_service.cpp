@@ -15,6 +15,7 @@
 namespace crema::service {
 
 namespace json = boost::json;
+using domain::DeliveryStatus;
 using domain::Order;
 using domain::OrderStatus;
 
@@ -57,7 +58,7 @@ json::object delivery_json(const repo::DeliveryRow& d) {
   json::object o{{"id", d.id},
                  {"order_id", d.order_id},
                  {"driver_id", d.driver_id},
-                 {"status", d.status},
+                 {"status", domain::name(d.status)},
                  {"eta", delivery_time_or_null(d.eta)},
                  {"last_location", std::move(location)},
                  {"version", d.version},
@@ -72,7 +73,8 @@ void settle_delivery_with_order(UnitOfWork& work, const Order& order, OrderStatu
   auto& tx = work.tx();
   auto active = repo::active_delivery_of(tx.connection(), order.id);
   if (!active) return;
-  active->status = to == OrderStatus::delivered ? "delivered" : "failed";
+  active->status =
+      to == OrderStatus::delivered ? DeliveryStatus::delivered : DeliveryStatus::failed;
   if (to == OrderStatus::cancelled) active->failure_reason = "order cancelled";
   active->version += 1;
   active->updated_at = util::now_ms();
@@ -128,9 +130,7 @@ crema::Result<repo::DriverRow> DeliveryService::update_driver(
     const Actor& actor, const std::string& id, const DriverInput& in,
     std::optional<std::int64_t> expected) {
   return in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::DriverRow> {
-    if (tx.dialect() == db::Dialect::postgres)
-      tx.exec("SELECT id FROM drivers WHERE id = $1 FOR UPDATE", {std::string_view(id)});
-    auto d = repo::find_driver(tx.connection(), id);
+    auto d = repo::lock_driver(tx, id);
     if (!d) return no_such_driver(id);
     if (expected && *expected != d->version)
       return crema::Error::make(ErrorCode::version_conflict,
@@ -180,7 +180,7 @@ crema::Result<repo::DeliveryRow> DeliveryService::get(const Actor& actor, const 
 }
 
 crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, const std::string& id,
-                                                         const std::optional<std::string>& status,
+                                                         std::optional<DeliveryStatus> status,
                                                          const std::optional<std::int64_t>& eta,
                                                          const std::string& reason) {
   std::string order_id;
@@ -200,15 +200,17 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
       return no_such_delivery(id);
     Order& o = *order;
     const auto now = util::now_ms();
-    const std::string from = d->status;
+    const DeliveryStatus from_status = d->status;
+    const std::string from(domain::name(from_status));
     const std::string previous_driver = o.driver_id;
     if (!d->active())
       return invalid("Delivery " + d->id + " is " + from + "; nothing changes it any more.");
     std::optional<OrderStatus> move;
     bool order_changed = false;
     if (status) {
-      if (*status == "picked_up") {
-        if (from != "assigned") return invalid("Delivery " + d->id + " is " + from + ".");
+      if (*status == DeliveryStatus::picked_up) {
+        if (from_status != DeliveryStatus::assigned)
+          return invalid("Delivery " + d->id + " is " + from + ".");
         if (o.status == OrderStatus::ready) {
           move = OrderStatus::out_for_delivery;
         } else if (o.status != OrderStatus::out_for_delivery) {
@@ -216,8 +218,8 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
                          std::string(domain::order_status_name(o.status)) +
                          "; it is picked up when ready.");
         }
-      } else if (*status == "delivered") {
-        if (from != "picked_up")
+      } else if (*status == DeliveryStatus::delivered) {
+        if (from_status != DeliveryStatus::picked_up)
           return invalid("Delivery " + d->id + " is " + from + "; it must be picked up first.");
         if (o.status == OrderStatus::out_for_delivery) {
           move = OrderStatus::delivered;
@@ -265,7 +267,8 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
     }
     record_audit(tx, actor,
                  {"delivery.update", "delivery", d->id,
-                  "Delivery of order " + o.order_number + ": " + from + " → " + d->status});
+                  "Delivery of order " + o.order_number + ": " + from + " → " +
+                      std::string(domain::name(d->status))});
     work.publish("delivery_updated", delivery_json(*d), OrderService::watchers(o, previous_driver));
     return std::move(*d);
   });
@@ -279,8 +282,9 @@ crema::Result<void> DeliveryService::locate(const Actor& actor, const std::strin
     if (!d || driver_profile_of(tx.connection(), actor) != d->driver_id)
       return no_such_delivery(id);
     if (!d->active())
-      return crema::Error::make(ErrorCode::conflict,
-                                "Delivery " + d->id + " is " + d->status + "; it has no location.");
+      return crema::Error::make(ErrorCode::conflict, "Delivery " + d->id + " is " +
+                                                         std::string(domain::name(d->status)) +
+                                                         "; it has no location.");
     const auto now = util::now_ms();
     if (!repo::record_location(tx.connection(), id, lat, lng, now, kLocationGapMs)) {
       const auto wait_ms = d->location_at ? *d->location_at + kLocationGapMs - now : kLocationGapMs;

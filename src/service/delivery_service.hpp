@@ -73,7 +73,7 @@ class DeliveryService {
   /// PUT /deliveries/{id}/status: `status` (picked_up, delivered, failed) and/or `eta`.
   /// 404 for a driver it is not assigned to, 409 invalid_transition.
   crema::Result<repo::DeliveryRow> update(const Actor& actor, const std::string& id,
-                                          const std::optional<std::string>& status,
+                                          std::optional<domain::DeliveryStatus> status,
                                           const std::optional<std::int64_t>& eta,
                                           const std::string& reason);
   /// POST /deliveries/{id}/location (the assigned driver): 404, 409 when it is over, 429

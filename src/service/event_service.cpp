@@ -22,6 +22,7 @@
 namespace crema::service {
 
 namespace json = boost::json;
+using domain::EventStatus;
 using domain::OrderStatus;
 
 namespace {
@@ -29,9 +30,10 @@ namespace {
 crema::Error no_such_event(const std::string& id) {
   return crema::Error::make(ErrorCode::not_found, "No event request " + id + ".");
 }
-crema::Error invalid_move(const std::string& from, const std::string& to) {
+crema::Error invalid_move(EventStatus from, EventStatus to) {
   return crema::Error::make(ErrorCode::invalid_transition,
-                            "An event request cannot go from " + from + " to " + to + ".");
+                            "An event request cannot go from " + std::string(domain::name(from)) +
+                                " to " + std::string(domain::name(to)) + ".");
 }
 crema::Error one_issue(std::string field, std::string issue) {
   return crema::Error::make(ErrorCode::validation_failed, "One field is invalid.",
@@ -39,11 +41,19 @@ crema::Error one_issue(std::string field, std::string issue) {
 }
 
 // SPEC §11's flow.
-bool edge(const std::string& from, const std::string& to) {
-  if (from == "requested") return to == "quoted" || to == "declined" || to == "cancelled";
-  if (from == "quoted") return to == "confirmed" || to == "declined" || to == "cancelled";
-  if (from == "confirmed") return to == "completed" || to == "cancelled";
-  return false;
+bool edge(EventStatus from, EventStatus to) {
+  switch (from) {
+    case EventStatus::requested:
+      return to == EventStatus::quoted || to == EventStatus::declined ||
+             to == EventStatus::cancelled;
+    case EventStatus::quoted:
+      return to == EventStatus::confirmed || to == EventStatus::declined ||
+             to == EventStatus::cancelled;
+    case EventStatus::confirmed:
+      return to == EventStatus::completed || to == EventStatus::cancelled;
+    default:
+      return false;
+  }
 }
 
 json::value event_parse_or(const std::string& text, json::value fallback) {
@@ -69,7 +79,7 @@ json::object event_json(const repo::EventRow& e, std::string_view currency) {
       {"theme", util::json_text_or_null(e.theme)},
       {"items", event_parse_or(e.items, json::array{})},
       {"notes", util::json_text_or_null(e.notes)},
-      {"status", e.status},
+      {"status", domain::name(e.status)},
       {"quote_amount", e.quote_amount ? json::value(domain::money_to_major(*e.quote_amount))
                                       : json::value(nullptr)},
       {"currency", currency},
@@ -166,10 +176,10 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     if (e.status == c.status || !edge(e.status, c.status)) return invalid_move(e.status, c.status);
     if (!manager) {
       // A customer's one right: cancelling their own request before it is confirmed.
-      if (c.status != "cancelled" || (c.quote_amount || c.assigned_admin))
+      if (c.status != EventStatus::cancelled || (c.quote_amount || c.assigned_admin))
         return crema::Error::make(ErrorCode::forbidden,
                                   "Customers may only cancel their own request.");
-      if (e.status == "confirmed") return invalid_move(e.status, c.status);
+      if (e.status == EventStatus::confirmed) return invalid_move(e.status, c.status);
     }
     if (c.expected_version && *c.expected_version != e.version)
       return crema::Error::make(ErrorCode::version_conflict,
@@ -182,10 +192,10 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
       e.assigned_admin = user->id;
     }
     if (c.quote_amount) e.quote_amount = *c.quote_amount;
-    if (c.status == "quoted" && !e.quote_amount)
+    if (c.status == EventStatus::quoted && !e.quote_amount)
       return one_issue("quote_amount", "is required to quote");
-    const std::string from = e.status;
-    if (c.status == "confirmed") {
+    const EventStatus from = e.status;
+    if (c.status == EventStatus::confirmed) {
       std::vector<OrderLine> lines;
       auto items = event_parse_or(e.items, json::array{});
       if (items.is_array()) {
@@ -207,7 +217,8 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
                                              "Catering event " + e.date + ": " + e.event_type);
       if (!order) return std::move(order).error();
       e.order_id = order->id;
-    } else if (c.status == "cancelled" && from == "confirmed" && !e.order_id.empty()) {
+    } else if (c.status == EventStatus::cancelled && from == EventStatus::confirmed &&
+               !e.order_id.empty()) {
       auto order = repo::lock_order(tx, e.order_id);
       if (order && order->status != OrderStatus::cancelled) {
         // A paid order is refunded by the cancellation itself (the payments feature's
@@ -226,9 +237,10 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     e.version += 1;
     e.updated_at = util::now_ms();
     repo::update_event(tx, e);
-    record_audit(
-        tx, actor,
-        {"event.status", "event_request", e.id, "Event request " + from + " → " + e.status});
+    record_audit(tx, actor,
+                 {"event.status", "event_request", e.id,
+                  "Event request " + std::string(domain::name(from)) + " → " +
+                      std::string(domain::name(e.status))});
     return std::move(e);
   });
 }

@@ -44,7 +44,7 @@ struct EventInput {
 };
 
 struct EventStatusChange {
-  std::string status;
+  domain::EventStatus status = domain::EventStatus::requested;
   std::optional<std::int64_t> quote_amount;  ///< minor units
   std::optional<std::string> assigned_admin;
   std::optional<std::int64_t> expected_version;

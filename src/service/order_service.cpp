@@ -610,12 +610,12 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     // stays; a new one is created for the new driver.
     std::optional<repo::DeliveryRow> withdrawn = repo::active_delivery_of(tx.connection(), o.id);
     if (withdrawn) {
-      if (withdrawn->status != "assigned")
+      if (withdrawn->status != domain::DeliveryStatus::assigned)
         return crema::Error::make(ErrorCode::invalid_transition,
                                   "Order " + o.order_number +
                                       " is on its way; its driver reports the delivery failed "
                                       "instead.");
-      withdrawn->status = "failed";
+      withdrawn->status = domain::DeliveryStatus::failed;
       withdrawn->failure_reason = driver_id ? "reassigned" : "unassigned";
       withdrawn->version += 1;
       withdrawn->updated_at = now;
@@ -630,7 +630,7 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
       d.id = util::new_uuid_v7();
       d.order_id = o.id;
       d.driver_id = driver->id;
-      d.status = "assigned";
+      d.status = domain::DeliveryStatus::assigned;
       d.created_at = d.updated_at = now;
       repo::insert_delivery(tx, d);
       o.driver_id = driver->user_id;

@@ -46,11 +46,12 @@ json::object OutboxMessage::to_json() const {
           {"channel", channel},
           {"user_id", util::json_text_or_null(user_id)},
           {"payload", listed_payload(type, payload)},
-          {"status", status},
+          {"status", domain::name(status)},
           {"attempts", attempts},
           {"last_error", util::json_text_or_null(last_error)},
-          {"next_attempt_at",
-           status == "queued" ? json::value(util::format_rfc3339(next_attempt_at)) : nullptr},
+          {"next_attempt_at", status == domain::OutboxStatus::queued
+                                  ? json::value(util::format_rfc3339(next_attempt_at))
+                                  : nullptr},
           {"sent_at", util::json_time_or_null(sent_at)},
           {"created_at", util::format_rfc3339(created_at)}};
 }
@@ -192,29 +193,27 @@ OutboxAttempt attempt_row(const OutboxMessage& m, std::int64_t now_ms, const Att
 bool mark_sent(db::Pool& pool, const OutboxMessage& message, std::string_view worker,
                std::int64_t now_ms, const AttemptOutcome& outcome) {
   return pool.transact([&](db::Transaction& tx) {
-    if (!repo::settle_outbox(tx, message.id, worker, "sent", "", outcome.status_code, now_ms,
-                             now_ms, now_ms))
+    if (!repo::settle_outbox(tx, message.id, worker, domain::OutboxStatus::sent, "",
+                             outcome.status_code, now_ms, now_ms, now_ms))
       return false;
     repo::insert_attempt(tx, util::new_uuid_v7(), attempt_row(message, now_ms, outcome));
     return true;
   });
 }
 
-std::optional<std::string> mark_attempt_failed(db::Pool& pool, const OutboxMessage& message,
-                                               std::string_view worker, std::int64_t now_ms,
-                                               const AttemptOutcome& outcome,
-                                               const OutboxPolicy& policy, double unit_random,
-                                               bool permanent) {
+std::optional<domain::OutboxStatus> mark_attempt_failed(
+    db::Pool& pool, const OutboxMessage& message, std::string_view worker, std::int64_t now_ms,
+    const AttemptOutcome& outcome, const OutboxPolicy& policy, double unit_random, bool permanent) {
   const int attempts = message.attempts + 1;
   const bool dead = permanent || attempts >= policy.max_attempts;
-  const std::string status = dead ? "failed" : "queued";
+  const auto status = dead ? domain::OutboxStatus::failed : domain::OutboxStatus::queued;
   const std::int64_t next =
       dead ? now_ms
            : now_ms + domain::outbox_retry_delay_ms(attempts, policy.backoff_base_ms,
                                                     policy.backoff_cap_ms, unit_random);
   std::string error = outcome.error.empty() ? std::string("delivery failed") : outcome.error;
   if (error.size() > 1000) error.resize(1000);
-  return pool.transact([&](db::Transaction& tx) -> std::optional<std::string> {
+  return pool.transact([&](db::Transaction& tx) -> std::optional<domain::OutboxStatus> {
     if (!repo::settle_outbox(tx, message.id, worker, status, error, outcome.status_code, next,
                              std::nullopt, now_ms))
       return std::nullopt;

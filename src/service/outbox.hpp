@@ -28,6 +28,7 @@
 #include <boost/json/value.hpp>
 
 #include "db/pool.hpp"
+#include "domain/statuses.hpp"
 #include "repo/keyset.hpp"
 
 namespace crema::service {
@@ -42,7 +43,7 @@ struct OutboxMessage {
   std::string user_id;     ///< "" when not addressed to an account
   std::string webhook_id;  ///< "" for notifications
   std::string payload;     ///< JSON text
-  std::string status;      ///< queued | sent | failed
+  domain::OutboxStatus status = domain::OutboxStatus::queued;
   int attempts = 0;
   std::string last_error;
   std::optional<std::int64_t> last_status;  ///< the provider's HTTP status of the last try
@@ -122,13 +123,12 @@ bool mark_sent(db::Pool& pool, const OutboxMessage& message, std::string_view wo
                std::int64_t now_ms, const AttemptOutcome& outcome);
 
 /// Records a failed try: due again after the backoff, or `failed` once max_attempts tries
-/// were made (or at once when `permanent`). Returns the new status ("queued" or "failed"),
+/// were made (or at once when `permanent`). Returns the new status (queued or failed),
 /// or nothing when `worker` no longer holds the lease.
-std::optional<std::string> mark_attempt_failed(db::Pool& pool, const OutboxMessage& message,
-                                               std::string_view worker, std::int64_t now_ms,
-                                               const AttemptOutcome& outcome,
-                                               const OutboxPolicy& policy, double unit_random,
-                                               bool permanent = false);
+std::optional<domain::OutboxStatus> mark_attempt_failed(
+    db::Pool& pool, const OutboxMessage& message, std::string_view worker, std::int64_t now_ms,
+    const AttemptOutcome& outcome, const OutboxPolicy& policy, double unit_random,
+    bool permanent = false);
 
 /// Hands back rows `worker` claimed and did not settle (shutdown); returns how many.
 int release_claims(db::Pool& pool, std::string_view worker);
@@ -156,7 +156,7 @@ struct OutboxAttempt {
 // ---- the admin's view -----------------------------------------------------------------------
 
 struct NotificationFilter {
-  std::optional<std::string> status;
+  std::optional<domain::OutboxStatus> status;
   std::optional<std::string> channel;
   std::optional<std::string> type;
   /// Keyset: rows strictly before (created_at, id), newest first.

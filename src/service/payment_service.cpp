@@ -15,9 +15,11 @@
 namespace crema::service {
 
 namespace json = boost::json;
+using domain::ChargeStatus;
 using domain::Order;
 using domain::OrderStatus;
 using domain::PaymentStatus;
+using domain::RefundStatus;
 using repo::PaymentRow;
 using repo::RefundRow;
 
@@ -42,9 +44,9 @@ std::string money_text(std::int64_t minor, const std::string& currency) {
   return payments::major_text(minor) + " " + currency;
 }
 
-std::string status_after_refunds(std::int64_t paid, std::int64_t refunded) {
-  if (refunded <= 0) return "succeeded";
-  return refunded >= paid ? "refunded" : "partially_refunded";
+ChargeStatus status_after_refunds(std::int64_t paid, std::int64_t refunded) {
+  if (refunded <= 0) return ChargeStatus::succeeded;
+  return refunded >= paid ? ChargeStatus::refunded : ChargeStatus::partially_refunded;
 }
 
 PaymentStatus order_status_after_refunds(const Order& o) {
@@ -54,7 +56,8 @@ PaymentStatus order_status_after_refunds(const Order& o) {
 }
 
 bool settled_success(const PaymentRow& p) {
-  return p.status == "succeeded" || p.status == "refunded" || p.status == "partially_refunded";
+  return p.status == ChargeStatus::succeeded || p.status == ChargeStatus::refunded ||
+         p.status == ChargeStatus::partially_refunded;
 }
 
 crema::Error gateway_error(const std::string& message, payments::Outcome outcome) {
@@ -82,7 +85,7 @@ json::object PaymentService::to_json(const PaymentRow& p, const std::vector<Refu
         {"id", r.id},
         {"amount", domain::money_to_major(r.amount)},
         {"reason", r.reason.empty() ? json::value(nullptr) : json::value(r.reason)},
-        {"status", r.status},
+        {"status", domain::name(r.status)},
         {"gateway_ref", r.gateway_ref.empty() ? json::value(nullptr) : json::value(r.gateway_ref)},
         {"created_at", util::format_rfc3339_ms(r.created_at)}});
   const bool placeholder = p.transaction_id.starts_with(kPendingPrefix);
@@ -94,7 +97,7 @@ json::object PaymentService::to_json(const PaymentRow& p, const std::vector<Refu
       {"amount", domain::money_to_major(p.amount)},
       {"currency", p.currency},
       {"transaction_id", placeholder ? json::value(nullptr) : json::value(p.transaction_id)},
-      {"status", p.status},
+      {"status", domain::name(p.status)},
       {"refunded_amount", domain::money_to_major(p.refunded_amount)},
       {"raw_response", std::move(raw)},
       {"refunds", std::move(rs)},
@@ -161,7 +164,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     out.order_number = o.order_number;
     if (!counter) {
       p.transaction_id = std::string(kPendingPrefix) + p.id;
-      p.status = "pending";
+      p.status = ChargeStatus::pending;
       repo::insert_payment(tx, p);
       out.payment = std::move(p);
       return out;  // the key stays claimed (status 0) while the gateway is asked
@@ -170,7 +173,7 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
                                    p.amount, p.currency, r.payment_details};
     auto result = gateway->charge(charge);  // no I/O for counter methods
     p.transaction_id = result.transaction_id;
-    p.status = "succeeded";
+    p.status = ChargeStatus::succeeded;
     p.raw_response = payments::scrub_raw(result.raw_response);
     repo::insert_payment(tx, p);
     o.payment_status = PaymentStatus::paid;
@@ -214,8 +217,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     if (!order || !cur) return no_such_payment(p.id);
     const auto now = util::now_ms();
     if (refused) {
-      if (cur->status == "pending") {
-        cur->status = "failed";
+      if (cur->status == ChargeStatus::pending) {
+        cur->status = ChargeStatus::failed;
         cur->raw_response = payments::scrub_raw(result.raw_response);
         cur->updated_at = now;
         repo::update_payment(tx, *cur);
@@ -225,7 +228,8 @@ crema::Result<PaymentAnswer> PaymentService::checkout(const Actor& actor, const 
     }
     if (cur->transaction_id.starts_with(kPendingPrefix))
       cur->transaction_id = result.transaction_id;
-    if (cur->status == "pending") cur->raw_response = payments::scrub_raw(result.raw_response);
+    if (cur->status == ChargeStatus::pending)
+      cur->raw_response = payments::scrub_raw(result.raw_response);
     cur->updated_at = now;
     repo::update_payment(tx, *cur);
     json::object body{{"payment_status", domain::payment_status_name(order->payment_status)},
@@ -320,12 +324,12 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     p.updated_at = now;
 
     if (e.kind == payments::WebhookEvent::Kind::failed) {
-      if (p.status != "pending") {
+      if (p.status != ChargeStatus::pending) {
         repo::update_payment(tx, p);
-        out = {false, "payment " + p.id + " is already " + p.status};
+        out = {false, "payment " + p.id + " is already " + std::string(domain::name(p.status))};
         return out;
       }
-      p.status = "failed";
+      p.status = ChargeStatus::failed;
       p.raw_response = payments::scrub_raw(e.raw);
       repo::update_payment(tx, p);
       // The customer may retry: nothing is released until the order's hold ends.
@@ -345,7 +349,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
       out = {false, "payment " + p.id + " had already succeeded"};
       return out;
     }
-    p.status = "succeeded";
+    p.status = ChargeStatus::succeeded;
     p.raw_response = payments::scrub_raw(e.raw);
     repo::update_payment(tx, p);
     if (o.status == OrderStatus::cancelled || o.is_paid() ||
@@ -407,7 +411,7 @@ RefundRow PaymentService::book_refund(db::Transaction& tx, const Actor& actor, P
   x.payment_id = p.id;
   x.amount = amount;
   x.reason = reason;
-  x.status = "pending";
+  x.status = RefundStatus::pending;
   x.created_by = actor.user_id();
   x.created_at = x.updated_at = now;
   x.requested = requested;
@@ -456,14 +460,14 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
     auto x = repo::find_refund(tx.connection(), refund_id);
     if (!order || !p || !x) return no_such_payment(refund_id);
     repo::release_refund_claim(tx, refund_id);
-    if (x->status != "pending") return std::move(*x);
+    if (x->status != RefundStatus::pending) return std::move(*x);
     const auto now = util::now_ms();
     x->gateway_ref = result.reference;
     x->raw_response = result.raw_response.empty() ? "{}" : payments::scrub_raw(result.raw_response);
     x->updated_at = now;
     if (ok) {
       // A gateway that is still working on it (pending) is settled as accepted.
-      x->status = "succeeded";
+      x->status = RefundStatus::succeeded;
       repo::update_refund(tx, *x);
       return std::move(*x);
     }
@@ -474,7 +478,7 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
       return std::move(*x);
     }
     // Refused, or never sent: the amount goes back to the payment and the order.
-    x->status = "failed";
+    x->status = RefundStatus::failed;
     repo::update_refund(tx, *x);
     given_back = true;
     p->refunded_amount -= x->amount;
@@ -497,7 +501,7 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
                             : given_back ? "refund_failed"
                                          : "refund_pending");
   if (given_back) return gateway_error(result.message, result.outcome);
-  if (!ok && done->status == "pending")
+  if (!ok && done->status == RefundStatus::pending)
     obs::Log(obs::Level::warn, "refund outcome unknown; kept pending for a retry")
         .str("refund_id", refund_id)
         .str("gateway", payment->gateway)
@@ -532,11 +536,12 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
     auto order = repo::lock_order(tx, found->order_id);
     auto p = repo::find_payment(tx.connection(), found->id);
     if (!order || !p) return no_such_payment(payment_ref);
-    if (p->status != "succeeded" && p->status != "partially_refunded")
+    if (p->status != ChargeStatus::succeeded && p->status != ChargeStatus::partially_refunded)
       return crema::Error::make(ErrorCode::conflict,
-                                p->status == "refunded"
+                                p->status == ChargeStatus::refunded
                                     ? "Payment " + p->id + " is already refunded in full."
-                                    : "Payment " + p->id + " is " + p->status +
+                                    : "Payment " + p->id + " is " +
+                                          std::string(domain::name(p->status)) +
                                           "; only a succeeded payment is refunded.");
     const std::int64_t left = p->amount - p->refunded_amount;
     const std::int64_t amount = r.amount.value_or(left);
@@ -578,7 +583,7 @@ crema::Result<PaymentAnswer> PaymentService::refund(const Actor& actor,
   // unknown (the refund is pending and retried; a repeat with the same key replays this,
   // never books a second refund).
   PaymentAnswer answer;
-  answer.status = settled->status == "pending" ? 202 : 200;
+  answer.status = settled->status == RefundStatus::pending ? 202 : 200;
   pool_.transact([&](db::Transaction& tx) {
     auto p = repo::find_payment(tx.connection(), found->id);
     auto body = to_json(*p, repo::refunds_of(tx.connection(), p->id));
@@ -595,7 +600,8 @@ crema::Result<void> PaymentService::refund_on_cancel(db::Transaction& tx, const 
   f.limit = 1000;
   int booked = 0;
   for (auto& p : repo::list_payments(tx.connection(), f)) {
-    if (p.status != "succeeded" && p.status != "partially_refunded") continue;
+    if (p.status != ChargeStatus::succeeded && p.status != ChargeStatus::partially_refunded)
+      continue;
     const std::int64_t left = p.amount - p.refunded_amount;
     if (left <= 0) continue;
     const bool order_counts = o.payment_method == p.gateway;
@@ -635,7 +641,7 @@ int PaymentService::retry_pending_refunds(std::int64_t before_ms, int limit) {
     });
     if (!mine) continue;
     auto r = settle_refund(id);
-    if (r && r->status == "succeeded") ++settled;
+    if (r && r->status == RefundStatus::succeeded) ++settled;
   }
   if (!due.empty())
     obs::Log(obs::Level::info, "pending refunds retried")

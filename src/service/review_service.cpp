@@ -13,6 +13,7 @@
 namespace crema::service {
 
 namespace json = boost::json;
+using domain::ReviewStatus;
 
 namespace {
 
@@ -42,7 +43,7 @@ json::object review_json(const repo::ReviewRow& r, bool moderator) {
                  {"customer_name", r.customer_name},
                  {"rating", r.rating},
                  {"comment", r.comment},
-                 {"status", r.status},
+                 {"status", domain::name(r.status)},
                  {"created_at", util::format_rfc3339(r.created_at)}};
   if (moderator) {
     o["flag_reason"] = r.flag_reason.empty() ? json::value(nullptr) : json::value(r.flag_reason);
@@ -69,7 +70,7 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
     r.customer_id = actor.user_id();
     r.rating = rating;
     r.comment = comment;
-    r.status = "visible";
+    r.status = ReviewStatus::visible;
     r.created_at = r.updated_at = util::now_ms();
     repo::insert_review(tx, r);
     recount_rating(work, product_id);
@@ -81,11 +82,10 @@ crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
 crema::Result<Page<repo::ReviewRow, repo::Keyset>> ReviewService::list_visible(
     const std::string& product_id, repo::ReviewFilter filter) {
   auto lease = pool_.read();
-  auto res =
-      (*lease).exec("SELECT is_active FROM products WHERE id = $1", {std::string_view(product_id)});
-  if (res.empty() || !res.front().boolean(0)) return no_such_product(product_id);
+  auto active = repo::product_is_active(*lease, product_id);
+  if (!active || !*active) return no_such_product(product_id);
   filter.product_id = product_id;
-  filter.status = "visible";
+  filter.status = ReviewStatus::visible;
   const int limit = filter.limit;
   return make_page(repo::list_reviews(*lease, filter), limit, [](const repo::ReviewRow& r) {
     return repo::Keyset{r.created_at, r.id};
@@ -114,7 +114,7 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
     repo::lock_product_for_rating(tx, product_id);
     auto r = repo::lock_review(tx, id);
     if (!r) return no_such_review(id);
-    if (r->status == "hidden") {
+    if (r->status == ReviewStatus::hidden) {
       if (!actor.is_manager_plus()) return no_such_review(id);
       return crema::Error::make(ErrorCode::conflict,
                                 "The review is hidden already; change its status instead.");
@@ -126,14 +126,14 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
       if (!repo::add_review_flag(tx, id, actor.user_id(), reason, now))
         return crema::Error::make(ErrorCode::duplicate, "You have already flagged this review.");
       r = repo::find_review(tx.connection(), id);
-      if (r->status != "visible" || r->open_flags < kFlagsToHide) return std::move(*r);
-    } else if (r->status == "flagged") {
+      if (r->status != ReviewStatus::visible || r->open_flags < kFlagsToHide) return std::move(*r);
+    } else if (r->status == ReviewStatus::flagged) {
       return std::move(*r);
     } else {
       r->flag_reason = reason;
       r->flagged_by = actor.user_id();
     }
-    r->status = "flagged";
+    r->status = ReviewStatus::flagged;
     r->version += 1;
     r->updated_at = now;
     repo::update_review_status(tx, *r);
@@ -149,7 +149,7 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
 }
 
 crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, const std::string& id,
-                                                         const std::string& status,
+                                                         ReviewStatus status,
                                                          std::optional<std::int64_t> expected) {
   std::string product_id;
   {
@@ -173,9 +173,9 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
       r->open_flags = 0;
     }
     if (r->status == status) return std::move(*r);
-    const std::string from = r->status;
+    const ReviewStatus from = r->status;
     r->status = status;
-    if (status == "visible") {
+    if (status == ReviewStatus::visible) {
       r->flag_reason.clear();
       r->flagged_by.clear();
     }
@@ -183,7 +183,10 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
     r->updated_at = util::now_ms();
     repo::update_review_status(tx, *r);
     recount_rating(work, product_id);
-    record_audit(tx, actor, {"review.status", "review", r->id, "Review " + from + " → " + status});
+    record_audit(
+        tx, actor,
+        {"review.status", "review", r->id,
+         "Review " + std::string(domain::name(from)) + " → " + std::string(domain::name(status))});
     return std::move(*r);
   });
 }

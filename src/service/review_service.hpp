@@ -55,7 +55,7 @@ class ReviewService {
   /// PUT /reviews/{id}/status (managers, admins): 404, 409 version_conflict. Settles the
   /// review's open flags, whatever the status.
   crema::Result<repo::ReviewRow> set_status(const Actor& actor, const std::string& id,
-                                            const std::string& status,
+                                            domain::ReviewStatus status,
                                             std::optional<std::int64_t> expected_version);
 
  private:

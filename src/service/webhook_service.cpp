@@ -47,13 +47,13 @@ json::object WebhookDelivery::to_json() const {
           {"event_id", event_id},
           {"event_type", message.type},
           {"url", message.recipient},
-          {"status", message.status},
+          {"status", domain::name(message.status)},
           {"attempts", message.attempts},
           {"last_status_code",
            message.last_status ? json::value(*message.last_status) : json::value(nullptr)},
           {"last_error",
            message.last_error.empty() ? json::value(nullptr) : json::value(message.last_error)},
-          {"next_attempt_at", message.status == "queued"
+          {"next_attempt_at", message.status == domain::OutboxStatus::queued
                                   ? json::value(util::format_rfc3339(message.next_attempt_at))
                                   : json::value(nullptr)},
           {"sent_at", message.sent_at ? json::value(util::format_rfc3339(*message.sent_at))

@@ -112,7 +112,8 @@ TEST_F(FulfilServiceTest, ConcurrentReviewsAndModerationKeepTheRatingExact) {
     const int r = 1 + i % 5;
     if (r == 1)
       threads.emplace_back([&, i] {
-        EXPECT_TRUE(reviews_->set_status(manager_, ids[static_cast<std::size_t>(i)], "hidden", {}));
+        EXPECT_TRUE(reviews_->set_status(manager_, ids[static_cast<std::size_t>(i)],
+                                         domain::ReviewStatus::hidden, {}));
       });
     if (r == 2)
       for (std::size_t who = 0; who < 3; ++who)  // three different users hide a review
@@ -127,7 +128,7 @@ TEST_F(FulfilServiceTest, ConcurrentReviewsAndModerationKeepTheRatingExact) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->items.size(), 6u);
   repo::ReviewFilter queue;
-  queue.status = "flagged";
+  queue.status = domain::ReviewStatus::flagged;
   EXPECT_EQ(reviews_->list(queue).items.size(), 3u);
   // A hidden review is invisible to a customer flagging it, a conflict for a manager.
   std::string hidden_id;
@@ -151,7 +152,7 @@ TEST_F(FulfilServiceTest, AReviewStaysVisibleUntilThreeUsersFlagItOrAModeratorAc
   auto c = user(auth::Role::driver), d = user(auth::Role::customer);
   auto one = reviews_->flag(a, id, "spam");
   ASSERT_TRUE(one);
-  EXPECT_EQ(one->status, "visible");
+  EXPECT_EQ(domain::name(one->status), "visible");
   EXPECT_EQ(one->open_flags, 1);
   for (int i = 0; i < 5; ++i) {
     auto again = reviews_->flag(a, id, "spam!");
@@ -159,24 +160,24 @@ TEST_F(FulfilServiceTest, AReviewStaysVisibleUntilThreeUsersFlagItOrAModeratorAc
     EXPECT_EQ(again.error().code, ErrorCode::duplicate);
   }
   EXPECT_EQ(rating(pid), (std::pair<std::int64_t, std::int64_t>(5000, 1)));
-  EXPECT_EQ(reviews_->flag(b, id, "fake")->status, "visible");
+  EXPECT_EQ(domain::name(reviews_->flag(b, id, "fake")->status), "visible");
   auto third = reviews_->flag(c, id, "rude");
   ASSERT_TRUE(third);
-  EXPECT_EQ(third->status, "flagged");
+  EXPECT_EQ(domain::name(third->status), "flagged");
   EXPECT_EQ(rating(pid), (std::pair<std::int64_t, std::int64_t>(0, 0)));
   repo::ReviewFilter reported;
   reported.reported = true;
   EXPECT_EQ(reviews_->list(reported).items.size(), 1u);
   // The moderator puts it back: the flags are settled; old flaggers cannot flag again, and a
   // new one alone does not hide it.
-  auto back = reviews_->set_status(manager_, id, "visible", {});
+  auto back = reviews_->set_status(manager_, id, domain::ReviewStatus::visible, {});
   ASSERT_TRUE(back);
   EXPECT_EQ(back->open_flags, 0);
   EXPECT_TRUE(reviews_->list(reported).items.empty());
   EXPECT_EQ(reviews_->flag(b, id, "still fake").error().code, ErrorCode::duplicate);
-  EXPECT_EQ(reviews_->flag(d, id, "hmm")->status, "visible");
+  EXPECT_EQ(domain::name(reviews_->flag(d, id, "hmm")->status), "visible");
   // A moderator's own flag hides it at once.
-  EXPECT_EQ(reviews_->flag(manager_, id, "checking")->status, "flagged");
+  EXPECT_EQ(domain::name(reviews_->flag(manager_, id, "checking")->status), "flagged");
 }
 
 // A rating change reaches partners subscribed to menu_updated through the outbox, written in
@@ -204,7 +205,7 @@ TEST_F(FulfilServiceTest, RatingChangesQueueMenuUpdatedForPartners) {
   EXPECT_EQ(queued(), 1);
   EXPECT_FALSE(reviews_->create(customer, pid, 5, "again"));  // duplicate: rolled back
   EXPECT_EQ(queued(), 1);
-  ASSERT_TRUE(reviews_->set_status(manager_, review->id, "hidden", {}));
+  ASSERT_TRUE(reviews_->set_status(manager_, review->id, domain::ReviewStatus::hidden, {}));
   EXPECT_EQ(queued(), 2);
 }
 
@@ -222,7 +223,7 @@ TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderIsCancelledLikeAnyOtherWithItsDe
   ASSERT_TRUE(driver) << driver.error().message;
   const auto oid = delivery_order(customer, pid);
   ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
-  ASSERT_EQ(deliveries_->list(driver_user, {}).items.at(0).status, "assigned");
+  ASSERT_EQ(domain::name(deliveries_->list(driver_user, {}).items.at(0).status), "assigned");
   pool_->transact([&](db::Transaction& tx) {
     tx.exec("UPDATE orders SET expires_at = $2 WHERE id = $1", {oid, util::now_ms() - 1});
   });
@@ -237,7 +238,7 @@ TEST_F(FulfilServiceTest, AnExpiredDeliveryOrderIsCancelledLikeAnyOtherWithItsDe
   EXPECT_EQ(item(pid).reserved, 0);
   auto delivery = deliveries_->list(driver_user, {});
   ASSERT_EQ(delivery.items.size(), 1u);
-  EXPECT_EQ(delivery.items.at(0).status, "failed");
+  EXPECT_EQ(domain::name(delivery.items.at(0).status), "failed");
   EXPECT_EQ(delivery.items.at(0).failure_reason, "order cancelled");
   auto updated = events_of("delivery_updated");
   ASSERT_EQ(updated.size(), 1u);  // the driver hears of it
@@ -291,15 +292,19 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   ASSERT_EQ(mine.items.size(), 1u);
   const auto did = mine.items[0].id;
   EXPECT_TRUE(deliveries_->list(other_driver_user, {}).items.empty());
-  EXPECT_EQ(deliveries_->update(other_driver_user, did, "picked_up", {}, "").error().code,
+  EXPECT_EQ(deliveries_->update(other_driver_user, did, domain::DeliveryStatus::picked_up, {}, "")
+                .error()
+                .code,
             ErrorCode::not_found);
-  EXPECT_EQ(deliveries_->update(driver_user, did, "picked_up", {}, "").error().code,
-            ErrorCode::invalid_transition);  // the order is not ready
+  EXPECT_EQ(
+      deliveries_->update(driver_user, did, domain::DeliveryStatus::picked_up, {}, "").error().code,
+      ErrorCode::invalid_transition);  // the order is not ready
 
   for (auto s : {OrderStatus::confirmed, OrderStatus::preparing, OrderStatus::ready})
     ASSERT_TRUE(orders_->change_status(staff_, oid, s, "", {}));
   clear_events();
-  auto picked = deliveries_->update(driver_user, did, "picked_up", util::now_ms() + 600'000, "");
+  auto picked = deliveries_->update(driver_user, did, domain::DeliveryStatus::picked_up,
+                                    util::now_ms() + 600'000, "");
   ASSERT_TRUE(picked) << picked.error().message;
   auto o = order(oid);
   EXPECT_EQ(o.status, OrderStatus::out_for_delivery);
@@ -340,7 +345,8 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   }
 
   // failed: back to ready, unassigned.
-  auto failed = deliveries_->update(driver_user, did, "failed", {}, "flat tyre");
+  auto failed =
+      deliveries_->update(driver_user, did, domain::DeliveryStatus::failed, {}, "flat tyre");
   ASSERT_TRUE(failed) << failed.error().message;
   o = order(oid);
   EXPECT_EQ(o.status, OrderStatus::ready);
@@ -352,9 +358,9 @@ TEST_F(FulfilServiceTest, DeliveriesMoveTheirOrderThroughTheOrderService) {
   // Delivered through the order route also settles the delivery.
   ASSERT_TRUE(orders_->assign_delivery(manager_, oid, driver->id));
   const auto did2 = deliveries_->list(driver_user, {}).items[0].id;
-  ASSERT_TRUE(deliveries_->update(manager_, did2, "picked_up", {}, ""));
+  ASSERT_TRUE(deliveries_->update(manager_, did2, domain::DeliveryStatus::picked_up, {}, ""));
   ASSERT_TRUE(orders_->change_status(driver_user, oid, OrderStatus::delivered, "", {}));
-  EXPECT_EQ(deliveries_->get(manager_, did2)->status, "delivered");
+  EXPECT_EQ(domain::name(deliveries_->get(manager_, did2)->status), "delivered");
 }
 
 TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing) {
@@ -379,12 +385,12 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   EXPECT_EQ(events_->create(customer, in).error().message, "One field is invalid.");
 
   EXPECT_EQ(events_->get(other, ev->id).error().code, ErrorCode::not_found);
-  EXPECT_EQ(events_->change_status(other, ev->id, {"cancelled"}).error().code,
+  EXPECT_EQ(events_->change_status(other, ev->id, {domain::EventStatus::cancelled}).error().code,
             ErrorCode::not_found);
   // 51.01 is not reachable as x + 10 % tax: the tax makes up the cent.
-  ASSERT_TRUE(events_->change_status(manager_, ev->id, {"quoted", 5101}));
+  ASSERT_TRUE(events_->change_status(manager_, ev->id, {domain::EventStatus::quoted, 5101}));
   const auto orders_before = count("orders");
-  auto refused = events_->change_status(manager_, ev->id, {"confirmed"});
+  auto refused = events_->change_status(manager_, ev->id, {domain::EventStatus::confirmed});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::out_of_stock);
   ASSERT_EQ(refused.error().details.size(), 1u);
@@ -401,7 +407,7 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
       }(),
       {}, "product.stock"));
   clear_events();
-  auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
+  auto confirmed = events_->change_status(manager_, ev->id, {domain::EventStatus::confirmed});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);
   // Built like any order: the day's number, its first history row, order_created after the
@@ -436,12 +442,12 @@ TEST_F(FulfilServiceTest, ConfirmedEventsBecomeOrdersTotallingTheQuoteOrNothing)
   EXPECT_EQ(item(tart).reserved, units(3));
   EXPECT_EQ(orders_->expire_due(util::now_ms() + 365LL * 86'400'000), 0);
 
-  auto cancelled = events_->change_status(manager_, ev->id, {"cancelled"});
+  auto cancelled = events_->change_status(manager_, ev->id, {domain::EventStatus::cancelled});
   ASSERT_TRUE(cancelled) << cancelled.error().message;
   EXPECT_EQ(order(confirmed->order_id).status, OrderStatus::cancelled);
   EXPECT_EQ(item(cake).reserved, 0);
   EXPECT_EQ(item(tart).reserved, 0);
-  EXPECT_EQ(events_->change_status(manager_, ev->id, {"completed"}).error().code,
+  EXPECT_EQ(events_->change_status(manager_, ev->id, {domain::EventStatus::completed}).error().code,
             ErrorCode::invalid_transition);
 }
 

@@ -57,7 +57,7 @@ class OutboxTest : public CatalogueDbTest {
     if (r.empty()) throw std::runtime_error("no outbox row " + id);
     OutboxMessage m;
     m.id = id;
-    m.status = r.front().text(0);
+    m.status = *domain::kOutboxStatuses.parse(r.front().text_view(0));
     m.attempts = static_cast<int>(r.front().int64(1));
     m.last_error = r.front().opt_text(2).value_or("");
     m.next_attempt_at = r.front().int64(3);
@@ -79,7 +79,7 @@ TEST_F(OutboxTest, EnqueueCommitsAndRollsBackWithTheChange) {
   EXPECT_EQ(count("outbox"), 0);
   const auto id = enqueue();
   auto m = row(id);
-  EXPECT_EQ(m.status, "queued");
+  EXPECT_EQ(domain::name(m.status), "queued");
   EXPECT_EQ(m.attempts, 0);
   EXPECT_THROW(pool_->transact([&](db::Transaction& tx) {
     service::enqueue_notification(tx, {"no_such_type", "email", "x@example.com", "", {}});
@@ -105,7 +105,7 @@ TEST_F(OutboxTest, AClaimIsALeaseThatComesBackWhenItRunsOut) {
   EXPECT_FALSE(service::mark_sent(*pool_, first[0], "w1", now + kLease + 2, {true}));
   EXPECT_TRUE(service::mark_sent(*pool_, again[0], "w2", now + kLease + 2, {true}));
   auto m = row(id);
-  EXPECT_EQ(m.status, "sent");
+  EXPECT_EQ(domain::name(m.status), "sent");
   EXPECT_EQ(m.attempts, 1);
   ASSERT_TRUE(m.sent_at);
   EXPECT_TRUE(service::claim_due(*pool_, "w3", now + 10 * kLease, 10, kLease).empty());
@@ -128,7 +128,7 @@ TEST_F(OutboxTest, FailuresBackOffExponentiallyThenTheMessageFails) {
     auto m = row(id);
     EXPECT_EQ(m.attempts, attempt);
     if (attempt < 8) {
-      EXPECT_EQ(*status, "queued");
+      EXPECT_EQ(*status, domain::OutboxStatus::queued);
       const std::int64_t delay = m.next_attempt_at - now;
       const std::int64_t full = 1000LL << (attempt - 1);
       EXPECT_GE(delay, full / 2) << "attempt " << attempt;
@@ -139,8 +139,8 @@ TEST_F(OutboxTest, FailuresBackOffExponentiallyThenTheMessageFails) {
       EXPECT_TRUE(service::claim_due(*pool_, "w", m.next_attempt_at - 1, 10, kLease).empty());
       now = m.next_attempt_at;
     } else {
-      EXPECT_EQ(*status, "failed");
-      EXPECT_EQ(m.status, "failed");
+      EXPECT_EQ(*status, domain::OutboxStatus::failed);
+      EXPECT_EQ(domain::name(m.status), "failed");
       EXPECT_EQ(m.last_error, "provider down 8");
     }
   }
@@ -164,7 +164,7 @@ TEST_F(OutboxTest, ReleasedClaimsAreDueAtOnce) {
   auto again = service::claim_due(*pool_, "next", now + 1, 10, kLease);
   EXPECT_EQ(again.size(), 2u);
   EXPECT_EQ(row(a).attempts, 0);  // handing back is not a try
-  EXPECT_EQ(row(b).status, "queued");
+  EXPECT_EQ(domain::name(row(b).status), "queued");
 }
 
 TEST_F(OutboxTest, PruningDropsOnlyOldSettledMessages) {
@@ -185,7 +185,7 @@ TEST_F(OutboxTest, PruningDropsOnlyOldSettledMessages) {
   EXPECT_EQ(service::prune_settled_messages(*pool_, now), 0);  // not old enough
   EXPECT_EQ(service::prune_settled_messages(*pool_, now + 1), 2);
   EXPECT_EQ(count("outbox"), 1);
-  EXPECT_EQ(row(queued).status, "queued");
+  EXPECT_EQ(domain::name(row(queued).status), "queued");
   EXPECT_EQ(count("outbox_attempts"), 0);
 }
 
@@ -326,12 +326,12 @@ TEST_F(OutboxTest, AWorkerRetriesAfterProviderFailures) {
   o.policy.backoff_base_ms = 10;
   o.policy.backoff_cap_ms = 20;
   jobs::OutboxWorker w(*pool_, deliverer, o);
-  for (int i = 0; i < 200 && row(id).status == "queued"; ++i) {
+  for (int i = 0; i < 200 && row(id).status == domain::OutboxStatus::queued; ++i) {
     w.run_once("solo");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   auto m = row(id);
-  EXPECT_EQ(m.status, "sent");
+  EXPECT_EQ(domain::name(m.status), "sent");
   EXPECT_EQ(m.attempts, 3);
   EXPECT_EQ(deliverer.delivered()[id], 1);
 }

@@ -204,7 +204,7 @@ TEST_F(PaymentServiceTest, ACounterPaymentConfirmsAndCommitsTheReservationAtOnce
   auto rows = payments_of(id);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].amount, 500);
-  EXPECT_EQ(rows[0].status, "succeeded");
+  EXPECT_EQ(domain::name(rows[0].status), "succeeded");
   // Paid already → conflict, nothing new.
   auto again = pay(manager_, id, "card");
   ASSERT_FALSE(again.ok());
@@ -313,7 +313,7 @@ TEST_F(PaymentServiceTest, RacingRefundsNeverExceedWhatWasPaid) {
   o = get(id);
   EXPECT_EQ(o.refunded_amount, 1000);
   EXPECT_EQ(o.payment_status, PaymentStatus::refunded);
-  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "refunded");
   EXPECT_EQ(payments_->refund(manager_, txn, {1, ""}, {}).error().code, ErrorCode::conflict);
 }
 
@@ -329,7 +329,7 @@ TEST_F(PaymentServiceTest, ARefusedRefundGivesTheAmountBack) {
   EXPECT_EQ(o.refunded_amount, 0);
   EXPECT_EQ(o.payment_status, PaymentStatus::paid);
   auto p = payments_of(id)[0];
-  EXPECT_EQ(p.status, "succeeded");
+  EXPECT_EQ(domain::name(p.status), "succeeded");
   EXPECT_EQ(p.refunded_amount, 0);
 }
 
@@ -347,10 +347,10 @@ TEST_F(PaymentServiceTest, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWi
   EXPECT_EQ(r->status, 202);
   auto p = payments_of(id)[0];
   EXPECT_EQ(p.refunded_amount, 500);
-  EXPECT_EQ(p.status, "refunded");
+  EXPECT_EQ(domain::name(p.status), "refunded");
   auto refunds = repo::refunds_of(*pool_->read(), p.id);
   ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0].status, "pending");
+  EXPECT_EQ(domain::name(refunds[0].status), "pending");
   EXPECT_TRUE(refunds[0].requested);
   EXPECT_EQ(get(id).refunded_amount, 500);
   // A retry under another key refunds nothing twice.
@@ -360,11 +360,11 @@ TEST_F(PaymentServiceTest, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWi
   EXPECT_EQ(twice.error().code, ErrorCode::conflict);
   // Still unknown on the next pass: still pending, same key.
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
-  EXPECT_EQ(repo::refunds_of(*pool_->read(), p.id)[0].status, "pending");
+  EXPECT_EQ(domain::name(repo::refunds_of(*pool_->read(), p.id)[0].status), "pending");
   // The gateway answers at last.
   fake_->unknown_refunds = false;
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
-  EXPECT_EQ(repo::refunds_of(*pool_->read(), p.id)[0].status, "succeeded");
+  EXPECT_EQ(domain::name(repo::refunds_of(*pool_->read(), p.id)[0].status), "succeeded");
   EXPECT_EQ(fake_->refunds.load(), 3);
   {
     std::lock_guard lock(fake_->keys_mutex);
@@ -385,9 +385,9 @@ TEST_F(PaymentServiceTest, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWi
   fake_->refuse_refunds = true;
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   auto p2 = payments_of(id2)[0];
-  EXPECT_EQ(repo::refunds_of(*pool_->read(), p2.id)[0].status, "failed");
+  EXPECT_EQ(domain::name(repo::refunds_of(*pool_->read(), p2.id)[0].status), "failed");
   EXPECT_EQ(p2.refunded_amount, 0);
-  EXPECT_EQ(p2.status, "succeeded");
+  EXPECT_EQ(domain::name(p2.status), "succeeded");
   EXPECT_EQ(get(id2).refunded_amount, 0);
   EXPECT_EQ(get(id2).payment_status, PaymentStatus::paid);
 }
@@ -409,7 +409,7 @@ TEST_F(PaymentServiceTest, ASuccessForAnExpiredOrderIsRecordedAndRefunded) {
   EXPECT_EQ(o.refunded_amount, 300);
   EXPECT_EQ(fake_->refunds.load(), 1);
   EXPECT_EQ(fake_->refunded.load(), 300);
-  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "refunded");
   EXPECT_EQ(item(bun).on_hand, units(3));  // the stock stays released
 }
 
@@ -467,21 +467,21 @@ TEST_F(PaymentServiceTest, AnAutomaticRefundTheGatewayRefusedStaysOwedAndIsRetri
     refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
   }
   ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0].status, "pending");
+  EXPECT_EQ(domain::name(refunds[0].status), "pending");
   EXPECT_EQ(get(id).refunded_amount, 300);
   // Not yet due; then refused: still owed, not given back; then the gateway takes it.
   EXPECT_EQ(payments_->retry_pending_refunds(refunds[0].updated_at - 1), 0);
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   {
     auto lease = pool_->read();
-    EXPECT_EQ(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status, "pending");
+    EXPECT_EQ(domain::name(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status), "pending");
   }
   EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
   fake_->refuse_refunds = false;
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
   {
     auto lease = pool_->read();
-    EXPECT_EQ(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status, "succeeded");
+    EXPECT_EQ(domain::name(repo::refunds_of(*lease, payments_of(id)[0].id)[0].status), "succeeded");
   }
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   EXPECT_EQ(fake_->refunds.load(), 2);
@@ -510,7 +510,9 @@ TEST_F(PaymentServiceTest, ARefundThroughAGatewayNoLongerConfiguredCallsNothingA
     const auto refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
     ASSERT_EQ(refunds.size(), 2u);  // the manager's failed one and the owed one
     EXPECT_EQ(std::count_if(refunds.begin(), refunds.end(),
-                            [](const repo::RefundRow& x) { return x.status == "pending"; }),
+                            [](const repo::RefundRow& x) {
+                              return x.status == domain::RefundStatus::pending;
+                            }),
               1);
   }
   fake_->keys_set = true;
@@ -548,7 +550,7 @@ TEST_F(PaymentServiceTest, AWebhookThatOvertakesTheCheckoutStillSettlesIt) {
   EXPECT_EQ(body.at("payment_status").as_string(), "paid");
   auto rows = payments_of(id);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].status, "succeeded");
+  EXPECT_EQ(domain::name(rows[0].status), "succeeded");
   EXPECT_EQ(rows[0].transaction_id, txn_of(answer));
   EXPECT_TRUE(rows[0].transaction_id.starts_with("fake_"));
   auto o = get(id);
@@ -608,7 +610,7 @@ TEST_F(RefundClaimTest, RacingJobsOfTwoProcessesSendEachOwedRefundOnce) {
   std::int64_t expected = 300;
   for (const auto& id : orders) {
     auto x = refund_of_order(id);
-    EXPECT_EQ(x.status, "succeeded");
+    EXPECT_EQ(domain::name(x.status), "succeeded");
     EXPECT_EQ(x.amount, expected);
     EXPECT_EQ(fake_->refund_keys.count(x.id), 1u) << x.id;
     EXPECT_EQ(get(id).refunded_amount, expected);
@@ -629,13 +631,13 @@ TEST_F(RefundClaimTest, ARefundClaimedByADeadProcessIsSentOnceItsClaimRunsOut) {
   set_claim(x.id, util::now_ms() + 60'000);
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   EXPECT_EQ(fake_->refunds.load(), 0);
-  EXPECT_EQ(refund_of_order(id).status, "pending");
+  EXPECT_EQ(domain::name(refund_of_order(id).status), "pending");
   // The lease ran out: sent once, settled, the claim dropped.
   set_claim(x.id, util::now_ms() - 1);
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
   EXPECT_EQ(fake_->refunds.load(), 1);
   EXPECT_EQ(fake_->refunded.load(), 450);
-  EXPECT_EQ(refund_of_order(id).status, "succeeded");
+  EXPECT_EQ(domain::name(refund_of_order(id).status), "succeeded");
   auto lease = pool_->read();
   EXPECT_TRUE(lease
                   ->exec("SELECT claimed_until FROM payment_refunds WHERE id = $1",
@@ -663,7 +665,7 @@ TEST_F(RefundClaimTest, AManagersRefundInFlightIsNotSentByTheJob) {
   auto o = get(id);
   EXPECT_EQ(o.refunded_amount, 300);
   EXPECT_EQ(o.payment_status, PaymentStatus::partially_refunded);
-  EXPECT_EQ(refund_of_order(id).status, "succeeded");
+  EXPECT_EQ(domain::name(refund_of_order(id).status), "succeeded");
 }
 
 TEST_F(RefundClaimTest, AnOwedRefundRefusedByTheGatewayIsReleasedForTheNextPass) {
@@ -672,7 +674,7 @@ TEST_F(RefundClaimTest, AnOwedRefundRefusedByTheGatewayIsReleasedForTheNextPass)
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 0);
   EXPECT_EQ(fake_->refunds.load(), 1);
   const auto x = refund_of_order(id);
-  EXPECT_EQ(x.status, "pending");  // still owed, the amount not given back
+  EXPECT_EQ(domain::name(x.status), "pending");  // still owed, the amount not given back
   EXPECT_EQ(get(id).refunded_amount, 250);
   // Not claimed any more: the next pass (any process) sends it again, with the same key.
   fake_->refuse_refunds = false;
@@ -680,8 +682,8 @@ TEST_F(RefundClaimTest, AnOwedRefundRefusedByTheGatewayIsReleasedForTheNextPass)
   EXPECT_EQ(other.retry_pending_refunds(util::now_ms() + 1), 1);
   EXPECT_EQ(fake_->refunds.load(), 2);
   EXPECT_EQ(fake_->refund_keys.count(x.id), 2u);
-  EXPECT_EQ(refund_of_order(id).status, "succeeded");
-  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(domain::name(refund_of_order(id).status), "succeeded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "refunded");
 }
 
 // ---- the remaining branches that move money (issue 10) -----------------------------------
@@ -712,7 +714,7 @@ TEST_F(PaymentServiceTest, ALateFailureEventNeverUndoesASuccess) {
   auto o = get(id);
   EXPECT_EQ(o.status, OrderStatus::confirmed);
   EXPECT_EQ(o.payment_status, PaymentStatus::paid);
-  EXPECT_EQ(payments_of(id)[0].status, "succeeded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "succeeded");
   EXPECT_EQ(item(bun).on_hand, units(3));  // the sale's stock stays taken
   EXPECT_EQ(item(bun).reserved, 0);
 }
@@ -766,7 +768,7 @@ TEST_F(PaymentServiceTest, ASuccessForACancelledOrderWhoseRefundIsRefusedStaysOw
     refunds = repo::refunds_of(*lease, payments_of(id)[0].id);
   }
   ASSERT_EQ(refunds.size(), 1u);
-  EXPECT_EQ(refunds[0].status, "pending");  // owed, not given back
+  EXPECT_EQ(domain::name(refunds[0].status), "pending");  // owed, not given back
   EXPECT_EQ(refunds[0].amount, 350);
   EXPECT_EQ(payments_of(id)[0].refunded_amount, 350);
   // The job sends it once the gateway takes it.
@@ -774,7 +776,7 @@ TEST_F(PaymentServiceTest, ASuccessForACancelledOrderWhoseRefundIsRefusedStaysOw
   EXPECT_EQ(payments_->retry_pending_refunds(util::now_ms() + 1), 1);
   EXPECT_EQ(fake_->refunds.load(), 2);
   EXPECT_EQ(fake_->refunded.load(), 700);  // 350 refused, 350 taken
-  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "refunded");
   EXPECT_EQ(item(bun).on_hand, units(2));
   EXPECT_EQ(item(bun).reserved, 0);
 }
@@ -805,10 +807,10 @@ TEST_F(PaymentServiceTest, ARefundSettledElsewhereDuringTheGatewayCallIsNotCount
   auto lease = pool_->read();
   auto x = repo::find_refund(*lease, refund_id);
   ASSERT_TRUE(x);
-  EXPECT_EQ(x->status, "succeeded");
+  EXPECT_EQ(domain::name(x->status), "succeeded");
   EXPECT_EQ(x->gateway_ref, "elsewhere");
   EXPECT_EQ(payments_of(id)[0].refunded_amount, 500);
-  EXPECT_EQ(payments_of(id)[0].status, "refunded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "refunded");
   EXPECT_EQ(get(id).refunded_amount, 500);
   EXPECT_EQ(get(id).payment_status, PaymentStatus::refunded);
 }
@@ -825,7 +827,7 @@ TEST_F(PaymentServiceTest, AnEmptyRefundIsRefusedAndChangesNothing) {
     EXPECT_EQ(r.error().details[0].field, "amount");
   }
   EXPECT_EQ(payments_of(id)[0].refunded_amount, 0);
-  EXPECT_EQ(payments_of(id)[0].status, "succeeded");
+  EXPECT_EQ(domain::name(payments_of(id)[0].status), "succeeded");
   EXPECT_EQ(get(id).refunded_amount, 0);
   EXPECT_EQ(get(id).payment_status, PaymentStatus::paid);
 }

@@ -146,9 +146,9 @@ TEST_F(StockPathsTest, ConfirmingAnEventWhoseProductWasWithdrawnWritesNothing) {
   in.items = {{cake, 4}, {tart, 6}};
   auto ev = events_->create(customer, in);
   ASSERT_TRUE(ev) << ev.error().message;
-  ASSERT_TRUE(events_->change_status(manager_, ev->id, {"quoted", 4000}));
+  ASSERT_TRUE(events_->change_status(manager_, ev->id, {domain::EventStatus::quoted, 4000}));
   ASSERT_TRUE(catalogue_->remove(manager_, tart).ok());
-  auto refused = events_->change_status(manager_, ev->id, {"confirmed"});
+  auto refused = events_->change_status(manager_, ev->id, {domain::EventStatus::confirmed});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::validation_failed);
   EXPECT_EQ(pool_->read()->exec("SELECT COUNT(*) FROM orders").front().int64(0), 0);
@@ -156,7 +156,7 @@ TEST_F(StockPathsTest, ConfirmingAnEventWhoseProductWasWithdrawnWritesNothing) {
   EXPECT_EQ(item(tart).reserved, 0);
   auto still = events_->get(manager_, ev->id);
   ASSERT_TRUE(still);
-  EXPECT_EQ(still->status, "quoted");
+  EXPECT_EQ(domain::name(still->status), "quoted");
   EXPECT_TRUE(still->order_id.empty());
 }
 
@@ -170,8 +170,8 @@ TEST_F(StockPathsTest, AnEventWhoseOrderIsCompletedCannotBeCancelledAndKeepsItsS
   in.items = {{cake, 3}};
   auto ev = events_->create(customer, in);
   ASSERT_TRUE(ev) << ev.error().message;
-  ASSERT_TRUE(events_->change_status(manager_, ev->id, {"quoted", 1650}));
-  auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
+  ASSERT_TRUE(events_->change_status(manager_, ev->id, {domain::EventStatus::quoted, 1650}));
+  auto confirmed = events_->change_status(manager_, ev->id, {domain::EventStatus::confirmed});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   const auto order_id = confirmed->order_id;
   EXPECT_EQ(order(order_id).total_amount, 1650);
@@ -185,15 +185,15 @@ TEST_F(StockPathsTest, AnEventWhoseOrderIsCompletedCannotBeCancelledAndKeepsItsS
   const auto sold = item(cake);
   EXPECT_EQ(sold.on_hand, units(7));
   EXPECT_EQ(sold.reserved, 0);
-  auto refused = events_->change_status(manager_, ev->id, {"cancelled"});
+  auto refused = events_->change_status(manager_, ev->id, {domain::EventStatus::cancelled});
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::invalid_transition);
   EXPECT_EQ(order(order_id).status, OrderStatus::completed);
   EXPECT_EQ(item(cake).on_hand, units(7));  // not restocked
   EXPECT_EQ(item(cake).reserved, 0);
-  EXPECT_EQ(events_->get(manager_, ev->id)->status, "confirmed");
+  EXPECT_EQ(domain::name(events_->get(manager_, ev->id)->status), "confirmed");
   // A stale version is refused before anything moves.
-  service::EventStatusChange stale{"completed", {}, {}, confirmed->version - 1};
+  service::EventStatusChange stale{domain::EventStatus::completed, {}, {}, confirmed->version - 1};
   EXPECT_EQ(events_->change_status(manager_, ev->id, stale).error().code,
             ErrorCode::version_conflict);
 }
@@ -318,8 +318,8 @@ TEST_F(StockPathsTest, AQuoteTheTaxCannotSplitExactlyStillTotalsTheQuote) {
   in.items = {{cake, 3}};
   auto ev = events_->create(customer, in);
   ASSERT_TRUE(ev) << ev.error().message;
-  ASSERT_TRUE(events_->change_status(manager_, ev->id, {"quoted", quote}));
-  auto confirmed = events_->change_status(manager_, ev->id, {"confirmed"});
+  ASSERT_TRUE(events_->change_status(manager_, ev->id, {domain::EventStatus::quoted, quote}));
+  auto confirmed = events_->change_status(manager_, ev->id, {domain::EventStatus::confirmed});
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   auto o = order(confirmed->order_id);
   EXPECT_EQ(o.total_amount, quote);  // the customer pays what was quoted, to the cent

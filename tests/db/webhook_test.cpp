@@ -110,7 +110,7 @@ TEST_F(WebhookTest, SubscribedEndpointsReceiveSignedEventsAndOthersDoNot) {
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
   ASSERT_EQ(log->items.size(), 1u);
-  EXPECT_EQ(log->items[0].message.status, "sent");
+  EXPECT_EQ(domain::name(log->items[0].message.status), "sent");
   EXPECT_EQ(log->items[0].message.last_status, 200);
   ASSERT_EQ(log->items[0].attempts.size(), 1u);
   EXPECT_TRUE(log->items[0].attempts[0].ok);
@@ -147,7 +147,7 @@ TEST_F(WebhookTest, FailedDeliveriesAreRetriedAndLogged) {
   ASSERT_TRUE(log);
   ASSERT_EQ(log->items.size(), 1u);
   const auto& d = log->items[0];
-  EXPECT_EQ(d.message.status, "sent");
+  EXPECT_EQ(domain::name(d.message.status), "sent");
   EXPECT_EQ(d.message.attempts, 3);
   ASSERT_EQ(d.attempts.size(), 3u);
   EXPECT_FALSE(d.attempts[0].ok);
@@ -173,7 +173,7 @@ TEST_F(WebhookTest, DeletedEndpointsGetNothingMore) {
   auto log = svc_->deliveries(hook->webhook.id, std::nullopt, 50);
   ASSERT_TRUE(log);
   ASSERT_EQ(log->items.size(), 1u);
-  EXPECT_EQ(log->items[0].message.status, "failed");
+  EXPECT_EQ(domain::name(log->items[0].message.status), "failed");
   EXPECT_EQ(log->items[0].message.last_error, "the webhook was deleted");
   // No new deliveries for it.
   pool_->transact([&](db::Transaction& tx) {
