@@ -33,7 +33,7 @@ readonly build_pkgs=(
 # may upgrade postgresql-15 in place under a running server. test.sh installs both groups
 # in one go before starting anything.
 readonly test_pkgs=(postgresql-15 redis-server openssl python3 python3-yaml nginx-light chromium
-                    fonts-dejavu-core)
+                    fonts-dejavu-core clang-format)
 readonly bench_pkgs=(wrk nginx-light libnginx-mod-http-brotli-static)
 readonly lint_pkgs=(clang-format clang-tidy shellcheck)
 readonly security_pkgs=(sqlmap testssl.sh slowhttptest curl openssl)

@@ -37,8 +37,9 @@ std::string read_password_from_stdin() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"crema: the backend of a café and bakery (REST API, WebSocket feed, "
-               "SQLite or PostgreSQL)"};
+  CLI::App app{
+      "crema: the backend of a café and bakery (REST API, WebSocket feed, "
+      "SQLite or PostgreSQL)"};
   app.set_version_flag("--version", CREMA_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
@@ -52,12 +53,13 @@ int main(int argc, char** argv) {
         ->group("Settings");
   }
 
-  auto* serve = app.add_subcommand("serve", "Run the server (applies migrations first unless "
-                                            "CREMA_AUTO_MIGRATE=0)");
+  auto* serve = app.add_subcommand("serve",
+                                   "Run the server (applies migrations first unless "
+                                   "CREMA_AUTO_MIGRATE=0)");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
-  auto* create_admin =
-      app.add_subcommand("create-admin", "Create an admin account (the password is read from "
-                                         "standard input)");
+  auto* create_admin = app.add_subcommand("create-admin",
+                                          "Create an admin account (the password is read from "
+                                          "standard input)");
   auto* worker = app.add_subcommand(
       "worker",
       "Run only the background work: outbox workers (notifications, webhooks), periodic "
@@ -89,8 +91,9 @@ int main(int argc, char** argv) {
   std::string admin_email;
   bool password_stdin = false;
   create_admin->add_option("--email", admin_email, "The admin's email address")->required();
-  create_admin->add_flag("--password-stdin", password_stdin,
-                         "Read the password from standard input (required)")
+  create_admin
+      ->add_flag("--password-stdin", password_stdin,
+                 "Read the password from standard input (required)")
       ->required();
 
   try {

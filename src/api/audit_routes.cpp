@@ -40,8 +40,8 @@ constexpr std::string_view kEntrySchema = R"json({
 
 // `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
 // start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
-std::optional<std::int64_t> audit_bound(const Request& req, Query& q, std::string_view name, bool end,
-                                  const std::string& zone) {
+std::optional<std::int64_t> audit_bound(const Request& req, Query& q, std::string_view name,
+                                        bool end, const std::string& zone) {
   auto raw = req.query_param(name);
   if (!raw || raw->empty()) return std::nullopt;
   if (raw->size() == 10) {

@@ -14,7 +14,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kMaxRecipeQuantity = 1'000'000'000'000;  // thousandths: a billion units
-constexpr std::int64_t kMinPriceDelta = -1'000'000;       // -10,000.00
+constexpr std::int64_t kMinPriceDelta = -1'000'000;             // -10,000.00
 constexpr std::size_t kMaxRecipeLines = 50;
 
 json::array lines_json(const std::vector<domain::RecipeLine>& lines) {

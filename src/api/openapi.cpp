@@ -124,13 +124,20 @@ json::object error_response(std::string_view description) {
 
 const char* status_text(int status) {
   switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    default: return "Success";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    default:
+      return "Success";
   }
 }
 
@@ -148,9 +155,9 @@ void OpenApi::add_page_schema(std::string name, std::string_view item_schema) {
       {"type", "object"},
       {"required", json::array{"items", "next_cursor"}},
       {"properties",
-       json::object{{"items", json::object{{"type", "array"},
-                                           {"items", json::object{{"$ref", ref}}}}},
-                    {"next_cursor", json::object{{"type", json::array{"string", "null"}}}}}}};
+       json::object{
+           {"items", json::object{{"type", "array"}, {"items", json::object{{"$ref", ref}}}}},
+           {"next_cursor", json::object{{"type", json::array{"string", "null"}}}}}}};
 }
 
 json::object OpenApi::document(const http::Router& router) const {

@@ -85,10 +85,10 @@ http::Route metrics_route(std::shared_ptr<OpsContext> ctx) {
                 if (!ctx->metrics_token.empty()) {
                   const auto header = req.header("authorization").value_or("");
                   constexpr std::string_view kBearer = "Bearer ";
-                  const bool ok = header.size() > kBearer.size() &&
-                                  header.substr(0, kBearer.size()) == kBearer &&
-                                  auth::constant_time_equal(header.substr(kBearer.size()),
-                                                            ctx->metrics_token);
+                  const bool ok =
+                      header.size() > kBearer.size() &&
+                      header.substr(0, kBearer.size()) == kBearer &&
+                      auth::constant_time_equal(header.substr(kBearer.size()), ctx->metrics_token);
                   if (!ok) {
                     auto res = http::Response::from(
                         ErrorCode::unauthorized,
@@ -120,8 +120,7 @@ void register_metrics_routes(http::Router& router, std::shared_ptr<OpsContext> c
   router.add(metrics_route(std::move(ctx)));
 }
 
-void register_ops_routes(http::Router& router, OpenApi& openapi,
-                         std::shared_ptr<OpsContext> ctx) {
+void register_ops_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<OpsContext> ctx) {
   openapi.add_schema("Health", kHealthSchema);
   openapi.add_schema("Readiness", kReadySchema);
 
@@ -177,17 +176,16 @@ void register_ops_routes(http::Router& router, OpenApi& openapi,
                       .tag = "operations",
                       .response_schema = R"({"type": "string"})",
                       .response_type = "text/html"}});
-  router.add({.method = http::Method::get,
-              .pattern = "/docs/init.js",
-              .handler =
-                  [](http::Request&) {
-                    return static_asset(kDocsInit, "text/javascript; charset=utf-8");
-                  },
-              .offload = false,
-              .doc = {.summary = "Swagger UI start-up script",
-                      .tag = "operations",
-                      .response_schema = R"({"type": "string"})",
-                      .response_type = "text/javascript"}});
+  router.add(
+      {.method = http::Method::get,
+       .pattern = "/docs/init.js",
+       .handler =
+           [](http::Request&) { return static_asset(kDocsInit, "text/javascript; charset=utf-8"); },
+       .offload = false,
+       .doc = {.summary = "Swagger UI start-up script",
+               .tag = "operations",
+               .response_schema = R"({"type": "string"})",
+               .response_type = "text/javascript"}});
   router.add({.method = http::Method::get,
               .pattern = "/docs/swagger-ui-bundle.js",
               .handler =
@@ -206,9 +204,9 @@ void register_ops_routes(http::Router& router, OpenApi& openapi,
               .pattern = "/docs/swagger-ui.css",
               .handler =
                   [](http::Request&) {
-                    return static_asset(
-                        std::string_view(crema_swagger_css, crema_swagger_css_end - crema_swagger_css),
-                        "text/css; charset=utf-8");
+                    return static_asset(std::string_view(crema_swagger_css,
+                                                         crema_swagger_css_end - crema_swagger_css),
+                                        "text/css; charset=utf-8");
                   },
               .offload = false,
               .doc = {.summary = "Swagger UI styles (swagger-ui-dist)",

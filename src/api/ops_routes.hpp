@@ -4,7 +4,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -36,8 +35,7 @@ struct OpsContext {
 };
 
 /// /health, /ready, /openapi.json, /docs — and /metrics unless ctx->metrics_elsewhere.
-void register_ops_routes(http::Router& router, OpenApi& openapi,
-                         std::shared_ptr<OpsContext> ctx);
+void register_ops_routes(http::Router& router, OpenApi& openapi, std::shared_ptr<OpsContext> ctx);
 
 /// GET /metrics alone (and /health, for the second listener's own probe): the router of
 /// the CREMA_METRICS_LISTEN listener.

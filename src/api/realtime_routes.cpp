@@ -37,7 +37,8 @@ constexpr std::string_view kDescription =
     "sessions' sockets), a password reset, deactivation, erasure or role change (all the "
     "user's sockets), on every instance, within a second; or a `reauth` was refused: "
     "reconnect with a fresh access token. **4002**: the user opened more sockets than "
-    "`CREMA_WS_PER_USER` (10, on all instances together) and this was their oldest: do not reconnect "
+    "`CREMA_WS_PER_USER` (10, on all instances together) and this was their oldest: do not "
+    "reconnect "
     "automatically.";
 
 http::Response needs_upgrade(http::Request&) {

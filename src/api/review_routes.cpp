@@ -195,20 +195,20 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
                       .tag = kReviewTag,
                       .response_schema = "ReviewPage",
                       .query = queue_query}});
-  router.add({.method = Method::post,
-              .pattern = "/api/v1/reviews/{id}/flag",
-              .handler = with(flag_review),
-              .access = auth::Access::any_user(),
-              .body = http::BodyKind::json,
-              .doc = {.summary = "Flag a review for moderation (any signed-in user)",
-                      .description =
-                          "Each user flags a review once (again: 409 duplicate). The review "
-                          "stays visible until three different users have flagged it or a "
-                          "moderator acts; a manager's or admin's flag hides it at once.",
-                      .tag = kReviewTag,
-                      .request_schema = "ReviewFlag",
-                      .response_schema = "Review",
-                      .errors = {409, 422}}});
+  router.add(
+      {.method = Method::post,
+       .pattern = "/api/v1/reviews/{id}/flag",
+       .handler = with(flag_review),
+       .access = auth::Access::any_user(),
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Flag a review for moderation (any signed-in user)",
+               .description = "Each user flags a review once (again: 409 duplicate). The review "
+                              "stays visible until three different users have flagged it or a "
+                              "moderator acts; a manager's or admin's flag hides it at once.",
+               .tag = kReviewTag,
+               .request_schema = "ReviewFlag",
+               .response_schema = "Review",
+               .errors = {409, 422}}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/reviews/{id}/status",
               .handler = with(set_review_status),

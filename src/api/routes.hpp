@@ -6,14 +6,14 @@
 
 #include "api/catalogue_routes.hpp"
 #include "api/fulfil_routes.hpp"
+#include "api/identity_routes.hpp"
 #include "api/inventory_routes.hpp"
 #include "api/media_routes.hpp"
-#include "api/identity_routes.hpp"
-#include "api/payment_routes.hpp"
 #include "api/notify_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/ops_routes.hpp"
 #include "api/order_routes.hpp"
+#include "api/payment_routes.hpp"
 #include "api/report_routes.hpp"
 #include "api/settings_routes.hpp"
 #include "api/static_site.hpp"
@@ -27,12 +27,12 @@ struct AppServices {
   std::shared_ptr<CatalogueContext> catalogue;
   std::shared_ptr<InventoryContext> inventory;
   std::shared_ptr<MediaContext> media;
-  std::shared_ptr<IdentityApi> identity;  ///< accounts, tokens, users, API keys, audit log
-  std::shared_ptr<PaymentContext> payments;  ///< checkout, gateway webhooks, refunds
-  std::shared_ptr<OrderContext> orders;   ///< orders and the cart
-  std::shared_ptr<FulfilContext> fulfil;  ///< delivery, reviews, catering events
-  std::shared_ptr<NotifyContext> notify;  ///< notifications and partner webhooks
-  std::shared_ptr<ReportsContext> reports;  ///< reports and analytics (SPEC §12)
+  std::shared_ptr<IdentityApi> identity;      ///< accounts, tokens, users, API keys, audit log
+  std::shared_ptr<PaymentContext> payments;   ///< checkout, gateway webhooks, refunds
+  std::shared_ptr<OrderContext> orders;       ///< orders and the cart
+  std::shared_ptr<FulfilContext> fulfil;      ///< delivery, reviews, catering events
+  std::shared_ptr<NotifyContext> notify;      ///< notifications and partner webhooks
+  std::shared_ptr<ReportsContext> reports;    ///< reports and analytics (SPEC §12)
   std::shared_ptr<SettingsContext> settings;  ///< the shop's settings (SPEC §15.3)
   /// The static files served at /app (SPEC §16); none: /app answers 404.
   std::shared_ptr<const StaticSite> app_site;

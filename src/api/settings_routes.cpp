@@ -176,8 +176,7 @@ Response get_slots(Request& req, SettingsContext& ctx) {
   auto slots = ctx.timing.slots(*date, type);
   if (!slots) return Response::from(std::move(slots).error());
   json::array items;
-  for (const auto& s : *slots)
-  {
+  for (const auto& s : *slots) {
     json::object slot;
     slot["start"] = util::format_rfc3339(s.start);
     slot["end"] = util::format_rfc3339(s.end);
@@ -312,21 +311,21 @@ void register_settings_routes(http::Router& router, OpenApi& openapi,
       {.method = Method::get,
        .pattern = "/api/v1/slots",
        .handler = with(get_slots),
-       .doc = {.summary = "The slots of a day that customers may still schedule an order in "
-                          "(public; SPEC §15.3)",
-               .description =
-                   "Slots of CREMA_SLOT_MINUTES counted from the opening of each range of "
-                   "opening hours, starting after now and within CREMA_MAX_SCHEDULE_DAYS; with "
-                   "max_orders_per_slot set, only those with room for the type, with the "
-                   "places left (pickup and delivery orders each have max_orders_per_slot).",
-               .tag = kSettingsTag,
-               .response_schema = "SlotDay",
-               .query = {{.name = "date",
-                          .description = "YYYY-MM-DD in CREMA_TIMEZONE",
-                          .required = true},
-                         {.name = "type",
-                          .description = "pickup (default) or delivery",
-                          .values = {"pickup", "delivery"}}}}});
+       .doc = {
+           .summary = "The slots of a day that customers may still schedule an order in "
+                      "(public; SPEC §15.3)",
+           .description =
+               "Slots of CREMA_SLOT_MINUTES counted from the opening of each range of "
+               "opening hours, starting after now and within CREMA_MAX_SCHEDULE_DAYS; with "
+               "max_orders_per_slot set, only those with room for the type, with the "
+               "places left (pickup and delivery orders each have max_orders_per_slot).",
+           .tag = kSettingsTag,
+           .response_schema = "SlotDay",
+           .query = {
+               {.name = "date", .description = "YYYY-MM-DD in CREMA_TIMEZONE", .required = true},
+               {.name = "type",
+                .description = "pickup (default) or delivery",
+                .values = {"pickup", "delivery"}}}}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/settings/online-ordering",
               .handler = with(put_online_ordering),

@@ -56,13 +56,12 @@ void CatalogueModule::provide(api::AppServices& services) {
     auto url = [&](const std::string& key) {
       return s3_ != nullptr ? s3_->presigned_url(key, now) : signer_.url(key, now);
     };
-    return boost::json::object{
-        {"id", img.id},
-        {"url", url(ready ? img.web_key : img.original_key)},
-        {"thumbnail_url", url(ready ? img.thumbnail_key : img.original_key)},
-        {"status", domain::image_status_name(img.status)},
-        {"width", img.width},
-        {"height", img.height}};
+    return boost::json::object{{"id", img.id},
+                               {"url", url(ready ? img.web_key : img.original_key)},
+                               {"thumbnail_url", url(ready ? img.thumbnail_key : img.original_key)},
+                               {"status", domain::image_status_name(img.status)},
+                               {"width", img.width},
+                               {"height", img.height}};
   };
   services.catalogue = std::make_shared<api::CatalogueContext>(
       api::CatalogueContext{catalogue_, menu_cache_, currency_, std::move(image_json), &images_});

@@ -621,8 +621,7 @@ std::optional<std::string> check_production(const Config& c) {
   if (!c.tls() && c.trusted_proxies.empty())
     return "CREMA_ENV=production needs TLS (CREMA_TLS_CERT/CREMA_TLS_KEY) or a trusted proxy "
            "that terminates it (CREMA_TRUSTED_PROXY)";
-  if (c.jwt_secret.empty())
-    return "CREMA_JWT_SECRET must be set in production (at least 32 bytes)";
+  if (c.jwt_secret.empty()) return "CREMA_JWT_SECRET must be set in production (at least 32 bytes)";
   if (placeholder(c.jwt_secret))
     return "CREMA_JWT_SECRET is a placeholder from an example; set a random value "
            "(openssl rand -base64 48)";

@@ -68,7 +68,7 @@ struct Config {
   /// without an account, and settled notifications and webhook deliveries.
   int retention_days_guest_pii = 365;
   int retention_days_notifications = 90;
-  int ws_per_user = 10;  ///< WebSockets one user may hold at once (all instances, with Redis)
+  int ws_per_user = 10;       ///< WebSockets one user may hold at once (all instances, with Redis)
   int slot_minutes = 15;      ///< scheduled orders: length of a slot (SPEC §15.3)
   int max_schedule_days = 7;  ///< scheduled orders: how far ahead
 
@@ -119,8 +119,8 @@ std::span<const SettingInfo> settings();
 std::string flag_name(std::string_view env_name);
 
 struct LoadResult {
-  std::optional<Config> config;   ///< set when every value was valid
-  std::string error;              ///< one line naming the bad variable, otherwise
+  std::optional<Config> config;       ///< set when every value was valid
+  std::string error;                  ///< one line naming the bad variable, otherwise
   std::vector<std::string> warnings;  ///< unknown CREMA_ variables, one line each
 };
 

@@ -1,10 +1,10 @@
 #include "app/demo_orders.hpp"
 
 #include <random>
-
-#include <boost/json.hpp>
 #include <stdexcept>
 #include <vector>
+
+#include <boost/json.hpp>
 
 #include "app/orders_module.hpp"
 #include "app/payments_module.hpp"
@@ -47,7 +47,8 @@ class DemoStripe final : public payments::Gateway {
     payments::ChargeResult out;
     out.outcome = payments::Outcome::pending;
     out.transaction_id = "pi_demo_" + r.payment_id.substr(r.payment_id.size() - 12);
-    out.raw_response = R"({"object": "payment_intent", "status": "requires_confirmation", "demo": true})";
+    out.raw_response =
+        R"({"object": "payment_intent", "status": "requires_confirmation", "demo": true})";
     return out;
   }
   payments::RefundResult refund(const std::string& txn, const std::string&, std::int64_t,
@@ -168,10 +169,9 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
           if (paid) continue;
         }
         // A paid order is cancelled by a manager, which refunds it.
-        if (!orders.change_status(paid && s == S::cancelled ? manager : barista, id, s,
-                                  s == S::cancelled ? (paid ? "the oven broke" : "changed their mind")
-                                                    : "",
-                                  {}))
+        if (!orders.change_status(
+                paid && s == S::cancelled ? manager : barista, id, s,
+                s == S::cancelled ? (paid ? "the oven broke" : "changed their mind") : "", {}))
           break;
       }
       if (paid && day > 0 && chance(8)) {
@@ -232,9 +232,8 @@ bool seed_demo_schedule(db::Pool& pool, events::Bus& bus, const Config& config) 
   service::OrderTiming timing(pool, settings);
   service::OrderService orders(pool, bus, order_settings(config));
   orders.set_placement_rule([&timing](db::Transaction& tx, const service::Actor& a,
-                                      domain::Order& o, std::int64_t now) {
-    return timing.admit(tx, a, o, now);
-  });
+                                      domain::Order& o,
+                                      std::int64_t now) { return timing.admit(tx, a, o, now); });
   const auto compact = orders.business_date(util::now_ms() + kDayMs);
   const auto tomorrow = util::day_start_ms(
       compact.substr(0, 4) + "-" + compact.substr(4, 2) + "-" + compact.substr(6, 2),

@@ -6,8 +6,8 @@
 #include "obs/metrics.hpp"
 #include "repo/inventory_repo.hpp"
 #include "service/maintenance.hpp"
-#include "service/retention.hpp"
 #include "service/outbox.hpp"
+#include "service/retention.hpp"
 #include "util/time.hpp"
 
 namespace crema::app {

@@ -29,10 +29,9 @@ OrdersModule::OrdersModule(db::Pool& pool, events::Bus& bus, events::Hub& hub,
       cart_(pool, order_settings(config)),
       expiry_(orders_) {
   // Online orders follow the shop's hours, pauses and slots (SPEC §15.3).
-  orders_.set_placement_rule([&timing](db::Transaction& tx, const service::Actor& actor,
-                                       domain::Order& order, std::int64_t now_ms) {
-    return timing.admit(tx, actor, order, now_ms);
-  });
+  orders_.set_placement_rule(
+      [&timing](db::Transaction& tx, const service::Actor& actor, domain::Order& order,
+                std::int64_t now_ms) { return timing.admit(tx, actor, order, now_ms); });
   // A customer may follow their own order, a driver the order they deliver (SPEC §7); the
   // check reads the order, so the hub runs it on the worker pool.
   hub.register_channel("order:", [this](const auth::Principal& p, std::string_view channel) {

@@ -58,8 +58,8 @@ void ensure_development_secrets(Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    throw std::runtime_error("CREMA_DATA_DIR " + config.data_dir + " cannot be created: " +
-                             ec.message());
+    throw std::runtime_error("CREMA_DATA_DIR " + config.data_dir +
+                             " cannot be created: " + ec.message());
   if (config.jwt_secret.empty()) config.jwt_secret = load_or_create(dir, "jwt_secret");
   if (config.data_key_hex.empty()) config.data_key_hex = load_or_create(dir, "data_key");
 }

@@ -19,13 +19,13 @@
 #include "app/catalogue_module.hpp"
 #include "app/fulfil_module.hpp"
 #include "app/identity_module.hpp"
-#include "app/orders_module.hpp"
-#include "app/reports_module.hpp"
-#include "app/settings_module.hpp"
 #include "app/notify_module.hpp"
+#include "app/orders_module.hpp"
 #include "app/payments_module.hpp"
 #include "app/realtime_module.hpp"
+#include "app/reports_module.hpp"
 #include "app/secrets.hpp"
+#include "app/settings_module.hpp"
 #include "auth/password.hpp"
 #include "db/backup.hpp"
 #include "db/migrations.hpp"
@@ -33,12 +33,12 @@
 #include "db/store_copy.hpp"
 #include "events/redis_endpoint.hpp"
 #include "jobs/backup_job.hpp"
+#include "media/s3_object_store.hpp"
 #include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
 #include "net/middleware.hpp"
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
-#include "media/s3_object_store.hpp"
 #include "obs/sentry.hpp"
 #include "service/admin_bootstrap.hpp"
 
@@ -48,10 +48,14 @@ namespace {
 
 obs::Level to_obs(LogLevel l) {
   switch (l) {
-    case LogLevel::debug: return obs::Level::debug;
-    case LogLevel::info: return obs::Level::info;
-    case LogLevel::warn: return obs::Level::warn;
-    case LogLevel::error: return obs::Level::error;
+    case LogLevel::debug:
+      return obs::Level::debug;
+    case LogLevel::info:
+      return obs::Level::info;
+    case LogLevel::warn:
+      return obs::Level::warn;
+    case LogLevel::error:
+      return obs::Level::error;
   }
   return obs::Level::info;
 }
@@ -311,10 +315,9 @@ int run_serve(Config config) {
   metrics.add_sampled_counter("password_verifications_total",
                               "Passwords checked against a stored hash (Argon2id)",
                               [] { return static_cast<double>(auth::password_verifications()); });
-  metrics.add_sampled_counter(
-      "password_hash_queue_refusals_total",
-      "Sign-ins answered 503 because the password-hashing queue was full",
-      [] { return static_cast<double>(auth::hash_queue_refusals()); });
+  metrics.add_sampled_counter("password_hash_queue_refusals_total",
+                              "Sign-ins answered 503 because the password-hashing queue was full",
+                              [] { return static_cast<double>(auth::hash_queue_refusals()); });
 
   http::Router router;
   api::OpenApi openapi;
@@ -409,8 +412,8 @@ int run_serve(Config config) {
   orders.schedule(notify->scheduler());    // expiry, Idempotency-Key pruning, order_due
   payments.schedule(notify->scheduler());  // owed refunds
   api::register_all_routes(router, openapi, services);
-  ops->openapi_json = std::make_shared<const std::string>(
-      boost::json::serialize(openapi.document(router)));
+  ops->openapi_json =
+      std::make_shared<const std::string>(boost::json::serialize(openapi.document(router)));
 
   std::vector<std::unique_ptr<http::Middleware>> chain;
   // First in the chain, so its response side runs last, on the final body.
@@ -447,8 +450,7 @@ int run_serve(Config config) {
     m.port = config.metrics_listen_port;
     m.threads = 1;
     m.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
-    metrics_server =
-        std::make_unique<net::HttpServer>(m, *metrics_dispatcher, workers, nullptr);
+    metrics_server = std::make_unique<net::HttpServer>(m, *metrics_dispatcher, workers, nullptr);
   }
 
   net::ServerOptions options;

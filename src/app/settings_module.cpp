@@ -24,7 +24,8 @@ SettingsModule::SettingsModule(db::Pool& pool, events::Bus& bus, const Config& c
 }
 
 void SettingsModule::provide(api::AppServices& services) {
-  services.settings = std::make_shared<api::SettingsContext>(api::SettingsContext{settings_, timing_});
+  services.settings =
+      std::make_shared<api::SettingsContext>(api::SettingsContext{settings_, timing_});
 }
 
 }  // namespace crema::app

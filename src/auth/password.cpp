@@ -63,8 +63,7 @@ class HashSlot {
     hash_slots().acquire();
     const std::size_t now = ++running;
     std::size_t seen = peak.load();
-    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-    }
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {}
   }
   ~HashSlot() {
     --running;
@@ -75,7 +74,9 @@ class HashSlot {
   HashSlot& operator=(const HashSlot&) = delete;
 };
 
-char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Code points in valid UTF-8, or nothing for invalid UTF-8 (overlong forms, surrogates and
 // values past U+10FFFF included).

@@ -97,8 +97,7 @@ void MemoryRateLimiter::refund(std::string_view key, std::int64_t window_ms,
   }
 }
 
-std::optional<std::int64_t> MemoryRateLimiter::reserve_attempt(std::string_view key,
-                                                               int threshold,
+std::optional<std::int64_t> MemoryRateLimiter::reserve_attempt(std::string_view key, int threshold,
                                                                std::int64_t window_ms,
                                                                std::int64_t now_ms) {
   Shard& s = shard(key);

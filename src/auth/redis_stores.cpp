@@ -127,8 +127,7 @@ void RedisRateLimiter::refund(std::string_view key, std::int64_t window_ms,
   redis_->eval(refund_script(), keys, args);
 }
 
-std::optional<std::int64_t> RedisRateLimiter::reserve_attempt(std::string_view key,
-                                                              int threshold,
+std::optional<std::int64_t> RedisRateLimiter::reserve_attempt(std::string_view key, int threshold,
                                                               std::int64_t window_ms,
                                                               std::int64_t /*now_ms*/) {
   const std::string k = redis_key("fail", key);

@@ -2,8 +2,7 @@
 
 namespace crema::db {
 
-ConnectionSlots::ConnectionSlots(std::string what, int size, Factory factory,
-                                 IdleCheck idle_check,
+ConnectionSlots::ConnectionSlots(std::string what, int size, Factory factory, IdleCheck idle_check,
                                  std::chrono::milliseconds reconnect_interval)
     : what_(std::move(what)),
       factory_(std::move(factory)),
@@ -46,9 +45,8 @@ Connection* ConnectionSlots::acquire(std::chrono::milliseconds timeout) {
     if (freed_.wait_until(lock, deadline) == std::cv_status::timeout) {
       slot = pick();
       if (slot) break;
-      throw Error(Error::Kind::unavailable,
-                  "no free " + what_ + " connection within " +
-                      std::to_string(timeout.count()) + " ms");
+      throw Error(Error::Kind::unavailable, "no free " + what_ + " connection within " +
+                                                std::to_string(timeout.count()) + " ms");
     }
     slot = pick();
   }

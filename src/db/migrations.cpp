@@ -45,7 +45,9 @@ std::vector<const EmbeddedMigration*> for_dialect(Dialect dialect,
 
 bool table_exists(Connection& conn) {
   if (conn.dialect() == Dialect::sqlite)
-    return !conn.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    return !conn.exec(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                    "'schema_migrations'")
                 .empty();
   return !conn.exec("SELECT to_regclass('schema_migrations')").front().is_null(0);
 }
@@ -109,8 +111,8 @@ std::vector<std::string> migration_set_problems(std::span<const EmbeddedMigratio
         problems.push_back(std::string(self) + " migration " + l + " has no " + other + " twin.");
       else if (d == 0 && twin->second != name)
         problems.push_back("migration " + std::to_string(version) + " is named \"" +
-                           std::string(name) + "\" for sqlite but \"" +
-                           std::string(twin->second) + "\" for postgres.");
+                           std::string(name) + "\" for sqlite but \"" + std::string(twin->second) +
+                           "\" for postgres.");
     }
   }
   return problems;

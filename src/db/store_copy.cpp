@@ -164,8 +164,9 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
   const auto source_status = migration_status(*source);
   if (source_status.current == 0) copy_failed("the source database has no Crema schema");
   if (!source_status.up_to_date())
-    copy_failed("the source database is at schema version " + std::to_string(source_status.current) +
-         " of " + std::to_string(source_status.latest) + "; run `crema migrate` on it first");
+    copy_failed("the source database is at schema version " +
+                std::to_string(source_status.current) + " of " +
+                std::to_string(source_status.latest) + "; run `crema migrate` on it first");
   migrate(*target);
 
   StoreCopyReport report;
@@ -190,19 +191,20 @@ StoreCopyReport copy_store(const std::string& from, const std::string& to,
     for (const auto& t : tables) {
       if (dst.exec("SELECT COUNT(*) FROM " + t).front().int64(0) > 0)
         copy_failed("the target database already holds rows (table " + t +
-             "); migrate-store fills an empty database only");
+                    "); migrate-store fills an empty database only");
     }
     for (const auto& t : parents_first(dst, tables)) {
       auto columns = pg_columns(dst, t);
       const auto have = sqlite_columns(src, t);
       for (const auto& c : columns) {
-        if (!have.contains(c.name)) copy_failed("the source table " + t + " has no column " + c.name);
+        if (!have.contains(c.name))
+          copy_failed("the source table " + t + " has no column " + c.name);
       }
       TableCopy done{t, copy_table(src, tx, t, columns)};
       const auto in_source = src.exec("SELECT COUNT(*) FROM " + t).front().int64(0);
       if (done.rows != in_source)
-        copy_failed("copied " + std::to_string(done.rows) + " rows of " + t + " but the source has " +
-             std::to_string(in_source));
+        copy_failed("copied " + std::to_string(done.rows) + " rows of " + t +
+                    " but the source has " + std::to_string(in_source));
       report.rows += done.rows;
       report.tables.push_back(done);
       if (progress) progress(done);

@@ -12,14 +12,17 @@ using detail::parse_int64;
 
 namespace {
 
-[[noreturn]] void fail_conversion(std::string message) { throw Error(Error::Kind::other, std::move(message)); }
+[[noreturn]] void fail_conversion(std::string message) {
+  throw Error(Error::Kind::other, std::move(message));
+}
 
 std::string col_label(std::size_t col) { return "column " + std::to_string(col); }
 
 }  // namespace
 
 const Cell& Row::cell(std::size_t col) const {
-  if (col >= width_) fail_conversion(col_label(col) + " is out of range (row has " + std::to_string(width_) + ")");
+  if (col >= width_)
+    fail_conversion(col_label(col) + " is out of range (row has " + std::to_string(width_) + ")");
   return (*cells_)[offset_ + col];
 }
 
@@ -101,13 +104,16 @@ Result::Result(std::vector<std::string> columns, std::vector<Cell> cells, std::i
   if (columns_.empty()) {
     if (!cells_.empty()) fail_conversion("result has cells but no columns");
   } else {
-    if (cells_.size() % columns_.size() != 0) fail_conversion("result cells do not fill whole rows");
+    if (cells_.size() % columns_.size() != 0)
+      fail_conversion("result cells do not fill whole rows");
     rows_ = cells_.size() / columns_.size();
   }
 }
 
 Row Result::operator[](std::size_t i) const {
-  if (i >= rows_) fail_conversion("row " + std::to_string(i) + " is out of range (result has " + std::to_string(rows_) + ")");
+  if (i >= rows_)
+    fail_conversion("row " + std::to_string(i) + " is out of range (result has " +
+                    std::to_string(rows_) + ")");
   return Row(&cells_, i * columns_.size(), columns_.size());
 }
 

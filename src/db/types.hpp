@@ -36,10 +36,10 @@ class Row {
 
   std::size_t size() const noexcept { return width_; }
   bool is_null(std::size_t col) const;
-  std::int64_t int64(std::size_t col) const;   ///< throws db::Error on NULL or non-integer
+  std::int64_t int64(std::size_t col) const;  ///< throws db::Error on NULL or non-integer
   double real(std::size_t col) const;
-  bool boolean(std::size_t col) const;         ///< accepts 0/1, t/f, true/false
-  std::string text(std::size_t col) const;     ///< integers are formatted
+  bool boolean(std::size_t col) const;                ///< accepts 0/1, t/f, true/false
+  std::string text(std::size_t col) const;            ///< integers are formatted
   std::string_view text_view(std::size_t col) const;  ///< only for text cells
   std::optional<std::int64_t> opt_int64(std::size_t col) const;
   std::optional<std::string> opt_text(std::size_t col) const;
@@ -71,8 +71,12 @@ class Result {
    public:
     iterator(const Result* r, std::size_t i) : r_(r), i_(i) {}
     Row operator*() const { return (*r_)[i_]; }
-    iterator& operator++() { ++i_; return *this; }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
     bool operator!=(const iterator& o) const { return i_ != o.i_; }
+
    private:
     const Result* r_;
     std::size_t i_;
@@ -92,12 +96,12 @@ class Result {
 class Error : public std::runtime_error {
  public:
   enum class Kind {
-    unavailable,        ///< cannot connect, connection lost, database shutting down → 503
-    unique_violation,   ///< a UNIQUE or PRIMARY KEY constraint
+    unavailable,       ///< cannot connect, connection lost, database shutting down → 503
+    unique_violation,  ///< a UNIQUE or PRIMARY KEY constraint
     foreign_key_violation,
     check_violation,
     not_null_violation,
-    retryable,          ///< serialization failure, deadlock, SQLITE_BUSY after the timeout
+    retryable,  ///< serialization failure, deadlock, SQLITE_BUSY after the timeout
     other,
   };
   Error(Kind kind, std::string message, std::string sqlstate = {})

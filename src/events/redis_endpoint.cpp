@@ -1,16 +1,15 @@
 #include "events/redis_endpoint.hpp"
 
-#include <hiredis/hiredis.h>
+#include <memory>
 
 #include <boost/url/parse.hpp>
-#include <memory>
+#include <hiredis/hiredis.h>
 
 namespace crema::events {
 
 std::optional<RedisEndpoint> RedisEndpoint::parse(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
-  if (!u || u->scheme() != "redis" || !u->has_authority() || u->host().empty())
-    return std::nullopt;
+  if (!u || u->scheme() != "redis" || !u->has_authority() || u->host().empty()) return std::nullopt;
   RedisEndpoint e;
   e.host = std::string(u->host_address());
   if (u->has_port()) {
@@ -51,9 +50,8 @@ std::string redis_ping(const RedisEndpoint& e, std::chrono::milliseconds timeout
     return out;
   };
   if (!e.password.empty()) {
-    auto err = e.username.empty()
-                   ? command("AUTH %s", e.password.c_str())
-                   : command("AUTH %s %s", e.username.c_str(), e.password.c_str());
+    auto err = e.username.empty() ? command("AUTH %s", e.password.c_str())
+                                  : command("AUTH %s %s", e.username.c_str(), e.password.c_str());
     if (!err.empty()) return "unavailable: authentication failed";
   }
   if (e.db != 0) {

@@ -38,7 +38,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// frame; only touched on the connection's own I/O thread.
 struct SessionHandle {
   tcp::socket* socket = nullptr;
-  bool idle = true;  ///< waiting for the first byte of a request
+  bool idle = true;                ///< waiting for the first byte of a request
   WsControl* websocket = nullptr;  ///< set while the connection is a WebSocket session
 };
 
@@ -200,8 +200,7 @@ asio::awaitable<void> HttpServer::Impl::run_plain(Shard& shard, tcp::socket sock
     std::size_t drained = 0;
     stream.expires_after(std::chrono::milliseconds(500));
     while (drained < 256 * 1024) {
-      auto [rec, n] =
-          co_await stream.async_read_some(asio::buffer(sink.get(), 4096), kUseTuple);
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink.get(), 4096), kUseTuple);
       if (rec) break;
       drained += n;
     }
@@ -299,11 +298,10 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
     if (read_ec) {
       if (is_disconnect(read_ec) || !parser.got_some()) co_return std::nullopt;
       // Malformed or oversized headers: answer once and drop this connection only.
-      http::Response res = read_ec == bhttp::error::header_limit
-                               ? http::Response::from(ErrorCode::bad_request,
-                                                      "The request headers are too large.")
-                               : http::Response::from(ErrorCode::bad_request,
-                                                      "The request is not valid HTTP/1.1.");
+      http::Response res =
+          read_ec == bhttp::error::header_limit
+              ? http::Response::from(ErrorCode::bad_request, "The request headers are too large.")
+              : http::Response::from(ErrorCode::bad_request, "The request is not valid HTTP/1.1.");
       if (read_ec == bhttp::error::header_limit) res.status = 431;
       req.method = http::Method::other;
       co_await write_response(stream, ex, res, 11, false, false);
@@ -353,9 +351,9 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
     }
     if (auto len = parser.content_length(); len && *len > limit) {
       // Refused from the announced length alone: the body is never read.
-      http::Response res = http::Response::from(
-          ErrorCode::payload_too_large,
-          "The body may be at most " + std::to_string(limit) + " bytes.");
+      http::Response res =
+          http::Response::from(ErrorCode::payload_too_large,
+                               "The body may be at most " + std::to_string(limit) + " bytes.");
       co_await write_response(stream, ex, res, version, false, is_head);
       co_return std::nullopt;
     }
@@ -371,9 +369,9 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
       if (body_ec) {
         if (body_ec == bhttp::error::body_limit) {
-          http::Response res = http::Response::from(
-              ErrorCode::payload_too_large,
-              "The body may be at most " + std::to_string(limit) + " bytes.");
+          http::Response res =
+              http::Response::from(ErrorCode::payload_too_large,
+                                   "The body may be at most " + std::to_string(limit) + " bytes.");
           co_await write_response(stream, ex, res, version, false, is_head);
         } else if (!is_disconnect(body_ec)) {
           http::Response res =
@@ -403,7 +401,8 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
       res = dispatcher.invoke(ex);
     }
     keep_alive = keep_alive && !res.close && !draining.load(std::memory_order_relaxed);
-    if (!co_await write_response(stream, ex, res, version, keep_alive, is_head)) co_return std::nullopt;
+    if (!co_await write_response(stream, ex, res, version, keep_alive, is_head))
+      co_return std::nullopt;
     if (!keep_alive) co_return std::nullopt;
   }
 }
@@ -581,8 +580,8 @@ void HttpServer::start() {
     if (!ec) acc.bind(endpoint, ec);
     if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
-      throw std::runtime_error("cannot listen on " + im.options.host + ":" +
-                               std::to_string(port) + ": " + ec.message());
+      throw std::runtime_error("cannot listen on " + im.options.host + ":" + std::to_string(port) +
+                               ": " + ec.message());
     port = acc.local_endpoint().port();  // the real port, when 0 was asked
     im.shards.push_back(std::move(shard));
   }

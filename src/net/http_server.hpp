@@ -56,7 +56,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  ///< 0: any free port (see HttpServer::port())
   int threads = 1;
-  std::string tls_cert;       ///< PEM files; both set → HTTPS only
+  std::string tls_cert;  ///< PEM files; both set → HTTPS only
   std::string tls_key;
   std::vector<util::Cidr> trusted_proxies;
   /// Deadline for a request's headers (and idle keep-alive), each body read and each write.

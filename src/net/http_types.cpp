@@ -7,8 +7,8 @@
 namespace crema::http {
 
 namespace {
-constexpr std::string_view kMethodNames[] = {"GET",    "HEAD", "POST", "PUT", "PATCH",
-                                             "DELETE", "OPTIONS", ""};
+constexpr std::string_view kMethodNames[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                             "PATCH", "DELETE", "OPTIONS", ""};
 }
 
 std::string_view method_name(Method m) noexcept {

@@ -3,8 +3,8 @@
 /// (net/http_server.cpp) builds a Request from the wire and writes the Response back.
 
 #include <cstdint>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,22 +30,22 @@ using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
 class Request {
  public:
   Method method = Method::get;
-  std::string path;                 ///< decoded path, the /api alias already resolved
-  std::string target;               ///< the raw request target
-  std::vector<std::pair<std::string, std::string>> query;   ///< decoded query parameters
+  std::string path;    ///< decoded path, the /api alias already resolved
+  std::string target;  ///< the raw request target
+  std::vector<std::pair<std::string, std::string>> query;        ///< decoded query parameters
   std::vector<std::pair<std::string_view, std::string>> params;  ///< path parameters
   HeaderList headers;
   std::string body;
-  std::string client_ip;            ///< the peer, or X-Forwarded-For from a trusted proxy
-  bool secure = false;              ///< TLS, or X-Forwarded-Proto: https from a trusted proxy
+  std::string client_ip;  ///< the peer, or X-Forwarded-For from a trusted proxy
+  bool secure = false;    ///< TLS, or X-Forwarded-Proto: https from a trusted proxy
   std::string request_id;
   /// From a valid W3C `traceparent` header (empty without one): the caller's trace id
   /// (32 hex digits) and its span id (16), carried into the logs and error reports.
   std::string trace_id;
   std::string parent_span_id;
-  std::string route;                ///< the matched route template, e.g. /api/v1/orders/{id}
+  std::string route;  ///< the matched route template, e.g. /api/v1/orders/{id}
   std::optional<auth::Principal> principal;  ///< set by authentication
-  boost::json::value json;          ///< the parsed body of a JSON route (null when empty)
+  boost::json::value json;                   ///< the parsed body of a JSON route (null when empty)
   /// When the rate-limit guard charged this request (unix ms; 0: not charged), so a 304
   /// answer can be given back to the same sub-window.
   std::int64_t rate_charged_ms = 0;

@@ -47,8 +47,8 @@ std::string RequestIdMiddleware::generate() {
   return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
-std::optional<std::pair<std::string_view, std::string_view>>
-RequestIdMiddleware::parse_traceparent(std::string_view v) noexcept {
+std::optional<std::pair<std::string_view, std::string_view>> RequestIdMiddleware::parse_traceparent(
+    std::string_view v) noexcept {
   auto hex = [](std::string_view s) {
     bool nonzero = false;
     for (char c : s) {
@@ -123,8 +123,7 @@ std::optional<Response> CorsMiddleware::on_request(Exchange& ex) {
   auto origin = req.header("origin");
   auto wanted = req.header("access-control-request-method");
   if (!origin || !wanted) return std::nullopt;  // not a preflight
-  if (!allowed(*origin))
-    return Response::from(ErrorCode::forbidden, "This origin is not allowed.");
+  if (!allowed(*origin)) return Response::from(ErrorCode::forbidden, "This origin is not allowed.");
   Response res = Response::no_content();
   std::string methods;
   if (ex.match.route) {
@@ -181,7 +180,8 @@ void AccessLogMiddleware::on_response(Exchange& ex, Response& res) {
   } else {
     line.null("user_id");
   }
-  if (req.principal && req.principal->is_api_key()) line.str("api_key_id", req.principal->api_key_id);
+  if (req.principal && req.principal->is_api_key())
+    line.str("api_key_id", req.principal->api_key_id);
   line.str("ip", req.client_ip);
   if (!req.trace_id.empty()) line.str("trace_id", req.trace_id).str("span_id", req.parent_span_id);
 }

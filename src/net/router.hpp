@@ -22,9 +22,9 @@ using FastPath = std::function<std::optional<Response>(const Request&)>;
 
 /// What a route's body may be.
 enum class BodyKind : std::uint8_t {
-  none,   ///< no body expected; one is ignored
-  json,   ///< application/json (other types → 415; malformed → 400)
-  raw,    ///< any of `content_types`, handed over as bytes (image uploads, webhooks)
+  none,  ///< no body expected; one is ignored
+  json,  ///< application/json (other types → 415; malformed → 400)
+  raw,   ///< any of `content_types`, handed over as bytes (image uploads, webhooks)
 };
 
 inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
@@ -32,7 +32,7 @@ inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
 /// One query parameter, for the OpenAPI document.
 struct QueryDoc {
   std::string_view name;
-  std::string_view type = "string";   ///< string, integer, number, boolean
+  std::string_view type = "string";  ///< string, integer, number, boolean
   std::string_view description;
   bool required = false;
   std::vector<std::string_view> values;  ///< the allowed values, when a fixed set (an enum)
@@ -48,11 +48,11 @@ struct ResponseDoc {
 
 /// The route's OpenAPI operation, generated into /openapi.json.
 struct RouteDoc {
-  std::string_view summary;           ///< required: the test fails a route without it
-  std::string_view description;       ///< optional longer text (CommonMark)
+  std::string_view summary;      ///< required: the test fails a route without it
+  std::string_view description;  ///< optional longer text (CommonMark)
   std::string_view tag;
-  std::string_view request_schema;    ///< a components schema name, or an inline JSON schema
-  std::string_view response_schema;   ///< likewise; empty for 204
+  std::string_view request_schema;   ///< a components schema name, or an inline JSON schema
+  std::string_view response_schema;  ///< likewise; empty for 204
   std::string_view response_type = "application/json";
   /// Further media types the success answer may come in, with the same schema (the image
   /// types GET /media/{key} serves).
@@ -61,7 +61,7 @@ struct RouteDoc {
   /// The JSON body may be left out (DELETE /users/me's confirmation).
   bool body_optional = false;
   std::vector<QueryDoc> query;
-  std::vector<int> errors;            ///< extra error statuses beyond the ones derived
+  std::vector<int> errors;  ///< extra error statuses beyond the ones derived
   /// Request headers the route reads, documented as header parameters: any of
   /// "Idempotency-Key", "If-Match", "If-None-Match" (which also documents 304).
   std::vector<std::string_view> headers;
@@ -73,7 +73,7 @@ struct RouteDoc {
 
 struct Route {
   Method method = Method::get;
-  std::string pattern;                ///< full path template, e.g. /api/v1/orders/{id}
+  std::string pattern;  ///< full path template, e.g. /api/v1/orders/{id}
   Handler handler;
   /// Optional, for offloaded routes with a cache: tried on the I/O thread before the hop to
   /// the worker pool; an answer skips the hop. It runs before authentication, so it must
@@ -103,7 +103,7 @@ struct Route {
 
 /// The outcome of matching a request line.
 struct Match {
-  const Route* route = nullptr;      ///< the route, when path and method matched
+  const Route* route = nullptr;  ///< the route, when path and method matched
   std::vector<std::pair<std::string_view, std::string>> params;
   /// Methods allowed on the path when it matched but the method did not (→ 405 with Allow).
   std::vector<Method> allowed;

@@ -269,7 +269,8 @@ Delivery Channels::to_webhook(const service::OutboxMessage& m) {
   std::optional<util::OutboundTarget> pin;
   if (!settings_.allow_private_webhooks) {
     auto check = util::check_outbound_url(
-        hook->url, false, settings_.resolver ? settings_.resolver : util::HostResolver(util::resolve_host));
+        hook->url, false,
+        settings_.resolver ? settings_.resolver : util::HostResolver(util::resolve_host));
     if (!check.target) {
       obs::Log(obs::Level::warn, "webhook refused: not a public address")
           .str("outbox_id", m.id)

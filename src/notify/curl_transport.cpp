@@ -1,11 +1,11 @@
 #include "notify/curl_transport.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstring>
 #include <memory>
 #include <mutex>
-
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <boost/url/parse.hpp>
 #include <curl/curl.h>
@@ -193,7 +193,8 @@ HttpPostResult http_call(const HttpCall& call) {
     curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, call.body.data());
     curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(call.body.size()));
-    if (call.method != "POST") curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, call.method.c_str());
+    if (call.method != "POST")
+      curl_easy_setopt(c.get(), CURLOPT_CUSTOMREQUEST, call.method.c_str());
   }
   curl_slist* list = nullptr;
   for (const auto& [k, v] : call.headers) list = curl_slist_append(list, (k + ": " + v).c_str());

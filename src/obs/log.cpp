@@ -7,7 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-
 #include <ctime>
 #include <shared_mutex>
 
@@ -57,19 +56,27 @@ void write_all(std::string_view s) {
 
 void set_log_level(Level level) noexcept { g_level.store(level, std::memory_order_relaxed); }
 
-bool log_enabled(Level level) noexcept {
-  return level >= g_level.load(std::memory_order_relaxed);
-}
+bool log_enabled(Level level) noexcept { return level >= g_level.load(std::memory_order_relaxed); }
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (unsigned char ch : s) {
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (ch < 0x20 || ch == 0x7f) {
           out += "\\u00";

@@ -177,7 +177,8 @@ std::string Metrics::render() {
   resident_memory_->Set(p.resident_bytes);
   virtual_memory_->Set(p.virtual_bytes);
   // A counter only goes up: add what was spent since the last scrape.
-  if (p.cpu_seconds > cpu_seconds_->Value()) cpu_seconds_->Increment(p.cpu_seconds - cpu_seconds_->Value());
+  if (p.cpu_seconds > cpu_seconds_->Value())
+    cpu_seconds_->Increment(p.cpu_seconds - cpu_seconds_->Value());
   start_time_->Set(p.start_time);
   open_fds_->Set(count_open_fds());
   {

@@ -64,8 +64,7 @@ std::optional<ApiKeyRecord> find_api_key(db::Connection& conn, std::string_view 
 
 bool touch_api_key(db::Connection& conn, std::string_view id, std::int64_t now_ms,
                    std::int64_t every_ms) {
-  return conn
-             .exec(
+  return conn.exec(
                  "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND "
                  "(last_used_at IS NULL OR last_used_at <= $3)",
                  {id, now_ms, now_ms - every_ms})

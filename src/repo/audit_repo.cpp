@@ -20,8 +20,7 @@ void insert_audit(db::Transaction& tx, const service::AuditRow& r) {
        or_null(r.summary), text_or_null(r.ip), text_or_null(r.request_id), r.at});
 }
 
-std::vector<service::AuditRow> select_audit(db::Connection& conn,
-                                            const service::AuditFilter& f) {
+std::vector<service::AuditRow> select_audit(db::Connection& conn, const service::AuditFilter& f) {
   SqlQuery q(conn.dialect(),
              "SELECT id, actor_id, actor_role, action, target_type, target_id, summary, ip, "
              "request_id, at FROM audit_log");

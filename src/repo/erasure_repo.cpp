@@ -18,17 +18,25 @@ const ColumnSpec& spec(TextColumn c) {
   static const ColumnSpec kAudit{"audit_log", {"id"}, "summary"};
   static const ColumnSpec kPayment{"payment_transactions", {"id"}, "raw_response"};
   static const ColumnSpec kRefund{"payment_refunds", {"id"}, "raw_response"};
-  static const ColumnSpec kIdempotency{"idempotency_keys", {"scope", "route", "idem_key"},
-                                       "response_body"};
+  static const ColumnSpec kIdempotency{
+      "idempotency_keys", {"scope", "route", "idem_key"}, "response_body"};
   switch (c) {
-    case TextColumn::outbox_recipient: return kOutboxRecipient;
-    case TextColumn::outbox_payload: return kOutboxPayload;
-    case TextColumn::outbox_last_error: return kOutboxError;
-    case TextColumn::outbox_attempt_error: return kAttemptError;
-    case TextColumn::audit_summary: return kAudit;
-    case TextColumn::payment_raw_response: return kPayment;
-    case TextColumn::refund_raw_response: return kRefund;
-    case TextColumn::idempotency_response: return kIdempotency;
+    case TextColumn::outbox_recipient:
+      return kOutboxRecipient;
+    case TextColumn::outbox_payload:
+      return kOutboxPayload;
+    case TextColumn::outbox_last_error:
+      return kOutboxError;
+    case TextColumn::outbox_attempt_error:
+      return kAttemptError;
+    case TextColumn::audit_summary:
+      return kAudit;
+    case TextColumn::payment_raw_response:
+      return kPayment;
+    case TextColumn::refund_raw_response:
+      return kRefund;
+    case TextColumn::idempotency_response:
+      return kIdempotency;
   }
   return kAudit;
 }
@@ -47,10 +55,10 @@ std::string like_pattern(std::string_view needle) {
 
 std::span<const TextColumn> erasable_text_columns() {
   static constexpr TextColumn kAll[] = {
-      TextColumn::outbox_recipient,     TextColumn::outbox_payload,
-      TextColumn::outbox_last_error,    TextColumn::outbox_attempt_error,
-      TextColumn::audit_summary,        TextColumn::payment_raw_response,
-      TextColumn::refund_raw_response,  TextColumn::idempotency_response};
+      TextColumn::outbox_recipient,    TextColumn::outbox_payload,
+      TextColumn::outbox_last_error,   TextColumn::outbox_attempt_error,
+      TextColumn::audit_summary,       TextColumn::payment_raw_response,
+      TextColumn::refund_raw_response, TextColumn::idempotency_response};
   return kAll;
 }
 

@@ -54,8 +54,8 @@ void update_event(db::Transaction& tx, const EventRow& e) {
 }
 
 std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {
-  auto res =
-      conn.exec("SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1", {id});
+  auto res = conn.exec(
+      "SELECT " + std::string(kEventColumns) + " FROM event_requests WHERE id = $1", {id});
   if (res.empty()) return std::nullopt;
   return event_of(res.front());
 }

@@ -186,8 +186,7 @@ void ask_order_slot(db::Transaction& tx, std::string_view business_date, OrderSl
       });
 }
 
-OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date,
-                          OrderSlot& slot) {
+OrderSlot take_order_slot(db::Transaction& tx, std::string_view business_date, OrderSlot& slot) {
   if (!slot.ready) tx.connection().flush_soon();
   if (!slot.ready) throw std::logic_error("take_order_slot without ask_order_slot");
   // No row yet: the day's first order takes the path that creates it.
@@ -263,11 +262,11 @@ void add_order_params(std::vector<db::Param>& p, const domain::Order& o, const O
 void add_item_params(std::vector<db::Param>& p, const domain::Order& o, const OrderTexts& t,
                      std::size_t i) {
   const auto& it = o.items[i];
-  p.insert(p.end(), {std::string_view(it.id), static_cast<std::int64_t>(i),
-                     std::string_view(it.product_id), std::string_view(it.name), it.unit_price,
-                     it.quantity, std::string_view(t.modifiers[i]), std::string_view(t.options[i]),
-                     text_or_null(it.special_instructions), it.line_total,
-                     static_cast<std::int64_t>(it.prep_minutes)});
+  p.insert(p.end(),
+           {std::string_view(it.id), static_cast<std::int64_t>(i), std::string_view(it.product_id),
+            std::string_view(it.name), it.unit_price, it.quantity, std::string_view(t.modifiers[i]),
+            std::string_view(t.options[i]), text_or_null(it.special_instructions), it.line_total,
+            static_cast<std::int64_t>(it.prep_minutes)});
 }
 
 constexpr std::string_view kItemColumns =
@@ -320,9 +319,9 @@ void insert_new_order(db::Transaction& tx, const domain::Order& o,
   std::vector<db::Param> params;
   params.reserve(43 + 11 * o.items.size());
   add_order_params(params, o, texts);
-  params.insert(params.end(), {std::string_view(history_id),
-                               domain::order_status_name(created.status), created.at,
-                               text_or_null(created.by), text_or_null(created.reason)});
+  params.insert(params.end(),
+                {std::string_view(history_id), domain::order_status_name(created.status),
+                 created.at, text_or_null(created.by), text_or_null(created.reason)});
   std::string sql = "WITH o AS (" + order_insert_sql() +
                     "), h AS (INSERT INTO order_history (id, order_id, status, at, by_id, reason) "
                     "VALUES ($39, $1, $40, $41, $42, $43)) INSERT INTO order_items (" +
@@ -347,7 +346,8 @@ void insert_history(db::Transaction& tx, std::string_view order_id, const domain
 }
 
 std::optional<domain::Order> find_order(db::Connection& conn, std::string_view id) {
-  static const std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE id = $1";
+  static const std::string sql =
+      "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE id = $1";
   return one(conn, conn.exec(sql, {id}));
 }
 
@@ -489,8 +489,7 @@ std::int64_t clear_guest_contacts(db::Transaction& tx, std::int64_t ended_before
 std::int64_t anonymise_customer_orders(db::Transaction& tx, std::string_view customer_id) {
   delete_cart(tx, customer_id);
   std::int64_t changed = 0;
-  auto rows = tx.exec("SELECT id, delivery_info FROM orders WHERE customer_id = $1",
-                      {customer_id});
+  auto rows = tx.exec("SELECT id, delivery_info FROM orders WHERE customer_id = $1", {customer_id});
   for (const auto& row : rows) {
     const std::string delivery = delivery_without_contact(row.opt_text(1));
     changed += tx.exec(

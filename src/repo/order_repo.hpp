@@ -69,7 +69,7 @@ struct OrderFilter {
   std::optional<std::string> customer_id;
   std::optional<std::string> driver_id;
   std::optional<std::string> api_key_id;
-  std::optional<std::string> q;        ///< substring of the order number
+  std::optional<std::string> q;  ///< substring of the order number
   /// ?due=true: unscheduled orders and scheduled ones due by then (due_at ≤).
   std::optional<std::int64_t> due_by;
   /// ?due=false: scheduled orders not due yet at then (due_at >).

@@ -43,7 +43,8 @@ constexpr std::string_view kStoredColumns =
 // The recipe lines of the products whose ids fill the placeholder list `in`, in order.
 std::string recipes_sql_for(std::string_view in) {
   return "SELECT product_id, inventory_item_id, quantity FROM product_recipe WHERE product_id "
-         "IN (" + std::string(in) + ") ORDER BY product_id, position";
+         "IN (" +
+         std::string(in) + ") ORDER BY product_id, position";
 }
 
 std::map<std::string, std::vector<domain::RecipeLine>> recipes_from(const db::Result& r) {
@@ -354,8 +355,7 @@ std::map<std::string, std::vector<domain::RecipeLine>> recipes_of(
     db::Connection& conn, std::span<const std::string> product_ids) {
   if (product_ids.empty()) return {};
   std::vector<db::Param> params(product_ids.begin(), product_ids.end());
-  return recipes_from(
-      conn.exec(recipes_sql_for(placeholders(1, product_ids.size())), params));
+  return recipes_from(conn.exec(recipes_sql_for(placeholders(1, product_ids.size())), params));
 }
 
 }  // namespace crema::repo

@@ -94,7 +94,8 @@ std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_v
 }
 
 std::optional<UserRecord> find_user_by_id(db::Connection& conn, std::string_view id) {
-  static const std::string kSql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
+  static const std::string kSql =
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1";
   return find_one(conn, kSql, id);
 }
 

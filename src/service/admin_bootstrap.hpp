@@ -15,8 +15,8 @@ namespace crema::service {
 /// lower-cased; the name is its local part. Fails with validation_failed (every bad field
 /// in details) for a malformed email or a password that breaks the rules, and with
 /// duplicate when the email is taken. Database faults are thrown as db::Error.
-Result<std::string> create_admin(db::Pool& pool, std::string_view email,
-                                 std::string_view password, auth::Argon2Profile profile);
+Result<std::string> create_admin(db::Pool& pool, std::string_view email, std::string_view password,
+                                 auth::Argon2Profile profile);
 
 /// The email trimmed of surrounding spaces and lower-cased, or nothing when it does not
 /// look like an address: one `@`, a local part of 1-64 printable ASCII characters without

@@ -159,8 +159,8 @@ TokenPair AuthService::start_session(db::Transaction& tx, const repo::UserRecord
   t.issued_at = now_ms;
   t.expires_at = s.expires_at;
   repo::insert_refresh_token(conn, t);
-  out.access_token = issue_access_token(user.id, user.role, s.id, now_ms,
-                                        s.created_at + session_max_ms_);
+  out.access_token =
+      issue_access_token(user.id, user.role, s.id, now_ms, s.created_at + session_max_ms_);
   return out;
 }
 
@@ -383,8 +383,8 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
   auto user = current_user(actor, *pool_.read());
   if (!user) return std::move(user).error();
   const std::string key = login_key(user->email);
-  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
-                                           util::now_ms()))
+  if (auto wait =
+          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
   std::vector<FieldIssue> issues =
@@ -414,7 +414,7 @@ Result<void> AuthService::change_password(const Actor& actor, std::string_view c
 }
 
 Result<void> AuthService::confirm_identity(const Actor& actor,
-                                          const std::optional<std::string>& password) {
+                                           const std::optional<std::string>& password) {
   auto user = current_user(actor, *pool_.read());
   if (!user) return std::move(user).error();
   if (!password) {
@@ -426,8 +426,8 @@ Result<void> AuthService::confirm_identity(const Actor& actor,
                        {{"password", "is required (or sign in again)"}});
   }
   const std::string key = login_key(user->email);
-  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
-                                           util::now_ms()))
+  if (auto wait =
+          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
   if (!auth::verify_password(user->password_hash, *password)) {
@@ -486,8 +486,8 @@ Result<std::vector<std::string>> AuthService::totp_enable(const Actor& actor,
     return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
   if (!user->totp_secret) return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
-                                           util::now_ms()))
+  if (auto wait =
+          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
   std::vector<std::string> hashes;
@@ -518,8 +518,8 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
   if (!user->two_factor_enabled)
     return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
   const std::string key = "otp:" + user->id;
-  if (auto wait = limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs,
-                                           util::now_ms()))
+  if (auto wait =
+          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
   auto ok = pool_.transact([&](db::Transaction& tx) -> bool {

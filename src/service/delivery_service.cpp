@@ -105,7 +105,8 @@ crema::Result<repo::DriverRow> DeliveryService::create_driver(const Actor& actor
     d.is_active = in.is_active.value_or(true);
     d.created_at = d.updated_at = util::now_ms();
     repo::insert_driver(tx, d);
-    record_audit(tx, actor, {"driver.create", "driver", d.id, "Driver profile for user " + d.user_id});
+    record_audit(tx, actor,
+                 {"driver.create", "driver", d.id, "Driver profile for user " + d.user_id});
     return d;
   });
 }
@@ -143,7 +144,8 @@ crema::Result<repo::DriverRow> DeliveryService::update_driver(
     d->version += 1;
     d->updated_at = util::now_ms();
     repo::update_driver(tx, *d);
-    record_audit(tx, actor, {"driver.update", "driver", d->id, "Driver profile " + d->id + " updated"});
+    record_audit(tx, actor,
+                 {"driver.update", "driver", d->id, "Driver profile " + d->id + " updated"});
     return std::move(*d);
   });
 }

@@ -9,9 +9,9 @@
 #include <date/tz.h>
 
 #include "domain/money.hpp"
+#include "domain/report.hpp"
 #include "events/bus.hpp"
 #include "obs/log.hpp"
-#include "domain/report.hpp"
 #include "repo/delivery_repo.hpp"
 #include "repo/keyset.hpp"
 #include "repo/product_repo.hpp"
@@ -25,9 +25,9 @@
 #include "service/write_tx.hpp"
 #include "util/json_text.hpp"
 #include "util/time.hpp"
-#include "util/zoned_date.hpp"
 #include "util/uuid.hpp"
 #include "util/validation_error.hpp"
+#include "util/zoned_date.hpp"
 
 namespace crema::service {
 
@@ -80,9 +80,9 @@ json::object order_message(const Order& o, const json::object& data, const std::
       name = n->get_string();
   p["customer_name"] = name.empty() ? std::string("there") : name;
   p["total"] = domain::money_text(o.total_amount);
-  p["when"] = o.scheduled_for
-                  ? "We will have it ready for " + util::local_time_text(*o.scheduled_for, zone) + "."
-                  : std::string("We will let you know when it is ready.");
+  p["when"] = o.scheduled_for ? "We will have it ready for " +
+                                    util::local_time_text(*o.scheduled_for, zone) + "."
+                              : std::string("We will let you know when it is ready.");
   return p;
 }
 
@@ -98,8 +98,11 @@ void queue_order_messages(db::Transaction& tx, const Order& o, const json::objec
   }
   const json::value* email = o.customer_info ? o.customer_info->if_contains("email") : nullptr;
   if (email && email->is_string() && !email->get_string().empty())
-    enqueue_notification(tx, {std::move(notification), "email", std::string(email->get_string()),
-                              {}, std::move(message)});
+    enqueue_notification(tx, {std::move(notification),
+                              "email",
+                              std::string(email->get_string()),
+                              {},
+                              std::move(message)});
 }
 
 // Which message a customer gets when their order moves to `to`.
@@ -568,8 +571,7 @@ crema::Result<void> OrderService::apply_status(UnitOfWork& work, const Actor& ac
   work.publish("order_updated", data, topics);
   if (to == OrderStatus::cancelled) work.publish("order_cancelled", data, topics);
   if (domain::counts_as_completed(to)) work.publish("order_completed", data, topics);
-  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to),
-                       settings_.timezone);
+  queue_order_messages(tx, o, data, {"order_updated"}, status_notification(to), settings_.timezone);
   if (to == OrderStatus::cancelled) queue_order_messages(tx, o, data, {"order_cancelled"}, {});
   if (domain::counts_as_completed(to)) queue_order_messages(tx, o, data, {"order_completed"}, {});
   work.stock_changed(std::move(effects));

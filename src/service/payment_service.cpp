@@ -497,9 +497,7 @@ crema::Result<RefundRow> PaymentService::settle_refund(const std::string& refund
     return std::move(*x);
   });
   if (!done) return std::move(done).error();
-  observe(payment->gateway, ok           ? "refunded"
-                            : given_back ? "refund_failed"
-                                         : "refund_pending");
+  observe(payment->gateway, ok ? "refunded" : given_back ? "refund_failed" : "refund_pending");
   if (given_back) return gateway_error(result.message, result.outcome);
   if (!ok && done->status == RefundStatus::pending)
     obs::Log(obs::Level::warn, "refund outcome unknown; kept pending for a retry")

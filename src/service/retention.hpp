@@ -31,8 +31,7 @@ struct RetentionResult {
 };
 
 /// Applies `policy` as of `now_ms`; returns what it did.
-RetentionResult apply_retention(db::Pool& pool, const RetentionPolicy& policy,
-                                std::int64_t now_ms);
+RetentionResult apply_retention(db::Pool& pool, const RetentionPolicy& policy, std::int64_t now_ms);
 
 /// Orders cleared per transaction.
 inline constexpr int kRetentionBatch = 500;

@@ -140,10 +140,9 @@ crema::Result<repo::ReviewRow> ReviewService::flag(const Actor& actor, const std
     recount_rating(work, product_id);
     record_audit(tx, actor,
                  {"review.flag", "review", r->id,
-                  actor.is_manager_plus()
-                      ? "Review flagged by a moderator: " + reason
-                      : "Review flagged by " + std::to_string(r->open_flags) +
-                            " users; latest reason: " + reason});
+                  actor.is_manager_plus() ? "Review flagged by a moderator: " + reason
+                                          : "Review flagged by " + std::to_string(r->open_flags) +
+                                                " users; latest reason: " + reason});
     return std::move(*r);
   });
 }

@@ -68,9 +68,9 @@ crema::Result<WebhookCreated> WebhookService::create(const Actor& actor, std::st
   if (!allow_private_) {
     auto check = util::check_outbound_url(url, false, resolver_);
     if (!check.target && !check.unresolved)
-      return crema::Error::make(
-          ErrorCode::validation_failed, "The webhook URL is not a public address.",
-          {{"url", "must point at a public address: " + check.refusal}});
+      return crema::Error::make(ErrorCode::validation_failed,
+                                "The webhook URL is not a public address.",
+                                {{"url", "must point at a public address: " + check.refusal}});
   }
   WebhookCreated out;
   out.secret = "whsec_" + auth::random_token(32);

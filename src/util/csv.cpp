@@ -9,8 +9,15 @@ namespace {
 std::size_t formula_lead(std::string_view s) {
   if (s.empty()) return 0;
   switch (s.front()) {
-    case '=': case '+': case '-': case '@': case '\t': case '\r': return 1;
-    default: break;
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+      return 1;
+    default:
+      break;
   }
   // U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠ (EF BC 9D / 8B / 8D, EF BC A0).
   if (s.size() >= 3 && static_cast<unsigned char>(s[0]) == 0xef &&

@@ -14,13 +14,27 @@ void append_string(std::string& out, boost::json::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -48,8 +62,12 @@ void append_double(std::string& out, double d) {
 
 void append_json(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
     case boost::json::kind::int64: {
       char buf[24];
       auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.get_int64());
@@ -62,8 +80,12 @@ void append_json(std::string& out, const boost::json::value& v) {
       out.append(buf, p);
       break;
     }
-    case boost::json::kind::double_: append_double(out, v.get_double()); break;
-    case boost::json::kind::string: append_string(out, v.get_string()); break;
+    case boost::json::kind::double_:
+      append_double(out, v.get_double());
+      break;
+    case boost::json::kind::string:
+      append_string(out, v.get_string());
+      break;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;

@@ -86,10 +86,10 @@ AddressClass classify_v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::ui
   if (a >= 224 && a <= 239) return AddressClass::multicast;
   if (a >= 240) return AddressClass::reserved;  // 240/4 and 255.255.255.255
   if (a == 192 && b == 0 && (c == 0 || c == 2)) return AddressClass::reserved;  // IETF, TEST-NET-1
-  if (a == 192 && b == 88 && c == 99) return AddressClass::reserved;   // 6to4 relay anycast
+  if (a == 192 && b == 88 && c == 99) return AddressClass::reserved;    // 6to4 relay anycast
   if (a == 198 && (b == 18 || b == 19)) return AddressClass::reserved;  // benchmarking
-  if (a == 198 && b == 51 && c == 100) return AddressClass::reserved;  // TEST-NET-2
-  if (a == 203 && b == 0 && c == 113) return AddressClass::reserved;   // TEST-NET-3
+  if (a == 198 && b == 51 && c == 100) return AddressClass::reserved;   // TEST-NET-2
+  if (a == 203 && b == 0 && c == 113) return AddressClass::reserved;    // TEST-NET-3
   (void)d;
   return AddressClass::global;
 }
@@ -106,9 +106,10 @@ AddressClass classify(const IpAddress& ip) noexcept {
   // IPv4, and IPv4-mapped IPv6 (::ffff:a.b.c.d) however it was written.
   if (ip.is_v4 || (zero(0, 10) && x[10] == 0xff && x[11] == 0xff))
     return classify_v4(x[12], x[13], x[14], x[15]);
-  if (zero(0, 15)) return x[15] == 0 ? AddressClass::unspecified
-                         : x[15] == 1 ? AddressClass::loopback
-                                      : AddressClass::reserved;  // ::/96 IPv4-compatible
+  if (zero(0, 15))
+    return x[15] == 0   ? AddressClass::unspecified
+           : x[15] == 1 ? AddressClass::loopback
+                        : AddressClass::reserved;  // ::/96 IPv4-compatible
   if (zero(0, 12)) return AddressClass::reserved;  // the rest of ::/96 (deprecated)
   // NAT64's well-known prefix 64:ff9b::/96 reaches the IPv4 address it carries.
   if (x[0] == 0x00 && x[1] == 0x64 && x[2] == 0xff && x[3] == 0x9b && zero(4, 12))
@@ -116,9 +117,9 @@ AddressClass classify(const IpAddress& ip) noexcept {
   // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits.
   if (x[0] == 0x20 && x[1] == 0x02) return classify_v4(x[2], x[3], x[4], x[5]);
   if (x[0] == 0xff) return AddressClass::multicast;
-  if ((x[0] & 0xfe) == 0xfc) return AddressClass::private_use;  // fc00::/7, RFC 4193
+  if ((x[0] & 0xfe) == 0xfc) return AddressClass::private_use;                 // fc00::/7, RFC 4193
   if (x[0] == 0xfe && (x[1] & 0xc0) == 0x80) return AddressClass::link_local;  // fe80::/10
-  if ((x[0] & 0xe0) != 0x20) return AddressClass::reserved;  // outside 2000::/3
+  if ((x[0] & 0xe0) != 0x20) return AddressClass::reserved;                    // outside 2000::/3
   // Inside 2000::/3: 2001::/23 (IETF protocol assignments: Teredo, ORCHID, …) and
   // 2001:db8::/32 (documentation) are not places a partner's endpoint lives.
   if (x[0] == 0x20 && x[1] == 0x01 && x[2] < 0x02) return AddressClass::reserved;
@@ -128,14 +129,22 @@ AddressClass classify(const IpAddress& ip) noexcept {
 
 std::string_view describe(AddressClass c) noexcept {
   switch (c) {
-    case AddressClass::global: return "a public address";
-    case AddressClass::loopback: return "a loopback address";
-    case AddressClass::private_use: return "a private address";
-    case AddressClass::link_local: return "a link-local address";
-    case AddressClass::shared: return "a carrier-grade NAT address";
-    case AddressClass::unspecified: return "an unspecified address";
-    case AddressClass::multicast: return "a multicast address";
-    case AddressClass::reserved: return "a reserved, non-public address";
+    case AddressClass::global:
+      return "a public address";
+    case AddressClass::loopback:
+      return "a loopback address";
+    case AddressClass::private_use:
+      return "a private address";
+    case AddressClass::link_local:
+      return "a link-local address";
+    case AddressClass::shared:
+      return "a carrier-grade NAT address";
+    case AddressClass::unspecified:
+      return "an unspecified address";
+    case AddressClass::multicast:
+      return "a multicast address";
+    case AddressClass::reserved:
+      return "a reserved, non-public address";
   }
   return "a non-public address";
 }

@@ -48,8 +48,6 @@ enum class AddressClass {
 AddressClass classify(const IpAddress& ip) noexcept;
 /// A few words for messages: "a loopback address", "a private address", …
 std::string_view describe(AddressClass c) noexcept;
-inline bool is_public(const IpAddress& ip) noexcept {
-  return classify(ip) == AddressClass::global;
-}
+inline bool is_public(const IpAddress& ip) noexcept { return classify(ip) == AddressClass::global; }
 
 }  // namespace crema::util

@@ -23,10 +23,10 @@ std::vector<IpAddress> resolve_host(const std::string& host);
 
 /// Where a checked call goes.
 struct OutboundTarget {
-  std::string host;         ///< as in the URL (an IPv6 literal without brackets)
-  std::uint16_t port = 0;   ///< the URL's, or 80/443
-  bool literal = false;     ///< the host is an IP address (nothing to resolve)
-  IpAddress address;        ///< the checked address to connect to
+  std::string host;        ///< as in the URL (an IPv6 literal without brackets)
+  std::uint16_t port = 0;  ///< the URL's, or 80/443
+  bool literal = false;    ///< the host is an IP address (nothing to resolve)
+  IpAddress address;       ///< the checked address to connect to
 };
 
 struct OutboundCheck {

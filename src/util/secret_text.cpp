@@ -12,9 +12,8 @@ std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
   if (scheme == std::string_view::npos) return {std::string_view::npos, 0};
   const std::size_t authority = scheme + 3;
   const auto end = url.find_first_of("/?#", authority);
-  const std::string_view auth = url.substr(authority, end == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : end - authority);
+  const std::string_view auth = url.substr(
+      authority, end == std::string_view::npos ? std::string_view::npos : end - authority);
   const auto at = auth.rfind('@');
   if (at == std::string_view::npos) return {std::string_view::npos, 0};
   const auto colon = auth.find(':');

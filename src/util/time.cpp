@@ -33,14 +33,14 @@ std::string format(std::int64_t unix_ms, bool with_ms) {
   const Civil c = to_civil(unix_ms);
   const std::int64_t s = c.ms_of_day / 1000;
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(c.date.year()),
-                        static_cast<unsigned>(c.date.month()), static_cast<unsigned>(c.date.day()),
-                        static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
+                        static_cast<int>(c.date.year()), static_cast<unsigned>(c.date.month()),
+                        static_cast<unsigned>(c.date.day()), static_cast<int>(s / 3600),
+                        static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
   if (with_ms)
     n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), ".%03dZ",
                        static_cast<int>(c.ms_of_day % 1000));
-  else
-    n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "Z");
+  else n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), "Z");
   return std::string(buf, static_cast<std::size_t>(n));
 }
 

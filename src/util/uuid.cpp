@@ -64,7 +64,8 @@ std::string new_uuid_v7() {
   }
 
   std::array<unsigned char, 16> b{};
-  for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   b[6] = static_cast<unsigned char>(0x70 | ((counter >> 8) & 0x0f));  // version 7
   b[7] = static_cast<unsigned char>(counter & 0xff);
   for (std::size_t i = 8; i < 16; ++i) b[i] = random[i - 6];

@@ -35,9 +35,8 @@ std::optional<std::int64_t> day_start_ms(std::string_view yyyy_mm_dd, const std:
 }
 
 std::string local_time_text(std::int64_t unix_ms, const std::string& zone) {
-  const date::sys_time<std::chrono::minutes> at =
-      date::floor<std::chrono::minutes>(date::sys_time<std::chrono::milliseconds>(
-          std::chrono::milliseconds(unix_ms)));
+  const date::sys_time<std::chrono::minutes> at = date::floor<std::chrono::minutes>(
+      date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(unix_ms)));
   try {
     const auto local = date::make_zoned(date::locate_zone(zone), at).get_local_time();
     const auto day = date::floor<date::days>(local);

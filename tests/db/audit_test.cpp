@@ -1,9 +1,9 @@
+#include <set>
+
 #include "db/db_fixture.hpp"
 #include "db/migrations.hpp"
 #include "service/audit.hpp"
 #include "util/time.hpp"
-
-#include <set>
 
 namespace crema::test {
 namespace {
@@ -51,17 +51,16 @@ TEST_F(AuditTest, RolledBackChangesLeaveNoAuditRow) {
       service::record_audit(tx, actor(auth::Role::admin, "a1"), {"user.delete", "user", "u1", ""});
       throw std::runtime_error("the change failed");
     });
-  } catch (const std::runtime_error&) {
-  }
+  } catch (const std::runtime_error&) {}
   EXPECT_EQ(count("audit_log"), 0);
 }
 
 TEST_F(AuditTest, FiltersAndKeysetPages) {
   pool_->transact([&](db::Transaction& tx) {
     for (int i = 0; i < 7; ++i)
-      service::record_audit(tx, actor(i % 2 ? auth::Role::admin : auth::Role::manager,
-                                      i % 2 ? "a1" : "m1"),
-                            {i < 3 ? "user.update" : "product.update", "x", std::to_string(i), ""});
+      service::record_audit(
+          tx, actor(i % 2 ? auth::Role::admin : auth::Role::manager, i % 2 ? "a1" : "m1"),
+          {i < 3 ? "user.update" : "product.update", "x", std::to_string(i), ""});
   });
   service::AuditFilter by_actor;
   by_actor.actor_id = "a1";

@@ -155,9 +155,8 @@ TEST_F(AuthServiceTest, ConcurrentGuessesAreLockedOutBeforeHashing) {
   for (int i = 0; i < 20; ++i)
     threads.emplace_back([&, i] {
       while (!go.load()) std::this_thread::yield();
-      auto out = auth_->login({"race@example.com", "guess number " + std::to_string(i),
-                               std::nullopt},
-                              {});
+      auto out =
+          auth_->login({"race@example.com", "guess number " + std::to_string(i), std::nullopt}, {});
       if (!out && out.error().code == ErrorCode::unauthorized) ++unauthorized;
       if (!out && out.error().code == ErrorCode::rate_limited) ++limited;
     });
@@ -176,8 +175,8 @@ TEST_F(AuthServiceTest, ConcurrentGuessesAreLockedOutBeforeHashing) {
 TEST_F(AuthServiceTest, AMissingOtpDoesNotCountTowardTheLockout) {
   auto user = make_user(Role::customer, "otp@example.com");
   pool_->transact([&](db::Transaction& tx) {
-    repo::set_totp(tx.connection(), user.id, box_->seal(auth::random_bytes(20)), true,
-                   std::nullopt, util::now_ms());
+    repo::set_totp(tx.connection(), user.id, box_->seal(auth::random_bytes(20)), true, std::nullopt,
+                   util::now_ms());
   });
   for (int i = 0; i < 2 * service::kLoginFailureLimit; ++i) {
     auto out = auth_->login({user.email, std::string(kPassword), std::nullopt}, {});

@@ -1,8 +1,8 @@
 // The slot logic both pools share, with fake connections: no database needed.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "db/connection_slots.hpp"
 
@@ -99,7 +99,8 @@ TEST(ConnectionSlots, ABrokenConnectionRetiresThoseMadeBeforeIt) {
 TEST(ConnectionSlots, IdleCheckFailureReplacesTheConnection) {
   Factory f;
   std::atomic<bool> alive{true};
-  ConnectionSlots slots("test", 1, f.make(), [&](Connection&) { return alive.load(); }, 0ms);
+  ConnectionSlots slots(
+      "test", 1, f.make(), [&](Connection&) { return alive.load(); }, 0ms);
   slots.release(slots.acquire(100ms));
   alive = false;
   slots.release(slots.acquire(100ms));

@@ -2,11 +2,11 @@
 // The fixture of the repository suite: a fresh database of the store under test
 // (CREMA_TEST_STORE) and a pool on it, for every test.
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <memory>
 #include <optional>
+
+#include <gtest/gtest.h>
 
 #include "db/pool.hpp"
 #include "support/test_db.hpp"

@@ -29,7 +29,8 @@ class ExecTest : public DbTest {};
 TEST_F(ExecTest, ValuesRoundTripThroughATable) {
   auto w = pool_->write();
   w->exec_script(
-      "CREATE TABLE vals (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, s TEXT, b BOOLEAN)");
+      "CREATE TABLE vals (id INTEGER PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, s TEXT, b "
+      "BOOLEAN)");
   struct Case {
     std::int64_t i;
     double d;
@@ -113,12 +114,12 @@ TEST_F(ExecTest, GettersConvertOrRefuse) {
   EXPECT_EQ(row.real(3), 2.5);
   EXPECT_EQ(row.text(3), "2.5");
   EXPECT_TRUE(row.boolean(4));
-  EXPECT_EQ(error_kind([&] { (void)row.int64(1); }), Kind::other);   // text
-  EXPECT_EQ(error_kind([&] { (void)row.int64(3); }), Kind::other);   // 2.5
+  EXPECT_EQ(error_kind([&] { (void)row.int64(1); }), Kind::other);  // text
+  EXPECT_EQ(error_kind([&] { (void)row.int64(3); }), Kind::other);  // 2.5
   EXPECT_EQ(error_kind([&] { (void)row.boolean(1); }), Kind::other);
   EXPECT_EQ(error_kind([&] { (void)row.real(1); }), Kind::other);
   EXPECT_EQ(error_kind([&] { (void)row.text_view(0); }), Kind::other);  // not a text cell
-  EXPECT_EQ(error_kind([&] { (void)row.int64(2); }), Kind::other);   // NULL
+  EXPECT_EQ(error_kind([&] { (void)row.int64(2); }), Kind::other);      // NULL
   EXPECT_EQ(error_kind([&] { (void)row.cell(5); }), Kind::other);
   EXPECT_EQ(error_kind([&] { (void)r[1]; }), Kind::other);
   int rows = 0;
@@ -137,8 +138,9 @@ TEST_F(ExecTest, EmptyResultAndWrongParameterCount) {
   EXPECT_EQ(r.size(), 0u);
   EXPECT_EQ(r.columns().size(), 1u);
   EXPECT_EQ(error_kind([&] { c->exec("SELECT id FROM t WHERE id = $1"); }), Kind::other);
-  EXPECT_EQ(error_kind([&] { c->exec("SELECT id FROM t WHERE id = $1 AND id = $2", {std::int64_t{1}}); }),
-            Kind::other);
+  EXPECT_EQ(
+      error_kind([&] { c->exec("SELECT id FROM t WHERE id = $1 AND id = $2", {std::int64_t{1}}); }),
+      Kind::other);
   EXPECT_EQ(error_kind([&] { c->exec("SELECT 1; SELECT 2"); }), Kind::other);
   EXPECT_EQ(error_kind([&] { c->exec("SELEKT nonsense"); }), Kind::other);
   // The connection stays usable after errors.
@@ -154,17 +156,28 @@ TEST_F(ExecTest, ConstraintViolationsHaveTheirKinds) {
       " parent_id INTEGER NOT NULL REFERENCES parent (id),"
       " qty INTEGER NOT NULL CHECK (qty > 0), code TEXT UNIQUE);");
   c->exec("INSERT INTO parent (id) VALUES ($1)", {std::int64_t{1}});
-  const std::string_view insert = "INSERT INTO child (id, parent_id, qty, code) VALUES ($1, $2, $3, $4)";
+  const std::string_view insert =
+      "INSERT INTO child (id, parent_id, qty, code) VALUES ($1, $2, $3, $4)";
   c->exec(insert, {std::int64_t{1}, std::int64_t{1}, std::int64_t{1}, "a"});
-  EXPECT_EQ(error_kind([&] { c->exec(insert, {std::int64_t{2}, std::int64_t{1}, std::int64_t{1}, "a"}); }),
+  EXPECT_EQ(error_kind([&] {
+              c->exec(insert, {std::int64_t{2}, std::int64_t{1}, std::int64_t{1}, "a"});
+            }),
             Kind::unique_violation);
-  EXPECT_EQ(error_kind([&] { c->exec(insert, {std::int64_t{1}, std::int64_t{1}, std::int64_t{1}, "b"}); }),
+  EXPECT_EQ(error_kind([&] {
+              c->exec(insert, {std::int64_t{1}, std::int64_t{1}, std::int64_t{1}, "b"});
+            }),
             Kind::unique_violation);
-  EXPECT_EQ(error_kind([&] { c->exec(insert, {std::int64_t{3}, std::int64_t{99}, std::int64_t{1}, "c"}); }),
+  EXPECT_EQ(error_kind([&] {
+              c->exec(insert, {std::int64_t{3}, std::int64_t{99}, std::int64_t{1}, "c"});
+            }),
             Kind::foreign_key_violation);
-  EXPECT_EQ(error_kind([&] { c->exec(insert, {std::int64_t{4}, std::int64_t{1}, std::int64_t{0}, "d"}); }),
+  EXPECT_EQ(error_kind([&] {
+              c->exec(insert, {std::int64_t{4}, std::int64_t{1}, std::int64_t{0}, "d"});
+            }),
             Kind::check_violation);
-  EXPECT_EQ(error_kind([&] { c->exec(insert, {std::int64_t{5}, std::int64_t{1}, nullptr, "e"}); }),
+  EXPECT_EQ(error_kind([&] {
+              c->exec(insert, {std::int64_t{5}, std::int64_t{1}, nullptr, "e"});
+            }),
             Kind::not_null_violation);
   try {
     c->exec(insert, {std::int64_t{6}, std::int64_t{1}, std::int64_t{1}, "a"});
@@ -297,8 +310,7 @@ TEST_F(ExecTest, SoonReadsAndLaterWritesKeepTheirOrderAndOutcome) {
     const db::Param three[] = {std::int64_t{3}, "three"};
     tx.connection().exec_later(insert, three);
     bool called = false;
-    if (is_pg())
-      tx.connection().exec_soon("SELECT 1", {}, [&](db::Result&&) { called = true; });
+    if (is_pg()) tx.connection().exec_soon("SELECT 1", {}, [&](db::Result&&) { called = true; });
     EXPECT_FALSE(called);
   }
   EXPECT_EQ(count("t"), 2);

@@ -40,8 +40,8 @@ TEST(MigrationSet, EmbeddedSetHasTwinsForBothStores) {
 }
 
 TEST(MigrationSet, ProblemsAreReported) {
-  const EmbeddedMigration missing_twin[] = {{"sqlite", 1, "a", "x"}, {"postgres", 1, "a", "x"},
-                                            {"sqlite", 2, "b", "x"}};
+  const EmbeddedMigration missing_twin[] = {
+      {"sqlite", 1, "a", "x"}, {"postgres", 1, "a", "x"}, {"sqlite", 2, "b", "x"}};
   auto p = db::migration_set_problems(missing_twin);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_TRUE(mentions(p, "0002_b")) << p[0];
@@ -53,12 +53,12 @@ TEST(MigrationSet, ProblemsAreReported) {
   const EmbeddedMigration renamed[] = {{"sqlite", 1, "a", "x"}, {"postgres", 1, "b", "x"}};
   EXPECT_TRUE(mentions(db::migration_set_problems(renamed), "named"));
 
-  const EmbeddedMigration doubled[] = {{"sqlite", 1, "a", "x"}, {"sqlite", 1, "a2", "x"},
-                                       {"postgres", 1, "a", "x"}};
+  const EmbeddedMigration doubled[] = {
+      {"sqlite", 1, "a", "x"}, {"sqlite", 1, "a2", "x"}, {"postgres", 1, "a", "x"}};
   EXPECT_TRUE(mentions(db::migration_set_problems(doubled), "two migrations numbered 1"));
 
-  const EmbeddedMigration odd[] = {{"mysql", 1, "a", "x"}, {"sqlite", 0, "z", "x"},
-                                   {"postgres", 0, "z", "x"}};
+  const EmbeddedMigration odd[] = {
+      {"mysql", 1, "a", "x"}, {"sqlite", 0, "z", "x"}, {"postgres", 0, "z", "x"}};
   auto q = db::migration_set_problems(odd);
   EXPECT_TRUE(mentions(q, "unknown dialect"));
   EXPECT_TRUE(mentions(q, "below 1"));
@@ -80,7 +80,8 @@ TEST_F(MigrationsTest, AppliesEverythingOnceAndReportsStatus) {
   db::MigrationStatus after = db::migration_status(*pool_);
   EXPECT_EQ(after.current, expected.back());
   EXPECT_TRUE(after.up_to_date());
-  db::Result rows = pool_->read()->exec("SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+  db::Result rows = pool_->read()->exec(
+      "SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
   ASSERT_EQ(rows.size(), expected.size());
   EXPECT_EQ(rows.front().int64(0), 1);
   EXPECT_EQ(rows.front().text(1), "users");

@@ -46,7 +46,8 @@ TEST_F(PgRecoveryTest, ALeasedConnectionThatDiesIsReplaced) {
   EXPECT_EQ(pool_->in_use(), 0);
   // The very next request works, on a new connection.
   EXPECT_EQ(pool_->read()->exec("SELECT 3").front().int64(0), 3);
-  EXPECT_EQ(pool_->transact([](db::Transaction& tx) { return tx.exec("SELECT 4").front().int64(0); }), 4);
+  EXPECT_EQ(
+      pool_->transact([](db::Transaction& tx) { return tx.exec("SELECT 4").front().int64(0); }), 4);
 }
 
 TEST_F(PgRecoveryTest, IdleConnectionsKilledByTheServerAreNoticedBeforeUse) {

@@ -120,7 +120,8 @@ TEST_F(PoolTest, PostgresBeginThatFailsLeavesTheConnectionUsable) {
   if (!is_pg()) GTEST_SKIP() << "PostgreSQL only: the held-back BEGIN";
   auto lease = pool_->write();
   lease->begin("BEGIN ISOLATION LEVEL NO_SUCH_LEVEL");
-  EXPECT_THROW(lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"}), DbError);
+  EXPECT_THROW(lease->exec("INSERT INTO t (id, v) VALUES ($1, $2)", {std::int64_t{1}, "x"}),
+               DbError);
   // The statement sent with the failed BEGIN did not run, and the connection is idle.
   EXPECT_TRUE(lease->healthy());
   EXPECT_EQ(lease->exec("SELECT COUNT(*) FROM t").front().int64(0), 0);
@@ -179,7 +180,8 @@ TEST_F(PoolTest, TransactRetriesRetryableErrorsOnly) {
 // never oversells, however many writers race.
 TEST_F(PoolTest, ConditionalUpdateNeverOversells) {
   pool_->write()->exec_script(
-      "CREATE TABLE stock (id INTEGER PRIMARY KEY, on_hand BIGINT NOT NULL, reserved BIGINT NOT NULL);"
+      "CREATE TABLE stock (id INTEGER PRIMARY KEY, on_hand BIGINT NOT NULL, reserved BIGINT NOT "
+      "NULL);"
       "INSERT INTO stock (id, on_hand, reserved) VALUES (1, 20, 0)");
   constexpr int kThreads = 8;
   constexpr int kAttempts = 6;
@@ -191,9 +193,10 @@ TEST_F(PoolTest, ConditionalUpdateNeverOversells) {
       for (int a = 0; a < kAttempts; ++a) {
         try {
           const bool ok = pool_->transact([](db::Transaction& tx) {
-            return tx.exec("UPDATE stock SET reserved = reserved + 1 "
-                           "WHERE id = $1 AND on_hand - reserved >= 1",
-                           {std::int64_t{1}})
+            return tx.exec(
+                         "UPDATE stock SET reserved = reserved + 1 "
+                         "WHERE id = $1 AND on_hand - reserved >= 1",
+                         {std::int64_t{1}})
                        .affected() == 1;
           });
           if (ok) ++succeeded;

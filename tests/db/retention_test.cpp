@@ -48,8 +48,8 @@ class RetentionTest : public CatalogueDbTest {
     l.options = json::object{{"inscription", "For Noor"}};
     r.items = {l};
     r.items_given = true;
-    r.customer_info = json::object{{"name", "Noor"}, {"email", "noor@example.com"},
-                                   {"phone", "+20 100 000 0000"}};
+    r.customer_info = json::object{
+        {"name", "Noor"}, {"email", "noor@example.com"}, {"phone", "+20 100 000 0000"}};
     r.is_pickup = !delivery;
     if (delivery)
       r.delivery_info = json::object{{"address", "7 Nile Street"}, {"eta", 1}, {"buzzer", "3B"}};
@@ -120,8 +120,8 @@ TEST_F(RetentionTest, GuestContactDetailsGoAYearAfterTheOrderEnded) {
   EXPECT_EQ(service::apply_retention(*pool_, {0, 0}, now_ + 1000 * kRetentionDayMs).orders_cleared,
             0)
       << "0 keeps them for good";
-  EXPECT_EQ(
-      service::apply_retention(*pool_, {365, 0}, now_ + 66 * kRetentionDayMs).orders_cleared, 1)
+  EXPECT_EQ(service::apply_retention(*pool_, {365, 0}, now_ + 66 * kRetentionDayMs).orders_cleared,
+            1)
       << "the recent one's turn comes";
 }
 

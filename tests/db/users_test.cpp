@@ -105,8 +105,8 @@ TEST_F(UsersTest, CreateAdminMakesAnAdminWhosePasswordVerifies) {
   EXPECT_NE(u->password_hash.find("$argon2id$"), std::string::npos);
   EXPECT_TRUE(auth::verify_password(u->password_hash, "correct horse battery"));
   EXPECT_FALSE(auth::verify_password(u->password_hash, "wrong horse battery"));
-  EXPECT_NEAR(static_cast<double>(u->created_at),
-              static_cast<double>(util::uuid_v7_unix_ms(*id)), 60'000.0);
+  EXPECT_NEAR(static_cast<double>(u->created_at), static_cast<double>(util::uuid_v7_unix_ms(*id)),
+              60'000.0);
 }
 
 TEST_F(UsersTest, CreateAdminRefusesATakenEmail) {
@@ -139,7 +139,8 @@ TEST_F(UsersTest, CreateAdminRaceYieldsOneAdmin) {
 }
 
 TEST_F(UsersTest, CreateAdminValidatesEveryField) {
-  auto weak = service::create_admin(*pool_, "boss@example.com", "short", Argon2Profile::interactive);
+  auto weak =
+      service::create_admin(*pool_, "boss@example.com", "short", Argon2Profile::interactive);
   ASSERT_FALSE(weak.ok());
   EXPECT_EQ(weak.error().code, ErrorCode::validation_failed);
   EXPECT_EQ(http_status(weak.error().code), 422);

@@ -197,14 +197,27 @@ TEST_F(WebhookTest, RegistrationRefusesPrivateLoopbackAndOtherNonPublicAddresses
     return {};
   };
   service::WebhookService strict(*pool_, *box_, /*allow_private=*/false, resolver);
-  for (const char* url :
-       {"http://127.0.0.1/hook", "http://127.1.2.3:8080/hook", "http://[::1]/hook",
-        "http://[::ffff:10.0.0.1]/hook", "http://[::ffff:127.0.0.1]:9/x",
-        "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/x", "http://172.16.4.4/x",
-        "http://192.168.1.1/x", "http://100.64.0.1/x", "http://0.0.0.0/x", "http://[::]/x",
-        "http://[fe80::1]/x", "http://[fc00::1]/x", "http://224.0.0.1/x", "http://[ff02::1]/x",
-        "http://255.255.255.255/x", "http://internal.test/hook", "http://metadata.test/x",
-        "http://mixed.test/hook", "https://v6local.test/hook"}) {
+  for (const char* url : {"http://127.0.0.1/hook",
+                          "http://127.1.2.3:8080/hook",
+                          "http://[::1]/hook",
+                          "http://[::ffff:10.0.0.1]/hook",
+                          "http://[::ffff:127.0.0.1]:9/x",
+                          "http://169.254.169.254/latest/meta-data",
+                          "http://10.0.0.5/x",
+                          "http://172.16.4.4/x",
+                          "http://192.168.1.1/x",
+                          "http://100.64.0.1/x",
+                          "http://0.0.0.0/x",
+                          "http://[::]/x",
+                          "http://[fe80::1]/x",
+                          "http://[fc00::1]/x",
+                          "http://224.0.0.1/x",
+                          "http://[ff02::1]/x",
+                          "http://255.255.255.255/x",
+                          "http://internal.test/hook",
+                          "http://metadata.test/x",
+                          "http://mixed.test/hook",
+                          "https://v6local.test/hook"}) {
     auto out = strict.create(admin_, url, {"*"}, "");
     ASSERT_FALSE(out) << url;
     EXPECT_EQ(out.error().code, ErrorCode::validation_failed) << url;
@@ -229,8 +242,8 @@ TEST_F(WebhookTest, DeliveriesCheckTheAddressAgainAndNeverCallAPrivateOne) {
     return {*util::IpAddress::parse(rebound ? "127.0.0.1" : "93.184.216.34")};
   };
   service::WebhookService strict(*pool_, *box_, /*allow_private=*/false, resolver);
-  auto hook = strict.create(
-      admin_, "http://partner.test:" + std::to_string(partner.port()) + "/h", {"*"}, "");
+  auto hook = strict.create(admin_, "http://partner.test:" + std::to_string(partner.port()) + "/h",
+                            {"*"}, "");
   ASSERT_TRUE(hook) << hook.error().message;
   rebound = true;
   pool_->transact([&](db::Transaction& tx) {

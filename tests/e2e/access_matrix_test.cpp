@@ -119,7 +119,9 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/inventory/adjust", Who::roles, kManagerPlus},
       {"GET", "/api/v1/inventory/{id}/logs", Who::roles, kManagerPlus},
       // §9 (the webhook is the gateways': unsigned, it is 400 for everyone)
-      {"POST", "/api/v1/payments/checkout", Who::roles,
+      {"POST",
+       "/api/v1/payments/checkout",
+       Who::roles,
        {"customer", "driver", "staff", "manager", "admin"}},
       {"POST", "/api/v1/payments/webhook", Who::everyone},
       {"POST", "/api/v1/payments/{transaction_id}/refund", Who::roles, kManagerPlus},

@@ -113,12 +113,14 @@ TEST_F(ApiKeys, KeysAuthenticateUntilRevokedAndOpenNoUserRoutes) {
 // A key may carry an end of life; the list shows when each key was last used.
 TEST_F(ApiKeys, KeysMayExpireAndAreListedWithTheirLastUse) {
   const auto in = [](std::int64_t ms) { return util::format_rfc3339(util::now_ms() + ms); };
-  EXPECT_ERROR(create({{"name", "Old"}, {"scopes", json::array{"inventory:read"}},
+  EXPECT_ERROR(create({{"name", "Old"},
+                       {"scopes", json::array{"inventory:read"}},
                        {"expires_at", in(-60'000)}}),
                422, "validation_failed");
-  EXPECT_ERROR(create({{"name", "Bad"}, {"scopes", json::array{"inventory:read"}},
-                       {"expires_at", "tomorrow"}}),
-               422, "validation_failed");
+  EXPECT_ERROR(
+      create(
+          {{"name", "Bad"}, {"scopes", json::array{"inventory:read"}}, {"expires_at", "tomorrow"}}),
+      422, "validation_failed");
   auto made = create({{"name", "Short-lived"},
                       {"scopes", json::array{"inventory:read"}},
                       {"expires_at", in(3000)}});
@@ -159,9 +161,11 @@ TEST_F(ApiKeys, KeysOpenTheRoutesTheirScopesAllow) {
   EXPECT_ERROR(client_->get("/api/v1/inventory", menu_key), 403, "forbidden");
   EXPECT_ERROR(client_->get("/api/v1/inventory", helper_->bearer("customer")), 403, "forbidden");
   // Reading is all the scope gives: writing inventory stays with staff.
-  EXPECT_ERROR(post_json(*client_, "/api/v1/inventory", json::object{}, reader_key), 403, "forbidden");
-  ASSERT_EQ(client_->request("DELETE", "/api/v1/api-keys/" + json_string(reader.object(), {"id"}), "",
-                             helper_->admin().bearer())
+  EXPECT_ERROR(post_json(*client_, "/api/v1/inventory", json::object{}, reader_key), 403,
+               "forbidden");
+  ASSERT_EQ(client_
+                ->request("DELETE", "/api/v1/api-keys/" + json_string(reader.object(), {"id"}), "",
+                          helper_->admin().bearer())
                 .status,
             204);
   EXPECT_ERROR(client_->get("/api/v1/inventory", reader_key), 401, "unauthorized");

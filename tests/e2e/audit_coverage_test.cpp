@@ -112,20 +112,20 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
   mutate(admin, "DELETE", "/api/v1/menu/items/" + pid, "", "product.delete");
 
   // Payments (SPEC §9): a manager's counter payment and refund.
-  auto bun = mutate(manager, "POST", "/api/v1/products",
-                    body({{"name", "Audit bun"}, {"category", "Bakery"}, {"price", 2}}),
-                    "product.create");
+  auto bun =
+      mutate(manager, "POST", "/api/v1/products",
+             body({{"name", "Audit bun"}, {"category", "Bakery"}, {"price", 2}}), "product.create");
   auto placed = client_->request(
       "POST", "/api/v1/orders",
       body({{"type", "takeaway"},
-            {"items", json::array{{{"product_id", json_string(bun.object(), {"id"})},
-                                   {"quantity", 2}}}}}),
+            {"items",
+             json::array{{{"product_id", json_string(bun.object(), {"id"})}, {"quantity", 2}}}}}),
       manager.bearer());
   ASSERT_EQ(placed.status, 201) << placed.describe();
-  auto paid = mutate(manager, "POST", "/api/v1/payments/checkout",
-                     body({{"order_id", json_string(placed.object(), {"id"})},
-                           {"payment_method", "card"}}),
-                     "payment.checkout");
+  auto paid =
+      mutate(manager, "POST", "/api/v1/payments/checkout",
+             body({{"order_id", json_string(placed.object(), {"id"})}, {"payment_method", "card"}}),
+             "payment.checkout");
   mutate(manager, "POST",
          "/api/v1/payments/" + json_string(paid.object(), {"transaction_id"}) + "/refund",
          body({{"amount", 1}, {"reason", "audit"}}), "payment.refund");
@@ -204,8 +204,8 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
         json_string(deliveries.object().at("items").as_array().at(0), {"id"});
     mutate(manager, "PUT", "/api/v1/deliveries/" + delivery_id + "/status",
            body({{"eta", "2030-01-01T10:00:00Z"}}), "delivery.update");
-    auto review = post_json(*client_, "/api/v1/products/" + pie_id + "/reviews",
-                            {{"rating", 3}}, customer.bearer());
+    auto review = post_json(*client_, "/api/v1/products/" + pie_id + "/reviews", {{"rating", 3}},
+                            customer.bearer());
     ASSERT_EQ(review.status, 201) << review.describe();
     const std::string review_id = json_string(review.object(), {"id"});
     mutate(manager, "POST", "/api/v1/reviews/" + review_id + "/flag", body({{"reason", "check"}}),

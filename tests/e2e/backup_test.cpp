@@ -280,8 +280,8 @@ TEST(MigrateStore, AnSqliteShopMovedToPostgresServesTheSameMenuAndAccounts) {
     EXPECT_EQ(settings.object().at("hours").as_array().size(), 7u);
     EXPECT_EQ(settings.object().at("name"), "Crema Demo Café");
     const std::string token(login.object().at("token").as_string());
-    auto waiting = client_for(server)->get("/api/v1/orders?due=false",
-                                           {{"Authorization", "Bearer " + token}});
+    auto waiting =
+        client_for(server)->get("/api/v1/orders?due=false", {{"Authorization", "Bearer " + token}});
     ASSERT_EQ(waiting.status, 200) << waiting.describe();
     const auto& scheduled = waiting.object().at("items").as_array();
     ASSERT_EQ(scheduled.size(), 1u) << waiting.describe();

@@ -18,16 +18,23 @@ namespace {
 namespace json = boost::json;
 
 // The route groups of the audited issues (orders and later features have their own tests).
-constexpr std::string_view kPrefixes[] = {
-    "/api/v1/auth/", "/api/v1/users",    "/api/v1/api-keys",  "/api/v1/admin/audit-log",
-    "/api/v1/menu",  "/api/v1/products", "/api/v1/inventory", "/api/v1/media/",
-    "/api/v1/reports/", "/api/v1/admin/sales", "/api/v1/admin/top-products",
-    "/api/v1/admin/customers"};
+constexpr std::string_view kPrefixes[] = {"/api/v1/auth/",
+                                          "/api/v1/users",
+                                          "/api/v1/api-keys",
+                                          "/api/v1/admin/audit-log",
+                                          "/api/v1/menu",
+                                          "/api/v1/products",
+                                          "/api/v1/inventory",
+                                          "/api/v1/media/",
+                                          "/api/v1/reports/",
+                                          "/api/v1/admin/sales",
+                                          "/api/v1/admin/top-products",
+                                          "/api/v1/admin/customers"};
 
 bool audited(std::string_view path) {
   // SPEC §8 and §11: delivery, reviews, catering events.
-  for (std::string_view p : {"/api/v1/drivers", "/api/v1/deliveries", "/api/v1/reviews",
-                             "/api/v1/events"})
+  for (std::string_view p :
+       {"/api/v1/drivers", "/api/v1/deliveries", "/api/v1/reviews", "/api/v1/events"})
     if (path.substr(0, p.size()) == p) return true;
   for (auto p : kPrefixes)
     if (path.substr(0, p.size()) == p) return true;

@@ -57,12 +57,14 @@ TEST_P(MalformedSetting, ExitsWithCode2AndOneLineNamingIt) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
   auto r = serve_expecting_failure(*db, {{GetParam().name, GetParam().value}});
-  EXPECT_FALSE(r.timed_out) << "the server started with " << GetParam().name << "=" << GetParam().value;
+  EXPECT_FALSE(r.timed_out) << "the server started with " << GetParam().name << "="
+                            << GetParam().value;
   EXPECT_EQ(r.exit_code, 2) << describe_run(r);
   auto lines = r.err_lines();
   ASSERT_EQ(lines.size(), 1u) << describe_run(r);
   EXPECT_TRUE(contains(lines[0], GetParam().name)) << lines[0];
-  EXPECT_TRUE(contains(lines[0], GetParam().value)) << "the line should quote the bad value: " << lines[0];
+  EXPECT_TRUE(contains(lines[0], GetParam().value))
+      << "the line should quote the bad value: " << lines[0];
 }
 
 INSTANTIATE_TEST_SUITE_P(Values, MalformedSetting,
@@ -110,7 +112,8 @@ TEST(Config, UnknownVariableWarnsOnceAndServes) {
     const std::string level = json_string(*v, {"level"});
     EXPECT_TRUE(level == "warn" || level == "warning") << found;
   } else {
-    EXPECT_TRUE(contains(lower_text(found), "warn") || contains(lower_text(found), "unknown")) << found;
+    EXPECT_TRUE(contains(lower_text(found), "warn") || contains(lower_text(found), "unknown"))
+        << found;
   }
 }
 
@@ -163,7 +166,8 @@ TEST(Production, RefusesWithoutTlsOrTrustedProxy) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
   auto r = serve_expecting_failure(
-      *db, {{"CREMA_ENV", "production"}, {"CREMA_JWT_SECRET", kSecret}, {"CREMA_DATA_KEY", kDataKey}});
+      *db,
+      {{"CREMA_ENV", "production"}, {"CREMA_JWT_SECRET", kSecret}, {"CREMA_DATA_KEY", kDataKey}});
   EXPECT_FALSE(r.timed_out) << "production mode served plain HTTP without a trusted proxy";
   EXPECT_NE(r.exit_code, 0) << describe_run(r);
   auto lines = r.err_lines();
@@ -282,20 +286,21 @@ TEST(Production, RefusesToServeMetricsToThePublic) {
 TEST(ConfigErrors, NeverEchoThePasswordOfADatabaseOrRedisUrl) {
   CREMA_E2E_REQUIRE_STORE();
   auto db = fresh_database();
-  auto bad_scheme =
-      serve_expecting_failure(*db, {{"CREMA_DATABASE_URL", "mysql://crema:Hunter2Secret@db/crema"}});
+  auto bad_scheme = serve_expecting_failure(
+      *db, {{"CREMA_DATABASE_URL", "mysql://crema:Hunter2Secret@db/crema"}});
   EXPECT_NE(bad_scheme.exit_code, 0) << describe_run(bad_scheme);
   EXPECT_TRUE(contains(bad_scheme.err, "CREMA_DATABASE_URL")) << describe_run(bad_scheme);
-  EXPECT_FALSE(contains(bad_scheme.out + bad_scheme.err, "Hunter2Secret")) << describe_run(bad_scheme);
+  EXPECT_FALSE(contains(bad_scheme.out + bad_scheme.err, "Hunter2Secret"))
+      << describe_run(bad_scheme);
   auto bad_redis = serve_expecting_failure(
       *db, {{"CREMA_REDIS_URL", "redis://:Hunter2Secret@cache:notaport/0"}});
   EXPECT_NE(bad_redis.exit_code, 0) << describe_run(bad_redis);
   EXPECT_TRUE(contains(bad_redis.err, "CREMA_REDIS_URL")) << describe_run(bad_redis);
   EXPECT_FALSE(contains(bad_redis.out + bad_redis.err, "Hunter2Secret")) << describe_run(bad_redis);
   // A URL libpq cannot parse: its message would quote it whole.
-  auto r = run_crema({"migrate"},
-                     {{"CREMA_DATABASE_URL",
-                       "postgresql://crema:Hunter2Secret@[::1/crema?connect_timeout=1"}});
+  auto r = run_crema(
+      {"migrate"},
+      {{"CREMA_DATABASE_URL", "postgresql://crema:Hunter2Secret@[::1/crema?connect_timeout=1"}});
   EXPECT_NE(r.exit_code, 0) << describe_run(r);
   EXPECT_FALSE(contains(r.out + r.err, "Hunter2Secret")) << describe_run(r);
 }
@@ -315,7 +320,8 @@ TEST(Migrate, AppliesOnceThenNothing) {
               contains(said, "nothing") || contains(said, "no pending") ||
               contains(said, "\"applied\":0") || contains(said, "0 migrations") ||
               contains(said, "already"))
-      << "the second run should say that nothing was applied:\n" << describe_run(second);
+      << "the second run should say that nothing was applied:\n"
+      << describe_run(second);
   EXPECT_NE(lower_text(first.out + first.err), said) << "both runs said the same";
 
   // The migrated store is ready without auto-migration.

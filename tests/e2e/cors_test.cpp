@@ -86,9 +86,9 @@ TEST_F(Cors, PreflightFromAllowedOriginIs204WithMethodsAndHeaders) {
 }
 
 TEST_F(Cors, PreflightFromOtherOriginIs403WithTheErrorShape) {
-  auto r = client_->request("OPTIONS", "/health", {},
-                            {{"Origin", "https://evil.example"},
-                             {"Access-Control-Request-Method", "GET"}});
+  auto r = client_->request(
+      "OPTIONS", "/health", {},
+      {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(r.status, 403) << r.describe();
   EXPECT_FALSE(r.headers.has("Access-Control-Allow-Origin")) << r.describe();
   ASSERT_TRUE(r.json) << r.describe();

@@ -187,19 +187,19 @@ TEST(CrashRecovery, KillNineUnderOrderLoadLosesNoAcknowledgedOrderAndTheOutboxRe
   }
   if (!missing.empty()) {
     const std::string hook_id(hook.object().at("id").as_string());
-    auto log = client->get("/api/v1/webhooks/" + hook_id + "/deliveries?limit=5",
-                           auth.admin().bearer());
+    auto log =
+        client->get("/api/v1/webhooks/" + hook_id + "/deliveries?limit=5", auth.admin().bearer());
     ADD_FAILURE() << missing.size() << " of " << stored.size()
                   << " orders never reached the partner, e.g. " << *missing.begin()
                   << "; deliveries: " << log.body.substr(0, 2000);
   }
 
   // And the restarted server takes orders again.
-  auto again = post_json(
-      *client, "/api/v1/orders",
-      {{"type", "takeaway"},
-       {"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}}},
-      {{"Authorization", "Bearer " + staff}});
+  auto again =
+      post_json(*client, "/api/v1/orders",
+                {{"type", "takeaway"},
+                 {"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}}},
+                {{"Authorization", "Bearer " + staff}});
   EXPECT_EQ(again.status, 201) << again.describe();
 }
 

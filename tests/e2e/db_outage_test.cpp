@@ -90,7 +90,8 @@ TEST(DatabaseOutage, ReadyFollowsPostgresAndRecoversWithoutRestart) {
   PrivateCluster cluster(std::string(scripts) + "/pg-cluster.sh", free_tcp_port());
   auto started = cluster.start();
   ASSERT_EQ(started.exit_code, 0) << describe(started);
-  ASSERT_EQ(cluster.admin_url().rfind("postgres", 0), 0u) << "no admin URL printed: " << describe(started);
+  ASSERT_EQ(cluster.admin_url().rfind("postgres", 0), 0u)
+      << "no admin URL printed: " << describe(started);
 
   // The server's database on the private cluster (the admin URL's database itself).
   ServerOptions o;

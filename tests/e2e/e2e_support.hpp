@@ -51,21 +51,21 @@ struct SharedServer {
 std::unique_ptr<HttpClient> client_for(const ServerProcess& server);
 
 /// In SetUp(): skip or fail the test when its shared server is not there.
-#define CREMA_E2E_REQUIRE(shared)                                              \
-  do {                                                                         \
-    if (!(shared)) FAIL() << "the suite's server was not set up";              \
-    if (!(shared)->skip.empty()) GTEST_SKIP() << (shared)->skip;               \
-    if (!(shared)->failure.empty()) FAIL() << (shared)->failure;               \
+#define CREMA_E2E_REQUIRE(shared)                                 \
+  do {                                                            \
+    if (!(shared)) FAIL() << "the suite's server was not set up"; \
+    if (!(shared)->skip.empty()) GTEST_SKIP() << (shared)->skip;  \
+    if (!(shared)->failure.empty()) FAIL() << (shared)->failure;  \
   } while (0)
 
 /// In a test: skip (or fail under CREMA_TEST_REQUIRE_PG=1) when the store is unusable.
-#define CREMA_E2E_REQUIRE_STORE()                                              \
-  do {                                                                         \
-    auto problem_ = ::crema::test::e2e::store_problem();                       \
-    if (!problem_.message.empty()) {                                           \
-      if (problem_.must_fail) FAIL() << problem_.message;                      \
-      GTEST_SKIP() << problem_.message;                                        \
-    }                                                                          \
+#define CREMA_E2E_REQUIRE_STORE()                         \
+  do {                                                    \
+    auto problem_ = ::crema::test::e2e::store_problem();  \
+    if (!problem_.message.empty()) {                      \
+      if (problem_.must_fail) FAIL() << problem_.message; \
+      GTEST_SKIP() << problem_.message;                   \
+    }                                                     \
   } while (0)
 
 /// A process-unique request id for log correlation, e.g. "t-health-17".

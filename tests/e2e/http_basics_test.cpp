@@ -76,7 +76,7 @@ TEST_F(HttpBasics, GeneratedRequestIdsDiffer) {
 
 TEST_F(HttpBasics, ValidIncomingRequestIdIsEchoed) {
   for (const std::string& id : {std::string("abc.DEF_123-x"), std::string(64, 'z'),
-                               std::string("7f3a9c2e-1b4d-4e8f-9a6b-0c1d2e3f4a5b")}) {
+                                std::string("7f3a9c2e-1b4d-4e8f-9a6b-0c1d2e3f4a5b")}) {
     auto r = client_->get("/health", {{"X-Request-Id", id}});
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("X-Request-Id"), id);
@@ -84,9 +84,9 @@ TEST_F(HttpBasics, ValidIncomingRequestIdIsEchoed) {
 }
 
 TEST_F(HttpBasics, InvalidIncomingRequestIdIsReplaced) {
-  for (const std::string& id : {std::string(65, 'a'), std::string("has space"),
-                               std::string("semi;colon"), std::string("slash/id"),
-                               std::string("quote\"id"), std::string("<script>")}) {
+  for (const std::string& id :
+       {std::string(65, 'a'), std::string("has space"), std::string("semi;colon"),
+        std::string("slash/id"), std::string("quote\"id"), std::string("<script>")}) {
     auto r = client_->get("/health", {{"X-Request-Id", id}});
     EXPECT_EQ(r.status, 200);
     const std::string got = r.header("X-Request-Id");
@@ -216,7 +216,8 @@ TEST_F(HttpBasics, AccessLogLineForEachRequest) {
   auto r = client_->get("/health", {{"X-Request-Id", id}});
   ASSERT_EQ(r.status, 200);
   auto line = server().wait_for_request_log(id);
-  ASSERT_TRUE(line) << "no access-log line with request_id " << id << "\n" << server().stdout_text();
+  ASSERT_TRUE(line) << "no access-log line with request_id " << id << "\n"
+                    << server().stdout_text();
   EXPECT_EQ(json_string(*line, {"level"}), "info");
   EXPECT_EQ(json_string(*line, {"method"}), "GET");
   EXPECT_EQ(json_string(*line, {"route"}), "/health");

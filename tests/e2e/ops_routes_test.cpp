@@ -88,7 +88,8 @@ std::set<std::string> not_found_routes(const std::vector<Sample>& samples) {
     if (s.name != "http_requests_total") continue;
     auto st = s.labels.find("status");
     auto rt = s.labels.find("route");
-    if (st != s.labels.end() && st->second == "404" && rt != s.labels.end()) routes.insert(rt->second);
+    if (st != s.labels.end() && st->second == "404" && rt != s.labels.end())
+      routes.insert(rt->second);
   }
   return routes;
 }
@@ -104,18 +105,18 @@ TEST_F(OpsRoutes, MetricsAreAPrometheusTextWithTheSpecNames) {
   EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
 
   auto samples = parse_metrics(r.body);
-  const Sample* health =
-      find_sample(samples, "http_requests_total", {{"route", "/health"}, {"method", "GET"}, {"status", "200"}});
+  const Sample* health = find_sample(samples, "http_requests_total",
+                                     {{"route", "/health"}, {"method", "GET"}, {"status", "200"}});
   ASSERT_NE(health, nullptr) << r.body;
   EXPECT_GE(health->value, kHealthCalls);
   EXPECT_NE(find_sample(samples, "http_request_duration_seconds_bucket",
                         {{"route", "/health"}, {"method", "GET"}, {"le", "+Inf"}}),
             nullptr)
       << r.body;
-  for (const char* name : {"http_request_duration_seconds_bucket", "http_request_duration_seconds_sum",
-                           "http_request_duration_seconds_count", "http_requests_in_flight",
-                           "db_pool_in_use", "process_resident_memory_bytes",
-                           "process_cpu_seconds_total"}) {
+  for (const char* name :
+       {"http_request_duration_seconds_bucket", "http_request_duration_seconds_sum",
+        "http_request_duration_seconds_count", "http_requests_in_flight", "db_pool_in_use",
+        "process_resident_memory_bytes", "process_cpu_seconds_total"}) {
     EXPECT_TRUE(has_metric(samples, name)) << name << " missing from\n" << r.body;
   }
   if (const Sample* s = find_sample(samples, "process_resident_memory_bytes", {})) {
@@ -239,7 +240,8 @@ TEST_F(OpsRoutes, DocsServeSwaggerUi) {
   auto js = client_->get("/docs/swagger-ui-bundle.js");
   ASSERT_EQ(js.status, 200) << js.header("Content-Type");
   const std::string ct = js.header("Content-Type");
-  EXPECT_TRUE(ct.rfind("application/javascript", 0) == 0 || ct.rfind("text/javascript", 0) == 0) << ct;
+  EXPECT_TRUE(ct.rfind("application/javascript", 0) == 0 || ct.rfind("text/javascript", 0) == 0)
+      << ct;
   EXPECT_GT(js.body.size(), 100u * 1024u);
 
   auto css = client_->get("/docs/swagger-ui.css");

@@ -529,10 +529,9 @@ TEST_F(Orders, DeliveriesAreAssignedAndDeliveredByTheirDriver) {
   EXPECT_FALSE(delivered.object().at("completed_at").is_null());
   // A takeaway order gets no driver.
   auto t = id_of(order("staff", {line(pie, 1)}).object());
-  EXPECT_ERROR(
-      call("admin", "POST", "/api/v1/orders/" + t + "/assign-delivery",
-           {{"driver_id", driver_profile}}),
-      409, "conflict");
+  EXPECT_ERROR(call("admin", "POST", "/api/v1/orders/" + t + "/assign-delivery",
+                    {{"driver_id", driver_profile}}),
+               409, "conflict");
   // Unassigning.
   auto d2 = order(c.bearer(), {line(pie, 1)}, "online",
                   {{"is_pickup", false}, {"delivery_info", {{"address", "1 Rue X"}}}});

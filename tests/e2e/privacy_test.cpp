@@ -62,9 +62,9 @@ std::vector<std::string> where_found(db::Pool& pool, const std::string& needle) 
     const std::string q = "\"" + table + "\".\"" + column + "\"";
     const std::string cell = "CAST(" + q + " AS TEXT)";
     try {
-      auto r = lease->exec("SELECT COUNT(*) FROM \"" + table + "\" WHERE LOWER(" + cell +
-                               ") LIKE $1",
-                           {std::string_view("%" + lowered(needle) + "%")});
+      auto r =
+          lease->exec("SELECT COUNT(*) FROM \"" + table + "\" WHERE LOWER(" + cell + ") LIKE $1",
+                      {std::string_view("%" + lowered(needle) + "%")});
       if (r.front().int64(0) > 0) hits.push_back(table + "." + column);
     } catch (const std::exception& e) {
       // A virtual table that cannot be scanned this way is read through its shadow tables.
@@ -107,8 +107,11 @@ TEST(Privacy, ErasureLeavesTheEmailAndPhoneNowhereInTheDatabase) {
                 .status,
             201);
   auto product = call(manager, "POST", "/api/v1/products",
-                      {{"name", "Privacy cake"}, {"category", "Cakes"}, {"price", 30},
-                       {"track_stock", true}, {"stock", 20}});
+                      {{"name", "Privacy cake"},
+                       {"category", "Cakes"},
+                       {"price", 30},
+                       {"track_stock", true},
+                       {"stock", 20}});
   ASSERT_EQ(product.status, 201) << product.describe();
   const std::string pid(product.object().at("id").as_string());
 
@@ -120,15 +123,19 @@ TEST(Privacy, ErasureLeavesTheEmailAndPhoneNowhereInTheDatabase) {
     if (std::isdigit(static_cast<unsigned char>(ch))) digits += ch;
   const std::string phone = "+1555" + (digits + "0000000").substr(0, 7);
   auto reg = post_json(*c, "/api/v1/auth/register",
-                       {{"name", "Erin Erasable"}, {"email", email}, {"phone", phone},
+                       {{"name", "Erin Erasable"},
+                        {"email", email},
+                        {"phone", phone},
                         {"password", std::string(kTestPassword)}});
   ASSERT_EQ(reg.status, 201) << reg.describe();
   const std::string uid(reg.object().at("user").at("id").as_string());
   const auto me = AuthHelper::bearer_of(std::string(reg.object().at("token").as_string()));
   ASSERT_EQ(call(me, "PUT", "/api/v1/users/" + uid,
                  {{"metadata", {{"backup_contact", email}}},
-                  {"addresses", json::array{{{"label", "home"}, {"line1", "1 Quiet St"},
-                                             {"city", "Lyon"}, {"notes", "call " + phone}}}}})
+                  {"addresses", json::array{{{"label", "home"},
+                                             {"line1", "1 Quiet St"},
+                                             {"city", "Lyon"},
+                                             {"notes", "call " + phone}}}}})
                 .status,
             200);
 
@@ -137,15 +144,15 @@ TEST(Privacy, ErasureLeavesTheEmailAndPhoneNowhereInTheDatabase) {
                     {"quantity", 1},
                     {"options", {{"inscription", "for " + email}}},
                     {"special_instructions", "text " + phone + " when ready"}};
-  json::object order{{"type", "online"},
-                     {"items", json::array{item}},
-                     {"is_pickup", false},
-                     {"customer_info", {{"name", "Erin"}, {"email", email}, {"phone", phone}}},
-                     {"delivery_info", {{"address", "1 Quiet St"},
-                                        {"phone", phone},
-                                        {"gate_code_contact", "ask " + email}}},
-                     {"notes", "my number is " + phone},
-                     {"metadata", {{"crm_contact", email}}}};
+  json::object order{
+      {"type", "online"},
+      {"items", json::array{item}},
+      {"is_pickup", false},
+      {"customer_info", {{"name", "Erin"}, {"email", email}, {"phone", phone}}},
+      {"delivery_info",
+       {{"address", "1 Quiet St"}, {"phone", phone}, {"gate_code_contact", "ask " + email}}},
+      {"notes", "my number is " + phone},
+      {"metadata", {{"crm_contact", email}}}};
   auto placed = call(me, "POST", "/api/v1/orders", order, {{"Idempotency-Key", "erase-" + tag}});
   ASSERT_EQ(placed.status, 201) << placed.describe();
   const std::string order_id(placed.object().at("id").as_string());
@@ -153,18 +160,20 @@ TEST(Privacy, ErasureLeavesTheEmailAndPhoneNowhereInTheDatabase) {
                  {{"order_id", order_id}, {"payment_method", "cash"}})
                 .status,
             200);
-  ASSERT_EQ(call(me, "POST", "/api/v1/cart",
-                 {{"items", json::array{{{"product_id", pid}, {"quantity", 1},
-                                         {"options", {{"note", phone}}}}}}})
-                .status,
-            200);
-  auto event = call(me, "POST", "/api/v1/events",
-                    {{"event_type", "birthday"},
-                     {"date", util::format_rfc3339(util::now_ms() + 40LL * 86'400'000).substr(0, 10)},
-                     {"guests", 12},
-                     {"theme", "call " + phone},
-                     {"items", json::array{{{"product_id", pid}, {"qty", 1}}}},
-                     {"notes", "reach me at " + email}});
+  ASSERT_EQ(
+      call(me, "POST", "/api/v1/cart",
+           {{"items",
+             json::array{{{"product_id", pid}, {"quantity", 1}, {"options", {{"note", phone}}}}}}})
+          .status,
+      200);
+  auto event =
+      call(me, "POST", "/api/v1/events",
+           {{"event_type", "birthday"},
+            {"date", util::format_rfc3339(util::now_ms() + 40LL * 86'400'000).substr(0, 10)},
+            {"guests", 12},
+            {"theme", "call " + phone},
+            {"items", json::array{{{"product_id", pid}, {"qty", 1}}}},
+            {"notes", "reach me at " + email}});
   ASSERT_EQ(event.status, 201) << event.describe();
   auto exported = call(me, "GET", "/api/v1/users/" + uid + "/export");
   ASSERT_EQ(exported.status, 200);
@@ -215,8 +224,8 @@ TEST(Privacy, ErasingYourselfNeedsThePasswordOrAFreshSignIn) {
   auto bare = c->request("DELETE", "/api/v1/users/me", "", me.bearer());
   EXPECT_ERROR(bare, 422, "validation_failed");
   EXPECT_NE(bare.body.find("password"), std::string::npos) << bare.body;
-  auto wrong = c->request("DELETE", "/api/v1/users/me", R"({"password": "not my password"})",
-                          me.bearer());
+  auto wrong =
+      c->request("DELETE", "/api/v1/users/me", R"({"password": "not my password"})", me.bearer());
   EXPECT_ERROR(wrong, 422, "validation_failed");
   EXPECT_EQ(c->get("/api/v1/auth/me", me.bearer()).status, 200) << "the account is still there";
   auto right = c->request("DELETE", "/api/v1/users/me",

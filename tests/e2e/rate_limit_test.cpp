@@ -126,11 +126,10 @@ TEST_F(RateLimits, ALoginFloodGets503sAndOtherRoutesKeepAnswering) {
                   {"CREMA_DB_POOL_SIZE", "4"}});
   AuthHelper accounts(*s.server);
   const auto staff = accounts.bearer("staff");
-  auto product = s.client->post(
-      "/api/v1/products",
-      boost::json::serialize(boost::json::object{
-          {"name", "Flood bun"}, {"category", "Flood"}, {"price", 2}}),
-      accounts.bearer("manager"));
+  auto product = s.client->post("/api/v1/products",
+                                boost::json::serialize(boost::json::object{
+                                    {"name", "Flood bun"}, {"category", "Flood"}, {"price", 2}}),
+                                accounts.bearer("manager"));
   ASSERT_EQ(product.status, 201) << product.describe();
   const std::string pid(product.object().at("id").as_string());
 
@@ -142,9 +141,9 @@ TEST_F(RateLimits, ALoginFloodGets503sAndOtherRoutesKeepAnswering) {
       auto client = client_for(*s.server);
       client->set_timeout(std::chrono::seconds(60));
       for (int i = 0; !stop.load(); ++i) {
-        auto r = login(*client, "flood" + std::to_string(t) + "-" + std::to_string(i) +
-                                    "@example.com",
-                       "not the password at all");
+        auto r =
+            login(*client, "flood" + std::to_string(t) + "-" + std::to_string(i) + "@example.com",
+                  "not the password at all");
         ++answered;
         if (r.status == 503) {
           ++busy;
@@ -160,15 +159,15 @@ TEST_F(RateLimits, ALoginFloodGets503sAndOtherRoutesKeepAnswering) {
   for (int i = 0; i < 10; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     auto products = other->get("/api/v1/products?limit=5");
-    auto order = other->post(
-        "/api/v1/orders",
-        boost::json::serialize(boost::json::object{
-            {"type", "takeaway"},
-            {"items", boost::json::array{{{"product_id", pid}, {"quantity", 1}}}}}),
-        staff);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
+    auto order =
+        other->post("/api/v1/orders",
+                    boost::json::serialize(boost::json::object{
+                        {"type", "takeaway"},
+                        {"items", boost::json::array{{{"product_id", pid}, {"quantity", 1}}}}}),
+                    staff);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     slowest_ms = std::max<std::int64_t>(slowest_ms, ms);
     if (products.status == 200 && order.status == 201) ++ok;
   }

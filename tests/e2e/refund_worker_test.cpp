@@ -89,17 +89,17 @@ std::pair<std::string, std::string> place_paid_order(HttpClient& client, AuthHel
                                                      const std::string& name, double price,
                                                      int quantity, std::int64_t amount_minor,
                                                      const std::string& event_id) {
-  auto product = client.post("/api/v1/products",
-                             json::serialize(json::object{
-                                 {"name", name}, {"category", "Tarts"}, {"price", price}}),
-                             auth.bearer("manager"));
+  auto product = client.post(
+      "/api/v1/products",
+      json::serialize(json::object{{"name", name}, {"category", "Tarts"}, {"price", price}}),
+      auth.bearer("manager"));
   EXPECT_EQ(product.status, 201) << product.describe();
   if (product.status != 201) return {};
   auto customer = auth.create("customer");
   auto placed = client.post(
       "/api/v1/orders",
       json::serialize(json::object{{"items", json::array{{{"product_id", product.object().at("id")},
-                                                           {"quantity", quantity}}}}}),
+                                                          {"quantity", quantity}}}}}),
       customer.bearer());
   EXPECT_EQ(placed.status, 201) << placed.describe();
   if (placed.status != 201) return {};
@@ -272,8 +272,8 @@ TEST(RefundWorker, ARefundWithAnUnknownOutcomeStaysPendingAndIsRetriedWithTheSam
       h.emplace_back("Idempotency-Key", key);
       return h;
     };
-    auto first = client->post("/api/v1/payments/" + pi + "/refund",
-                              R"({"reason": "burnt"})", with_key("refund-k1"));
+    auto first = client->post("/api/v1/payments/" + pi + "/refund", R"({"reason": "burnt"})",
+                              with_key("refund-k1"));
     ASSERT_EQ(first.status, 202) << first.describe();
     const auto& refunds = first.object().at("refunds").as_array();
     ASSERT_EQ(refunds.size(), 1u);

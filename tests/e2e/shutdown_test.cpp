@@ -60,9 +60,10 @@ TEST(Shutdown, FinishesTheRequestInFlightThenExitsZero) {
   auto& server = *shared->server;
 
   auto inflight = RawConnection(server.host(), server.port());
-  ASSERT_TRUE(inflight.send("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            "Content-Type: application/json\r\nX-Request-Id: in-flight\r\n"
-                            "Content-Length: 10\r\n\r\n{\"a\":"));
+  ASSERT_TRUE(
+      inflight.send("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Content-Type: application/json\r\nX-Request-Id: in-flight\r\n"
+                    "Content-Length: 10\r\n\r\n{\"a\":"));
   std::this_thread::sleep_for(200ms);  // the server has read the headers and waits for the body
   server.signal(SIGTERM);
 
@@ -81,8 +82,7 @@ TEST(Shutdown, FinishesTheRequestInFlightThenExitsZero) {
   std::optional<HttpResponse> r;
   try {
     r = inflight.read_response(5s);
-  } catch (const RawTimeout&) {
-  }
+  } catch (const RawTimeout&) {}
   ASSERT_TRUE(r) << "the request in flight got no response";
   EXPECT_EQ(r->status, 405) << r->describe();
   EXPECT_EQ(r->header("X-Request-Id"), "in-flight");

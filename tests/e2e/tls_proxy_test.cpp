@@ -96,9 +96,9 @@ TEST(TrustedProxy, ForwardedHeadersAreIgnoredWithoutATrustedProxy) {
   CREMA_E2E_REQUIRE(shared);
   auto client = client_for(*shared->server);
   const std::string id = unique_id("untrusted");
-  auto r = client->get("/health", {{"X-Request-Id", id},
-                                   {"X-Forwarded-For", "203.0.113.7"},
-                                   {"X-Forwarded-Proto", "https"}});
+  auto r = client->get(
+      "/health",
+      {{"X-Request-Id", id}, {"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(r.headers.has("Strict-Transport-Security")) << r.describe();
   EXPECT_EQ(logged_ip(*shared->server, id), "127.0.0.1");
@@ -114,7 +114,8 @@ TEST(TrustedProxy, ForwardedHeadersAreBelievedFromTheTrustedProxy) {
   const std::string id = unique_id("trusted");
   auto r = client->get("/health", {{"X-Request-Id", id}, {"X-Forwarded-For", "203.0.113.7"}});
   EXPECT_EQ(r.status, 200);
-  EXPECT_FALSE(r.headers.has("Strict-Transport-Security")) << "HSTS without https: " << r.describe();
+  EXPECT_FALSE(r.headers.has("Strict-Transport-Security"))
+      << "HSTS without https: " << r.describe();
   EXPECT_EQ(logged_ip(*shared->server, id), "203.0.113.7");
 
   const std::string id2 = unique_id("trusted-https");
@@ -122,7 +123,8 @@ TEST(TrustedProxy, ForwardedHeadersAreBelievedFromTheTrustedProxy) {
                                    {"X-Forwarded-For", "198.51.100.23"},
                                    {"X-Forwarded-Proto", "https"}});
   EXPECT_EQ(s.status, 200);
-  EXPECT_NE(s.header("Strict-Transport-Security").find("max-age="), std::string::npos) << s.describe();
+  EXPECT_NE(s.header("Strict-Transport-Security").find("max-age="), std::string::npos)
+      << s.describe();
   EXPECT_EQ(logged_ip(*shared->server, id2), "198.51.100.23");
 
   // A malformed forwarded address falls back to the peer, never garbage in the log.
@@ -139,9 +141,9 @@ TEST(TrustedProxy, ProxyOutsideTheCidrIsNotBelieved) {
   CREMA_E2E_REQUIRE(shared);
   auto client = client_for(*shared->server);
   const std::string id = unique_id("other-proxy");
-  auto r = client->get("/health", {{"X-Request-Id", id},
-                                   {"X-Forwarded-For", "203.0.113.7"},
-                                   {"X-Forwarded-Proto", "https"}});
+  auto r = client->get(
+      "/health",
+      {{"X-Request-Id", id}, {"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(r.headers.has("Strict-Transport-Security"));
   EXPECT_EQ(logged_ip(*shared->server, id), "127.0.0.1");

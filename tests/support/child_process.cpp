@@ -158,7 +158,9 @@ ChildProcess::~ChildProcess() {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), stdin_fd_(other.stdin_fd_), exit_code_(other.exit_code_),
+    : pid_(other.pid_),
+      stdin_fd_(other.stdin_fd_),
+      exit_code_(other.exit_code_),
       signaled_(other.signaled_) {
   other.pid_ = -1;
   other.stdin_fd_ = -1;

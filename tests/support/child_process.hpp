@@ -75,9 +75,9 @@ class ChildProcess {
 
 /// What a finished one-shot command produced.
 struct RunResult {
-  int exit_code = -1;  ///< exit status, or 128 + signal
-  std::string out;     ///< everything on stdout
-  std::string err;     ///< everything on stderr
+  int exit_code = -1;      ///< exit status, or 128 + signal
+  std::string out;         ///< everything on stdout
+  std::string err;         ///< everything on stderr
   bool timed_out = false;  ///< killed because it ran past the timeout
 
   /// The non-empty lines of `err`.

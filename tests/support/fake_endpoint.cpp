@@ -189,9 +189,8 @@ void FakeHttpEndpoint::run() {
     if (a.delay.count() > 0) std::this_thread::sleep_for(a.delay);
     std::string extra;
     for (const auto& [name, value] : a.headers) extra += name + ": " + value + "\r\n";
-    write_all(fd, "HTTP/1.1 " + std::to_string(a.status) +
-                      " X\r\nContent-Type: " + a.content_type + "\r\nContent-Length: " +
-                      std::to_string(a.body.size()) + "\r\n" + extra +
+    write_all(fd, "HTTP/1.1 " + std::to_string(a.status) + " X\r\nContent-Type: " + a.content_type +
+                      "\r\nContent-Length: " + std::to_string(a.body.size()) + "\r\n" + extra +
                       "Connection: close\r\n\r\n" + a.body);
     ::shutdown(fd, SHUT_WR);
     ::close(fd);

@@ -38,7 +38,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     c->response->headers.add(std::string(line.substr(0, colon)), std::string(value));
   }
   return size * n;

@@ -44,7 +44,8 @@ class HttpClient {
   HttpResponse head(std::string_view path, const RequestHeaders& headers = {}) {
     return request("HEAD", path, {}, headers);
   }
-  HttpResponse post(std::string_view path, std::string_view body, const RequestHeaders& headers = {}) {
+  HttpResponse post(std::string_view path, std::string_view body,
+                    const RequestHeaders& headers = {}) {
     return request("POST", path, body, headers);
   }
 

@@ -13,7 +13,8 @@ char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -87,7 +88,8 @@ std::optional<boost::json::value> parse_json(std::string_view text) {
 
 void attach_json(HttpResponse& response) {
   response.json.reset();
-  if (is_json_content_type(response.header("Content-Type"))) response.json = parse_json(response.body);
+  if (is_json_content_type(response.header("Content-Type")))
+    response.json = parse_json(response.body);
 }
 
 std::vector<std::string> header_tokens(std::string_view value) {

@@ -37,7 +37,7 @@ class Headers {
 /// One response.
 struct HttpResponse {
   int status = 0;
-  std::string reason;   ///< the reason phrase (RawConnection only)
+  std::string reason;  ///< the reason phrase (RawConnection only)
   Headers headers;
   std::string body;
   /// The parsed body when the Content-Type is JSON and the body parses.

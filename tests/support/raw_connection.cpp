@@ -19,7 +19,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
@@ -67,7 +68,8 @@ int connect_with_timeout(const sockaddr_in& addr, std::chrono::milliseconds time
 
 std::string_view trim_space(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -82,8 +84,7 @@ RawConnection::RawConnection(const std::string& host, std::uint16_t port,
   }
 }
 
-std::optional<RawConnection> RawConnection::try_connect(const std::string& host,
-                                                        std::uint16_t port,
+std::optional<RawConnection> RawConnection::try_connect(const std::string& host, std::uint16_t port,
                                                         std::chrono::milliseconds timeout) {
   int fd = connect_with_timeout(make_addr(host, port), timeout);
   if (fd < 0) return std::nullopt;
@@ -170,7 +171,8 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
     std::string_view line = rest.substr(0, e);
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      r.headers.add(std::string(trim_space(line.substr(0, colon))), std::string(trim_space(line.substr(colon + 1))));
+      r.headers.add(std::string(trim_space(line.substr(0, colon))),
+                    std::string(trim_space(line.substr(colon + 1))));
     }
     if (e == std::string_view::npos) break;
     rest.remove_prefix(e + 2);
@@ -221,8 +223,7 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
     r.body = buffer_.substr(0, len);
     buffer_.erase(0, len);
   } else {
-    while (fill(deadline) != 0) {
-    }
+    while (fill(deadline) != 0) {}
     r.body = std::move(buffer_);
     buffer_.clear();
   }
@@ -233,8 +234,7 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
 bool RawConnection::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   try {
-    while (fill(deadline) != 0) {
-    }
+    while (fill(deadline) != 0) {}
     return true;
   } catch (const RawTimeout&) {
     return false;

@@ -47,9 +47,8 @@ class RawConnection {
   /// no body. nullopt when the server closed the connection before a complete response;
   /// throws RawTimeout when nothing complete arrives within `timeout`, and
   /// std::runtime_error when the bytes are not HTTP.
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout =
-                                                std::chrono::seconds(5),
-                                            bool head = false);
+  std::optional<HttpResponse> read_response(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5), bool head = false);
 
   /// Waits until the server closes (EOF or reset), discarding whatever arrives. True when it
   /// closed within `timeout`.

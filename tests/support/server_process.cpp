@@ -27,7 +27,8 @@ std::string tail(const std::string& s, std::size_t n = 4000) {
 
 std::string crema_binary() {
   const char* bin = std::getenv("CREMA_TEST_BIN");
-  if (!bin || !*bin) throw std::runtime_error("CREMA_TEST_BIN is not set (path of the crema binary)");
+  if (!bin || !*bin)
+    throw std::runtime_error("CREMA_TEST_BIN is not set (path of the crema binary)");
   return bin;
 }
 
@@ -84,7 +85,8 @@ void ServerProcess::wait_listening(std::chrono::milliseconds timeout) {
     for (const auto& line : log_lines()) {
       auto* msg = line.if_contains("msg");
       auto* addr = line.if_contains("address");
-      if (msg && msg->is_string() && msg->get_string() == "listening" && addr && addr->is_string()) {
+      if (msg && msg->is_string() && msg->get_string() == "listening" && addr &&
+          addr->is_string()) {
         std::string a(addr->get_string());
         auto colon = a.rfind(':');
         if (colon == std::string::npos) throw std::runtime_error("bad listening address: " + a);
@@ -102,8 +104,9 @@ void ServerProcess::wait_listening(std::chrono::milliseconds timeout) {
     }
     if (Clock::now() >= deadline) {
       child_.kill_and_reap();
-      throw std::runtime_error("crema serve did not log \"listening\" within the timeout.\nstderr:\n" +
-                               tail(stderr_text()) + "\nstdout:\n" + tail(stdout_text()));
+      throw std::runtime_error(
+          "crema serve did not log \"listening\" within the timeout.\nstderr:\n" +
+          tail(stderr_text()) + "\nstdout:\n" + tail(stdout_text()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -139,8 +142,8 @@ std::optional<boost::json::object> ServerProcess::wait_for_request_log(
       [&](const boost::json::object& o) {
         auto* msg = o.if_contains("msg");
         auto* id = o.if_contains("request_id");
-        return msg && msg->is_string() && msg->get_string() == "request" && id &&
-               id->is_string() && id->get_string() == request_id;
+        return msg && msg->is_string() && msg->get_string() == "request" && id && id->is_string() &&
+               id->get_string() == request_id;
       },
       timeout);
 }
@@ -149,8 +152,8 @@ int ServerProcess::stop(int sig, std::chrono::milliseconds timeout) {
   if (!child_.running()) return child_.exit_code().value_or(-1);
   child_.signal(sig);
   if (auto code = child_.wait(timeout)) return *code;
-  ADD_FAILURE() << "crema (pid " << child_.pid() << ") did not exit within "
-                << timeout.count() << " ms of signal " << sig << "; killed.\nstderr:\n"
+  ADD_FAILURE() << "crema (pid " << child_.pid() << ") did not exit within " << timeout.count()
+                << " ms of signal " << sig << "; killed.\nstderr:\n"
                 << tail(stderr_text());
   child_.kill_and_reap();
   return -1;

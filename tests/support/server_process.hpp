@@ -78,7 +78,8 @@ class ServerProcess {
       std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   /// Waits for the access-log line ("msg":"request") of the request with this id.
   std::optional<boost::json::object> wait_for_request_log(
-      std::string_view request_id, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+      std::string_view request_id,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   /// Sends `sig` and waits up to `timeout` for the exit; returns the exit code (128 + signal
   /// when a signal ended it). On timeout it records a test failure, SIGKILLs and returns -1.

@@ -4,11 +4,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 namespace crema::test {
 
@@ -74,7 +75,8 @@ std::string TestDb::admin_exec(const std::string& sql) {
     PQfinish(conn);
     throw std::runtime_error("cannot connect to CREMA_TEST_PG_URL: " + msg);
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   PGresult* res = PQexec(conn, sql.c_str());
   const auto status = PQresultStatus(res);
   std::string msg = PQresultErrorMessage(res);

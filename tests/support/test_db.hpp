@@ -3,11 +3,11 @@
 /// CREMA_TEST_STORE: "sqlite" (default) or "postgres" (needs CREMA_TEST_PG_URL, an admin
 /// URL such as postgresql://postgres@127.0.0.1:55432/postgres).
 
-#include <gtest/gtest.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 namespace crema::test {
 
@@ -58,10 +58,10 @@ class TestDb {
 
 /// In a test body or SetUp: skips the test when its store is not configured, or fails it
 /// when CREMA_TEST_REQUIRE_PG=1.
-#define CREMA_REQUIRE_TEST_STORE()                                              \
-  do {                                                                          \
-    if (auto crema_reason_ = ::crema::test::store_unavailable_reason()) {       \
-      if (::crema::test::postgres_required()) FAIL() << *crema_reason_;         \
-      GTEST_SKIP() << *crema_reason_;                                           \
-    }                                                                           \
+#define CREMA_REQUIRE_TEST_STORE()                                        \
+  do {                                                                    \
+    if (auto crema_reason_ = ::crema::test::store_unavailable_reason()) { \
+      if (::crema::test::postgres_required()) FAIL() << *crema_reason_;   \
+      GTEST_SKIP() << *crema_reason_;                                     \
+    }                                                                     \
   } while (0)

@@ -181,8 +181,8 @@ TEST(PinnedCalls, ConnectToTheCheckedAddressOnly) {
   other.host = "127.0.0.1";
   other.literal = true;
   other.address = *util::IpAddress::parse("127.0.0.2");
-  auto refused = notify::http_post(partner.url("/h"), "{}", {}, "", std::chrono::seconds(5),
-                                   nullptr, &other);
+  auto refused =
+      notify::http_post(partner.url("/h"), "{}", {}, "", std::chrono::seconds(5), nullptr, &other);
   EXPECT_FALSE(refused.error.empty());
   EXPECT_EQ(refused.status, 0);
   EXPECT_EQ(partner.requests().size(), 1u);

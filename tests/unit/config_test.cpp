@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "app/config.hpp"
 #include "auth/roles.hpp"
@@ -195,11 +195,10 @@ TEST(Config, ProductionRefusesPlaceholderAndLowEntropySecrets) {
       EXPECT_NE(why->find(names), std::string::npos) << *why;
     }
   };
-  for (const char* jwt : {"CHANGE-ME-to-at-least-32-random-bytes-xxxxxxxxxxxx",
-                          "changeme-changeme-changeme-changeme-12",
-                          "an-example-secret-for-the-docs-0123456789",
-                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                          "abababababababababababababababababababab"})
+  for (const char* jwt :
+       {"CHANGE-ME-to-at-least-32-random-bytes-xxxxxxxxxxxx",
+        "changeme-changeme-changeme-changeme-12", "an-example-secret-for-the-docs-0123456789",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "abababababababababababababababababababab"})
     refused([&](Config& c) { c.jwt_secret = jwt; }, "CREMA_JWT_SECRET");
   for (const char* key : {"0000000000000000000000000000000000000000000000000000000000000000",
                           "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
@@ -254,19 +253,50 @@ TEST(Config, FlagNames) {
 }
 
 TEST(Config, EverySpecSettingIsKnown) {
-  const char* spec[] = {
-      "CREMA_LISTEN", "CREMA_DATABASE_URL", "CREMA_REDIS_URL", "CREMA_JWT_SECRET", "CREMA_ENV",
-      "CREMA_TLS_CERT", "CREMA_TLS_KEY", "CREMA_TRUSTED_PROXY", "CREMA_THREADS", "CREMA_TIMEZONE",
-      "CREMA_CURRENCY", "CREMA_TAX_RATE_BPS", "CREMA_MEDIA_DIR", "CREMA_CORS_ORIGINS",
-      "CREMA_ARGON2", "CREMA_DATA_KEY", "CREMA_AUTH_RATE_PER_MIN", "CREMA_PUBLIC_RATE_PER_MIN",
-      "CREMA_USER_RATE_PER_MIN", "CREMA_REQUIRE_ADMIN_2FA", "CREMA_ORDER_HOLD_MINUTES",
-      "CREMA_KITCHEN_PARALLELISM", "CREMA_S3_ENDPOINT", "CREMA_S3_BUCKET", "CREMA_S3_REGION",
-      "CREMA_S3_ACCESS_KEY", "CREMA_S3_SECRET_KEY", "CREMA_BACKUP_DIR", "CREMA_BACKUP_KEEP",
-      "CREMA_SENTRY_DSN", "CREMA_SMTP_URL", "CREMA_SMTP_FROM", "CREMA_SMS_URL",
-      "CREMA_STRIPE_API_BASE", "CREMA_STRIPE_SECRET_KEY", "CREMA_STRIPE_WEBHOOK_SECRET",
-      "CREMA_PAYPAL_API_BASE", "CREMA_PAYPAL_CLIENT_ID", "CREMA_PAYPAL_SECRET",
-      "CREMA_PAYPAL_WEBHOOK_ID", "CREMA_LOCAL_GATEWAY_URL", "CREMA_LOCAL_GATEWAY_SECRET",
-      "CREMA_AUTO_MIGRATE", "CREMA_WS_PER_USER"};
+  const char* spec[] = {"CREMA_LISTEN",
+                        "CREMA_DATABASE_URL",
+                        "CREMA_REDIS_URL",
+                        "CREMA_JWT_SECRET",
+                        "CREMA_ENV",
+                        "CREMA_TLS_CERT",
+                        "CREMA_TLS_KEY",
+                        "CREMA_TRUSTED_PROXY",
+                        "CREMA_THREADS",
+                        "CREMA_TIMEZONE",
+                        "CREMA_CURRENCY",
+                        "CREMA_TAX_RATE_BPS",
+                        "CREMA_MEDIA_DIR",
+                        "CREMA_CORS_ORIGINS",
+                        "CREMA_ARGON2",
+                        "CREMA_DATA_KEY",
+                        "CREMA_AUTH_RATE_PER_MIN",
+                        "CREMA_PUBLIC_RATE_PER_MIN",
+                        "CREMA_USER_RATE_PER_MIN",
+                        "CREMA_REQUIRE_ADMIN_2FA",
+                        "CREMA_ORDER_HOLD_MINUTES",
+                        "CREMA_KITCHEN_PARALLELISM",
+                        "CREMA_S3_ENDPOINT",
+                        "CREMA_S3_BUCKET",
+                        "CREMA_S3_REGION",
+                        "CREMA_S3_ACCESS_KEY",
+                        "CREMA_S3_SECRET_KEY",
+                        "CREMA_BACKUP_DIR",
+                        "CREMA_BACKUP_KEEP",
+                        "CREMA_SENTRY_DSN",
+                        "CREMA_SMTP_URL",
+                        "CREMA_SMTP_FROM",
+                        "CREMA_SMS_URL",
+                        "CREMA_STRIPE_API_BASE",
+                        "CREMA_STRIPE_SECRET_KEY",
+                        "CREMA_STRIPE_WEBHOOK_SECRET",
+                        "CREMA_PAYPAL_API_BASE",
+                        "CREMA_PAYPAL_CLIENT_ID",
+                        "CREMA_PAYPAL_SECRET",
+                        "CREMA_PAYPAL_WEBHOOK_ID",
+                        "CREMA_LOCAL_GATEWAY_URL",
+                        "CREMA_LOCAL_GATEWAY_SECRET",
+                        "CREMA_AUTO_MIGRATE",
+                        "CREMA_WS_PER_USER"};
   for (const char* name : spec) {
     bool found = false;
     for (const auto& s : settings()) found = found || s.name == name;

@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "db/types.hpp"
 #include "net/dispatcher.hpp"
@@ -53,7 +52,8 @@ class DispatcherTest : public ::testing::Test {
     std::vector<std::unique_ptr<Middleware>> chain;
     chain.push_back(std::make_unique<RequestIdMiddleware>());
     chain.push_back(std::make_unique<SecurityHeadersMiddleware>());
-    chain.push_back(std::make_unique<CorsMiddleware>(std::vector<std::string>{"https://shop.example"}));
+    chain.push_back(
+        std::make_unique<CorsMiddleware>(std::vector<std::string>{"https://shop.example"}));
     chain.push_back(std::make_unique<MetricsMiddleware>(metrics_));
     dispatcher_ = std::make_unique<Dispatcher>(router_, std::move(chain));
   }
@@ -122,14 +122,16 @@ TEST_F(DispatcherTest, WrongContentTypeIs415) {
   EXPECT_EQ(error_of(r).at("code"), "unsupported_media_type");
   auto missing = run(Method::post, "/api/v1/echo", "{}");
   EXPECT_EQ(missing.status, 415);
-  auto suffix = run(Method::post, "/api/v1/echo", "{}",
-                    {{"Content-Type", "application/merge-patch+json"}});
+  auto suffix =
+      run(Method::post, "/api/v1/echo", "{}", {{"Content-Type", "application/merge-patch+json"}});
   EXPECT_EQ(suffix.status, 201);
 }
 
 TEST_F(DispatcherTest, RawRoutesCheckTheirContentTypes) {
-  EXPECT_EQ(run(Method::post, "/api/v1/images", "PNG", {{"Content-Type", "image/png"}}).status, 201);
-  EXPECT_EQ(run(Method::post, "/api/v1/images", "GIF", {{"Content-Type", "image/gif"}}).status, 415);
+  EXPECT_EQ(run(Method::post, "/api/v1/images", "PNG", {{"Content-Type", "image/png"}}).status,
+            201);
+  EXPECT_EQ(run(Method::post, "/api/v1/images", "GIF", {{"Content-Type", "image/gif"}}).status,
+            415);
 }
 
 TEST_F(DispatcherTest, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
@@ -182,17 +184,21 @@ class FixedAuthenticator : public Authenticator {
 TEST_F(DispatcherTest, RolesAreEnforcedFromTheRouteTable) {
   FixedAuthenticator customer(auth::Role::customer);
   dispatcher_->set_authenticator(&customer);
-  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer x"}}).status, 403);
-  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer bad"}}).status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer x"}}).status,
+            403);
+  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer bad"}}).status,
+            401);
   FixedAuthenticator staff(auth::Role::staff);
   dispatcher_->set_authenticator(&staff);
-  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer x"}}).status, 200);
+  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer x"}}).status,
+            200);
   dispatcher_->set_authenticator(nullptr);
 }
 
 TEST_F(DispatcherTest, SecurityHeadersOnEveryResponse) {
-  for (const auto& r : {run(Method::get, "/api/v1/nothing"),
-                        run(Method::post, "/api/v1/echo", "{}", {{"Content-Type", "application/json"}})}) {
+  for (const auto& r :
+       {run(Method::get, "/api/v1/nothing"),
+        run(Method::post, "/api/v1/echo", "{}", {{"Content-Type", "application/json"}})}) {
     EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(header(r, "X-Frame-Options"), "DENY");
     EXPECT_EQ(header(r, "Referrer-Policy"), "no-referrer");
@@ -216,15 +222,16 @@ TEST_F(DispatcherTest, CorsAllowlist) {
   EXPECT_EQ(header(ok, "Vary"), "Origin");
   auto other = run(Method::get, "/api/v1/nothing", {}, {{"Origin", "https://evil.example"}});
   EXPECT_TRUE(header(other, "Access-Control-Allow-Origin").empty());
-  auto preflight = run(Method::options, "/api/v1/echo", {},
-                       {{"Origin", "https://shop.example"},
-                        {"Access-Control-Request-Method", "POST"}});
+  auto preflight =
+      run(Method::options, "/api/v1/echo", {},
+          {{"Origin", "https://shop.example"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(preflight.status, 204);
   EXPECT_EQ(header(preflight, "Access-Control-Allow-Methods"), "POST");
   EXPECT_NE(header(preflight, "Access-Control-Allow-Headers").find("Authorization"),
             std::string::npos);
-  auto refused = run(Method::options, "/api/v1/echo", {},
-                     {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  auto refused =
+      run(Method::options, "/api/v1/echo", {},
+          {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(refused.status, 403);
 }
 
@@ -234,8 +241,9 @@ TEST_F(DispatcherTest, MetricsUseRouteTemplatesAndOneLabelForUnmatchedPaths) {
   run(Method::get, "/nope/1");
   run(Method::get, "/nope/2");
   const std::string text = metrics_.render();
-  EXPECT_NE(text.find(R"(http_requests_total{method="GET",route="/api/v1/boom/{kind}",status="500"} 2)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(R"(http_requests_total{method="GET",route="/api/v1/boom/{kind}",status="500"} 2)"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(http_requests_total{method="GET",route="unmatched",status="404"} 2)"),
             std::string::npos)

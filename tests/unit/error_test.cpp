@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "net/http_types.hpp"
 #include "util/error.hpp"

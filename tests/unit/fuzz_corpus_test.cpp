@@ -1,15 +1,14 @@
 // Replays every input of fuzz/corpus/<target>/ and fuzz/regressions/<target>/ through the
 // fuzz targets (fuzz/targets.hpp) on every run: the seeds keep working and a crash once found
 // by scripts/fuzz.sh stays fixed. Under the sanitizer build this is ASan+UBSan on each.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include <algorithm>
-#include <set>
 
 #include "api/routes.hpp"
 #include "obs/metrics.hpp"
@@ -100,9 +99,9 @@ TEST(FuzzCorpus, DtoCoversEveryRouteThatTakesABody) {
 TEST(FuzzCorpus, DtoSeedsAreAcceptedByTheirRoutes) {
   namespace fs = std::filesystem;
   // (and a password reset token, which only a mail carries)
-  const std::set<std::string> refused = {"auth-2fa-enable", "auth-2fa-disable",
+  const std::set<std::string> refused = {"auth-2fa-enable",         "auth-2fa-disable",
                                          "auth-2fa-recovery-codes", "auth-refresh",
-                                         "auth-password-reset", "auth-verify-email"};
+                                         "auth-password-reset",     "auth-verify-email"};
   std::vector<fs::path> seeds;
   for (const auto& entry : fs::directory_iterator(fs::path(CREMA_SOURCE_DIR) / "fuzz/corpus/dto"))
     seeds.push_back(entry.path());

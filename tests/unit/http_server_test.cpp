@@ -1,12 +1,11 @@
 // The HTTP core in-process, over real loopback sockets, with routes that the binary does
 // not have yet (JSON bodies, per-route limits, slow handlers): what the black-box suite
 // cannot reach until later features add such routes.
-#include <gtest/gtest.h>
-
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "net/dispatcher.hpp"
 #include "net/http_server.hpp"
@@ -97,8 +96,8 @@ TEST_F(HttpServerTest, JsonRoundTripAndTheErrorsAroundIt) {
   ASSERT_TRUE(wrong_type);
   EXPECT_EQ(wrong_type->status, 415);
 
-  ASSERT_TRUE(c.send(make_request("POST", "/api/v1/echo", {"Content-Type: application/json"},
-                                  R"({"items": [)")));
+  ASSERT_TRUE(c.send(
+      make_request("POST", "/api/v1/echo", {"Content-Type: application/json"}, R"({"items": [)")));
   auto malformed = c.read_response();
   ASSERT_TRUE(malformed);
   EXPECT_EQ(malformed->status, 400);
@@ -116,8 +115,8 @@ TEST_F(HttpServerTest, JsonRoundTripAndTheErrorsAroundIt) {
 TEST_F(HttpServerTest, PerRouteBodyLimits) {
   const std::string two_mib(2 * 1024 * 1024, 'x');
   auto c = connect();
-  ASSERT_TRUE(c.send(make_request("POST", "/api/v1/upload",
-                                  {"Content-Type: application/octet-stream"}, two_mib)));
+  ASSERT_TRUE(c.send(
+      make_request("POST", "/api/v1/upload", {"Content-Type: application/octet-stream"}, two_mib)));
   auto big_ok = c.read_response(10s);
   ASSERT_TRUE(big_ok);
   EXPECT_EQ(big_ok->status, 200);
@@ -125,8 +124,9 @@ TEST_F(HttpServerTest, PerRouteBodyLimits) {
 
   // Over this route's 4 MiB: refused from the header alone.
   auto d = connect();
-  ASSERT_TRUE(d.send("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                     "application/octet-stream\r\nContent-Length: 5000000\r\n\r\n"));
+  ASSERT_TRUE(
+      d.send("POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
+             "application/octet-stream\r\nContent-Length: 5000000\r\n\r\n"));
   auto refused = d.read_response(2s);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 413);
@@ -136,9 +136,10 @@ TEST_F(HttpServerTest, PerRouteBodyLimits) {
   // from the length alone, and a client still pushing a 2 MiB body when the server closes
   // could see its send fail or the answer lost to a reset (this flaked under load).
   auto e = connect();
-  ASSERT_TRUE(e.send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                     "application/json\r\nContent-Length: " +
-                     std::to_string(two_mib.size() + 2) + "\r\n\r\n"));
+  ASSERT_TRUE(
+      e.send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+             "application/json\r\nContent-Length: " +
+             std::to_string(two_mib.size() + 2) + "\r\n\r\n"));
   auto json_refused = e.read_response(5s);
   ASSERT_TRUE(json_refused);
   EXPECT_EQ(json_refused->status, 413);
@@ -162,8 +163,9 @@ TEST_F(HttpServerTest, ChunkedBodiesAreLimitedWhileReading) {
 
 TEST_F(HttpServerTest, ExpectContinueGetsAnInterimAnswer) {
   auto c = connect();
-  ASSERT_TRUE(c.send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n"));
   auto interim = c.read_response(2s);
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "auth/password.hpp"
 
@@ -99,9 +99,12 @@ TEST(PasswordRules, RefusesTooLongAndInvalidUtf8) {
   EXPECT_TRUE(check_password_rules(std::string(1024, 'a'), "").empty());
   EXPECT_TRUE(has_issue(check_password_rules(std::string(1025, 'a'), ""), "at most 1024 bytes"));
   EXPECT_TRUE(has_issue(check_password_rules("abcdefghij\xff", ""), "valid UTF-8"));
-  EXPECT_TRUE(has_issue(check_password_rules("abcdefghij\xc0\xaf", ""), "valid UTF-8"));  // overlong
-  EXPECT_TRUE(has_issue(check_password_rules("abcdefghij\xed\xa0\x80", ""), "valid UTF-8"));  // surrogate
-  EXPECT_TRUE(has_issue(check_password_rules("abcdefghij\xe2\x98", ""), "valid UTF-8"));  // cut short
+  EXPECT_TRUE(
+      has_issue(check_password_rules("abcdefghij\xc0\xaf", ""), "valid UTF-8"));  // overlong
+  EXPECT_TRUE(
+      has_issue(check_password_rules("abcdefghij\xed\xa0\x80", ""), "valid UTF-8"));  // surrogate
+  EXPECT_TRUE(
+      has_issue(check_password_rules("abcdefghij\xe2\x98", ""), "valid UTF-8"));  // cut short
 }
 
 TEST(PasswordRules, ReportsEveryBrokenRuleOnTheGivenField) {

@@ -29,8 +29,10 @@ TEST(Placeholders, QuotedIdentifiersAreLeftAlone) {
 }
 
 TEST(Placeholders, CommentsAreLeftAlone) {
-  EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT $1 -- and $2\n, $3"), "SELECT ?1 -- and $2\n, ?3");
-  EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT $1 -- $2 to the end"), "SELECT ?1 -- $2 to the end");
+  EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT $1 -- and $2\n, $3"),
+            "SELECT ?1 -- and $2\n, ?3");
+  EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT $1 -- $2 to the end"),
+            "SELECT ?1 -- $2 to the end");
   EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT /* $1 '$2 */ $3"), "SELECT /* $1 '$2 */ ?3");
   EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT 1 - $1 - -$2"), "SELECT 1 - ?1 - -?2");
   EXPECT_EQ(rewrite_placeholders_for_sqlite("SELECT 4/$1"), "SELECT 4/?1");

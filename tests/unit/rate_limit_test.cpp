@@ -79,8 +79,7 @@ TEST(FailureLockout, LocksAtTheThresholdUntilTheWindowEnds) {
   auth::MemoryRateLimiter rl;
   const std::int64_t window = 15 * 60'000;
   const std::string key = "login:a@example.com";
-  for (int i = 0; i < 5; ++i)
-    EXPECT_FALSE(rl.reserve_attempt(key, 5, window, kT0 + i * 1000)) << i;
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(rl.reserve_attempt(key, 5, window, kT0 + i * 1000)) << i;
   auto left = rl.reserve_attempt(key, 5, window, kT0 + 5000);
   ASSERT_TRUE(left);
   EXPECT_EQ(*left, window - 5000);  // the window started with the first attempt

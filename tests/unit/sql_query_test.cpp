@@ -69,8 +69,8 @@ TEST(SqlQuery, ATemporaryKeysetIsCopiedIntoTheQuery) {
   SqlQuery q(db::Dialect::sqlite, "SELECT id FROM t");
   q.page("created_at", "id", Keyset{7, std::string(64, 'k')}, SqlQuery::descending, 1);
   std::string clobber(64, 'z');  // reuses the freed stack or heap space
-  EXPECT_EQ(sql_query_params(q), (std::vector<std::string>{"7", "'" + std::string(64, 'k') + "'",
-                                                           "2"}));
+  EXPECT_EQ(sql_query_params(q),
+            (std::vector<std::string>{"7", "'" + std::string(64, 'k') + "'", "2"}));
 }
 
 TEST(SqlQuery, AscendingKeysetTakesTheRowsAfter) {

@@ -96,18 +96,15 @@ Result convert_result(const PGresult* res) {
   cells.reserve(static_cast<std::size_t>(nrows) * static_cast<std::size_t>(ncols));
   for (int r = 0; r < nrows; ++r) {
     for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(res, r, c))
-        cells.emplace_back(nullptr);
+      if (PQgetisnull(res, r, c)) cells.emplace_back(nullptr);
       else
         cells.push_back(convert_cell(PQgetvalue(res, r, c), PQgetlength(res, r, c),
                                      types[static_cast<std::size_t>(c)]));
     }
   }
   std::int64_t affected = 0;
-  if (auto n = detail::parse_int64(PQcmdTuples(const_cast<PGresult*>(res))))
-    affected = *n;
-  else if (PQresultStatus(res) == PGRES_TUPLES_OK)
-    affected = nrows;
+  if (auto n = detail::parse_int64(PQcmdTuples(const_cast<PGresult*>(res)))) affected = *n;
+  else if (PQresultStatus(res) == PGRES_TUPLES_OK) affected = nrows;
   return Result(std::move(columns), std::move(cells), affected);
 }
 
@@ -131,12 +128,13 @@ PgConnection::PgConnection(const std::string& url) {
   // overrides them, so a URL that names its own timeout or keepalives keeps them.
   // Keepalives find a dead idle connection; tcp_user_timeout bounds how long a request
   // sent to a vanished host waits for the network instead of the kernel's ~15 minutes.
-  const char* const keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
-                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                              "application_name", "client_encoding",  "dbname",
-                              nullptr};
-  const char* const values[] = {"3",     "1",    "30",        "10", "3", "10000",
-                                "crema", "UTF8", url.c_str(), nullptr};
+  const char* const keys[] = {"connect_timeout",  "keepalives",
+                              "keepalives_idle",  "keepalives_interval",
+                              "keepalives_count", "tcp_user_timeout",
+                              "application_name", "client_encoding",
+                              "dbname",           nullptr};
+  const char* const values[] = {"3",     "1",     "30",   "10",        "3",
+                                "10000", "crema", "UTF8", url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) throw Error(Error::Kind::unavailable, "PostgreSQL: out of memory while connecting");
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -149,16 +147,15 @@ PgConnection::PgConnection(const std::string& url) {
   }
   // Notices ("there is no transaction in progress", "relation exists, skipping") are
   // expected and would otherwise go to stderr, outside the JSON log.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 void PgConnection::ResultFree::operator()(pg_result* r) const noexcept { PQclear(r); }
 
-bool PgConnection::healthy() const noexcept {
-  return healthy_ && PQstatus(conn_) == CONNECTION_OK;
-}
+bool PgConnection::healthy() const noexcept { return healthy_ && PQstatus(conn_) == CONNECTION_OK; }
 
 void PgConnection::fail(PGresult* raw, std::string_view context) {
   ResultPtr res(raw);
@@ -177,12 +174,10 @@ void PgConnection::fail(PGresult* raw, std::string_view context) {
   throw Error(kind, std::move(msg), state);
 }
 
-const PgConnection::Prepared& PgConnection::prepare(const std::string& key,
-                                                   std::string_view sql,
-                                                   const std::vector<unsigned>& types) {
+const PgConnection::Prepared& PgConnection::prepare(const std::string& key, std::string_view sql,
+                                                    const std::vector<unsigned>& types) {
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
-  if (prepared_.size() >= kMaxPreparedStatements &&
-      PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+  if (prepared_.size() >= kMaxPreparedStatements && PQtransactionStatus(conn_) != PQTRANS_INERROR) {
     // DEALLOCATE is allowed inside a transaction and is not undone by a rollback.
     ResultPtr res(PQexec(conn_, "DEALLOCATE ALL"));
     if (!result_ok(res.get())) fail(res.release(), "DEALLOCATE ALL");
@@ -191,8 +186,8 @@ const PgConnection::Prepared& PgConnection::prepare(const std::string& key,
   }
   std::string name = "crema_" + std::to_string(++next_statement_);
   const std::string text(sql);
-  ResultPtr res(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(types.size()),
-                          types.data()));
+  ResultPtr res(
+      PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(types.size()), types.data()));
   if (!result_ok(res.get())) fail(res.release(), sql);
   // The server's parameter count, so that a call with too few or too many parameters is
   // told so plainly (the server would answer with a protocol-violation SQLSTATE).
@@ -392,12 +387,12 @@ std::vector<PgConnection::ResultHandle> PgConnection::pipeline(
   // [BEGIN,] the statements and one sync in one write. The server answers each in turn
   // (PIPELINE_ABORTED for those after a failure) and then the sync marker; every answer is
   // read before leaving pipeline mode, so the connection is idle again whatever happened.
-  bool sent = begin.empty() || PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr,
-                                                 nullptr, nullptr, 0) == 1;
+  bool sent = begin.empty() || PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr,
+                                                 nullptr, 0) == 1;
   for (std::size_t i = 0; sent && i < statements.size(); ++i)
-    sent = PQsendQueryPrepared(conn_, names[i].c_str(),
-                               static_cast<int>(statements[i].values.size()),
-                               statements[i].values.data(), nullptr, nullptr, 0) == 1;
+    sent =
+        PQsendQueryPrepared(conn_, names[i].c_str(), static_cast<int>(statements[i].values.size()),
+                            statements[i].values.data(), nullptr, nullptr, 0) == 1;
   sent = sent && PQpipelineSync(conn_) == 1;
   const std::size_t answers = statements.size() + (begin.empty() ? 0 : 1);
   std::vector<ResultPtr> got(answers);

@@ -155,7 +155,8 @@ Result SqliteConnection::exec(std::string_view sql, std::span<const Param> param
   if (expected != static_cast<int>(params.size()))
     throw Error(Error::Kind::other, "SQLite: statement takes " + std::to_string(expected) +
                                         " parameters but " + std::to_string(params.size()) +
-                                        " were given (in: " + std::string(sql.substr(0, 200)) + ")");
+                                        " were given (in: " + std::string(sql.substr(0, 200)) +
+                                        ")");
   for (int i = 0; i < expected; ++i) {
     const Param& p = params[static_cast<std::size_t>(i)];
     const int idx = i + 1;
@@ -210,7 +211,8 @@ Result SqliteConnection::exec(std::string_view sql, std::span<const Param> param
         case SQLITE_TEXT: {
           const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
           if (!p) fail(sqlite3_errcode(db_), sql);  // out of memory
-          cells.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          cells.emplace_back(
+              std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
           break;
         }
         default: {  // BLOB

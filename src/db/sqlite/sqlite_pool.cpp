@@ -14,8 +14,7 @@ namespace {
 ConnectionSlots::Factory opener(const std::string& path, SqliteConnection::Role role,
                                 const PoolOptions& o) {
   return [path, role, o] {
-    return std::make_unique<SqliteConnection>(path, role, o.sqlite_full_durability,
-                                              o.busy_timeout);
+    return std::make_unique<SqliteConnection>(path, role, o.sqlite_full_durability, o.busy_timeout);
   };
 }
 
@@ -56,10 +55,8 @@ class SqlitePool final : public Pool {
  protected:
   void release(Connection* conn, bool writer) noexcept override {
     static_cast<SqliteConnection*>(conn)->end_lease();
-    if (writer || memory_)
-      writer_.release(conn);
-    else
-      readers_->release(conn);
+    if (writer || memory_) writer_.release(conn);
+    else readers_->release(conn);
   }
 
  private:
