@@ -10,6 +10,8 @@
 #include <ctime>
 #include <shared_mutex>
 
+#include "util/json_escape.hpp"
+
 namespace crema::obs {
 
 namespace {
@@ -59,34 +61,7 @@ void set_log_level(Level level) noexcept { g_level.store(level, std::memory_orde
 bool log_enabled(Level level) noexcept { return level >= g_level.load(std::memory_order_relaxed); }
 
 void append_json_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (ch < 0x20 || ch == 0x7f) {
-          out += "\\u00";
-          out += kHex[ch >> 4];
-          out += kHex[ch & 0xf];
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
+  util::append_json_escaped(out, s);
 }
 
 void set_error_sink(ErrorSink sink, void* context) {

@@ -5,13 +5,12 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_escape.hpp"
+
 namespace crema::util {
 
-namespace {
-
-void append_string(std::string& out, boost::json::string_view s) {
+void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
   for (unsigned char c : s) {
     switch (c) {
       case '"':
@@ -36,7 +35,7 @@ void append_string(std::string& out, boost::json::string_view s) {
         out += "\\f";
         break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 0xf];
@@ -45,6 +44,13 @@ void append_string(std::string& out, boost::json::string_view s) {
         }
     }
   }
+}
+
+namespace {
+
+void append_string(std::string& out, boost::json::string_view s) {
+  out += '"';
+  append_json_escaped(out, std::string_view(s.data(), s.size()));
   out += '"';
 }
 
