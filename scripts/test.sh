@@ -139,7 +139,8 @@ configure() {
   if [[ ! -f $dir/CMakeCache.txt ]] && command -v ninja >/dev/null 2>&1; then gen=(-G Ninja); fi
   # Tests ON explicitly: a build dir reused from a benchmark build (tests OFF) must not turn
   # this run into "No tests were found".
-  cmake -S . -B "$dir" "${gen[@]}" -DCREMA_BUILD_TESTS=ON "$@"
+  # Warnings are errors here (CREMA_WERROR): a warning that lands is a warning nobody reads.
+  cmake -S . -B "$dir" "${gen[@]}" -DCREMA_BUILD_TESTS=ON -DCREMA_WERROR=ON "$@"
 }
 
 phase "build release (build/release)"

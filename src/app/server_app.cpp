@@ -26,6 +26,7 @@
 #include "app/reports_module.hpp"
 #include "app/secrets.hpp"
 #include "app/settings_module.hpp"
+#include "app/startup.hpp"
 #include "auth/password.hpp"
 #include "db/backup.hpp"
 #include "db/migrations.hpp"
@@ -45,25 +46,6 @@
 namespace crema::app {
 
 namespace {
-
-obs::Level to_obs(LogLevel l) {
-  switch (l) {
-    case LogLevel::debug:
-      return obs::Level::debug;
-    case LogLevel::info:
-      return obs::Level::info;
-    case LogLevel::warn:
-      return obs::Level::warn;
-    case LogLevel::error:
-      return obs::Level::error;
-  }
-  return obs::Level::info;
-}
-
-// How many times serve tries to reach the database at start, one second apart.
-constexpr int kOpenAttempts = 30;
-
-void fail_line(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
 
 // The static files served at /app: CREMA_APP_DIR, or the `app` directory the build writes
 // beside the binary. A directory named in the setting must hold the app; without the
@@ -121,7 +103,7 @@ std::unique_ptr<db::Pool> open_pool(const Config& c) {
   try {
     return db::Pool::open(c.database_url, pool_options(c));
   } catch (const db::Error& e) {
-    fail_line(std::string("cannot open the database: ") + e.what());
+    say_failure(std::string("cannot open the database: ") + e.what());
     return nullptr;
   }
 }
@@ -135,7 +117,7 @@ int run_openapi() {
 }
 
 int run_migrate(const Config& config) {
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   auto pool = open_pool(config);
   if (!pool) return 1;
   try {
@@ -149,26 +131,26 @@ int run_migrate(const Config& config) {
     }
     return 0;
   } catch (const std::exception& e) {
-    fail_line(std::string("migration failed: ") + e.what());
+    say_failure(std::string("migration failed: ") + e.what());
     return 1;
   }
 }
 
 int run_backup(const Config& config, const std::string& out) {
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   try {
     const auto info = db::backup_store(config.database_url, out);
     std::printf("backup written to %s (%ju bytes, %s)\n", out.c_str(), info.bytes,
                 info.kind == db::BackupKind::sqlite ? "SQLite database" : "pg_dump custom format");
     return 0;
   } catch (const std::exception& e) {
-    fail_line(std::string("backup failed: ") + e.what());
+    say_failure(std::string("backup failed: ") + e.what());
     return 1;
   }
 }
 
 int run_restore(const Config& config, const std::string& in, bool force) {
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   try {
     db::restore_store(config.database_url, in, force);
     // A backup from an older version: bring its schema up to this binary's.
@@ -178,13 +160,13 @@ int run_restore(const Config& config, const std::string& in, bool force) {
     std::printf("restored %s\n", in.c_str());
     return 0;
   } catch (const std::exception& e) {
-    fail_line(std::string("restore failed: ") + e.what());
+    say_failure(std::string("restore failed: ") + e.what());
     return 1;
   }
 }
 
 int run_migrate_store(const Config& config, const std::string& from, const std::string& to) {
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   try {
     const auto report = db::copy_store(from, to, [](const db::TableCopy& t) {
       std::printf("copied %-28s %lld rows\n", t.table.c_str(), static_cast<long long>(t.rows));
@@ -195,13 +177,13 @@ int run_migrate_store(const Config& config, const std::string& from, const std::
                 static_cast<long long>(report.rows), report.tables.size());
     return 0;
   } catch (const std::exception& e) {
-    fail_line(std::string("migrate-store failed (no row was copied): ") + e.what());
+    say_failure(std::string("migrate-store failed (no row was copied): ") + e.what());
     return 1;
   }
 }
 
 int run_create_admin(const Config& config, const std::string& email, const std::string& password) {
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   auto pool = open_pool(config);
   if (!pool) return 1;
   try {
@@ -210,13 +192,13 @@ int run_create_admin(const Config& config, const std::string& email, const std::
     if (!created) {
       std::string line = created.error().message;
       for (const auto& d : created.error().details) line += " " + d.field + ": " + d.issue + ".";
-      fail_line(line);
+      say_failure(line);
       return 1;
     }
     std::printf("created admin %s (id %s)\n", email.c_str(), created->c_str());
     return 0;
   } catch (const std::exception& e) {
-    fail_line(std::string("create-admin failed: ") + e.what());
+    say_failure(std::string("create-admin failed: ") + e.what());
     return 1;
   }
 }
@@ -231,15 +213,15 @@ int run_serve(Config config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  obs::set_log_level(to_obs(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   if (auto problem = check_environment(config)) {
-    fail_line(*problem);
+    say_failure(*problem);
     return kExitConfig;
   }
   try {
     ensure_development_secrets(config);
   } catch (const std::exception& e) {
-    fail_line(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
   // SPEC §10: the log provider writes each message in full, links and tokens included (the
@@ -282,32 +264,9 @@ int run_serve(Config config) {
 
   // The database may come up after us (a fresh cluster, a pod scheduled first): keep
   // trying for a while, still answering SIGTERM at once.
-  std::unique_ptr<db::Pool> pool;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      pool = db::Pool::open(config.database_url, pool_options(config));
-      break;
-    } catch (const db::Error& e) {
-      if (e.kind() != db::Error::Kind::unavailable || attempt >= kOpenAttempts) {
-        fail_line(std::string("cannot open the database: ") + e.what());
-        return 1;
-      }
-      obs::Log(obs::Level::warn, "database not reachable yet; retrying")
-          .num("attempt", attempt)
-          .str("error", e.what());
-      timespec one_second{1, 0};
-      if (sigtimedwait(&signals, nullptr, &one_second) > 0) return 0;
-    }
-  }
-  if (config.auto_migrate) {
-    try {
-      for (int v : db::migrate(*pool))
-        obs::Log(obs::Level::info, "migration applied").num("version", v);
-    } catch (const std::exception& e) {
-      fail_line(std::string("migration failed: ") + e.what());
-      return 1;
-    }
-  }
+  auto store = open_store(config, pool_options(config), signals);
+  if (!store.pool) return store.exit_code;
+  std::unique_ptr<db::Pool> pool = std::move(store.pool);
 
   obs::Metrics metrics;
   metrics.add_sampled_gauge("db_pool_in_use", "Database connections leased now",
@@ -345,7 +304,7 @@ int run_serve(Config config) {
   if (!config.redis_url.empty()) {
     auto endpoint = events::RedisEndpoint::parse(config.redis_url);
     if (!endpoint) {
-      fail_line("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
+      say_failure("CREMA_REDIS_URL must be redis://[:password@]host[:port][/db]");
       return kExitConfig;
     }
     redis = *endpoint;
@@ -361,7 +320,7 @@ int run_serve(Config config) {
   try {
     identity = std::make_unique<IdentityModule>(config, *pool, &realtime.bus());
   } catch (const std::exception& e) {
-    fail_line(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
   api::AppServices services{ops};
@@ -369,14 +328,14 @@ int run_serve(Config config) {
   try {
     services.app_site = load_app_site(config);
   } catch (const std::exception& e) {
-    fail_line(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
   std::unique_ptr<CatalogueModule> catalogue;
   try {
     catalogue = std::make_unique<CatalogueModule>(*pool, realtime.bus(), config);
   } catch (const std::exception& e) {
-    fail_line(e.what());
+    say_failure(e.what());
     return 1;
   }
   catalogue->provide(services);
@@ -403,7 +362,7 @@ int run_serve(Config config) {
     notify = std::make_unique<NotifyModule>(config, *pool, config.outbox_workers, &metrics,
                                             &identity->denylist());
   } catch (const std::exception& e) {
-    fail_line(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
   notify->provide(services);
@@ -471,7 +430,7 @@ int run_serve(Config config) {
   } catch (const std::exception& e) {
     notify->stop();
     realtime.stop();  // before the modules its events reach are destroyed
-    fail_line(e.what());
+    say_failure(e.what());
     return 1;
   }
   // The server's own daily backup (CREMA_BACKUP_DIR), off the request path, on a scheduler

@@ -11,31 +11,11 @@
 #include "app/reports_module.hpp"
 #include "app/secrets.hpp"
 #include "app/server_app.hpp"
-#include "db/migrations.hpp"
+#include "app/startup.hpp"
 #include "db/pool.hpp"
 #include "obs/log.hpp"
 
 namespace crema::app {
-
-namespace {
-
-void fail(const std::string& line) { std::fprintf(stderr, "crema: %s\n", line.c_str()); }
-
-obs::Level level_of(LogLevel l) {
-  switch (l) {
-    case LogLevel::debug:
-      return obs::Level::debug;
-    case LogLevel::info:
-      return obs::Level::info;
-    case LogLevel::warn:
-      return obs::Level::warn;
-    case LogLevel::error:
-      return obs::Level::error;
-  }
-  return obs::Level::info;
-}
-
-}  // namespace
 
 int run_worker(Config config) {
   sigset_t signals;
@@ -44,36 +24,19 @@ int run_worker(Config config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  obs::set_log_level(level_of(config.log_level));
+  obs::set_log_level(log_level_of(config.log_level));
   try {
     ensure_development_secrets(config);
   } catch (const std::exception& e) {
-    fail(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
-  std::unique_ptr<db::Pool> pool;
   db::PoolOptions options;
   options.size = std::min(config.db_pool_size, 4);
   options.sqlite_full_durability = config.durability_full;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      pool = db::Pool::open(config.database_url, options);
-      break;
-    } catch (const db::Error& e) {
-      if (e.kind() != db::Error::Kind::unavailable || attempt >= 30) {
-        fail(std::string("cannot open the database: ") + e.what());
-        return 1;
-      }
-      timespec one_second{1, 0};
-      if (sigtimedwait(&signals, nullptr, &one_second) > 0) return 0;
-    }
-  }
-  try {
-    if (config.auto_migrate) db::migrate(*pool);
-  } catch (const std::exception& e) {
-    fail(std::string("migration failed: ") + e.what());
-    return 1;
-  }
+  auto store = open_store(config, options, signals);
+  if (!store.pool) return store.exit_code;
+  std::unique_ptr<db::Pool> pool = std::move(store.pool);
   // The daily summary (SPEC §10) runs here too; each day is claimed once across instances.
   ReportsModule reports(*pool, config);
   std::unique_ptr<NotifyModule> notify;
@@ -81,7 +44,7 @@ int run_worker(Config config) {
     notify = std::make_unique<NotifyModule>(config, *pool, std::max(1, config.outbox_workers),
                                             nullptr, nullptr);
   } catch (const std::exception& e) {
-    fail(e.what());
+    say_failure(e.what());
     return kExitConfig;
   }
   reports.schedule(notify->scheduler());

@@ -44,4 +44,12 @@ std::vector<std::string> claim_due_orders(db::Transaction& tx, std::int64_t now_
   return ids;
 }
 
+bool any_due_orders(db::Connection& conn, std::int64_t now_ms) {
+  auto r = conn.exec(
+      "SELECT 1 FROM orders WHERE due_at IS NOT NULL AND due_at <= $1 AND due_announced_at IS NULL "
+      "AND status IN ('pending', 'confirmed', 'preparing') LIMIT 1",
+      {now_ms});
+  return !r.empty();
+}
+
 }  // namespace crema::repo

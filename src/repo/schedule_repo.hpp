@@ -28,5 +28,9 @@ std::map<std::int64_t, std::int64_t> schedule_slots_taken(db::Connection& conn,
 /// announced, not final) as announced at `now_ms` and answers their ids: one UPDATE, so
 /// however many instances run the job, each order is claimed once.
 std::vector<std::string> claim_due_orders(db::Transaction& tx, std::int64_t now_ms, int limit);
+/// Whether any order waits for claim_due_orders: a read on the partial index
+/// orders_due_unannounced, so the job every 2 s opens a write transaction (SQLite's one
+/// writer) only when there is something to announce.
+bool any_due_orders(db::Connection& conn, std::int64_t now_ms);
 
 }  // namespace crema::repo

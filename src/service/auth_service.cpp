@@ -478,57 +478,18 @@ Result<TotpSetup> AuthService::totp_setup(const Actor& actor) {
   return out;
 }
 
-Result<std::vector<std::string>> AuthService::totp_enable(const Actor& actor,
-                                                          std::string_view otp) {
-  auto user = current_user(actor, *pool_.read());
-  if (!user) return std::move(user).error();
-  if (user->two_factor_enabled)
-    return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
-  if (!user->totp_secret) return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
-  const std::string key = "otp:" + user->id;
+Result<void> AuthService::change_with_otp(
+    const repo::UserRecord& user, std::string_view otp,
+    const std::function<void(db::Transaction&, std::int64_t now_ms)>& change) {
+  const std::string key = "otp:" + user.id;
   if (auto wait =
           limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
     return locked(*wait);
   Attempt attempt(limiter_, key);
-  std::vector<std::string> hashes;
-  auto codes = new_recovery_codes(hashes);
-  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
+  const bool ok = pool_.transact([&](db::Transaction& tx) -> bool {
     const std::int64_t now = util::now_ms();
-    if (!check_otp(tx.connection(), *user, otp, now)) return false;
-    auto fresh = repo::find_user_by_id(tx.connection(), user->id);
-    repo::set_totp(tx.connection(), user->id, user->totp_secret, true,
-                   fresh ? fresh->totp_last_step : std::nullopt, now);
-    repo::replace_recovery_codes(tx.connection(), user->id, hashes, now);
-    record_audit(tx, actor,
-                 {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
-    return true;
-  });
-  if (!ok) {
-    attempt.fail();
-    return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
-                       {{"otp", "is not valid"}});
-  }
-  attempt.succeed();
-  return codes;
-}
-
-Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp) {
-  auto user = current_user(actor, *pool_.read());
-  if (!user) return std::move(user).error();
-  if (!user->two_factor_enabled)
-    return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
-  const std::string key = "otp:" + user->id;
-  if (auto wait =
-          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
-    return locked(*wait);
-  Attempt attempt(limiter_, key);
-  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
-    const std::int64_t now = util::now_ms();
-    if (!check_otp(tx.connection(), *user, otp, now)) return false;
-    repo::set_totp(tx.connection(), user->id, std::nullopt, false, std::nullopt, now);
-    repo::delete_recovery_codes(tx.connection(), user->id);
-    record_audit(tx, actor,
-                 {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
+    if (!check_otp(tx.connection(), user, otp, now)) return false;
+    change(tx, now);
     return true;
   });
   if (!ok) {
@@ -540,6 +501,40 @@ Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp)
   return {};
 }
 
+Result<std::vector<std::string>> AuthService::totp_enable(const Actor& actor,
+                                                          std::string_view otp) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict, "Two-factor authentication is already on.");
+  if (!user->totp_secret) return Error::make(ErrorCode::conflict, "Call /auth/2fa/setup first.");
+  std::vector<std::string> hashes;
+  auto codes = new_recovery_codes(hashes);
+  auto done = change_with_otp(*user, otp, [&](db::Transaction& tx, std::int64_t now) {
+    auto fresh = repo::find_user_by_id(tx.connection(), user->id);
+    repo::set_totp(tx.connection(), user->id, user->totp_secret, true,
+                   fresh ? fresh->totp_last_step : std::nullopt, now);
+    repo::replace_recovery_codes(tx.connection(), user->id, hashes, now);
+    record_audit(tx, actor,
+                 {"user.2fa_enable", "user", user->id, "enabled two-factor authentication"});
+  });
+  if (!done) return std::move(done).error();
+  return codes;
+}
+
+Result<void> AuthService::totp_disable(const Actor& actor, std::string_view otp) {
+  auto user = current_user(actor, *pool_.read());
+  if (!user) return std::move(user).error();
+  if (!user->two_factor_enabled)
+    return Error::make(ErrorCode::conflict, "Two-factor authentication is not on.");
+  return change_with_otp(*user, otp, [&](db::Transaction& tx, std::int64_t now) {
+    repo::set_totp(tx.connection(), user->id, std::nullopt, false, std::nullopt, now);
+    repo::delete_recovery_codes(tx.connection(), user->id);
+    record_audit(tx, actor,
+                 {"user.2fa_disable", "user", user->id, "disabled two-factor authentication"});
+  });
+}
+
 Result<std::vector<std::string>> AuthService::replace_recovery_codes(const Actor& actor,
                                                                      std::string_view otp) {
   auto user = current_user(actor, *pool_.read());
@@ -547,28 +542,15 @@ Result<std::vector<std::string>> AuthService::replace_recovery_codes(const Actor
   if (!user->two_factor_enabled)
     return Error::make(ErrorCode::conflict,
                        "Two-factor authentication is not on: enabling it gives the codes.");
-  const std::string key = "otp:" + user->id;
-  if (auto wait =
-          limiter_.reserve_attempt(key, kLoginFailureLimit, kLoginFailureWindowMs, util::now_ms()))
-    return locked(*wait);
-  Attempt attempt(limiter_, key);
   std::vector<std::string> hashes;
   auto codes = new_recovery_codes(hashes);
-  auto ok = pool_.transact([&](db::Transaction& tx) -> bool {
-    const std::int64_t now = util::now_ms();
-    if (!check_otp(tx.connection(), *user, otp, now)) return false;
+  auto done = change_with_otp(*user, otp, [&](db::Transaction& tx, std::int64_t now) {
     repo::replace_recovery_codes(tx.connection(), user->id, hashes, now);
     record_audit(
         tx, actor,
         {"user.2fa_recovery_codes", "user", user->id, "replaced the two-factor recovery codes"});
-    return true;
   });
-  if (!ok) {
-    attempt.fail();
-    return Error::make(ErrorCode::validation_failed, "The one-time code is not valid.",
-                       {{"otp", "is not valid"}});
-  }
-  attempt.succeed();
+  if (!done) return std::move(done).error();
   return codes;
 }
 

@@ -158,6 +158,11 @@ class AuthService {
   bool check_otp(db::Connection& conn, const repo::UserRecord& user, std::string_view otp,
                  std::int64_t now_ms);
   std::optional<std::string> open_totp_secret(const repo::UserRecord& user) const;
+  /// Runs `change` in one transaction once `otp` is the user's current code (the attempt
+  /// counts against the user's OTP lockout); a wrong code → 422 naming `otp`, nothing changed.
+  Result<void> change_with_otp(
+      const repo::UserRecord& user, std::string_view otp,
+      const std::function<void(db::Transaction&, std::int64_t now_ms)>& change);
   Result<repo::UserRecord> current_user(const Actor& actor, db::Connection& conn);
 
   db::Pool& pool_;

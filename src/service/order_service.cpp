@@ -691,6 +691,10 @@ int OrderService::expire_due(std::int64_t now_ms) {
 
 int OrderService::announce_due_orders(std::int64_t now_ms) {
   int announced = 0;
+  {
+    auto lease = pool_.read();
+    if (!repo::any_due_orders(*lease, now_ms)) return 0;
+  }
   // Batches of at most 100 until none is left (a backlog after a restart drains at once).
   for (;;) {
     auto out = in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<int> {

@@ -123,7 +123,9 @@ void expect_no_placeholder(const json::value& v, const std::string& where) {
     for (const auto& item : *arr) expect_no_placeholder(item, where);
   } else if (const auto* obj = v.if_object()) {
     for (const auto& [key, value] : *obj) {
-      if (key == "enum") EXPECT_TRUE(value.is_array()) << where;
+      if (key == "enum") {
+        EXPECT_TRUE(value.is_array()) << where;
+      }
       expect_no_placeholder(value, where + "/" + std::string(key));
     }
   }
