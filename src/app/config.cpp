@@ -402,6 +402,10 @@ const std::vector<Setting>& table() {
        int_in(&Config::backup_keep, 1, 3650)},
       {{"CREMA_SENTRY_DSN", "(none)", "errors are reported to this Sentry-compatible endpoint"},
        url_with(&Config::sentry_dsn, {"http://", "https://"})},
+      {{"CREMA_OTLP_ENDPOINT", "(none)",
+        "OTLP/HTTP collector (Jaeger, OpenTelemetry Collector): spans of requests, transactions, "
+        "outbound calls and outbox deliveries are sent to its /v1/traces"},
+       url_with(&Config::otlp_endpoint, {"http://", "https://"})},
       {{"CREMA_SMTP_URL", "(none)",
         "smtp://user:pass@host:587 (STARTTLS) or smtps://…; email "
         "channel"},

@@ -85,6 +85,7 @@ struct Config {
   std::string backup_dir;
   int backup_keep = 14;
   std::string sentry_dsn;
+  std::string otlp_endpoint;  ///< CREMA_OTLP_ENDPOINT: where trace spans go ("" for nowhere)
   std::string smtp_url, smtp_from, sms_url;
   std::string smtp_ca_file, sms_from, templates_dir;
 

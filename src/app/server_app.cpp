@@ -41,6 +41,7 @@
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
 #include "obs/sentry.hpp"
+#include "obs/trace.hpp"
 #include "service/admin_bootstrap.hpp"
 
 namespace crema::app {
@@ -96,6 +97,8 @@ std::optional<std::string> check_environment(const Config& c) {
   }
   if (!c.sentry_dsn.empty() && !obs::SentryDsn::parse(c.sentry_dsn))
     return "CREMA_SENTRY_DSN must look like https://PUBLIC_KEY@HOST/PROJECT_ID";
+  if (!c.otlp_endpoint.empty() && !obs::otlp_traces_url(c.otlp_endpoint))
+    return "CREMA_OTLP_ENDPOINT must look like http(s)://HOST[:PORT][/PATH]";
   return check_production(c);
 }
 
@@ -261,6 +264,8 @@ int run_serve(Config config) {
                            config.production() ? "production" : "development", host});
     sentry->start();
   }
+  // Spans go to the OTLP collector from here on (SPEC §15.5), until the end of run_serve.
+  TracingScope tracing(config);
 
   // The database may come up after us (a fresh cluster, a pod scheduled first): keep
   // trying for a while, still answering SIGTERM at once.
@@ -271,6 +276,13 @@ int run_serve(Config config) {
   obs::Metrics metrics;
   metrics.add_sampled_gauge("db_pool_in_use", "Database connections leased now",
                             [p = pool.get()] { return static_cast<double>(p->in_use()); });
+  metrics.add_sampled_counter(
+      "trace_spans_exported_total", "Trace spans sent to CREMA_OTLP_ENDPOINT",
+      [] { return static_cast<double>(obs::OtlpExporter::instance().exported()); });
+  metrics.add_sampled_counter(
+      "trace_spans_dropped_total",
+      "Trace spans dropped: the collector was slow or down, or the queue was full",
+      [] { return static_cast<double>(obs::OtlpExporter::instance().dropped()); });
   metrics.add_sampled_counter("password_verifications_total",
                               "Passwords checked against a stored hash (Argon2id)",
                               [] { return static_cast<double>(auth::password_verifications()); });

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "db/migrations.hpp"
+#include "obs/trace.hpp"
 
 namespace crema::app {
 
@@ -62,6 +63,22 @@ OpenedStore open_store(const Config& config, const db::PoolOptions& options,
     }
   }
   return out;
+}
+
+TracingScope::TracingScope(const Config& config) {
+  if (config.otlp_endpoint.empty()) return;
+  auto url = obs::otlp_traces_url(config.otlp_endpoint);
+  if (!url) return;  // `serve` refuses such a setting before this
+  obs::OtlpOptions options;
+  options.url = *url;
+  options.service_version = CREMA_VERSION;
+  obs::OtlpExporter::instance().start(std::move(options));
+  obs::Log(obs::Level::info, "tracing").str("otlp_url", *url);
+  on_ = true;
+}
+
+TracingScope::~TracingScope() {
+  if (on_) obs::OtlpExporter::instance().stop();
 }
 
 }  // namespace crema::app

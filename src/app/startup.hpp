@@ -31,4 +31,18 @@ struct OpenedStore {
 OpenedStore open_store(const Config& config, const db::PoolOptions& options,
                        const sigset_t& signals);
 
+/// The process's trace exporter for CREMA_OTLP_ENDPOINT (SPEC §15.5), from construction to
+/// destruction: `crema serve` and `crema worker` each hold one for their whole run. Nothing
+/// without the setting.
+class TracingScope {
+ public:
+  explicit TracingScope(const Config& config);
+  ~TracingScope();  ///< sends what is queued (bounded by the exporter's timeout)
+  TracingScope(const TracingScope&) = delete;
+  TracingScope& operator=(const TracingScope&) = delete;
+
+ private:
+  bool on_ = false;
+};
+
 }  // namespace crema::app

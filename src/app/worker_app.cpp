@@ -31,6 +31,7 @@ int run_worker(Config config) {
     say_failure(e.what());
     return kExitConfig;
   }
+  TracingScope tracing(config);  // outbox deliveries continue their rows' traces (SPEC §15.5)
   db::PoolOptions options;
   options.size = std::min(config.db_pool_size, 4);
   options.sqlite_full_durability = config.durability_full;

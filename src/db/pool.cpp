@@ -23,12 +23,17 @@ std::string_view begin_statement(Dialect dialect, bool writer) {
 }
 }  // namespace
 
-Transaction::Transaction(Lease lease) : lease_(std::move(lease)) {
+Transaction::Transaction(Lease lease)
+    : lease_(std::move(lease)), span_("db transaction", obs::SpanKind::client) {
+  if (span_.active())
+    span_.attr("db.system", lease_->dialect() == Dialect::sqlite ? "sqlite" : "postgresql")
+        .attr("db.read_only", !lease_.writer());
   lease_->begin(begin_statement(lease_->dialect(), lease_.writer()));
 }
 
 Transaction::~Transaction() {
   if (done_) return;
+  if (span_.active()) span_.attr("db.rolled_back", true);
   try {
     lease_->end("ROLLBACK");
   } catch (const Error&) {

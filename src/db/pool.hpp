@@ -9,6 +9,7 @@
 #include <string>
 
 #include "db/connection.hpp"
+#include "obs/trace.hpp"
 
 namespace crema::db {
 
@@ -48,6 +49,7 @@ class Lease {
 /// IMMEDIATE; SQLite reader: BEGIN; PostgreSQL write lease: BEGIN (read committed);
 /// PostgreSQL read lease: BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY, so a reader
 /// sees one snapshot on both stores), rolls back on destruction unless commit() was called.
+/// Each is a span of the thread's trace (obs/trace.hpp), from BEGIN to COMMIT or ROLLBACK.
 class Transaction {
  public:
   explicit Transaction(Lease lease);
@@ -71,6 +73,7 @@ class Transaction {
 
  private:
   Lease lease_;
+  obs::ScopedSpan span_;
   bool done_ = false;
   std::map<std::string, std::any, std::less<>> memo_;
 };

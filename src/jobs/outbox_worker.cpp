@@ -7,6 +7,7 @@
 
 #include "obs/log.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -70,6 +71,15 @@ int OutboxWorker::run_once(const std::string& worker_id) {
   for (const auto& m : batch) {
     // Stopping: the rest of the batch goes back unsent (released by the caller).
     if (stopping()) break;
+    // SPEC §15.5: the delivery continues the trace of the change that queued it (a new
+    // trace for a message queued untraced, when tracing is on); the provider's call and the
+    // settling transaction are its children.
+    obs::ScopedSpan span("outbox " + m.kind + " " + m.type, obs::SpanKind::consumer,
+                         obs::TraceContext::parse(m.traceparent));
+    if (span.active())
+      span.attr("crema.outbox_id", m.id)
+          .attr("crema.channel", m.channel)
+          .attr("crema.attempt", static_cast<std::int64_t>(m.attempts + 1));
     notify::Delivery d;
     const auto started = std::chrono::steady_clock::now();
     try {
@@ -84,6 +94,7 @@ int OutboxWorker::run_once(const std::string& worker_id) {
                                 std::chrono::steady_clock::now() - started)
                                 .count();
     const auto now = util::now_ms();
+    if (!d.outcome.ok) span.fail(d.outcome.error);
     if (d.outcome.ok) {
       if (service::mark_sent(pool_, m, worker_id, now, d.outcome)) {
         count(m.channel, "sent");

@@ -10,6 +10,8 @@
 #include <boost/url/parse.hpp>
 #include <curl/curl.h>
 
+#include "obs/trace.hpp"
+
 namespace crema::media {
 namespace {
 
@@ -87,9 +89,15 @@ S3ObjectStore::Reply S3ObjectStore::request(std::string_view method, std::string
   const std::string authorization =
       sigv4_authorization(method, path, "", signed_headers, payload_hash, date, sig_key_);
 
+  obs::ScopedSpan span(method, obs::SpanKind::client);  // SPEC §15.5: a call out is a span
+  if (span.active())
+    span.attr("http.request.method", method).attr("server.address", host_).attr("rpc.system", "s3");
   CURL* curl = curl_easy_init();
   if (curl == nullptr) throw std::runtime_error("object store: curl_easy_init failed");
   curl_slist* headers = nullptr;
+  // Sent, not signed: SigV4 covers only the headers it lists.
+  if (const std::string traceparent = obs::traceparent_header_line(); !traceparent.empty())
+    headers = curl_slist_append(headers, traceparent.c_str());
   const std::string lines[] = {"Authorization: " + authorization,
                                "x-amz-content-sha256: " + payload_hash, "x-amz-date: " + date,
                                content_type.empty() ? std::string("Content-Type:")
@@ -121,8 +129,12 @@ S3ObjectStore::Reply S3ObjectStore::request(std::string_view method, std::string
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK)
+  if (rc != CURLE_OK) {
+    span.fail(curl_easy_strerror(rc));
     throw std::runtime_error(std::string("object store unreachable: ") + curl_easy_strerror(rc));
+  }
+  if (span.active())
+    span.attr("http.response.status_code", static_cast<std::int64_t>(reply.status));
   return reply;
 }
 

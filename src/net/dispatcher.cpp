@@ -6,6 +6,7 @@
 #include "net/compression.hpp"
 #include "net/header_text.hpp"
 #include "obs/log.hpp"
+#include "obs/trace.hpp"
 
 namespace crema::http {
 
@@ -174,6 +175,24 @@ Response Dispatcher::fault(const Request& req, const Route& route) noexcept {
 Response Dispatcher::invoke(Exchange& ex) {
   auto& req = ex.request;
   const Route& route = *ex.match.route;
+  // The request's span (SPEC §15.5): a child of the caller's traceparent when it sent one;
+  // the handler's transactions and outbound calls, on this thread, are its children.
+  std::optional<obs::TraceContext> caller;
+  if (!req.trace_id.empty()) caller = obs::TraceContext{req.trace_id, req.parent_span_id, true};
+  obs::ScopedSpan span(std::string(method_name(req.method)) + " " + route.pattern,
+                       obs::SpanKind::server, caller);
+  Response res = handle(req, route);
+  if (span.active()) {
+    span.attr("http.request.method", method_name(req.method))
+        .attr("http.route", route.pattern)
+        .attr("http.response.status_code", static_cast<std::int64_t>(res.status))
+        .attr("crema.request_id", req.request_id);
+    if (res.status >= 500) span.fail("HTTP " + std::to_string(res.status));
+  }
+  return res;
+}
+
+Response Dispatcher::handle(Request& req, const Route& route) {
   try {
     if (auto refused = check_access(req, route)) return std::move(*refused);
     if (route.body == BodyKind::json && !req.body.empty()) {

@@ -70,6 +70,8 @@ class Dispatcher {
 
  private:
   std::optional<Response> check_access(Request& req, const Route& route);
+  /// invoke() inside the request's span: access, the body's JSON, the handler, compression.
+  Response handle(Request& req, const Route& route);
   /// The answer to the exception being handled (503 for an unavailable database, else 500).
   static Response fault(const Request& req, const Route& route) noexcept;
 

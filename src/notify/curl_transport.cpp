@@ -10,6 +10,8 @@
 #include <boost/url/parse.hpp>
 #include <curl/curl.h>
 
+#include "obs/trace.hpp"
+
 namespace crema::notify {
 
 namespace {
@@ -24,6 +26,36 @@ using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 constexpr std::size_t kMaxAnswer = 4096;
+
+// The client span of one outbound call (SPEC §15.5): the host only, never the URL (an SMS
+// provider's URL holds its credentials, a webhook's may hold a token).
+class CallSpan {
+ public:
+  CallSpan(std::string_view method, const std::string& url) : span_(method, obs::SpanKind::client) {
+    if (!span_.active()) return;
+    span_.attr("http.request.method", method);
+    if (auto u = boost::urls::parse_uri(url))
+      span_.attr("server.address", std::string_view(u->encoded_host()))
+          .attr("url.scheme", std::string_view(u->scheme()));
+  }
+  /// The header list with this call's traceparent added.
+  curl_slist* traced(curl_slist* list) const {
+    const std::string line = obs::traceparent_header_line();
+    return line.empty() ? list : curl_slist_append(list, line.c_str());
+  }
+  void finish(const HttpPostResult& out) {
+    if (!span_.active()) return;
+    if (!out.error.empty()) {
+      span_.fail(out.error);
+      return;
+    }
+    span_.attr("http.response.status_code", static_cast<std::int64_t>(out.status));
+    if (out.status >= 500) span_.fail("HTTP " + std::to_string(out.status));
+  }
+
+ private:
+  obs::ScopedSpan span_;
+};
 
 std::size_t collect(char* data, std::size_t size, std::size_t n, void* user) {
   auto* out = static_cast<std::string*>(user);
@@ -112,6 +144,7 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
                          const std::atomic<bool>* abort, const util::OutboundTarget* pin) {
   ensure_curl();
   HttpPostResult out;
+  CallSpan span("POST", url);
   CurlPtr c(curl_easy_init());
   if (!c) {
     out.error = "cannot create a libcurl handle";
@@ -126,7 +159,7 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
   curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_slist* list = nullptr;
   for (const auto& [k, v] : headers) list = curl_slist_append(list, (k + ": " + v).c_str());
-  list = curl_slist_append(list, "Expect:");
+  list = span.traced(curl_slist_append(list, "Expect:"));
   SlistPtr owned(list);
   curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
   if (!userpwd.empty()) {
@@ -154,9 +187,10 @@ HttpPostResult http_post(const std::string& url, const std::string& body,
   const CURLcode rc = curl_easy_perform(c.get());
   if (rc != CURLE_OK) {
     out.error = curl_error(rc, errbuf);
-    return out;
+  } else {
+    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
   }
-  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
+  span.finish(out);
   return out;
 }
 
@@ -177,6 +211,7 @@ std::size_t collect_up_to(char* data, std::size_t size, std::size_t n, void* use
 HttpPostResult http_call(const HttpCall& call) {
   ensure_curl();
   HttpPostResult out;
+  CallSpan span(call.method, call.url);
   CurlPtr c(curl_easy_init());
   if (!c) {
     out.error = "cannot create a libcurl handle";
@@ -198,7 +233,7 @@ HttpPostResult http_call(const HttpCall& call) {
   }
   curl_slist* list = nullptr;
   for (const auto& [k, v] : call.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
-  list = curl_slist_append(list, "Expect:");
+  list = span.traced(curl_slist_append(list, "Expect:"));
   SlistPtr owned(list);
   curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, list);
   if (!call.userpwd.empty()) {
@@ -211,9 +246,10 @@ HttpPostResult http_call(const HttpCall& call) {
   const CURLcode rc = curl_easy_perform(c.get());
   if (rc != CURLE_OK) {
     out.error = curl_error(rc, errbuf);
-    return out;
+  } else {
+    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
   }
-  curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &out.status);
+  span.finish(out);
   return out;
 }
 

@@ -4,9 +4,11 @@
 
 #include <boost/json.hpp>
 
+#include "obs/trace.hpp"
 #include "repo/inventory_repo.hpp"
 #include "repo/params.hpp"
 #include "repo/query.hpp"
+#include "repo/trace_repo.hpp"
 #include "util/uuid.hpp"
 
 namespace crema::repo {
@@ -296,6 +298,8 @@ void insert_order(db::Transaction& tx, const domain::Order& o) {
   std::vector<db::Param> params;
   add_order_params(params, o, texts);
   tx.exec(order_insert_sql(), params);
+  // SPEC §15.5: a traced order remembers its trace, so its payment webhook continues it.
+  if (const auto* trace = obs::current_trace()) insert_order_trace(tx, o.id, trace->traceparent());
   static const std::string item_sql =
       "INSERT INTO order_items (" + std::string(kItemColumns) + ") VALUES " + item_values(2);
   for (std::size_t i = 0; i < o.items.size(); ++i) {
@@ -317,15 +321,23 @@ void insert_new_order(db::Transaction& tx, const domain::Order& o,
   const OrderTexts texts(o);
   const std::string history_id = util::new_uuid_v7();
   std::vector<db::Param> params;
-  params.reserve(43 + 11 * o.items.size());
+  params.reserve(44 + 11 * o.items.size());
   add_order_params(params, o, texts);
   params.insert(params.end(),
                 {std::string_view(history_id), domain::order_status_name(created.status),
                  created.at, text_or_null(created.by), text_or_null(created.reason)});
   std::string sql = "WITH o AS (" + order_insert_sql() +
                     "), h AS (INSERT INTO order_history (id, order_id, status, at, by_id, reason) "
-                    "VALUES ($39, $1, $40, $41, $42, $43)) INSERT INTO order_items (" +
-                    std::string(kItemColumns) + ") VALUES ";
+                    "VALUES ($39, $1, $40, $41, $42, $43))";
+  // SPEC §15.5: a traced order remembers its trace (as insert_order does).
+  std::string traceparent;
+  if (const auto* trace = obs::current_trace()) {
+    traceparent = trace->traceparent();
+    params.emplace_back(std::string_view(traceparent));
+    sql += ", t AS (INSERT INTO order_traces (order_id, traceparent) VALUES ($1, $" +
+           std::to_string(params.size()) + "))";
+  }
+  sql += " INSERT INTO order_items (" + std::string(kItemColumns) + ") VALUES ";
   for (std::size_t i = 0; i < o.items.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += item_values(params.size() + 1);

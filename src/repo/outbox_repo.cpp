@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kOutboxColumns =
     "id, kind, type, channel, recipient, user_id, webhook_id, payload, status, attempts, "
-    "last_error, last_status, next_attempt_at, sent_at, created_at";
+    "last_error, last_status, next_attempt_at, sent_at, created_at, traceparent";
 
 service::OutboxMessage to_message(const db::Row& r) {
   service::OutboxMessage m;
@@ -31,6 +31,7 @@ service::OutboxMessage to_message(const db::Row& r) {
   m.next_attempt_at = r.int64(12);
   m.sent_at = r.opt_int64(13);
   m.created_at = r.int64(14);
+  m.traceparent = r.opt_text(15).value_or("");
   return m;
 }
 
@@ -51,11 +52,12 @@ std::vector<Contact> to_contacts(const db::Result& result) {
 void insert_outbox(db::Transaction& tx, const service::OutboxMessage& m) {
   tx.exec(
       "INSERT INTO outbox (id, kind, type, channel, recipient, user_id, webhook_id, payload, "
-      "status, attempts, next_attempt_at, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9, $9)",
+      "status, attempts, next_attempt_at, created_at, updated_at, traceparent) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9, $9, $10)",
       {std::string_view(m.id), std::string_view(m.kind), std::string_view(m.type),
        std::string_view(m.channel), std::string_view(m.recipient), text_or_null(m.user_id),
-       text_or_null(m.webhook_id), std::string_view(m.payload), m.created_at});
+       text_or_null(m.webhook_id), std::string_view(m.payload), m.created_at,
+       text_or_null(m.traceparent)});
 }
 
 std::vector<service::OutboxMessage> claim_outbox(db::Transaction& tx, std::string_view worker,

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "domain/outbox.hpp"
+#include "obs/trace.hpp"
 #include "repo/outbox_repo.hpp"
 #include "repo/webhook_repo.hpp"
 #include "util/json_or_null.hpp"
@@ -35,6 +36,12 @@ json::value listed_payload(std::string_view type, const std::string& text) {
     o.erase("token");
   }
   return v;
+}
+
+// The trace of the change queuing a message, kept with its row.
+std::string current_traceparent() {
+  const auto* trace = obs::current_trace();
+  return trace ? trace->traceparent() : std::string();
 }
 
 }  // namespace
@@ -80,6 +87,7 @@ std::string enqueue_notification(db::Transaction& tx, const NotificationRequest&
   m.user_id = request.user_id;
   m.payload = json::serialize(request.payload);
   m.created_at = util::now_ms();
+  m.traceparent = current_traceparent();
   repo::insert_outbox(tx, m);
   return m.id;
 }
@@ -144,6 +152,7 @@ int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json
   const std::string event_id = util::new_uuid_v7();
   const std::string body = json::serialize(json::object{
       {"id", event_id}, {"type", type}, {"data", data}, {"at", util::format_rfc3339(now)}});
+  const std::string traceparent = current_traceparent();
   int n = 0;
   for (const auto& h : hooks) {
     if (!wants(h, type)) continue;
@@ -156,6 +165,7 @@ int enqueue_webhook_event(db::Transaction& tx, std::string_view type, const json
     m.webhook_id = h.id;
     m.payload = body;
     m.created_at = now;
+    m.traceparent = traceparent;
     repo::insert_outbox(tx, m);
     ++n;
   }

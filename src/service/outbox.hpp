@@ -50,6 +50,9 @@ struct OutboxMessage {
   std::int64_t next_attempt_at = 0;
   std::optional<std::int64_t> sent_at;
   std::int64_t created_at = 0;
+  /// The trace the change that queued it was part of (W3C traceparent, "" for none): its
+  /// delivery continues that trace (SPEC §15.5), however much later it is sent.
+  std::string traceparent;
 
   /// The Notification resource of SPEC §10.
   boost::json::object to_json() const;

@@ -4,8 +4,10 @@
 
 #include "domain/money.hpp"
 #include "obs/log.hpp"
+#include "obs/trace.hpp"
 #include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
+#include "repo/trace_repo.hpp"
 #include "service/audit.hpp"
 #include "service/write_tx.hpp"
 #include "util/json_text.hpp"
@@ -287,6 +289,7 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
   // Which payment: the gateway's id, else Crema's id echoed back, else the order's newest
   // pending payment at this gateway (the callback raced the checkout's second step).
   std::optional<PaymentRow> found;
+  std::optional<std::string> order_trace;
   {
     auto lease = pool_.read();
     if (!e.transaction_id.empty()) found = repo::find_payment_by_txn(*lease, gw, e.transaction_id);
@@ -296,10 +299,23 @@ crema::Result<WebhookOutcome> PaymentService::webhook(const payments::WebhookReq
     }
     if (!found && util::is_uuid(e.order_id))
       found = repo::find_pending_payment(*lease, e.order_id, gw);
+    if (found) order_trace = repo::find_order_trace(*lease, found->order_id);
   }
   if (!found)
     return crema::Error::make(ErrorCode::not_found,
                               "No " + gw + " payment " + e.transaction_id + " is known.");
+  // SPEC §15.5: the gateway's call joins the order's trace (the request that placed it), so
+  // the order is one trace from its POST through this webhook to the partner webhooks it
+  // queues; this request's own trace is named on the span.
+  std::optional<obs::TraceContext> parent;
+  if (order_trace) parent = obs::TraceContext::parse(*order_trace);
+  const auto* request_trace = obs::current_trace();
+  if (!parent && request_trace) parent = *request_trace;
+  obs::ScopedSpan span("payment webhook " + gw, obs::SpanKind::internal, parent);
+  if (span.active()) {
+    span.attr("crema.order_id", found->order_id).attr("crema.payment_id", found->id);
+    if (request_trace) span.attr("crema.request_trace_id", request_trace->trace_id);
+  }
   if (e.kind == payments::WebhookEvent::Kind::succeeded && e.amount && *e.amount != found->amount)
     return crema::Error::make(ErrorCode::bad_request,
                               "The event's amount is not the payment's amount.");
