@@ -93,17 +93,18 @@ void queue_order_messages(db::Transaction& tx, const Order& o, const json::objec
   for (auto type : event_types) enqueue_webhook_event(tx, type, data);
   if (notification.empty()) return;
   auto message = order_message(o, data, zone);
+  // SPEC §15.1: an account's by the channel it chose; a guest's by email, or SMS when only
+  // a phone was given.
   if (!o.customer_id.empty()) {
-    enqueue_user_notification(tx, o.customer_id, std::move(notification), std::move(message));
+    enqueue_preferred_notification(tx, o.customer_id, std::move(notification), message);
     return;
   }
-  const json::value* email = o.customer_info ? o.customer_info->if_contains("email") : nullptr;
-  if (email && email->is_string() && !email->get_string().empty())
-    enqueue_notification(tx, {std::move(notification),
-                              "email",
-                              std::string(email->get_string()),
-                              {},
-                              std::move(message)});
+  auto contact = [&o](std::string_view field) -> std::string_view {
+    const json::value* v = o.customer_info ? o.customer_info->if_contains(field) : nullptr;
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+  };
+  enqueue_contact_notification(tx, contact("email"), contact("phone"), std::move(notification),
+                               std::move(message));
 }
 
 // Which message a customer gets when their order moves to `to`.

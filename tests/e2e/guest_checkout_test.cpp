@@ -292,6 +292,38 @@ TEST_F(GuestCheckout, AGuestOrderNeedsANameAndAnEmailOrPhone) {
   EXPECT_EQ(place(takeaway).status, 422);
 }
 
+TEST_F(GuestCheckout, NotificationsGoByTheChannelTheRecipientHas) {
+  // A user chooses on their profile (SPEC §15.1); a bad value is a 422 naming the field.
+  auto cus = auth_->create("customer");
+  auto set = client_->request(
+      "PUT", "/api/v1/users/" + cus.id,
+      json::serialize(json::object{{"phone", "+44 20 7946 0200"}, {"notify_channel", "both"}}),
+      cus.bearer());
+  ASSERT_EQ(set.status, 200) << set.describe();
+  EXPECT_EQ(text_of(set.object(), "notify_channel"), "both");
+  auto me = client_->get("/api/v1/users/" + cus.id, cus.bearer());
+  EXPECT_EQ(text_of(me.object(), "notify_channel"), "both");
+  auto bad =
+      client_->request("PUT", "/api/v1/users/" + cus.id,
+                       json::serialize(json::object{{"notify_channel", "pigeon"}}), cus.bearer());
+  ASSERT_EQ(bad.status, 422) << bad.describe();
+  EXPECT_EQ(bad.object().at("error").at("details").at(0).at("field"), "notify_channel");
+
+  // A guest who gave only a phone hears by SMS.
+  const std::string phone = "+44 20 7946 0311";
+  auto placed = place(order_body({{"name", "Sam Sms"}, {"phone", phone}}));
+  ASSERT_EQ(placed.status, 201) << placed.describe();
+  const std::string number = text_of(placed.object(), "order_number");
+  auto sms = client_->get("/api/v1/notifications?channel=sms&limit=200", auth_->bearer("admin"));
+  ASSERT_EQ(sms.status, 200) << sms.describe();
+  bool found = false;
+  for (const auto& n : sms.object().at("items").as_array()) {
+    const auto& o = n.as_object();
+    if (text_of(o, "recipient") == phone && text_of(o, "type") == "order_placed") found = true;
+  }
+  EXPECT_TRUE(found) << "no order_placed SMS to " << phone << ": " << sms.describe();
+}
+
 TEST(GuestCheckoutOff, AnOrderWithoutCredentialsIs401) {
   CREMA_E2E_REQUIRE_STORE();
   auto shared = SharedServer::start(identity_server({{"CREMA_GUEST_CHECKOUT", "0"}}));
