@@ -2,6 +2,8 @@
 
 #include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
+#include "service/guest_tokens.hpp"
+#include "util/time.hpp"
 
 namespace crema::api {
 
@@ -20,16 +22,24 @@ bool scheme_is_bearer(std::string_view value) {
 }  // namespace
 
 IdentityAuthenticator::IdentityAuthenticator(std::shared_ptr<service::AuthService> auth,
-                                             std::shared_ptr<service::ApiKeyService> api_keys)
-    : auth_(std::move(auth)), api_keys_(std::move(api_keys)) {}
+                                             std::shared_ptr<service::ApiKeyService> api_keys,
+                                             std::shared_ptr<service::GuestTokens> guests)
+    : auth_(std::move(auth)), api_keys_(std::move(api_keys)), guests_(std::move(guests)) {}
 
 crema::Result<std::optional<auth::Principal>> IdentityAuthenticator::authenticate(
     const http::Request& req) {
   auto authorization = req.header("authorization");
   auto api_key = req.header("x-api-key");
-  if (!authorization && !api_key) return std::optional<auth::Principal>{};
-  if (authorization && api_key)
-    return unauthorized("Send either a bearer token or an API key, not both.");
+  auto order_token = req.header("x-order-token");
+  if (!authorization && !api_key && !order_token) return std::optional<auth::Principal>{};
+  if ((authorization ? 1 : 0) + (api_key ? 1 : 0) + (order_token ? 1 : 0) > 1)
+    return unauthorized("Send one credential: a bearer token, an API key or an order token.");
+  if (order_token) {
+    if (!guests_) return unauthorized("Order tokens are not accepted here.");
+    auto p = guests_->authenticate(*order_token, util::now_ms());
+    if (!p) return std::move(p).error();
+    return std::optional<auth::Principal>(std::move(*p));
+  }
   if (authorization) {
     if (!scheme_is_bearer(*authorization))
       return unauthorized("Use Authorization: Bearer <access token>.");

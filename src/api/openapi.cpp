@@ -163,6 +163,7 @@ void OpenApi::add_page_schema(std::string name, std::string_view item_schema) {
 json::object OpenApi::document(const http::Router& router) const {
   json::object paths;
   bool any_protected = false;
+  bool any_order_token = false;
   std::set<std::string> used_headers;  // components/parameters in use
   for (const auto& route_ptr : router.routes()) {
     const http::Route& r = *route_ptr;
@@ -275,6 +276,12 @@ json::object OpenApi::document(const http::Router& router) const {
     } else {
       json::array sec{json::object{{"bearerAuth", json::array{}}}};
       if (!r.access.api_key_scope.empty()) sec.push_back(json::object{{"apiKey", json::array{}}});
+      // SPEC §15.1: a guest's X-Order-Token, and no credentials at all (guest checkout).
+      if (r.access.order_token) {
+        sec.push_back(json::object{{"orderToken", json::array{}}});
+        any_order_token = true;
+      }
+      if (r.access.anonymous) sec.push_back(json::object{});
       op["security"] = std::move(sec);
     }
 
@@ -310,6 +317,16 @@ json::object OpenApi::document(const http::Router& router) const {
     components["securitySchemes"] = {
         {"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
         {"apiKey", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-API-Key"}}}};
+    if (any_order_token)
+      components["securitySchemes"].as_object()["orderToken"] = {
+          {"type", "apiKey"},
+          {"in", "header"},
+          {"name", "X-Order-Token"},
+          {"description",
+           "A guest's order token (SPEC §15.1): the guest_token of the 201 of POST /orders "
+           "placed without credentials. It opens that one order on the routes that list it "
+           "(another order's id → 404) and nothing else (any other route → 401); GET /ws takes "
+           "it as ?order_token=."}};
   }
 
   return json::object{

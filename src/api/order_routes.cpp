@@ -336,7 +336,7 @@ void add_order_schemas(OpenApi& openapi) {
       "type": {"type": "string", "enum": ["dine-in", "takeaway", "online"], "description": "required for staff; customers and API keys place online orders"},
       "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"$ref": "#/components/schemas/OrderLineInput"}},
       "use_cart": {"type": "boolean", "description": "customers: take the cart (and empty it) instead of items"},
-      "customer_info": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 200}, "phone": {"type": "string", "maxLength": 40}, "email": {"type": "string", "maxLength": 254}}, "description": "required for API keys (name); customers: their account's by default"},
+      "customer_info": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 200}, "phone": {"type": "string", "maxLength": 40}, "email": {"type": "string", "maxLength": 254}}, "description": "required for API keys (name) and guests (name, and an email or phone); customers: their account's by default"},
       "delivery_info": {"type": "object", "additionalProperties": true, "properties": {"address": {"type": "string", "maxLength": 500}, "notes": {"type": "string", "maxLength": 500}}, "description": "address required for a delivery (online, is_pickup false); kept as given, at most 4 KiB"},
       "is_pickup": {"type": "boolean", "description": "true when left out: false makes an online order a delivery"},
       "payment_method": {"type": "string", "enum": ["cash", "card", "mobile", "stripe", "paypal", "local"], "description": "the intended method; pays nothing by itself"},
@@ -403,6 +403,13 @@ void add_order_schemas(OpenApi& openapi) {
       "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
       "cancel_reason": {"type": ["string", "null"]}
     }
+  })json");
+  openapi.add_schema("PlacedOrder", R"json({
+    "allOf": [
+      {"$ref": "#/components/schemas/Order"},
+      {"type": "object",
+       "properties": {"guest_token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$", "description": "only for an order placed without credentials (guest checkout, SPEC §15.1), shown this once (and in a replay of its Idempotency-Key within 24 h): 256 random bits, base64url; send it as X-Order-Token to read, pay, cancel or follow this order; it expires 30 days after the order ends"}}}
+    ]
   })json");
   openapi.add_page_schema("OrderPage", "Order");
   openapi.add_schema("OrderStatusChange", R"json({
@@ -477,6 +484,9 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
       auth::Access::roles_of({Role::customer, Role::staff, Role::manager, Role::admin})
           .with_scope("orders:write");
   const auto readers = auth::Access::any_user().with_scope("orders:read");
+  // SPEC §15.1: a guest places an order without credentials, and its X-Order-Token opens
+  // that one order (service/guest_tokens.hpp).
+  const auto guest_readers = readers.with_order_token();
   std::vector<http::QueryDoc> list_query = {
       {.name = "status", .description = "comma-separated statuses (in-progress = preparing)"},
       {.name = "type", .description = "dine-in, takeaway, online or event"},
@@ -496,16 +506,25 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
   router.add({.method = Method::post,
               .pattern = "/api/v1/orders",
               .handler = with(place_order),
-              .access = writers,
+              .access = writers.with_anonymous(),
               .body = http::BodyKind::json,
               .doc = {.summary = "Place an order (server-priced, stock reserved; Idempotency-Key)",
-                      .description = "Staff+ place dine-in, takeaway or online orders; customers "
-                                     "and API keys (orders:write) online ones. A repeat with the "
-                                     "same Idempotency-Key and body within 24 h replays the first "
-                                     "answer; another body → 409.",
+                      .description =
+                          "Staff+ place dine-in, takeaway or online orders; customers "
+                          "and API keys (orders:write) online ones. Guest checkout (SPEC "
+                          "§15.1, CREMA_GUEST_CHECKOUT=1): without credentials, an online "
+                          "order whose customer_info has a name and an email or phone (422 "
+                          "naming the field otherwise); its answer carries `guest_token`, shown "
+                          "this once, which sent as `X-Order-Token` reads, pays (online "
+                          "gateways), cancels while pending and follows (`GET "
+                          "/ws?order_token=`) that order and nothing else; it expires 30 days "
+                          "after the order ends. With CREMA_GUEST_CHECKOUT=0 no credentials → "
+                          "401. A repeat with the same Idempotency-Key and body within 24 h "
+                          "replays the first answer (a guest's key is scoped to the client's "
+                          "IP; the replay carries the same guest_token); another body → 409.",
                       .tag = kOrderTag,
                       .request_schema = "OrderInput",
-                      .response_schema = "Order",
+                      .response_schema = "PlacedOrder",
                       .success_status = 201,
                       .errors = {409, 422},
                       .headers = {"Idempotency-Key"}}});
@@ -543,16 +562,18 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
   router.add({.method = Method::get,
               .pattern = "/api/v1/orders/{id}",
               .handler = with(get_order),
-              .access = readers,
-              .doc = {.summary = "An order (owner, staff+, assigned driver)",
+              .access = guest_readers,
+              .doc = {.summary = "An order (owner, staff+, assigned driver, its X-Order-Token)",
                       .tag = kOrderTag,
                       .response_schema = "Order"}});
   router.add(
       {.method = Method::del,
        .pattern = "/api/v1/orders/{id}",
        .handler = with(cancel_order),
-       .access = auth::Access::roles_of({Role::customer, Role::staff, Role::manager, Role::admin}),
-       .doc = {.summary = "Cancel an order (owner while pending; staff+; paid: manager+)",
+       .access = auth::Access::roles_of({Role::customer, Role::staff, Role::manager, Role::admin})
+                     .with_order_token(),
+       .doc = {.summary = "Cancel an order (owner or its X-Order-Token while pending; staff+; "
+                          "paid: manager+)",
                .description = "A soft state change: pending orders release their stock, "
                               "confirmed ones put it back. `?reason=`; If-Match for the "
                               "version.",

@@ -208,7 +208,8 @@ void register_payment_routes(http::Router& router, OpenApi& openapi,
        .pattern = "/api/v1/payments/checkout",
        .handler = with(checkout),
        .access = auth::Access::roles_of(
-           {Role::customer, Role::driver, Role::staff, Role::manager, Role::admin}),
+                     {Role::customer, Role::driver, Role::staff, Role::manager, Role::admin})
+                     .with_order_token(),
        .body = http::BodyKind::json,
        .doc = {.summary = "Pay an order (owner online; staff+ at the counter; Idempotency-Key)",
                .description =

@@ -15,7 +15,8 @@ constexpr std::string_view kDescription =
     "\"data\": {\"user_id\", \"role\", \"channels\", \"expires_at\"}}` (`expires_at`: "
     "when the access token expires); the role's channels are subscribed before it is sent "
     "(staff, manager, admin: `orders`, `inventory`, `menu`; customer: `user:<id>`; driver: "
-    "`driver:<id>`).\n\n"
+    "`driver:<id>`; a guest with `?order_token=`: `user_id` null, `role` `guest`, the one "
+    "channel `order:<id>` of its order, which it may not leave for any other).\n\n"
     "Actions a client may send:\n"
     "* `{\"action\": \"subscribe\" | \"unsubscribe\", \"channel\": \"order:<id>\"}` changes "
     "the channels within what the role may see; the answer is a `subscribed` / "
@@ -57,7 +58,7 @@ void register_realtime_routes(http::Router& router, OpenApi&) {
     router.add({.method = http::Method::get,
                 .pattern = pattern,
                 .handler = needs_upgrade,
-                .access = auth::Access::any_user(),
+                .access = auth::Access::any_user().with_order_token(),
                 .websocket = true,
                 .doc = {.summary = "The real-time feed: upgrades to a WebSocket",
                         .description = kDescription,
@@ -65,7 +66,12 @@ void register_realtime_routes(http::Router& router, OpenApi&) {
                         .success_status = 101,
                         .query = {{.name = "token",
                                    .description = "The access token (or send the "
-                                                  "Sec-WebSocket-Protocol bearer.<token>)"}},
+                                                  "Sec-WebSocket-Protocol bearer.<token>)"},
+                                  {.name = "order_token",
+                                   .description = "A guest's order token (the guest_token of "
+                                                  "POST /orders, SPEC §15.1) instead: hello "
+                                                  "has user_id null, role guest and the one "
+                                                  "channel order:<id>"}},
                         .errors = {426}}});
   }
 }

@@ -27,7 +27,8 @@ RequestGuard::RequestGuard(RateLimits limits, auth::RateLimiter& shared, auth::R
       local_(local) {}
 
 bool RequestGuard::mutating_without_2fa(const http::Request& req, const http::Route& route) const {
-  if (!req.principal || req.principal->is_api_key() || req.principal->two_factor ||
+  if (!req.principal || req.principal->is_api_key() || req.principal->is_guest() ||
+      req.principal->two_factor ||
       !((two_factor_roles_ >> static_cast<unsigned>(req.principal->role)) & 1u))
     return false;
   const auto m = req.method;
@@ -51,7 +52,7 @@ std::size_t RequestGuard::budgets_of(const http::Request& req, const http::Route
     if (limit > 0) budgets[n++] = {std::string(prefix) + id, limit};
   };
   const bool auth_route = is_auth_route(route.pattern);
-  if (req.principal) {
+  if (req.principal && !req.principal->is_guest()) {
     const auto& p = *req.principal;
     if (p.is_api_key()) {
       add("key:", p.api_key_id,
@@ -66,6 +67,8 @@ std::size_t RequestGuard::budgets_of(const http::Request& req, const http::Route
   } else if (auth_route) {
     add("auth:", req.client_ip, limits_.auth_per_min);
   } else {
+    // Anonymous callers and guests (an X-Order-Token holder, SPEC §15.1) share the IP's
+    // public budget.
     add("ip:", req.client_ip, limits_.public_per_min);
   }
   return n;

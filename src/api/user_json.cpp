@@ -18,8 +18,8 @@ constexpr std::string_view kAddressSchema = R"json({
 constexpr std::string_view kUserSchema = R"json({
   "type": "object",
   "required": ["id", "name", "email", "phone", "role", "addresses", "marketing_opt_in",
-               "is_active", "two_factor_enabled", "email_verified", "metadata", "version", "created_at",
-               "updated_at"],
+               "is_active", "two_factor_enabled", "email_verified", "notify_channel", "metadata",
+               "version", "created_at", "updated_at"],
   "properties": {
     "id": {"type": "string", "format": "uuid"},
     "name": {"type": "string"},
@@ -31,6 +31,7 @@ constexpr std::string_view kUserSchema = R"json({
     "is_active": {"type": "boolean"},
     "two_factor_enabled": {"type": "boolean"},
     "email_verified": {"type": "boolean", "description": "the link of the verify_email mail was opened (POST /auth/verify-email)"},
+    "notify_channel": {"type": "string", "enum": ["email", "sms", "both"], "description": "how order notifications reach the user (SPEC §15.1): email; sms to the phone (by email while there is none); or both"},
     "metadata": {"type": "object", "additionalProperties": true, "description": "the client's own free JSON"},
     "version": {"type": "integer"},
     "created_at": {"type": "string", "format": "date-time"},

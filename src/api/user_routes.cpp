@@ -30,6 +30,7 @@ constexpr std::string_view kUserUpdateSchema = R"json({
     "phone": {"type": ["string", "null"], "maxLength": 32},
     "addresses": {"type": "array", "maxItems": 10, "items": {"$ref": "#/components/schemas/Address"}},
     "marketing_opt_in": {"type": "boolean"},
+    "notify_channel": {"type": "string", "enum": ["email", "sms", "both"], "description": "how order notifications reach the user: email, sms (to the phone) or both"},
     "metadata": {"type": "object", "additionalProperties": true, "description": "free JSON object, at most 4 KiB"},
     "role": {"type": "string", "enum": ["admin", "manager", "staff", "driver", "customer"]},
     "is_active": {"type": "boolean"},
@@ -87,6 +88,8 @@ Response handle_update(IdentityApi& api, Request& req) {
   u.clear_phone = explicitly_null(req.json, "phone");
   u.addresses_json = read_addresses(in);
   u.marketing_opt_in = in.boolean({"marketing_opt_in", "marketingOptIn"}, Need::optional);
+  u.notify_channel =
+      in.one_of({"notify_channel", "notifyChannel"}, Need::optional, {"email", "sms", "both"});
   u.metadata_json = read_metadata(in);
   if (auto role =
           in.one_of("role", Need::optional, {"admin", "manager", "staff", "driver", "customer"}))

@@ -363,6 +363,10 @@ const std::vector<Setting>& table() {
       {{"CREMA_REQUIRE_VERIFIED_EMAIL", "0",
         "1: a customer's online order needs a verified email (403 email_not_verified)"},
        flag(&Config::require_verified_email)},
+      {{"CREMA_GUEST_CHECKOUT", "1",
+        "1: POST /orders without an account places a guest's online order (its 201 carries "
+        "guest_token, sent back as X-Order-Token); 0: an order without credentials is 401"},
+       flag(&Config::guest_checkout)},
       {{"CREMA_ORDER_HOLD_MINUTES", "15",
         "unpaid online orders are cancelled after this, releasing their stock"},
        int_in(&Config::order_hold_minutes, 1, 10080)},

@@ -79,6 +79,7 @@ struct Config {
   bool require_admin_2fa = false;
   std::uint8_t require_2fa_roles = 0;   ///< bit (1 << Role) per role whose mutations need 2FA
   bool require_verified_email = false;  ///< customers' online orders need a verified email
+  bool guest_checkout = true;           ///< POST /orders without an account (SPEC §15.1)
 
   // providers and integrations (used by the features that need them)
   std::string s3_endpoint, s3_bucket, s3_region, s3_access_key, s3_secret_key;

@@ -13,6 +13,7 @@
 #include "repo/payment_repo.hpp"
 #include "repo/product_repo.hpp"
 #include "repo/user_repo.hpp"
+#include "service/guest_tokens.hpp"
 #include "service/order_service.hpp"
 #include "service/order_timing.hpp"
 #include "service/payment_service.hpp"
@@ -89,6 +90,58 @@ bool pay_demo(service::PaymentService& payments, const service::Actor& who,
     return std::nullopt;
   };
   return payments.webhook(event).ok();
+}
+
+// Moves an order placed now back `day` business days, to `minute` minutes after midnight on
+// the shop's clock, under a number of that day.
+void backdate_demo_order(db::Pool& pool, const service::OrderService& orders, const Config& config,
+                         const std::string& id, int day, int minute) {
+  const auto compact = orders.business_date(util::now_ms() - day * kDayMs);
+  const auto start = util::day_start_ms(
+      compact.substr(0, 4) + "-" + compact.substr(4, 2) + "-" + compact.substr(6, 2),
+      config.timezone);
+  if (!start) return;
+  const std::int64_t at = *start + static_cast<std::int64_t>(minute) * 60'000;
+  pool.transact([&](db::Transaction& tx) {
+    auto order = repo::lock_order(tx, id);
+    if (!order) return;
+    const std::int64_t shift = order->created_at - at;
+    const auto date = orders.business_date(at);
+    const auto number = domain::order_number(date, repo::next_order_sequence(tx, date));
+    repo::backdate_order(tx, id, shift, date, number);
+    repo::backdate_payments(tx, id, shift);
+  });
+}
+
+// SPEC §15.1: a guest's order — placed without an account (contact in customer_info), paid
+// online with the order token its answer carried, collected. False when it could not be.
+bool seed_demo_guest_order(db::Pool& pool, service::OrderService& orders,
+                           service::PaymentService& payments, const service::Actor& barista,
+                           const std::string& product_id, std::string& id) {
+  service::OrderRequest r;
+  r.type = domain::OrderType::online;
+  service::OrderLine line;
+  line.product_id = product_id;
+  line.quantity = 2;
+  r.items = {line};
+  r.items_given = true;
+  r.payment_method = "stripe";
+  r.customer_info = boost::json::object{
+      {"name", "Grace Guest"}, {"email", "grace@guest.demo"}, {"phone", nullptr}};
+  auto made = orders.place(service::Actor{}, r, {});
+  if (!made) return false;
+  id = made->id;
+  const auto body = boost::json::parse(made->body).as_object();
+  const auto* token = body.if_contains("guest_token");
+  if (!token || !token->is_string()) return false;
+  service::GuestTokens tokens(pool);
+  auto holder = tokens.authenticate(token->get_string(), util::now_ms());
+  if (!holder) return false;
+  if (!pay_demo(payments, service::Actor{*holder, {}, {}}, id, "stripe")) return false;
+  for (auto s :
+       {domain::OrderStatus::preparing, domain::OrderStatus::ready, domain::OrderStatus::completed})
+    if (!orders.change_status(barista, id, s, "", {})) return false;
+  return true;
 }
 
 }  // namespace
@@ -186,23 +239,16 @@ int seed_demo_orders(db::Pool& pool, events::Bus& bus, const Config& config, int
       if (day > 0) {
         // Moved back to its day, at some hour of its opening (8:00 to 18:00 in the shop's
         // zone), under a number of that day.
-        const auto compact = orders.business_date(util::now_ms() - day * kDayMs);
-        const auto start = util::day_start_ms(
-            compact.substr(0, 4) + "-" + compact.substr(4, 2) + "-" + compact.substr(6, 2),
-            config.timezone);
-        if (!start) continue;
-        const std::int64_t at = *start + static_cast<std::int64_t>(8 * 60 + pick(600)) * 60'000;
-        pool.transact([&](db::Transaction& tx) {
-          auto order = repo::lock_order(tx, id);
-          if (!order) return;
-          const std::int64_t shift = order->created_at - at;
-          const auto date = orders.business_date(at);
-          const auto number = domain::order_number(date, repo::next_order_sequence(tx, date));
-          repo::backdate_order(tx, id, shift, date, number);
-          repo::backdate_payments(tx, id, shift);
-        });
+        backdate_demo_order(pool, orders, config, id, day, 8 * 60 + static_cast<int>(pick(600)));
       }
     }
+  }
+  // Yesterday at 11:15, a guest's order (no account: SPEC §15.1).
+  if (std::string guest_order;
+      days > 0 &&
+      seed_demo_guest_order(pool, orders, payments, barista, products.front().id, guest_order)) {
+    backdate_demo_order(pool, orders, config, guest_order, 1, 11 * 60 + 15);
+    ++placed;
   }
   // The refunds of the paid orders it cancelled, sent to the (stand-in) gateway.
   (void)payments.retry_pending_refunds(util::now_ms() + 1);

@@ -1,7 +1,8 @@
 #pragma once
 /// `crema seed-demo`'s order history: a few business days of walk-in and online orders on
 /// the demo menu, placed through the order service (priced, stock reserved and consumed),
-/// most of them completed, some cancelled, today's still moving through the kitchen.
+/// most of them completed, some cancelled, today's still moving through the kitchen, and
+/// yesterday one guest's order (SPEC §15.1: no account, paid online with its order token).
 
 #include "app/config.hpp"
 #include "db/pool.hpp"

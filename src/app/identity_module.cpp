@@ -13,6 +13,7 @@
 #include "service/account_recovery.hpp"
 #include "service/api_key_service.hpp"
 #include "service/auth_service.hpp"
+#include "service/guest_tokens.hpp"
 #include "service/user_export.hpp"
 #include "service/user_service.hpp"
 
@@ -81,7 +82,8 @@ IdentityModule::IdentityModule(const Config& config, db::Pool& pool, const event
   api->pool = &pool;
   api->timezone = config.timezone;
   parts_->api = api;
-  parts_->authenticator = std::make_unique<api::IdentityAuthenticator>(api->auth, api->api_keys);
+  parts_->authenticator = std::make_unique<api::IdentityAuthenticator>(
+      api->auth, api->api_keys, std::make_shared<service::GuestTokens>(pool));
 }
 
 IdentityModule::~IdentityModule() = default;

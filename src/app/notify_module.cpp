@@ -63,10 +63,14 @@ NotifyModule::NotifyModule(const Config& config, db::Pool& pool, int worker_thre
                                            config.retention_days_notifications};
   scheduler_.add("retention", std::chrono::hours(1), [this, retention] {
     const auto done = service::apply_retention(pool_, retention, util::now_ms());
-    if (done.orders_cleared > 0 || done.messages_deleted > 0)
+    if (done.orders_cleared > 0 || done.messages_deleted > 0 || done.account_tokens_deleted > 0 ||
+        done.recovery_codes_deleted > 0 || done.guest_tokens_deleted > 0)
       obs::Log(obs::Level::info, "retention applied")
           .num("orders_cleared", done.orders_cleared)
-          .num("messages_deleted", done.messages_deleted);
+          .num("messages_deleted", done.messages_deleted)
+          .num("account_tokens_deleted", done.account_tokens_deleted)
+          .num("recovery_codes_deleted", done.recovery_codes_deleted)
+          .num("guest_tokens_deleted", done.guest_tokens_deleted);
   });
   if (denylist) {
     scheduler_.add("prune_denylist", std::chrono::minutes(1),

@@ -19,6 +19,7 @@ service::OrderSettings order_settings(const Config& c) {
   s.hold_minutes = c.order_hold_minutes;
   s.kitchen_parallelism = c.kitchen_parallelism;
   s.require_verified_email = c.require_verified_email;
+  s.guest_checkout = c.guest_checkout;
   return s;
 }
 

@@ -51,6 +51,7 @@ void Hub::register_channel(std::string prefix, ChannelCheck check, bool blocking
 }
 
 std::vector<std::string> Hub::default_channels(const auth::Principal& p) {
+  if (p.is_guest()) return {"order:" + p.order_id};  // its one order (SPEC §15.1)
   if (p.is_staff_plus()) return {"orders", "inventory", "menu"};
   if (p.role == auth::Role::driver) return {"driver:" + p.user_id};
   return {"user:" + p.user_id};
@@ -70,6 +71,9 @@ Hub::Decision Hub::decide(const auth::Principal& principal, std::string_view cha
   using Kind = Decision::Kind;
   for (const auto& own : default_channels(principal))
     if (own == channel) return {Kind::allowed, nullptr};
+  // A guest's order token opens its order's channel and nothing else (SPEC §15.1), not even
+  // the public menu's.
+  if (principal.is_guest()) return {Kind::forbidden, nullptr};
   const Rule* best = nullptr;
   std::shared_lock lock(rules_mutex_);
   for (const auto& r : rules_)

@@ -11,7 +11,8 @@
 ///     Features register the rules that need their data — orders registers "order:" to
 ///     check that a customer owns the order — and such a rule may query the database: it
 ///     is then run on the worker pool, never on an I/O thread;
-///   * any other channel: staff, managers and admins yes, customers and drivers no.
+///   * any other channel: staff, managers and admins yes, customers and drivers no;
+///   * a guest (an X-Order-Token, SPEC §15.1): its order's channel only, whatever the rules.
 ///
 /// The hub also knows each user's sessions, in the order they opened (SPEC §15.4): a user
 /// holds at most max_per_user() of them (one more evicts the oldest) — counted on this
@@ -88,7 +89,8 @@ class Hub {
   void register_channel(std::string prefix, ChannelCheck check, bool blocking = true);
 
   /// The channels a session starts on: staff, manager, admin → orders, inventory, menu;
-  /// customer → user:<id>; driver → driver:<id> (the driver's user id).
+  /// customer → user:<id>; driver → driver:<id> (the driver's user id); a guest (an order
+  /// token) → order:<its order id>, and nothing else by default.
   static std::vector<std::string> default_channels(const auth::Principal& principal);
 
   /// A plausible channel name: 1 to kMaxChannelLength characters of [A-Za-z0-9:_.-].

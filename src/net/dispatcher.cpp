@@ -116,9 +116,19 @@ std::optional<Response> Dispatcher::check_access(Request& req, const Route& rout
   if (guard_) {
     if (auto refused = guard_->before(req, route, route.offload)) return refused;
   }
+  // An X-Order-Token opens only the routes that take one (SPEC §15.1); anywhere else it is
+  // not a credential at all.
+  if (req.principal && req.principal->is_guest() && !route.access.order_token)
+    return Response::from(ErrorCode::unauthorized,
+                          "An order token opens only its order (GET /orders/{id}, DELETE "
+                          "/orders/{id}, POST /payments/checkout, GET /ws); sign in for the rest.");
   if (!route.access.is_public) {
-    if (!req.principal) return Response::from(ErrorCode::unauthorized, "Sign in first.");
+    if (!req.principal) {
+      if (route.access.anonymous) return std::nullopt;
+      return Response::from(ErrorCode::unauthorized, "Sign in first.");
+    }
     const auto& p = *req.principal;
+    if (p.is_guest()) return std::nullopt;  // the service keeps it to its one order
     if (p.is_api_key()) {
       if (route.access.api_key_scope.empty() || !p.has_scope(route.access.api_key_scope))
         return Response::from(ErrorCode::forbidden, "This API key may not call this route.");

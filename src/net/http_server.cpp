@@ -416,6 +416,7 @@ namespace {
 struct UpgradeToken {
   std::string token;
   std::string protocol;
+  bool order_token = false;  ///< `?order_token=`: a guest's (SPEC §15.1)
 };
 
 UpgradeToken upgrade_token(const http::Request& req) {
@@ -436,7 +437,12 @@ UpgradeToken upgrade_token(const http::Request& req) {
       }
     }
   }
-  if (auto q = req.query_param("token")) out.token = std::string(*q);
+  if (auto q = req.query_param("token")) {
+    out.token = std::string(*q);
+  } else if (auto g = req.query_param("order_token")) {
+    out.token = std::string(*g);
+    out.order_token = true;
+  }
   return out;
 }
 
@@ -476,7 +482,7 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::upgrade(
     // Authenticator, the rate limits, the route's access rule. It may block (a database or
     // Redis lookup), so it runs on the worker pool.
     token = upgrade_token(req);
-    admission = WsAdmission{ex.match.route, req.path, req.client_ip, req.secure};
+    admission = WsAdmission{ex.match.route, req.path, req.client_ip, req.secure, token.order_token};
     using Outcome = std::optional<std::optional<http::Response>>;
     Outcome outcome = co_await asio::co_spawn(
         workers,

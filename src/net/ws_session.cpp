@@ -427,6 +427,11 @@ ReauthOutcome check_reauth(http::Dispatcher& dispatcher, const WsAdmission& admi
 // unavailable) is an error frame, and the session keeps its current credentials.
 asio::awaitable<void> reauth(std::shared_ptr<Session> s, const WsEnvironment& env,
                              std::string token) {
+  if (s->principal_.is_guest()) {
+    // An order token does not expire while its order is open: nothing to renew.
+    s->send_error("bad_request", "A guest's socket (order_token) does not reauth.");
+    co_return;
+  }
   s->reauthing_ = true;
   s->held_revocations_.clear();
   const ReauthOutcome outcome = co_await asio::co_spawn(
@@ -574,7 +579,13 @@ std::optional<http::Response> admit_token(http::Dispatcher& dispatcher,
   probe.secure = admission.secure;
   probe.request_id = std::move(request_id);
   const std::string authorization = "Bearer " + std::string(token);
-  if (!token.empty()) probe.headers.emplace_back("authorization", authorization);
+  if (!token.empty()) {
+    if (admission.order_token) {
+      probe.headers.emplace_back("x-order-token", token);  // views: `token` outlives probe
+    } else {
+      probe.headers.emplace_back("authorization", authorization);
+    }
+  }
   auto refusal = dispatcher.admit(probe, *admission.route);
   if (refusal) return refusal;
   if (!probe.principal || probe.principal->is_api_key())
@@ -637,9 +648,12 @@ asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, WsUp
   const auto defaults = events::Hub::default_channels(session->principal_);
   json::array channels;
   for (const auto& ch : defaults) channels.emplace_back(ch);
-  json::object hello{{"user_id", session->principal_.user_id},
-                     {"role", auth::role_name(session->principal_.role)},
-                     {"channels", std::move(channels)}};
+  // A guest (an order token, SPEC §15.1) has no user and the role "guest".
+  const bool guest = session->principal_.is_guest();
+  json::object hello{
+      {"user_id", guest ? json::value(nullptr) : json::value(session->principal_.user_id)},
+      {"role", guest ? std::string_view("guest") : auth::role_name(session->principal_.role)},
+      {"channels", std::move(channels)}};
   if (session->principal_.token_expires_ms > 0)
     hello["expires_at"] = util::format_rfc3339(session->principal_.token_expires_ms);
   session->send("hello", std::move(hello));

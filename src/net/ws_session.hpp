@@ -46,10 +46,14 @@ struct WsAdmission {
   std::string path;
   std::string client_ip;
   bool secure = false;
+  /// The token is a guest's order token (`?order_token=`, SPEC §15.1), presented as
+  /// `X-Order-Token`; such a session never reauths.
+  bool order_token = false;
 };
 
 /// Checks an access token as a request to `admission.route` carrying it as
-/// `Authorization: Bearer` would be: the installed Authenticator, the rate-limit guard, the
+/// `Authorization: Bearer` (or an order token as `X-Order-Token`) would be: the installed
+/// Authenticator, the rate-limit guard, the
 /// route's access rule. Returns the refusal (401, 403, 429, 503…), or nothing and sets
 /// `principal`. May block (database, Redis): call it on the worker pool. Never throws.
 std::optional<http::Response> admit_token(http::Dispatcher& dispatcher,

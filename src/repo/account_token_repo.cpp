@@ -58,6 +58,20 @@ std::int64_t count_account_tokens_since(db::Connection& conn, std::string_view u
       .int64(0);
 }
 
+std::int64_t delete_settled_account_tokens(db::Connection& conn, std::int64_t now_ms,
+                                           std::int64_t created_before) {
+  return conn
+      .exec(
+          "DELETE FROM account_tokens WHERE created_at < $2 "
+          "AND (used_at IS NOT NULL OR expires_at <= $1)",
+          {now_ms, created_before})
+      .affected();
+}
+
+std::int64_t delete_used_recovery_codes(db::Connection& conn) {
+  return conn.exec("DELETE FROM recovery_codes WHERE used_at IS NOT NULL").affected();
+}
+
 void delete_user_tokens(db::Connection& conn, std::string_view user_id) {
   conn.exec("DELETE FROM account_tokens WHERE user_id = $1", {user_id});
   delete_recovery_codes(conn, user_id);

@@ -41,6 +41,12 @@ std::int64_t use_user_tokens(db::Connection& conn, std::string_view user_id,
 std::int64_t count_account_tokens_since(db::Connection& conn, std::string_view user_id,
                                         std::string_view purpose, std::int64_t since_ms);
 
+/// Deletes the tokens created before `created_before` that are spent or expired at
+/// `now_ms` (the retention job; a recent one still counts in the mails-per-hour limit);
+/// returns how many.
+std::int64_t delete_settled_account_tokens(db::Connection& conn, std::int64_t now_ms,
+                                           std::int64_t created_before);
+
 /// Deletes every token of the user, and their recovery codes (erasure).
 void delete_user_tokens(db::Connection& conn, std::string_view user_id);
 
@@ -56,6 +62,10 @@ bool use_recovery_code(db::Connection& conn, std::string_view user_id, std::stri
 
 /// How many unused codes the user has.
 std::int64_t count_unused_recovery_codes(db::Connection& conn, std::string_view user_id);
+
+/// Deletes every spent recovery code (the retention job: a spent code opens nothing, and a
+/// replaced set is deleted when it is replaced); returns how many.
+std::int64_t delete_used_recovery_codes(db::Connection& conn);
 
 /// Deletes the user's recovery codes (2FA turned off).
 void delete_recovery_codes(db::Connection& conn, std::string_view user_id);

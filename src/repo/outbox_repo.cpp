@@ -201,11 +201,13 @@ std::vector<service::OutboxAttempt> select_attempts(db::Connection& conn,
 
 std::optional<Contact> find_active_contact(db::Connection& conn, std::string_view user_id) {
   auto r = conn.exec(
-      "SELECT id, email, phone FROM users WHERE id = $1 AND is_active = TRUE "
+      "SELECT id, email, phone, notify_channel FROM users WHERE id = $1 AND is_active = TRUE "
       "AND erased_at IS NULL",
       {user_id});
   if (r.empty()) return std::nullopt;
-  return to_contacts(r).front();
+  auto c = to_contacts(r).front();
+  c.notify_channel = r.front().text(3);
+  return c;
 }
 
 std::vector<Contact> contacts_with_roles(db::Connection& conn,

@@ -55,7 +55,8 @@ std::vector<service::OutboxAttempt> select_attempts(db::Connection& conn,
 struct Contact {
   std::string user_id;
   std::string email;
-  std::string phone;  ///< "" when none
+  std::string phone;                     ///< "" when none
+  std::string notify_channel = "email";  ///< the user's choice (find_active_contact only)
 };
 
 /// The active account with this id (nothing when missing, inactive or erased).

@@ -11,7 +11,7 @@ namespace {
 constexpr std::string_view kUserColumns =
     "id, name, email, phone, password_hash, role, addresses, marketing_opt_in, is_active, "
     "two_factor_enabled, totp_secret, metadata, version, created_at, updated_at, "
-    "totp_last_step, erased_at, email_verified";
+    "totp_last_step, erased_at, email_verified, notify_channel";
 
 auth::Role role_of(const std::string& text, std::string_view id) {
   auto parsed = auth::parse_role(text);
@@ -41,6 +41,7 @@ UserRecord read_user(const db::Row& r) {
   u.totp_last_step = r.opt_int64(15);
   u.erased_at = r.opt_int64(16);
   u.email_verified = r.boolean(17);
+  u.notify_channel = r.text(18);
   return u;
 }
 
@@ -78,13 +79,30 @@ void insert_user(db::Connection& conn, const UserRecord& u) {
   conn.exec(
       "INSERT INTO users (id, name, email, phone, password_hash, role, addresses, "
       "marketing_opt_in, is_active, two_factor_enabled, totp_secret, metadata, version, "
-      "created_at, updated_at, totp_last_step, erased_at, name_fold, email_verified) "
+      "created_at, updated_at, totp_last_step, erased_at, name_fold, email_verified, "
+      "notify_channel) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-      "$19)",
-      {u.id, u.name, u.email, param(u.phone), u.password_hash, auth::role_name(u.role),
-       u.addresses_json, u.marketing_opt_in, u.is_active, u.two_factor_enabled,
-       param(u.totp_secret), u.metadata_json, u.version, u.created_at, u.updated_at,
-       param(u.totp_last_step), param(u.erased_at), util::fold_case(u.name), u.email_verified});
+      "$19, $20)",
+      {u.id,
+       u.name,
+       u.email,
+       param(u.phone),
+       u.password_hash,
+       auth::role_name(u.role),
+       u.addresses_json,
+       u.marketing_opt_in,
+       u.is_active,
+       u.two_factor_enabled,
+       param(u.totp_secret),
+       u.metadata_json,
+       u.version,
+       u.created_at,
+       u.updated_at,
+       param(u.totp_last_step),
+       param(u.erased_at),
+       util::fold_case(u.name),
+       u.email_verified,
+       u.notify_channel});
 }
 
 std::optional<UserRecord> find_user_by_email(db::Connection& conn, std::string_view email) {
@@ -104,10 +122,11 @@ std::optional<std::int64_t> update_user_profile(db::Connection& conn, const User
                                                 std::int64_t now_ms) {
   auto res = conn.exec(
       "UPDATE users SET name = $2, phone = $3, role = $4, addresses = $5, marketing_opt_in = $6, "
-      "is_active = $7, metadata = $8, version = version + 1, updated_at = $9, name_fold = $11 "
-      "WHERE id = $1 AND version = $10 RETURNING version",
+      "is_active = $7, metadata = $8, version = version + 1, updated_at = $9, name_fold = $11, "
+      "notify_channel = $12 WHERE id = $1 AND version = $10 RETURNING version",
       {u.id, u.name, param(u.phone), auth::role_name(u.role), u.addresses_json, u.marketing_opt_in,
-       u.is_active, u.metadata_json, now_ms, expected_version, util::fold_case(u.name)});
+       u.is_active, u.metadata_json, now_ms, expected_version, util::fold_case(u.name),
+       u.notify_channel});
   if (res.empty()) return std::nullopt;
   return res.front().int64(0);
 }
@@ -146,7 +165,7 @@ void anonymise_user(db::Connection& conn, std::string_view id, std::string_view 
   conn.exec(
       "UPDATE users SET name = $2, email = $3, phone = NULL, password_hash = $4, "
       "addresses = '[]', marketing_opt_in = $5, is_active = $5, two_factor_enabled = $5, "
-      "email_verified = $5, "
+      "email_verified = $5, notify_channel = 'email', "
       "totp_secret = NULL, totp_last_step = NULL, metadata = '{}', version = version + 1, "
       "updated_at = $6, erased_at = COALESCE(erased_at, $6), name_fold = $7 WHERE id = $1",
       {id, placeholder_name, placeholder_email, unusable_hash, false, now_ms,

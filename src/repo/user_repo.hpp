@@ -35,6 +35,7 @@ struct UserRecord {
   std::optional<std::int64_t> totp_last_step;  ///< last TOTP time step accepted (no replay)
   std::optional<std::int64_t> erased_at;       ///< when the account was anonymised
   bool email_verified = false;                 ///< the verify_email link was opened
+  std::string notify_channel = "email";        ///< email | sms | both (SPEC §15.1)
 };
 
 /// Inserts the user. Throws db::Error(unique_violation) when the id or email is taken.

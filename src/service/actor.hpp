@@ -18,13 +18,17 @@ struct Actor {
   bool system = false;
 
   bool signed_in() const noexcept { return principal.has_value(); }
-  /// The user id, or "" for API keys and anonymous callers.
+  /// An X-Order-Token holder (SPEC §15.1): it acts on its one order only.
+  bool is_guest() const noexcept { return principal && principal->is_guest(); }
+  /// Nobody signed in and no order token: a guest placing an order.
+  bool anonymous() const noexcept { return !principal && !system; }
+  /// The user id, or "" for API keys, guests and anonymous callers.
   const std::string& user_id() const noexcept {
     static const std::string kNone;
     return principal ? principal->user_id : kNone;
   }
   bool is_role(auth::Role r) const noexcept {
-    return principal && !principal->is_api_key() && principal->role == r;
+    return principal && !principal->is_api_key() && !principal->is_guest() && principal->role == r;
   }
   /// staff, manager or admin (a user, not an API key): auth::Principal::is_staff_plus.
   bool is_staff_plus() const noexcept { return principal && principal->is_staff_plus(); }

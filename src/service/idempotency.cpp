@@ -6,6 +6,9 @@ namespace crema::service {
 
 std::string idempotency_scope(const Actor& actor) {
   if (actor.principal && actor.principal->is_api_key()) return "key:" + actor.principal->api_key_id;
+  // Guests (SPEC §15.1): the client's IP, and the order its token opens.
+  if (actor.is_guest()) return "guest:" + actor.ip + ":order:" + actor.principal->order_id;
+  if (actor.anonymous()) return "guest:" + actor.ip;
   return "user:" + actor.user_id();
 }
 

@@ -70,7 +70,9 @@ class Idempotency {
   std::optional<IdempotencyKey> key_;
 };
 
-/// The scope keys are remembered in: "user:<id>" or "key:<api key id>".
+/// The scope keys are remembered in: "user:<id>", "key:<api key id>", or for guests (SPEC
+/// §15.1) "guest:<client ip>" (placing an order) and "guest:<client ip>:order:<id>" (an
+/// X-Order-Token holder).
 std::string idempotency_scope(const Actor& actor);
 
 /// Forgets keys older than 24 hours as of `now_ms`; returns how many.

@@ -40,6 +40,7 @@ json::object user_json(const repo::UserRecord& u) {
   o["is_active"] = u.is_active;
   o["two_factor_enabled"] = u.two_factor_enabled;
   o["email_verified"] = u.email_verified;
+  o["notify_channel"] = u.notify_channel;
   o["metadata"] = parse_or(u.metadata_json, json::object{});
   o["version"] = u.version;
   o["created_at"] = util::format_rfc3339(u.created_at);

@@ -19,6 +19,7 @@
 #include "repo/user_repo.hpp"
 #include "service/audit.hpp"
 #include "service/delivery_service.hpp"
+#include "service/guest_tokens.hpp"
 #include "service/order_lines.hpp"
 #include "service/outbox.hpp"
 #include "service/stock.hpp"
@@ -92,17 +93,18 @@ void queue_order_messages(db::Transaction& tx, const Order& o, const json::objec
   for (auto type : event_types) enqueue_webhook_event(tx, type, data);
   if (notification.empty()) return;
   auto message = order_message(o, data, zone);
+  // SPEC §15.1: an account's by the channel it chose; a guest's by email, or SMS when only
+  // a phone was given.
   if (!o.customer_id.empty()) {
-    enqueue_user_notification(tx, o.customer_id, std::move(notification), std::move(message));
+    enqueue_preferred_notification(tx, o.customer_id, std::move(notification), message);
     return;
   }
-  const json::value* email = o.customer_info ? o.customer_info->if_contains("email") : nullptr;
-  if (email && email->is_string() && !email->get_string().empty())
-    enqueue_notification(tx, {std::move(notification),
-                              "email",
-                              std::string(email->get_string()),
-                              {},
-                              std::move(message)});
+  auto contact = [&o](std::string_view field) -> std::string_view {
+    const json::value* v = o.customer_info ? o.customer_info->if_contains(field) : nullptr;
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+  };
+  enqueue_contact_notification(tx, contact("email"), contact("phone"), std::move(notification),
+                               std::move(message));
 }
 
 // Which message a customer gets when their order moves to `to`.
@@ -172,6 +174,11 @@ domain::OrderCaller OrderService::caller_of(const Actor& actor, const Order& o) 
   if (!actor.principal) return c;
   const auto& p = *actor.principal;
   c.role = p.role;
+  if (p.is_guest()) {
+    // An X-Order-Token holder owns its one order, as a customer owns theirs (SPEC §15.1).
+    c.owner = o.id == p.order_id;
+    return c;
+  }
   c.api_key = p.is_api_key();
   if (c.api_key) {
     c.placed_by_key = !o.api_key_id.empty() && o.api_key_id == p.api_key_id;
@@ -189,15 +196,17 @@ std::vector<FieldIssue> rule_issues(const Actor& actor, const OrderRequest& r) {
   std::vector<FieldIssue> issues;
   const bool customer = is_customer(actor);
   const bool key = is_api_key(actor);
+  const bool guest = actor.anonymous();
   std::optional<OrderType> type = r.type;
-  if (!type && (customer || key)) type = OrderType::online;
+  if (!type && (customer || key || guest)) type = OrderType::online;
   if (!type) {
     issues.push_back({"type", "is required (dine-in, takeaway or online)"});
   } else if (*type == OrderType::event) {
     issues.push_back({"type", "event orders are made by confirming a catering event"});
-  } else if ((customer || key) && *type != OrderType::online) {
+  } else if ((customer || key || guest) && *type != OrderType::online) {
     issues.push_back({"type", customer ? "customers may only place online orders"
-                                       : "orders placed with an API key are online orders"});
+                              : key    ? "orders placed with an API key are online orders"
+                                       : "guests place online orders"});
   }
   const bool pickup = r.is_pickup.value_or(true);
   if (type && *type != OrderType::online && !pickup)
@@ -212,6 +221,19 @@ std::vector<FieldIssue> rule_issues(const Actor& actor, const OrderRequest& r) {
     const json::value* name = r.customer_info ? r.customer_info->if_contains("name") : nullptr;
     if (!name || !name->is_string() || name->get_string().empty())
       issues.push_back({"customer_info.name", "is required for an order placed with an API key"});
+  }
+  if (guest) {
+    // SPEC §15.1: a guest order needs someone to tell about it.
+    auto given = [&r](std::string_view field) {
+      const json::value* v = r.customer_info ? r.customer_info->if_contains(field) : nullptr;
+      return v && v->is_string() && !v->get_string().empty();
+    };
+    if (!given("name"))
+      issues.push_back({"customer_info.name", "is required for an order without an account"});
+    if (!given("email") && !given("phone"))
+      issues.push_back({"customer_info.email",
+                        "an email or a phone (customer_info.phone) is required for an order "
+                        "without an account"});
   }
   if (r.scheduled_for && type && *type != OrderType::online)
     issues.push_back({"scheduled_for", "only online orders are scheduled"});
@@ -238,6 +260,8 @@ std::vector<FieldIssue> OrderService::precheck(const Actor& actor, const OrderRe
 
 crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRequest& r,
                                                const std::optional<IdempotencyKey>& idem) {
+  if (actor.is_guest() || (actor.anonymous() && !settings_.guest_checkout))
+    return crema::Error::make(ErrorCode::unauthorized, "Sign in first.");
   if (settings_.require_verified_email && is_customer(actor) && !actor.principal->email_verified)
     return crema::Error::make(ErrorCode::email_not_verified,
                               "Verify your email address before ordering online: open the link "
@@ -284,7 +308,16 @@ crema::Result<PlacedOrder> OrderService::place(const Actor& actor, const OrderRe
                               [&](const Order& o, const json::object& data) {
                                 if (r.use_cart) repo::delete_cart(tx, actor.user_id());
                                 placed.id = o.id;
-                                placed.body = util::to_json(data);
+                                if (actor.anonymous()) {
+                                  // Shown once: only its hash is kept, and this answer with
+                                  // the Idempotency-Key for its replays (docs/SECURITY.md).
+                                  json::object answer = data;
+                                  answer["guest_token"] =
+                                      issue_guest_token(tx.connection(), o.id, now);
+                                  placed.body = util::to_json(answer);
+                                } else {
+                                  placed.body = util::to_json(data);
+                                }
                                 key.complete(tx, 201, placed.body);
                               });
     if (!order) return std::move(order).error();

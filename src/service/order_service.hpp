@@ -44,6 +44,7 @@ struct OrderSettings {
   int hold_minutes = 15;         ///< unpaid online orders are held this long
   int kitchen_parallelism = 2;
   bool require_verified_email = false;  ///< CREMA_REQUIRE_VERIFIED_EMAIL (SPEC §15.1)
+  bool guest_checkout = true;           ///< CREMA_GUEST_CHECKOUT (SPEC §15.1)
 };
 
 /// One line as a request (or a cart) gives it, already checked for shape.
@@ -110,6 +111,10 @@ class OrderService {
 
   /// Places an order: 201 body, 422 (every issue), 409 out_of_stock listing each short
   /// item (nothing written), 409 conflict for an Idempotency-Key reused with another body.
+  /// Without credentials (guest checkout, SPEC §15.1; 401 with CREMA_GUEST_CHECKOUT=0) an
+  /// online order with customer_info's name and an email or phone, whose 201 body also
+  /// carries `guest_token` (service/guest_tokens.hpp) — kept with the Idempotency-Key like
+  /// the rest of the answer, so a replay gives the same token.
   crema::Result<PlacedOrder> place(const Actor& actor, const OrderRequest& request,
                                    const std::optional<IdempotencyKey>& idempotency);
 

@@ -103,6 +103,36 @@ std::optional<std::string> enqueue_user_notification(db::Transaction& tx, std::s
                                    contact->user_id, std::move(payload)});
 }
 
+int enqueue_preferred_notification(db::Transaction& tx, std::string_view user_id, std::string type,
+                                   const json::object& payload) {
+  auto contact = repo::find_active_contact(tx.connection(), user_id);
+  if (!contact) return 0;
+  const bool sms = contact->notify_channel != "email" && !contact->phone.empty();
+  const bool email = contact->notify_channel != "sms" || !sms;
+  int n = 0;
+  if (email && !contact->email.empty()) {
+    enqueue_notification(tx, {type, "email", contact->email, contact->user_id, payload});
+    ++n;
+  }
+  if (sms) {
+    enqueue_notification(tx, {type, "sms", contact->phone, contact->user_id, payload});
+    ++n;
+  }
+  return n;
+}
+
+bool enqueue_contact_notification(db::Transaction& tx, std::string_view email,
+                                  std::string_view phone, std::string type, json::object payload) {
+  if (email.empty() && phone.empty()) return false;
+  const bool by_email = !email.empty();
+  enqueue_notification(tx, {std::move(type),
+                            by_email ? "email" : "sms",
+                            std::string(by_email ? email : phone),
+                            {},
+                            std::move(payload)});
+  return true;
+}
+
 int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string>& roles,
                               std::string type, const json::object& payload) {
   int n = 0;

@@ -80,6 +80,19 @@ std::optional<std::string> enqueue_user_notification(db::Transaction& tx, std::s
 
 /// Queues a notification to every active account with one of `roles` ("manager", "admin"…);
 /// returns how many were queued.
+/// Queues an order notification (SPEC §15.1: order_placed, order_status_changed,
+/// delivery_update, order_receipt) to an account by the channel it chose (`notify_channel`):
+/// email, sms (by email while it has no phone) or both (sms only with a phone). Returns how
+/// many were queued (0: no such active account).
+int enqueue_preferred_notification(db::Transaction& tx, std::string_view user_id, std::string type,
+                                   const boost::json::object& payload);
+
+/// Queues an order notification to someone without an account (a guest's customer_info):
+/// by email when there is one, else by SMS to the phone. False when there is neither.
+bool enqueue_contact_notification(db::Transaction& tx, std::string_view email,
+                                  std::string_view phone, std::string type,
+                                  boost::json::object payload);
+
 int enqueue_role_notification(db::Transaction& tx, const std::vector<std::string>& roles,
                               std::string type, const boost::json::object& payload);
 

@@ -1,6 +1,8 @@
 #include "service/retention.hpp"
 
+#include "repo/account_token_repo.hpp"
 #include "repo/order_repo.hpp"
+#include "service/guest_tokens.hpp"
 #include "service/outbox.hpp"
 
 namespace crema::service {
@@ -25,6 +27,12 @@ RetentionResult apply_retention(db::Pool& pool, const RetentionPolicy& policy,
   if (policy.notification_days > 0)
     out.messages_deleted =
         prune_settled_messages(pool, now_ms - policy.notification_days * kRetentionDayMs);
+  pool.transact([&](db::Transaction& tx) {
+    out.account_tokens_deleted =
+        repo::delete_settled_account_tokens(tx.connection(), now_ms, now_ms - kAccountTokenKeepMs);
+    out.recovery_codes_deleted = repo::delete_used_recovery_codes(tx.connection());
+  });
+  out.guest_tokens_deleted = prune_guest_tokens(pool, now_ms);
   return out;
 }
 

@@ -8,7 +8,11 @@
 /// * CREMA_RETENTION_DAYS_NOTIFICATIONS (90): sent and failed notifications and webhook
 ///   deliveries, with their attempts, are deleted that many days after they settled.
 ///
-/// 0 keeps them for good. Work is done in batches (one transaction each), so a first run
+/// 0 keeps them for good. Whatever the policy, credentials that no longer open anything go
+/// too (SPEC §10's pruning of expired tokens, §15.1): account tokens (password reset, email
+/// verification) spent or expired and older than a day (a younger one still counts in the
+/// reset-mails-per-hour limit), spent 2FA recovery codes, and guests' order tokens 30 days
+/// after their order ended. Work is done in batches (one transaction each), so a first run
 /// over years of orders never holds a long transaction.
 ///
 ///   auto done = service::apply_retention(pool, {.guest_pii_days = 365,
@@ -26,9 +30,16 @@ struct RetentionPolicy {
 };
 
 struct RetentionResult {
-  std::int64_t orders_cleared = 0;    ///< orders whose contact details went
-  std::int64_t messages_deleted = 0;  ///< notifications and webhook deliveries
+  std::int64_t orders_cleared = 0;          ///< orders whose contact details went
+  std::int64_t messages_deleted = 0;        ///< notifications and webhook deliveries
+  std::int64_t account_tokens_deleted = 0;  ///< spent or expired reset/verification tokens
+  std::int64_t recovery_codes_deleted = 0;  ///< spent 2FA recovery codes
+  std::int64_t guest_tokens_deleted = 0;    ///< expired X-Order-Tokens
 };
+
+/// Account tokens are kept this long at least, spent or not (the reset mails of the last
+/// hour are counted from them).
+inline constexpr std::int64_t kAccountTokenKeepMs = 24LL * 60 * 60 * 1000;
 
 /// Applies `policy` as of `now_ms`; returns what it did.
 RetentionResult apply_retention(db::Pool& pool, const RetentionPolicy& policy, std::int64_t now_ms);

@@ -103,6 +103,7 @@ Result<repo::UserRecord> UserService::update(const Actor& actor, std::string_vie
     else if (in.phone) set(after.phone, std::optional<std::string>(*in.phone), "phone");
     if (in.addresses_json) set(after.addresses_json, *in.addresses_json, "addresses");
     if (in.marketing_opt_in) set(after.marketing_opt_in, *in.marketing_opt_in, "marketing_opt_in");
+    if (in.notify_channel) set(after.notify_channel, *in.notify_channel, "notify_channel");
     if (in.metadata_json) set(after.metadata_json, *in.metadata_json, "metadata");
     const bool role_changes = in.role && *in.role != before.role;
     const bool activity_changes = in.is_active && *in.is_active != before.is_active;

@@ -30,6 +30,7 @@ struct UserUpdate {
   bool clear_phone = false;  ///< "phone": null
   std::optional<std::string> addresses_json;
   std::optional<bool> marketing_opt_in;
+  std::optional<std::string> notify_channel;  ///< email | sms | both (checked by the API)
   std::optional<std::string> metadata_json;
   std::optional<auth::Role> role;
   std::optional<bool> is_active;

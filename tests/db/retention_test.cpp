@@ -4,9 +4,12 @@
 // order stays for the books), settled notifications and webhook deliveries go after
 // CREMA_RETENTION_DAYS_NOTIFICATIONS, and 0 keeps everything.
 
+#include <set>
+
 #include <boost/json.hpp>
 
 #include "db/catalogue_fixture.hpp"
+#include "repo/account_token_repo.hpp"
 #include "repo/order_repo.hpp"
 #include "service/order_service.hpp"
 #include "service/outbox.hpp"
@@ -158,6 +161,46 @@ TEST_F(RetentionTest, SettledMessagesGoAfterTheirDaysQueuedOnesNever) {
   auto left = pool_->read()->exec("SELECT status FROM outbox");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left.front().text(0), "queued") << "a queued message is never deleted";
+}
+
+TEST_F(RetentionTest, SpentAndExpiredCredentialsGoWhateverThePolicy) {
+  const auto user = insert_user_of_role(*pool_, auth::Role::customer);
+  const std::string& uid = user.user_id();
+  const std::int64_t hour = 60LL * 60 * 1000;
+  pool_->transact([&](db::Transaction& tx) {
+    auto& c = tx.connection();
+    // {hash, created hours ago, expires in hours (negative: past), spent}
+    struct T {
+      const char* hash;
+      int created;
+      int expires;
+      bool used;
+    };
+    for (const T& t : {T{"used-old", 48, 10, true}, T{"expired-old", 48, -24, false},
+                       T{"used-recent", 1, 10, true}, T{"expired-recent", 2, -1, false},
+                       T{"live-old", 48, 10, false}})
+      repo::insert_account_token(
+          c, {t.hash, uid, "password_reset", now_ - t.created * hour, now_ + t.expires * hour,
+              t.used ? std::optional<std::int64_t>(now_ - hour) : std::nullopt});
+    repo::replace_recovery_codes(c, uid, {"code-a", "code-b", "code-c"}, now_);
+    EXPECT_TRUE(repo::use_recovery_code(c, uid, "code-b", now_));
+  });
+  const auto done = service::apply_retention(*pool_, {0, 0}, now_);
+  EXPECT_EQ(done.account_tokens_deleted, 2);
+  EXPECT_EQ(done.recovery_codes_deleted, 1);
+  std::set<std::string> left;
+  for (const auto& row : pool_->read()->exec("SELECT token_hash FROM account_tokens"))
+    left.insert(row.text(0));
+  EXPECT_EQ(left, (std::set<std::string>{"used-recent", "expired-recent", "live-old"}))
+      << "a recent token still counts in the mails-per-hour limit; a live one works";
+  EXPECT_EQ(count("recovery_codes"), 2);
+  auto still = pool_->transact([&](db::Transaction& tx) {
+    return repo::use_recovery_code(tx.connection(), uid, "code-a", now_);
+  });
+  EXPECT_TRUE(still) << "unspent codes keep working";
+  EXPECT_EQ(service::apply_retention(*pool_, {0, 0}, now_ + 2 * hour).account_tokens_deleted, 0);
+  EXPECT_EQ(service::apply_retention(*pool_, {0, 0}, now_ + 24 * hour).account_tokens_deleted, 3)
+      << "the recent ones' day passed, and the live one expired meanwhile";
 }
 
 }  // namespace

@@ -66,13 +66,14 @@ TEST_F(AuthApi, RegisterSignsInACustomerAndSetsTheRefreshCookie) {
   EXPECT_EQ(user.at("is_active"), true);
   EXPECT_EQ(user.at("two_factor_enabled"), false);
   EXPECT_EQ(user.at("email_verified"), false);
+  EXPECT_EQ(user.at("notify_channel"), "email");
   // Exactly the public fields: never a hash or a secret.
   std::set<std::string> keys;
   for (const auto& kv : user) keys.insert(std::string(kv.key()));
   EXPECT_EQ(keys, (std::set<std::string>{"id", "name", "email", "phone", "role", "addresses",
                                          "marketing_opt_in", "is_active", "two_factor_enabled",
-                                         "email_verified", "metadata", "version", "created_at",
-                                         "updated_at"}));
+                                         "email_verified", "notify_channel", "metadata", "version",
+                                         "created_at", "updated_at"}));
   EXPECT_EQ(res.body.find("argon2"), std::string::npos);
 
   const std::string refresh = json_string(body, {"refresh_token"});

@@ -49,6 +49,27 @@ class DispatcherTest : public ::testing::Test {
     staff.doc.summary = "staff";
     router_.add(std::move(staff));
 
+    // SPEC §15.1: a route an X-Order-Token opens, and one open to callers without any
+    // credentials (the service decides).
+    Route guest_read;
+    guest_read.method = Method::get;
+    guest_read.pattern = "/api/v1/guest-read";
+    guest_read.access = auth::Access::any_user().with_order_token();
+    guest_read.handler = [](Request& r) {
+      return Response(200, r.principal && r.principal->is_guest() ? "guest" : "user");
+    };
+    guest_read.doc.summary = "guest read";
+    router_.add(std::move(guest_read));
+    Route open_order;
+    open_order.method = Method::get;
+    open_order.pattern = "/api/v1/open-order";
+    open_order.access = auth::Access::staff_plus().with_anonymous();
+    open_order.handler = [](Request& r) {
+      return Response(200, r.principal ? "someone" : "nobody");
+    };
+    open_order.doc.summary = "open order";
+    router_.add(std::move(open_order));
+
     std::vector<std::unique_ptr<Middleware>> chain;
     chain.push_back(std::make_unique<RequestIdMiddleware>());
     chain.push_back(std::make_unique<SecurityHeadersMiddleware>());
@@ -192,6 +213,40 @@ TEST_F(DispatcherTest, RolesAreEnforcedFromTheRouteTable) {
   dispatcher_->set_authenticator(&staff);
   EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, {{"Authorization", "Bearer x"}}).status,
             200);
+  dispatcher_->set_authenticator(nullptr);
+}
+
+// A guest (an X-Order-Token holder) for the order "o1", when X-Order-Token is sent.
+class GuestAuthenticator : public Authenticator {
+ public:
+  Result<std::optional<auth::Principal>> authenticate(const Request& req) override {
+    if (!req.header("x-order-token")) return std::optional<auth::Principal>{};
+    auth::Principal p;
+    p.order_id = "o1";
+    return std::optional<auth::Principal>{p};
+  }
+};
+
+TEST_F(DispatcherTest, AnOrderTokenOpensOnlyTheRoutesThatTakeOneAndAnonymousIsOptIn) {
+  GuestAuthenticator guests;
+  dispatcher_->set_authenticator(&guests);
+  const std::vector<std::pair<std::string, std::string>> token = {{"X-Order-Token", "t"}};
+  auto read = run(Method::get, "/api/v1/guest-read", {}, token);
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, "guest");
+  // Anywhere else it is 401, not 403: an order token is no account of any role.
+  EXPECT_EQ(run(Method::get, "/api/v1/staff-only", {}, token).status, 401);
+  EXPECT_EQ(run(Method::get, "/api/v1/open-order", {}, token).status, 401);
+  EXPECT_EQ(run(Method::post, "/api/v1/echo", "{}",
+                {{"Content-Type", "application/json"}, {"X-Order-Token", "t"}})
+                .status,
+            401)
+      << "public routes too";
+  // Without credentials: a route with anonymous lets the request through, others 401.
+  auto nobody = run(Method::get, "/api/v1/open-order");
+  EXPECT_EQ(nobody.status, 200);
+  EXPECT_EQ(nobody.body, "nobody");
+  EXPECT_EQ(run(Method::get, "/api/v1/guest-read").status, 401);
   dispatcher_->set_authenticator(nullptr);
 }
 

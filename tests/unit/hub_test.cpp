@@ -87,6 +87,17 @@ TEST(Hub, WithoutRulesStaffMayListenAnywhereAndOthersOnlyOnTheirOwn) {
   EXPECT_EQ(hub.decide(user(Role::driver, "d1"), "inventory").kind, Kind::forbidden);
 }
 
+TEST(Hub, AGuestListensOnItsOrderOnly) {
+  // SPEC §15.1: an X-Order-Token holder starts on its order's channel and nothing else.
+  auth::Principal guest;
+  guest.order_id = "o1";
+  EXPECT_EQ(Hub::default_channels(guest), std::vector<std::string>{"order:o1"});
+  Hub hub;
+  EXPECT_EQ(hub.decide(guest, "order:o1").kind, Kind::allowed);
+  for (const char* other : {"order:o2", "orders", "menu", "inventory", "user:"})
+    EXPECT_EQ(hub.decide(guest, other).kind, Kind::forbidden) << other;
+}
+
 TEST(Hub, RegisteredRulesDecideTheirChannels) {
   Hub hub;
   using auth::Role;

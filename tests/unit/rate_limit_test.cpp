@@ -154,11 +154,17 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-// Principals from test headers: X-Test-User: <id>[,role]; X-Test-Key: <id>,<tier>.
+// Principals from test headers: X-Test-User: <id>[,role]; X-Test-Key: <id>,<tier>;
+// X-Test-Order: <order id> (a guest's order token, SPEC §15.1).
 class HeaderAuthenticator : public http::Authenticator {
  public:
   Result<std::optional<auth::Principal>> authenticate(const Request& req) override {
     if (req.header("x-test-bad")) return Error::make(ErrorCode::unauthorized, "bad");
+    if (auto o = req.header("x-test-order")) {
+      auth::Principal p;
+      p.order_id = std::string(*o);
+      return std::optional<auth::Principal>(p);
+    }
     if (auto u = req.header("x-test-user")) {
       auth::Principal p;
       std::string_view v = *u;
@@ -239,6 +245,7 @@ class GuardTest : public ::testing::Test {
     add(Method::get, "/api/v1/static", auth::Access::public_(), /*offload=*/false);
     add(Method::get, "/health", auth::Access::public_(), false, /*limited=*/false);
     add(Method::get, "/api/v1/mine", auth::Access::any_user());
+    add(Method::get, "/api/v1/my-order", auth::Access::any_user().with_order_token());
     dispatcher_ = std::make_unique<http::Dispatcher>(
         router_, std::vector<std::unique_ptr<http::Middleware>>{});
     dispatcher_->set_authenticator(&authn_);
@@ -318,6 +325,20 @@ TEST_F(GuardTest, PublicUserAndKeyBudgetsAreSeparate) {
   // API keys by tier.
   EXPECT_EQ(statuses(5, Method::get, "/api/v1/menu", {{"X-Test-Key", "k1,standard"}}), 2);
   EXPECT_EQ(statuses(5, Method::get, "/api/v1/menu", {{"X-Test-Key", "k2,partner"}}), 3);
+}
+
+TEST_F(GuardTest, GuestsPayTheIpsPublicBudget) {
+  // SPEC §15.1: an order token is no account; its requests count with the IP's anonymous
+  // ones (however many orders' tokens it holds).
+  build({.auth_per_min = 100, .public_per_min = 4, .user_per_min = 100});
+  EXPECT_EQ(statuses(2, Method::get, "/api/v1/menu", {}, "203.0.113.5"), 2);
+  EXPECT_EQ(statuses(3, Method::get, "/api/v1/my-order", {{"X-Test-Order", "o1"}}, "203.0.113.5"),
+            2);
+  EXPECT_EQ(run(Method::get, "/api/v1/my-order", {{"X-Test-Order", "o2"}}, "203.0.113.5").status,
+            429);
+  EXPECT_EQ(run(Method::get, "/api/v1/my-order", {{"X-Test-Order", "o1"}}, "203.0.113.6").status,
+            200)
+      << "another IP";
 }
 
 TEST_F(GuardTest, BadCredentialsAreChargedToTheIp) {
