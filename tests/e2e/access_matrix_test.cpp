@@ -56,6 +56,11 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/reviews/{id}/flag", Who::signed_in},
       {"PUT", "/api/v1/reviews/{id}/status", Who::roles, kManagerPlus},
       {"GET", "/api/v1/reviews", Who::roles, kManagerPlus},
+      // §15.5: authors edit and delete their reviews; order feedback
+      {"PUT", "/api/v1/reviews/{id}", Who::signed_in},
+      {"DELETE", "/api/v1/reviews/{id}", Who::signed_in},
+      {"POST", "/api/v1/orders/{id}/feedback", Who::roles, {"customer"}},
+      {"GET", "/api/v1/feedback", Who::roles, kManagerPlus},
       {"POST", "/api/v1/events", Who::roles, {"customer"}},
       {"GET", "/api/v1/events", Who::roles, {"customer", "manager", "admin"}},
       {"GET", "/api/v1/events/{id}", Who::roles, {"customer", "manager", "admin"}},

@@ -1,0 +1,310 @@
+// Black-box tests of SPEC §15.5's customer side of reviews and orders: verified purchases,
+// authors editing and deleting their reviews, order feedback and its place in the staff
+// performance report — every rule, the wrong owner, the wrong state and bad input.
+
+#include <map>
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "db/pool.hpp"
+#include "e2e/e2e_support.hpp"
+#include "e2e/identity_support.hpp"
+#include "support/auth_helper.hpp"
+
+namespace crema::test::e2e {
+namespace {
+
+namespace json = boost::json;
+
+class CustomerSide : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    shared_ = SharedServer::start(
+        identity_server({{"CREMA_AUTH_RATE_PER_MIN", "0"}, {"CREMA_USER_RATE_PER_MIN", "0"}}));
+  }
+  static void TearDownTestSuite() {
+    auth_.reset();
+    shared_.reset();
+  }
+  void SetUp() override {
+    CREMA_E2E_REQUIRE(shared_);
+    if (!auth_) auth_ = std::make_unique<AuthHelper>(*shared_->server);
+    client_ = client_for(*shared_->server);
+  }
+
+  HttpResponse call(const RequestHeaders& who, std::string_view method, const std::string& path,
+                    const json::object& body = {}) {
+    const bool has_body = method == "POST" || method == "PUT";
+    return client_->request(method, path, has_body ? json::serialize(body) : std::string(), who);
+  }
+  HttpResponse call(std::string_view role, std::string_view method, const std::string& path,
+                    const json::object& body = {}) {
+    return call(auth_->bearer(role), method, path, body);
+  }
+  json::object expect(int status, const RequestHeaders& who, std::string_view method,
+                      const std::string& path, const json::object& body = {}) {
+    auto res = call(who, method, path, body);
+    EXPECT_EQ(res.status, status) << method << " " << path << " " << res.describe();
+    return res.status == status && res.json ? res.object() : json::object{};
+  }
+  std::string product(const std::string& name, double price) {
+    auto p = expect(201, auth_->bearer("manager"), "POST", "/api/v1/products",
+                    {{"name", name}, {"category", "Customer side"}, {"price", price}});
+    return str(p["id"]);
+  }
+  json::object product_json(const std::string& pid) {
+    return expect(200, RequestHeaders{}, "GET", "/api/v1/products/" + pid);
+  }
+  // A customer's online order of one product, moved by `mover` through `to`.
+  std::string order(const Account& who, const std::string& pid,
+                    std::initializer_list<const char*> to = {},
+                    const RequestHeaders* mover = nullptr) {
+    auto o = expect(201, who.bearer(), "POST", "/api/v1/orders",
+                    {{"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}},
+                     {"type", "online"}});
+    const std::string id = str(o["id"]);
+    move(id, to, mover ? *mover : auth_->bearer("staff"));
+    return id;
+  }
+  void move(const std::string& id, std::initializer_list<const char*> to,
+            const RequestHeaders& who) {
+    for (auto s : to) expect(200, who, "PUT", "/api/v1/orders/" + id + "/status", {{"status", s}});
+  }
+  std::string review(const Account& who, const std::string& pid, int rating) {
+    return str(expect(201, who.bearer(), "POST", "/api/v1/products/" + pid + "/reviews",
+                      {{"rating", rating}, {"comment", "first words"}})["id"]);
+  }
+  json::object moderated(const std::string& pid, const std::string& review_id) {
+    auto list =
+        expect(200, auth_->bearer("manager"), "GET", "/api/v1/reviews?limit=200&product_id=" + pid);
+    for (const auto& r : list["items"].as_array())
+      if (r.at("id") == json::value(review_id)) return r.as_object();
+    return {};
+  }
+  // The payment state the payments feature would write (SQL fixture, as in reports_test).
+  void mark_paid(const std::string& order_id) {
+    auto pool = db::Pool::open(shared_->db->url(), db::PoolOptions{.size = 1});
+    pool->transact([&](db::Transaction& tx) {
+      tx.exec("UPDATE orders SET payment_status = 'paid', payment_method = 'cash' WHERE id = $1",
+              {std::string_view(order_id)});
+    });
+  }
+  static std::string str(const json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : std::string();
+  }
+  static double num(const json::value& v) { return v.is_number() ? v.to_number<double>() : -1; }
+
+  static std::unique_ptr<SharedServer> shared_;
+  static std::unique_ptr<AuthHelper> auth_;
+  std::unique_ptr<HttpClient> client_;
+};
+std::unique_ptr<SharedServer> CustomerSide::shared_;
+std::unique_ptr<AuthHelper> CustomerSide::auth_;
+
+TEST_F(CustomerSide, AReviewSaysWhetherItsAuthorBoughtTheProduct) {
+  const auto pid = product("Verified scone", 3);
+  auto buyer = auth_->create("customer");
+  auto other = auth_->create("customer");
+  order(buyer, pid, {"confirmed", "preparing", "ready", "completed"});
+  // An order that is not completed does not make a purchase verified.
+  order(other, pid, {"confirmed"});
+  const auto r1 = review(buyer, pid, 5);
+  const auto r2 = review(other, pid, 3);
+  std::map<std::string, bool> verified;
+  const auto listed = expect(200, RequestHeaders{}, "GET", "/api/v1/products/" + pid + "/reviews");
+  for (const auto& r : listed.at("items").as_array())
+    verified[str(r.at("id"))] = r.at("verified_purchase").as_bool();
+  EXPECT_TRUE(verified.at(r1));
+  EXPECT_FALSE(verified.at(r2));
+  // Worked out on read: the other customer's order completing later verifies their review.
+  order(other, pid, {"confirmed", "preparing", "ready", "completed"});
+  EXPECT_TRUE(moderated(pid, r2).at("verified_purchase").as_bool());
+  // A completed order of another product does not count.
+  const auto pid2 = product("Unbought scone", 3);
+  EXPECT_FALSE(
+      call(other.bearer(), "POST", "/api/v1/products/" + pid2 + "/reviews", {{"rating", 4}})
+          .object()
+          .at("verified_purchase")
+          .as_bool());
+}
+
+TEST_F(CustomerSide, AuthorsEditAndDeleteTheirOwnReviewsAndTheRatingFollows) {
+  const auto pid = product("Edited tart", 4);
+  auto author = auth_->create("customer");
+  auto other = auth_->create("customer");
+  const auto mine = review(author, pid, 5);
+  const auto theirs = review(other, pid, 3);
+  EXPECT_DOUBLE_EQ(num(product_json(pid).at("rating_avg")), 4.0);
+
+  // Partial: the comment stays when only the rating changes.
+  auto edited = expect(200, author.bearer(), "PUT", "/api/v1/reviews/" + mine, {{"rating", 1}});
+  EXPECT_EQ(edited["rating"], 1);
+  EXPECT_EQ(edited["comment"], "first words");
+  auto p = product_json(pid);
+  EXPECT_EQ(num(p.at("rating_count")), 2);
+  EXPECT_DOUBLE_EQ(num(p.at("rating_avg")), 2.0);
+  edited = expect(200, author.bearer(), "PUT", "/api/v1/reviews/" + mine,
+                  {{"comment", "second thoughts"}, {"version", 2}});
+  EXPECT_EQ(edited["comment"], "second thoughts");
+  EXPECT_EQ(edited["rating"], 1);
+
+  // Wrong owner, wrong role, stale version, bad input.
+  EXPECT_ERROR(call(other.bearer(), "PUT", "/api/v1/reviews/" + mine, {{"rating", 5}}), 404,
+               "not_found");
+  EXPECT_ERROR(call("manager", "PUT", "/api/v1/reviews/" + mine, {{"rating", 5}}), 404,
+               "not_found");
+  EXPECT_ERROR(call(RequestHeaders{}, "PUT", "/api/v1/reviews/" + mine, {{"rating", 5}}), 401,
+               "unauthorized");
+  EXPECT_ERROR(
+      call(author.bearer(), "PUT", "/api/v1/reviews/" + mine, {{"rating", 2}, {"version", 1}}), 409,
+      "version_conflict");
+  auto bad = call(author.bearer(), "PUT", "/api/v1/reviews/" + mine,
+                  {{"rating", 6}, {"comment", std::string(2001, 'x')}});
+  EXPECT_ERROR(bad, 422, "validation_failed");
+  EXPECT_EQ(bad.object().at("error").at("details").as_array().size(), 2u) << bad.describe();
+  EXPECT_ERROR(call(author.bearer(), "PUT", "/api/v1/reviews/" + mine, {}), 422,
+               "validation_failed");
+  EXPECT_ERROR(call(author.bearer(), "PUT", "/api/v1/reviews/0190a0a0-0000-7000-8000-000000000000",
+                    {{"rating", 2}}),
+               404, "not_found");
+  EXPECT_DOUBLE_EQ(num(product_json(pid).at("rating_avg")), 2.0);
+
+  // Three users' flags hide it; the author's edit answers them: visible again, flags settled.
+  for (int i = 0; i < 3; ++i)
+    expect(200, auth_->create("customer").bearer(), "POST", "/api/v1/reviews/" + theirs + "/flag",
+           {{"reason", "rude"}});
+  EXPECT_EQ(moderated(pid, theirs).at("status"), "flagged");
+  EXPECT_EQ(num(product_json(pid).at("rating_count")), 1);
+  edited = expect(200, other.bearer(), "PUT", "/api/v1/reviews/" + theirs, {{"comment", "polite"}});
+  EXPECT_EQ(edited["status"], "visible");
+  EXPECT_EQ(moderated(pid, theirs).at("open_flags"), 0);
+  EXPECT_EQ(num(product_json(pid).at("rating_count")), 2);
+
+  // A moderator's decision stands: a hidden review stays hidden after an edit.
+  expect(200, auth_->bearer("manager"), "PUT", "/api/v1/reviews/" + theirs + "/status",
+         {{"status", "hidden"}});
+  edited = expect(200, other.bearer(), "PUT", "/api/v1/reviews/" + theirs, {{"rating", 5}});
+  EXPECT_EQ(edited["status"], "hidden");
+  p = product_json(pid);
+  EXPECT_EQ(num(p.at("rating_count")), 1);
+  EXPECT_DOUBLE_EQ(num(p.at("rating_avg")), 1.0);
+  // So does a moderator's flag.
+  expect(200, auth_->bearer("manager"), "PUT", "/api/v1/reviews/" + theirs + "/status",
+         {{"status", "flagged"}});
+  edited = expect(200, other.bearer(), "PUT", "/api/v1/reviews/" + theirs, {{"rating", 4}});
+  EXPECT_EQ(edited["status"], "flagged");
+
+  // Deleting: only the author; the rating and the public list follow.
+  EXPECT_ERROR(call(other.bearer(), "DELETE", "/api/v1/reviews/" + mine), 404, "not_found");
+  EXPECT_ERROR(call("admin", "DELETE", "/api/v1/reviews/" + mine), 404, "not_found");
+  EXPECT_ERROR(call(RequestHeaders{}, "DELETE", "/api/v1/reviews/" + mine), 401, "unauthorized");
+  expect(200, auth_->bearer("manager"), "PUT", "/api/v1/reviews/" + theirs + "/status",
+         {{"status", "visible"}});
+  auto gone = call(author.bearer(), "DELETE", "/api/v1/reviews/" + mine);
+  EXPECT_EQ(gone.status, 204) << gone.describe();
+  EXPECT_ERROR(call(author.bearer(), "DELETE", "/api/v1/reviews/" + mine), 404, "not_found");
+  p = product_json(pid);
+  EXPECT_EQ(num(p.at("rating_count")), 1);
+  EXPECT_DOUBLE_EQ(num(p.at("rating_avg")), 4.0);
+  auto list = expect(200, RequestHeaders{}, "GET", "/api/v1/products/" + pid + "/reviews");
+  ASSERT_EQ(list["items"].as_array().size(), 1u);
+  EXPECT_EQ(list["items"].as_array()[0].at("id"), json::value(theirs));
+  // The author may review the product again.
+  review(author, pid, 2);
+}
+
+TEST_F(CustomerSide, CustomersRateTheirCompletedOrdersOnceAndManagersReadIt) {
+  const auto pid = product("Feedback bun", 2);
+  auto buyer = auth_->create("customer");
+  auto other = auth_->create("customer");
+  auto baker = auth_->create("staff");
+  const RequestHeaders baker_auth = baker.bearer();
+  const auto done =
+      order(buyer, pid, {"confirmed", "preparing", "ready", "completed"}, &baker_auth);
+  const auto open = order(buyer, pid, {"confirmed"});
+  const std::string path = "/api/v1/orders/" + done + "/feedback";
+
+  // Wrong state, wrong owner, wrong role, bad input.
+  EXPECT_ERROR(
+      call(buyer.bearer(), "POST", "/api/v1/orders/" + open + "/feedback", {{"rating", 4}}), 409,
+      "conflict");
+  EXPECT_ERROR(call(other.bearer(), "POST", path, {{"rating", 4}}), 404, "not_found");
+  EXPECT_ERROR(call("staff", "POST", path, {{"rating", 4}}), 403, "forbidden");
+  EXPECT_ERROR(call(RequestHeaders{}, "POST", path, {{"rating", 4}}), 401, "unauthorized");
+  EXPECT_ERROR(call(buyer.bearer(), "POST", path, {{"rating", 0}}), 422, "validation_failed");
+  auto bad = call(buyer.bearer(), "POST", path, {{"comment", std::string(2001, 'x')}});
+  EXPECT_ERROR(bad, 422, "validation_failed");
+  EXPECT_EQ(bad.object().at("error").at("details").as_array().size(), 2u) << bad.describe();
+  EXPECT_ERROR(
+      call(buyer.bearer(), "POST", "/api/v1/orders/0190a0a0-0000-7000-8000-000000000000/feedback",
+           {{"rating", 4}}),
+      404, "not_found");
+
+  auto fb = expect(201, buyer.bearer(), "POST", path, {{"rating", 4}, {"comment", "Warm buns"}});
+  EXPECT_EQ(fb["order_id"], json::value(done));
+  EXPECT_EQ(fb["customer_id"], json::value(buyer.id));
+  EXPECT_EQ(fb["rating"], 4);
+  EXPECT_EQ(fb["comment"], "Warm buns");
+  EXPECT_FALSE(str(fb["order_number"]).empty());
+  EXPECT_ERROR(call(buyer.bearer(), "POST", path, {{"rating", 5}}), 409, "duplicate");
+
+  // A second rated order (a 2), by another customer, completed by the same baker.
+  const auto done2 =
+      order(other, pid, {"confirmed", "preparing", "ready", "completed"}, &baker_auth);
+  expect(201, other.bearer(), "POST", "/api/v1/orders/" + done2 + "/feedback", {{"rating", 2}});
+
+  // Managers and admins list it, newest first, by rating and time, in keyset pages.
+  for (const char* role : {"customer", "staff", "driver"})
+    EXPECT_ERROR(call(role, "GET", "/api/v1/feedback"), 403, "forbidden");
+  auto page = expect(200, auth_->bearer("manager"), "GET", "/api/v1/feedback?limit=1");
+  ASSERT_EQ(page["items"].as_array().size(), 1u);
+  EXPECT_EQ(page["items"].as_array()[0].at("order_id"), json::value(done2));
+  auto page2 = expect(200, auth_->bearer("admin"), "GET",
+                      "/api/v1/feedback?limit=1&cursor=" + str(page["next_cursor"]));
+  ASSERT_EQ(page2["items"].as_array().size(), 1u);
+  EXPECT_EQ(page2["items"].as_array()[0].at("order_id"), json::value(done));
+  auto fours = expect(200, auth_->bearer("manager"), "GET", "/api/v1/feedback?rating=4");
+  for (const auto& f : fours["items"].as_array()) EXPECT_EQ(f.at("rating"), 4);
+  bool seen = false;
+  for (const auto& f : fours["items"].as_array()) seen |= f.at("order_id") == json::value(done);
+  EXPECT_TRUE(seen);
+  EXPECT_TRUE(expect(200, auth_->bearer("manager"), "GET",
+                     "/api/v1/feedback?from=2999-01-01T00:00:00Z")["items"]
+                  .as_array()
+                  .empty());
+  EXPECT_TRUE(
+      expect(200, auth_->bearer("manager"), "GET", "/api/v1/feedback?to=2000-01-01")["items"]
+          .as_array()
+          .empty());
+  EXPECT_ERROR(call("manager", "GET", "/api/v1/feedback?rating=6"), 400, "bad_request");
+  EXPECT_ERROR(call("manager", "GET", "/api/v1/feedback?from=yesterday"), 400, "bad_request");
+  EXPECT_ERROR(call("manager", "GET", "/api/v1/feedback?cursor=zzz"), 400, "bad_request");
+
+  // The performance report averages it for the baker, credited with both orders (they moved
+  // them to ready), once they are sales.
+  mark_paid(done);
+  mark_paid(done2);
+  auto perf = expect(200, auth_->bearer("manager"), "GET", "/api/v1/reports/performance");
+  json::object mine;
+  for (const auto& s : perf["staff"].as_array())
+    if (s.at("user_id") == json::value(baker.id)) mine = s.as_object();
+  ASSERT_FALSE(mine.empty()) << json::serialize(perf);
+  EXPECT_EQ(mine["orders_handled"], 2);
+  EXPECT_EQ(mine["feedback_count"], 2);
+  EXPECT_DOUBLE_EQ(num(mine["feedback_avg"]), 3.0);
+  // Staff with no rated order: null.
+  for (const auto& s : perf["staff"].as_array()) {
+    if (s.at("feedback_count") == 0) {
+      EXPECT_TRUE(s.at("feedback_avg").is_null());
+    }
+  }
+  auto csv = call("manager", "GET", "/api/v1/reports/performance?format=csv");
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_NE(csv.body.find("feedback_avg,feedback_count"), std::string::npos);
+  EXPECT_NE(csv.body.find(baker.id), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crema::test::e2e
