@@ -61,10 +61,11 @@ std::vector<Row> spec_rows() {
       {"DELETE", "/api/v1/reviews/{id}", Who::signed_in},
       {"POST", "/api/v1/orders/{id}/feedback", Who::roles, {"customer"}},
       {"GET", "/api/v1/feedback", Who::roles, kManagerPlus},
-      {"POST", "/api/v1/events", Who::roles, {"customer"}},
+      {"POST", "/api/v1/events", Who::roles, {"customer", "staff", "manager", "admin"}},
       {"GET", "/api/v1/events", Who::roles, {"customer", "manager", "admin"}},
       {"GET", "/api/v1/events/{id}", Who::roles, {"customer", "manager", "admin"}},
       {"PUT", "/api/v1/events/{id}/status", Who::roles, {"customer", "manager", "admin"}},
+      {"PUT", "/api/v1/events/{id}", Who::roles, {"customer", "staff", "manager", "admin"}},
       // §3
       {"POST", "/api/v1/auth/register", Who::everyone},
       {"POST", "/api/v1/auth/login", Who::everyone},

@@ -1,9 +1,12 @@
-// Black-box tests of SPEC §15.5's customer side of reviews and orders: verified purchases,
-// authors editing and deleting their reviews, order feedback and its place in the staff
-// performance report — every rule, the wrong owner, the wrong state and bad input.
+// Black-box tests of SPEC §15.5's customer side of reviews, orders and catering events:
+// verified purchases, authors editing and deleting their reviews, order feedback and its
+// place in the staff performance report; catering customers told of every move (outbox and
+// WebSocket), accepting or cancelling a quote, phone-in requests and edits — every rule, the
+// wrong owner, the wrong state and bad input.
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -12,11 +15,14 @@
 #include "e2e/e2e_support.hpp"
 #include "e2e/identity_support.hpp"
 #include "support/auth_helper.hpp"
+#include "support/ws_client.hpp"
+#include "util/time.hpp"
 
 namespace crema::test::e2e {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 class CustomerSide : public ::testing::Test {
  protected:
@@ -90,6 +96,43 @@ class CustomerSide : public ::testing::Test {
       tx.exec("UPDATE orders SET payment_status = 'paid', payment_method = 'cash' WHERE id = $1",
               {std::string_view(order_id)});
     });
+  }
+  std::unique_ptr<WsClient> socket(const std::string& token) {
+    WsOptions o;
+    o.token = token;
+    auto c = std::make_unique<WsClient>(shared_->server->host(), shared_->server->port(), o);
+    EXPECT_TRUE(c->upgraded()) << c->response().describe();
+    EXPECT_TRUE(c->read_type("hello"));
+    return c;
+  }
+  static std::string days_from_now(int days) {
+    return util::format_rfc3339(util::now_ms() + static_cast<std::int64_t>(days) * 86'400'000)
+        .substr(0, 10);
+  }
+  static json::object event_body(const std::string& pid, int qty) {
+    return {{"event_type", "birthday"},
+            {"date", days_from_now(20)},
+            {"guests", 30},
+            {"items", json::array{json::object{{"product_id", pid}, {"qty", qty}}}}};
+  }
+  std::string event_status(const RequestHeaders& who, const std::string& id, const char* to,
+                           json::object extra = {}) {
+    extra["status"] = to;
+    return str(expect(200, who, "PUT", "/api/v1/events/" + id + "/status", extra)["status"]);
+  }
+  // The outbox row of a notification of `type` to `recipient` about event `id` (the payload).
+  json::object notification(const std::string& type, const std::string& recipient,
+                            const std::string& id, const std::string& status) {
+    auto list =
+        expect(200, auth_->admin().bearer(), "GET", "/api/v1/notifications?limit=200&type=" + type);
+    for (const auto& n : list["items"].as_array()) {
+      const auto& p = n.at("payload");
+      if (n.at("recipient") == json::value(recipient) && p.is_object() &&
+          p.as_object().contains("id") && p.at("id") == json::value(id) &&
+          p.at("status") == json::value(status))
+        return n.as_object();
+    }
+    return {};
   }
   static std::string str(const json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : std::string();
@@ -304,6 +347,185 @@ TEST_F(CustomerSide, CustomersRateTheirCompletedOrdersOnceAndManagersReadIt) {
   EXPECT_EQ(csv.status, 200);
   EXPECT_NE(csv.body.find("feedback_avg,feedback_count"), std::string::npos);
   EXPECT_NE(csv.body.find(baker.id), std::string::npos);
+}
+
+// ---- catering events, the customer's side ----------------------------------------------------
+
+TEST_F(CustomerSide, TheCustomerAcceptsAQuoteAndHearsOfEveryMove) {
+  const auto pid = product("Party eclair", 2.5);
+  auto c = auth_->create("customer");
+  auto other = auth_->create("customer");
+  auto ws = socket(c.token);
+  auto other_ws = socket(other.token);
+  const auto id = str(expect(201, c.bearer(), "POST", "/api/v1/events", event_body(pid, 8))["id"]);
+  ASSERT_TRUE(ws->read_type("event_request_created"));
+  const auto manager = auth_->bearer("manager");
+
+  // The owner may not quote, decline, complete, nor accept before there is a quote.
+  for (const char* to : {"confirmed", "declined", "completed"})
+    EXPECT_ERROR(call(c.bearer(), "PUT", "/api/v1/events/" + id + "/status", {{"status", to}}), 403,
+                 "forbidden");
+  EXPECT_ERROR(
+      call(other.bearer(), "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}}),
+      404, "not_found");
+  EXPECT_ERROR(call("staff", "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}}),
+               403, "forbidden");
+
+  // Quoting tells the customer: an event_quoted message and event_updated on their socket.
+  EXPECT_EQ(event_status(manager, id, "quoted", {{"quote_amount", 30}}), "quoted");
+  auto pushed = ws->read_type("event_updated");
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->at("data").at("id"), json::value(id));
+  EXPECT_EQ(pushed->at("data").at("status"), "quoted");
+  EXPECT_TRUE(other_ws->quiet_for(200ms));
+  auto quoted = notification("event_quoted", c.email, id, "quoted");
+  ASSERT_FALSE(quoted.empty());
+  EXPECT_EQ(quoted.at("payload").at("quote"), "30.00");
+  // Quoting again, or a quote by the owner: no.
+  EXPECT_ERROR(call(c.bearer(), "PUT", "/api/v1/events/" + id + "/status",
+                    {{"status", "confirmed"}, {"quote_amount", 1}}),
+               403, "forbidden");
+
+  // The owner accepts: the linked order, exactly as when a manager confirms.
+  auto accepted =
+      expect(200, c.bearer(), "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
+  EXPECT_EQ(accepted["status"], "confirmed");
+  const auto order_id = str(accepted["order_id"]);
+  ASSERT_FALSE(order_id.empty());
+  auto o = expect(200, c.bearer(), "GET", "/api/v1/orders/" + order_id);
+  EXPECT_EQ(o["type"], "event");
+  EXPECT_EQ(o["customer_id"], json::value(c.id));
+  EXPECT_DOUBLE_EQ(num(o["total_amount"]), 30.0);
+  pushed = ws->read_type("event_updated");
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->at("data").at("status"), "confirmed");
+  EXPECT_FALSE(notification("event_status_changed", c.email, id, "confirmed").empty());
+  // Once confirmed, only managers cancel.
+  EXPECT_ERROR(
+      call(c.bearer(), "PUT", "/api/v1/events/" + id + "/status", {{"status", "cancelled"}}), 403,
+      "forbidden");
+  EXPECT_EQ(event_status(manager, id, "cancelled"), "cancelled");
+  EXPECT_FALSE(notification("event_status_changed", c.email, id, "cancelled").empty());
+  EXPECT_EQ(str(expect(200, c.bearer(), "GET", "/api/v1/orders/" + order_id)["status"]),
+            "cancelled");
+
+  // The owner cancels a quoted request; a manager declines another: both are told.
+  const auto b = str(expect(201, c.bearer(), "POST", "/api/v1/events", event_body(pid, 2))["id"]);
+  event_status(manager, b, "quoted", {{"quote_amount", 6}});
+  EXPECT_EQ(event_status(c.bearer(), b, "cancelled"), "cancelled");
+  EXPECT_FALSE(notification("event_status_changed", c.email, b, "cancelled").empty());
+  const auto d = str(expect(201, c.bearer(), "POST", "/api/v1/events", event_body(pid, 2))["id"]);
+  EXPECT_EQ(event_status(manager, d, "declined"), "declined");
+  EXPECT_FALSE(notification("event_status_changed", c.email, d, "declined").empty());
+}
+
+TEST_F(CustomerSide, StaffEnterPhoneInRequestsAndOpenRequestsAreEdited) {
+  const auto pid = product("Phone-in tart", 4);
+  const auto pid2 = product("Phone-in bun", 1);
+  const auto staff = auth_->bearer("staff");
+  const auto manager = auth_->bearer("manager");
+
+  // A phone-in request needs the customer's name and a phone or an email.
+  auto body = event_body(pid, 5);
+  EXPECT_ERROR(call(staff, "POST", "/api/v1/events", body), 422, "validation_failed");
+  body["customer_info"] = json::object{{"name", "Ada Phone"}};
+  auto bad = call(staff, "POST", "/api/v1/events", body);
+  EXPECT_ERROR(bad, 422, "validation_failed");
+  EXPECT_EQ(str(bad.object().at("error").at("details").at(0).at("field")), "customer_info.phone");
+  body["customer_info"] = json::object{{"name", "Ada Phone"}, {"phone", "+15550100"}};
+  auto ev = expect(201, staff, "POST", "/api/v1/events", body);
+  const auto id = str(ev["id"]);
+  EXPECT_TRUE(ev["customer_id"].is_null());
+  EXPECT_EQ(ev["customer_info"].at("phone"), "+15550100");
+  // A manager's phone-in is audited.
+  auto by_manager = expect(201, manager, "POST", "/api/v1/events", [&] {
+    auto b = event_body(pid, 1);
+    b["customer_info"] = json::object{{"name", "Bo Mail"}, {"email", "bo@example.com"}};
+    return b;
+  }());
+  auto audit = expect(200, auth_->admin().bearer(), "GET",
+                      "/api/v1/admin/audit-log?limit=200&action=event.create");
+  bool audited = false;
+  for (const auto& row : audit["items"].as_array())
+    audited |= row.at("target_id") == by_manager["id"];
+  EXPECT_TRUE(audited);
+
+  // Quoting a phone-in request tells the customer at their phone (SMS).
+  event_status(manager, id, "quoted", {{"quote_amount", 25}});
+  auto sms = notification("event_quoted", "+15550100", id, "quoted");
+  ASSERT_FALSE(sms.empty());
+  EXPECT_EQ(sms.at("channel"), "sms");
+
+  // Editing: partial; a change to a quoted request returns it to requested, without quote.
+  auto edited = expect(200, staff, "PUT", "/api/v1/events/" + id, {{"guests", 45}});
+  EXPECT_EQ(edited["guests"], 45);
+  EXPECT_EQ(edited["status"], "requested");
+  EXPECT_TRUE(edited["quote_amount"].is_null());
+  EXPECT_EQ(edited["event_type"], "birthday");
+  EXPECT_EQ(edited["items"].at(0).at("qty"), 5);
+  edited = expect(200, manager, "PUT", "/api/v1/events/" + id,
+                  {{"items", json::array{json::object{{"product_id", pid2}, {"qty", 7}}}},
+                   {"notes", "nut-free"},
+                   {"date", days_from_now(40)},
+                   {"version", edited["version"]}});
+  EXPECT_EQ(edited["items"].at(0).at("product_id"), json::value(pid2));
+  EXPECT_EQ(edited["notes"], "nut-free");
+  EXPECT_EQ(edited["date"], json::value(days_from_now(40)));
+  EXPECT_EQ(edited["guests"], 45);
+  edited = expect(200, manager, "PUT", "/api/v1/events/" + id, {{"notes", nullptr}});
+  EXPECT_TRUE(edited["notes"].is_null());
+  audit = expect(200, auth_->admin().bearer(), "GET",
+                 "/api/v1/admin/audit-log?limit=200&action=event.update");
+  audited = false;
+  for (const auto& row : audit["items"].as_array())
+    audited |= row.at("target_id") == json::value(id);
+  EXPECT_TRUE(audited);
+
+  // Bad input, stale version, wrong role.
+  auto invalid = call(staff, "PUT", "/api/v1/events/" + id,
+                      {{"date", days_from_now(-1)},
+                       {"guests", 0},
+                       {"items", json::array{json::object{{"product_id", pid}, {"qty", 0}}}}});
+  EXPECT_ERROR(invalid, 422, "validation_failed");
+  EXPECT_EQ(invalid.object().at("error").at("details").as_array().size(), 2u)
+      << invalid.describe();  // guests and items[0].qty; the date once the shape is right
+  EXPECT_ERROR(call(staff, "PUT", "/api/v1/events/" + id, {{"date", days_from_now(-1)}}), 422,
+               "validation_failed");
+  EXPECT_ERROR(
+      call(staff, "PUT", "/api/v1/events/" + id,
+           {{"items", json::array{json::object{
+                          {"product_id", "0190a0a0-0000-7000-8000-000000000000"}, {"qty", 1}}}}}),
+      422, "validation_failed");
+  EXPECT_ERROR(call(staff, "PUT", "/api/v1/events/" + id, {}), 422, "validation_failed");
+  EXPECT_ERROR(call(staff, "PUT", "/api/v1/events/" + id, {{"guests", 3}, {"version", 1}}), 409,
+               "version_conflict");
+  EXPECT_ERROR(call("driver", "PUT", "/api/v1/events/" + id, {{"guests", 3}}), 403, "forbidden");
+  // A customer is no owner of a phone-in request.
+  EXPECT_ERROR(call("customer", "PUT", "/api/v1/events/" + id, {{"guests", 3}}), 404, "not_found");
+
+  // The owner edits their own; another customer cannot; a closed request is not edited.
+  auto c = auth_->create("customer");
+  const auto own = str(expect(201, c.bearer(), "POST", "/api/v1/events", event_body(pid, 1))["id"]);
+  EXPECT_EQ(
+      expect(200, c.bearer(), "PUT", "/api/v1/events/" + own, {{"theme", "pirates"}})["theme"],
+      "pirates");
+  EXPECT_ERROR(
+      call(auth_->create("customer").bearer(), "PUT", "/api/v1/events/" + own, {{"guests", 3}}),
+      404, "not_found");
+  event_status(manager, own, "declined");
+  EXPECT_ERROR(call(c.bearer(), "PUT", "/api/v1/events/" + own, {{"guests", 3}}), 409, "conflict");
+  EXPECT_ERROR(
+      call(staff, "PUT", "/api/v1/events/0190a0a0-0000-7000-8000-000000000000", {{"guests", 3}}),
+      404, "not_found");
+
+  // Confirming the phone-in request makes its order for the customer of customer_info.
+  event_status(manager, id, "quoted", {{"quote_amount", 20}});
+  auto confirmed =
+      expect(200, manager, "PUT", "/api/v1/events/" + id + "/status", {{"status", "confirmed"}});
+  auto o = expect(200, manager, "GET", "/api/v1/orders/" + str(confirmed["order_id"]));
+  EXPECT_TRUE(o["customer_id"].is_null());
+  EXPECT_EQ(o["type"], "event");
+  EXPECT_FALSE(notification("event_status_changed", "+15550100", id, "confirmed").empty());
 }
 
 }  // namespace
