@@ -528,5 +528,110 @@ TEST_F(CustomerSide, StaffEnterPhoneInRequestsAndOpenRequestsAreEdited) {
   EXPECT_FALSE(notification("event_status_changed", "+15550100", id, "confirmed").empty());
 }
 
+// ---- delivery platforms ----------------------------------------------------------------------
+
+TEST_F(CustomerSide, APlatformsKeyAssignsAndMovesOnlyExternalDrivers) {
+  const auto pid = product("Courier croissant", 3);
+  const auto admin = auth_->admin().bearer();
+  const auto manager = auth_->bearer("manager");
+  auto key_with = [&](json::array scopes) {
+    auto made = expect(201, admin, "POST", "/api/v1/api-keys",
+                       {{"name", "Platform"}, {"scopes", std::move(scopes)}});
+    return RequestHeaders{{"X-API-Key", str(made["key"])}};
+  };
+  const auto platform = key_with({"deliveries:write"});
+  const auto reader = key_with({"orders:read", "orders:write"});
+
+  // External drivers: no account, a name of their own; managers and admins create them.
+  EXPECT_ERROR(call(manager, "POST", "/api/v1/drivers", {{"external", true}, {"vehicle", "bike"}}),
+               422, "validation_failed");
+  auto with_user = call(manager, "POST", "/api/v1/drivers",
+                        {{"external", true},
+                         {"name", "X"},
+                         {"vehicle", "bike"},
+                         {"user_id", auth_->account("driver").id}});
+  EXPECT_ERROR(with_user, 422, "validation_failed");
+  EXPECT_ERROR(call("staff", "POST", "/api/v1/drivers",
+                    {{"external", true}, {"name", "Courier"}, {"vehicle", "bike"}}),
+               403, "forbidden");
+  EXPECT_ERROR(call(platform, "POST", "/api/v1/drivers",
+                    {{"external", true}, {"name", "Courier"}, {"vehicle", "bike"}}),
+               403, "forbidden");
+  auto courier = expect(201, manager, "POST", "/api/v1/drivers",
+                        {{"external", true}, {"name", "Platform courier"}, {"vehicle", "bike"}});
+  EXPECT_TRUE(courier["user_id"].is_null());
+  EXPECT_EQ(courier["external"], true);
+  const auto courier_id = str(courier["id"]);
+  auto own = auth_->create("driver");
+  auto own_profile =
+      expect(201, manager, "POST", "/api/v1/drivers", {{"user_id", own.id}, {"vehicle", "van"}});
+  EXPECT_EQ(own_profile["external"], false);
+  const auto own_id = str(own_profile["id"]);
+
+  auto c = auth_->create("customer");
+  auto delivery_order = [&] {
+    return str(expect(201, c.bearer(), "POST", "/api/v1/orders",
+                      {{"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}},
+                       {"is_pickup", false},
+                       {"delivery_info", {{"address", "1 Courier Lane"}}}})["id"]);
+  };
+  const auto o1 = delivery_order();
+  const std::string assign = "/api/v1/orders/" + o1 + "/assign-delivery";
+
+  // Wrong scope, and an internal driver: refused.
+  EXPECT_ERROR(call(reader, "POST", assign, {{"driver_id", courier_id}}), 403, "forbidden");
+  EXPECT_ERROR(call(platform, "POST", assign, {{"driver_id", own_id}}), 403, "forbidden");
+  auto assigned = expect(200, platform, "POST", assign, {{"driver_id", courier_id}});
+  EXPECT_EQ(assigned["delivery_info"].at("driver_id"), json::value(courier_id));
+  auto mine = expect(200, platform, "GET", "/api/v1/deliveries?order_id=" + o1);
+  ASSERT_EQ(mine["items"].as_array().size(), 1u);
+  const auto d1 = str(mine["items"].as_array()[0].at("id"));
+  EXPECT_EQ(expect(200, platform, "GET", "/api/v1/deliveries/" + d1)["driver_id"],
+            json::value(courier_id));
+
+  // The platform reports its courier's progress; the order follows.
+  move(o1, {"confirmed", "preparing", "ready"}, auth_->bearer("staff"));
+  EXPECT_ERROR(
+      call(reader, "PUT", "/api/v1/deliveries/" + d1 + "/status", {{"status", "picked_up"}}), 403,
+      "forbidden");
+  EXPECT_EQ(expect(200, platform, "PUT", "/api/v1/deliveries/" + d1 + "/status",
+                   {{"status", "picked_up"}})["status"],
+            "picked_up");
+  EXPECT_EQ(str(expect(200, c.bearer(), "GET", "/api/v1/orders/" + o1)["status"]),
+            "out_for_delivery");
+  EXPECT_EQ(expect(200, platform, "PUT", "/api/v1/deliveries/" + d1 + "/status",
+                   {{"status", "delivered"}})["status"],
+            "delivered");
+  EXPECT_EQ(str(expect(200, c.bearer(), "GET", "/api/v1/orders/" + o1)["status"]), "delivered");
+
+  // A delivery of one of the shop's drivers: the key may neither move, read nor take it.
+  const auto o2 = delivery_order();
+  expect(200, manager, "POST", "/api/v1/orders/" + o2 + "/assign-delivery",
+         {{"driver_id", own_id}});
+  auto theirs = expect(200, manager, "GET", "/api/v1/deliveries?order_id=" + o2);
+  ASSERT_EQ(theirs["items"].as_array().size(), 1u);
+  const auto d2 = str(theirs["items"].as_array()[0].at("id"));
+  EXPECT_ERROR(
+      call(platform, "PUT", "/api/v1/deliveries/" + d2 + "/status", {{"status", "failed"}}), 403,
+      "forbidden");
+  EXPECT_ERROR(call(platform, "GET", "/api/v1/deliveries/" + d2), 404, "not_found");
+  EXPECT_TRUE(expect(200, platform, "GET", "/api/v1/deliveries?order_id=" + o2)["items"]
+                  .as_array()
+                  .empty());
+  EXPECT_ERROR(call(platform, "POST", "/api/v1/orders/" + o2 + "/assign-delivery",
+                    {{"driver_id", courier_id}}),
+               403, "forbidden");
+  // Managers still move any delivery, and the shop's driver theirs.
+  EXPECT_EQ(expect(200, own.bearer(), "PUT", "/api/v1/deliveries/" + d2 + "/status",
+                   {{"status", "failed"}, {"reason", "closed"}})["status"],
+            "failed");
+  // Unassigning an external driver's order works although the order has no driver account.
+  const auto o3 = delivery_order();
+  expect(200, platform, "POST", "/api/v1/orders/" + o3 + "/assign-delivery",
+         {{"driver_id", courier_id}});
+  auto unassigned = expect(200, manager, "DELETE", "/api/v1/orders/" + o3 + "/assign-delivery");
+  EXPECT_TRUE(unassigned["delivery_info"].at("driver_id").is_null());
+}
+
 }  // namespace
 }  // namespace crema::test::e2e
