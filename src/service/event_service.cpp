@@ -114,6 +114,20 @@ void notify_event_customer(db::Transaction& tx, const repo::EventRow& e, const s
   }
 }
 
+// The request's own customer (a phone-in request has none).
+bool event_owner(const Actor& actor, const repo::EventRow& e) {
+  return !e.customer_id.empty() && e.customer_id == actor.user_id();
+}
+
+// 409 version_conflict when the caller expected another version.
+std::optional<crema::Error> stale_event(const repo::EventRow& e,
+                                        const std::optional<std::int64_t>& expected) {
+  if (!expected || *expected == e.version) return std::nullopt;
+  return crema::Error::make(ErrorCode::version_conflict, "The event request is at version " +
+                                                             std::to_string(e.version) + ", not " +
+                                                             std::to_string(*expected) + ".");
+}
+
 // What the owner may do to their own request (SPEC §11): accept a quote, or cancel before
 // it is confirmed.
 bool owner_may(EventStatus from, EventStatus to) {
@@ -213,13 +227,9 @@ crema::Result<repo::EventRow> EventService::edit(const Actor& actor, const std::
     auto& tx = work.tx();
     auto cur = repo::lock_event(tx, id);
     const bool staff = actor.is_staff_plus();
-    if (!cur || (!staff && (cur->customer_id.empty() || cur->customer_id != actor.user_id())))
-      return no_such_event(id);
+    if (!cur || (!staff && !event_owner(actor, *cur))) return no_such_event(id);
     repo::EventRow& e = *cur;
-    if (in.expected_version && *in.expected_version != e.version)
-      return crema::Error::make(ErrorCode::version_conflict,
-                                "The event request is at version " + std::to_string(e.version) +
-                                    ", not " + std::to_string(*in.expected_version) + ".");
+    if (auto stale = stale_event(e, in.expected_version)) return std::move(*stale);
     if (e.status != EventStatus::requested && e.status != EventStatus::quoted)
       return crema::Error::make(ErrorCode::conflict, "An event request that is " +
                                                          std::string(domain::name(e.status)) +
@@ -263,9 +273,7 @@ Page<repo::EventRow, repo::Keyset> EventService::list(const Actor& actor, repo::
 crema::Result<repo::EventRow> EventService::get(const Actor& actor, const std::string& id) {
   auto lease = pool_.read();
   auto e = repo::find_event(*lease, id);
-  if (!e ||
-      (!actor.is_manager_plus() && (e->customer_id.empty() || e->customer_id != actor.user_id())))
-    return no_such_event(id);
+  if (!e || (!actor.is_manager_plus() && !event_owner(actor, *e))) return no_such_event(id);
   return std::move(*e);
 }
 
@@ -275,18 +283,14 @@ crema::Result<repo::EventRow> EventService::change_status(const Actor& actor, co
     auto& tx = work.tx();
     auto cur = repo::lock_event(tx, id);
     const bool manager = actor.is_manager_plus();
-    if (!cur || (!manager && (cur->customer_id.empty() || cur->customer_id != actor.user_id())))
-      return no_such_event(id);
+    if (!cur || (!manager && !event_owner(actor, *cur))) return no_such_event(id);
     repo::EventRow& e = *cur;
     if (!manager && (!owner_may(e.status, c.status) || c.quote_amount || c.assigned_admin))
       return crema::Error::make(ErrorCode::forbidden,
                                 "The customer may accept a quote or cancel the request before it "
                                 "is confirmed; nothing else.");
     if (e.status == c.status || !edge(e.status, c.status)) return invalid_move(e.status, c.status);
-    if (c.expected_version && *c.expected_version != e.version)
-      return crema::Error::make(ErrorCode::version_conflict,
-                                "The event request is at version " + std::to_string(e.version) +
-                                    ", not " + std::to_string(*c.expected_version) + ".");
+    if (auto stale = stale_event(e, c.expected_version)) return std::move(*stale);
     if (c.assigned_admin) {
       auto user = repo::find_user_by_id(tx.connection(), *c.assigned_admin);
       if (!user || !user->is_active || !auth::is_manager_plus(user->role))
