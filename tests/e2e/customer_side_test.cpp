@@ -292,6 +292,10 @@ TEST_F(CustomerSide, CustomersRateTheirCompletedOrdersOnceAndManagersReadIt) {
   EXPECT_EQ(fb["comment"], "Warm buns");
   EXPECT_FALSE(str(fb["order_number"]).empty());
   EXPECT_ERROR(call(buyer.bearer(), "POST", path, {{"rating", 5}}), 409, "duplicate");
+  // The customer's data export carries it.
+  auto exported = expect(200, buyer.bearer(), "GET", "/api/v1/users/" + buyer.id + "/export");
+  ASSERT_EQ(exported["order_feedback"].as_array().size(), 1u);
+  EXPECT_EQ(exported["order_feedback"].as_array()[0].at("id"), fb["id"]);
 
   // A second rated order (a 2), by another customer, completed by the same baker.
   const auto done2 =
