@@ -28,7 +28,7 @@ constexpr std::string_view kCreateSchema = R"json({
     "name": {"type": "string", "minLength": 1, "maxLength": 100},
     "scopes": {"type": "array", "minItems": 1, "uniqueItems": true,
                "items": {"type": "string",
-                         "enum": ["menu:read", "orders:read", "orders:write", "inventory:read"]}},
+                         "enum": ["menu:read", "orders:read", "orders:write", "inventory:read", "deliveries:write"]}},
     "tier": {"type": "string", "enum": ["standard", "partner"],
              "description": "standard (when left out): 600 requests per minute; partner: 6000"},
     "expires_at": {"type": "string", "format": "date-time",
@@ -79,7 +79,8 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
                     Input in(req.json);
                     auto name = in.text("name", Need::required, 1, 100);
                     std::vector<std::string> scopes;
-                    if (const auto* list = in.array("scopes", Need::required, 1, 4)) {
+                    if (const auto* list = in.array("scopes", Need::required, 1,
+                                                    std::size(service::kApiKeyScopes))) {
                       for (std::size_t i = 0; i < list->size(); ++i) {
                         const auto& v = (*list)[i];
                         const std::string path = "scopes[" + std::to_string(i) + "]";
@@ -90,7 +91,7 @@ void register_api_key_routes(http::Router& router, OpenApi& openapi,
                         if (!known) {
                           in.issue_at(path,
                                       "must be one of: menu:read, orders:read, orders:write, "
-                                      "inventory:read");
+                                      "inventory:read, deliveries:write");
                         } else if (std::find(scopes.begin(), scopes.end(), v.get_string()) !=
                                    scopes.end()) {
                           in.issue_at(path, "is listed twice");

@@ -7,7 +7,6 @@
 #include "service/audit.hpp"
 #include "util/csv.hpp"
 #include "util/time.hpp"
-#include "util/zoned_date.hpp"
 
 namespace crema::api {
 
@@ -38,22 +37,6 @@ constexpr std::string_view kEntrySchema = R"json({
   }
 })json";
 
-// `from`/`to`: an RFC 3339 time, or a business date in the shop's zone — `from` is the
-// start of that day, `to` the end of it (the start of the next), so `from=to=DATE` is one day.
-std::optional<std::int64_t> audit_bound(const Request& req, Query& q, std::string_view name,
-                                        bool end, const std::string& zone) {
-  auto raw = req.query_param(name);
-  if (!raw || raw->empty()) return std::nullopt;
-  if (raw->size() == 10) {
-    auto date = q.date(name);
-    if (!date) return std::nullopt;
-    auto ms = util::day_start_ms(*date, zone, end ? 1 : 0);
-    if (!ms) q.issue(name, "is not a date in the shop's time zone");
-    return ms;
-  }
-  return q.time(name);
-}
-
 }  // namespace
 
 void register_audit_routes(http::Router& router, OpenApi& openapi,
@@ -70,8 +53,9 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
              service::AuditFilter f;
              f.actor_id = q.text("actor_id", 64);
              f.action = q.text("action", 100);
-             f.from_ms = audit_bound(req, q, "from", false, api->timezone);
-             f.to_ms = audit_bound(req, q, "to", true, api->timezone);
+             // An RFC 3339 time, or a business date: from its start / to its end.
+             f.from_ms = q.bound("from", api->timezone, false);
+             f.to_ms = q.bound("to", api->timezone, true);
              auto page = csv ? keyset_page(q, kMaxCsvRows, kMaxCsvRows) : keyset_page(q);
              f.limit = page.limit;
              f.before = std::move(page.after);

@@ -9,6 +9,7 @@
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
 #include "repo/keyset.hpp"
+#include "service/api_key_service.hpp"
 #include "service/delivery_service.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -41,8 +42,13 @@ std::optional<std::string> uuid_query(Query& q, std::string_view name) {
 
 service::DriverInput read_driver(Input& in, bool create) {
   service::DriverInput d;
-  if (create) d.user_id = in.uuid({"user_id", "userId"}, Need::required);
-  d.name = in.text("name", Need::optional, 1, 200);
+  // An external driver (a delivery platform's courier, SPEC §15.5) has no account: no
+  // user_id, and a name of its own.
+  if (create) d.external = in.boolean("external", Need::optional).value_or(false);
+  if (create && d.external && in.has({"user_id", "userId"}))
+    in.issue("user_id", "must not be given for an external driver");
+  if (create && !d.external) d.user_id = in.uuid({"user_id", "userId"}, Need::required);
+  d.name = in.text("name", create && d.external ? Need::required : Need::optional, 1, 200);
   d.phone = in.text("phone", Need::optional, 0, 40);
   d.vehicle = in.text("vehicle", create ? Need::required : Need::optional, 1, 200);
   d.is_active = in.boolean({"is_active", "isActive"}, Need::optional);
@@ -168,10 +174,11 @@ Response locate(Request& req, FulfilContext& ctx) {
 
 void add_delivery_schemas(OpenApi& openapi) {
   openapi.add_schema("Driver", R"json({
-    "type": "object", "required": ["id", "user_id", "name", "vehicle", "is_active"],
+    "type": "object", "required": ["id", "user_id", "external", "name", "vehicle", "is_active"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
-      "user_id": {"type": "string", "format": "uuid"},
+      "user_id": {"type": ["string", "null"], "format": "uuid", "description": "null for an external driver"},
+      "external": {"type": "boolean", "description": "a delivery platform's courier, without an account; API keys with deliveries:write assign and move only these"},
       "name": {"type": "string"},
       "phone": {"type": ["string", "null"]},
       "vehicle": {"type": "string"},
@@ -183,10 +190,11 @@ void add_delivery_schemas(OpenApi& openapi) {
   })json");
   openapi.add_page_schema("DriverPage", "Driver");
   openapi.add_schema("DriverInput", R"json({
-    "type": "object", "required": ["user_id", "vehicle"],
+    "type": "object", "required": ["vehicle"],
     "properties": {
-      "user_id": {"type": "string", "format": "uuid", "description": "a user with role driver"},
-      "name": {"type": "string", "description": "default: the user's name"},
+      "external": {"type": "boolean", "description": "true: a delivery platform's courier without an account (then no user_id, and a name is required); default false"},
+      "user_id": {"type": "string", "format": "uuid", "description": "a user with role driver; required unless external"},
+      "name": {"type": "string", "description": "default: the user's name; required for an external driver"},
       "phone": {"type": "string", "description": "default: the user's phone"},
       "vehicle": {"type": "string"},
       "is_active": {"type": "boolean", "description": "true when left out"}
@@ -241,6 +249,8 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
   using auth::Role;
   const auto drivers_and_managers =
       auth::Access::roles_of({Role::driver, Role::manager, Role::admin});
+  // ... and a delivery platform's API key, for its external drivers (SPEC §15.5).
+  const auto with_platforms = drivers_and_managers.with_scope(service::kDeliveriesWriteScope);
   const std::vector<http::QueryDoc> page_query = {
       {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
       {.name = "cursor", .description = "next_cursor of the previous page"}};
@@ -249,7 +259,8 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
               .handler = with(create_driver),
               .access = auth::Access::manager_plus(),
               .body = http::BodyKind::json,
-              .doc = {.summary = "Create a driver profile for a user with role driver",
+              .doc = {.summary = "Create a driver profile: a user with role driver, or an "
+                                 "external driver (a delivery platform's courier)",
                       .tag = kDeliveryTag,
                       .request_schema = "DriverInput",
                       .response_schema = "Driver",
@@ -288,31 +299,35 @@ void register_delivery_routes(http::Router& router, OpenApi& openapi,
   router.add({.method = Method::get,
               .pattern = "/api/v1/deliveries",
               .handler = with(list_deliveries),
-              .access = drivers_and_managers,
-              .doc = {.summary = "Deliveries, newest first (drivers: their own)",
+              .access = with_platforms,
+              .doc = {.summary = "Deliveries, newest first (drivers: their own; API keys with "
+                                 "deliveries:write: those of external drivers)",
                       .tag = kDeliveryTag,
                       .response_schema = "DeliveryPage",
                       .query = delivery_query}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/deliveries/{id}",
               .handler = with(get_delivery),
-              .access = drivers_and_managers,
-              .doc = {.summary = "A delivery (its driver, managers, admins)",
+              .access = with_platforms,
+              .doc = {.summary = "A delivery (its driver, managers, admins; API keys with "
+                                 "deliveries:write: an external driver's)",
                       .tag = kDeliveryTag,
                       .response_schema = "Delivery"}});
   router.add({.method = Method::put,
               .pattern = "/api/v1/deliveries/{id}/status",
               .handler = with(update_delivery),
-              .access = drivers_and_managers,
+              .access = with_platforms,
               .body = http::BodyKind::json,
               .doc = {.summary = "Report a delivery's status and/or ETA",
                       .description = "picked_up moves a ready order out for delivery; "
                                      "delivered delivers it; failed sends it back to ready, "
-                                     "unassigned. Each change is a `delivery_updated` event.",
+                                     "unassigned. Each change is a `delivery_updated` event. "
+                                     "An API key with deliveries:write moves the deliveries "
+                                     "of external drivers only (another: 403).",
                       .tag = kDeliveryTag,
                       .request_schema = "DeliveryStatusChange",
                       .response_schema = "Delivery",
-                      .errors = {409, 422}}});
+                      .errors = {403, 409, 422}}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/deliveries/{id}/location",
               .handler = with(locate),

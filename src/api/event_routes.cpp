@@ -42,9 +42,15 @@ bool valid_date(std::string_view s) {
   return !(m == 2 && d == 29 && !leap) && y >= 1970;
 }
 
-std::optional<json::object> read_event_customer_info(Input& in) {
+// `phone_in`: staff+ enter the request of a customer without an account, so the customer is
+// who customer_info says: a name and a phone or an email, required.
+std::optional<json::object> read_event_customer_info(Input& in, bool phone_in) {
   const Field f{"customer_info", "customerInfo"};
-  if (!in.has(f)) return std::nullopt;
+  if (!in.has(f)) {
+    if (phone_in)
+      in.issue(f, "is required for a phone-in request: the customer's name and a phone or email");
+    return std::nullopt;
+  }
   const auto* raw = in.raw(f);
   if (!raw->is_object()) {
     in.issue(f, "must be an object");
@@ -54,35 +60,48 @@ std::optional<json::object> read_event_customer_info(Input& in) {
   auto name = c.text("name", Need::optional, 1, 200);
   auto phone = c.text("phone", Need::optional, 1, 40);
   auto email = c.text("email", Need::optional, 3, 254);
+  if (phone_in) {
+    if (!name && !c.has("name")) c.issue("name", "is required for a phone-in request");
+    if (!c.has("phone") && !c.has("email")) c.issue("phone", "a phone or an email is required");
+  }
   return json::object{{"name", name ? json::value(*name) : json::value(nullptr)},
                       {"phone", phone ? json::value(*phone) : json::value(nullptr)},
                       {"email", email ? json::value(*email) : json::value(nullptr)}};
+}
+
+std::optional<std::string> read_event_date(Input& in, Need need) {
+  auto date = in.text("date", need, 1, 10);
+  if (date && !valid_date(*date)) {
+    in.issue("date", "must be a date YYYY-MM-DD");
+    return std::nullopt;
+  }
+  return date;
+}
+
+std::optional<std::vector<service::EventItem>> read_event_items(Input& in, Need need) {
+  const auto* items = in.array("items", need, 1, kMaxItems);
+  if (!items) return std::nullopt;
+  std::vector<service::EventItem> out;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    Input one = in.child((*items)[i], "items[" + std::to_string(i) + "]");
+    const Field pid{"product_id", "productId"};
+    auto id = one.uuid(pid, Need::required);
+    auto qty = one.integer({"qty", "quantity"}, Need::required, 1, 1000);
+    if (id && qty) out.push_back({*id, *qty});
+  }
+  return out;
 }
 
 Response create_event(Request& req, FulfilContext& ctx) {
   Input in(req.json);
   service::EventInput e;
   e.event_type = in.text({"event_type", "eventType"}, Need::required, 1, 100).value_or("");
-  if (auto date = in.text("date", Need::required, 1, 10)) {
-    if (valid_date(*date)) {
-      e.date = *date;
-    } else {
-      in.issue("date", "must be a date YYYY-MM-DD");
-    }
-  }
+  e.date = read_event_date(in, Need::required).value_or("");
   e.guests = in.integer("guests", Need::required, 1, 10000).value_or(1);
   e.theme = in.text("theme", Need::optional, 0, 200).value_or("");
   e.notes = in.text("notes", Need::optional, 0, 2000).value_or("");
-  e.customer_info = read_event_customer_info(in);
-  if (const auto* items = in.array("items", Need::required, 1, kMaxItems)) {
-    for (std::size_t i = 0; i < items->size(); ++i) {
-      Input one = in.child((*items)[i], "items[" + std::to_string(i) + "]");
-      const Field pid{"product_id", "productId"};
-      auto id = one.uuid(pid, Need::required);
-      auto qty = one.integer({"qty", "quantity"}, Need::required, 1, 1000);
-      if (id && qty) e.items.push_back({*id, *qty});
-    }
-  }
+  e.customer_info = read_event_customer_info(in, req.principal && req.principal->is_staff_plus());
+  e.items = read_event_items(in, Need::required).value_or(std::vector<service::EventItem>{});
   if (!in.ok()) return Response::from(in.error());
   auto r = ctx.events->create(actor_of(req), e);
   if (!r) return Response::from(std::move(r).error());
@@ -131,13 +150,35 @@ Response change_event_status(Request& req, FulfilContext& ctx) {
   return Response::json(200, service::event_json(*r, ctx.events->currency()));
 }
 
+Response edit_event(Request& req, FulfilContext& ctx) {
+  auto id = path_uuid(req);
+  Input in(req.json);
+  service::EventEdit e;
+  e.expected_version = expected_version(req, in);
+  e.date = read_event_date(in, Need::optional);
+  e.guests = in.integer("guests", Need::optional, 1, 10000);
+  e.theme = in.given_null("theme") ? std::optional<std::string>("")
+                                   : in.text("theme", Need::optional, 0, 200);
+  e.notes = in.given_null("notes") ? std::optional<std::string>("")
+                                   : in.text("notes", Need::optional, 0, 2000);
+  e.items = read_event_items(in, Need::optional);
+  if (in.ok() && !in.has("date") && !in.has("guests") && !in.has("theme") &&
+      !in.given_null("theme") && !in.has("items") && !in.has("notes") && !in.given_null("notes"))
+    in.issue("date", "give at least one of date, guests, theme, items, notes");
+  if (!id) return no_such_event(req);
+  if (!in.ok()) return Response::from(in.error());
+  auto r = ctx.events->edit(actor_of(req), *id, e);
+  if (!r) return Response::from(std::move(r).error());
+  return Response::json(200, service::event_json(*r, ctx.events->currency()));
+}
+
 void add_event_schemas(OpenApi& openapi) {
   openapi.add_schema("EventRequest", R"json({
     "type": "object",
     "required": ["id", "customer_id", "event_type", "date", "guests", "items", "status"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
-      "customer_id": {"type": "string", "format": "uuid"},
+      "customer_id": {"type": ["string", "null"], "format": "uuid", "description": "null for a phone-in request entered by staff for a customer without an account"},
       "customer_info": {"type": "object", "properties": {"name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}},
       "event_type": {"type": "string"},
       "date": {"type": "string", "format": "date"},
@@ -165,7 +206,19 @@ void add_event_schemas(OpenApi& openapi) {
       "theme": {"type": "string", "maxLength": 200},
       "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["product_id", "qty"], "properties": {"product_id": {"type": "string", "format": "uuid"}, "qty": {"type": "integer", "minimum": 1, "maximum": 1000}}}},
       "notes": {"type": "string", "maxLength": 2000},
-      "customer_info": {"type": "object", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}}
+      "customer_info": {"type": "object", "description": "customers: optional (default: the account's); staff, managers and admins entering a phone-in request: required, with name and a phone or an email", "properties": {"name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}}
+    }
+  })json");
+  openapi.add_schema("EventRequestEdit", R"json({
+    "type": "object",
+    "description": "a partial update: fields left out keep their values (theme and notes: null clears them); at least one field",
+    "properties": {
+      "date": {"type": "string", "format": "date", "description": "after today"},
+      "guests": {"type": "integer", "minimum": 1, "maximum": 10000},
+      "theme": {"type": ["string", "null"], "maxLength": 200},
+      "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["product_id", "qty"], "properties": {"product_id": {"type": "string", "format": "uuid"}, "qty": {"type": "integer", "minimum": 1, "maximum": 1000}}}},
+      "notes": {"type": ["string", "null"], "maxLength": 2000},
+      "version": {"type": "integer", "minimum": 1, "description": "or If-Match; a stale one is 409 version_conflict"}
     }
   })json");
   openapi.add_schema("EventStatusChange", R"json({
@@ -188,17 +241,26 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
   using auth::Role;
   const auto owners_and_managers =
       auth::Access::roles_of({Role::customer, Role::manager, Role::admin});
-  router.add({.method = Method::post,
-              .pattern = "/api/v1/events",
-              .handler = with(create_event),
-              .access = auth::Access::roles_of({Role::customer}),
-              .body = http::BodyKind::json,
-              .doc = {.summary = "Request a catering event (customers; a future date)",
-                      .tag = kEventTag,
-                      .request_schema = "EventRequestInput",
-                      .response_schema = "EventRequest",
-                      .success_status = 201,
-                      .errors = {422}}});
+  // Customers (their own) and staff+.
+  const auto owners_and_staff = auth::Access::roles_where(
+      [](Role r) noexcept { return r == Role::customer || auth::is_staff_plus(r); });
+  router.add(
+      {.method = Method::post,
+       .pattern = "/api/v1/events",
+       .handler = with(create_event),
+       .access = owners_and_staff,
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Request a catering event (a future date)",
+               .description = "Customers ask for themselves. Staff, managers and admins enter "
+                              "a phone-in request for a customer without an account: "
+                              "customer_info (name and a phone or an email) is required and "
+                              "the request has no customer_id; the customer hears of its "
+                              "quote and status at that email or phone.",
+               .tag = kEventTag,
+               .request_schema = "EventRequestInput",
+               .response_schema = "EventRequest",
+               .success_status = 201,
+               .errors = {422}}});
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/events",
@@ -226,13 +288,32 @@ void register_event_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "Move an event request along its flow",
                       .description = "Managers and admins: quote (quote_amount), confirm (creates "
                                      "the linked event order, stock reserved), decline, "
-                                     "complete, cancel. The customer may cancel their own "
-                                     "request while requested or quoted.",
+                                     "complete, cancel. The owner may accept a quote "
+                                     "(quoted → confirmed: the same linked order) or cancel "
+                                     "while requested or quoted; any other move by the owner "
+                                     "is 403. The customer is notified (event_quoted, "
+                                     "event_status_changed) and gets event_updated on their "
+                                     "WebSocket.",
                       .tag = kEventTag,
                       .request_schema = "EventStatusChange",
                       .response_schema = "EventRequest",
                       .errors = {409, 422},
                       .headers = {"If-Match"}}});
+  router.add(
+      {.method = Method::put,
+       .pattern = "/api/v1/events/{id}",
+       .handler = with(edit_event),
+       .access = owners_and_staff,
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Edit an open event request (partial: date, guests, theme, items, notes)",
+               .description = "Staff, managers, admins and the owner (another customer: 404), "
+                              "while requested or quoted (otherwise 409 conflict). A change to "
+                              "a quoted request returns it to requested and clears the quote.",
+               .tag = kEventTag,
+               .request_schema = "EventRequestEdit",
+               .response_schema = "EventRequest",
+               .errors = {404, 409, 422},
+               .headers = {"If-Match"}}});
 }
 
 }  // namespace crema::api

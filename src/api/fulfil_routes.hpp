@@ -3,6 +3,7 @@
 /// deliveries and their locations, product reviews and their moderation, event requests.
 
 #include <memory>
+#include <string>
 
 #include "api/openapi.hpp"
 #include "net/router.hpp"
@@ -19,6 +20,7 @@ struct FulfilContext {
   service::ReviewService* reviews = nullptr;
   service::DeliveryService* deliveries = nullptr;
   service::EventService* events = nullptr;
+  std::string timezone = "UTC";  ///< CREMA_TIMEZONE, for YYYY-MM-DD filters
 };
 
 /// Registers every route of the feature; `ctx` may be null when only the route table is

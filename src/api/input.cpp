@@ -9,6 +9,7 @@
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 #include "util/validation_error.hpp"
+#include "util/zoned_date.hpp"
 
 namespace crema::api {
 
@@ -420,6 +421,17 @@ std::vector<std::string> Query::list_of(std::string_view name,
     rest.remove_prefix(comma + 1);
   }
   return out;
+}
+
+std::optional<std::int64_t> Query::bound(std::string_view name, const std::string& zone, bool end) {
+  auto raw = req_.query_param(name);
+  if (!raw || raw->empty()) return std::nullopt;
+  if (raw->size() != 10) return time(name);
+  auto d = date(name);
+  if (!d) return std::nullopt;
+  auto ms = util::day_start_ms(*d, zone, end ? 1 : 0);
+  if (!ms) issue(name, "is not a date in the shop's time zone");
+  return ms;
 }
 
 std::optional<std::string> Query::date(std::string_view name) {

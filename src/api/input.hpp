@@ -119,6 +119,9 @@ class Query {
   std::optional<std::string> date(std::string_view name);
   /// An RFC 3339 time → epoch milliseconds.
   std::optional<std::int64_t> time(std::string_view name);
+  /// A list's `from`/`to` bound → epoch ms: an RFC 3339 time, or a business date in `zone`
+  /// (the start of that day; with `end`, the start of the next, so `from=to=DATE` is one day).
+  std::optional<std::int64_t> bound(std::string_view name, const std::string& zone, bool end);
   void issue(std::string_view name, std::string message);
   bool ok() const noexcept { return issues_.empty(); }
   crema::Error error() const;  ///< 400 bad_request listing every issue

@@ -54,7 +54,8 @@ constexpr std::string_view kNotificationSchema = R"json({
     "id": {"type": "string", "format": "uuid"},
     "type": {"type": "string", "enum": ["order_placed", "order_status_changed", "delivery_update",
                                         "low_stock", "event_request_received", "daily_summary",
-                                        "promotion", "password_reset", "verify_email"]},
+                                        "promotion", "password_reset", "verify_email",
+                                        "event_quoted", "event_status_changed"]},
     "recipient": {"type": "string"},
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
@@ -180,9 +181,10 @@ Response list_notifications(Request& req, NotifyContext& ctx) {
   if (auto s = q.one_of("status", enum_list("outbox_status")))
     f.status = domain::kOutboxStatuses.parse(*s);
   f.channel = q.one_of("channel", {"email", "sms", "log"});
-  f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                             "event_request_received", "daily_summary", "promotion",
-                             "password_reset", "verify_email"});
+  f.type =
+      q.one_of("type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
+                        "event_request_received", "daily_summary", "promotion", "password_reset",
+                        "verify_email", "event_quoted", "event_status_changed"});
   auto page = keyset_page(q);
   f.before = std::move(page.after);
   f.limit = page.limit;

@@ -599,13 +599,17 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
   router.add({.method = Method::post,
               .pattern = "/api/v1/orders/{id}/assign-delivery",
               .handler = with(assign_delivery),
-              .access = auth::Access::manager_plus(),
+              .access = auth::Access::manager_plus().with_scope("deliveries:write"),
               .body = http::BodyKind::json,
               .doc = {.summary = "Assign a driver to a delivery order (ready or earlier)",
+                      .description = "Managers and admins; a delivery platform's API key "
+                                     "(deliveries:write) assigns its external drivers only, "
+                                     "and cannot take an order from one of the shop's drivers "
+                                     "(403).",
                       .tag = kOrderTag,
                       .request_schema = "DeliveryAssignment",
                       .response_schema = "Order",
-                      .errors = {409, 422}}});
+                      .errors = {403, 409, 422}}});
   router.add({.method = Method::del,
               .pattern = "/api/v1/orders/{id}/assign-delivery",
               .handler = with(unassign_delivery),

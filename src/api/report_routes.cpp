@@ -125,13 +125,17 @@ Response performance(Request& req, ReportsContext& ctx) {
   auto staff = ctx.reports.performance(from, to);
   if (p.csv) {
     util::CsvWriter out;
-    out.row({"user_id", "name", "orders_handled", "total_sales", "avg_prep_minutes"});
+    out.row({"user_id", "name", "orders_handled", "total_sales", "avg_prep_minutes", "feedback_avg",
+             "feedback_count"});
     for (const auto& s : staff) {
       auto avg = s.avg_prep_minutes();
+      auto feedback = s.feedback_avg();
       // As the JSON answer writes it (util::to_json: 0, 12.5), never Boost's "0E0".
       out.row({s.user_id, s.name, std::to_string(s.orders_handled),
                domain::money_text(s.total_sales),
-               avg ? util::to_json(json::value(*avg)) : std::string()});
+               avg ? util::to_json(json::value(*avg)) : std::string(),
+               feedback ? util::to_json(json::value(*feedback)) : std::string(),
+               std::to_string(s.feedback_count)});
     }
     return csv_response(out, "performance");
   }
@@ -215,7 +219,9 @@ void add_report_schemas(OpenApi& openapi) {
       "staff": {"type": "array", "items": {"type": "object", "properties": {
         "user_id": {"type": "string"}, "name": {"type": "string"},
         "orders_handled": {"type": "integer"}, "total_sales": {"type": "number"},
-        "avg_prep_minutes": {"type": ["number", "null"]}}}},
+        "avg_prep_minutes": {"type": ["number", "null"]},
+        "feedback_avg": {"type": ["number", "null"], "description": "mean rating (1–5, 2 decimals) the customers gave the orders credited (POST /orders/{id}/feedback); null when none was rated"},
+        "feedback_count": {"type": "integer", "description": "how many of the orders credited were rated"}}}},
       "currency": {"type": "string"}
     }
   })json");

@@ -112,10 +112,67 @@ Response set_review_status(Request& req, FulfilContext& ctx) {
   return review_response(200, *r, true);
 }
 
+Response edit_review(Request& req, FulfilContext& ctx) {
+  auto id = path_uuid(req);
+  Input in(req.json);
+  auto version = expected_version(req, in);
+  auto rating = in.integer("rating", Need::optional, 1, 5);
+  auto comment = in.text("comment", Need::optional, 0, service::kMaxReviewComment);
+  if (in.ok() && !in.has("rating") && !in.has("comment"))
+    in.issue("rating", "give a rating or a comment to change");
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  if (!in.ok()) return Response::from(in.error());
+  std::optional<int> new_rating;
+  if (rating) new_rating = static_cast<int>(*rating);
+  auto r = ctx.reviews->edit(actor_of(req), *id, new_rating, std::move(comment), version);
+  if (!r) return Response::from(std::move(r).error());
+  return review_response(200, *r, false);
+}
+
+Response delete_review(Request& req, FulfilContext& ctx) {
+  auto id = path_uuid(req);
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No review " + std::string(req.param("id")) + ".");
+  auto out = ctx.reviews->remove(actor_of(req), *id);
+  if (!out) return Response::from(std::move(out).error());
+  return Response::no_content();
+}
+
+Response give_feedback(Request& req, FulfilContext& ctx) {
+  auto id = path_uuid(req);
+  Input in(req.json);
+  auto rating = in.integer("rating", Need::required, 1, 5);
+  auto comment = in.text("comment", Need::optional, 0, service::kMaxReviewComment);
+  if (!id)
+    return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
+  if (!in.ok()) return Response::from(in.error());
+  auto f = ctx.reviews->give_feedback(actor_of(req), *id, static_cast<int>(*rating),
+                                      comment.value_or(""));
+  if (!f) return Response::from(std::move(f).error());
+  return Response::json(201, service::feedback_json(*f));
+}
+
+Response list_feedback(Request& req, FulfilContext& ctx) {
+  Query query(req);
+  repo::FeedbackFilter f;
+  if (auto r = query.integer("rating", 1, 5)) f.rating = static_cast<int>(*r);
+  f.from_ms = query.bound("from", ctx.timezone, false);
+  f.to_ms = query.bound("to", ctx.timezone, true);
+  auto page = keyset_page(query);
+  f.limit = page.limit;
+  f.before = std::move(page.after);
+  if (!query.ok()) return Response::from(query.error());
+  return Response::json(200, keyset_page_body(ctx.reviews->list_feedback(std::move(f)),
+                                              [](const repo::FeedbackRow& row) {
+                                                return service::feedback_json(row);
+                                              }));
+}
+
 void add_review_schemas(OpenApi& openapi) {
   openapi.add_schema("Review", R"json({
     "type": "object",
-    "required": ["id", "product_id", "customer_id", "customer_name", "rating", "comment", "status", "created_at"],
+    "required": ["id", "product_id", "customer_id", "customer_name", "rating", "comment", "status", "verified_purchase", "created_at"],
     "properties": {
       "id": {"type": "string", "format": "uuid"},
       "product_id": {"type": "string", "format": "uuid"},
@@ -124,6 +181,7 @@ void add_review_schemas(OpenApi& openapi) {
       "rating": {"type": "integer", "minimum": 1, "maximum": 5},
       "comment": {"type": "string", "maxLength": 2000, "description": "free text, returned as given inside JSON only"},
       "status": {"type": "string", "enum": "$review_status"},
+      "verified_purchase": {"type": "boolean", "description": "the author has a completed (or delivered) order with this product; worked out when the review is read, so an order completed after the review counts"},
       "created_at": {"type": "string", "format": "date-time"},
       "flag_reason": {"type": ["string", "null"], "description": "managers and admins only"},
       "flagged_by": {"type": ["string", "null"], "description": "managers and admins only"},
@@ -134,6 +192,37 @@ void add_review_schemas(OpenApi& openapi) {
   })json");
   openapi.add_page_schema("ReviewPage", "Review");
   openapi.add_schema("ReviewInput", R"json({
+    "type": "object", "required": ["rating"],
+    "properties": {
+      "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+      "comment": {"type": "string", "maxLength": 2000}
+    }
+  })json");
+  openapi.add_schema("ReviewEdit", R"json({
+    "type": "object",
+    "description": "a partial update: fields left out keep their values; at least one of rating and comment",
+    "properties": {
+      "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+      "comment": {"type": "string", "maxLength": 2000},
+      "version": {"type": "integer", "minimum": 1, "description": "or If-Match; a stale one is 409 version_conflict"}
+    }
+  })json");
+  openapi.add_schema("OrderFeedback", R"json({
+    "type": "object",
+    "required": ["id", "order_id", "order_number", "customer_id", "customer_name", "rating", "comment", "created_at"],
+    "properties": {
+      "id": {"type": "string", "format": "uuid"},
+      "order_id": {"type": "string", "format": "uuid"},
+      "order_number": {"type": "string"},
+      "customer_id": {"type": "string", "format": "uuid"},
+      "customer_name": {"type": "string"},
+      "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+      "comment": {"type": "string", "maxLength": 2000, "description": "free text, returned as given inside JSON only"},
+      "created_at": {"type": "string", "format": "date-time"}
+    }
+  })json");
+  openapi.add_page_schema("OrderFeedbackPage", "OrderFeedback");
+  openapi.add_schema("OrderFeedbackInput", R"json({
     "type": "object", "required": ["rating"],
     "properties": {
       "rating": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -220,6 +309,61 @@ void register_review_routes(http::Router& router, OpenApi& openapi,
                       .response_schema = "Review",
                       .errors = {409, 422},
                       .headers = {"If-Match"}}});
+  router.add(
+      {.method = Method::put,
+       .pattern = "/api/v1/reviews/{id}",
+       .handler = with(edit_review),
+       .access = auth::Access::any_user(),
+       .body = http::BodyKind::json,
+       .doc = {.summary = "Edit your own review (partial: rating, comment)",
+               .description =
+                   "Only its author (anyone else: 404). The edit settles the users' open flags "
+                   "and a review they had flagged is visible again; a moderator's decision "
+                   "stands (a hidden review stays hidden, one a moderator flagged stays "
+                   "flagged). The product's rating follows.",
+               .tag = kReviewTag,
+               .request_schema = "ReviewEdit",
+               .response_schema = "Review",
+               .errors = {404, 409, 422},
+               .headers = {"If-Match"}}});
+  router.add({.method = Method::del,
+              .pattern = "/api/v1/reviews/{id}",
+              .handler = with(delete_review),
+              .access = auth::Access::any_user(),
+              .doc = {.summary = "Delete your own review (anyone else: 404)",
+                      .tag = kReviewTag,
+                      .success_status = 204,
+                      .errors = {404}}});
+  router.add({.method = Method::post,
+              .pattern = "/api/v1/orders/{id}/feedback",
+              .handler = with(give_feedback),
+              .access = auth::Access::roles_of({Role::customer}),
+              .body = http::BodyKind::json,
+              .doc = {.summary = "Rate your completed order, once",
+                      .description = "The order's customer, once the order is completed (or "
+                                     "delivered): otherwise 409 conflict; a second rating 409 "
+                                     "duplicate; another customer's order 404.",
+                      .tag = kReviewTag,
+                      .request_schema = "OrderFeedbackInput",
+                      .response_schema = "OrderFeedback",
+                      .success_status = 201,
+                      .errors = {404, 409, 422}}});
+  auto feedback_query = page_query;
+  feedback_query.push_back({.name = "rating", .type = "integer", .description = "1 to 5"});
+  feedback_query.push_back(
+      {.name = "from",
+       .description = "RFC 3339 time, or YYYY-MM-DD (start of that day in CREMA_TIMEZONE)"});
+  feedback_query.push_back(
+      {.name = "to",
+       .description = "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/feedback",
+              .handler = with(list_feedback),
+              .access = auth::Access::manager_plus(),
+              .doc = {.summary = "Customers' ratings of their orders, newest first",
+                      .tag = kReviewTag,
+                      .response_schema = "OrderFeedbackPage",
+                      .query = feedback_query}});
 }
 
 void register_fulfil_routes(http::Router& router, OpenApi& openapi,

@@ -11,6 +11,7 @@ namespace crema::app {
 FulfilModule::FulfilModule(db::Pool& pool, events::Bus& bus, events::Hub& /*hub*/,
                            service::OrderService& orders, const Config& config)
     : config_currency_(config.currency),
+      config_timezone_(config.timezone),
       reviews_(std::make_unique<service::ReviewService>(pool, bus)),
       deliveries_(std::make_unique<service::DeliveryService>(pool, bus, orders)),
       events_(std::make_unique<service::EventService>(pool, bus, orders)) {}
@@ -22,8 +23,10 @@ void FulfilModule::provide(api::AppServices& services) {
   ctx->reviews = reviews_.get();
   ctx->deliveries = deliveries_.get();
   ctx->events = events_.get();
+  ctx->timezone = config_timezone_;
   services.fulfil = std::move(ctx);
-  // GDPR export: the user's reviews, event requests and driver profile with its deliveries.
+  // GDPR export: the user's reviews, order feedback, event requests and driver profile with its
+  // deliveries.
   if (services.identity && services.identity->exports) {
     auto& exports = *services.identity->exports;
     exports.add("reviews", [](db::Connection& conn, const std::string& user_id) {
@@ -33,6 +36,15 @@ void FulfilModule::provide(api::AppServices& services) {
       f.limit = 100'000;
       for (const auto& r : repo::list_reviews(conn, f))
         out.push_back(service::review_json(r, false));
+      return boost::json::value(std::move(out));
+    });
+    exports.add("order_feedback", [](db::Connection& conn, const std::string& user_id) {
+      boost::json::array out;
+      repo::FeedbackFilter f;
+      f.customer_id = user_id;
+      f.limit = 100'000;
+      for (const auto& row : repo::list_feedback(conn, f))
+        out.push_back(service::feedback_json(row));
       return boost::json::value(std::move(out));
     });
     const std::string currency = config_currency_;

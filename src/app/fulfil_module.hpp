@@ -28,6 +28,7 @@ class FulfilModule {
 
  private:
   std::string config_currency_;
+  std::string config_timezone_;
   std::unique_ptr<service::ReviewService> reviews_;
   std::unique_ptr<service::DeliveryService> deliveries_;
   std::unique_ptr<service::EventService> events_;

@@ -220,6 +220,13 @@ std::optional<double> StaffFigure::avg_prep_minutes() const noexcept {
   return static_cast<double>(hundredths) / 100.0;
 }
 
+std::optional<double> StaffFigure::feedback_avg() const noexcept {
+  if (feedback_count == 0) return std::nullopt;
+  // Hundredths, rounded half up, from the exact sum.
+  const std::int64_t hundredths = (2 * 100 * feedback_sum + feedback_count) / (2 * feedback_count);
+  return static_cast<double>(hundredths) / 100.0;
+}
+
 CustomerReport customer_report(std::vector<CustomerFigure> all, std::size_t top) {
   CustomerReport r;
   r.total_customers = static_cast<std::int64_t>(all.size());
@@ -288,12 +295,15 @@ json::object staff_json(const std::vector<StaffFigure>& staff, std::string_view 
   json::array out;
   for (const auto& s : staff) {
     auto avg = s.avg_prep_minutes();
+    auto feedback = s.feedback_avg();
     out.push_back(
         json::object{{"user_id", s.user_id},
                      {"name", s.name},
                      {"orders_handled", s.orders_handled},
                      {"total_sales", money(s.total_sales)},
-                     {"avg_prep_minutes", avg ? json::value(*avg) : json::value(nullptr)}});
+                     {"avg_prep_minutes", avg ? json::value(*avg) : json::value(nullptr)},
+                     {"feedback_avg", feedback ? json::value(*feedback) : json::value(nullptr)},
+                     {"feedback_count", s.feedback_count}});
   }
   return {{"staff", std::move(out)}, {"currency", currency}};
 }

@@ -112,8 +112,12 @@ struct StaffFigure {
   std::int64_t total_sales = 0;
   std::int64_t prep_ms_sum = 0;  ///< sum of (ready − confirmed) over the orders with both
   std::int64_t prep_count = 0;
+  std::int64_t feedback_sum = 0;    ///< the customers' ratings (1–5) of the orders credited
+  std::int64_t feedback_count = 0;  ///< how many of those orders were rated
   /// Mean minutes from confirmed to ready, rounded to 2 decimals; nothing when none.
   std::optional<double> avg_prep_minutes() const noexcept;
+  /// Mean feedback rating, rounded to 2 decimals; nothing when no order was rated.
+  std::optional<double> feedback_avg() const noexcept;
 };
 
 struct CustomerFigure {

@@ -18,7 +18,7 @@ struct Builtin {
 };
 
 // The wording a shop gets before it writes its own; every part can be replaced by a file.
-constexpr std::array<Builtin, 9> kBuiltins = {{
+constexpr std::array<Builtin, 11> kBuiltins = {{
     {"order_placed", "Your order {{order_number}} is placed",
      "Hello {{customer_name}},\n\nthank you for your order {{order_number}}. Total: {{total}} "
      "{{currency}}.\n{{when}}\n",
@@ -48,6 +48,19 @@ constexpr std::array<Builtin, 9> kBuiltins = {{
      "<p>A new catering event request from <b>{{name}}</b> ({{email}}) for {{date}}, "
      "{{guests}} guests.</p><p>{{notes}}</p>",
      "New event request from {{name}} for {{date}}."},
+    {"event_quoted", "Your catering quote for {{date}}",
+     "Hello {{name}},\n\nyour {{event_type}} on {{date}} for {{guests}} guests is quoted at "
+     "{{quote}} {{currency}}.\nAccept the quote to confirm it, or cancel the request.\n",
+     "<p>Hello {{name}},</p><p>your {{event_type}} on <b>{{date}}</b> for {{guests}} guests is "
+     "quoted at <b>{{quote}} {{currency}}</b>.</p><p>Accept the quote to confirm it, or cancel "
+     "the request.</p>",
+     "Your {{event_type}} on {{date}} is quoted at {{quote}} {{currency}}."},
+    {"event_status_changed", "Your catering request for {{date}}: {{status}}",
+     "Hello {{name}},\n\nyour {{event_type}} request for {{date}} ({{guests}} guests) is now "
+     "{{status}}.\n",
+     "<p>Hello {{name}},</p><p>your {{event_type}} request for <b>{{date}}</b> ({{guests}} "
+     "guests) is now <b>{{status}}</b>.</p>",
+     "Your {{event_type}} request for {{date}} is now {{status}}."},
     {"daily_summary", "Daily summary for {{date}}",
      "Summary of {{date}}: {{orders}} orders, revenue {{revenue}} {{currency}} (average "
      "{{average}}).\nCash {{payment_methods_text.cash}}, card {{payment_methods_text.card}}, "

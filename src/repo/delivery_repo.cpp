@@ -11,7 +11,7 @@ namespace crema::repo {
 namespace {
 
 constexpr std::string_view kDriverColumns =
-    "id, user_id, name, phone, vehicle, is_active, version, created_at, updated_at";
+    "id, user_id, name, phone, vehicle, is_active, version, created_at, updated_at, external";
 constexpr std::string_view kDeliveryColumns =
     "id, order_id, driver_id, status, eta, last_lat, last_lng, last_location_at, "
     "failure_reason, version, created_at, updated_at";
@@ -19,7 +19,7 @@ constexpr std::string_view kDeliveryColumns =
 DriverRow driver_of(const db::Row& r) {
   DriverRow d;
   d.id = r.text(0);
-  d.user_id = r.text(1);
+  d.user_id = r.opt_text(1).value_or("");
   d.name = r.text(2);
   d.phone = r.opt_text(3).value_or("");
   d.vehicle = r.text(4);
@@ -27,6 +27,7 @@ DriverRow driver_of(const db::Row& r) {
   d.version = r.int64(6);
   d.created_at = r.int64(7);
   d.updated_at = r.int64(8);
+  d.external = r.boolean(9);
   return d;
 }
 
@@ -60,10 +61,10 @@ std::vector<T> rows_of(const db::Result& res, F f) {
 
 void insert_driver(db::Transaction& tx, const DriverRow& d) {
   tx.exec("INSERT INTO drivers (" + std::string(kDriverColumns) +
-              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-          {std::string_view(d.id), std::string_view(d.user_id), std::string_view(d.name),
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          {std::string_view(d.id), text_or_null(d.user_id), std::string_view(d.name),
            text_or_null(d.phone), std::string_view(d.vehicle), d.is_active, d.version, d.created_at,
-           d.updated_at});
+           d.updated_at, d.external});
 }
 
 void update_driver(db::Transaction& tx, const DriverRow& d) {
@@ -156,6 +157,8 @@ std::vector<DeliveryRow> list_deliveries(db::Connection& conn, const DeliveryFil
   q.where_eq("driver_id", f.driver_id);
   if (f.status) q.where_eq("status", domain::name(*f.status));
   q.where_eq("order_id", f.order_id);
+  if (f.external_only)
+    q.where("driver_id IN (SELECT id FROM drivers WHERE external = " + q.param(true) + ")");
   q.page("created_at", "id", f.before, SqlQuery::descending, f.limit);
   return rows_of<DeliveryRow>(q.exec(conn), delivery_of);
 }

@@ -16,8 +16,11 @@
 namespace crema::repo {
 
 struct DriverRow {
-  std::string id, user_id, name, phone, vehicle;
+  std::string id;
+  std::string user_id;  ///< "" for an external driver (a delivery platform's courier)
+  std::string name, phone, vehicle;
   bool is_active = true;
+  bool external = false;
   std::int64_t version = 1;
   std::int64_t created_at = 0, updated_at = 0;
 };
@@ -65,6 +68,7 @@ struct DeliveryFilter {
   std::optional<std::string> driver_id;
   std::optional<domain::DeliveryStatus> status;
   std::optional<std::string> order_id;
+  bool external_only = false;  ///< only deliveries of external drivers (a platform's key)
   std::optional<repo::Keyset> before;
   int limit = 50;
 };

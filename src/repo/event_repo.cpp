@@ -14,7 +14,7 @@ constexpr std::string_view kEventColumns =
 EventRow event_of(const db::Row& r) {
   EventRow e;
   e.id = r.text(0);
-  e.customer_id = r.text(1);
+  e.customer_id = r.opt_text(1).value_or("");
   e.customer_info = r.text(2);
   e.event_type = r.text(3);
   e.date = r.text(4);
@@ -35,14 +35,13 @@ EventRow event_of(const db::Row& r) {
 }  // namespace
 
 void insert_event(db::Transaction& tx, const EventRow& e) {
-  tx.exec(
-      "INSERT INTO event_requests (" + std::string(kEventColumns) +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-      {std::string_view(e.id), std::string_view(e.customer_id), std::string_view(e.customer_info),
-       std::string_view(e.event_type), std::string_view(e.date), e.guests, text_or_null(e.theme),
-       std::string_view(e.items), text_or_null(e.notes), domain::name(e.status),
-       int_or_null(e.quote_amount), text_or_null(e.assigned_admin), text_or_null(e.order_id),
-       e.version, e.created_at, e.updated_at});
+  tx.exec("INSERT INTO event_requests (" + std::string(kEventColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+          {std::string_view(e.id), text_or_null(e.customer_id), std::string_view(e.customer_info),
+           std::string_view(e.event_type), std::string_view(e.date), e.guests,
+           text_or_null(e.theme), std::string_view(e.items), text_or_null(e.notes),
+           domain::name(e.status), int_or_null(e.quote_amount), text_or_null(e.assigned_admin),
+           text_or_null(e.order_id), e.version, e.created_at, e.updated_at});
 }
 
 void update_event(db::Transaction& tx, const EventRow& e) {
@@ -51,6 +50,15 @@ void update_event(db::Transaction& tx, const EventRow& e) {
       "order_id = $5, version = $6, updated_at = $7 WHERE id = $1",
       {std::string_view(e.id), domain::name(e.status), int_or_null(e.quote_amount),
        text_or_null(e.assigned_admin), text_or_null(e.order_id), e.version, e.updated_at});
+}
+
+void update_event_details(db::Transaction& tx, const EventRow& e) {
+  tx.exec(
+      "UPDATE event_requests SET date = $2, guests = $3, theme = $4, items = $5, notes = $6, "
+      "status = $7, quote_amount = $8, version = $9, updated_at = $10 WHERE id = $1",
+      {std::string_view(e.id), std::string_view(e.date), e.guests, text_or_null(e.theme),
+       std::string_view(e.items), text_or_null(e.notes), domain::name(e.status),
+       int_or_null(e.quote_amount), e.version, e.updated_at});
 }
 
 std::optional<EventRow> find_event(db::Connection& conn, std::string_view id) {

@@ -14,7 +14,8 @@
 namespace crema::repo {
 
 struct EventRow {
-  std::string id, customer_id;
+  std::string id;
+  std::string customer_id;    ///< "" for a phone-in request entered by staff (no account)
   std::string customer_info;  ///< JSON text {name, phone, email}
   std::string event_type, date;
   std::int64_t guests = 1;
@@ -38,6 +39,9 @@ struct EventFilter {
 void insert_event(db::Transaction& tx, const EventRow& e);
 /// Writes status, quote_amount, assigned_admin, order_id, version, updated_at.
 void update_event(db::Transaction& tx, const EventRow& e);
+/// An edit (PUT /events/{id}): date, guests, theme, items, notes, status, quote_amount,
+/// version, updated_at.
+void update_event_details(db::Transaction& tx, const EventRow& e);
 std::optional<EventRow> find_event(db::Connection& conn, std::string_view id);
 std::optional<EventRow> lock_event(db::Transaction& tx, std::string_view id);
 /// Newest first, up to limit + 1.

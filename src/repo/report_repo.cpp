@@ -33,17 +33,20 @@ std::string_view top_products_sql() {
 
 std::string_view staff_performance_sql() {
   // An order reaches ready once (the status machine has no way back), so joining its ready
-  // history row finds who moved it there and when.
+  // history row finds who moved it there and when. Its customer's feedback (one row at most,
+  // SPEC §15.5) goes to the same staff member.
   static const std::string sql =
       "SELECT s.credited, u.name, COUNT(*), CAST(SUM(s.amount) AS BIGINT), "
       "CAST(COALESCE(SUM(CASE WHEN s.ready_at IS NOT NULL AND s.confirmed_at IS NOT NULL "
       "THEN s.ready_at - s.confirmed_at END), 0) AS BIGINT), "
-      "COUNT(CASE WHEN s.ready_at IS NOT NULL AND s.confirmed_at IS NOT NULL THEN 1 END) "
+      "COUNT(CASE WHEN s.ready_at IS NOT NULL AND s.confirmed_at IS NOT NULL THEN 1 END), "
+      "CAST(COALESCE(SUM(s.feedback), 0) AS BIGINT), COUNT(s.feedback) "
       "FROM (SELECT CASE WHEN cu.role IN ('staff', 'manager', 'admin') THEN o.created_by "
       "ELSE h.by_id END AS credited, o.total_amount - o.refunded_amount AS amount, "
-      "o.confirmed_at AS confirmed_at, h.at AS ready_at "
+      "o.confirmed_at AS confirmed_at, h.at AS ready_at, fb.rating AS feedback "
       "FROM orders o LEFT JOIN users cu ON cu.id = o.created_by "
       "LEFT JOIN order_history h ON h.order_id = o.id AND h.status = 'ready' "
+      "LEFT JOIN order_feedback fb ON fb.order_id = o.id "
       "WHERE " CREMA_SALE_WHERE("o.") " AND o.business_date >= $1 AND o.business_date <= $2) s "
       "JOIN users u ON u.id = s.credited "
       "GROUP BY s.credited, u.name ORDER BY 4 DESC, 3 DESC, 1";
@@ -89,7 +92,8 @@ std::vector<domain::StaffFigure> staff_performance(db::Connection& conn, std::st
   std::vector<domain::StaffFigure> out;
   out.reserve(rows.size());
   for (auto r : rows)
-    out.push_back({r.text(0), r.text(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5)});
+    out.push_back({r.text(0), r.text(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6),
+                   r.int64(7)});
   return out;
 }
 

@@ -20,6 +20,8 @@ struct ReviewRow {
   domain::ReviewStatus status = domain::ReviewStatus::visible;
   std::string flag_reason, flagged_by;  ///< the latest flag's
   std::int64_t open_flags = 0;          ///< flags a moderator has not settled yet
+  /// Computed on every read: the author has a completed (or delivered) order with the product.
+  bool verified_purchase = false;
   std::int64_t version = 1;
   std::int64_t created_at = 0, updated_at = 0;
 };
@@ -41,6 +43,10 @@ std::optional<ReviewRow> lock_review(db::Transaction& tx, std::string_view id);
 /// Whether the customer already reviewed the product.
 bool review_exists(db::Connection& conn, std::string_view product_id, std::string_view customer_id);
 void update_review_status(db::Transaction& tx, const ReviewRow& r);
+/// The author's edit: rating, comment, status, flag_reason, flagged_by, version, updated_at.
+void update_review_content(db::Transaction& tx, const ReviewRow& r);
+/// Deletes the review and its flags.
+void delete_review(db::Transaction& tx, std::string_view id);
 /// Records `user_id`'s flag on the review and counts it (open_flags, and the latest reason
 /// and flagger); false, changing nothing, when that user flagged it before.
 bool add_review_flag(db::Transaction& tx, std::string_view review_id, std::string_view user_id,
@@ -54,6 +60,29 @@ std::vector<ReviewRow> list_reviews(db::Connection& conn, const ReviewFilter& fi
 /// with the product row locked); returns {avg_milli, count}.
 std::pair<std::int64_t, std::int64_t> refresh_product_rating(db::Transaction& tx,
                                                              std::string_view product_id);
+
+/// Order feedback (SPEC §15.5): one rating of a completed order by its customer.
+struct FeedbackRow {
+  std::string id, order_id, order_number, customer_id, customer_name;
+  int rating = 0;
+  std::string comment;
+  std::int64_t created_at = 0;
+};
+
+struct FeedbackFilter {
+  std::optional<int> rating;
+  std::optional<std::int64_t> from_ms;  ///< created_at >= from_ms
+  std::optional<std::int64_t> to_ms;    ///< created_at < to_ms
+  std::optional<std::string> customer_id;
+  std::optional<repo::Keyset> before;
+  int limit = 50;
+};
+
+/// Inserts the feedback unless its order has one already (then false, nothing written).
+bool insert_feedback(db::Transaction& tx, const FeedbackRow& f);
+std::optional<FeedbackRow> find_feedback_of_order(db::Connection& conn, std::string_view order_id);
+/// Newest first, up to filter.limit + 1 rows.
+std::vector<FeedbackRow> list_feedback(db::Connection& conn, const FeedbackFilter& filter);
 
 }  // namespace crema::repo
 

@@ -33,6 +33,8 @@ struct Actor {
   /// staff, manager or admin (a user, not an API key): auth::Principal::is_staff_plus.
   bool is_staff_plus() const noexcept { return principal && principal->is_staff_plus(); }
   bool is_manager_plus() const noexcept { return principal && principal->is_manager_plus(); }
+  /// A partner API key (not a user).
+  bool is_api_key() const noexcept { return principal && principal->is_api_key(); }
 };
 
 }  // namespace crema::service

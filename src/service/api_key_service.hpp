@@ -21,7 +21,10 @@ namespace crema::service {
 
 /// The scopes a key may hold.
 inline constexpr std::string_view kApiKeyScopes[] = {"menu:read", "orders:read", "orders:write",
-                                                     "inventory:read"};
+                                                     "inventory:read", "deliveries:write"};
+/// A delivery platform's key (SPEC §15.5): assigns its couriers (external driver profiles)
+/// and moves their deliveries.
+inline constexpr std::string_view kDeliveriesWriteScope = "deliveries:write";
 /// Requests per minute of each tier.
 inline constexpr int kStandardTierPerMin = 600;
 inline constexpr int kPartnerTierPerMin = 6000;

@@ -6,9 +6,11 @@
 #include "repo/keyset.hpp"
 #include "repo/order_repo.hpp"
 #include "repo/user_repo.hpp"
+#include "service/api_key_service.hpp"
 #include "service/audit.hpp"
 #include "service/order_service.hpp"
 #include "service/write_tx.hpp"
+#include "util/json_or_null.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -31,6 +33,11 @@ crema::Error invalid(std::string message) {
   return crema::Error::make(ErrorCode::invalid_transition, std::move(message));
 }
 
+// A delivery platform's API key: it acts on external drivers' deliveries only.
+bool platform_key(const Actor& actor) {
+  return actor.is_api_key() && actor.principal->has_scope(kDeliveriesWriteScope);
+}
+
 json::value delivery_time_or_null(const std::optional<std::int64_t>& t) {
   if (!t) return nullptr;
   return json::value(util::format_rfc3339(*t));
@@ -40,7 +47,8 @@ json::value delivery_time_or_null(const std::optional<std::int64_t>& t) {
 
 json::object driver_json(const repo::DriverRow& d) {
   return json::object{{"id", d.id},
-                      {"user_id", d.user_id},
+                      {"user_id", util::json_text_or_null(d.user_id)},
+                      {"external", d.external},
                       {"name", d.name},
                       {"phone", d.phone.empty() ? json::value(nullptr) : json::value(d.phone)},
                       {"vehicle", d.vehicle},
@@ -87,6 +95,21 @@ void settle_delivery_with_order(UnitOfWork& work, const Order& order, OrderStatu
 crema::Result<repo::DriverRow> DeliveryService::create_driver(const Actor& actor,
                                                               const DriverInput& in) {
   return in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::DriverRow> {
+    if (in.external) {
+      // A platform's courier: no account, so nothing to default from.
+      repo::DriverRow d;
+      d.id = util::new_uuid_v7();
+      d.external = true;
+      d.name = in.name.value_or("");
+      d.phone = in.phone.value_or("");
+      d.vehicle = in.vehicle.value_or("");
+      d.is_active = in.is_active.value_or(true);
+      d.created_at = d.updated_at = util::now_ms();
+      repo::insert_driver(tx, d);
+      record_audit(tx, actor,
+                   {"driver.create", "driver", d.id, "External driver profile " + d.name});
+      return d;
+    }
     auto user = repo::find_user_by_id(tx.connection(), *in.user_id);
     if (!user)
       return crema::Error::make(ErrorCode::validation_failed, "One field is invalid.",
@@ -161,7 +184,9 @@ std::string DeliveryService::driver_profile_of(db::Connection& conn, const Actor
 Page<repo::DeliveryRow, repo::Keyset> DeliveryService::list(const Actor& actor,
                                                             repo::DeliveryFilter filter) {
   auto lease = pool_.read();
-  if (!actor.is_manager_plus()) {
+  if (platform_key(actor)) {
+    filter.external_only = true;
+  } else if (!actor.is_manager_plus()) {
     auto mine = driver_profile_of(*lease, actor);
     if (mine.empty()) return {};
     filter.driver_id = mine;
@@ -176,8 +201,12 @@ crema::Result<repo::DeliveryRow> DeliveryService::get(const Actor& actor, const 
   auto lease = pool_.read();
   auto d = repo::find_delivery(*lease, id);
   if (!d) return no_such_delivery(id);
-  if (!actor.is_manager_plus() && driver_profile_of(*lease, actor) != d->driver_id)
+  if (platform_key(actor)) {
+    auto driver = repo::find_driver(*lease, d->driver_id);
+    if (!driver || !driver->external) return no_such_delivery(id);
+  } else if (!actor.is_manager_plus() && driver_profile_of(*lease, actor) != d->driver_id) {
     return no_such_delivery(id);
+  }
   return std::move(*d);
 }
 
@@ -198,8 +227,15 @@ crema::Result<repo::DeliveryRow> DeliveryService::update(const Actor& actor, con
     auto order = repo::lock_order(tx, order_id);
     auto d = repo::lock_delivery(tx, id);
     if (!order || !d) return no_such_delivery(id);
-    if (!actor.is_manager_plus() && driver_profile_of(tx.connection(), actor) != d->driver_id)
+    if (platform_key(actor)) {
+      auto driver = repo::find_driver(tx.connection(), d->driver_id);
+      if (!driver || !driver->external)
+        return crema::Error::make(ErrorCode::forbidden,
+                                  "An API key moves only the deliveries of external drivers.");
+    } else if (!actor.is_manager_plus() &&
+               driver_profile_of(tx.connection(), actor) != d->driver_id) {
       return no_such_delivery(id);
+    }
     Order& o = *order;
     const auto now = util::now_ms();
     const DeliveryStatus from_status = d->status;

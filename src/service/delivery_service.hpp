@@ -39,6 +39,7 @@ void settle_delivery_with_order(UnitOfWork& work, const domain::Order& order,
                                 domain::OrderStatus to);
 
 struct DriverInput {
+  bool external = false;  ///< a delivery platform's courier: no user_id, a name required
   std::optional<std::string> user_id;
   std::optional<std::string> name;
   std::optional<std::string> phone;  ///< "" clears it
@@ -55,7 +56,7 @@ class DeliveryService {
       : pool_(pool), bus_(bus), orders_(orders) {}
 
   /// POST /drivers: 422 when the user is unknown or not a driver, 409 duplicate when the
-  /// user has a profile already.
+  /// user has a profile already. An external driver (SPEC §15.5) has no user.
   crema::Result<repo::DriverRow> create_driver(const Actor& actor, const DriverInput& in);
   crema::Result<repo::DriverRow> get_driver(const std::string& id);
   Page<repo::DriverRow, repo::Keyset> list_drivers(std::optional<bool> is_active,
@@ -66,12 +67,14 @@ class DeliveryService {
                                                const DriverInput& in,
                                                std::optional<std::int64_t> expected_version);
 
-  /// GET /deliveries: a driver sees their own, managers and admins all.
+  /// GET /deliveries: a driver sees their own, managers and admins all, a platform's key
+  /// (deliveries:write) those of external drivers.
   Page<repo::DeliveryRow, repo::Keyset> list(const Actor& actor, repo::DeliveryFilter filter);
   /// GET /deliveries/{id}: the assigned driver, managers and admins; 404 otherwise.
   crema::Result<repo::DeliveryRow> get(const Actor& actor, const std::string& id);
   /// PUT /deliveries/{id}/status: `status` (picked_up, delivered, failed) and/or `eta`.
-  /// 404 for a driver it is not assigned to, 409 invalid_transition.
+  /// 404 for a driver it is not assigned to, 409 invalid_transition; a platform's key
+  /// (deliveries:write) moves only deliveries of external drivers (otherwise 403).
   crema::Result<repo::DeliveryRow> update(const Actor& actor, const std::string& id,
                                           std::optional<domain::DeliveryStatus> status,
                                           const std::optional<std::int64_t>& eta,

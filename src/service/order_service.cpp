@@ -631,10 +631,16 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
                                       "; a driver is assigned while it is ready or earlier.");
       driver = repo::find_driver(tx.connection(), *driver_id);
       std::optional<repo::UserRecord> user;
-      if (driver) user = repo::find_user_by_id(tx.connection(), driver->user_id);
-      if (!driver || !driver->is_active || !user || user->role != auth::Role::driver ||
-          !user->is_active)
-        return crema::validation_error({{"driver_id", "is not an active driver"}});
+      if (driver && !driver->external)
+        user = repo::find_user_by_id(tx.connection(), driver->user_id);
+      // An external driver (a platform's courier, SPEC §15.5) has no account to check.
+      const bool usable =
+          driver && driver->is_active &&
+          (driver->external || (user && user->role == auth::Role::driver && user->is_active));
+      if (!usable) return crema::validation_error({{"driver_id", "is not an active driver"}});
+      if (actor.is_api_key() && !driver->external)
+        return crema::Error::make(ErrorCode::forbidden,
+                                  "An API key assigns only external drivers.");
     } else if (o.driver_id.empty()) {
       return crema::Error::make(ErrorCode::conflict,
                                 "Order " + o.order_number + " has no driver assigned.");
@@ -644,6 +650,14 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
     // delivery) is withdrawn — ended as failed, so its driver hears of it and the record
     // stays; a new one is created for the new driver.
     std::optional<repo::DeliveryRow> withdrawn = repo::active_delivery_of(tx.connection(), o.id);
+    if (withdrawn && actor.is_api_key()) {
+      auto current = repo::find_driver(tx.connection(), withdrawn->driver_id);
+      if (!current || !current->external)
+        return crema::Error::make(ErrorCode::forbidden,
+                                  "Order " + o.order_number +
+                                      " is with one of the shop's drivers; an API key cannot "
+                                      "reassign it.");
+    }
     if (withdrawn) {
       if (withdrawn->status != domain::DeliveryStatus::assigned)
         return crema::Error::make(ErrorCode::invalid_transition,
@@ -668,7 +682,9 @@ crema::Result<Order> OrderService::assign_delivery(const Actor& actor, const std
       d.status = domain::DeliveryStatus::assigned;
       d.created_at = d.updated_at = now;
       repo::insert_delivery(tx, d);
-      o.driver_id = driver->user_id;
+      // The driver's user id (who may read the order, whose socket hears it); an external
+      // driver has no account, so its profile id, which no user id ever equals, stands in.
+      o.driver_id = driver->external ? driver->id : driver->user_id;
       info["driver_id"] = driver->id;
       delivery = std::move(d);
     } else {

@@ -4,6 +4,7 @@
 
 #include "events/bus.hpp"
 #include "repo/keyset.hpp"
+#include "repo/order_repo.hpp"
 #include "service/audit.hpp"
 #include "service/outbox.hpp"
 #include "service/write_tx.hpp"
@@ -44,6 +45,7 @@ json::object review_json(const repo::ReviewRow& r, bool moderator) {
                  {"rating", r.rating},
                  {"comment", r.comment},
                  {"status", domain::name(r.status)},
+                 {"verified_purchase", r.verified_purchase},
                  {"created_at", util::format_rfc3339(r.created_at)}};
   if (moderator) {
     o["flag_reason"] = r.flag_reason.empty() ? json::value(nullptr) : json::value(r.flag_reason);
@@ -53,6 +55,17 @@ json::object review_json(const repo::ReviewRow& r, bool moderator) {
     o["updated_at"] = util::format_rfc3339(r.updated_at);
   }
   return o;
+}
+
+json::object feedback_json(const repo::FeedbackRow& f) {
+  return json::object{{"id", f.id},
+                      {"order_id", f.order_id},
+                      {"order_number", f.order_number},
+                      {"customer_id", f.customer_id},
+                      {"customer_name", f.customer_name},
+                      {"rating", f.rating},
+                      {"comment", f.comment},
+                      {"created_at", util::format_rfc3339(f.created_at)}};
 }
 
 crema::Result<repo::ReviewRow> ReviewService::create(const Actor& actor,
@@ -187,6 +200,106 @@ crema::Result<repo::ReviewRow> ReviewService::set_status(const Actor& actor, con
         {"review.status", "review", r->id,
          "Review " + std::string(domain::name(from)) + " → " + std::string(domain::name(status))});
     return std::move(*r);
+  });
+}
+
+crema::Result<repo::ReviewRow> ReviewService::edit(const Actor& actor, const std::string& id,
+                                                   std::optional<int> rating,
+                                                   std::optional<std::string> comment,
+                                                   std::optional<std::int64_t> expected) {
+  std::string product_id;
+  {
+    auto lease = pool_.read();
+    auto r = repo::find_review(*lease, id);
+    if (!r || r->customer_id != actor.user_id()) return no_such_review(id);
+    product_id = r->product_id;
+  }
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<repo::ReviewRow> {
+    auto& tx = work.tx();
+    repo::lock_product_for_rating(tx, product_id);
+    auto r = repo::lock_review(tx, id);
+    if (!r || r->customer_id != actor.user_id()) return no_such_review(id);
+    if (expected && *expected != r->version)
+      return crema::Error::make(ErrorCode::version_conflict,
+                                "The review is at version " + std::to_string(r->version) +
+                                    ", not " + std::to_string(*expected) + ".");
+    if (rating) r->rating = *rating;
+    if (comment) r->comment = *comment;
+    const std::int64_t now = util::now_ms();
+    // Users' flags can only have made a review `flagged` with kFlagsToHide of them open (a
+    // moderator's status change settles them): fewer means a moderator flagged it.
+    const bool moderated = r->status == ReviewStatus::hidden ||
+                           (r->status == ReviewStatus::flagged && r->open_flags < kFlagsToHide);
+    if (!moderated) {
+      if (r->open_flags > 0) {
+        repo::settle_review_flags(tx, id, now);
+        r->open_flags = 0;
+      }
+      r->status = ReviewStatus::visible;
+      r->flag_reason.clear();
+      r->flagged_by.clear();
+    }
+    r->version += 1;
+    r->updated_at = now;
+    repo::update_review_content(tx, *r);
+    recount_rating(work, product_id);
+    auto stored = repo::find_review(tx.connection(), id);
+    return stored ? std::move(*stored) : std::move(*r);
+  });
+}
+
+crema::Result<void> ReviewService::remove(const Actor& actor, const std::string& id) {
+  std::string product_id;
+  {
+    auto lease = pool_.read();
+    auto r = repo::find_review(*lease, id);
+    if (!r || r->customer_id != actor.user_id()) return no_such_review(id);
+    product_id = r->product_id;
+  }
+  return in_write_tx(pool_, bus_, [&](UnitOfWork& work) -> crema::Result<void> {
+    auto& tx = work.tx();
+    repo::lock_product_for_rating(tx, product_id);
+    auto r = repo::lock_review(tx, id);
+    if (!r || r->customer_id != actor.user_id()) return no_such_review(id);
+    repo::delete_review(tx, id);
+    recount_rating(work, product_id);
+    return {};
+  });
+}
+
+crema::Result<repo::FeedbackRow> ReviewService::give_feedback(const Actor& actor,
+                                                              const std::string& order_id,
+                                                              int rating,
+                                                              const std::string& comment) {
+  return in_write_tx(pool_, [&](db::Transaction& tx) -> crema::Result<repo::FeedbackRow> {
+    auto order = repo::find_order(tx.connection(), order_id);
+    // Another customer's order is not there for this one (SPEC §2: existence not leaked).
+    if (!order || order->customer_id.empty() || order->customer_id != actor.user_id())
+      return crema::Error::make(ErrorCode::not_found, "No order " + order_id + ".");
+    if (!domain::counts_as_completed(order->status))
+      return crema::Error::make(ErrorCode::conflict,
+                                "Order " + order->order_number + " is " +
+                                    std::string(domain::order_status_name(order->status)) +
+                                    "; only a completed order can be rated.");
+    repo::FeedbackRow f;
+    f.id = util::new_uuid_v7();
+    f.order_id = order->id;
+    f.customer_id = actor.user_id();
+    f.rating = rating;
+    f.comment = comment;
+    f.created_at = util::now_ms();
+    if (!repo::insert_feedback(tx, f))
+      return crema::Error::make(ErrorCode::duplicate, "You have already rated this order.");
+    auto stored = repo::find_feedback_of_order(tx.connection(), order->id);
+    return stored ? std::move(*stored) : std::move(f);
+  });
+}
+
+Page<repo::FeedbackRow, repo::Keyset> ReviewService::list_feedback(repo::FeedbackFilter filter) {
+  auto lease = pool_.read();
+  const int limit = filter.limit;
+  return make_page(repo::list_feedback(*lease, filter), limit, [](const repo::FeedbackRow& f) {
+    return repo::Keyset{f.created_at, f.id};
   });
 }
 

@@ -25,9 +25,12 @@ class Bus;
 
 namespace crema::service {
 
-/// The Review of SPEC §11; `moderator` adds flag_reason, flagged_by, open_flags, version
-/// and updated_at.
+/// The Review of SPEC §11 (with §15.5's verified_purchase); `moderator` adds flag_reason,
+/// flagged_by, open_flags, version and updated_at.
 boost::json::object review_json(const repo::ReviewRow& r, bool moderator);
+
+/// Order feedback (SPEC §15.5) as GET /feedback and POST /orders/{id}/feedback answer it.
+boost::json::object feedback_json(const repo::FeedbackRow& f);
 
 inline constexpr std::size_t kMaxReviewComment = 2000;
 /// How many different users' flags hide a review until a moderator looks at it.
@@ -57,6 +60,23 @@ class ReviewService {
   crema::Result<repo::ReviewRow> set_status(const Actor& actor, const std::string& id,
                                             domain::ReviewStatus status,
                                             std::optional<std::int64_t> expected_version);
+
+  /// PUT /reviews/{id} (its author; anyone else: 404): a partial edit of rating and comment
+  /// (409 version_conflict). The edit settles the users' open flags (they were about the old
+  /// text) and a review they had flagged is visible again; a moderator's decision stands: a
+  /// hidden review stays hidden and one a moderator flagged stays flagged.
+  crema::Result<repo::ReviewRow> edit(const Actor& actor, const std::string& id,
+                                      std::optional<int> rating, std::optional<std::string> comment,
+                                      std::optional<std::int64_t> expected_version);
+  /// DELETE /reviews/{id} (its author; anyone else: 404): the review and its flags go.
+  crema::Result<void> remove(const Actor& actor, const std::string& id);
+
+  /// POST /orders/{id}/feedback: the order's customer rates it once (404 not theirs or no
+  /// such order, 409 conflict when it is not completed or delivered, 409 duplicate again).
+  crema::Result<repo::FeedbackRow> give_feedback(const Actor& actor, const std::string& order_id,
+                                                 int rating, const std::string& comment);
+  /// GET /feedback (managers, admins): newest first, by rating and time.
+  Page<repo::FeedbackRow, repo::Keyset> list_feedback(repo::FeedbackFilter filter);
 
  private:
   db::Pool& pool_;

@@ -47,8 +47,14 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/drivers", Who::roles, kManagerPlus},
       {"GET", "/api/v1/drivers", Who::roles, kManagerPlus},
       {"PUT", "/api/v1/drivers/{id}", Who::roles, kManagerPlus},
-      {"GET", "/api/v1/deliveries", Who::roles, {"driver", "manager", "admin"}},
-      {"PUT", "/api/v1/deliveries/{id}/status", Who::roles, {"driver", "manager", "admin"}},
+      // §15.5: a delivery platform's key (deliveries:write) for its external drivers
+      {"GET", "/api/v1/deliveries", Who::roles, {"driver", "manager", "admin"}, "deliveries:write"},
+      {"PUT",
+       "/api/v1/deliveries/{id}/status",
+       Who::roles,
+       {"driver", "manager", "admin"},
+       "deliveries:write"},
+      {"POST", "/api/v1/orders/{id}/assign-delivery", Who::roles, kManagerPlus, "deliveries:write"},
       {"POST", "/api/v1/deliveries/{id}/location", Who::roles, {"driver"}},
       // §11
       {"POST", "/api/v1/products/{id}/reviews", Who::roles, {"customer"}},
@@ -56,10 +62,16 @@ std::vector<Row> spec_rows() {
       {"POST", "/api/v1/reviews/{id}/flag", Who::signed_in},
       {"PUT", "/api/v1/reviews/{id}/status", Who::roles, kManagerPlus},
       {"GET", "/api/v1/reviews", Who::roles, kManagerPlus},
-      {"POST", "/api/v1/events", Who::roles, {"customer"}},
+      // §15.5: authors edit and delete their reviews; order feedback
+      {"PUT", "/api/v1/reviews/{id}", Who::signed_in},
+      {"DELETE", "/api/v1/reviews/{id}", Who::signed_in},
+      {"POST", "/api/v1/orders/{id}/feedback", Who::roles, {"customer"}},
+      {"GET", "/api/v1/feedback", Who::roles, kManagerPlus},
+      {"POST", "/api/v1/events", Who::roles, {"customer", "staff", "manager", "admin"}},
       {"GET", "/api/v1/events", Who::roles, {"customer", "manager", "admin"}},
       {"GET", "/api/v1/events/{id}", Who::roles, {"customer", "manager", "admin"}},
       {"PUT", "/api/v1/events/{id}/status", Who::roles, {"customer", "manager", "admin"}},
+      {"PUT", "/api/v1/events/{id}", Who::roles, {"customer", "staff", "manager", "admin"}},
       // §3
       {"POST", "/api/v1/auth/register", Who::everyone},
       {"POST", "/api/v1/auth/login", Who::everyone},
@@ -143,7 +155,11 @@ std::vector<Row> twin_rows() {
       {"POST", "/api/v1/menu/items/{id}/images", Who::roles, kManagerPlus, "", ""},
       {"GET", "/api/v1/inventory/{id}", Who::roles, kStaffPlus, "inventory:read"},
       {"GET", "/api/v1/drivers/{id}", Who::roles, kManagerPlus},
-      {"GET", "/api/v1/deliveries/{id}", Who::roles, {"driver", "manager", "admin"}},
+      {"GET",
+       "/api/v1/deliveries/{id}",
+       Who::roles,
+       {"driver", "manager", "admin"},
+       "deliveries:write"},
   };
 }
 
@@ -301,11 +317,11 @@ TEST_F(AccessMatrix, EverySpecRouteIsServedAndDocumented) {
 }
 
 TEST_F(AccessMatrix, EachCallerGetsTheSpecsAnswerOnEveryRoute) {
-  auto made = post_json(
-      *client_, "/api/v1/api-keys",
-      {{"name", "All scopes"},
-       {"scopes", json::array{"menu:read", "orders:read", "orders:write", "inventory:read"}}},
-      helper_->admin().bearer());
+  auto made = post_json(*client_, "/api/v1/api-keys",
+                        {{"name", "All scopes"},
+                         {"scopes", json::array{"menu:read", "orders:read", "orders:write",
+                                                "inventory:read", "deliveries:write"}}},
+                        helper_->admin().bearer());
   ASSERT_EQ(made.status, 201) << made.describe();
   const RequestHeaders key{{"X-API-Key", json_string(made.object(), {"key"})}};
   for (const auto& row : spec_rows()) check(row, key);

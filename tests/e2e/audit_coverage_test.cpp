@@ -221,6 +221,17 @@ TEST_F(AuditCoverage, EveryAdminAndManagerMutationIsRecordedWithItsRequest) {
     ASSERT_EQ(event.status, 201) << event.describe();
     mutate(manager, "PUT", "/api/v1/events/" + json_string(event.object(), {"id"}) + "/status",
            body({{"status", "declined"}}), "event.status");
+    // SPEC §15.5: a phone-in request and an edit of an open one.
+    auto phone_in =
+        mutate(manager, "POST", "/api/v1/events",
+               body({{"event_type", "wake"},
+                     {"date", "2999-01-02"},
+                     {"guests", 9},
+                     {"items", json::array{{{"product_id", pie_id}, {"qty", 1}}}},
+                     {"customer_info", {{"name", "Audit Caller"}, {"phone", "+1555"}}}}),
+               "event.create");
+    mutate(manager, "PUT", "/api/v1/events/" + json_string(phone_in.object(), {"id"}),
+           body({{"guests", 10}}), "event.update");
   }
 
   // The shop's settings (SPEC §15.3): the admin's changes, the manager's pause.
