@@ -54,6 +54,7 @@ constexpr std::string_view kNotificationSchema = R"json({
     "id": {"type": "string", "format": "uuid"},
     "type": {"type": "string", "enum": ["order_placed", "order_status_changed", "delivery_update",
                                         "low_stock", "event_request_received", "daily_summary",
+                                        "weekly_summary", "monthly_summary",
                                         "promotion", "password_reset", "verify_email"]},
     "recipient": {"type": "string"},
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
@@ -181,8 +182,8 @@ Response list_notifications(Request& req, NotifyContext& ctx) {
     f.status = domain::kOutboxStatuses.parse(*s);
   f.channel = q.one_of("channel", {"email", "sms", "log"});
   f.type = q.one_of("type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                             "event_request_received", "daily_summary", "promotion",
-                             "password_reset", "verify_email"});
+                             "event_request_received", "daily_summary", "weekly_summary",
+                             "monthly_summary", "promotion", "password_reset", "verify_email"});
   auto page = keyset_page(q);
   f.before = std::move(page.after);
   f.limit = page.limit;
