@@ -281,8 +281,11 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exc
   dispatcher.finish(ex, res);
   const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
   const std::string_view body = res.body_view();
-  const std::string out = response_head(
-      res, version, keep_alive, bodiless ? BodyFraming::none : BodyFraming::length, body.size());
+  // A streamed answer here is a HEAD's: its head says chunked, as the GET's would.
+  const auto framing = bodiless     ? BodyFraming::none
+                       : res.stream ? BodyFraming::chunked
+                                    : BodyFraming::length;
+  const std::string out = response_head(res, version, keep_alive, framing, body.size());
   const bool send_body = !head && !bodiless && !body.empty();
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(out), send_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
@@ -295,8 +298,8 @@ template <class Stream>
 asio::awaitable<bool> HttpServer::Impl::write_stream(Stream& stream, http::Exchange& ex,
                                                      http::Response& res, unsigned version,
                                                      bool keep_alive) {
+  dispatcher.finish(ex, res);  // sees res.stream set: compression leaves it alone
   http::StreamProducer producer = std::move(res.stream);
-  dispatcher.finish(ex, res);
   const bool chunked = version >= 11;
   if (!chunked) keep_alive = false;
   const std::string head = response_head(
@@ -506,7 +509,7 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
       if (!keep_alive) co_return std::nullopt;
       continue;
     }
-    res.stream = nullptr;  // HEAD: the head only
+    // HEAD of a streamed answer: the head only (write_response never runs the producer).
     if (!co_await write_response(stream, ex, res, version, keep_alive, is_head))
       co_return std::nullopt;
     if (!keep_alive) co_return std::nullopt;

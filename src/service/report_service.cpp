@@ -158,14 +158,19 @@ json::object period_summary_payload(const PeriodSummary& s, std::string_view cur
 
 bool ReportService::enqueue_period(const std::string& kind, int from, int to, std::int64_t now_ms) {
   const auto key = domain::compact_day(from);
+  const auto hi = domain::compact_day(to);
+  // The figures of a closed period do not change: they are read before the write
+  // transaction, which then only claims the period and queues the messages, so a month's
+  // aggregate never holds SQLite's writer (a sign-in waiting on it would time out).
+  auto summary = [&] {
+    auto conn = pool_.read();
+    return period_summary(kind, from, to, repo::sales_groups(*conn, key, hi),
+                          repo::top_products(*conn, key, hi, kSummaryTopProducts));
+  }();
+  const auto payload = period_summary_payload(summary, settings_.currency);
   const int recipients = pool_.transact([&](db::Transaction& tx) {
     if (!repo::claim_period_summary(tx, kind, key, now_ms)) return -1;
-    const auto hi = domain::compact_day(to);
-    auto summary =
-        period_summary(kind, from, to, repo::sales_groups(tx.connection(), key, hi),
-                       repo::top_products(tx.connection(), key, hi, kSummaryTopProducts));
-    const int n = enqueue_role_notification(tx, {"admin"}, kind + "ly_summary",
-                                            period_summary_payload(summary, settings_.currency));
+    const int n = enqueue_role_notification(tx, {"admin"}, kind + "ly_summary", payload);
     repo::set_period_summary_recipients(tx, kind, key, n);
     return n;
   });

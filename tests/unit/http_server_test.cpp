@@ -170,6 +170,8 @@ TEST_F(HttpServerTest, AStreamedBodyIsSentChunkedAndTheConnectionKeptAlive) {
   auto head = c.read_response(5s, /*head=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers.value("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(head->headers.value("Content-Length"), "");
   std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(stream_.started.load());
 }
