@@ -1,5 +1,6 @@
 #include "net/http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -149,6 +150,7 @@ struct HttpServer::Impl {
   std::uint16_t bound_port = 0;
   std::atomic<bool> draining{false};
   std::atomic<int> open_sessions{0};
+  std::atomic<int> open_streams{0};
   std::mutex idle_mutex;
   std::condition_variable idle_cv;
   bool started = false;
@@ -504,7 +506,18 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
       res = dispatcher.invoke(ex);
     }
     keep_alive = keep_alive && !res.close && !draining.load(std::memory_order_relaxed);
+    if (res.stream && !is_head && !res.error &&
+        open_streams.fetch_add(1) >= std::max(1, options.max_streams)) {
+      open_streams.fetch_sub(1);
+      res = http::Response::from(ErrorCode::unavailable,
+                                 "Too many exports are being sent; try again shortly.");
+      res.header("Retry-After", "5");
+    }
     if (res.stream && !is_head && !res.error) {
+      struct StreamSlot {
+        std::atomic<int>& n;
+        ~StreamSlot() { n.fetch_sub(1); }
+      } slot{open_streams};
       if (!co_await write_stream(stream, ex, res, version, keep_alive)) co_return std::nullopt;
       if (!keep_alive) co_return std::nullopt;
       continue;

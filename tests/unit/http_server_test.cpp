@@ -91,6 +91,7 @@ class HttpServerTest : public ::testing::Test {
     options.port = 0;
     options.threads = 2;
     options.request_timeout = 3s;
+    options.max_streams = 2;
     server_ = std::make_unique<HttpServer>(options, *dispatcher_, workers_, &metrics_);
     server_->start();
   }
@@ -212,6 +213,35 @@ TEST_F(HttpServerTest, ASlowClientHoldsTheProducerBackAndOneThatLeavesStopsIt) {
   auto ok = d.read_response();
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, StreamsBeyondTheCapAreRefusedWithRetryAfter) {
+  auto request = make_request("GET", "/api/v1/stream/100000", {}, "");
+  {
+    auto a = connect();
+    auto b = connect();
+    ASSERT_TRUE(a.send(request));
+    ASSERT_TRUE(b.send(request));
+    std::this_thread::sleep_for(500ms);  // both producers now wait on their slow clients
+    auto c = connect();
+    ASSERT_TRUE(c.send(request));
+    auto refused = c.read_response(5s);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->headers.value("Retry-After"), "5");
+  }  // the two slow clients leave: their slots are free again
+  for (int i = 0; i < 50; ++i) {
+    auto d = connect();
+    ASSERT_TRUE(d.send(make_request("GET", "/api/v1/stream/2", {}, "")));
+    auto res = d.read_response(5s);
+    ASSERT_TRUE(res);
+    if (res->status == 200) {
+      EXPECT_EQ(res->body.size(), 2U * 64 * 1024);
+      return;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << "the stream slots were never given back";
 }
 
 TEST_F(HttpServerTest, PerRouteBodyLimits) {
