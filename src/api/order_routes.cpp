@@ -1,5 +1,7 @@
 #include "api/order_routes.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
@@ -193,6 +195,31 @@ const std::vector<std::string>& order_csv_header() {
   return header;
 }
 
+// The customer columns: the order's customer_info, each field missing there taken from the
+// customer's account (a signed-in customer's order carries none of its own). On this page's
+// copies only, for the CSV.
+void with_account_contacts(service::OrderService& orders, std::vector<domain::Order>& page) {
+  std::vector<std::string> ids;
+  for (const auto& o : page)
+    if (!o.customer_id.empty()) ids.push_back(o.customer_id);
+  if (ids.empty()) return;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const auto contacts = orders.customer_contacts(ids);
+  for (auto& o : page) {
+    auto it = contacts.find(o.customer_id);
+    if (it == contacts.end()) continue;
+    auto& info = o.customer_info ? *o.customer_info : o.customer_info.emplace();
+    auto fill = [&info](const char* key, const std::string& value) {
+      const auto* v = info.if_contains(key);
+      if ((!v || !v->is_string() || v->get_string().empty()) && !value.empty()) info[key] = value;
+    };
+    fill("name", it->second.name);
+    fill("email", it->second.email);
+    fill("phone", it->second.phone);
+  }
+}
+
 std::vector<std::string> order_csv_row(const domain::Order& o) {
   auto time_or_empty = [](const std::optional<std::int64_t>& t) {
     return t ? util::format_rfc3339(*t) : std::string();
@@ -292,7 +319,9 @@ Response list_orders(Request& req, OrderContext& ctx) {
                   auto filter = f;
                   filter.before = after;
                   filter.limit = limit;
-                  return orders.list(actor, std::move(filter));
+                  auto found = orders.list(actor, std::move(filter));
+                  with_account_contacts(orders, found.items);
+                  return found;
                 },
             .row = order_csv_row,
             .cursor_key = keyset_key},

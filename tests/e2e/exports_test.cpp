@@ -3,6 +3,7 @@
 // ?format=csv, streamed (Transfer-Encoding: chunked) page by page; rows match the JSON list
 // and its filters; who may export; a client that leaves mid-stream does not hang the server.
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <sstream>
@@ -145,6 +146,13 @@ TEST_F(Exports, OrdersCsvHasTheRowsOfTheJsonListAndItsFilters) {
     ASSERT_EQ(o.status, 201) << o.describe();
     placed.emplace_back(o.object().at("id").as_string());
   }
+  // A signed-in customer's own order carries no customer_info: the export takes the
+  // account's name and email.
+  auto own = call("customer", "POST", "/api/v1/orders",
+                  {{"type", "online"},
+                   {"items", json::array{json::object{{"product_id", pid}, {"quantity", 1}}}}});
+  ASSERT_EQ(own.status, 201) << own.describe();
+  const std::string own_id(own.object().at("id").as_string());
   ASSERT_EQ(
       call("staff", "PUT", "/api/v1/orders/" + placed[0] + "/status", {{"status", "cancelled"}})
           .status,
@@ -161,6 +169,11 @@ TEST_F(Exports, OrdersCsvHasTheRowsOfTheJsonListAndItsFilters) {
                                   l.find(",3 x Export scone,10.50,") != std::string::npos;
                          }),
             lines.end());
+  const auto& customer = auth_->account("customer");
+  auto own_row = std::find_if(lines.begin(), lines.end(),
+                              [&](const std::string& l) { return l.rfind(own_id + ",", 0) == 0; });
+  ASSERT_NE(own_row, lines.end());
+  EXPECT_NE(own_row->find("," + customer.email + ","), std::string::npos) << *own_row;
   // The JSON list's filters apply.
   auto cancelled = csv("staff", "/api/v1/orders?format=csv&status=cancelled", "orders.csv", "id,");
   EXPECT_EQ(csv_ids(cancelled), json_ids("staff", "/api/v1/orders?status=cancelled"));
