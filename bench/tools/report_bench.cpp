@@ -4,7 +4,9 @@
 // service::ReportService (the code the routes call) and prints, in Markdown, the medians and
 // each statement's plan. bench/reports.sh runs it on SQLite and PostgreSQL.
 //
-//   crema_report_bench DATABASE_URL [ORDERS] [--no-fill]
+//   crema_report_bench DATABASE_URL [ORDERS] [--no-fill | --fill-only]
+//
+// --fill-only: migrate and fill, time nothing (bench/export.sh seeds its year with it).
 //
 // Business days are UTC here (the generator writes business_date from created_at in UTC).
 
@@ -190,14 +192,17 @@ void plan(db::Pool& pool, std::string_view sql, std::initializer_list<db::Param>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: crema_report_bench DATABASE_URL [ORDERS] [--no-fill]\n");
+    std::fprintf(stderr,
+                 "usage: crema_report_bench DATABASE_URL [ORDERS] [--no-fill | --fill-only]\n");
     return 2;
   }
   const std::string url = argv[1];
   std::int64_t orders = 1'000'000;
   bool do_fill = true;
+  bool fill_only = false;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--no-fill") == 0) do_fill = false;
+    else if (std::strcmp(argv[i], "--fill-only") == 0) fill_only = true;
     else orders = std::stoll(argv[i]);
   }
   db::PoolOptions options;
@@ -206,6 +211,7 @@ int main(int argc, char** argv) {
   auto pool = db::Pool::open(url, options);
   db::migrate(*pool);
   if (do_fill) fill(*pool, orders);
+  if (fill_only) return 0;
   const bool pg = pool->dialect() == db::Dialect::postgres;
   const auto count = pool->read()->exec("SELECT COUNT(*) FROM orders").front().int64(0);
 

@@ -1,6 +1,7 @@
 // GET /admin/audit-log (SPEC §12; admin): filters, keyset pages, and ?format=csv.
 #include <boost/json.hpp>
 
+#include "api/csv_export.hpp"
 #include "api/identity_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -16,8 +17,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-constexpr int kMaxCsvRows = 10000;
 
 constexpr std::string_view kEntrySchema = R"json({
   "type": "object",
@@ -49,31 +48,44 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
        .handler =
            [api](Request& req) {
              Query q(req);
-             const bool csv = q.one_of("format", {"json", "csv"}).value_or("json") == "csv";
+             const bool csv = wants_csv(q);
              service::AuditFilter f;
              f.actor_id = q.text("actor_id", 64);
              f.action = q.text("action", 100);
              // An RFC 3339 time, or a business date: from its start / to its end.
              f.from_ms = q.bound("from", api->timezone, false);
              f.to_ms = q.bound("to", api->timezone, true);
-             auto page = csv ? keyset_page(q, kMaxCsvRows, kMaxCsvRows) : keyset_page(q);
+             auto page = csv ? keyset_page(q, kCsvMaxPage, kCsvMaxPage) : keyset_page(q);
              f.limit = page.limit;
-             f.before = std::move(page.after);
+             f.before = page.after;
              if (!q.ok()) return Response::from(q.error());
-             auto result = service::audit_page(*api->pool, f);
              if (csv) {
-               util::CsvWriter out;
-               out.row({"id", "at", "actor_id", "actor_role", "action", "target_type", "target_id",
-                        "summary", "ip", "request_id"});
-               for (const auto& r : result.items)
-                 out.row({r.id, util::format_rfc3339(r.at), r.actor_id, r.actor_role, r.action,
-                          r.target_type, r.target_id, r.summary, r.ip, r.request_id});
-               Response res(200, out.take(), "text/csv; charset=utf-8");
-               res.header("Content-Disposition", "attachment; filename=\"audit-log.csv\"");
-               if (result.next)
-                 res.header("X-Next-Cursor", encode_cursor(keyset_key(*result.next)));
-               return res;
+               return csv_export(
+                   CsvExport<service::AuditRow, repo::Keyset>{
+                       .filename = "audit-log.csv",
+                       .header = {"id", "at", "actor_id", "actor_role", "action", "target_type",
+                                  "target_id", "summary", "ip", "request_id"},
+                       .fetch =
+                           [pool = api->pool, f](const std::optional<repo::Keyset>& after,
+                                                 int limit) {
+                             auto filter = f;
+                             filter.before = after;
+                             filter.limit = limit;
+                             return service::audit_page(*pool, filter);
+                           },
+                       .row =
+                           [](const service::AuditRow& r) {
+                             return std::vector<std::string>{
+                                 r.id,        util::format_rfc3339(r.at),
+                                 r.actor_id,  r.actor_role,
+                                 r.action,    r.target_type,
+                                 r.target_id, r.summary,
+                                 r.ip,        r.request_id};
+                           },
+                       .cursor_key = keyset_key},
+                   page.after, csv_limit(req, page.limit));
              }
+             auto result = service::audit_page(*api->pool, f);
              return Response::json(
                  200, keyset_page_body(std::move(result),
                                        [](const service::AuditRow& r) { return r.to_json(); }));
@@ -91,13 +103,15 @@ void register_audit_routes(http::Router& router, OpenApi& openapi,
                           .description =
                               "RFC 3339 time (exclusive), or YYYY-MM-DD (that whole day included)"},
                          {.name = "format",
-                          .description =
-                              "json (default) or csv (text/csv; next page cursor in X-Next-Cursor)",
+                          .description = "json (default) or csv (text/csv: streamed whole, or with "
+                                         "?limit= one page and "
+                                         "the next page's cursor in X-Next-Cursor)",
                           .values = {"json", "csv"}},
                          {.name = "limit",
                           .type = "integer",
                           .description =
-                              "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"},
+                              "JSON: 1 to 200 (default 50); CSV: 1 to 10000 rows in one page, "
+                              "absent: every entry streamed"},
                          {.name = "cursor",
                           .description = "next_cursor (or X-Next-Cursor) of the previous page"}},
                .csv = true}});

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "domain/order.hpp"
+#include "domain/outbox.hpp"
 #include "domain/statuses.hpp"
 
 namespace crema::api {
@@ -49,6 +50,7 @@ const std::vector<std::pair<std::string_view, EnumList>>& enum_lists() {
       {"event_status", all_of(domain::kEventStatuses)},
       {"review_status", all_of(domain::kReviewStatuses)},
       {"outbox_status", all_of(domain::kOutboxStatuses)},
+      {"notification_type", all_of(domain::kNotificationTypes)},
   };
   return lists;
 }

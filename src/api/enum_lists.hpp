@@ -23,7 +23,7 @@ using EnumList = std::vector<std::string_view>;
 /// order_type, order_status, order_status_input (every status and the alias in-progress),
 /// order_payment_status, charge_status, refund_status, delivery_status,
 /// delivery_status_update (what a driver sets: not assigned), event_status, review_status,
-/// outbox_status.
+/// outbox_status, notification_type.
 const EnumList& enum_list(std::string_view name);
 
 /// Every list by name (the unit test compares them with the tables).

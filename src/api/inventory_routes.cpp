@@ -1,8 +1,11 @@
 #include "api/inventory_routes.hpp"
 
+#include <stdexcept>
+
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/csv_export.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
 #include "repo/inventory_repo.hpp"
@@ -32,15 +35,24 @@ Response item_response(int status, const domain::InventoryItem& item) {
   return res;
 }
 
-// GET /inventory and the low-stock lists: [name_lower, id] cursors.
-Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
+// GET /inventory and the low-stock lists: [name_lower, id] cursors; `?format=csv` on
+// GET /inventory (api/csv_export.hpp).
+const std::vector<std::string> kItemCsvHeader = {
+    "id",        "name",     "unit",      "kind",
+    "on_hand",   "reserved", "available", "low_stock_threshold",
+    "is_low",    "tracked",  "version",   "created_at",
+    "updated_at"};
+
+Response list_items(Request& req, InventoryContext& ctx, bool low_only, bool csv_allowed) {
+  using Key = std::pair<std::string, std::string>;
   Query query(req);
+  const bool csv = csv_allowed && wants_csv(query);
   service::InventoryQuery q;
   q.q = query.text("q", 100);
   if (auto k = query.one_of("kind", {"ingredient", "product"}))
     q.kind = domain::parse_item_kind(*k);
   q.low_only = low_only || query.boolean("low").value_or(false);
-  auto page = page_request(query);
+  auto page = csv ? page_request(query, kCsvMaxPage, kCsvMaxPage) : page_request(query);
   q.limit = page.limit;
   if (!page.after.empty()) {
     if (page.after.size() == 2 && page.after[0].is_string() && page.after[1].is_string()) {
@@ -51,6 +63,28 @@ Response list_items(Request& req, InventoryContext& ctx, bool low_only) {
     }
   }
   if (!query.ok()) return Response::from(query.error());
+  if (csv) {
+    return csv_export(
+        CsvExport<domain::InventoryItem, Key>{
+            .filename = "inventory.csv",
+            .header = kItemCsvHeader,
+            .fetch =
+                [&inventory = ctx.inventory, q](const std::optional<Key>& after, int limit) {
+                  auto page_q = q;
+                  page_q.after = after;
+                  page_q.limit = limit;
+                  return inventory.list(page_q);
+                },
+            .row =
+                [](const domain::InventoryItem& it) {
+                  return csv_cells(domain::to_json(it), kItemCsvHeader);
+                },
+            .cursor_key =
+                [](const Key& k) {
+                  return json::array{json::value(k.first), json::value(k.second)};
+                }},
+        q.after, csv_limit(req, page.limit));
+  }
   auto result = ctx.inventory.list(q);
   json::array items;
   for (const auto& it : result.items) items.push_back(domain::to_json(it));
@@ -161,12 +195,39 @@ Response adjust_batch(Request& req, InventoryContext& ctx) {
   return Response::json(200, json::object{{"items", std::move(out)}});
 }
 
+const std::vector<std::string> kLogCsvHeader = {
+    "id",       "inventory_item_id", "delta",         "kind",           "reason",
+    "order_id", "actor_id",          "on_hand_after", "reserved_after", "created_at"};
+
 Response item_logs(Request& req, InventoryContext& ctx) {
   auto id = path_uuid(req);
   if (!id) return no_such_item(req);
   Query query(req);
-  auto page = keyset_page(query);
+  const bool csv = wants_csv(query);
+  auto page = csv ? keyset_page(query, kCsvMaxPage, kCsvMaxPage) : keyset_page(query);
   if (!query.ok()) return Response::from(query.error());
+  if (csv) {
+    // The first page is read before anything is sent: an unknown item is still a 404.
+    if (auto first = ctx.inventory.logs(*id, std::nullopt, 1); !first)
+      return Response::from(std::move(first).error());
+    return csv_export(
+        CsvExport<domain::InventoryLog, repo::Keyset>{
+            .filename = "inventory-" + *id + "-logs.csv",
+            .header = kLogCsvHeader,
+            .fetch =
+                [&inventory = ctx.inventory, item = *id](const std::optional<repo::Keyset>& after,
+                                                         int limit) {
+                  auto logs = inventory.logs(item, after, limit);
+                  if (!logs) throw std::runtime_error("inventory logs: " + logs.error().message);
+                  return std::move(*logs);
+                },
+            .row =
+                [](const domain::InventoryLog& l) {
+                  return csv_cells(domain::to_json(l), kLogCsvHeader);
+                },
+            .cursor_key = keyset_key},
+        page.after, csv_limit(req, page.limit));
+  }
   auto logs = ctx.inventory.logs(*id, std::move(page.after), page.limit);
   if (!logs) return Response::from(std::move(logs).error());
   return Response::json(200, keyset_page_body(std::move(*logs), [](const domain::InventoryLog& l) {
@@ -272,17 +333,31 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
        .type = "boolean",
        .description = "only items with available below threshold"}};
   list_query.insert(list_query.end(), page_query.begin(), page_query.end());
+  // ?format=csv (SPEC §15.5): the list's filters apply; without ?limit= every row, streamed.
+  const std::vector<http::QueryDoc> csv_page_query = {
+      {.name = "limit",
+       .type = "integer",
+       .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 rows in one page, absent: "
+                      "every row streamed"},
+      {.name = "cursor", .description = "next_cursor (CSV: X-Next-Cursor) of the previous page"},
+      {.name = "format",
+       .description = "json (default) or csv (text/csv)",
+       .values = {"json", "csv"}}};
+  auto csv_list_query = list_query;
+  csv_list_query.resize(csv_list_query.size() - page_query.size());
+  csv_list_query.insert(csv_list_query.end(), csv_page_query.begin(), csv_page_query.end());
   const auto read = auth::Access::staff_plus().with_scope("inventory:read");
 
-  router.add(
-      {.method = Method::get,
-       .pattern = "/api/v1/inventory",
-       .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, false); }),
-       .access = read,
-       .doc = {.summary = "Inventory items by name",
-               .tag = kInventoryTag,
-               .response_schema = "InventoryItemPage",
-               .query = list_query}});
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/inventory",
+              .handler = with(
+                  [](Request& r, InventoryContext& c) { return list_items(r, c, false, true); }),
+              .access = read,
+              .doc = {.summary = "Inventory items by name (JSON pages or CSV)",
+                      .tag = kInventoryTag,
+                      .response_schema = "InventoryItemPage",
+                      .query = csv_list_query,
+                      .csv = true}});
   router.add({.method = Method::post,
               .pattern = "/api/v1/inventory",
               .handler = with(create_item),
@@ -297,7 +372,8 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
     router.add(
         {.method = Method::get,
          .pattern = std::string(path),
-         .handler = with([](Request& r, InventoryContext& c) { return list_items(r, c, true); }),
+         .handler =
+             with([](Request& r, InventoryContext& c) { return list_items(r, c, true, false); }),
          .access = read,
          .doc = {.summary = path.ends_with("/low") ? "Low stock (alias of /inventory/low-stock)"
                                                    : "Items with available below their threshold",
@@ -352,7 +428,8 @@ void register_inventory_routes(http::Router& router, OpenApi& openapi,
               .doc = {.summary = "An item's stock log, newest first",
                       .tag = kInventoryTag,
                       .response_schema = "InventoryLogPage",
-                      .query = page_query}});
+                      .query = csv_page_query,
+                      .csv = true}});
 }
 
 }  // namespace crema::api

@@ -52,10 +52,7 @@ constexpr std::string_view kNotificationSchema = R"json({
                "last_error", "sent_at", "created_at"],
   "properties": {
     "id": {"type": "string", "format": "uuid"},
-    "type": {"type": "string", "enum": ["order_placed", "order_status_changed", "delivery_update",
-                                        "low_stock", "event_request_received", "daily_summary",
-                                        "promotion", "password_reset", "verify_email",
-                                        "event_quoted", "event_status_changed"]},
+    "type": {"type": "string", "enum": "$notification_type"},
     "recipient": {"type": "string"},
     "channel": {"type": "string", "enum": ["email", "sms", "log"]},
     "user_id": {"type": ["string", "null"]},
@@ -181,10 +178,7 @@ Response list_notifications(Request& req, NotifyContext& ctx) {
   if (auto s = q.one_of("status", enum_list("outbox_status")))
     f.status = domain::kOutboxStatuses.parse(*s);
   f.channel = q.one_of("channel", {"email", "sms", "log"});
-  f.type =
-      q.one_of("type", {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                        "event_request_received", "daily_summary", "promotion", "password_reset",
-                        "verify_email", "event_quoted", "event_status_changed"});
+  f.type = q.one_of("type", enum_list("notification_type"));
   auto page = keyset_page(q);
   f.before = std::move(page.after);
   f.limit = page.limit;
@@ -299,7 +293,7 @@ void register_notify_routes(http::Router& router, OpenApi& openapi,
            .response_schema = "NotificationList",
            .query = {{.name = "status", .values = enum_list("outbox_status")},
                      {.name = "channel", .description = "email, sms or log"},
-                     {.name = "type", .description = "a notification type, e.g. low_stock"},
+                     {.name = "type", .values = enum_list("notification_type")},
                      {.name = "limit", .type = "integer", .description = "1 to 200 (default 50)"},
                      {.name = "cursor", .description = "next_cursor of the previous page"}}}});
 

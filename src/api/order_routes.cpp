@@ -1,8 +1,11 @@
 #include "api/order_routes.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/csv_export.hpp"
 #include "api/enum_lists.hpp"
 #include "api/pagination.hpp"
 #include "auth/crypto.hpp"
@@ -27,8 +30,6 @@ constexpr std::size_t kOptionsLimit = 2048;   // SPEC §6: options at most 2 KiB
 constexpr std::size_t kMetadataLimit = 4096;  // SPEC §2: metadata at most 4 KiB
 constexpr std::size_t kMaxOrderLines = 100;
 constexpr std::size_t kMaxOrderIdempotencyKey = 255;
-constexpr int kMaxOrderCsvRows =
-    10000;  // GET /admin/orders?format=csv, per call (as the audit log)
 
 Response no_such_order(const Request& req) {
   return Response::from(ErrorCode::not_found, "No order " + std::string(req.param("id")) + ".");
@@ -153,84 +154,126 @@ std::optional<std::int64_t> order_bound(Query& q, const Request& req, std::strin
   return q.time(name);
 }
 
-// An export of orders (GET /admin/orders?format=csv, SPEC §12): one row per order, its lines
-// in one cell; money with two decimals as every report's CSV writes it.
-Response orders_csv(const std::vector<domain::Order>& orders,
-                    const std::optional<json::array>& next) {
-  util::CsvWriter out;
-  out.row({"id",
-           "order_number",
-           "created_at",
-           "type",
-           "status",
-           "payment_status",
-           "payment_method",
-           "customer_id",
-           "customer_name",
-           "created_by",
-           "items",
-           "subtotal",
-           "adjustment_amount",
-           "tax_amount",
-           "total_amount",
-           "refunded_amount",
-           "currency",
-           "is_pickup",
-           "table_number",
-           "estimated_time",
-           "confirmed_at",
-           "completed_at",
-           "cancelled_at",
-           "cancel_reason"});
+// An export of orders (GET /orders and GET /admin/orders ?format=csv, SPEC §12, §15.5):
+// one row per order with every flat field of its JSON, its lines in one cell
+// ("2 x Latte +oat; 1 x Croissant"), the customer's name, email and phone, the delivery
+// address; money with two decimals as every report's CSV writes it. New columns go at the
+// end: readers of the first ones (SPEC §12's export) keep working.
+const std::vector<std::string>& order_csv_header() {
+  static const std::vector<std::string> header = {"id",
+                                                  "order_number",
+                                                  "created_at",
+                                                  "type",
+                                                  "status",
+                                                  "payment_status",
+                                                  "payment_method",
+                                                  "customer_id",
+                                                  "customer_name",
+                                                  "created_by",
+                                                  "items",
+                                                  "subtotal",
+                                                  "adjustment_amount",
+                                                  "tax_amount",
+                                                  "total_amount",
+                                                  "refunded_amount",
+                                                  "currency",
+                                                  "is_pickup",
+                                                  "table_number",
+                                                  "estimated_time",
+                                                  "confirmed_at",
+                                                  "completed_at",
+                                                  "cancelled_at",
+                                                  "cancel_reason",
+                                                  "customer_email",
+                                                  "customer_phone",
+                                                  "scheduled_for",
+                                                  "delivery_address",
+                                                  "driver_id",
+                                                  "notes",
+                                                  "updated_at",
+                                                  "version"};
+  return header;
+}
+
+// The customer columns: the order's customer_info, each field missing there taken from the
+// customer's account (a signed-in customer's order carries none of its own). On this page's
+// copies only, for the CSV.
+void with_account_contacts(service::OrderService& orders, std::vector<domain::Order>& page) {
+  std::vector<std::string> ids;
+  for (const auto& o : page)
+    if (!o.customer_id.empty()) ids.push_back(o.customer_id);
+  if (ids.empty()) return;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const auto contacts = orders.customer_contacts(ids);
+  for (auto& o : page) {
+    auto it = contacts.find(o.customer_id);
+    if (it == contacts.end()) continue;
+    auto& info = o.customer_info ? *o.customer_info : o.customer_info.emplace();
+    auto fill = [&info](const char* key, const std::string& value) {
+      const auto* v = info.if_contains(key);
+      if ((!v || !v->is_string() || v->get_string().empty()) && !value.empty()) info[key] = value;
+    };
+    fill("name", it->second.name);
+    fill("email", it->second.email);
+    fill("phone", it->second.phone);
+  }
+}
+
+std::vector<std::string> order_csv_row(const domain::Order& o) {
   auto time_or_empty = [](const std::optional<std::int64_t>& t) {
     return t ? util::format_rfc3339(*t) : std::string();
   };
-  for (const auto& o : orders) {
-    std::string lines;
-    for (const auto& it : o.items) {
-      if (!lines.empty()) lines += "; ";
-      lines += std::to_string(it.quantity) + " x " + it.name;
-      for (const auto& m : it.modifiers) lines += " +" + m;
-    }
-    std::string customer;
-    if (o.customer_info)
-      if (const auto* n = o.customer_info->if_contains("name"); n && n->is_string())
-        customer = n->get_string();
-    out.row({o.id,
-             o.order_number,
-             util::format_rfc3339(o.created_at),
-             std::string(domain::order_type_name(o.type)),
-             std::string(domain::order_status_name(o.status)),
-             std::string(domain::payment_status_name(o.payment_status)),
-             o.payment_method,
-             o.customer_id,
-             customer,
-             o.created_by,
-             lines,
-             domain::money_text(o.subtotal),
-             domain::money_text(o.adjustment_amount),
-             domain::money_text(o.tax_amount),
-             domain::money_text(o.total_amount),
-             domain::money_text(o.refunded_amount),
-             o.currency,
-             o.is_pickup ? "true" : "false",
-             o.table_number,
-             std::to_string(o.estimated_time),
-             time_or_empty(o.confirmed_at),
-             time_or_empty(o.completed_at),
-             time_or_empty(o.cancelled_at),
-             o.cancel_reason});
+  auto field_of = [](const std::optional<json::object>& obj, std::string_view name) {
+    const auto* f = obj ? obj->if_contains(name) : nullptr;
+    return f ? csv_cell(*f) : std::string();
+  };
+  std::string lines;
+  for (const auto& it : o.items) {
+    if (!lines.empty()) lines += "; ";
+    lines += std::to_string(it.quantity) + " x " + it.name;
+    for (const auto& m : it.modifiers) lines += " +" + m;
   }
-  Response res(200, out.take(), "text/csv; charset=utf-8");
-  res.header("Content-Disposition", "attachment; filename=\"orders.csv\"");
-  if (next) res.header("X-Next-Cursor", encode_cursor(*next));
-  return res;
+  std::string driver = field_of(o.delivery_info, "driver_id");
+  if (driver.empty()) driver = o.driver_id;
+  return {o.id,
+          o.order_number,
+          util::format_rfc3339(o.created_at),
+          std::string(domain::order_type_name(o.type)),
+          std::string(domain::order_status_name(o.status)),
+          std::string(domain::payment_status_name(o.payment_status)),
+          o.payment_method,
+          o.customer_id,
+          field_of(o.customer_info, "name"),
+          o.created_by,
+          lines,
+          domain::money_text(o.subtotal),
+          domain::money_text(o.adjustment_amount),
+          domain::money_text(o.tax_amount),
+          domain::money_text(o.total_amount),
+          domain::money_text(o.refunded_amount),
+          o.currency,
+          o.is_pickup ? "true" : "false",
+          o.table_number,
+          std::to_string(o.estimated_time),
+          time_or_empty(o.confirmed_at),
+          time_or_empty(o.completed_at),
+          time_or_empty(o.cancelled_at),
+          o.cancel_reason,
+          field_of(o.customer_info, "email"),
+          field_of(o.customer_info, "phone"),
+          time_or_empty(o.scheduled_for),
+          field_of(o.delivery_info, "address"),
+          driver,
+          o.notes,
+          util::format_rfc3339(o.updated_at),
+          std::to_string(o.version)};
 }
 
-// GET /orders, and GET /admin/orders (`report`: also `?format=csv`, up to 10,000 rows a call).
-Response list_orders(Request& req, OrderContext& ctx, bool report) {
+// GET /orders and GET /admin/orders, JSON pages or (staff+) `?format=csv` (api/csv_export.hpp).
+Response list_orders(Request& req, OrderContext& ctx) {
   Query query(req);
-  const bool csv = report && query.one_of("format", {"json", "csv"}).value_or("json") == "csv";
+  const bool csv = wants_csv(query);
   repo::OrderFilter f;
   for (auto& s : query.list_of("status", enum_list("order_status_input")))
     f.statuses.push_back(std::string(domain::order_status_name(*domain::parse_order_status(s))));
@@ -257,12 +300,34 @@ Response list_orders(Request& req, OrderContext& ctx, bool report) {
       f.not_due_at = now;
     }
   }
-  auto page = csv ? keyset_page(query, kMaxOrderCsvRows, kMaxOrderCsvRows) : keyset_page(query);
+  auto page = csv ? keyset_page(query, kCsvMaxPage, kCsvMaxPage) : keyset_page(query);
   f.limit = page.limit;
-  f.before = std::move(page.after);
+  f.before = page.after;
   if (!query.ok()) return Response::from(query.error());
+  if (csv) {
+    // SPEC §15.5: staff+ only (customers and drivers see their own orders as JSON).
+    if (!req.principal || !req.principal->is_staff_plus())
+      return Response::from(ErrorCode::forbidden, "Only staff may export orders.");
+    auto actor = actor_of(req);
+    return csv_export(
+        CsvExport<domain::Order, repo::Keyset>{
+            .filename = "orders.csv",
+            .header = order_csv_header(),
+            .fetch =
+                [&orders = ctx.orders, actor, f](const std::optional<repo::Keyset>& after,
+                                                 int limit) {
+                  auto filter = f;
+                  filter.before = after;
+                  filter.limit = limit;
+                  auto found = orders.list(actor, std::move(filter));
+                  with_account_contacts(orders, found.items);
+                  return found;
+                },
+            .row = order_csv_row,
+            .cursor_key = keyset_key},
+        page.after, csv_limit(req, page.limit));
+  }
   auto result = ctx.orders.list(actor_of(req), std::move(f));
-  if (csv) return orders_csv(result.items, next_key(result.next));
   return Response::json(200, keyset_page_body(std::move(result), [](const domain::Order& o) {
                           return domain::to_json(o);
                         }));
@@ -500,8 +565,15 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
        .type = "boolean",
        .description = "true: unscheduled orders and scheduled ones whose time has come "
                       "(scheduled_for minus prep time); false: scheduled orders not due yet"},
-      {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
-      {.name = "cursor", .description = "next_cursor of the previous page"}};
+      {.name = "limit",
+       .type = "integer",
+       .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 rows in one page, "
+                      "absent: the whole list streamed"},
+      {.name = "cursor", .description = "next_cursor (CSV: X-Next-Cursor) of the previous page"},
+      {.name = "format",
+       .description = "json (default) or csv (staff+; text/csv streamed, one row per order, "
+                      "the JSON list's filters apply)",
+       .values = {"json", "csv"}}};
 
   router.add({.method = Method::post,
               .pattern = "/api/v1/orders",
@@ -531,34 +603,23 @@ void register_order_routes(http::Router& router, OpenApi& openapi,
   router.add(
       {.method = Method::get,
        .pattern = "/api/v1/orders",
-       .handler = with([](Request& req, OrderContext& c) { return list_orders(req, c, false); }),
+       .handler = with(list_orders),
        .access = readers,
        .doc = {.summary = "Orders, newest first (customers: their own; drivers: their deliveries)",
                .tag = kOrderTag,
                .response_schema = "OrderPage",
-               .query = list_query}});
-  // SPEC §12: GET /admin/orders is GET /orders as staff see it, for admins.
-  auto admin_query = list_query;
-  admin_query.back() = {.name = "cursor",
-                        .description = "next_cursor (CSV: X-Next-Cursor) of the previous page"};
-  admin_query[admin_query.size() - 2] = {
-      .name = "limit",
-      .type = "integer",
-      .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 (default 10000)"};
-  admin_query.push_back({.name = "format",
-                         .description = "json (default) or csv (text/csv, one row per order; "
-                                        "the next page's cursor in X-Next-Cursor)",
-                         .values = {"json", "csv"}});
-  router.add(
-      {.method = Method::get,
-       .pattern = "/api/v1/admin/orders",
-       .handler = with([](Request& req, OrderContext& c) { return list_orders(req, c, true); }),
-       .access = auth::Access::admin(),
-       .doc = {.summary = "Every order, newest first (as GET /orders for staff; CSV too)",
-               .tag = "admin",
-               .response_schema = "OrderPage",
-               .query = admin_query,
+               .query = list_query,
                .csv = true}});
+  // SPEC §12: GET /admin/orders is GET /orders as staff see it, for admins.
+  router.add({.method = Method::get,
+              .pattern = "/api/v1/admin/orders",
+              .handler = with(list_orders),
+              .access = auth::Access::admin(),
+              .doc = {.summary = "Every order, newest first (as GET /orders for staff; CSV too)",
+                      .tag = "admin",
+                      .response_schema = "OrderPage",
+                      .query = list_query,
+                      .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/orders/{id}",
               .handler = with(get_order),

@@ -33,6 +33,10 @@ PageRequest page_request(Query& query) {
   return read_limit_and_cursor(query, kDefaultPageSize, kMaxPageSize);
 }
 
+PageRequest page_request(Query& query, int default_limit, int max_limit) {
+  return read_limit_and_cursor(query, default_limit, max_limit);
+}
+
 void reject_cursor(Query& query) { query.issue("cursor", "is not a cursor this API returned"); }
 
 KeysetPage keyset_page(Query& query, int default_limit, int max_limit) {

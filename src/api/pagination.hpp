@@ -41,6 +41,8 @@ struct PageRequest {
 
 /// Reads `limit` and `cursor`; problems are recorded on `query` (→ 400).
 PageRequest page_request(Query& query);
+/// The same with other limits (the CSV exports').
+PageRequest page_request(Query& query, int default_limit, int max_limit);
 
 /// Records the one answer to a cursor this list cannot use (not made by encode_cursor, or
 /// the key of another list) on `query` (→ 400).

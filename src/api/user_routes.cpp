@@ -1,8 +1,11 @@
 // GET /users, GET|PUT|DELETE /users/{id}, DELETE /users/me, GET /users/{id}/export (SPEC §3),
 // POST /users/{id}/password-reset (SPEC §15.1).
+#include <stdexcept>
+
 #include <boost/json.hpp>
 
 #include "api/actor.hpp"
+#include "api/csv_export.hpp"
 #include "api/identity_routes.hpp"
 #include "api/input.hpp"
 #include "api/pagination.hpp"
@@ -62,16 +65,56 @@ std::string target_id(const Request& req) {
 
 Response no_such_user() { return Response::from(ErrorCode::not_found, "No such user."); }
 
+const std::vector<std::string> kUserCsvHeader = {"id",
+                                                 "name",
+                                                 "email",
+                                                 "phone",
+                                                 "role",
+                                                 "addresses",
+                                                 "marketing_opt_in",
+                                                 "is_active",
+                                                 "two_factor_enabled",
+                                                 "email_verified",
+                                                 "metadata",
+                                                 "version",
+                                                 "created_at",
+                                                 "updated_at"};
+
 Response handle_list(IdentityApi& api, Request& req) {
   Query q(req);
-  auto page = keyset_page(q);
+  const bool csv = wants_csv(q);
+  auto page = csv ? keyset_page(q, kCsvMaxPage, kCsvMaxPage) : keyset_page(q);
   repo::UserFilter f;
   f.limit = page.limit;
-  f.before = std::move(page.after);
+  f.before = page.after;
   if (auto role = q.one_of("role", {"admin", "manager", "staff", "driver", "customer"}))
     f.role = auth::parse_role(*role);
   f.query = q.text("q", 100);
   if (!q.ok()) return Response::from(q.error());
+  if (csv) {
+    // SPEC §15.5: the customer list's export is an admin's (personal data in bulk).
+    if (!req.principal || req.principal->is_api_key() || req.principal->role != auth::Role::admin)
+      return Response::from(ErrorCode::forbidden, "Only an admin may export users.");
+    auto actor = actor_of(req);
+    if (auto first = api.users->list(actor, f); !first) return Response::from(first.error());
+    return csv_export(
+        CsvExport<repo::UserRecord, repo::Keyset>{
+            .filename = "users.csv",
+            .header = kUserCsvHeader,
+            .fetch =
+                [users = api.users, actor, f](const std::optional<repo::Keyset>& after, int limit) {
+                  auto filter = f;
+                  filter.before = after;
+                  filter.limit = limit;
+                  auto out = users->list(actor, filter);
+                  if (!out) throw std::runtime_error("users: " + out.error().message);
+                  return std::move(*out);
+                },
+            .row =
+                [](const repo::UserRecord& u) { return csv_cells(user_json(u), kUserCsvHeader); },
+            .cursor_key = keyset_key},
+        page.after, csv_limit(req, page.limit));
+  }
   auto out = api.users->list(actor_of(req), f);
   if (!out) return Response::from(std::move(out).error());
   return Response::json(200, keyset_page_body(std::move(*out), user_json));
@@ -143,13 +186,21 @@ void register_user_routes(http::Router& router, OpenApi& openapi,
        .handler = [api](Request& req) { return handle_list(*api, req); },
        .access = auth::Access::manager_plus(),
        .doc = {
-           .summary = "List users (managers and admins), newest first",
+           .summary = "List users (managers and admins), newest first; CSV for admins",
            .tag = "users",
            .response_schema = "UserList",
            .query = {{.name = "role", .description = "admin, manager, staff, driver or customer"},
                      {.name = "q", .description = "part of the name or email"},
-                     {.name = "limit", .type = "integer", .description = "1 to 200, default 50"},
-                     {.name = "cursor", .description = "next_cursor of the previous page"}}}});
+                     {.name = "limit",
+                      .type = "integer",
+                      .description = "JSON: 1 to 200 (default 50); CSV: 1 to 10000 rows in one "
+                                     "page, absent: every user streamed"},
+                     {.name = "cursor",
+                      .description = "next_cursor (CSV: X-Next-Cursor) of the previous page"},
+                     {.name = "format",
+                      .description = "json (default) or csv (admin only; text/csv)",
+                      .values = {"json", "csv"}}},
+           .csv = true}});
   router.add({.method = Method::get,
               .pattern = "/api/v1/users/{id}",
               .handler =

@@ -15,6 +15,9 @@ void ReportsModule::provide(api::AppServices& services) {
 void ReportsModule::schedule(jobs::Scheduler& scheduler) {
   scheduler.add("daily_summary", std::chrono::minutes(1),
                 [this] { reports_.enqueue_daily_summaries(util::now_ms()); });
+  // SPEC §15.5: after each business week and month (claimed once across instances).
+  scheduler.add("period_summaries", std::chrono::minutes(1),
+                [this] { reports_.enqueue_period_summaries(util::now_ms()); });
 }
 
 }  // namespace crema::app

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -428,6 +429,8 @@ int run_serve(Config config) {
   options.host = config.listen_host;
   options.port = config.listen_port;
   options.threads = config.threads;
+  // Half the worker pool (one thread per database connection) at most for streamed exports.
+  options.max_streams = std::max(1, config.db_pool_size / 2);
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
   options.trusted_proxies = config.trusted_proxies;

@@ -19,11 +19,8 @@ std::int64_t outbox_retry_delay_ms(int attempts, std::int64_t base_ms, std::int6
 }
 
 bool is_notification_type(std::string_view type) noexcept {
-  static constexpr std::array<std::string_view, 11> kTypes = {
-      "order_placed",           "order_status_changed", "delivery_update",     "low_stock",
-      "event_request_received", "daily_summary",        "promotion",           "password_reset",
-      "verify_email",           "event_quoted",         "event_status_changed"};
-  return std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
+  return std::find(kNotificationTypes.begin(), kNotificationTypes.end(), type) !=
+         kNotificationTypes.end();
 }
 
 bool is_notification_channel(std::string_view channel) noexcept {

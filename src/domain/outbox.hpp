@@ -2,6 +2,7 @@
 /// Pure rules of the outbox (SPEC §10): how many tries a message gets and how long it waits
 /// between them.
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -17,7 +18,16 @@ inline constexpr int kOutboxMaxAttempts = 8;
 std::int64_t outbox_retry_delay_ms(int attempts, std::int64_t base_ms, std::int64_t cap_ms,
                                    double unit_random) noexcept;
 
-/// The notification types of SPEC §10.
+/// The notification types of SPEC §10 (and §15), in one place: the outbox checks against
+/// it and the API lists it (api::enum_list("notification_type")).
+inline constexpr std::array<std::string_view, 13> kNotificationTypes = {
+    "order_placed",        "order_status_changed",   "delivery_update",
+    "low_stock",           "event_request_received", "daily_summary",
+    "weekly_summary",      "monthly_summary",        "promotion",
+    "password_reset",      "verify_email",           "event_quoted",
+    "event_status_changed"};
+
+/// Whether `type` is one of kNotificationTypes.
 bool is_notification_type(std::string_view type) noexcept;
 
 /// The channels a notification may name.

@@ -133,6 +133,10 @@ bool compressible(int status, std::string_view content_type) noexcept {
 }
 
 void compress_response(const Request& req, Response& res) {
+  // A streamed body (the CSV exports) is sent as produced, uncompressed, on purpose: one
+  // deflate stream across chunks would hold compressor state per export and delay every
+  // chunk; CSV is not JSON and was never compressed here (SPEC §13 names JSON bodies).
+  if (res.stream) return;
   if (!compressible(res.status, res.content_type)) return;
   const std::string_view body = res.body_view();
   if (body.size() < kCompressMinBytes) return;

@@ -1,12 +1,15 @@
 #include "net/http_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <list>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +20,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 
+#include "net/chunk_queue.hpp"
 #include "net/dispatcher.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
@@ -33,6 +37,10 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// A streamed response's chunks waiting to be sent, at most: the producer waits beyond it.
+/// With the CSV exports' ~1000-row pages that is a few hundred KiB per export at worst.
+constexpr std::size_t kStreamQueueChunks = 4;
 
 /// What shutdown needs to know about one connection. Lives in the session's coroutine
 /// frame; only touched on the connection's own I/O thread.
@@ -63,6 +71,38 @@ void append_header(std::string& out, std::string_view name, std::string_view val
     for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
   }
   out += "\r\n";
+}
+
+enum class BodyFraming : std::uint8_t { none, length, chunked, until_close };
+
+// The head is written by hand into one buffer and sent with the body in one gathered
+// write: Beast's serializer walked its field list buffer by buffer and was a quarter of
+// the instructions of a small response.
+std::string response_head(const http::Response& res, unsigned version, bool keep_alive,
+                          BodyFraming framing, std::size_t length) {
+  std::string out;
+  out.reserve(256 + res.headers.size() * 48);
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  out += "\r\n";
+  if (!res.content_type.empty()) append_header(out, "Content-Type", res.content_type);
+  for (const auto& [name, value] : res.headers) append_header(out, name, value);
+  if (framing == BodyFraming::length) {
+    out += "Content-Length: ";
+    out += std::to_string(length);
+    out += "\r\n";
+  } else if (framing == BodyFraming::chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (version < 11) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+  return out;
 }
 
 bool is_disconnect(const error_code& ec) {
@@ -110,6 +150,7 @@ struct HttpServer::Impl {
   std::uint16_t bound_port = 0;
   std::atomic<bool> draining{false};
   std::atomic<int> open_sessions{0};
+  std::atomic<int> open_streams{0};
   std::mutex idle_mutex;
   std::condition_variable idle_cv;
   bool started = false;
@@ -141,6 +182,13 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<bool> write_response(Stream& stream, http::Exchange& ex, http::Response& res,
                                        unsigned version, bool keep_alive, bool head);
+  /// Sends a streamed response (Response::stream): its producer runs on the worker pool and
+  /// fills a bounded ChunkQueue; each chunk goes out as it comes (chunked; to HTTP/1.0
+  /// clients as a body ended by closing). False when the connection must end (the client
+  /// left, the producer failed, or an HTTP/1.0 body).
+  template <class Stream>
+  asio::awaitable<bool> write_stream(Stream& stream, http::Exchange& ex, http::Response& res,
+                                     unsigned version, bool keep_alive);
 };
 
 // ---- connections ------------------------------------------------------------------------
@@ -233,37 +281,94 @@ asio::awaitable<bool> HttpServer::Impl::write_response(Stream& stream, http::Exc
                                                        http::Response& res, unsigned version,
                                                        bool keep_alive, bool head) {
   dispatcher.finish(ex, res);
-  // The head is written by hand into one buffer and sent with the body in one gathered
-  // write: Beast's serializer walked its field list buffer by buffer and was a quarter of
-  // the instructions of a small response.
-  std::string out;
-  out.reserve(256 + res.headers.size() * 48);
-  out += "HTTP/1.1 ";
-  out += std::to_string(res.status);
-  out += ' ';
-  out += bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
-  out += "\r\n";
-  if (!res.content_type.empty()) append_header(out, "Content-Type", res.content_type);
-  for (const auto& [name, value] : res.headers) append_header(out, name, value);
   const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
   const std::string_view body = res.body_view();
-  if (!bodiless) {
-    out += "Content-Length: ";
-    out += std::to_string(body.size());
-    out += "\r\n";
-  }
-  if (!keep_alive) {
-    out += "Connection: close\r\n";
-  } else if (version < 11) {
-    out += "Connection: keep-alive\r\n";
-  }
-  out += "\r\n";
+  // A streamed answer here is a HEAD's: its head says chunked, as the GET's would.
+  const auto framing = bodiless     ? BodyFraming::none
+                       : res.stream ? BodyFraming::chunked
+                                    : BodyFraming::length;
+  const std::string out = response_head(res, version, keep_alive, framing, body.size());
   const bool send_body = !head && !bodiless && !body.empty();
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(out), send_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
   beast::get_lowest_layer(stream).expires_after(options.request_timeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
   co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::write_stream(Stream& stream, http::Exchange& ex,
+                                                     http::Response& res, unsigned version,
+                                                     bool keep_alive) {
+  dispatcher.finish(ex, res);  // sees res.stream set: compression leaves it alone
+  http::StreamProducer producer = std::move(res.stream);
+  const bool chunked = version >= 11;
+  if (!chunked) keep_alive = false;
+  const std::string head = response_head(
+      res, version, keep_alive, chunked ? BodyFraming::chunked : BodyFraming::until_close, 0);
+
+  // The producer's thread posts a wake-up to this I/O thread after each chunk; the session
+  // always looks at the queue before it waits, and a posted wake-up can only run once the
+  // session is suspended in that wait, so none is lost.
+  auto queue = std::make_shared<http::ChunkQueue>(kStreamQueueChunks);
+  auto wake = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                   asio::steady_timer::time_point::max());
+  queue->set_notify([wake] { asio::post(wake->get_executor(), [wake] { wake->cancel(); }); });
+  // However this coroutine ends (the client left, a write timed out, the server stopped),
+  // the producer is told and stops at its next chunk: its page reads end with it.
+  struct CancelOnExit {
+    std::shared_ptr<http::ChunkQueue> q;
+    ~CancelOnExit() { q->cancel(); }
+  } cancel_on_exit{queue};
+  asio::post(workers, [queue, producer = std::move(producer), route = ex.request.route] {
+    try {
+      producer(*queue);
+      queue->close(true);
+    } catch (const std::exception& e) {
+      obs::Log(obs::Level::error, "stream producer failed")
+          .str("route", route)
+          .str("error", e.what());
+      queue->close(false);
+    } catch (...) {
+      queue->close(false);
+    }
+  });
+
+  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+  if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), kUseTuple); ec)
+    co_return false;
+  std::string chunk;
+  char size_line[24];
+  static constexpr std::string_view kCrlf = "\r\n";
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  for (;;) {
+    const auto next = queue->pop(chunk);
+    if (next == http::ChunkQueue::Next::wait) {
+      wake->expires_at(asio::steady_timer::time_point::max());
+      co_await wake->async_wait(kUseTuple);
+      continue;
+    }
+    // A failed producer: the stream is cut without its last chunk, so the client knows.
+    if (next == http::ChunkQueue::Next::failed) co_return false;
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    if (next == http::ChunkQueue::Next::done) {
+      if (!chunked) co_return false;
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kLastChunk), kUseTuple);
+      co_return !ec && keep_alive;
+    }
+    error_code ec;
+    if (chunked) {
+      const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+      const std::array<asio::const_buffer, 3> buffers{
+          asio::buffer(size_line, static_cast<std::size_t>(len)), asio::buffer(chunk),
+          asio::buffer(kCrlf)};
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream, buffers, kUseTuple);
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(chunk), kUseTuple);
+    }
+    if (ec) co_return false;
+  }
 }
 
 template <class Stream>
@@ -401,6 +506,23 @@ asio::awaitable<std::optional<WsStart>> HttpServer::Impl::serve(Stream& stream,
       res = dispatcher.invoke(ex);
     }
     keep_alive = keep_alive && !res.close && !draining.load(std::memory_order_relaxed);
+    if (res.stream && !is_head && !res.error &&
+        open_streams.fetch_add(1) >= std::max(1, options.max_streams)) {
+      open_streams.fetch_sub(1);
+      res = http::Response::from(ErrorCode::unavailable,
+                                 "Too many exports are being sent; try again shortly.");
+      res.header("Retry-After", "5");
+    }
+    if (res.stream && !is_head && !res.error) {
+      struct StreamSlot {
+        std::atomic<int>& n;
+        ~StreamSlot() { n.fetch_sub(1); }
+      } slot{open_streams};
+      if (!co_await write_stream(stream, ex, res, version, keep_alive)) co_return std::nullopt;
+      if (!keep_alive) co_return std::nullopt;
+      continue;
+    }
+    // HEAD of a streamed answer: the head only (write_response never runs the producer).
     if (!co_await write_response(stream, ex, res, version, keep_alive, is_head))
       co_return std::nullopt;
     if (!keep_alive) co_return std::nullopt;

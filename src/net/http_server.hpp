@@ -62,6 +62,10 @@ struct ServerOptions {
   /// Deadline for a request's headers (and idle keep-alive), each body read and each write.
   std::chrono::seconds request_timeout{10};
   std::size_t header_limit = 16 * 1024;
+  /// Streamed answers (Response::stream, the CSV exports) sent at once; each holds a worker
+  /// thread while its client reads, so beyond this one more is answered 503 with
+  /// Retry-After, and the worker pool keeps threads for everything else.
+  int max_streams = 4;
   WebSocketOptions websocket;
 };
 

@@ -3,6 +3,7 @@
 /// (net/http_server.cpp) builds a Request from the wire and writes the Response back.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,20 @@ class Request {
   std::optional<std::string_view> query_param(std::string_view name) const noexcept;
 };
 
+/// Where a streamed response's producer writes its body, chunk by chunk (net/chunk_queue.hpp).
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  /// Sends a chunk; blocks while the client is slow (a bounded queue). False when the client
+  /// has gone away: stop producing.
+  virtual bool write(std::string chunk) = 0;
+  virtual bool cancelled() const = 0;
+};
+
+/// The producer of a streamed body. Runs on the worker pool (it may block on the database);
+/// a throw cuts the stream short (the client sees an incomplete chunked body).
+using StreamProducer = std::function<void(ChunkSink&)>;
+
 class Response {
  public:
   int status = 200;
@@ -69,6 +84,9 @@ class Response {
   /// A body kept by a cache and shared with every response that sends it (not copied);
   /// when set it is the body sent, instead of `body`.
   std::shared_ptr<const std::string> shared_body;
+  /// A body produced while it is sent (Transfer-Encoding: chunked, never compressed): the
+  /// CSV exports. When set, `body` is ignored; a HEAD request gets the head only.
+  StreamProducer stream;
 
   Response() = default;
   Response(int s, std::string b, std::string ct = "application/json")

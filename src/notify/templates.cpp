@@ -72,6 +72,34 @@ constexpr std::array<Builtin, 11> kBuiltins = {{
      "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
      "{{by_type_text.online}}, events {{by_type_text.event}}.</p>",
      "{{date}}: {{orders}} orders, {{revenue}} {{currency}}."},
+    {"weekly_summary", "Weekly summary {{from}} to {{to}}",
+     "Week {{from}} to {{to}}: {{orders}} orders, sales {{revenue}} {{currency}}, average "
+     "ticket {{average}}.\nCash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.\nDine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.\nTop products: "
+     "{{top_products_text}}.\n",
+     "<p>Week <b>{{from}}</b> to <b>{{to}}</b>: {{orders}} orders, sales {{revenue}} "
+     "{{currency}}, average ticket {{average}}.</p><p>Cash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.</p><p>Dine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.</p><p>Top products: "
+     "{{top_products_text}}.</p>",
+     "Week {{from}}: {{orders}} orders, {{revenue}} {{currency}}."},
+    {"monthly_summary", "Monthly summary {{from}} to {{to}}",
+     "Month {{from}} to {{to}}: {{orders}} orders, sales {{revenue}} {{currency}}, average "
+     "ticket {{average}}.\nCash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.\nDine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.\nTop products: "
+     "{{top_products_text}}.\n",
+     "<p>Month <b>{{from}}</b> to <b>{{to}}</b>: {{orders}} orders, sales {{revenue}} "
+     "{{currency}}, average ticket {{average}}.</p><p>Cash {{payment_methods_text.cash}}, card "
+     "{{payment_methods_text.card}}, mobile {{payment_methods_text.mobile}}.</p><p>Dine-in "
+     "{{by_type_text.dine-in}}, takeaway {{by_type_text.takeaway}}, online "
+     "{{by_type_text.online}}, events {{by_type_text.event}}.</p><p>Top products: "
+     "{{top_products_text}}.</p>",
+     "Month {{from}}: {{orders}} orders, {{revenue}} {{currency}}."},
     {"promotion", "{{subject}}", "{{body}}\n", "<p>{{body}}</p>", "{{body}}"},
     {"password_reset", "Reset your password",
      "Hello {{name}},\n\nsomeone (we hope you) asked to reset the password of your account.\n"

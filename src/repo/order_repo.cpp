@@ -425,6 +425,20 @@ std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& 
   return out;
 }
 
+std::map<std::string, CustomerContact> customer_contacts(db::Connection& conn,
+                                                         const std::vector<std::string>& ids) {
+  std::map<std::string, CustomerContact> out;
+  if (ids.empty()) return out;
+  std::vector<db::Param> params;
+  params.reserve(ids.size());
+  for (const auto& id : ids) params.emplace_back(std::string_view(id));
+  auto rows = conn.exec(
+      "SELECT id, name, email, phone FROM users WHERE id IN (" + placeholders(1, ids.size()) + ")",
+      params);
+  for (auto row : rows) out[row.text(0)] = {row.text(1), row.text(2), row.opt_text(3).value_or("")};
+  return out;
+}
+
 std::vector<std::string> orders_due_for_expiry(db::Connection& conn, std::int64_t now, int limit) {
   auto r = conn.exec(
       "SELECT id FROM orders WHERE expires_at IS NOT NULL AND expires_at <= $1 "

@@ -3,6 +3,7 @@
 /// the kitchen queue and customers' carts (idempotency keys: repo/idempotency_repo.hpp).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,14 @@ struct OrderFilter {
 };
 /// Newest first, up to limit + 1 orders with their lines and history.
 std::vector<domain::Order> list_orders(db::Connection& conn, const OrderFilter& filter);
+
+/// The name, email and phone ("" when none) of the accounts with these ids (the CSV
+/// export's customer columns when an order carries no customer_info of its own).
+struct CustomerContact {
+  std::string name, email, phone;
+};
+std::map<std::string, CustomerContact> customer_contacts(db::Connection& conn,
+                                                         const std::vector<std::string>& ids);
 
 /// Ids of held orders whose hold ended at or before `now`, oldest first.
 std::vector<std::string> orders_due_for_expiry(db::Connection& conn, std::int64_t now, int limit);

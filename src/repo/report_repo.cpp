@@ -137,4 +137,25 @@ std::string last_daily_summary(db::Connection& conn) {
   return r.front().text(0);
 }
 
+bool claim_period_summary(db::Transaction& tx, std::string_view kind, std::string_view start,
+                          std::int64_t now) {
+  auto r = tx.exec(
+      "INSERT INTO period_summaries (kind, period_start, created_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (kind, period_start) DO NOTHING",
+      {kind, start, now});
+  return r.affected() == 1;
+}
+
+void set_period_summary_recipients(db::Transaction& tx, std::string_view kind,
+                                   std::string_view start, int n) {
+  tx.exec("UPDATE period_summaries SET recipients = $3 WHERE kind = $1 AND period_start = $2",
+          {kind, start, static_cast<std::int64_t>(n)});
+}
+
+std::string last_period_summary(db::Connection& conn, std::string_view kind) {
+  auto r = conn.exec("SELECT MAX(period_start) FROM period_summaries WHERE kind = $1", {kind});
+  if (r.empty() || r.front().is_null(0)) return {};
+  return r.front().text(0);
+}
+
 }  // namespace crema::repo

@@ -51,4 +51,15 @@ void set_daily_summary_recipients(db::Transaction& tx, std::string_view business
 /// The latest business date summarised, "" when none.
 std::string last_daily_summary(db::Connection& conn);
 
+// ---- the weekly and monthly summaries (SPEC §15.5) ------------------------------------------
+
+/// Claims the summary of a period (`kind` "week" or "month", its first business date
+/// YYYYMMDD) in `tx`; false when it was claimed before, as claim_daily_summary.
+bool claim_period_summary(db::Transaction& tx, std::string_view kind, std::string_view start,
+                          std::int64_t now);
+void set_period_summary_recipients(db::Transaction& tx, std::string_view kind,
+                                   std::string_view start, int n);
+/// The first business date of the latest period of `kind` summarised, "" when none.
+std::string last_period_summary(db::Connection& conn, std::string_view kind);
+
 }  // namespace crema::repo

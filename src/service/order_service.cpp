@@ -485,6 +485,11 @@ Page<Order, repo::Keyset> OrderService::list(const Actor& actor, repo::OrderFilt
   });
 }
 
+std::map<std::string, repo::CustomerContact> OrderService::customer_contacts(
+    const std::vector<std::string>& ids) {
+  return repo::customer_contacts(*pool_.read(), ids);
+}
+
 crema::Result<Order> OrderService::change_status(const Actor& actor, const std::string& id,
                                                  OrderStatus to, const std::string& reason,
                                                  std::optional<std::int64_t> expected) {

@@ -144,6 +144,9 @@ class OrderService {
   /// GET /orders: customers see their own, drivers their deliveries, API keys what they
   /// placed, staff+ everything (filter.customer_id only applies to them).
   Page<domain::Order, repo::Keyset> list(const Actor& actor, repo::OrderFilter filter);
+  /// The accounts' contact details (repo::customer_contacts), for the CSV export.
+  std::map<std::string, repo::CustomerContact> customer_contacts(
+      const std::vector<std::string>& ids);
 
   /// PUT /orders/{id}/status and DELETE /orders/{id} (to = cancelled): 404, 403, 409
   /// invalid_transition, 409 version_conflict; commits the reservation on confirmation,

@@ -688,5 +688,128 @@ TEST_F(DailySummaryTest, TwoInstancesQueueEachDayExactlyOnce) {
   EXPECT_EQ(count("daily_summaries"), 10);
 }
 
+// ---- the weekly and monthly summaries (SPEC §15.5) -------------------------------------------
+
+class PeriodSummaryTest : public DailySummaryTest {
+ protected:
+  // A paid, completed sale of `qty` × one product at `at`.
+  void line_sale(std::int64_t at, const std::string& product, const std::string& name,
+                 std::int64_t price, std::int64_t qty, std::string method) {
+    Gen g;
+    auto& o = g.order;
+    o.id = util::new_uuid_v7();
+    o.created_at = o.updated_at = at;
+    o.payment_method = std::move(method);
+    domain::OrderItem it;
+    it.id = util::new_uuid_v7();
+    it.product_id = product;
+    it.name = name;
+    it.unit_price = price;
+    it.quantity = qty;
+    it.line_total = price * qty;
+    o.items.push_back(it);
+    o.subtotal = o.total_amount = it.line_total;
+    // Placed pending, then paid and completed: the rollup of top products follows the
+    // change (migration 0121's trigger), as for an order served through the API.
+    pool_->transact([&](db::Transaction& tx) { insert(tx, g); });
+    o.status = domain::OrderStatus::completed;
+    o.payment_status = domain::PaymentStatus::paid;
+    pool_->transact([&](db::Transaction& tx) { repo::update_order(tx, o); });
+  }
+  std::vector<boost::json::object> payloads(std::string_view type, std::string_view from) {
+    std::vector<boost::json::object> out;
+    for (auto r : pool_->read()->exec("SELECT payload FROM outbox WHERE type = $1", {type})) {
+      auto p = boost::json::parse(r.text(0)).as_object();
+      if (p.at("from").as_string() == from) out.push_back(std::move(p));
+    }
+    return out;
+  }
+  std::int64_t at(const char* iso_day, std::int64_t offset) {
+    return *util::day_start_ms(iso_day, kZone) + offset;
+  }
+};
+
+TEST_F(PeriodSummaryTest, AfterEachBusinessWeekAndMonthOncePerAdminWithTheFigures) {
+  const auto a1 = user(auth::Role::admin);
+  const auto a2 = user(auth::Role::admin);
+  user(auth::Role::admin, /*active=*/false);
+  user(auth::Role::manager);
+  const std::string bun = util::new_uuid_v7(), cake = util::new_uuid_v7();
+  // October: 20.00 + 5.00 (the last at 23:00 on the 31st, local time).
+  line_sale(at("2026-10-15", 10 * kHour), cake, "Cake", 2000, 1, "cash");
+  line_sale(at("2026-10-31", 23 * kHour), bun, "Bun", 250, 2, "card");
+  // The week of Monday November 2: 40.00 card + 10.00 cash (Sunday 23:30, local).
+  line_sale(at("2026-11-03", 10 * kHour), cake, "Cake", 2000, 2, "card");
+  line_sale(at("2026-11-08", 23 * kHour + 30 * kMinute), bun, "Bun", 250, 4, "cash");
+  line_sale(at("2026-11-01", 12 * kHour), cake, "Cake", 2000, 9, "cash");  // the week before
+  line_sale(at("2026-11-09", kHour), cake, "Cake", 2000, 7, "cash");       // the week after
+
+  // Monday 00:02: Sunday is not closed yet (grace) — the week that ended on November 1 and
+  // October are the last closed periods.
+  EXPECT_EQ(reports_->enqueue_period_summaries(at("2026-11-09", 2 * kMinute)), 2);
+  EXPECT_EQ(payloads("weekly_summary", "2026-10-26").size(), 2U);
+  ASSERT_EQ(payloads("monthly_summary", "2026-10-01").size(), 2U);
+  EXPECT_TRUE(payloads("weekly_summary", "2026-11-02").empty());
+  // 00:10: the week of November 2 is closed.
+  EXPECT_EQ(reports_->enqueue_period_summaries(at("2026-11-09", 10 * kMinute)), 1);
+  EXPECT_EQ(reports_->enqueue_period_summaries(at("2026-11-09", 11 * kMinute)), 0);
+  // A restart (another service on the same database) sends nothing again.
+  auto other_pool = open_pool(options());
+  service::ReportService restarted(*other_pool, service::ReportSettings{kZone, "USD"});
+  EXPECT_EQ(restarted.enqueue_period_summaries(at("2026-11-10", kHour)), 0);
+  EXPECT_EQ(count("period_summaries"), 3);
+
+  auto week = payloads("weekly_summary", "2026-11-02");
+  ASSERT_EQ(week.size(), 2U);
+  std::set<std::string> to;
+  for (auto r : pool_->read()->exec("SELECT user_id FROM outbox WHERE type = 'weekly_summary'"))
+    to.insert(r.text(0));
+  EXPECT_EQ(to, (std::set<std::string>{a1.id, a2.id}));
+  const auto& w = week.front();
+  EXPECT_EQ(w.at("period"), "week");
+  EXPECT_EQ(w.at("to"), "2026-11-08");
+  EXPECT_EQ(w.at("orders").as_int64(), 2);
+  EXPECT_EQ(w.at("order_count").as_int64(), 2);
+  EXPECT_EQ(w.at("revenue"), "50.00");
+  EXPECT_EQ(w.at("average"), "25.00");
+  EXPECT_EQ(w.at("total_sales").to_number<double>(), 50.0);
+  EXPECT_EQ(w.at("average_ticket").to_number<double>(), 25.0);
+  EXPECT_EQ(w.at("payment_methods_text").at("card"), "40.00");
+  EXPECT_EQ(w.at("payment_methods_text").at("cash"), "10.00");
+  EXPECT_EQ(w.at("payment_methods_text").at("mobile"), "0.00");
+  EXPECT_EQ(w.at("top_products_text"), "Bun × 4 (10.00); Cake × 2 (40.00)");
+  EXPECT_EQ(w.at("top_products").as_array().size(), 2U);
+  EXPECT_EQ(w.at("currency"), "USD");
+
+  const auto month = payloads("monthly_summary", "2026-10-01").front();
+  EXPECT_EQ(month.at("period"), "month");
+  EXPECT_EQ(month.at("to"), "2026-10-31");
+  EXPECT_EQ(month.at("orders").as_int64(), 2);
+  EXPECT_EQ(month.at("revenue"), "25.00");
+  EXPECT_EQ(month.at("average"), "12.50");
+  EXPECT_EQ(month.at("top_products_text"), "Bun × 2 (5.00); Cake × 1 (20.00)");
+
+  // The month of November closes on December 1 (after the grace), once.
+  EXPECT_EQ(reports_->enqueue_period_summaries(at("2026-12-01", 2 * kMinute)), 1);  // a week
+  EXPECT_EQ(reports_->enqueue_period_summaries(at("2026-12-01", 6 * kMinute)), 1);  // November
+  EXPECT_EQ(payloads("monthly_summary", "2026-11-01").front().at("orders").as_int64(), 4);
+}
+
+TEST_F(PeriodSummaryTest, TwoInstancesQueueEachPeriodExactlyOnce) {
+  user(auth::Role::admin);
+  auto other_pool = open_pool(options());
+  service::ReportService other(*other_pool, service::ReportSettings{kZone, "USD"});
+  std::atomic<int> queued{0};
+  const auto now = at("2026-08-03", 10 * kMinute);  // a Monday, and August 1 has passed
+  std::thread a([&] { queued += reports_->enqueue_period_summaries(now); });
+  std::thread b([&] { queued += other.enqueue_period_summaries(now); });
+  a.join();
+  b.join();
+  EXPECT_EQ(queued.load(), 2);
+  EXPECT_EQ(count("period_summaries"), 2);
+  EXPECT_EQ(payloads("weekly_summary", "2026-07-27").size(), 1U);
+  EXPECT_EQ(payloads("monthly_summary", "2026-07-01").size(), 1U);
+}
+
 }  // namespace
 }  // namespace crema::test

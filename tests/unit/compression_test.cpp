@@ -109,6 +109,12 @@ TEST(Compression, SmallOtherOrBodilessAnswersAreLeftAlone) {
   encoded.header("Content-Encoding", "gzip");
   compress_response(asking("br"), encoded);
   EXPECT_EQ(header(encoded, "Content-Encoding"), "gzip");
+  // A streamed body is sent as produced, even JSON: chunks are not compressed one by one.
+  Response streamed(200, json_body(4000));
+  streamed.stream = [](ChunkSink&) {};
+  compress_response(asking("br"), streamed);
+  EXPECT_EQ(header(streamed, "Content-Encoding"), "");
+  EXPECT_EQ(streamed.body, json_body(4000));
 }
 
 TEST(Compression, TheCachedMenuIsCompressedOnceAndServedAsAsked) {

@@ -1,6 +1,8 @@
 // The HTTP core in-process, over real loopback sockets, with routes that the binary does
 // not have yet (JSON bodies, per-route limits, slow handlers): what the black-box suite
 // cannot reach until later features add such routes.
+#include <atomic>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
@@ -53,6 +55,31 @@ class HttpServerTest : public ::testing::Test {
     slow.doc.summary = "slow";
     router_.add(std::move(slow));
 
+    // A streamed body (Response::stream): {n} chunks of 64 KiB, each filled with one letter;
+    // what the producer did is kept in stream_.
+    http::Route stream;
+    stream.method = http::Method::get;
+    stream.pattern = "/api/v1/stream/{n}";
+    stream.handler = [this](http::Request& r) {
+      const int n = std::stoi(std::string(r.param("n")));
+      http::Response res(200, {}, "text/csv");
+      res.stream = [this, n](http::ChunkSink& sink) {
+        stream_.started = true;
+        for (int i = 0; i < n; ++i) {
+          if (n == 3 && i == 2) throw std::runtime_error("the database went away");
+          if (!sink.write(std::string(64 * 1024, static_cast<char>('a' + i % 26)))) {
+            stream_.cancelled = true;
+            break;
+          }
+          ++stream_.written;
+        }
+        stream_.finished = true;
+      };
+      return res;
+    };
+    stream.doc.summary = "stream";
+    router_.add(std::move(stream));
+
     std::vector<std::unique_ptr<http::Middleware>> chain;
     chain.push_back(std::make_unique<http::RequestIdMiddleware>());
     chain.push_back(std::make_unique<http::SecurityHeadersMiddleware>());
@@ -64,6 +91,7 @@ class HttpServerTest : public ::testing::Test {
     options.port = 0;
     options.threads = 2;
     options.request_timeout = 3s;
+    options.max_streams = 2;
     server_ = std::make_unique<HttpServer>(options, *dispatcher_, workers_, &metrics_);
     server_->start();
   }
@@ -75,6 +103,13 @@ class HttpServerTest : public ::testing::Test {
 
   RawConnection connect() { return RawConnection("127.0.0.1", server_->port()); }
 
+  struct StreamState {
+    std::atomic<bool> started{false};
+    std::atomic<int> written{0};
+    std::atomic<bool> cancelled{false};
+    std::atomic<bool> finished{false};
+  };
+  StreamState stream_;
   obs::Metrics metrics_;
   http::Router router_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
@@ -110,6 +145,103 @@ TEST_F(HttpServerTest, JsonRoundTripAndTheErrorsAroundIt) {
   auto alias = c.read_response();
   ASSERT_TRUE(alias);
   EXPECT_EQ(alias->status, 200) << "the /api alias reaches /api/v1";
+}
+
+TEST_F(HttpServerTest, AStreamedBodyIsSentChunkedAndTheConnectionKeptAlive) {
+  auto c = connect();
+  ASSERT_TRUE(c.send(make_request("GET", "/api/v1/stream/40", {}, "")));
+  auto res = c.read_response(10s);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->headers.value("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(res->headers.value("Content-Length"), "");
+  ASSERT_EQ(res->body.size(), 40U * 64 * 1024);
+  EXPECT_EQ(res->body[0], 'a');
+  EXPECT_EQ(res->body[39U * 64 * 1024], static_cast<char>('a' + 39 % 26));
+  EXPECT_TRUE(stream_.finished.load());
+  EXPECT_FALSE(stream_.cancelled.load());
+  // The same connection serves the next request.
+  ASSERT_TRUE(c.send(make_request("GET", "/api/v1/slow/1", {}, "")));
+  auto next = c.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  // HEAD: the head only, the producer never runs.
+  stream_.started = false;
+  ASSERT_TRUE(c.send(make_request("HEAD", "/api/v1/stream/5", {}, "")));
+  auto head = c.read_response(5s, /*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->headers.value("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(head->headers.value("Content-Length"), "");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(stream_.started.load());
+}
+
+TEST_F(HttpServerTest, AFailingProducerCutsTheStreamShort) {
+  auto c = connect();
+  ASSERT_TRUE(c.send(make_request("GET", "/api/v1/stream/3", {}, "")));
+  // Two chunks went out, then the producer threw: no last chunk, the connection closes, so
+  // the client cannot take the body for a whole one.
+  EXPECT_FALSE(c.read_response(5s).has_value());
+  auto d = connect();
+  ASSERT_TRUE(d.send(make_request("GET", "/api/v1/slow/1", {}, "")));
+  auto ok = d.read_response();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, ASlowClientHoldsTheProducerBackAndOneThatLeavesStopsIt) {
+  {
+    auto c = connect();
+    // 6.4 GB asked for; the client reads nothing.
+    ASSERT_TRUE(c.send(make_request("GET", "/api/v1/stream/100000", {}, "")));
+    std::this_thread::sleep_for(1500ms);
+    // The producer waits once the socket buffers and the 4-chunk queue are full: a few MB
+    // at most, never the whole body.
+    const int written = stream_.written.load();
+    EXPECT_GT(written, 0);
+    EXPECT_LT(written, 400) << "the producer did not wait for the client";
+    std::this_thread::sleep_for(300ms);
+    EXPECT_LE(stream_.written.load(), written + 1) << "still producing for a stuck client";
+    EXPECT_FALSE(stream_.finished.load());
+  }  // the client hangs up mid-stream
+  for (int i = 0; i < 100 && !stream_.finished.load(); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(stream_.finished.load()) << "the producer was not told the client left";
+  EXPECT_TRUE(stream_.cancelled.load());
+  auto d = connect();
+  ASSERT_TRUE(d.send(make_request("GET", "/api/v1/slow/1", {}, "")));
+  auto ok = d.read_response();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpServerTest, StreamsBeyondTheCapAreRefusedWithRetryAfter) {
+  auto request = make_request("GET", "/api/v1/stream/100000", {}, "");
+  {
+    auto a = connect();
+    auto b = connect();
+    ASSERT_TRUE(a.send(request));
+    ASSERT_TRUE(b.send(request));
+    std::this_thread::sleep_for(500ms);  // both producers now wait on their slow clients
+    auto c = connect();
+    ASSERT_TRUE(c.send(request));
+    auto refused = c.read_response(5s);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->headers.value("Retry-After"), "5");
+  }  // the two slow clients leave: their slots are free again
+  for (int i = 0; i < 50; ++i) {
+    auto d = connect();
+    ASSERT_TRUE(d.send(make_request("GET", "/api/v1/stream/2", {}, "")));
+    auto res = d.read_response(5s);
+    ASSERT_TRUE(res);
+    if (res->status == 200) {
+      EXPECT_EQ(res->body.size(), 2U * 64 * 1024);
+      return;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << "the stream slots were never given back";
 }
 
 TEST_F(HttpServerTest, PerRouteBodyLimits) {

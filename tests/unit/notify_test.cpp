@@ -31,9 +31,10 @@ TEST(OutboxRetryDelay, DoublesWithJitterInTheUpperHalfAndIsCapped) {
 }
 
 TEST(NotificationTypes, AreTheSpecs) {
-  for (auto t : {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                 "event_request_received", "daily_summary", "promotion", "password_reset",
-                 "verify_email", "event_quoted", "event_status_changed"})
+  for (auto t :
+       {"order_placed", "order_status_changed", "delivery_update", "low_stock",
+        "event_request_received", "daily_summary", "weekly_summary", "monthly_summary", "promotion",
+        "password_reset", "verify_email", "event_quoted", "event_status_changed"})
     EXPECT_TRUE(domain::is_notification_type(t)) << t;
   EXPECT_FALSE(domain::is_notification_type("orders"));
   EXPECT_TRUE(domain::is_notification_channel("sms"));
@@ -52,9 +53,10 @@ TEST(Templates, FillPayloadFieldsAndEscapeHtml) {
 }
 
 TEST(Templates, BuiltInsExistForEveryTypeAndFilesReplaceThem) {
-  for (auto t : {"order_placed", "order_status_changed", "delivery_update", "low_stock",
-                 "event_request_received", "daily_summary", "promotion", "password_reset",
-                 "verify_email", "event_quoted", "event_status_changed"})
+  for (auto t :
+       {"order_placed", "order_status_changed", "delivery_update", "low_stock",
+        "event_request_received", "daily_summary", "weekly_summary", "monthly_summary", "promotion",
+        "password_reset", "verify_email", "event_quoted", "event_status_changed"})
     for (auto part : {"subject", "txt", "html", "sms"})
       EXPECT_FALSE(notify::Templates::builtin(t, part).empty()) << t << "." << part;
   test::ScratchDir dir;
