@@ -139,21 +139,6 @@ Response get_order(Request& req, OrderContext& ctx) {
   return order_response(200, *order);
 }
 
-// `from`/`to`: a business date (YYYY-MM-DD, `to` inclusive) or an RFC 3339 time.
-std::optional<std::int64_t> order_bound(Query& q, const Request& req, std::string_view name,
-                                        const std::string& zone, bool end) {
-  auto raw = req.query_param(name);
-  if (!raw || raw->empty()) return std::nullopt;
-  if (raw->size() == 10) {
-    auto d = q.date(name);
-    if (!d) return std::nullopt;
-    auto ms = util::day_start_ms(*d, zone, end ? 1 : 0);
-    if (!ms) q.issue(name, "is not a date in the shop's time zone");
-    return ms;
-  }
-  return q.time(name);
-}
-
 // An export of orders (GET /orders and GET /admin/orders ?format=csv, SPEC §12, §15.5):
 // one row per order with every flat field of its JSON, its lines in one cell
 // ("2 x Latte +oat; 1 x Croissant"), the customer's name, email and phone, the delivery
@@ -280,8 +265,8 @@ Response list_orders(Request& req, OrderContext& ctx) {
   f.type = query.one_of("type", {"dine-in", "takeaway", "online", "event"});
   f.payment_status = query.one_of("payment_status", enum_list("order_payment_status"));
   const auto& zone = ctx.orders.settings().timezone;
-  f.from_ms = order_bound(query, req, "from", zone, false);
-  f.to_ms = order_bound(query, req, "to", zone, true);
+  f.from_ms = query.bound("from", zone, false);  // a business date or an RFC 3339 time
+  f.to_ms = query.bound("to", zone, true);
   if (auto c = query.text("customer_id", 36)) {
     if (util::is_uuid(*c)) {
       f.customer_id = repo::lower_ascii(*c);

@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include "domain/outbox.hpp"
+
 namespace crema::notify {
 
 namespace json = boost::json;
@@ -18,7 +20,8 @@ struct Builtin {
 };
 
 // The wording a shop gets before it writes its own; every part can be replaced by a file.
-constexpr std::array<Builtin, 11> kBuiltins = {{
+// One per notification type (domain::kNotificationTypes; a test checks each has one).
+constexpr std::array<Builtin, domain::kNotificationTypes.size()> kBuiltins = {{
     {"order_placed", "Your order {{order_number}} is placed",
      "Hello {{customer_name}},\n\nthank you for your order {{order_number}}. Total: {{total}} "
      "{{currency}}.\n{{when}}\n",
