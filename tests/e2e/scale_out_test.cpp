@@ -53,6 +53,7 @@ std::string nginx_binary() {
 struct Placed {
   std::string id;
   bool replayed = false;  // answered from the idempotency record (the first try's answer was lost)
+  std::chrono::steady_clock::time_point acked_at;
 };
 
 TEST(ScaleOut, TwoInstancesBehindAProxySurviveOneBeingKilledMidLoad) {
@@ -154,7 +155,8 @@ TEST(ScaleOut, TwoInstancesBehindAProxySurviveOneBeingKilledMidLoad) {
           if (res.status == 201) {
             std::lock_guard lock(mutex);
             placed.push_back({std::string(res.object().at("id").as_string()),
-                              res.header("Idempotent-Replayed") == "true"});
+                              res.header("Idempotent-Replayed") == "true",
+                              std::chrono::steady_clock::now()});
             ++acknowledged;
             done = true;
           } else if (res.status != 502 && res.status != 503 && res.status != 504 &&
@@ -182,6 +184,7 @@ TEST(ScaleOut, TwoInstancesBehindAProxySurviveOneBeingKilledMidLoad) {
   // Kill one instance once a third of the orders went through.
   while (acknowledged.load() < kThreads * kPerThread / 3) std::this_thread::sleep_for(5ms);
   acked_before_kill = acknowledged.load();
+  const auto killed_at = std::chrono::steady_clock::now();
   a->kill9();
   for (auto& t : tills) t.join();
   proxy.kill_and_reap();
@@ -231,10 +234,20 @@ TEST(ScaleOut, TwoInstancesBehindAProxySurviveOneBeingKilledMidLoad) {
       break;  // nothing more within 2 s
     }
   }
+  // Also excused: an order the killed instance answered just before the kill, whose event
+  // was still in its Redis publisher's queue (the fan-out is at most once and never holds an
+  // answer back for Redis: docs/ARCHITECTURE.md, "The Redis fan-out"). At most one per till
+  // can be in that window; any other miss is a failure.
+  int excused = 0;
   for (const auto& p : placed) {
-    if (p.replayed) continue;
-    EXPECT_TRUE(heard.count(p.id)) << "the kitchen on the survivor missed order " << p.id;
+    if (p.replayed || heard.count(p.id)) continue;
+    if (p.acked_at <= killed_at && killed_at - p.acked_at < 300ms) {
+      ++excused;
+      continue;
+    }
+    ADD_FAILURE() << "the kitchen on the survivor missed order " << p.id;
   }
+  EXPECT_LE(excused, kThreads) << "more orders lost their event than were in flight at the kill";
 }
 
 }  // namespace
