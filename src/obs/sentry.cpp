@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "obs/log.hpp"
+#include "obs/report_post.hpp"
 
 namespace crema::obs {
 namespace {
@@ -51,8 +52,6 @@ std::string random_event_id() {
   }
   return out;
 }
-
-std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
 /// Fields of a log line that become tags (short, searchable) rather than extras.
 constexpr std::string_view kTagFields[] = {"route", "request_id", "method", "status"};
@@ -221,34 +220,14 @@ std::uint64_t SentryReporter::dropped() const noexcept {
 }
 
 bool SentryReporter::send(const std::string& envelope) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return false;
-  const std::string url = dsn_.envelope_url();
-  const std::string auth = "X-Sentry-Auth: " + dsn_.auth_header("crema/" CREMA_VERSION);
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/x-sentry-envelope");
-  headers = curl_slist_append(headers, auth.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, envelope.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(envelope.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
-  const CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  const bool ok = rc == CURLE_OK && status >= 200 && status < 300;
-  if (!ok) {
-    // warn, not error: an error line would be reported to Sentry again.
-    Log(Level::warn, "error report not delivered")
-        .str("error", rc == CURLE_OK ? "HTTP " + std::to_string(status) : curl_easy_strerror(rc));
-  }
-  return ok;
+  const std::string error =
+      post_report(dsn_.envelope_url(),
+                  {"Content-Type: application/x-sentry-envelope",
+                   "X-Sentry-Auth: " + dsn_.auth_header("crema/" CREMA_VERSION)},
+                  envelope, std::chrono::milliseconds(5000), std::chrono::milliseconds(2000));
+  // warn, not error: an error line would be reported to Sentry again.
+  if (!error.empty()) Log(Level::warn, "error report not delivered").str("error", error);
+  return error.empty();
 }
 
 void SentryReporter::loop() {

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "obs/log.hpp"
+#include "obs/report_post.hpp"
 
 namespace crema::obs {
 
@@ -65,8 +66,6 @@ json::object attribute(const std::string& key, const AttributeValue& value) {
   out["value"] = std::move(v);
   return out;
 }
-
-std::size_t discard_answer(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
 }  // namespace
 
@@ -261,31 +260,15 @@ void OtlpExporter::push(SpanRecord&& span) {
 }
 
 bool OtlpExporter::send(const std::vector<SpanRecord>& batch) {
-  const std::string body = otlp_json(batch, options_.service_name, options_.service_version);
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return false;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_answer);
-  const CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  const bool ok = rc == CURLE_OK && status >= 200 && status < 300;
-  if (!ok)
+  const std::string error =
+      post_report(options_.url, {"Content-Type: application/json"},
+                  otlp_json(batch, options_.service_name, options_.service_version),
+                  options_.timeout, options_.timeout);
+  if (!error.empty())
     Log(Level::warn, "trace spans not delivered")
         .num("spans", static_cast<std::int64_t>(batch.size()))
-        .str("error", rc == CURLE_OK ? "HTTP " + std::to_string(status) : curl_easy_strerror(rc));
-  return ok;
+        .str("error", error);
+  return error.empty();
 }
 
 void OtlpExporter::loop() {
