@@ -3,6 +3,8 @@
 // published, actors of each role, and helpers to make inventory items and products.
 
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,20 @@ class CatalogueDbTest : public DbTest {
     it.created_at = it.updated_at = util::now_ms();
     pool_->transact([&](db::Transaction& tx) { repo::insert_item(tx, it); });
     return it.id;
+  }
+
+  /// A product made through the catalogue service, as an admin; throws when it is refused.
+  /// `stock` (thousandths): its own tracked stock; none: not tracked.
+  std::string make_product(std::string name, std::string category, std::int64_t price,
+                           std::optional<std::int64_t> stock = std::nullopt) {
+    service::ProductInput in;
+    in.name = std::move(name);
+    in.category = std::move(category);
+    in.price = price;
+    in.stock = stock;
+    auto p = service::CatalogueService(*pool_, bus_).create(admin_, in);
+    if (!p) throw std::runtime_error("product refused: " + p.error().message);
+    return p->id;
   }
 
   domain::InventoryItem item(const std::string& id) {

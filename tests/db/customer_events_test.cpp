@@ -19,18 +19,10 @@ class CustomerEventsTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
     events_.emplace(*pool_, bus_, *orders_);
   }
   std::string product(const std::string& name) {
-    service::ProductInput in;
-    in.name = name;
-    in.category = "Test";
-    in.price = 500;
-    in.stock = units(100);
-    auto p = catalogue_->create(admin_, in);
-    if (!p) throw std::runtime_error(p.error().message);
-    return p->id;
+    return make_product(name, "Test", 500, units(100));
   }
   service::EventInput request(const std::string& pid) {
     service::EventInput in;
@@ -55,7 +47,6 @@ class CustomerEventsTest : public CatalogueDbTest {
   }
 
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::optional<service::EventService> events_;
 };
 

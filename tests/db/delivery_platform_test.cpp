@@ -21,15 +21,8 @@ class DeliveryPlatformTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
     deliveries_.emplace(*pool_, bus_, *orders_);
-    service::ProductInput in;
-    in.name = "Platform pie";
-    in.category = "Test";
-    in.price = 900;
-    auto p = catalogue_->create(admin_, in);
-    if (!p) throw std::runtime_error(p.error().message);
-    pid_ = p->id;
+    pid_ = make_product("Platform pie", "Test", 900);
   }
   static service::Actor key(std::string scope) {
     auth::Principal p;
@@ -54,7 +47,6 @@ class DeliveryPlatformTest : public CatalogueDbTest {
 
   std::string pid_;
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::optional<service::DeliveryService> deliveries_;
 };
 

@@ -25,14 +25,7 @@ class GuestTokensTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
-    service::ProductInput in;
-    in.name = "Guest scone";
-    in.category = "Scones";
-    in.price = 300;
-    auto p = catalogue_->create(admin_, in);
-    ASSERT_TRUE(p) << p.error().message;
-    scone_ = p->id;
+    scone_ = make_product("Guest scone", "Scones", 300);
   }
 
   service::OrderRequest request(json::object info) {
@@ -66,7 +59,6 @@ class GuestTokensTest : public CatalogueDbTest {
 
   const std::int64_t now_ = util::now_ms();
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::string scone_;
 };
 

@@ -20,14 +20,7 @@ class NotifyChannelTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
-    service::ProductInput in;
-    in.name = "Channel loaf";
-    in.category = "Bread";
-    in.price = 500;
-    auto p = catalogue_->create(admin_, in);
-    ASSERT_TRUE(p) << p.error().message;
-    loaf_ = p->id;
+    loaf_ = make_product("Channel loaf", "Bread", 500);
   }
 
   service::OrderRequest request(std::optional<json::object> info = std::nullopt) {
@@ -70,7 +63,6 @@ class NotifyChannelTest : public CatalogueDbTest {
   }
 
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::string loaf_;
 };
 

@@ -29,14 +29,7 @@ class RetentionTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
-    service::ProductInput in;
-    in.name = "Tart";
-    in.category = "Tarts";
-    in.price = 450;
-    auto p = catalogue_->create(admin_, in);
-    ASSERT_TRUE(p) << p.error().message;
-    tart_ = p->id;
+    tart_ = make_product("Tart", "Tarts", 450);
   }
 
   // An order with contact details, walked to `to`, its last change `days_ago` days back.
@@ -87,7 +80,6 @@ class RetentionTest : public CatalogueDbTest {
 
   const std::int64_t now_ = util::now_ms();
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::string tart_;
 };
 

@@ -22,19 +22,10 @@ class ReviewFeedbackTest : public CatalogueDbTest {
     CatalogueDbTest::SetUp();
     if (!pool_) return;
     orders_.emplace(*pool_, bus_, service::OrderSettings{});
-    catalogue_.emplace(*pool_, bus_);
     reviews_.emplace(*pool_, bus_);
   }
 
-  std::string product(const std::string& name) {
-    service::ProductInput in;
-    in.name = name;
-    in.category = "Test";
-    in.price = 300;
-    auto p = catalogue_->create(admin_, in);
-    if (!p) throw std::runtime_error(p.error().message);
-    return p->id;
-  }
+  std::string product(const std::string& name) { return make_product(name, "Test", 300); }
   std::pair<std::int64_t, std::int64_t> rating(const std::string& pid) {
     auto r = pool_->read()->exec(
         "SELECT rating_avg_milli, rating_count FROM products WHERE id = $1", {pid});
@@ -60,7 +51,6 @@ class ReviewFeedbackTest : public CatalogueDbTest {
   }
 
   std::optional<service::OrderService> orders_;
-  std::optional<service::CatalogueService> catalogue_;
   std::optional<service::ReviewService> reviews_;
 };
 
